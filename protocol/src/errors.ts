@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * Every failure a client can see has one of these stable codes. Clients branch on the code,
+ * never on the message, so codes are never renamed once shipped.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  CURSOR_INVALID: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_INVALID: 401,
+  INVALID_CREDENTIALS: 401,
+  REFRESH_TOKEN_INVALID: 401,
+  REFRESH_TOKEN_REUSED: 401,
+  ACCOUNT_DISABLED: 401,
+  FORBIDDEN: 403,
+  ORIGIN_FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  CONFLICT: 409,
+  SOLD_OUT: 409,
+  EVENT_NOT_BOOKABLE: 409,
+  BOOKING_NOT_CANCELLABLE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  BATCH_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  MUTATION_ID_REUSED: 422,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  ACCOUNT_LOCKED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+export const errorCodeSchema = z.enum(ERROR_CODES);
+
+export const errorDetailSchema = z.object({
+  path: z.string().optional(),
+  message: z.string(),
+});
+export type ErrorDetail = z.infer<typeof errorDetailSchema>;
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: errorCodeSchema,
+    message: z.string(),
+    details: z.array(errorDetailSchema).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Thrown by any layer; turned into the wire error shape at the edge (HTTP, RPC, push result). */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetail[] | undefined;
+  /** For RATE_LIMITED / ACCOUNT_LOCKED: sent as the Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: ErrorCode, message: string, details?: ErrorDetail[], options?: { retryAfterSeconds?: number }) {
+    super(message);
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.details = details;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+/** Flattens zod issues into wire details: a path like `ticketTypes.0.quota` and a message. */
+export function zodIssuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
+  return issues.slice(0, 20).map((issue) => ({
+    path: issue.path.map(String).join('.') || undefined,
+    message: issue.message,
+  }));
+}
+
+/** Parses or throws a VALIDATION_FAILED GatehouseError, for code paths outside Fastify's schema step. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new GatehouseError('VALIDATION_FAILED', `Invalid ${what}`, zodIssuesToDetails(result.error.issues));
+  }
+  return result.data;
+}

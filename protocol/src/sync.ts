@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { attendeeSchema, bookingSchema } from './bookings';
+import { idSchema, isoDateTimeSchema, uuidSchema } from './common';
+import { eventPatchSchema, eventSchema } from './events';
+import { hlcSchemaPattern } from './hlc';
+import { ticketPublicKeySchema } from './tickets';
+
+export const DEVICE_ID_HEADER = 'x-device-id';
+export const deviceIdSchema = uuidSchema;
+
+/** Upper bounds that keep one request's work bounded; a client splits larger outboxes. */
+export const MAX_PUSH_BATCH = 500;
+export const MAX_PULL_LIMIT = 1000;
+export const DEFAULT_PULL_LIMIT = 500;
+
+export const hlcSchema = z.string().regex(hlcSchemaPattern, 'must be a hybrid logical clock timestamp');
+
+export const checkinDirectionSchema = z.enum(['in', 'out']);
+export type CheckinDirection = z.infer<typeof checkinDirectionSchema>;
+export const gateSchema = z.string().trim().min(1).max(64);
+
+export const checkinRecordArgsSchema = z.strictObject({
+  id: uuidSchema,
+  eventId: idSchema,
+  bookingId: idSchema,
+  gate: gateSchema,
+  direction: checkinDirectionSchema,
+  scannedAt: isoDateTimeSchema,
+});
+export const bookingWalkInArgsSchema = z.strictObject({
+  bookingId: uuidSchema,
+  eventId: idSchema,
+  ticketTypeId: idSchema,
+  attendee: attendeeSchema,
+});
+export const bookingCancelArgsSchema = z.strictObject({ bookingId: idSchema });
+export const eventUpdateArgsSchema = z.strictObject({ eventId: idSchema, patch: eventPatchSchema });
+
+/** One schema per mutation name; server and device validate with the same table. */
+export const mutationArgsSchemas = {
+  'checkin.record': checkinRecordArgsSchema,
+  'booking.walkIn': bookingWalkInArgsSchema,
+  'booking.cancel': bookingCancelArgsSchema,
+  'event.update': eventUpdateArgsSchema,
+} as const;
+export type MutationName = keyof typeof mutationArgsSchemas;
+export const MUTATION_NAMES = Object.keys(mutationArgsSchemas) as MutationName[];
+export type MutationArgs<N extends MutationName> = z.infer<(typeof mutationArgsSchemas)[N]>;
+export type Mutation = {
+  [N in MutationName]: { id: string; name: N; args: MutationArgs<N>; hlc: string };
+}[MutationName];
+
+export function isMutationName(name: string): name is MutationName {
+  return Object.hasOwn(mutationArgsSchemas, name);
+}
+
+/**
+ * The envelope is validated as a whole; `name` and `args` are validated per mutation so that one
+ * bad mutation is rejected on its own and never blocks the rest of the batch.
+ */
+export const pushMutationEnvelopeSchema = z.strictObject({
+  id: uuidSchema,
+  name: z.string().min(1).max(64),
+  args: z.unknown(),
+  hlc: hlcSchema,
+});
+export type PushMutationEnvelope = z.infer<typeof pushMutationEnvelopeSchema>;
+
+export const pushRequestSchema = z.strictObject({
+  mutations: z.array(pushMutationEnvelopeSchema).min(1).max(MAX_PUSH_BATCH),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const mutationResultSchema = z.object({
+  id: uuidSchema,
+  status: z.enum(['applied', 'rejected']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+export const pushResponseSchema = z.object({
+  results: z.array(mutationResultSchema),
+  /** Server HLC after the push, so devices merge it into their clocks. */
+  serverHlc: z.string(),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const pullQuerySchema = z.strictObject({
+  cursor: z.string().max(8192).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
+});
+export type PullQuery = z.infer<typeof pullQuerySchema>;
+
+export const CHANGE_TYPES = ['event', 'booking', 'checkin', 'alert', 'ticketKey', 'user'] as const;
+export const changeTypeSchema = z.enum(CHANGE_TYPES);
+export type ChangeType = z.infer<typeof changeTypeSchema>;
+
+export function eventBucket(eventId: string): string {
+  return `event:${eventId}`;
+}
+export function userBucket(userId: string): string {
+  return `user:${userId}`;
+}
+export function parseBucket(bucket: string): { kind: 'event' | 'user'; id: string } | null {
+  const match = /^(event|user):([A-Za-z0-9_-]{1,64})$/.exec(bucket);
+  return match ? { kind: match[1] as 'event' | 'user', id: match[2]! } : null;
+}
+
+export const checkinSchema = z.object({
+  id: idSchema,
+  eventId: idSchema,
+  bookingId: idSchema,
+  gate: z.string(),
+  direction: checkinDirectionSchema,
+  scannedAt: z.string(),
+  deviceId: z.string(),
+  staffId: idSchema,
+  hlc: z.string(),
+  /** Server receipt time; the device's `scannedAt` is kept as the device said it. */
+  receivedAt: z.string(),
+});
+export type Checkin = z.infer<typeof checkinSchema>;
+
+export const ALERT_KINDS = ['duplicateEntry', 'cancelledCheckin', 'overCapacity'] as const;
+export const alertSchema = z.object({
+  id: idSchema,
+  eventId: idSchema,
+  kind: z.enum(ALERT_KINDS),
+  bookingId: idSchema,
+  checkinId: idSchema.nullable(),
+  /** For duplicate entries: the check-in that admitted the ticket first. */
+  firstCheckinId: idSchema.nullable(),
+  message: z.string(),
+  createdAt: z.string(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+export const changeSchema = z.discriminatedUnion('type', [
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('event'),
+    id: z.string(),
+    doc: eventSchema.nullable(),
+  }),
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('booking'),
+    id: z.string(),
+    doc: bookingSchema.nullable(),
+  }),
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('checkin'),
+    id: z.string(),
+    doc: checkinSchema.nullable(),
+  }),
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('alert'),
+    id: z.string(),
+    doc: alertSchema.nullable(),
+  }),
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('ticketKey'),
+    id: z.string(),
+    doc: ticketPublicKeySchema.nullable(),
+  }),
+  z.object({
+    bucket: z.string(),
+    seq: z.number().int(),
+    type: z.literal('user'),
+    id: z.string(),
+    doc: z.record(z.string(), z.unknown()).nullable(),
+  }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+
+export const pullResponseSchema = z.object({
+  changes: z.array(changeSchema),
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  bucketsAdded: z.array(z.string()),
+  bucketsRemoved: z.array(z.string()),
+  /** Rows still to come in the buckets being synced, for a progress bar; an estimate. */
+  remaining: z.number().int().optional(),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+/** WebSocket `/sync/live`: the token travels in the first message, never in the URL (it would be logged). */
+export const liveClientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('auth'), accessToken: z.string().max(4096), deviceId: deviceIdSchema }),
+]);
+export type LiveClientMessage = z.infer<typeof liveClientMessageSchema>;
+export const liveServerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('poke'), bucket: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type LiveServerMessage = z.infer<typeof liveServerMessageSchema>;

@@ -1,0 +1,122 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import { GatehouseError } from '@gatehouse/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createGuard } from './auth/guard';
+import { LoginLockout } from './auth/lockout';
+import { registerAuthRoutes } from './auth/routes';
+import { TokenService } from './auth/tokens';
+import type { ServerConfig } from './config';
+import type { AppContext } from './context';
+import { connectMongo } from './db/mongo';
+import { registerHealthRoutes } from './health/routes';
+import { registerErrorHandling } from './http/errors';
+import { ensureUser } from './users/seed';
+import { registerUserRoutes } from './users/routes';
+import { UserStore } from './users/store';
+
+/** 1 MiB: far above any legitimate request (a full push batch is ~200 kB), far below a memory problem. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Paths and headers pino must never write out. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'body.password',
+  'body.refreshToken',
+  'accessToken',
+  'refreshToken',
+  'password',
+];
+
+/**
+ * Domain modules, in registration order. Each owns its routes and its indexes; later issues add
+ * theirs here (events, bookings, sync, mail).
+ */
+const DOMAINS: Array<{
+  routes: (app: FastifyInstance, ctx: AppContext) => void;
+}> = [{ routes: registerHealthRoutes }, { routes: registerAuthRoutes }, { routes: registerUserRoutes }];
+
+export type BuiltServer = { app: FastifyInstance; ctx: AppContext };
+
+export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
+  if (!config.mongodbUri) throw new Error('MONGODB_URI is required (scripts/mongo.ts starts a local database)');
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    // Request ids in logs tie a client's error report to the server's lines.
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  // JSON only: a text/plain body is refused with 415 instead of reaching a schema as a string.
+  app.removeContentTypeParser('text/plain');
+
+  const { client, db } = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const users = new UserStore(db);
+  const tokens = new TokenService(db, config.jwt);
+  const lockout = new LoginLockout(db, config.lockout);
+  const ctx: AppContext = {
+    config,
+    client,
+    db,
+    log: app.log,
+    users,
+    tokens,
+    lockout,
+    guard: createGuard(tokens, users),
+  };
+  await Promise.all([users.ensureIndexes(), tokens.ensureIndexes(), lockout.ensureIndexes()]);
+  if (config.admin) {
+    const admin = await ensureUser(
+      users,
+      { ...config.admin, name: 'Administrator', role: 'admin' },
+      { scryptCost: config.scryptCost },
+    );
+    if (admin.created) app.log.info({ email: config.admin.email }, 'created first admin from ADMIN_EMAIL');
+  }
+
+  await app.register(helmet, {
+    // The API serves JSON; the only HTML is the /docs page, which needs its own inline assets.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.perMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) =>
+      new GatehouseError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, undefined, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Gatehouse sync server', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const domain of DOMAINS) domain.routes(app, ctx);
+
+  app.addHook('onClose', async () => {
+    await client.close();
+  });
+  return { app, ctx };
+}

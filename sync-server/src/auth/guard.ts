@@ -1,0 +1,58 @@
+import { can, GatehouseError, type Permission } from '@gatehouse/protocol';
+import type { FastifyRequest } from 'fastify';
+import type { UserDoc, UserStore } from '../users/store';
+import type { TokenService } from './tokens';
+
+export type Principal = { user: UserDoc };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * The one place that turns a bearer token into a user. The user is read from the database on every
+ * request, so a role change or a disabled account takes effect at once, not when the token expires.
+ */
+export function createGuard(tokens: TokenService, users: UserStore) {
+  async function authenticateToken(token: string): Promise<Principal> {
+    const claims = tokens.verifyAccessToken(token);
+    const user = await users.findById(claims.sub);
+    if (!user) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
+    if (user.disabled) throw new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
+    return { user };
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization;
+    if (!header) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
+    const match = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(header);
+    if (!match) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
+    return authenticateToken(match[1]!);
+  }
+
+  return {
+    authenticateToken,
+    /** preHandler: any signed-in, enabled user. */
+    signedIn: async (request: FastifyRequest): Promise<void> => {
+      request.principal = await authenticate(request);
+    },
+    /** preHandler: a signed-in user whose current role grants `permission`. */
+    permission:
+      (permission: Permission) =>
+      async (request: FastifyRequest): Promise<void> => {
+        const principal = await authenticate(request);
+        if (!can(principal.user.role, permission)) {
+          throw new GatehouseError('FORBIDDEN', 'Your role does not allow this');
+        }
+        request.principal = principal;
+      },
+  };
+}
+export type Guard = ReturnType<typeof createGuard>;
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first');
+  return request.principal;
+}

@@ -1,0 +1,104 @@
+import {
+  GatehouseError,
+  loginRequestSchema,
+  logoutRequestSchema,
+  okSchema,
+  refreshRequestSchema,
+  registerRequestSchema,
+  sessionSchema,
+  type Session,
+} from '@gatehouse/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context';
+import { toUser, type UserDoc } from '../users/store';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { users, tokens, lockout, config } = ctx;
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  async function startSession(user: UserDoc, deviceId: string | null): Promise<Session> {
+    return {
+      accessToken: tokens.issueAccessToken({ id: user._id, role: user.role }),
+      refreshToken: await tokens.issueRefreshToken(user._id, deviceId),
+      expiresIn: config.jwt.accessTtlSeconds,
+      user: toUser(user),
+    };
+  }
+
+  const loginRateLimit = { rateLimit: { max: config.rateLimit.loginPerMinute, timeWindow: '1 minute' } };
+
+  r.post(
+    '/auth/register',
+    {
+      config: loginRateLimit,
+      schema: { tags: ['auth'], body: registerRequestSchema, response: { 201: sessionSchema } },
+    },
+    async (request, reply) => {
+      const { email, password, name } = request.body;
+      const passwordHash = await hashPassword(password, config.scryptCost);
+      // Self-registration always yields an attendee; staff roles are granted by an admin.
+      const user = await users.create({ email, name, role: 'attendee', passwordHash });
+      return reply.status(201).send(await startSession(user, deviceIdOf(request.headers)));
+    },
+  );
+
+  r.post(
+    '/auth/login',
+    { config: loginRateLimit, schema: { tags: ['auth'], body: loginRequestSchema, response: { 200: sessionSchema } } },
+    async (request) => {
+      const { email, password } = request.body;
+      await lockout.assertNotLocked(email, request.ip);
+      const user = await users.findByEmail(email);
+      const valid = user
+        ? await verifyPassword(password, user.passwordHash)
+        : await verifyAgainstDummy(password, config.scryptCost);
+      if (!user || !valid) {
+        await lockout.recordFailure(email, request.ip);
+        throw new GatehouseError('INVALID_CREDENTIALS', 'Email or password is wrong');
+      }
+      if (user.disabled) throw new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
+      await lockout.recordSuccess(email, request.ip);
+      return startSession(user, deviceIdOf(request.headers));
+    },
+  );
+
+  r.post(
+    '/auth/refresh',
+    {
+      config: loginRateLimit,
+      schema: { tags: ['auth'], body: refreshRequestSchema, response: { 200: sessionSchema } },
+    },
+    async (request) => {
+      const rotated = await tokens.rotate(request.body.refreshToken);
+      const user = await users.findById(rotated.userId);
+      if (!user || user.disabled) {
+        await tokens.revokeAllForUser(rotated.userId);
+        throw new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
+      }
+      return {
+        accessToken: tokens.issueAccessToken({ id: user._id, role: user.role }),
+        refreshToken: rotated.refreshToken,
+        expiresIn: config.jwt.accessTtlSeconds,
+        user: toUser(user),
+      };
+    },
+  );
+
+  r.post(
+    '/auth/logout',
+    // Holding the refresh token is the proof; an expired access token must not stop a sign-out.
+    { config: loginRateLimit, schema: { tags: ['auth'], body: logoutRequestSchema, response: { 200: okSchema } } },
+    async (request) => {
+      await tokens.revokeByToken(request.body.refreshToken);
+      return { ok: true as const };
+    },
+  );
+}
+
+/** Devices name themselves with a UUID; anything else is ignored rather than stored. */
+export function deviceIdOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const value = headers['x-device-id'];
+  return typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value) ? value.toLowerCase() : null;
+}

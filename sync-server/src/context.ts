@@ -1,0 +1,22 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db, MongoClient } from 'mongodb';
+import type { Guard } from './auth/guard';
+import type { LoginLockout } from './auth/lockout';
+import type { TokenService } from './auth/tokens';
+import type { ServerConfig } from './config';
+import type { UserStore } from './users/store';
+
+/**
+ * Everything a domain module needs, built once per server and passed explicitly: no module-level
+ * state, so two servers (or two tests) in one process never share anything by accident.
+ */
+export type AppContext = {
+  config: ServerConfig;
+  client: MongoClient;
+  db: Db;
+  log: FastifyBaseLogger;
+  users: UserStore;
+  tokens: TokenService;
+  lockout: LoginLockout;
+  guard: Guard;
+};

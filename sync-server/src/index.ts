@@ -1,0 +1,3 @@
+export { buildServer, type BuiltServer } from './app';
+export { loadConfig, type ServerConfig } from './config';
+export type { AppContext } from './context';
