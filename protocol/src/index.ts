@@ -8,3 +8,4 @@ export * from './roles';
 export * from './sync';
 export * from './tickets';
 export * from './users';
+export * from './rpc';

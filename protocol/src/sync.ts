@@ -4,6 +4,7 @@ import { idSchema, isoDateTimeSchema, uuidSchema } from './common';
 import { eventPatchSchema, eventSchema } from './events';
 import { hlcSchemaPattern } from './hlc';
 import { ticketPublicKeySchema } from './tickets';
+import { userSchema } from './auth';
 
 export const DEVICE_ID_HEADER = 'x-device-id';
 export const deviceIdSchema = uuidSchema;
@@ -135,49 +136,24 @@ export const alertSchema = z.object({
 });
 export type Alert = z.infer<typeof alertSchema>;
 
+/**
+ * `seq` orders changes within a bucket; `rev` orders versions of one row. A device keeps the row with
+ * the highest `rev`, so two writers racing on one row converge whatever order their changes land in.
+ */
+const changeEnvelope = {
+  bucket: z.string(),
+  seq: z.number().int(),
+  id: z.string(),
+  rev: z.number().int(),
+};
+
 export const changeSchema = z.discriminatedUnion('type', [
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('event'),
-    id: z.string(),
-    doc: eventSchema.nullable(),
-  }),
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('booking'),
-    id: z.string(),
-    doc: bookingSchema.nullable(),
-  }),
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('checkin'),
-    id: z.string(),
-    doc: checkinSchema.nullable(),
-  }),
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('alert'),
-    id: z.string(),
-    doc: alertSchema.nullable(),
-  }),
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('ticketKey'),
-    id: z.string(),
-    doc: ticketPublicKeySchema.nullable(),
-  }),
-  z.object({
-    bucket: z.string(),
-    seq: z.number().int(),
-    type: z.literal('user'),
-    id: z.string(),
-    doc: z.record(z.string(), z.unknown()).nullable(),
-  }),
+  z.object({ ...changeEnvelope, type: z.literal('event'), doc: eventSchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('booking'), doc: bookingSchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('checkin'), doc: checkinSchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('alert'), doc: alertSchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('ticketKey'), doc: ticketPublicKeySchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('user'), doc: userSchema.nullable() }),
 ]);
 export type Change = z.infer<typeof changeSchema>;
 

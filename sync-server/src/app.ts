@@ -15,6 +15,7 @@ import type { AppContext } from './context';
 import { connectMongo } from './db/mongo';
 import { registerHealthRoutes } from './health/routes';
 import { registerErrorHandling } from './http/errors';
+import { ChangeLog } from './sync/changelog';
 import { ensureUser } from './users/seed';
 import { registerUserRoutes } from './users/routes';
 import { UserStore } from './users/store';
@@ -72,8 +73,14 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     tokens,
     lockout,
     guard: createGuard(tokens, users),
+    changeLog: new ChangeLog(db),
   };
-  await Promise.all([users.ensureIndexes(), tokens.ensureIndexes(), lockout.ensureIndexes()]);
+  await Promise.all([
+    users.ensureIndexes(),
+    tokens.ensureIndexes(),
+    lockout.ensureIndexes(),
+    ctx.changeLog.ensureIndexes(),
+  ]);
   if (config.admin) {
     const admin = await ensureUser(
       users,

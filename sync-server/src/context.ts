@@ -4,6 +4,7 @@ import type { Guard } from './auth/guard';
 import type { LoginLockout } from './auth/lockout';
 import type { TokenService } from './auth/tokens';
 import type { ServerConfig } from './config';
+import type { ChangeLog } from './sync/changelog';
 import type { UserStore } from './users/store';
 
 /**
@@ -19,4 +20,6 @@ export type AppContext = {
   tokens: TokenService;
   lockout: LoginLockout;
   guard: Guard;
+  /** The single write path to devices: every change a device may see goes through it. */
+  changeLog: ChangeLog;
 };

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { buildServer, loadConfig, type BuiltServer, type ServerConfig } from '@gatehouse/sync-server';
 import { inject } from 'vitest';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongoUri: string;
+  }
+}
+
 export type TestServer = BuiltServer & {
   baseUrl: string;
   config: ServerConfig;

@@ -1,0 +1,233 @@
+import { z } from 'zod';
+import { userSchema } from './auth';
+import { attendeeSchema, bookingSchema } from './bookings';
+import { emailSchema, idSchema } from './common';
+import { errorCodeSchema } from './errors';
+import { eventCreateSchema, eventPatchSchema, eventSchema } from './events';
+import { roleSchema } from './roles';
+import { alertSchema, checkinSchema, gateSchema } from './sync';
+import { deviceSchema, userAdminPatchSchema } from './users';
+
+/**
+ * The typed contract between the UI (renderer) and the local node (electron/core). One table,
+ * method name → params schema → result schema; core registers one handler per method, the renderer's
+ * `invoke('name', params)` is checked against the same types, and every transport (Electron IPC via
+ * MessagePort, the browser host's WebSocket, tests calling in-process) carries the same frames.
+ */
+
+export const scanResultSchema = z.object({
+  verdict: z.enum(['admit', 'duplicate', 'cancelled', 'wrongEvent', 'invalid']),
+  /** Plain words for the steward, e.g. "Already inside since 19:02 (Gate B)". */
+  message: z.string(),
+  reason: z.string().nullable(),
+  booking: bookingSchema.nullable(),
+  ticketTypeName: z.string().nullable(),
+  firstEntry: z
+    .object({ checkinId: z.string(), gate: z.string(), scannedAt: z.string(), deviceId: z.string() })
+    .nullable(),
+  /** The check-in recorded by this scan (admit, or a duplicate entry that raises an alert). */
+  checkinId: z.string().nullable(),
+  /** Core time for verify + lookup + verdict + record, for the diagnostics line. */
+  micros: z.number(),
+});
+export type ScanResult = z.infer<typeof scanResultSchema>;
+
+export const syncStatusSchema = z.object({
+  signedIn: z.boolean(),
+  /** Derived from the last real request: true after a success, false after a network failure. */
+  online: z.boolean(),
+  liveConnected: z.boolean(),
+  pending: z.number().int(),
+  lastSyncAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  /** Set during an initial or large sync. */
+  progress: z.object({ done: z.number().int(), total: z.number().int() }).nullable(),
+  rejected: z.array(
+    z.object({
+      mutationId: z.string(),
+      name: z.string(),
+      code: z.string(),
+      message: z.string(),
+      at: z.string(),
+    }),
+  ),
+  clockSkewMs: z.number().nullable(),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const localUserSchema = userSchema.pick({ id: true, email: true, name: true, role: true });
+export const sessionStateSchema = z.object({
+  user: localUserSchema.nullable(),
+  serverUrl: z.string().nullable(),
+  deviceId: z.string(),
+  /** False when signed in offline (unlock): server-only screens say so instead of failing. */
+  online: z.boolean(),
+  /** Users who signed in on this device before and can unlock offline. */
+  knownUsers: z.array(z.object({ email: z.string(), name: z.string() })),
+});
+export type SessionState = z.infer<typeof sessionStateSchema>;
+
+export const eventCountersSchema = z.object({
+  eventId: idSchema,
+  expected: z.number().int(),
+  admitted: z.number().int(),
+  inside: z.number().int(),
+  admittedAtGate: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const bookingRowSchema = bookingSchema.extend({
+  ticketTypeName: z.string(),
+  checkedIn: z.boolean(),
+});
+export type BookingRow = z.infer<typeof bookingRowSchema>;
+
+export const mailMessageSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  status: z.enum(['pending', 'sending', 'sent', 'dead']),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+export type MailMessage = z.infer<typeof mailMessageSchema>;
+
+const nothing = z.strictObject({});
+const ok = z.object({ ok: z.literal(true) });
+const eventIdParams = z.strictObject({ eventId: idSchema });
+
+export const rpcMethods = {
+  // session
+  'session.get': { params: nothing, result: sessionStateSchema },
+  'session.signIn': {
+    params: z.strictObject({ serverUrl: z.url(), email: emailSchema, password: z.string().min(1).max(256) }),
+    result: sessionStateSchema,
+  },
+  'session.unlock': {
+    params: z.strictObject({ email: emailSchema, password: z.string().min(1).max(256) }),
+    result: sessionStateSchema,
+  },
+  'session.signOut': { params: z.strictObject({ wipeLocalData: z.boolean() }), result: sessionStateSchema },
+
+  // events
+  'events.list': {
+    params: z.strictObject({ q: z.string().max(200).optional() }),
+    result: z.array(eventSchema),
+  },
+  'events.get': { params: eventIdParams, result: eventSchema },
+  'events.create': { params: z.strictObject({ event: eventCreateSchema }), result: eventSchema },
+  'events.update': { params: z.strictObject({ eventId: idSchema, patch: eventPatchSchema }), result: eventSchema },
+  'events.setStaff': {
+    params: z.strictObject({ eventId: idSchema, staffIds: z.array(idSchema).max(500) }),
+    result: eventSchema,
+  },
+  'events.counters': {
+    params: z.strictObject({ eventId: idSchema, gate: gateSchema.optional() }),
+    result: eventCountersSchema,
+  },
+
+  // bookings
+  'bookings.list': {
+    params: z.strictObject({
+      eventId: idSchema,
+      q: z.string().max(200).optional(),
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(500),
+    }),
+    result: z.object({ rows: z.array(bookingRowSchema), total: z.number().int() }),
+  },
+  'bookings.walkIn': {
+    params: z.strictObject({ eventId: idSchema, ticketTypeId: idSchema, attendee: attendeeSchema }),
+    result: bookingSchema,
+  },
+  'bookings.cancel': { params: z.strictObject({ bookingId: idSchema }), result: bookingSchema },
+  /** Online: fetches the signed token and QR from the server (devices never hold private keys). */
+  'bookings.ticket': {
+    params: z.strictObject({ bookingId: idSchema }),
+    result: z.object({ token: z.string(), qrSvg: z.string(), revoked: z.boolean() }),
+  },
+
+  // check-in
+  'checkin.scan': {
+    params: z.strictObject({ eventId: idSchema, gate: gateSchema, scan: z.string().max(20_000) }),
+    result: scanResultSchema,
+  },
+  'checkin.manual': {
+    params: z.strictObject({ eventId: idSchema, gate: gateSchema, bookingId: idSchema }),
+    result: scanResultSchema,
+  },
+  'checkin.search': {
+    params: z.strictObject({
+      eventId: idSchema,
+      q: z.string().min(1).max(200),
+      limit: z.number().int().min(1).max(50),
+    }),
+    result: z.array(bookingRowSchema),
+  },
+  'checkin.recent': {
+    params: z.strictObject({ eventId: idSchema, gate: gateSchema.optional(), limit: z.number().int().min(1).max(100) }),
+    result: z.array(checkinSchema.extend({ attendeeName: z.string(), verdict: z.string() })),
+  },
+
+  // sync
+  'sync.status': { params: nothing, result: syncStatusSchema },
+  'sync.now': { params: nothing, result: syncStatusSchema },
+  'sync.alerts': { params: z.strictObject({ eventId: idSchema.optional() }), result: z.array(alertSchema) },
+  'sync.dismissRejected': { params: z.strictObject({ mutationId: z.string() }), result: ok },
+
+  // admin (online pass-through to the sync server)
+  'admin.users.list': {
+    params: z.strictObject({ q: z.string().max(200).optional(), cursor: z.string().optional() }),
+    result: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }),
+  },
+  'admin.users.update': {
+    params: z.strictObject({ userId: idSchema, patch: userAdminPatchSchema }),
+    result: userSchema,
+  },
+  'admin.devices.list': { params: nothing, result: z.array(deviceSchema) },
+  'admin.devices.revoke': { params: z.strictObject({ deviceId: z.string() }), result: ok },
+  'admin.mail.list': {
+    params: z.strictObject({ status: z.enum(['pending', 'sending', 'sent', 'dead']).optional() }),
+    result: z.array(mailMessageSchema),
+  },
+  'admin.mail.retry': { params: z.strictObject({ messageId: z.string() }), result: ok },
+  'admin.mail.discard': { params: z.strictObject({ messageId: z.string() }), result: ok },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
+
+export type RpcMethod = keyof typeof rpcMethods;
+export type RpcParams<M extends RpcMethod> = z.input<(typeof rpcMethods)[M]['params']>;
+export type RpcResult<M extends RpcMethod> = z.infer<(typeof rpcMethods)[M]['result']>;
+
+/** Pushed from core to every connected UI. */
+export const rpcTopics = {
+  'sync.status': syncStatusSchema,
+  /** Which local tables changed, so screens refetch only what they show. */
+  'data.changed': z.object({ tables: z.array(z.string()), eventIds: z.array(z.string()) }),
+  'session.changed': sessionStateSchema,
+} as const;
+export type RpcTopic = keyof typeof rpcTopics;
+export type RpcTopicPayload<T extends RpcTopic> = z.infer<(typeof rpcTopics)[T]>;
+
+/** Frames every transport carries. */
+export const rpcRequestFrameSchema = z.strictObject({
+  type: z.literal('request'),
+  id: z.number().int(),
+  method: z.string().max(64),
+  params: z.unknown(),
+});
+export type RpcRequestFrame = z.infer<typeof rpcRequestFrameSchema>;
+export type RpcResponseFrame =
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: { code: z.infer<typeof errorCodeSchema>; message: string } };
+export type RpcEventFrame = { type: 'event'; topic: RpcTopic; payload: unknown };
+export type RpcServerFrame = RpcResponseFrame | RpcEventFrame;
+
+export const roleLabels: Record<z.infer<typeof roleSchema>, string> = {
+  admin: 'Admin',
+  organizer: 'Organizer',
+  staff: 'Check-in staff',
+  attendee: 'Attendee',
+};

@@ -1,0 +1,198 @@
+import { EventEmitter } from 'node:events';
+import type { ChangeType } from '@gatehouse/protocol';
+import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
+import { isDuplicateKeyError } from '../db/mongo';
+
+/**
+ * The per-bucket change log: the one path by which any write becomes visible to devices.
+ *
+ * Ordering without transactions (DESIGN §4). A writer takes the next `seq` of its bucket from a
+ * counter document (`$inc`, atomic), then inserts its change under `_id = bucket:seq` (unique). Two
+ * writers can finish out of order — seq 8 inserted before seq 7 — so a reader walks the bucket from
+ * its cursor and stops at the first missing seq: it never moves past a change that may still appear.
+ * A hole older than GAP_TIMEOUT_MS means its writer died between `$inc` and insert; the reader fills
+ * it with a no-op entry. If that writer was only slow, its insert now hits the unique `_id`, and it
+ * takes a new seq and retries — so a change is never lost and never published below a reader's cursor.
+ * This holds across any number of server processes, because the database is the only arbiter.
+ *
+ * Row versions. Each row (event, booking, …) carries `rev`, incremented in the same atomic update
+ * that changes it, and each change carries the row's `rev`. Two updates to one row may take their
+ * seqs in the opposite order to their revs; devices keep the highest rev, so everyone converges.
+ *
+ * Crash safety. `updateAndLog` / `insertAndLog` mark the row `logPending: true` in the same
+ * single-document write as the change itself, append to the log, then clear the mark. A crash
+ * between the two leaves the mark, and `repairPending` (run at start-up and periodically) appends
+ * the row's current version. The row write and its change can thus never be lost apart.
+ */
+export const GAP_TIMEOUT_MS = 5_000;
+const MAX_APPEND_ATTEMPTS = 20;
+
+export type ChangeDoc = {
+  _id: string;
+  bucket: string;
+  seq: number;
+  type: ChangeType | 'noop';
+  id: string;
+  rev: number;
+  doc: Document | null;
+  at: Date;
+};
+type BucketCounter = { _id: string; seq: number; updatedAt: Date };
+
+export type LoggedRow = { _id: string; rev: number; logPending?: boolean; pendingSince?: Date };
+export type ChangeOf<Row> = (row: Row) => { bucket: string; type: ChangeType; id: string; doc: Document | null };
+export type CommittedChange = { bucket: string; seq: number };
+
+export class ChangeLog {
+  readonly changes: Collection<ChangeDoc>;
+  readonly counters: Collection<BucketCounter>;
+  /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
+  readonly events = new EventEmitter();
+
+  constructor(db: Db) {
+    this.changes = db.collection<ChangeDoc>('changes');
+    this.counters = db.collection<BucketCounter>('buckets');
+    this.events.setMaxListeners(0);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.changes.createIndex({ bucket: 1, seq: 1 }, { unique: true });
+    await this.counters.createIndex({ updatedAt: 1 });
+  }
+
+  async append(
+    bucket: string,
+    change: { type: ChangeType; id: string; rev: number; doc: Document | null },
+  ): Promise<number> {
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const counter = await this.counters.findOneAndUpdate(
+        { _id: bucket },
+        { $inc: { seq: 1 }, $set: { updatedAt: new Date() } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      const seq = counter!.seq;
+      try {
+        await this.changes.insertOne({ _id: `${bucket}:${seq}`, bucket, seq, ...change, at: new Date() });
+        this.events.emit('committed', { bucket, seq } satisfies CommittedChange);
+        return seq;
+      } catch (error) {
+        // A reader declared our seq dead and filled it; take a fresh one.
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    throw new Error(`could not append to ${bucket} after ${MAX_APPEND_ATTEMPTS} attempts`);
+  }
+
+  /** The bucket's highest allocated seq (0 when it has none). */
+  async headSeq(bucket: string): Promise<number> {
+    return (await this.counters.findOne({ _id: bucket }))?.seq ?? 0;
+  }
+
+  /**
+   * Up to `limit` changes after `afterSeq`, contiguous: the result stops before the first hole that
+   * is not yet known to be dead. `upTo` is the seq a reader may advance its cursor to.
+   */
+  async readContiguous(
+    bucket: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ changes: ChangeDoc[]; upTo: number }> {
+    for (let pass = 0; pass < 3; pass++) {
+      const rows = await this.changes
+        .find({ bucket, seq: { $gt: afterSeq } })
+        .sort({ seq: 1 })
+        .limit(limit)
+        .toArray();
+      const contiguous: ChangeDoc[] = [];
+      let expected = afterSeq + 1;
+      let filledHole = false;
+      for (const row of rows) {
+        if (row.seq !== expected) {
+          // Hole at `expected`. Its writer took that seq before `row`'s writer took row.seq, so if
+          // `row` itself is older than the timeout, the hole's writer has had at least that long.
+          if (Date.now() - row.at.getTime() > GAP_TIMEOUT_MS && (await this.fillHole(bucket, expected))) {
+            filledHole = true;
+          }
+          break;
+        }
+        contiguous.push(row);
+        expected += 1;
+      }
+      if (!filledHole) return { changes: contiguous.filter((c) => c.type !== 'noop'), upTo: expected - 1 };
+    }
+    return { changes: [], upTo: afterSeq };
+  }
+
+  private async fillHole(bucket: string, seq: number): Promise<boolean> {
+    try {
+      await this.changes.insertOne({
+        _id: `${bucket}:${seq}`,
+        bucket,
+        seq,
+        type: 'noop',
+        id: '',
+        rev: 0,
+        doc: null,
+        at: new Date(),
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return true; // the late writer (or another reader) got there
+      throw error;
+    }
+  }
+
+  /** Applies an update to one row (bumping its rev) and logs the resulting version. */
+  async updateAndLog<Row extends LoggedRow>(
+    collection: Collection<Row>,
+    filter: Filter<Row>,
+    update: UpdateFilter<Row>,
+    toChange: ChangeOf<Row>,
+  ): Promise<Row | null> {
+    const merged = {
+      ...update,
+      $inc: { ...(update.$inc ?? {}), rev: 1 },
+      $set: { ...(update.$set ?? {}), logPending: true, pendingSince: new Date() },
+    } as unknown as UpdateFilter<Row>;
+    const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as Row | null;
+    if (row) await this.logRow(collection, row, toChange);
+    return row;
+  }
+
+  /** Inserts a new row (rev 1) and logs it. Throws the driver's duplicate-key error unchanged. */
+  async insertAndLog<Row extends LoggedRow>(
+    collection: Collection<Row>,
+    row: Row,
+    toChange: ChangeOf<Row>,
+  ): Promise<Row> {
+    const stored = { ...row, rev: 1, logPending: true, pendingSince: new Date() } as Row;
+    await collection.insertOne(stored as Parameters<Collection<Row>['insertOne']>[0]);
+    await this.logRow(collection, stored, toChange);
+    return stored;
+  }
+
+  /** Logs a row's current version and clears its pending mark unless a newer write has happened. */
+  async logRow<Row extends LoggedRow>(collection: Collection<Row>, row: Row, toChange: ChangeOf<Row>): Promise<void> {
+    const change = toChange(row);
+    await this.append(change.bucket, { type: change.type, id: change.id, rev: row.rev, doc: change.doc });
+    await collection.updateOne(
+      { _id: row._id, rev: row.rev } as unknown as Filter<Row>,
+      { $set: { logPending: false } } as unknown as UpdateFilter<Row>,
+    );
+  }
+
+  /** Re-logs rows whose write landed but whose change may not have (a crash in between). */
+  async repairPending<Row extends LoggedRow>(
+    collection: Collection<Row>,
+    toChange: ChangeOf<Row>,
+    olderThanMs = GAP_TIMEOUT_MS,
+  ): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const rows = (await collection
+      .find({ logPending: true, pendingSince: { $lt: cutoff } } as unknown as Filter<Row>)
+      .limit(1000)
+      .toArray()) as Row[];
+    for (const row of rows) await this.logRow(collection, row, toChange);
+    return rows.length;
+  }
+}
