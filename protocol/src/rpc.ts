@@ -231,3 +231,13 @@ export const roleLabels: Record<z.infer<typeof roleSchema>, string> = {
   staff: 'Check-in staff',
   attendee: 'Attendee',
 };
+
+/**
+ * What the renderer sees of core, whatever the transport: Electron's preload exposes exactly this
+ * as `window.gatehouse`; the browser host's WebSocket client implements the same interface.
+ * Rejections carry `{ code, message }` with a code from ERROR_CODES.
+ */
+export interface GatehouseBridge {
+  invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
+  subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void;
+}

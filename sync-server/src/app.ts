@@ -35,12 +35,17 @@ const REDACT = [
 ];
 
 /**
- * Domain modules, in registration order. Each owns its routes and its indexes; later issues add
- * theirs here (events, bookings, sync, mail).
+ * A domain module: creates its services (attaching them to ctx for other domains), ensures its
+ * indexes, registers its routes, starts any background worker (stopping it in an onClose hook).
+ * Modules run in this order, so a domain may use the services of those before it.
  */
-const DOMAINS: Array<{
-  routes: (app: FastifyInstance, ctx: AppContext) => void;
-}> = [{ routes: registerHealthRoutes }, { routes: registerAuthRoutes }, { routes: registerUserRoutes }];
+export type Domain = { name: string; init: (app: FastifyInstance, ctx: AppContext) => Promise<void> | void };
+
+const DOMAINS: Domain[] = [
+  { name: 'health', init: registerHealthRoutes },
+  { name: 'auth', init: registerAuthRoutes },
+  { name: 'users', init: registerUserRoutes },
+];
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };
 
@@ -120,7 +125,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  for (const domain of DOMAINS) domain.routes(app, ctx);
+  for (const domain of DOMAINS) await domain.init(app, ctx);
 
   app.addHook('onClose', async () => {
     await client.close();
