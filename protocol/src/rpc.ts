@@ -241,3 +241,15 @@ export interface GatehouseBridge {
   invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
   subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void;
 }
+
+/**
+ * Browser host handshake: the host writes a random per-run token into the page (meta tag below); the
+ * page's WebSocket must present it in its first message, so no other local page can drive the core.
+ */
+export const HOST_TOKEN_META_NAME = 'gatehouse-host-token';
+/** Optional: the sync server URL the host was started with, pre-filled on the sign-in screen. */
+export const HOST_SERVER_URL_META_NAME = 'gatehouse-server-url';
+export const HOST_RPC_PATH = '/rpc';
+export const hostHelloFrameSchema = z.strictObject({ type: z.literal('hello'), token: z.string().min(16).max(128) });
+export type HostHelloFrame = z.infer<typeof hostHelloFrameSchema>;
+export type HostReadyFrame = { type: 'ready' };
