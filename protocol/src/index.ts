@@ -9,3 +9,4 @@ export * from './sync';
 export * from './tickets';
 export * from './users';
 export * from './rpc';
+export * from './shell';

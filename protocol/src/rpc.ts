@@ -5,6 +5,7 @@ import { emailSchema, idSchema } from './common';
 import { errorCodeSchema } from './errors';
 import { eventCreateSchema, eventPatchSchema, eventSchema } from './events';
 import { roleSchema } from './roles';
+import { shellStatusSchema } from './shell';
 import { alertSchema, checkinSchema, gateSchema } from './sync';
 import { deviceSchema, userAdminPatchSchema } from './users';
 
@@ -207,6 +208,8 @@ export const rpcTopics = {
   /** Which local tables changed, so screens refetch only what they show. */
   'data.changed': z.object({ tables: z.array(z.string()), eventIds: z.array(z.string()) }),
   'session.changed': sessionStateSchema,
+  /** Electron shell only: token storage mode and core restarts after a crash (the UI shows a notice). */
+  'shell.status': shellStatusSchema,
 } as const;
 export type RpcTopic = keyof typeof rpcTopics;
 export type RpcTopicPayload<T extends RpcTopic> = z.infer<(typeof rpcTopics)[T]>;
