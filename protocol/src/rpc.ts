@@ -4,6 +4,7 @@ import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import { errorCodeSchema } from './errors';
 import { eventCreateSchema, eventPatchSchema, eventSchema } from './events';
+import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
 import { alertSchema, checkinSchema, gateSchema } from './sync';
@@ -82,19 +83,6 @@ export const bookingRowSchema = bookingSchema.extend({
   checkedIn: z.boolean(),
 });
 export type BookingRow = z.infer<typeof bookingRowSchema>;
-
-export const mailMessageSchema = z.object({
-  id: z.string(),
-  kind: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  status: z.enum(['pending', 'sending', 'sent', 'dead']),
-  attempts: z.number().int(),
-  lastError: z.string().nullable(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-});
-export type MailMessage = z.infer<typeof mailMessageSchema>;
 
 const nothing = z.strictObject({});
 const ok = z.object({ ok: z.literal(true) });
@@ -191,11 +179,11 @@ export const rpcMethods = {
   'admin.devices.list': { params: nothing, result: z.array(deviceSchema) },
   'admin.devices.revoke': { params: z.strictObject({ deviceId: z.string() }), result: ok },
   'admin.mail.list': {
-    params: z.strictObject({ status: z.enum(['pending', 'sending', 'sent', 'dead']).optional() }),
+    params: z.strictObject({ status: mailStatusSchema.optional() }),
     result: z.array(mailMessageSchema),
   },
-  'admin.mail.retry': { params: z.strictObject({ messageId: z.string() }), result: ok },
-  'admin.mail.discard': { params: z.strictObject({ messageId: z.string() }), result: ok },
+  'admin.mail.retry': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
+  'admin.mail.discard': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;
