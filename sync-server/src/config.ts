@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { mailSettingsFromEnv, type MailSettings } from './mail/settings';
 
 const booleanish = z
   .enum(['true', 'false', '1', '0', ''])
@@ -49,6 +50,8 @@ export type ServerConfig = {
   jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number };
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Outbox worker tunables (MAIL_* variables, see mail/settings). */
+  mail: MailSettings;
   admin: { email: string; password: string } | undefined;
   allowedOrigins: string[];
   rateLimit: { perMinute: number; loginPerMinute: number };
@@ -73,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const mail = mailSettingsFromEnv(env);
+  if (!mail.ok) throw new ConfigError(`Invalid configuration:\n${mail.problems.join('\n')}`);
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
@@ -92,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mail: mail.settings,
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     allowedOrigins: e.ALLOWED_ORIGINS.split(',')
       .map((origin) => origin.trim())
