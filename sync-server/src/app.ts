@@ -9,13 +9,18 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createGuard } from './auth/guard';
 import { LoginLockout } from './auth/lockout';
 import { registerAuthRoutes } from './auth/routes';
+import { registerBookingRoutes } from './bookings/routes';
+import { BookingService } from './bookings/service';
 import { TokenService } from './auth/tokens';
 import type { ServerConfig } from './config';
 import type { AppContext } from './context';
 import { connectMongo } from './db/mongo';
 import { registerHealthRoutes } from './health/routes';
+import { registerEventRoutes } from './events/routes';
+import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
 import { ChangeLog } from './sync/changelog';
+import { TicketService } from './tickets/service';
 import { ensureUser } from './users/seed';
 import { registerUserRoutes } from './users/routes';
 import { UserStore } from './users/store';
@@ -45,6 +50,8 @@ const DOMAINS: Domain[] = [
   { name: 'health', init: registerHealthRoutes },
   { name: 'auth', init: registerAuthRoutes },
   { name: 'users', init: registerUserRoutes },
+  { name: 'events', init: registerEventRoutes },
+  { name: 'bookings', init: registerBookingRoutes },
 ];
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };
@@ -69,6 +76,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const users = new UserStore(db);
   const tokens = new TokenService(db, config.jwt);
   const lockout = new LoginLockout(db, config.lockout);
+  const changeLog = new ChangeLog(db);
+  const tickets = new TicketService(db, changeLog);
+  const events = new EventService(db, changeLog, users, tickets);
+  const bookings = new BookingService(db, changeLog, events, tickets);
   const ctx: AppContext = {
     config,
     client,
@@ -78,7 +89,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     tokens,
     lockout,
     guard: createGuard(tokens, users),
-    changeLog: new ChangeLog(db),
+    changeLog,
+    events,
+    bookings,
+    tickets,
   };
   await Promise.all([
     users.ensureIndexes(),

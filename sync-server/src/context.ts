@@ -3,8 +3,11 @@ import type { Db, MongoClient } from 'mongodb';
 import type { Guard } from './auth/guard';
 import type { LoginLockout } from './auth/lockout';
 import type { TokenService } from './auth/tokens';
+import type { BookingService } from './bookings/service';
 import type { ServerConfig } from './config';
+import type { EventService } from './events/service';
 import type { ChangeLog } from './sync/changelog';
+import type { TicketService } from './tickets/service';
 import type { UserStore } from './users/store';
 
 /**
@@ -22,4 +25,7 @@ export type AppContext = {
   guard: Guard;
   /** The single write path to devices: every change a device may see goes through it. */
   changeLog: ChangeLog;
+  events: EventService;
+  bookings: BookingService;
+  tickets: TicketService;
 };

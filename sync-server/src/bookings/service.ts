@@ -1,0 +1,341 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  GatehouseError,
+  type Attendee,
+  type BookRequest,
+  type Booking,
+  type BookingListQuery,
+  type Page,
+  type TicketResponse,
+  type WalkInRequest,
+} from '@gatehouse/protocol';
+import type { Collection, Db, Filter } from 'mongodb';
+import { escapeRegex, isDuplicateKeyError } from '../db/mongo';
+import type { EventRow } from '../events/rows';
+import type { EventService } from '../events/service';
+import { afterCursorFilter, toPage } from '../http/pagination';
+import type { ChangeLog } from '../sync/changelog';
+import type { TicketService } from '../tickets/service';
+import type { UserDoc } from '../users/store';
+import { IdempotencyKeys } from './idempotency';
+import { bookingChange, newBookingCode, searchTermsOf, searchWordsOf, toBooking, type BookingRow } from './rows';
+
+const MAX_CODE_ATTEMPTS = 5;
+
+export type BookingAccess = 'owner' | 'manage' | 'checkIn';
+export type BookOutcome = { booking: Booking; replayed: boolean };
+
+function seatsDelta(ticketTypeId: string, quantity: number) {
+  return {
+    seatsLeft: -quantity,
+    bookedCount: quantity,
+    [`typeLeft.${ticketTypeId}`]: -quantity,
+    [`typeSold.${ticketTypeId}`]: quantity,
+  };
+}
+
+function assertTicketType(event: EventRow, ticketTypeId: string): void {
+  if (!event.ticketTypes.some((type) => type.id === ticketTypeId)) {
+    throw new GatehouseError('UNPROCESSABLE', 'This event has no such ticket type', [
+      { path: 'ticketTypeId', message: `unknown ticket type ${ticketTypeId}` },
+    ]);
+  }
+}
+
+export class BookingService {
+  readonly bookings: Collection<BookingRow>;
+  readonly idempotency: IdempotencyKeys;
+
+  constructor(
+    db: Db,
+    private readonly changeLog: ChangeLog,
+    private readonly events: EventService,
+    private readonly tickets: TicketService,
+  ) {
+    this.bookings = db.collection<BookingRow>('bookings');
+    this.idempotency = new IdempotencyKeys(db);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await Promise.all([
+      this.bookings.createIndex({ eventId: 1, createdAt: 1, _id: 1 }),
+      this.bookings.createIndex({ eventId: 1, code: 1 }, { unique: true }),
+      this.bookings.createIndex({ eventId: 1, searchTerms: 1 }),
+      this.bookings.createIndex({ userId: 1, createdAt: -1, _id: -1 }),
+      this.bookings.createIndex({ mailPending: 1 }),
+      this.bookings.createIndex({ logPending: 1, pendingSince: 1 }),
+      this.idempotency.ensureIndexes(),
+    ]);
+  }
+
+  repairPending(): Promise<number> {
+    return this.changeLog.repairPending(this.bookings, bookingChange);
+  }
+
+  findForEvent(eventId: string, bookingId: string): Promise<BookingRow | null> {
+    return this.bookings.findOne({ _id: bookingId, eventId });
+  }
+
+  async book(actor: UserDoc, eventId: string, input: BookRequest, idempotencyKey?: string): Promise<Booking> {
+    return (await this.bookWithOutcome(actor, eventId, input, idempotencyKey)).booking;
+  }
+
+  async bookWithOutcome(
+    actor: UserDoc,
+    eventId: string,
+    input: BookRequest,
+    idempotencyKey?: string,
+  ): Promise<BookOutcome> {
+    const event = await this.events.readableRow(actor, eventId);
+    const attendee: Attendee = input.attendee ?? { name: actor.name, email: actor.email };
+    let bookingId: string = randomUUID();
+    if (idempotencyKey) {
+      const requestHash = IdempotencyKeys.hashRequest([eventId, input.ticketTypeId, input.quantity, attendee]);
+      const claim = await this.idempotency.claim(actor._id, idempotencyKey, requestHash, async (id) =>
+        Boolean(await this.bookings.findOne({ _id: id, userId: actor._id }, { projection: { _id: 1 } })),
+      );
+      if (claim.kind === 'replay') {
+        const existing = await this.bookings.findOne({ _id: claim.bookingId, userId: actor._id });
+        return { booking: toBooking(existing!), replayed: true };
+      }
+      bookingId = claim.bookingId;
+    }
+    try {
+      if (event.status !== 'published') {
+        throw new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${event.status}, not open for booking`);
+      }
+      assertTicketType(event, input.ticketTypeId);
+      await this.takeSeats(eventId, input.ticketTypeId, input.quantity);
+      return await this.insertHoldingSeats({
+        _id: bookingId,
+        eventId,
+        userId: actor._id,
+        ticketTypeId: input.ticketTypeId,
+        quantity: input.quantity,
+        attendee,
+        source: 'online',
+        overCapacity: false,
+      });
+    } catch (error) {
+      if (idempotencyKey) await this.idempotency.release(actor._id, idempotencyKey, bookingId);
+      throw error;
+    }
+  }
+
+  /** One conditional update on the event: either all counters move or none do. */
+  private async takeSeats(eventId: string, ticketTypeId: string, quantity: number): Promise<void> {
+    const taken = await this.events.updateRow(
+      {
+        _id: eventId,
+        deletedAt: null,
+        status: 'published',
+        seatsLeft: { $gte: quantity },
+        [`typeLeft.${ticketTypeId}`]: { $gte: quantity },
+      } as Filter<EventRow>,
+      { $inc: seatsDelta(ticketTypeId, quantity) },
+    );
+    if (taken) return;
+    const now = await this.events.findRow(eventId);
+    if (!now) throw new GatehouseError('NOT_FOUND', 'Event not found');
+    if (now.status !== 'published') {
+      throw new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${now.status}, not open for booking`);
+    }
+    assertTicketType(now, ticketTypeId);
+    const typeLeft = Math.max(0, now.typeLeft[ticketTypeId] ?? 0);
+    throw new GatehouseError('SOLD_OUT', 'Not enough seats left for this request', [
+      { path: 'quantity', message: `${Math.max(0, Math.min(now.seatsLeft, typeLeft))} left` },
+    ]);
+  }
+
+  private async releaseSeats(eventId: string, ticketTypeId: string, quantity: number): Promise<void> {
+    await this.events.updateRow({ _id: eventId }, { $inc: seatsDelta(ticketTypeId, -quantity) });
+  }
+
+  /**
+   * Inserts a booking whose seats were already taken. A duplicate `_id` means the same request
+   * won earlier (a retried walk-in): its seats are given back and the first booking returned.
+   */
+  private async insertHoldingSeats(
+    input: Pick<
+      BookingRow,
+      '_id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'overCapacity'
+    >,
+  ): Promise<BookOutcome> {
+    try {
+      for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
+        const code = newBookingCode(randomBytes(8));
+        try {
+          const row = await this.changeLog.insertAndLog(
+            this.bookings,
+            {
+              ...input,
+              rev: 0,
+              status: 'confirmed',
+              code,
+              createdAt: new Date().toISOString(),
+              cancelledAt: null,
+              searchTerms: searchTermsOf(input.attendee, code),
+              mailPending: input.attendee.email ? ['bookingConfirmed'] : [],
+            },
+            bookingChange,
+          );
+          return { booking: toBooking(row), replayed: false };
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          const existing = await this.bookings.findOne({ _id: input._id });
+          if (existing) {
+            await this.releaseSeats(input.eventId, input.ticketTypeId, input.quantity);
+            if (existing.eventId !== input.eventId) {
+              throw new GatehouseError('CONFLICT', 'This booking id belongs to another event');
+            }
+            return { booking: toBooking(existing), replayed: true };
+          }
+          // Otherwise the short code collided within the event: draw another.
+        }
+      }
+      throw new Error('could not find a free booking code');
+    } catch (error) {
+      if (!(error instanceof GatehouseError && error.code === 'CONFLICT')) {
+        await this.releaseSeats(input.eventId, input.ticketTypeId, input.quantity);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A booking added at the door: idempotent on `bookingId` (the device's uuid), and accepted over
+   * capacity or quota with `overCapacity: true`, because the person is already standing there.
+   */
+  async walkIn(
+    actor: UserDoc,
+    eventId: string,
+    input: WalkInRequest,
+    options: { bookingId?: string } = {},
+  ): Promise<Booking> {
+    return (await this.walkInWithOutcome(actor, eventId, input, options)).booking;
+  }
+
+  async walkInWithOutcome(
+    actor: UserDoc,
+    eventId: string,
+    input: WalkInRequest,
+    options: { bookingId?: string } = {},
+  ): Promise<BookOutcome> {
+    const event = await this.events.assertCanCheckIn(actor, eventId);
+    const bookingId = options.bookingId ?? randomUUID();
+    if (options.bookingId) {
+      const existing = await this.bookings.findOne({ _id: bookingId });
+      if (existing) {
+        if (existing.eventId !== eventId)
+          throw new GatehouseError('CONFLICT', 'This booking id belongs to another event');
+        return { booking: toBooking(existing), replayed: true };
+      }
+    }
+    if (event.status === 'cancelled') throw new GatehouseError('EVENT_NOT_BOOKABLE', 'This event is cancelled');
+    assertTicketType(event, input.ticketTypeId);
+    const delta = { $inc: seatsDelta(input.ticketTypeId, 1) };
+    let overCapacity = false;
+    const within = await this.events.updateRow(
+      {
+        _id: eventId,
+        deletedAt: null,
+        seatsLeft: { $gte: 1 },
+        [`typeLeft.${input.ticketTypeId}`]: { $gte: 1 },
+      } as Filter<EventRow>,
+      delta,
+    );
+    if (!within) {
+      overCapacity = true;
+      const over = await this.events.updateRow({ _id: eventId, deletedAt: null }, delta);
+      if (!over) throw new GatehouseError('NOT_FOUND', 'Event not found');
+    }
+    return this.insertHoldingSeats({
+      _id: bookingId,
+      eventId,
+      userId: actor._id,
+      ticketTypeId: input.ticketTypeId,
+      quantity: 1,
+      attendee: input.attendee,
+      source: 'walkIn',
+      overCapacity,
+    });
+  }
+
+  /** What `actor` may do with a booking; null means it is not theirs to see (answer NOT_FOUND). */
+  async accessOf(actor: UserDoc, row: BookingRow): Promise<BookingAccess | null> {
+    if (row.userId === actor._id && row.source === 'online') return 'owner';
+    if (actor.role === 'attendee') return null;
+    const event = await this.events.events.findOne(
+      { _id: row.eventId },
+      { projection: { organizerId: 1, staffIds: 1 } },
+    );
+    if (!event) return null;
+    if (actor.role === 'admin' || (actor.role === 'organizer' && event.organizerId === actor._id)) return 'manage';
+    if (event.staffIds.includes(actor._id)) return 'checkIn';
+    return null;
+  }
+
+  private async readable(actor: UserDoc, bookingId: string): Promise<{ row: BookingRow; access: BookingAccess }> {
+    const row = await this.bookings.findOne({ _id: bookingId });
+    const access = row ? await this.accessOf(actor, row) : null;
+    if (!row || !access) throw new GatehouseError('NOT_FOUND', 'Booking not found');
+    return { row, access };
+  }
+
+  /** By the attendee (own online booking), the organizer or an admin. Repeating it is harmless. */
+  async cancel(actor: UserDoc, bookingId: string): Promise<Booking> {
+    const { row, access } = await this.readable(actor, bookingId);
+    if (access === 'checkIn') throw new GatehouseError('FORBIDDEN', 'Check-in staff cannot cancel bookings');
+    if (row.status === 'cancelled') return toBooking(row);
+    const update = {
+      $set: { status: 'cancelled' as const, cancelledAt: new Date().toISOString() },
+      ...(row.attendee.email ? { $addToSet: { mailPending: 'bookingCancelled' } } : {}),
+    };
+    const cancelled = await this.changeLog.updateAndLog(
+      this.bookings,
+      { _id: bookingId, status: 'confirmed' },
+      update,
+      bookingChange,
+    );
+    // Lost a race with another cancel: that one released the seats.
+    if (!cancelled) return toBooking((await this.bookings.findOne({ _id: bookingId }))!);
+    await this.releaseSeats(row.eventId, row.ticketTypeId, row.quantity);
+    return toBooking(cancelled);
+  }
+
+  async ticket(actor: UserDoc, bookingId: string): Promise<TicketResponse> {
+    const { row } = await this.readable(actor, bookingId);
+    const event = await this.events.events.findOne({ _id: row.eventId });
+    if (!event) throw new GatehouseError('NOT_FOUND', 'Booking not found');
+    const token = await this.tickets.tokenFor(toBooking(row), event);
+    return { bookingId: row._id, token, revoked: row.status === 'cancelled', ...(await this.tickets.qrImages(token)) };
+  }
+
+  async listForEvent(actor: UserDoc, eventId: string, query: BookingListQuery): Promise<Page<Booking>> {
+    await this.events.assertCanCheckIn(actor, eventId);
+    const and: Filter<BookingRow>[] = [{ eventId }];
+    if (query.cursor) and.push(afterCursorFilter<BookingRow>('createdAt', 1, query.cursor));
+    if (query.status) and.push({ status: query.status });
+    for (const word of query.q ? searchWordsOf(query.q) : []) {
+      and.push({ searchTerms: { $regex: `^${escapeRegex(word)}` } });
+    }
+    const rows = await this.bookings
+      .find({ $and: and })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(query.limit + 1)
+      .toArray();
+    return toPage(rows, query.limit, (row) => row.createdAt, toBooking);
+  }
+
+  async listMine(actor: UserDoc, query: { limit: number; cursor?: string | undefined }): Promise<Page<Booking>> {
+    const filter: Filter<BookingRow> = {
+      $and: [{ userId: actor._id, source: 'online' }, afterCursorFilter<BookingRow>('createdAt', -1, query.cursor)],
+    };
+    const rows = await this.bookings
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(query.limit + 1)
+      .toArray();
+    return toPage(rows, query.limit, (row) => row.createdAt, toBooking);
+  }
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context';
+
+export const REPAIR_INTERVAL_MS = 3_000;
+
+/**
+ * Runs a change-log repair once now and then every few seconds, so a row whose change was lost to
+ * a crash reaches devices soon after. One run at a time; stopped when the server closes.
+ */
+export async function startRepairTimer(
+  app: FastifyInstance,
+  ctx: AppContext,
+  name: string,
+  repair: () => Promise<number>,
+): Promise<void> {
+  await repair();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    repair()
+      .then((count) => {
+        if (count > 0) ctx.log.warn({ collection: name, count }, 're-logged rows whose change was pending');
+      })
+      .catch((error: unknown) => ctx.log.error({ err: error, collection: name }, 'change-log repair failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, REPAIR_INTERVAL_MS);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+}

@@ -1,0 +1,74 @@
+import type { Event } from '@gatehouse/protocol';
+import { ApiClient } from '../../tests/support/http';
+import type { TestServer } from '../../tests/support/server';
+import { signInAs, type SignedIn } from '../../tests/support/users';
+
+const HOUR_MS = 3_600_000;
+
+/** A valid create body; tests override what they are about. */
+export function eventInput(overrides: Record<string, unknown> = {}) {
+  const start = Date.now() + 24 * HOUR_MS;
+  return {
+    title: 'Harbour Jazz Night',
+    description: 'Three bands on the pier',
+    venue: 'Pier 4, Hamburg',
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + 4 * HOUR_MS).toISOString(),
+    timezone: 'Europe/Berlin',
+    capacity: 100,
+    status: 'published',
+    ticketTypes: [
+      { name: 'Standard', price: 2500, quota: 80 },
+      { name: 'VIP', price: 9000, quota: 20 },
+    ],
+    ...overrides,
+  };
+}
+
+export async function createEvent(api: ApiClient, overrides: Record<string, unknown> = {}): Promise<Event> {
+  const result = await api.post<Event>('/events', eventInput(overrides));
+  if (result.status !== 201) throw new Error(`create event failed: ${result.status} ${JSON.stringify(result.body)}`);
+  return result.body;
+}
+
+export type Cast = {
+  admin: SignedIn;
+  organizer: SignedIn;
+  otherOrganizer: SignedIn;
+  staff: SignedIn;
+  otherStaff: SignedIn;
+  attendee: SignedIn;
+  otherAttendee: SignedIn;
+  anonymous: ApiClient;
+};
+
+/** Everyone the authorization tests speak as; `staff` is the one tests assign to events. */
+export async function signInCast(server: TestServer): Promise<Cast> {
+  const [admin, organizer, otherOrganizer, staff, otherStaff, attendee, otherAttendee] = await Promise.all([
+    signInAs(server, 'admin'),
+    signInAs(server, 'organizer', 'Olu Organizer'),
+    signInAs(server, 'organizer', 'Other Organizer'),
+    signInAs(server, 'staff', 'Sam Staff'),
+    signInAs(server, 'staff', 'Other Staff'),
+    signInAs(server, 'attendee', 'Alex Attendee'),
+    signInAs(server, 'attendee', 'Other Attendee'),
+  ]);
+  return {
+    admin,
+    organizer,
+    otherOrganizer,
+    staff,
+    otherStaff,
+    attendee,
+    otherAttendee,
+    anonymous: new ApiClient(server.baseUrl),
+  };
+}
+
+/** An event of `cast.organizer` with `cast.staff` assigned. */
+export async function createStaffedEvent(cast: Cast, overrides: Record<string, unknown> = {}): Promise<Event> {
+  const event = await createEvent(cast.organizer.api, overrides);
+  const staffed = await cast.organizer.api.put<Event>(`/events/${event.id}/staff`, { staffIds: [cast.staff.user.id] });
+  if (staffed.status !== 200) throw new Error(`assign staff failed: ${staffed.status} ${JSON.stringify(staffed.body)}`);
+  return staffed.body;
+}
