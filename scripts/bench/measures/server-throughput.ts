@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
+import type { Measure } from '../measure';
+import { requireRoute } from '../routes';
+import { PeakRssSampler } from '../rss';
+import { round, summarize } from '../stats';
+
+/** Check-ins per push: a gate device that was off the network for a few seconds. */
+const BATCH = 10;
+
+/**
+ * N simulated devices (each its own device id, all signed in as the event's staff) push check-in
+ * batches over HTTP as fast as the server answers, for a fixed time. Devices here are plain HTTP
+ * clients rather than cores: 50 SQLite cores on two cores would measure the clients, not the server.
+ */
+export const serverThroughput: Measure = {
+  name: 'server_throughput',
+  timeLimitSeconds: 180,
+  async run(ctx) {
+    const { fixture, server, options } = ctx;
+    const url = `${server.baseUrl}/sync/push`;
+    const pool = ctx.takeBookings(Math.max(options.devices, Math.floor(fixture.bookingIds.length / 2)));
+    const perDevice = Math.max(1, Math.floor(pool.length / options.devices));
+    const probe = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await requireRoute(probe, 'POST /sync/push');
+
+    let applied = 0;
+    let rejected = 0;
+    let httpErrors = 0;
+    const rejectedCodes: Record<string, number> = {};
+    const latencies: number[] = [];
+    const rss = new PeakRssSampler(server.pid, 100);
+    const started = performance.now();
+    const deadline = started + options.throughputSeconds * 1000;
+    // Bounded in count as well as time: no device sends more than this many requests.
+    const maxRequests = options.throughputSeconds * 2_000;
+
+    const device = async (index: number) => {
+      const deviceId = randomUUID();
+      const bookings = pool.slice(index * perDevice, (index + 1) * perDevice);
+      let cursor = 0;
+      let counter = 0;
+      for (let request = 0; request < maxRequests && performance.now() < deadline; request++) {
+        const mutations = [];
+        for (let i = 0; i < BATCH; i++, cursor++) {
+          const round = Math.floor(cursor / bookings.length);
+          mutations.push({
+            id: randomUUID(),
+            name: 'checkin.record',
+            args: {
+              id: randomUUID(),
+              eventId: fixture.eventId,
+              bookingId: bookings[cursor % bookings.length]!,
+              gate: `Gate ${index + 1}`,
+              // Alternating in/out per pass keeps every entry legitimate (no duplicate-entry alerts).
+              direction: round % 2 === 0 ? 'in' : 'out',
+              scannedAt: new Date().toISOString(),
+            },
+            hlc: formatHlc({ wallMs: Date.now(), counter: counter++ % 99_999, node: deviceId }),
+          });
+        }
+        const sent = performance.now();
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${fixture.staff.accessToken}`,
+              [DEVICE_ID_HEADER]: deviceId,
+            },
+            body: JSON.stringify({ mutations }),
+            signal: AbortSignal.timeout(30_000),
+          });
+          const text = await response.text();
+          latencies.push(performance.now() - sent);
+          if (!response.ok) {
+            httpErrors += 1;
+            if (httpErrors <= 3) ctx.log(`[bench] push ${response.status}: ${text.slice(0, 300)}`);
+            continue;
+          }
+          for (const result of (JSON.parse(text) as PushResponse).results) {
+            if (result.status === 'applied') applied += 1;
+            else {
+              rejected += 1;
+              rejectedCodes[result.code ?? 'unknown'] = (rejectedCodes[result.code ?? 'unknown'] ?? 0) + 1;
+            }
+          }
+        } catch (error) {
+          httpErrors += 1;
+          if (httpErrors <= 3) ctx.log(`[bench] push failed: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.devices }, (_, index) => device(index)));
+    const seconds = (performance.now() - started) / 1000;
+    const latency = summarize(latencies);
+    return {
+      devices: options.devices,
+      batch: BATCH,
+      seconds: round(seconds, 1),
+      mutations: applied,
+      mutationsPerSecond: Math.round(applied / seconds),
+      requestsPerSecond: Math.round(latencies.length / seconds),
+      pushMsP50: latency.p50,
+      pushMsP99: latency.p99,
+      rejected,
+      rejectedCodes,
+      httpErrors,
+      errors: rejected + httpErrors,
+      serverPeakRssMb: rss.stop(),
+    };
+  },
+};

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+
+/** Resident set size of a process in MiB from /proc (Linux), or null where /proc is unavailable. */
+export function readRssMb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples a process's RSS every `intervalMs` and keeps the peak. Sampling (rather than the kernel's
+ * lifetime high-water mark) confines the peak to the measured window: start-up and sign-in, with
+ * scrypt's 128 MiB working set, do not count against a sync.
+ */
+export class PeakRssSampler {
+  private peakMb = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 25,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  sample(): void {
+    const rss = readRssMb(this.pid) ?? (this.pid === process.pid ? process.memoryUsage().rss / 2 ** 20 : 0);
+    if (rss > this.peakMb) this.peakMb = rss;
+  }
+
+  /** Stops sampling and returns the peak in MiB, rounded. */
+  stop(): number {
+    this.sample();
+    clearInterval(this.timer);
+    return Math.round(this.peakMb);
+  }
+}
