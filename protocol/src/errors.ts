@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   MUTATION_ID_REUSED: 422,
+  /** A pushed mutation whose name this server does not know (an older server, or a bad client). */
+  UNKNOWN_MUTATION: 422,
   UNPROCESSABLE: 422,
   RATE_LIMITED: 429,
   ACCOUNT_LOCKED: 429,

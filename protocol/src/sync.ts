@@ -86,8 +86,13 @@ export const pushResponseSchema = z.object({
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
+/**
+ * A cursor holds a position per bucket (deflated, MAC'd). 12,000 characters keep the URL within
+ * Node's 16 KiB header limit and hold a few hundred buckets.
+ */
+export const MAX_CURSOR_LENGTH = 12_000;
 export const pullQuerySchema = z.strictObject({
-  cursor: z.string().max(8192).optional(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
 });
 export type PullQuery = z.infer<typeof pullQuerySchema>;

@@ -12,6 +12,12 @@ import { registerAuthRoutes } from './auth/routes';
 import { registerBookingRoutes } from './bookings/routes';
 import { BookingService } from './bookings/service';
 import { TokenService } from './auth/tokens';
+import { registerAlertRoutes } from './alerts/routes';
+import { AlertService } from './alerts/service';
+import { registerCheckinDomain } from './checkins/routes';
+import { CheckinService } from './checkins/service';
+import { registerDeviceRoutes } from './devices/routes';
+import { DeviceStore } from './devices/store';
 import type { ServerConfig } from './config';
 import type { AppContext } from './context';
 import { connectMongo } from './db/mongo';
@@ -19,7 +25,10 @@ import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
+import { registerMailDomain } from './mail/routes';
+import { MailService } from './mail/service';
 import { ChangeLog } from './sync/changelog';
+import { registerSyncRoutes } from './sync/routes';
 import { TicketService } from './tickets/service';
 import { ensureUser } from './users/seed';
 import { registerUserRoutes } from './users/routes';
@@ -52,6 +61,11 @@ const DOMAINS: Domain[] = [
   { name: 'users', init: registerUserRoutes },
   { name: 'events', init: registerEventRoutes },
   { name: 'bookings', init: registerBookingRoutes },
+  { name: 'devices', init: registerDeviceRoutes },
+  { name: 'checkins', init: registerCheckinDomain },
+  { name: 'alerts', init: registerAlertRoutes },
+  { name: 'sync', init: registerSyncRoutes },
+  { name: 'mail', init: registerMailDomain },
 ];
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };
@@ -80,6 +94,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const tickets = new TicketService(db, changeLog);
   const events = new EventService(db, changeLog, users, tickets);
   const bookings = new BookingService(db, changeLog, events, tickets);
+  const alerts = new AlertService(db, changeLog);
   const ctx: AppContext = {
     config,
     client,
@@ -93,6 +108,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     events,
     bookings,
     tickets,
+    devices: new DeviceStore(db),
+    alerts,
+    checkins: new CheckinService(db, changeLog, alerts),
+    mail: new MailService(db, config, tickets, app.log),
   };
   await Promise.all([
     users.ensureIndexes(),

@@ -61,6 +61,8 @@ export type ServerConfig = {
   trustProxy: boolean;
   /** Password hashing cost; lowered only by tests that create many users. */
   scryptCost: number;
+  /** `/sync/live` timings (see sync/live.ts for the defaults); shortened only by tests. */
+  live?: { heartbeatMs?: number; authTimeoutMs?: number; accessTtlMs?: number; pollMs?: number };
 };
 
 export class ConfigError extends Error {}

@@ -3,9 +3,13 @@ import type { Db, MongoClient } from 'mongodb';
 import type { Guard } from './auth/guard';
 import type { LoginLockout } from './auth/lockout';
 import type { TokenService } from './auth/tokens';
+import type { AlertService } from './alerts/service';
+import type { CheckinService } from './checkins/service';
+import type { DeviceStore } from './devices/store';
 import type { BookingService } from './bookings/service';
 import type { ServerConfig } from './config';
 import type { EventService } from './events/service';
+import type { MailService } from './mail/service';
 import type { ChangeLog } from './sync/changelog';
 import type { TicketService } from './tickets/service';
 import type { UserStore } from './users/store';
@@ -28,4 +32,9 @@ export type AppContext = {
   events: EventService;
   bookings: BookingService;
   tickets: TicketService;
+  devices: DeviceStore;
+  alerts: AlertService;
+  checkins: CheckinService;
+  /** Email outbox: sweeper of `mailPending` hand-offs, sending worker, admin dead letters. */
+  mail: MailService;
 };

@@ -23,6 +23,11 @@ import { isDuplicateKeyError } from '../db/mongo';
  * single-document write as the change itself, append to the log, then clear the mark. A crash
  * between the two leaves the mark, and `repairPending` (run at start-up and periodically) appends
  * the row's current version. The row write and its change can thus never be lost apart.
+ *
+ * Cross-process pokes. After its insert a writer raises the counter's `committedSeq` and `updatedAt`.
+ * The allocation (`$inc`) happens before the change exists, so it cannot be the signal; this second
+ * write can, because it comes after the change is readable. Live hubs of other processes watch
+ * `updatedAt` (see live.ts); this process learns of its own commits from the `committed` event.
  */
 export const GAP_TIMEOUT_MS = 5_000;
 const MAX_APPEND_ATTEMPTS = 20;
@@ -37,22 +42,33 @@ export type ChangeDoc = {
   doc: Document | null;
   at: Date;
 };
-type BucketCounter = { _id: string; seq: number; updatedAt: Date };
+export type BucketCounter = { _id: string; seq: number; committedSeq?: number; updatedAt?: Date };
 
 export type LoggedRow = { _id: string; rev: number; logPending?: boolean; pendingSince?: Date };
 export type ChangeOf<Row> = (row: Row) => { bucket: string; type: ChangeType; id: string; doc: Document | null };
 export type CommittedChange = { bucket: string; seq: number };
+export type ChangeLogOptions = {
+  /** How old a hole must be before a reader declares its writer dead; lowered only by tests. */
+  gapTimeoutMs?: number;
+};
 
 export class ChangeLog {
   readonly changes: Collection<ChangeDoc>;
   readonly counters: Collection<BucketCounter>;
   /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
   readonly events = new EventEmitter();
+  /**
+   * The `updatedAt` this process last wrote on each bucket's counter after a commit, so the live
+   * poller can skip commits this process already announced. Bounded: pruned by the poller.
+   */
+  readonly localCommitStamps = new Map<string, number>();
+  private readonly gapTimeoutMs: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: ChangeLogOptions = {}) {
     this.changes = db.collection<ChangeDoc>('changes');
     this.counters = db.collection<BucketCounter>('buckets');
     this.events.setMaxListeners(0);
+    this.gapTimeoutMs = options.gapTimeoutMs ?? GAP_TIMEOUT_MS;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -67,20 +83,38 @@ export class ChangeLog {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const counter = await this.counters.findOneAndUpdate(
         { _id: bucket },
-        { $inc: { seq: 1 }, $set: { updatedAt: new Date() } },
+        // No `updatedAt` here: it marks commits (markCommitted), and an allocation is not one.
+        { $inc: { seq: 1 } },
         { upsert: true, returnDocument: 'after' },
       );
       const seq = counter!.seq;
       try {
         await this.changes.insertOne({ _id: `${bucket}:${seq}`, bucket, seq, ...change, at: new Date() });
-        this.events.emit('committed', { bucket, seq } satisfies CommittedChange);
-        return seq;
       } catch (error) {
         // A reader declared our seq dead and filled it; take a fresh one.
         if (!isDuplicateKeyError(error)) throw error;
+        continue;
       }
+      await this.markCommitted(bucket, seq);
+      this.events.emit('committed', { bucket, seq } satisfies CommittedChange);
+      return seq;
     }
     throw new Error(`could not append to ${bucket} after ${MAX_APPEND_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * The signal other processes' live pokes follow. `updatedAt` always moves (even when a lower seq
+   * lands after a higher one), so a late commit that fills a hole still wakes the readers.
+   */
+  private async markCommitted(bucket: string, seq: number): Promise<void> {
+    // Strictly increasing per bucket within this process, so the poller can tell our stamp apart.
+    const previous = this.localCommitStamps.get(bucket) ?? 0;
+    const stamp = Math.max(Date.now(), previous + 1);
+    this.localCommitStamps.set(bucket, stamp);
+    await this.counters.updateOne(
+      { _id: bucket },
+      { $max: { committedSeq: seq }, $set: { updatedAt: new Date(stamp) } },
+    );
   }
 
   /** The bucket's highest allocated seq (0 when it has none). */
@@ -110,7 +144,7 @@ export class ChangeLog {
         if (row.seq !== expected) {
           // Hole at `expected`. Its writer took that seq before `row`'s writer took row.seq, so if
           // `row` itself is older than the timeout, the hole's writer has had at least that long.
-          if (Date.now() - row.at.getTime() > GAP_TIMEOUT_MS && (await this.fillHole(bucket, expected))) {
+          if (Date.now() - row.at.getTime() >= this.gapTimeoutMs && (await this.fillHole(bucket, expected))) {
             filledHole = true;
           }
           break;
@@ -185,7 +219,7 @@ export class ChangeLog {
   async repairPending<Row extends LoggedRow>(
     collection: Collection<Row>,
     toChange: ChangeOf<Row>,
-    olderThanMs = GAP_TIMEOUT_MS,
+    olderThanMs = this.gapTimeoutMs,
   ): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs);
     const rows = (await collection

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
+import { logUserProfile } from '../sync/userChanges';
 import { toUser } from './store';
 
 export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -29,7 +30,13 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void 
       preHandler: guard.signedIn,
       schema: { tags: ['users'], body: userSelfPatchSchema, response: { 200: userSchema } },
     },
-    async (request) => toUser(await users.setName(principalOf(request).user._id, request.body.name)),
+    async (request) => {
+      const me = principalOf(request).user._id;
+      await users.setName(me, request.body.name);
+      // The user's devices learn of it through their own bucket.
+      await logUserProfile(ctx.changeLog, users, me);
+      return toUser((await users.findById(me))!);
+    },
   );
 
   r.get(
@@ -57,6 +64,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void 
       }
       const updated = await users.adminUpdate(id, patch);
       if (patch.disabled) await tokens.revokeAllForUser(id);
+      await logUserProfile(ctx.changeLog, users, id);
       return toUser(updated);
     },
   );

@@ -1,0 +1,271 @@
+import { GatehouseError, liveClientMessageSchema, type LiveServerMessage } from '@gatehouse/protocol';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AppContext } from '../context';
+import type { CommittedChange } from './changelog';
+import { bucketsOf } from './pull';
+
+export type LiveOptions = {
+  /** Ping interval; a socket that has not answered the previous ping by the next one is terminated. */
+  heartbeatMs: number;
+  /** Time allowed for the `auth` message after the socket opens. */
+  authTimeoutMs: number;
+  /** How long a socket's list of visible buckets is trusted before it is evaluated again. */
+  accessTtlMs: number;
+  /** How often the one poller per server looks for commits made by other server processes. */
+  pollMs: number;
+};
+export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
+  heartbeatMs: 15_000,
+  authTimeoutMs: 5_000,
+  accessTtlMs: 3_000,
+  pollMs: 50,
+};
+/** Commits are looked for this far back, so clock differences between server processes cannot hide one. */
+const POLL_OVERLAP_MS = 5_000;
+
+/** Close codes in the private range (4000–4999), mirroring the HTTP status they stand for. */
+const CLOSE = { unauthenticated: 4401, forbidden: 4403, timeout: 4408 } as const;
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
+
+/** Native clients send no Origin; a browser page must be one we serve or a loopback one (the browser host). */
+export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  return allowed.includes(origin) || LOOPBACK_ORIGIN.test(origin);
+}
+
+type LiveSocket = {
+  ws: WebSocket;
+  userId: string;
+  deviceId: string;
+  alive: boolean;
+  buckets: Set<string>;
+  bucketsAt: number;
+  /** Commits seen since the last flush, newest seq per bucket; filtered by access when flushed. */
+  pending: Map<string, number>;
+  flushing: boolean;
+};
+
+/**
+ * `/sync/live`: pokes, not data. After a commit in a bucket a socket's user may see, the socket gets
+ * `{type:'poke', bucket, seq}` and the device pulls; the pull (not the poke) is authorised and
+ * ordered. Pokes are hints: they may repeat or coalesce, and a device without a socket polls.
+ *
+ * Fan-out across server processes: this process's commits arrive through the change log's
+ * `committed` event; other processes' commits are found by ONE poller per server on the `buckets`
+ * counters (`updatedAt` moves after each commit; see changelog.ts), not by a query per socket.
+ */
+export class LiveHub {
+  private readonly sockets = new Set<LiveSocket>();
+  private readonly options: LiveOptions;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Last counter stamp seen per bucket by the poller. */
+  private readonly seenStamps = new Map<string, number>();
+  private lastPollAt = Date.now();
+  private readonly onCommitted = (change: CommittedChange) => this.notify(change.bucket, change.seq);
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: Partial<LiveOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_LIVE_OPTIONS, ...options };
+  }
+
+  get connectedCount(): number {
+    return this.sockets.size;
+  }
+
+  start(): void {
+    this.ctx.changeLog.events.on('committed', this.onCommitted);
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.schedulePoll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ctx.changeLog.events.off('committed', this.onCommitted);
+    clearInterval(this.heartbeat);
+    clearTimeout(this.pollTimer);
+    for (const socket of this.sockets) socket.ws.terminate();
+    this.sockets.clear();
+  }
+
+  /** A new socket: authenticated by its Authorization + X-Device-Id headers, or by its first message. */
+  accept(ws: WebSocket, request: FastifyRequest): void {
+    const header = request.headers.authorization;
+    const headerDevice = request.headers['x-device-id'];
+    if (header && typeof headerDevice === 'string') {
+      const token = /^Bearer (.+)$/.exec(header)?.[1] ?? '';
+      void this.authenticate(ws, token, headerDevice);
+      return;
+    }
+    const timeout = setTimeout(
+      () => this.refuse(ws, CLOSE.timeout, 'UNAUTHENTICATED', 'Send {"type":"auth"} first'),
+      this.options.authTimeoutMs,
+    );
+    ws.once('message', (data) => {
+      clearTimeout(timeout);
+      let parsed;
+      try {
+        parsed = liveClientMessageSchema.safeParse(JSON.parse(String(data)));
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed?.success) {
+        this.refuse(
+          ws,
+          CLOSE.unauthenticated,
+          'UNAUTHENTICATED',
+          'The first message must be {"type":"auth","accessToken","deviceId"}',
+        );
+        return;
+      }
+      void this.authenticate(ws, parsed.data.accessToken, parsed.data.deviceId);
+    });
+    ws.once('close', () => clearTimeout(timeout));
+  }
+
+  private async authenticate(ws: WebSocket, token: string, deviceId: string): Promise<void> {
+    try {
+      const { user } = await this.ctx.guard.authenticateToken(token);
+      if (!/^[0-9a-f-]{36}$/i.test(deviceId)) throw new GatehouseError('VALIDATION_FAILED', 'deviceId must be a UUID');
+      await this.ctx.devices.touch(deviceId, user._id);
+      const socket: LiveSocket = {
+        ws,
+        userId: user._id,
+        deviceId,
+        alive: true,
+        buckets: new Set(await bucketsOf(this.ctx, user)),
+        bucketsAt: Date.now(),
+        pending: new Map(),
+        flushing: false,
+      };
+      if (ws.readyState !== ws.OPEN || this.stopped) return;
+      this.sockets.add(socket);
+      ws.on('pong', () => {
+        socket.alive = true;
+      });
+      ws.on('close', () => this.sockets.delete(socket));
+      // Anything after auth is ignored: the socket only carries pokes to the device.
+      this.send(ws, { type: 'ready' });
+    } catch (error) {
+      const known = error instanceof GatehouseError ? error : new GatehouseError('INTERNAL', 'Could not authenticate');
+      if (!(error instanceof GatehouseError)) this.ctx.log.error({ err: error }, 'live socket authentication failed');
+      this.refuse(ws, known.status === 403 ? CLOSE.forbidden : CLOSE.unauthenticated, known.code, known.message);
+    }
+  }
+
+  private refuse(ws: WebSocket, closeCode: number, code: string, message: string): void {
+    this.send(ws, { type: 'error', code, message });
+    ws.close(closeCode, code);
+  }
+
+  private send(ws: WebSocket, message: LiveServerMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  /** A commit in `bucket` up to `seq`: queue a poke for every socket (access is checked at flush). */
+  notify(bucket: string, seq: number): void {
+    for (const socket of this.sockets) {
+      socket.pending.set(bucket, Math.max(seq, socket.pending.get(bucket) ?? 0));
+      if (!socket.flushing) {
+        socket.flushing = true;
+        setImmediate(() => void this.flush(socket));
+      }
+    }
+  }
+
+  private async flush(socket: LiveSocket): Promise<void> {
+    try {
+      if (Date.now() - socket.bucketsAt > this.options.accessTtlMs) await this.refreshAccess(socket);
+      const pending = socket.pending;
+      socket.pending = new Map();
+      for (const [bucket, seq] of pending) {
+        if (socket.buckets.has(bucket)) this.send(socket.ws, { type: 'poke', bucket, seq });
+      }
+    } catch (error) {
+      this.ctx.log.warn({ err: error }, 'live poke failed');
+    } finally {
+      socket.flushing = false;
+      if (socket.pending.size && this.sockets.has(socket)) {
+        socket.flushing = true;
+        setImmediate(() => void this.flush(socket));
+      }
+    }
+  }
+
+  /** Re-reads the user, device and assignments: a disabled user or revoked device loses the socket. */
+  private async refreshAccess(socket: LiveSocket): Promise<void> {
+    const [user, device] = await Promise.all([
+      this.ctx.users.findById(socket.userId),
+      this.ctx.devices.findById(socket.deviceId),
+    ]);
+    if (!user || user.disabled || !device || device.revoked || device.userId !== socket.userId) {
+      this.sockets.delete(socket);
+      this.refuse(socket.ws, CLOSE.forbidden, 'FORBIDDEN', 'Access to live updates was withdrawn');
+      socket.buckets = new Set();
+      return;
+    }
+    socket.buckets = new Set(await bucketsOf(this.ctx, user));
+    socket.bucketsAt = Date.now();
+  }
+
+  private beat(): void {
+    for (const socket of this.sockets) {
+      if (!socket.alive) {
+        this.sockets.delete(socket);
+        socket.ws.terminate();
+        continue;
+      }
+      socket.alive = false;
+      socket.ws.ping();
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = setTimeout(() => {
+      this.poll().then(
+        () => this.schedulePoll(),
+        (error: unknown) => {
+          if (!this.stopped) this.ctx.log.warn({ err: error }, 'live poller failed; retrying');
+          this.schedulePoll();
+        },
+      );
+    }, this.options.pollMs);
+  }
+
+  /** Finds commits by other processes: counters whose `updatedAt` moved to a stamp this process did not write. */
+  private async poll(): Promise<void> {
+    const startedAt = Date.now();
+    const since = this.lastPollAt - POLL_OVERLAP_MS;
+    if (this.sockets.size === 0) {
+      this.lastPollAt = startedAt;
+      this.prune(since);
+      return;
+    }
+    const counters = await this.ctx.changeLog.counters
+      .find({ updatedAt: { $gt: new Date(since) } }, { projection: { committedSeq: 1, updatedAt: 1 } })
+      .limit(10_000)
+      .toArray();
+    for (const counter of counters) {
+      if (!counter.updatedAt) continue;
+      const stamp = counter.updatedAt.getTime();
+      if (this.seenStamps.get(counter._id) === stamp) continue;
+      this.seenStamps.set(counter._id, stamp);
+      if (this.ctx.changeLog.localCommitStamps.get(counter._id) === stamp) continue;
+      if (counter.committedSeq) this.notify(counter._id, counter.committedSeq);
+    }
+    this.lastPollAt = startedAt;
+    this.prune(since);
+  }
+
+  private prune(since: number): void {
+    for (const [bucket, stamp] of this.seenStamps) if (stamp < since) this.seenStamps.delete(bucket);
+    const stamps = this.ctx.changeLog.localCommitStamps;
+    for (const [bucket, stamp] of stamps) if (stamp < since) stamps.delete(bucket);
+  }
+}

@@ -1,0 +1,36 @@
+import type { AppContext } from '../../context';
+import type { UserDoc } from '../../users/store';
+
+/**
+ * Authorization at apply time, memoised for one push: the user and their assignments are read when
+ * the batch is applied (not when the mutations were queued offline), and a batch of 500 check-ins at
+ * one event asks the database once, not 500 times. A rejection is memoised too, as the same error.
+ */
+export class BatchAccess {
+  private readonly checkIn = new Map<string, Promise<unknown>>();
+  private readonly manage = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly user: UserDoc,
+  ) {}
+
+  async assertCanCheckIn(eventId: string): Promise<void> {
+    await this.memo(this.checkIn, eventId, () => this.ctx.events.assertCanCheckIn(this.user, eventId));
+  }
+
+  async assertCanManage(eventId: string): Promise<void> {
+    await this.memo(this.manage, eventId, () => this.ctx.events.assertCanManage(this.user, eventId));
+  }
+
+  private memo(cache: Map<string, Promise<unknown>>, key: string, check: () => Promise<unknown>): Promise<unknown> {
+    let pending = cache.get(key);
+    if (!pending) {
+      pending = check();
+      cache.set(key, pending);
+      // Unhandled-rejection safety: the awaiting caller handles it; this only marks it observed.
+      pending.catch(() => undefined);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,171 @@
+import {
+  GatehouseError,
+  isMutationName,
+  MAX_PUSH_BATCH,
+  mutationArgsSchemas,
+  parseHlc,
+  pushMutationEnvelopeSchema,
+  uuidSchema,
+  zodIssuesToDetails,
+  type MutationName,
+  type PushMutationEnvelope,
+  type PushResponse,
+  type MutationResult,
+} from '@gatehouse/protocol';
+import type { AppContext } from '../context';
+import type { UserDoc } from '../users/store';
+import { BatchAccess } from './mutations/access';
+import { APPLIERS } from './mutations';
+import { hashMutation, type MutationStore, type StoredResult } from './mutations/store';
+import type { ApplyInput } from './mutations/types';
+
+/** Device clocks this far off are reported as such; nothing is refused for skew (DESIGN §4, P8). */
+export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
+
+/**
+ * Checks the batch's shape before any mutation is touched. More than MAX_PUSH_BATCH mutations is
+ * 413 BATCH_TOO_LARGE (the client splits its outbox); a mutation without a usable id cannot be
+ * answered by id, so the request is refused as a whole. Everything else is answered per mutation.
+ */
+export function readBatch(body: unknown): unknown[] {
+  const mutations = (body as { mutations?: unknown } | null)?.mutations;
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(mutations)) {
+    throw new GatehouseError('VALIDATION_FAILED', 'Send {"mutations": [...]}', [
+      { path: 'body.mutations', message: 'must be an array' },
+    ]);
+  }
+  const extra = Object.keys(body).filter((key) => key !== 'mutations');
+  if (extra.length) {
+    throw new GatehouseError('VALIDATION_FAILED', 'Unknown fields in the push body', [
+      { path: `body.${extra[0]!.slice(0, 64)}`, message: 'unknown field' },
+    ]);
+  }
+  if (mutations.length === 0) {
+    throw new GatehouseError('VALIDATION_FAILED', 'Send at least one mutation', [
+      { path: 'body.mutations', message: 'empty' },
+    ]);
+  }
+  if (mutations.length > MAX_PUSH_BATCH) {
+    throw new GatehouseError(
+      'BATCH_TOO_LARGE',
+      `At most ${MAX_PUSH_BATCH} mutations per push; this one had ${mutations.length}. Send the rest in further pushes`,
+    );
+  }
+  const unnamed = mutations.findIndex((m) => !uuidSchema.safeParse((m as { id?: unknown } | null)?.id).success);
+  if (unnamed !== -1) {
+    throw new GatehouseError('VALIDATION_FAILED', 'Every mutation needs an id (a UUID)', [
+      { path: `body.mutations.${unnamed}.id`, message: 'must be a UUID' },
+    ]);
+  }
+  return mutations;
+}
+
+/** Device clock minus server clock, from the newest HLC in the batch (HLCs merge the server's, so this is a lower bound). */
+export function clockOffsetOf(mutations: unknown[], nowMs: number): number | undefined {
+  let newest: number | undefined;
+  for (const mutation of mutations) {
+    const hlc = parseHlc(String((mutation as { hlc?: unknown }).hlc ?? ''));
+    if (hlc && (newest === undefined || hlc.wallMs > newest)) newest = hlc.wallMs;
+  }
+  return newest === undefined ? undefined : newest - nowMs;
+}
+
+function rejected(code: GatehouseError['code'], message: string): StoredResult {
+  return { status: 'rejected', code, message };
+}
+
+function describeIssues(error: GatehouseError): string {
+  const details = (error.details ?? []).map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
+  return details.length ? `${error.message}: ${details.join('; ')}` : error.message;
+}
+
+export class PushProcessor {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly store: MutationStore,
+  ) {}
+
+  /**
+   * Applies a batch in order, one mutation at a time (a device's outbox is causal: a walk-in before
+   * its check-in). A rejection is an answer, not a stop. An unexpected failure (database down)
+   * aborts the request; the claims it leaves are resumed when the device retries.
+   */
+  async push(user: UserDoc, deviceId: string, mutations: unknown[]): Promise<PushResponse> {
+    const access = new BatchAccess(this.ctx, user);
+    const results: MutationResult[] = [];
+    for (const raw of mutations) {
+      const envelope = pushMutationEnvelopeSchema.safeParse(raw);
+      const id = (raw as { id: string }).id;
+      if (!envelope.success) {
+        const error = new GatehouseError(
+          'VALIDATION_FAILED',
+          'Invalid mutation',
+          zodIssuesToDetails(envelope.error.issues),
+        );
+        results.push({ id, ...rejected('VALIDATION_FAILED', describeIssues(error)) });
+        continue;
+      }
+      results.push({ id, ...(await this.pushOne(envelope.data, { user, deviceId, access })) });
+    }
+    return { results, serverHlc: this.ctx.events.clock.current() };
+  }
+
+  private async pushOne(
+    mutation: PushMutationEnvelope,
+    from: { user: UserDoc; deviceId: string; access: BatchAccess },
+  ): Promise<StoredResult> {
+    const claim = await this.store.claim({
+      id: mutation.id,
+      userId: from.user._id,
+      deviceId: from.deviceId,
+      name: mutation.name,
+      argsHash: hashMutation(mutation.name, mutation.args),
+      hlc: mutation.hlc,
+    });
+    if (claim.kind === 'reused') {
+      return rejected('MUTATION_ID_REUSED', `Mutation id ${mutation.id} was already used for a different mutation`);
+    }
+    if (claim.kind === 'done') return claim.result;
+    this.ctx.events.clock.receive(mutation.hlc);
+    const result = await this.apply(mutation, from);
+    return this.store.finish(mutation.id, result);
+  }
+
+  private async apply(
+    mutation: PushMutationEnvelope,
+    from: { user: UserDoc; deviceId: string; access: BatchAccess },
+  ): Promise<StoredResult> {
+    if (from.user.disabled) {
+      return rejected('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
+    }
+    if (!isMutationName(mutation.name)) {
+      return rejected('UNKNOWN_MUTATION', `Unknown mutation "${mutation.name.slice(0, 64)}"`);
+    }
+    const name: MutationName = mutation.name;
+    const args = mutationArgsSchemas[name].safeParse(mutation.args);
+    if (!args.success) {
+      const error = new GatehouseError(
+        'VALIDATION_FAILED',
+        `Invalid ${name} args`,
+        zodIssuesToDetails(args.error.issues),
+      );
+      return rejected('VALIDATION_FAILED', describeIssues(error));
+    }
+    const input: ApplyInput = {
+      ctx: this.ctx,
+      user: from.user,
+      deviceId: from.deviceId,
+      hlc: mutation.hlc,
+      access: from.access,
+    };
+    try {
+      // The table's key and the args' schema are the same name, which TypeScript cannot correlate.
+      await (APPLIERS[name] as (args: unknown, input: ApplyInput) => Promise<void>)(args.data, input);
+      return { status: 'applied' };
+    } catch (error) {
+      // A 5xx is the server's trouble, not the mutation's: not remembered, so the retry applies it.
+      if (error instanceof GatehouseError && error.status < 500) return rejected(error.code, error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  DEVICE_ID_HEADER,
+  GatehouseError,
+  pullQuerySchema,
+  pushResponseSchema,
+  type PushResponse,
+} from '@gatehouse/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context';
+import { deviceIdOf } from '../devices/routes';
+import { sendError } from '../http/errors';
+import type { UserDoc } from '../users/store';
+import { CursorCodec } from './cursor';
+import { isAllowedOrigin, LiveHub, type LiveOptions } from './live';
+import { MutationStore } from './mutations/store';
+import { pullChanges } from './pull';
+import { clockOffsetOf, PushProcessor, readBatch } from './push';
+import { repairUserChanges } from './userChanges';
+
+/** How often rows whose change may not have been logged (a crash in between) are re-logged. */
+const REPAIR_INTERVAL_MS = 10_000;
+
+export type SyncDomainOptions = { live?: Partial<LiveOptions> };
+
+/**
+ * The push signer may be a disabled account: its queued mutations are then answered one by one as
+ * rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (DESIGN P6).
+ * Every other sync route uses the ordinary guard.
+ */
+async function pushSigner(ctx: AppContext, request: FastifyRequest): Promise<UserDoc> {
+  const header = request.headers.authorization;
+  if (!header) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
+  const match = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(header);
+  if (!match) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
+  const claims = ctx.tokens.verifyAccessToken(match[1]!);
+  const user = await ctx.users.findById(claims.sub);
+  if (!user) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
+  return user;
+}
+
+export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const codec = new CursorCodec(ctx.config.jwt.secret);
+  const mutations = new MutationStore(ctx.db);
+  const pusher = new PushProcessor(ctx, mutations);
+  const live = new LiveHub(ctx, ctx.config.live);
+  await mutations.ensureIndexes();
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/sync/push',
+    {
+      schema: {
+        tags: ['sync'],
+        description: `Body {mutations: [{id, name, args, hlc}]}, at most MAX_PUSH_BATCH; header ${DEVICE_ID_HEADER}.`,
+        response: { 200: pushResponseSchema },
+      },
+    },
+    async (request): Promise<PushResponse> => {
+      const batch = readBatch(request.body);
+      const deviceId = deviceIdOf(request);
+      const user = await pushSigner(ctx, request);
+      await ctx.devices.touch(deviceId, user._id, clockOffsetOf(batch, Date.now()));
+      return pusher.push(user, deviceId, batch);
+    },
+  );
+
+  r.get(
+    '/sync/pull',
+    {
+      preHandler: ctx.guard.signedIn,
+      schema: {
+        tags: ['sync'],
+        description: 'Changes since the cursor, per bucket in seq order; see protocol pullResponseSchema.',
+        querystring: pullQuerySchema,
+      },
+    },
+    async (request) => {
+      const user = request.principal!.user;
+      await ctx.devices.touch(deviceIdOf(request), user._id);
+      return pullChanges(ctx, codec, user, request.query);
+    },
+  );
+
+  app.get(
+    '/sync/live',
+    {
+      websocket: true,
+      // Checked before the upgrade: a page on a foreign origin never gets a socket at all.
+      preValidation: async (request, reply) => {
+        if (!isAllowedOrigin(request.headers.origin, ctx.config.allowedOrigins)) {
+          return sendError(reply, 403, {
+            error: { code: 'ORIGIN_FORBIDDEN', message: 'This origin may not open live updates' },
+          });
+        }
+      },
+      schema: { hide: true },
+    },
+    (socket, request) => live.accept(socket, request),
+  );
+
+  const repair = async () => {
+    await ctx.checkins.repairPending();
+    await ctx.alerts.repairPending();
+    await repairUserChanges(ctx.changeLog, ctx.users);
+  };
+  let repairTimer: NodeJS.Timeout | undefined;
+  const scheduleRepair = () => {
+    repairTimer = setTimeout(() => {
+      repair().then(scheduleRepair, (error: unknown) => {
+        ctx.log.warn({ err: error }, 'change log repair failed; retrying');
+        scheduleRepair();
+      });
+    }, REPAIR_INTERVAL_MS);
+    repairTimer.unref();
+  };
+  app.addHook('onReady', async () => {
+    live.start();
+    await repair();
+    scheduleRepair();
+  });
+  app.addHook('preClose', async () => {
+    clearTimeout(repairTimer);
+    live.stop();
+  });
+}
