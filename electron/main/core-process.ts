@@ -1,0 +1,20 @@
+import { utilityProcess } from 'electron';
+import type { CoreChild } from './core-supervisor';
+
+/**
+ * Forks core (electron/dist/core.cjs) as an Electron utility process. Core reads RPC and tokenStore
+ * frames from `process.parentPort` and keeps its SQLite database under GATEHOUSE_DATA_DIR.
+ */
+export function spawnCoreProcess(corePath: string, dataDir: string): CoreChild {
+  const child = utilityProcess.fork(corePath, [], {
+    serviceName: 'Gatehouse core',
+    stdio: 'inherit',
+    env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_CORE_HOST: 'electron' },
+  });
+  return {
+    postMessage: (message) => child.postMessage(message),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', listener),
+    kill: () => child.kill(),
+  };
+}

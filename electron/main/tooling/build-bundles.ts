@@ -1,0 +1,54 @@
+/**
+ * Bundles main, preload and core into electron/dist/*.cjs with esbuild, and copies the built renderer
+ * to electron/dist/renderer, so electron/ alone is the packaged app folder (see electron-builder.yml).
+ * better-sqlite3 stays external (a native module, rebuilt for Electron by electron-builder and unpacked
+ * from the asar); everything else, protocol and zod included, is inlined.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { BUNDLE_DIR, CORE_ENTRY, ELECTRON_DIR, RENDERER_DIST } from './layout';
+
+export async function buildBundles(options: { minify?: boolean; requireRenderer?: boolean } = {}): Promise<string[]> {
+  if (!existsSync(CORE_ENTRY)) throw new Error(`Core entry ${CORE_ENTRY} does not exist yet.`);
+  if (!existsSync(path.join(RENDERER_DIST, 'index.html')) && options.requireRenderer !== false) {
+    throw new Error(
+      `The renderer is not built (${RENDERER_DIST}/index.html missing): run \`npx vite build renderer\`.`,
+    );
+  }
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+
+  const common: BuildOptions = {
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    minify: options.minify ?? false,
+    logLevel: 'warning',
+    legalComments: 'none',
+    external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+  };
+  const entries = {
+    'main.cjs': path.join(ELECTRON_DIR, 'main', 'index.ts'),
+    'preload.cjs': path.join(ELECTRON_DIR, 'preload', 'index.ts'),
+    'core.cjs': CORE_ENTRY,
+  };
+  await Promise.all(
+    Object.entries(entries).map(([outName, entry]) =>
+      build({ ...common, entryPoints: [entry], outfile: path.join(BUNDLE_DIR, outName) }),
+    ),
+  );
+  if (existsSync(RENDERER_DIST)) cpSync(RENDERER_DIST, path.join(BUNDLE_DIR, 'renderer'), { recursive: true });
+  return Object.keys(entries).map((name) => path.join(BUNDLE_DIR, name));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  buildBundles({ minify: process.argv.includes('--minify') })
+    .then((files) => console.log(`Built ${files.map((file) => path.relative(process.cwd(), file)).join(', ')}`))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,86 @@
+import type {
+  GatehouseBridge,
+  RpcMethod,
+  RpcParams,
+  RpcRequestFrame,
+  RpcResult,
+  RpcTopic,
+  RpcTopicPayload,
+} from '@gatehouse/protocol';
+
+/**
+ * The renderer's whole view of the machine: `invoke` and `subscribe`, nothing else. Built from an
+ * injected IPC (Electron's ipcRenderer in preload/index.ts, a fake in tests) so it can be tested
+ * without Electron. No IPC object, event or Node value ever reaches the page: listeners receive plain
+ * payloads and the only things returned are promises of plain data and an unsubscribe function.
+ */
+export const RPC_TO_MAIN_CHANNEL = 'gatehouse:rpc';
+export const RPC_FROM_MAIN_CHANNEL = 'gatehouse:frame';
+
+export interface BridgeIpc {
+  send(channel: string, frame: RpcRequestFrame): void;
+  on(channel: string, listener: (event: unknown, frame: unknown) => void): void;
+}
+
+/** Topics whose last value is replayed to a late subscriber (the shell tells it once, at load). */
+const STICKY_TOPICS: ReadonlySet<string> = new Set<RpcTopic>(['shell.status']);
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: { code: string; message: string }) => void;
+}
+
+export function createBridge(ipc: BridgeIpc): GatehouseBridge {
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const lastSticky = new Map<string, unknown>();
+
+  ipc.on(RPC_FROM_MAIN_CHANNEL, (_event, frame) => {
+    if (!frame || typeof frame !== 'object') return;
+    const message = frame as Record<string, unknown>;
+    if (message.type === 'response' && typeof message.id === 'number') {
+      const waiting = pending.get(message.id);
+      if (!waiting) return;
+      pending.delete(message.id);
+      if (message.ok === true) {
+        waiting.resolve(message.result);
+      } else {
+        const error = (message.error ?? {}) as { code?: unknown; message?: unknown };
+        waiting.reject({
+          code: typeof error.code === 'string' ? error.code : 'INTERNAL',
+          message: typeof error.message === 'string' ? error.message : 'Unknown error',
+        });
+      }
+    } else if (message.type === 'event' && typeof message.topic === 'string') {
+      if (STICKY_TOPICS.has(message.topic)) lastSticky.set(message.topic, message.payload);
+      for (const listener of listeners.get(message.topic) ?? []) {
+        try {
+          listener(message.payload);
+        } catch (error) {
+          console.error(`gatehouse: a "${message.topic}" listener failed`, error);
+        }
+      }
+    }
+  });
+
+  return {
+    invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
+      const id = nextId++;
+      return new Promise<RpcResult<M>>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        ipc.send(RPC_TO_MAIN_CHANNEL, { type: 'request', id, method: String(method), params });
+      });
+    },
+    subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {
+      const forTopic = listeners.get(topic) ?? new Set<(payload: unknown) => void>();
+      const wrapped = (payload: unknown) => listener(payload as RpcTopicPayload<T>);
+      forTopic.add(wrapped);
+      listeners.set(topic, forTopic);
+      if (lastSticky.has(topic)) queueMicrotask(() => forTopic.has(wrapped) && wrapped(lastSticky.get(topic)));
+      return () => {
+        forTopic.delete(wrapped);
+      };
+    },
+  };
+}
