@@ -35,6 +35,12 @@ export const ERROR_STATUS = {
   ACCOUNT_LOCKED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** Desktop core: the server cannot be reached (no network, server down). */
+  OFFLINE: 503,
+  /** Desktop core: the local database file is damaged; `sync.recoverStore` moves it aside and resyncs. */
+  LOCAL_STORE_CORRUPT: 500,
+  /** Desktop core: the disk is full; the failed write was rolled back as a whole. */
+  STORAGE_FULL: 507,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -66,6 +66,8 @@ export const sessionStateSchema = z.object({
   online: z.boolean(),
   /** Users who signed in on this device before and can unlock offline. */
   knownUsers: z.array(z.object({ email: z.string(), name: z.string() })),
+  /** Set when the account's local database is damaged: the UI offers `sync.recoverStore`. */
+  storeProblem: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -166,6 +168,11 @@ export const rpcMethods = {
   'sync.now': { params: nothing, result: syncStatusSchema },
   'sync.alerts': { params: z.strictObject({ eventId: idSchema.optional() }), result: z.array(alertSchema) },
   'sync.dismissRejected': { params: z.strictObject({ mutationId: z.string() }), result: ok },
+  /** Moves a damaged local database aside (kept) and resyncs; unsent changes still readable are kept. */
+  'sync.recoverStore': {
+    params: nothing,
+    result: z.object({ movedTo: z.string(), salvagedMutations: z.number().int() }),
+  },
 
   // admin (online pass-through to the sync server)
   'admin.users.list': {

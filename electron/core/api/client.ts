@@ -1,0 +1,158 @@
+import {
+  DEVICE_ID_HEADER,
+  ERROR_CODES,
+  type ErrorCode,
+  GatehouseError,
+  type Session,
+  sessionSchema,
+} from '@gatehouse/protocol';
+import type { z } from 'zod';
+
+export type FetchLike = typeof fetch;
+
+/** Refresh outcomes that end the server session (keep local data and outbox; the user signs in again). */
+const SESSION_ENDING = new Set<ErrorCode>(['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED', 'ACCOUNT_DISABLED']);
+const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED']);
+const REQUEST_TIMEOUT_MS = 20_000;
+
+export type ApiHooks = {
+  /** Every real request outcome: true after any HTTP answer, false when the server could not be reached. */
+  onReachability: (reachable: boolean) => void;
+  /** Device clock minus server clock (from the Date header), in ms. */
+  onClockSkew: (skewMs: number) => void;
+  /** The refresh token was refused: the server session is over. */
+  onSessionLost: (code: ErrorCode) => void;
+};
+
+/** Where the current account's tokens live: access in memory, refresh in the TokenStore. */
+export interface SessionTokens {
+  accessToken(): string | null;
+  refreshToken(): Promise<string | null>;
+  /** Must persist the refresh token before resolving: rotation makes the old one useless. */
+  store(session: { accessToken: string; refreshToken: string }): Promise<void>;
+  clear(): Promise<void>;
+}
+
+function toErrorCode(code: unknown): ErrorCode {
+  return typeof code === 'string' && (ERROR_CODES as string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+}
+
+export async function errorFromResponse(response: Response): Promise<GatehouseError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const message = typeof error?.message === 'string' ? error.message : `Server answered ${response.status}`;
+  return new GatehouseError(toErrorCode(error?.code), message);
+}
+
+/** HTTP to the sync server: device id header, bearer token, one refresh-and-retry on an expired token. */
+export class ServerApi {
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    readonly serverUrl: string,
+    private readonly deviceId: string,
+    private readonly tokens: SessionTokens | null,
+    private readonly hooks: ApiHooks,
+    private readonly fetchImpl: FetchLike = fetch,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Sign in with a password; used before any account store exists. */
+  static async login(
+    serverUrl: string,
+    deviceId: string,
+    credentials: { email: string; password: string },
+    fetchImpl: FetchLike,
+  ): Promise<Session> {
+    const api = new ServerApi(serverUrl, deviceId, null, { onReachability() {}, onClockSkew() {}, onSessionLost() {} }, fetchImpl);
+    return api.request('POST', '/auth/login', { body: credentials, auth: false, schema: sessionSchema });
+  }
+
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number },
+  ): Promise<z.infer<S>> {
+    const auth = options.auth ?? true;
+    let response = await this.send(method, path, options.body, auth, options.timeoutMs);
+    if (auth && response.status === 401) {
+      const error = await errorFromResponse(response);
+      if (!RETRY_WITH_REFRESH.has(error.code)) throw error;
+      await this.refresh();
+      response = await this.send(method, path, options.body, auth, options.timeoutMs);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    const parsed = options.schema.safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
+    return parsed.data;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    auth: boolean,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { [DEVICE_ID_HEADER]: this.deviceId };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth) {
+      const token = this.tokens?.accessToken() ?? null;
+      if (!token) await this.refresh();
+      headers.authorization = `Bearer ${this.tokens?.accessToken() ?? ''}`;
+    }
+    const started = this.now();
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.serverUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      this.hooks.onReachability(false);
+      throw new GatehouseError('OFFLINE', `Cannot reach the server (${(error as Error).message})`);
+    }
+    this.hooks.onReachability(true);
+    const date = response.headers.get('date');
+    if (date) {
+      // The Date header has one-second resolution: compare against the request's midpoint, rounded.
+      const midpoint = (started + this.now()) / 2;
+      this.hooks.onClockSkew(Math.round((midpoint - (Date.parse(date) + 500)) / 1000) * 1000);
+    }
+    return response;
+  }
+
+  /** Single-flight rotation; the new refresh token is stored before the new access token is used. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const refreshToken = await this.tokens?.refreshToken();
+    if (!this.tokens || !refreshToken) {
+      throw new GatehouseError('UNAUTHENTICATED', 'Not signed in to the server; sign in online to sync');
+    }
+    const response = await this.send('POST', '/auth/refresh', { refreshToken }, false);
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      if (SESSION_ENDING.has(error.code) || response.status === 401) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+        throw new GatehouseError('UNAUTHENTICATED', `The server ended this session (${error.code}); sign in again`);
+      }
+      throw error;
+    }
+    const session = sessionSchema.parse(await response.json());
+    await this.tokens.store(session);
+  }
+}

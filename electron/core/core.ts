@@ -1,0 +1,451 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import {
+  type Alert,
+  type Booking,
+  type ErrorCode,
+  type Event,
+  GatehouseError,
+  hasRoleAtLeast,
+  type MutationName,
+  type Role,
+  type RpcTopic,
+  type RpcTopicPayload,
+  type SessionState,
+  type SyncStatus,
+} from '@gatehouse/protocol';
+import { type FetchLike, ServerApi } from './api/client';
+import { BookingQueries } from './bookings/queries';
+import { Scanner } from './checkins/scan';
+import { salvageOutbox } from './db/salvage';
+import { EventQueries } from './events/queries';
+import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
+import { AccountTokens } from './session/tokens';
+import { AccountStore, type DataChange } from './store';
+import { type MutationMeta, targetOf } from './sync/effects';
+import { SyncEngine } from './sync/engine';
+import { type WebSocketFactory, defaultWebSocket } from './sync/live';
+import type { TokenStore } from './tokens';
+import { z } from 'zod';
+
+export type CoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+export type CoreOptions = {
+  dataDir: string;
+  tokenStore: TokenStore;
+  now?: () => number;
+  fetch?: FetchLike;
+  WebSocketImpl?: WebSocketFactory;
+  log?: CoreLog;
+  /** Sync tuning; tests use small pages and `autoSync: false` to drive cycles themselves. */
+  pullLimit?: number;
+  pollMs?: number;
+  liveSync?: boolean;
+  autoSync?: boolean;
+  /** scrypt cost of the offline-unlock verifier (tests lower it). */
+  verifierCost?: number;
+};
+
+type LocalUser = { id: string; email: string; name: string; role: Role };
+
+/** Everything that exists only while a user's account is open. */
+type OpenAccount = {
+  key: string;
+  user: LocalUser;
+  serverUrl: string;
+  store: AccountStore;
+  tokens: AccountTokens;
+  api: ServerApi;
+  engine: SyncEngine;
+  events: EventQueries;
+  bookings: BookingQueries;
+  scanner: Scanner;
+  /** False after offline unlock without tokens, or once the server ended the session. */
+  serverSession: boolean;
+};
+
+export type StoreProblem = { code: ErrorCode; message: string; accountKey: string };
+
+/**
+ * The local node: one device store, at most one open account. All state hangs off this object, so
+ * several cores (tests, devices) can live in one process.
+ */
+export class Core {
+  readonly device: DeviceStore;
+  private account: OpenAccount | null = null;
+  private storeProblem: StoreProblem | null = null;
+  private reachable = false;
+  private clockSkewMs: number | null = null;
+  private readonly emitter = new EventEmitter();
+  private readonly now: () => number;
+  private readonly log: CoreLog;
+  private closed = false;
+
+  constructor(readonly options: CoreOptions) {
+    this.device = new DeviceStore(options.dataDir);
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+    this.emitter.setMaxListeners(0);
+  }
+
+  // ---- events to the UI ----
+
+  on<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {
+    this.emitter.on(topic, listener);
+    return () => this.emitter.off(topic, listener);
+  }
+
+  private emit<T extends RpcTopic>(topic: T, payload: RpcTopicPayload<T>): void {
+    if (!this.closed) this.emitter.emit(topic, payload);
+  }
+
+  private emitData(change: DataChange): void {
+    if (change.tables.length > 0) this.emit('data.changed', change);
+  }
+
+  private emitStatus = (): void => {
+    if (this.account?.store.db.open) this.emit('sync.status', this.syncStatus());
+  };
+
+  // ---- start-up and accounts ----
+
+  /** Reopens the last account if its refresh token is still held (a restart, not a sign-in). */
+  async restore(): Promise<void> {
+    const key = this.device.lastAccount;
+    const known = key ? this.device.findByAccount(key) : undefined;
+    if (!known) return;
+    const tokens = new AccountTokens(this.options.tokenStore, known.accountKey);
+    if (!(await tokens.refreshToken())) return;
+    try {
+      this.openAccount(known, tokens, true);
+    } catch (error) {
+      if (!(error instanceof GatehouseError && error.code === 'LOCAL_STORE_CORRUPT')) throw error;
+      this.log('error', error.message);
+    }
+  }
+
+  private accountDir(accountKey: string): string {
+    return path.join(this.options.dataDir, 'accounts', accountKey);
+  }
+  private accountFile(accountKey: string): string {
+    return path.join(this.accountDir(accountKey), 'gatehouse.db');
+  }
+
+  private openAccount(known: KnownUser, tokens: AccountTokens, serverSession: boolean): OpenAccount {
+    let store: AccountStore;
+    try {
+      store = AccountStore.open(this.accountFile(known.accountKey), this.device.deviceId, this.now);
+    } catch (error) {
+      if (error instanceof GatehouseError && error.code === 'LOCAL_STORE_CORRUPT') {
+        this.storeProblem = { code: error.code, message: error.message, accountKey: known.accountKey };
+        this.emit('session.changed', this.sessionState());
+      }
+      throw error;
+    }
+    this.storeProblem = null;
+    const skew = store.state.get('clockSkewMs');
+    this.clockSkewMs = skew === null ? null : Number(skew);
+    const user: LocalUser = { id: known.userId, email: known.email, name: known.name, role: known.role };
+    const api = new ServerApi(
+      known.serverUrl,
+      this.device.deviceId,
+      tokens,
+      {
+        onReachability: (reachable) => {
+          if (this.reachable !== reachable) {
+            this.reachable = reachable;
+            this.emitStatus();
+          }
+        },
+        onClockSkew: (skewMs) => {
+          if (skewMs === this.clockSkewMs || !store.db.open) return;
+          this.clockSkewMs = skewMs;
+          store.state.set('clockSkewMs', String(skewMs));
+        },
+        onSessionLost: (code) => {
+          this.log('warn', `server session ended (${code}); local data and outbox are kept`);
+          if (this.account?.store === store) this.account.serverSession = false;
+          this.emit('session.changed', this.sessionState());
+        },
+      },
+      this.options.fetch ?? fetch,
+      this.now,
+    );
+    const engine = new SyncEngine(
+      store,
+      api,
+      {
+        pullLimit: this.options.pullLimit ?? 500,
+        pollMs: this.options.pollMs ?? 15_000,
+        live: this.options.liveSync ?? true,
+        auto: this.options.autoSync ?? true,
+        WebSocketImpl: this.options.WebSocketImpl ?? defaultWebSocket,
+        log: (message) => this.log('info', message),
+      },
+      { onData: (change) => this.emitData(change), onStatus: this.emitStatus },
+      this.device.deviceId,
+      () => tokens.accessToken(),
+    );
+    const account: OpenAccount = {
+      key: known.accountKey,
+      user,
+      serverUrl: known.serverUrl,
+      store,
+      tokens,
+      api,
+      engine,
+      events: new EventQueries(store),
+      bookings: new BookingQueries(store),
+      scanner: new Scanner(store, {
+        trustedNow: () => this.trustedNow(),
+        meta: () => this.meta(),
+        onRecorded: (eventId) => this.afterLocalWrite(['checkins'], eventId),
+      }),
+      serverSession,
+    };
+    this.account = account;
+    this.device.setLastAccount(known.accountKey);
+    if (serverSession) engine.start();
+    this.emit('session.changed', this.sessionState());
+    return account;
+  }
+
+  private async closeAccount(): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    this.account = null;
+    await account.engine.stop();
+    account.store.close();
+  }
+
+  async close(): Promise<void> {
+    await this.closeAccount();
+    this.closed = true;
+    this.emitter.removeAllListeners();
+  }
+
+  // ---- session ----
+
+  sessionState(): SessionState & { storeProblem: { code: string; message: string } | null } {
+    const account = this.account;
+    return {
+      user: account ? account.user : null,
+      serverUrl: account?.serverUrl ?? null,
+      deviceId: this.device.deviceId,
+      online: account?.serverSession ?? false,
+      knownUsers: this.device.knownUsers().map((known) => ({ email: known.email, name: known.name })),
+      storeProblem: this.storeProblem ? { code: this.storeProblem.code, message: this.storeProblem.message } : null,
+    };
+  }
+
+  async signIn(params: { serverUrl: string; email: string; password: string }) {
+    const serverUrl = params.serverUrl.replace(/\/+$/, '');
+    const session = await ServerApi.login(
+      serverUrl,
+      this.device.deviceId,
+      { email: params.email, password: params.password },
+      this.options.fetch ?? fetch,
+    );
+    this.reachable = true;
+    await this.closeAccount();
+    const known = await this.device.remember(
+      session.user,
+      serverUrl,
+      params.password,
+      this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
+    );
+    const tokens = new AccountTokens(this.options.tokenStore, known.accountKey);
+    await tokens.store(session);
+    this.openAccount(known, tokens, true);
+    return this.sessionState();
+  }
+
+  async unlock(params: { email: string; password: string }) {
+    const known = await this.device.verify(params.email, params.password);
+    if (!known) throw new GatehouseError('INVALID_CREDENTIALS', 'Email or password is wrong for offline unlock');
+    await this.closeAccount();
+    const tokens = new AccountTokens(this.options.tokenStore, known.accountKey);
+    this.openAccount(known, tokens, (await tokens.refreshToken()) !== null);
+    return this.sessionState();
+  }
+
+  async signOut(params: { wipeLocalData: boolean }) {
+    const account = this.account;
+    const key = account?.key ?? this.storeProblem?.accountKey ?? null;
+    if (account) {
+      const refreshToken = await account.tokens.refreshToken();
+      if (refreshToken && account.serverSession) {
+        await account.api
+          .request('POST', '/auth/logout', { body: { refreshToken }, auth: false, schema: z.unknown(), timeoutMs: 3000 })
+          .catch((error: unknown) => this.log('warn', `logout: ${(error as Error).message}`));
+      }
+      await account.tokens.clear();
+    }
+    await this.closeAccount();
+    if (key) {
+      this.device.setLastAccount(null);
+      if (params.wipeLocalData) {
+        rmSync(this.accountDir(key), { recursive: true, force: true });
+        this.device.forget(key);
+        if (this.storeProblem?.accountKey === key) this.storeProblem = null;
+      }
+    }
+    this.emit('session.changed', this.sessionState());
+    return this.sessionState();
+  }
+
+  /**
+   * Moves a damaged database aside (kept, renamed with the time), starts an empty one that resyncs,
+   * and carries over whatever unsent mutations can still be read from the damaged file.
+   */
+  async recoverStore(): Promise<{ movedTo: string; salvagedMutations: number }> {
+    const key = this.storeProblem?.accountKey ?? this.account?.key;
+    if (!key) throw new GatehouseError('NOT_FOUND', 'There is no local database to recover');
+    const known = this.device.findByAccount(key);
+    if (!known) throw new GatehouseError('NOT_FOUND', 'The damaged database belongs to an unknown account');
+    await this.closeAccount();
+    const file = this.accountFile(key);
+    const aside = path.join(this.accountDir(key), 'damaged', `gatehouse-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}.db`);
+    mkdirSync(path.dirname(aside), { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    }
+    const salvaged = salvageOutbox(aside);
+    const tokens = new AccountTokens(this.options.tokenStore, key);
+    const account = this.openAccount(known, tokens, (await tokens.refreshToken()) !== null);
+    const carried = account.store.write(() => account.store.importOutbox(salvaged));
+    this.log('warn', `local database moved to ${aside}; ${carried} unsent mutations carried over`);
+    account.engine.requestSync();
+    return { movedTo: aside, salvagedMutations: carried };
+  }
+
+  // ---- helpers for domains ----
+
+  requireAccount(): OpenAccount {
+    if (this.account) return this.account;
+    if (this.storeProblem) throw new GatehouseError(this.storeProblem.code, this.storeProblem.message);
+    throw new GatehouseError('UNAUTHENTICATED', 'Sign in first');
+  }
+
+  requireRole(minimum: 'staff' | 'organizer' | 'admin'): OpenAccount {
+    const account = this.requireAccount();
+    if (!hasRoleAtLeast(account.user.role, minimum)) {
+      throw new GatehouseError('FORBIDDEN', `This needs the ${minimum} role`);
+    }
+    return account;
+  }
+
+  /** Server calls that have no offline form. */
+  requireServer(): OpenAccount {
+    const account = this.requireAccount();
+    if (!account.serverSession) {
+      throw new GatehouseError('UNAUTHENTICATED', 'Signed in offline: sign in online to use this');
+    }
+    return account;
+  }
+
+  /** Device time corrected by the skew measured against the server. */
+  trustedNow(): number {
+    return this.now() - (this.clockSkewMs ?? 0);
+  }
+
+  meta(): MutationMeta {
+    const account = this.requireAccount();
+    return { userId: account.user.id, deviceId: this.device.deviceId, at: new Date(this.trustedNow()).toISOString() };
+  }
+
+  private afterLocalWrite(tables: DataChange['tables'], eventId: string): void {
+    this.emitData({ tables, eventIds: [eventId] });
+    this.emitStatus();
+    this.account?.engine.requestSync();
+  }
+
+  /** A local mutation: row change + outbox in one transaction, visible at once, pushed soon. */
+  mutate(name: MutationName, args: unknown, meta: MutationMeta = this.meta()) {
+    const account = this.requireAccount();
+    const result = account.store.mutate(name, args, meta);
+    const target = targetOf(name, args);
+    this.afterLocalWrite([target.table], account.store.rows.get(target.table, target.id)?.event_id ?? '');
+    return result;
+  }
+
+  walkIn(params: { eventId: string; ticketTypeId: string; attendee: { name: string; email?: string | undefined } }): Booking {
+    const account = this.requireRole('staff');
+    const event = account.events.get(params.eventId);
+    if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
+    if (!event.ticketTypes.some((type) => type.id === params.ticketTypeId)) {
+      throw new GatehouseError('VALIDATION_FAILED', 'No such ticket type for this event');
+    }
+    const expected = account.events.counters(params.eventId).expected;
+    const { doc } = this.mutate(
+      'booking.walkIn',
+      { bookingId: crypto.randomUUID(), eventId: params.eventId, ticketTypeId: params.ticketTypeId, attendee: params.attendee },
+      { ...this.meta(), overCapacity: expected >= event.capacity },
+    );
+    return doc as Booking;
+  }
+
+  cancelBooking(bookingId: string): Booking {
+    const account = this.requireRole('organizer');
+    const booking = account.store.rows.getDoc<Booking>('bookings', bookingId);
+    if (!booking) throw new GatehouseError('NOT_FOUND', 'No such booking on this device');
+    if (booking.status === 'cancelled') throw new GatehouseError('BOOKING_NOT_CANCELLABLE', 'Already cancelled');
+    return this.mutate('booking.cancel', { bookingId }).doc as Booking;
+  }
+
+  updateEvent(eventId: string, patch: Record<string, unknown>): Event {
+    const account = this.requireRole('organizer');
+    if (!account.events.get(eventId)) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
+    return this.mutate('event.update', { eventId, patch }).doc as Event;
+  }
+
+  // ---- sync ----
+
+  syncStatus(): SyncStatus {
+    const account = this.account;
+    if (!account) {
+      return {
+        signedIn: false,
+        online: this.reachable,
+        liveConnected: false,
+        pending: 0,
+        lastSyncAt: null,
+        lastError: this.storeProblem?.message ?? null,
+        progress: null,
+        rejected: [],
+        clockSkewMs: this.clockSkewMs,
+      };
+    }
+    const { store, engine } = account;
+    return {
+      signedIn: true,
+      online: this.reachable,
+      liveConnected: engine.status.liveConnected,
+      pending: store.outbox.count(),
+      lastSyncAt: store.state.get('lastSyncAt'),
+      lastError: engine.status.lastError,
+      progress: engine.status.progress,
+      rejected: store.rejected(),
+      clockSkewMs: this.clockSkewMs,
+    };
+  }
+
+  async syncNow(): Promise<SyncStatus> {
+    const account = this.requireServer();
+    await account.engine.syncNow();
+    return this.syncStatus();
+  }
+
+  alerts(eventId?: string): Alert[] {
+    return this.requireAccount().store.alerts(eventId);
+  }
+}
+
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const core = new Core(options);
+  await core.restore();
+  return core;
+}
+
+export { accountKeyOf };

@@ -1,0 +1,30 @@
+import type Database from 'better-sqlite3';
+import { migration001 } from './001_init';
+
+export type Migration = { version: number; name: string; sql: string };
+
+/** In order; a shipped migration is never edited, only followed by a new one. */
+export const MIGRATIONS: Migration[] = [migration001];
+
+/** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
+export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((row) => row.version),
+  );
+  let count = 0;
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+    })();
+    count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,107 @@
+import type { ChangeType } from '@gatehouse/protocol';
+import type Database from 'better-sqlite3';
+import type { Db } from './open';
+
+export const SYNCED_TABLES = ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys', 'users'] as const;
+export type SyncedTable = (typeof SYNCED_TABLES)[number];
+
+export const TABLE_OF_TYPE: Record<ChangeType, SyncedTable> = {
+  event: 'events',
+  booking: 'bookings',
+  checkin: 'checkins',
+  alert: 'alerts',
+  ticketKey: 'ticket_keys',
+  user: 'users',
+};
+
+export type Doc = Record<string, unknown>;
+export type StoredRow = { id: string; event_id: string; rev: number; server_doc: string | null; doc: string | null };
+
+const lower = (value: unknown): string | null => (typeof value === 'string' ? value.toLowerCase() : null);
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** Columns copied out of a doc so queries can filter and sort with an index. */
+const DERIVED: Record<SyncedTable, { columns: string[]; values: (doc: Doc | null) => (string | null)[] }> = {
+  events: { columns: ['title_lower', 'starts_at'], values: (d) => [lower(d?.title), text(d?.startsAt)] },
+  bookings: {
+    columns: ['code', 'name_lower', 'email_lower', 'status', 'created_at'],
+    values: (d) => {
+      const attendee = (d?.attendee ?? {}) as { name?: unknown; email?: unknown };
+      return [lower(d?.code), lower(attendee.name), lower(attendee.email), text(d?.status), text(d?.createdAt)];
+    },
+  },
+  checkins: {
+    columns: ['booking_id', 'gate', 'direction', 'scanned_at', 'hlc'],
+    values: (d) => [text(d?.bookingId), text(d?.gate), text(d?.direction), text(d?.scannedAt), text(d?.hlc)],
+  },
+  alerts: { columns: ['created_at'], values: (d) => [text(d?.createdAt)] },
+  ticket_keys: { columns: ['kid'], values: (d) => [text(d?.kid)] },
+  users: { columns: [], values: () => [] },
+};
+
+/** The bucket's event id for a row; '' for user rows. */
+export function eventIdOf(table: SyncedTable, id: string, doc: Doc | null): string {
+  if (table === 'events') return id;
+  if (table === 'users') return '';
+  return typeof doc?.eventId === 'string' ? doc.eventId : '';
+}
+
+type Stmt = Database.Statement<unknown[], unknown>;
+type Statements = { get: Stmt; upsertServer: Stmt; setDoc: Stmt; insertLocal: Stmt; remove: Stmt };
+
+/** Prepared statements for every synced table, built once per database. */
+export class RowStore {
+  private readonly statements = new Map<SyncedTable, Statements>();
+
+  constructor(private readonly db: Db) {
+    for (const table of SYNCED_TABLES) {
+      const derived = DERIVED[table].columns;
+      const setDerived = derived.map((column) => `, ${column} = ?`).join('');
+      this.statements.set(table, {
+        get: db.prepare(`SELECT id, event_id, rev, server_doc, doc FROM ${table} WHERE id = ?`),
+        upsertServer: db.prepare(
+          `INSERT INTO ${table} (id, event_id, rev, server_doc) VALUES (?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc,
+             event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`,
+        ),
+        setDoc: db.prepare(`UPDATE ${table} SET doc = ?${setDerived} WHERE id = ?`),
+        insertLocal: db.prepare(`INSERT OR IGNORE INTO ${table} (id, event_id, rev) VALUES (?, ?, 0)`),
+        remove: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
+      });
+    }
+  }
+
+  private st(table: SyncedTable): Statements {
+    return this.statements.get(table)!;
+  }
+
+  get(table: SyncedTable, id: string): StoredRow | undefined {
+    return this.st(table).get.get(id) as StoredRow | undefined;
+  }
+
+  getDoc<T = Doc>(table: SyncedTable, id: string): T | null {
+    const row = this.get(table, id);
+    return row?.doc ? (JSON.parse(row.doc) as T) : null;
+  }
+
+  /** Records a server version; returns false when an equal or newer rev is already stored. */
+  putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null): boolean {
+    const existing = this.get(table, id);
+    if (existing && existing.rev >= rev) return false;
+    this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, doc ? JSON.stringify(doc) : null);
+    return true;
+  }
+
+  /** Sets what the UI sees; a row with neither a server version nor a local doc is removed. */
+  setDoc(table: SyncedTable, id: string, doc: Doc | null): void {
+    const existing = this.get(table, id);
+    if (!existing) {
+      if (!doc) return;
+      this.st(table).insertLocal.run(id, eventIdOf(table, id, doc));
+    } else if (!doc && existing.rev === 0) {
+      this.st(table).remove.run(id);
+      return;
+    }
+    this.st(table).setDoc.run(doc ? JSON.stringify(doc) : null, ...DERIVED[table].values(doc), id);
+  }
+}

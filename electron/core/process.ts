@@ -1,0 +1,116 @@
+/**
+ * Runnable entry of the core: `node --import tsx electron/core/process.ts`, or Electron's
+ * utilityProcess. Opens the core from GATEHOUSE_CORE_DATA_DIR and speaks RPC frames over
+ * `process.parentPort` (utilityProcess; messages arrive as `{ data }`) or Node IPC (`process.send`).
+ *
+ * Tokens: under a parent port they live in main's safeStorage, reached with `tokenStore.request`
+ * frames; under Node IPC (browser host, tests) in a 0600 file, GATEHOUSE_CORE_TOKEN_FILE or
+ * `<dataDir>/tokens.json`.
+ */
+import path from 'node:path';
+import type { TokenStoreRequestFrame, TokenStoreResponseFrame } from '@gatehouse/protocol';
+import { openCore } from './core';
+import { createRpcDispatcher } from './rpc/dispatcher';
+import { FileTokenStore, type TokenStore } from './tokens';
+
+type ParentPort = {
+  on(event: 'message', listener: (message: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+};
+
+const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Asks Electron main, which holds tokens encrypted with safeStorage. */
+class ParentPortTokenStore implements TokenStore {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (value: string | null) => void; reject: (error: Error) => void }>();
+  constructor(private readonly port: ParentPort) {}
+
+  handle(frame: TokenStoreResponseFrame): void {
+    const waiter = this.waiting.get(frame.id);
+    if (!waiter) return;
+    this.waiting.delete(frame.id);
+    if (frame.ok) waiter.resolve(frame.value);
+    else waiter.reject(new Error(frame.message));
+  }
+
+  private call(
+    request: { op: 'get'; key: string } | { op: 'set'; key: string; value: string } | { op: 'delete'; key: string },
+  ): Promise<string | null> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error('token store did not answer'));
+      }, TOKEN_REQUEST_TIMEOUT_MS);
+      this.waiting.set(id, {
+        resolve: (value) => (clearTimeout(timer), resolve(value)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      const frame: TokenStoreRequestFrame = { type: 'tokenStore.request', id, ...request };
+      this.port.postMessage(frame);
+    });
+  }
+  get(key: string) {
+    return this.call({ op: 'get', key });
+  }
+  async set(key: string, value: string) {
+    await this.call({ op: 'set', key, value });
+  }
+  async delete(key: string) {
+    await this.call({ op: 'delete', key });
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.GATEHOUSE_CORE_DATA_DIR;
+  if (!dataDir) throw new Error('GATEHOUSE_CORE_DATA_DIR must name the data folder');
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  const portTokens = parentPort ? new ParentPortTokenStore(parentPort) : null;
+  const send: (frame: unknown) => void = parentPort
+    ? (frame) => parentPort.postMessage(frame)
+    : (frame) => process.send?.(frame);
+  const pending: unknown[] = [];
+  let deliver: (message: unknown) => void = (message) => pending.push(message);
+  const receive = (message: unknown) => {
+    if ((message as { type?: unknown })?.type === 'tokenStore.response') {
+      portTokens?.handle(message as TokenStoreResponseFrame);
+      return;
+    }
+    deliver(message);
+  };
+  if (parentPort) parentPort.on('message', (event) => receive(event.data));
+  else process.on('message', receive);
+  if (!parentPort) process.on('disconnect', () => process.exit(0));
+
+  const numberFromEnv = (name: string): number | undefined =>
+    process.env[name] ? Number(process.env[name]) : undefined;
+  const core = await openCore({
+    dataDir,
+    tokenStore:
+      portTokens ?? new FileTokenStore(process.env.GATEHOUSE_CORE_TOKEN_FILE ?? path.join(dataDir, 'tokens.json')),
+    pullLimit: numberFromEnv('GATEHOUSE_CORE_PULL_LIMIT'),
+    pollMs: numberFromEnv('GATEHOUSE_CORE_POLL_MS'),
+    liveSync: process.env.GATEHOUSE_CORE_LIVE !== '0',
+    autoSync: process.env.GATEHOUSE_CORE_AUTO_SYNC !== '0',
+    verifierCost: numberFromEnv('GATEHOUSE_CORE_VERIFIER_COST'),
+    log: (level, message) => console[level === 'info' ? 'log' : level](`[core] ${message}`),
+  });
+  const dispatcher = createRpcDispatcher(core, (message) => console.error(`[core] ${message}`));
+  dispatcher.onEvent((frame) => send(frame));
+  deliver = (message) => {
+    void dispatcher.dispatch(message).then(send);
+  };
+  for (const message of pending.splice(0)) deliver(message);
+
+  const shutdown = () => {
+    void core.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[core] failed to start: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});

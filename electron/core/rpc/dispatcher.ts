@@ -1,0 +1,84 @@
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  GatehouseError,
+  type RpcEventFrame,
+  type RpcMethod,
+  type RpcResponseFrame,
+  type RpcTopic,
+  rpcMethods,
+  rpcRequestFrameSchema,
+  zodIssuesToDetails,
+} from '@gatehouse/protocol';
+import type { Core } from '../core';
+import { adminHandlers } from './handlers/admin';
+import { bookingHandlers } from './handlers/bookings';
+import { checkinHandlers } from './handlers/checkin';
+import { eventHandlers } from './handlers/events';
+import { sessionHandlers } from './handlers/session';
+import { syncHandlers } from './handlers/sync';
+import type { RpcHandler, RpcHandlers } from './types';
+
+const handlers: RpcHandlers<RpcMethod> = {
+  ...sessionHandlers,
+  ...eventHandlers,
+  ...bookingHandlers,
+  ...checkinHandlers,
+  ...syncHandlers,
+  ...adminHandlers,
+};
+
+const TOPICS: RpcTopic[] = ['sync.status', 'data.changed', 'session.changed'];
+
+export type RpcDispatcher = {
+  dispatch(frame: unknown): Promise<RpcResponseFrame>;
+  onEvent(listener: (frame: RpcEventFrame) => void): () => void;
+};
+
+function isMethod(name: string): name is RpcMethod {
+  return Object.hasOwn(rpcMethods, name);
+}
+
+function failure(id: number, code: ErrorCode, message: string): RpcResponseFrame {
+  return { type: 'response', id, ok: false, error: { code, message } };
+}
+
+/**
+ * The transport-agnostic server side of the RPC contract: Electron IPC, the browser host's WebSocket
+ * and tests all feed frames in here. Never throws; every failure becomes an error frame.
+ */
+export function createRpcDispatcher(core: Core, log: (message: string) => void = () => undefined): RpcDispatcher {
+  return {
+    async dispatch(input) {
+      const frame = rpcRequestFrameSchema.safeParse(input);
+      const id = typeof (input as { id?: unknown })?.id === 'number' ? (input as { id: number }).id : -1;
+      if (!frame.success) return failure(id, 'VALIDATION_FAILED', 'Malformed RPC request frame');
+      const { method } = frame.data;
+      if (!isMethod(method)) return failure(id, 'NOT_FOUND', `Unknown method ${method}`);
+      const params = rpcMethods[method].params.safeParse(frame.data.params ?? {});
+      if (!params.success) {
+        const detail = zodIssuesToDetails(params.error.issues)
+          .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+          .join('; ');
+        return failure(id, 'VALIDATION_FAILED', `Invalid params for ${method}: ${detail}`);
+      }
+      try {
+        const handler = handlers[method] as RpcHandler<RpcMethod>;
+        const result = await handler(core, params.data as never);
+        return { type: 'response', id, ok: true, result };
+      } catch (error) {
+        if (error instanceof GatehouseError && (ERROR_CODES as string[]).includes(error.code)) {
+          return failure(id, error.code, error.message);
+        }
+        log(`rpc ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
+        return failure(id, 'INTERNAL', `Internal error in core while running ${method}`);
+      }
+    },
+    onEvent(listener) {
+      const unsubscribers = TOPICS.map((topic) =>
+        core.on(topic, (payload) => listener({ type: 'event', topic, payload })),
+      );
+      return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+    },
+  };
+}

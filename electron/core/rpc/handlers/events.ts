@@ -1,0 +1,31 @@
+import { eventSchema, GatehouseError } from '@gatehouse/protocol';
+import type { RpcHandlers } from '../types';
+
+export const eventHandlers: RpcHandlers<
+  'events.list' | 'events.get' | 'events.create' | 'events.update' | 'events.setStaff' | 'events.counters'
+> = {
+  'events.list': (core, { q }) => core.requireAccount().events.list(q),
+  'events.get': (core, { eventId }) => {
+    const event = core.requireAccount().events.get(eventId);
+    if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
+    return event;
+  },
+  // Creating an event needs the server (it makes the event's ticket keys); the new bucket syncs in after.
+  'events.create': async (core, { event }) => {
+    const account = core.requireServer();
+    const created = await account.api.request('POST', '/events', { body: event, schema: eventSchema });
+    await account.engine.syncNow().catch(() => undefined);
+    return created;
+  },
+  'events.update': (core, { eventId, patch }) => core.updateEvent(eventId, patch),
+  'events.setStaff': async (core, { eventId, staffIds }) => {
+    const account = core.requireServer();
+    const updated = await account.api.request('PUT', `/events/${eventId}/staff`, {
+      body: { staffIds },
+      schema: eventSchema,
+    });
+    await account.engine.syncNow().catch(() => undefined);
+    return updated;
+  },
+  'events.counters': (core, { eventId, gate }) => core.requireAccount().events.counters(eventId, gate),
+};

@@ -1,0 +1,265 @@
+import {
+  type Alert,
+  type Checkin,
+  HybridClock,
+  type MutationName,
+  type MutationResult,
+  type PullResponse,
+  parseBucket,
+} from '@gatehouse/protocol';
+import { type Db, openDatabase, translateSqliteError } from './db/open';
+import type { SalvagedMutation } from './db/salvage';
+import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
+import type { MutationMeta } from './sync/effects';
+import { canonicalBucketHash, type HashedRow } from './sync/hash';
+import { Outbox } from './sync/outbox';
+import { SyncState } from './sync/state';
+
+export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
+
+const TYPE_OF_TABLE: Record<SyncedTable, string> = {
+  events: 'event',
+  bookings: 'booking',
+  checkins: 'checkin',
+  alerts: 'alert',
+  ticket_keys: 'ticketKey',
+  users: 'user',
+};
+
+class ChangeCollector {
+  readonly tables = new Set<SyncedTable>();
+  readonly eventIds = new Set<string>();
+  add(table: SyncedTable, eventId: string): void {
+    this.tables.add(table);
+    if (eventId) this.eventIds.add(eventId);
+  }
+  result(): DataChange {
+    return { tables: [...this.tables], eventIds: [...this.eventIds] };
+  }
+}
+
+/**
+ * One signed-in account's local database: synced rows, outbox, sync state and the clock. All writes
+ * that belong together happen in one SQLite transaction here.
+ */
+export class AccountStore {
+  readonly rows: RowStore;
+  readonly state: SyncState;
+  readonly outbox: Outbox;
+  readonly clock: HybridClock;
+  private readonly insertRejected;
+  private readonly insertStale;
+
+  private constructor(
+    readonly db: Db,
+    readonly file: string,
+    deviceId: string,
+    now: () => number,
+  ) {
+    this.rows = new RowStore(db);
+    this.state = new SyncState(db);
+    this.clock = new HybridClock(deviceId, now, this.state.get('hlc') ?? undefined);
+    this.outbox = new Outbox(db, this.rows, this.clock, this.state);
+    this.insertRejected = db.prepare(
+      'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
+  }
+
+  static open(file: string, deviceId: string, now: () => number): AccountStore {
+    return new AccountStore(openDatabase(file), file, deviceId, now);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs a write; SQLite errors the user can act on (disk full, damage) come out as GatehouseErrors. */
+  write<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw translateSqliteError(error, this.file);
+    }
+  }
+
+  mutate(name: MutationName, args: unknown, meta: MutationMeta): { id: string; doc: Doc | null } {
+    return this.write(() => this.outbox.append(name, args, meta));
+  }
+
+  /** One pull page: rows, bucket changes and the new cursor in one transaction. */
+  applyPullPage(page: PullResponse): DataChange {
+    const changed = new ChangeCollector();
+    this.write(() =>
+      this.db.transaction(() => {
+        const now = new Date().toISOString();
+        for (const bucket of page.bucketsAdded) {
+          this.db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)').run(bucket, now);
+        }
+        for (const change of page.changes) {
+          const table = TABLE_OF_TYPE[change.type];
+          if (!this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null)) continue;
+          this.outbox.rebuild(table, change.id);
+          changed.add(table, this.rows.get(table, change.id)?.event_id ?? '');
+        }
+        for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
+        this.state.set('cursor', page.cursor);
+        if (!page.hasMore) {
+          this.rebuildStale(changed);
+          this.state.set('lastSyncAt', now);
+        }
+      })(),
+    );
+    return changed.result();
+  }
+
+  private rebuildStale(changed: ChangeCollector): void {
+    const stale = this.db.prepare('SELECT tbl, id FROM stale_rows').all() as { tbl: SyncedTable; id: string }[];
+    for (const row of stale) {
+      this.outbox.rebuild(row.tbl, row.id);
+      changed.add(row.tbl, this.rows.get(row.tbl, row.id)?.event_id ?? '');
+    }
+    this.db.prepare('DELETE FROM stale_rows').run();
+  }
+
+  private purgeBucket(bucket: string, changed: ChangeCollector): void {
+    const parsed = parseBucket(bucket);
+    if (parsed?.kind === 'event') {
+      for (const table of SYNCED_TABLES) {
+        if (table === 'users') continue;
+        const column = table === 'events' ? 'id' : 'event_id';
+        const result = this.db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(parsed.id);
+        if (result.changes > 0) changed.add(table, parsed.id);
+      }
+    } else if (parsed?.kind === 'user') {
+      this.db.prepare('DELETE FROM users WHERE id = ?').run(parsed.id);
+      changed.add('users', '');
+    }
+    this.db.prepare('DELETE FROM buckets WHERE bucket = ?').run(bucket);
+  }
+
+  /**
+   * The server's answers: each named mutation leaves the outbox; a rejected one is recorded for the
+   * UI and its row re-derived without it (rolled back); an applied one is re-derived from the
+   * server's version once a pull has caught up.
+   */
+  applyPushResults(results: MutationResult[], serverHlc: string | null): DataChange {
+    const changed = new ChangeCollector();
+    this.write(() =>
+      this.db.transaction(() => {
+        const now = new Date().toISOString();
+        for (const result of results) {
+          const row = this.db
+            .prepare('SELECT name, args, target_table, target_id FROM outbox WHERE id = ?')
+            .get(result.id) as { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined;
+          if (!row) continue;
+          this.outbox.delete(result.id);
+          if (result.status === 'applied') {
+            this.insertStale.run(row.target_table, row.target_id);
+          } else {
+            this.insertRejected.run(
+              result.id,
+              row.name,
+              row.args,
+              result.code ?? 'REJECTED',
+              result.message ?? 'The server refused this change',
+              now,
+            );
+            this.outbox.rebuild(row.target_table, row.target_id);
+            changed.add(row.target_table, this.rows.get(row.target_table, row.target_id)?.event_id ?? '');
+          }
+        }
+        if (serverHlc) this.state.set('hlc', this.clock.receive(serverHlc));
+      })(),
+    );
+    return changed.result();
+  }
+
+  /** Canonical hash of a bucket's rows as the UI sees them (compare with the server's after a full sync). */
+  bucketHash(bucket: string): string {
+    const parsed = parseBucket(bucket);
+    if (!parsed) return canonicalBucketHash([]);
+    const rows: HashedRow[] = [];
+    const tables: SyncedTable[] =
+      parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys'];
+    for (const table of tables) {
+      const where = table === 'users' || table === 'events' ? 'id = ?' : 'event_id = ?';
+      const found = this.db.prepare(`SELECT id, doc FROM ${table} WHERE ${where} AND doc IS NOT NULL`).all(parsed.id) as {
+        id: string;
+        doc: string;
+      }[];
+      for (const row of found) rows.push({ type: TYPE_OF_TABLE[table], id: row.id, doc: JSON.parse(row.doc) });
+    }
+    return canonicalBucketHash(rows);
+  }
+
+  /** Mutations read from a damaged file, queued again in their old order; returns how many were new. */
+  importOutbox(entries: SalvagedMutation[]): number {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO outbox (id, name, args, hlc, meta, target_table, target_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() => {
+      let count = 0;
+      for (const entry of entries) {
+        if (!(SYNCED_TABLES as readonly string[]).includes(entry.target_table)) continue;
+        const result = insert.run(
+          entry.id,
+          entry.name,
+          entry.args,
+          entry.hlc,
+          entry.meta,
+          entry.target_table,
+          entry.target_id,
+          entry.created_at,
+        );
+        if (result.changes === 0) continue;
+        count += 1;
+        this.outbox.rebuild(entry.target_table as SyncedTable, entry.target_id);
+      }
+      return count;
+    })();
+  }
+
+  rejected(): { mutationId: string; name: string; code: string; message: string; at: string }[] {
+    return this.db
+      .prepare('SELECT id AS mutationId, name, code, message, at FROM rejected_mutations ORDER BY at DESC LIMIT 200')
+      .all() as { mutationId: string; name: string; code: string; message: string; at: string }[];
+  }
+
+  dismissRejected(mutationId: string): void {
+    this.write(() => this.db.prepare('DELETE FROM rejected_mutations WHERE id = ?').run(mutationId));
+  }
+
+  alerts(eventId?: string): Alert[] {
+    const rows = (
+      eventId
+        ? this.db
+            .prepare('SELECT doc FROM alerts WHERE event_id = ? AND doc IS NOT NULL ORDER BY created_at DESC LIMIT 500')
+            .all(eventId)
+        : this.db.prepare('SELECT doc FROM alerts WHERE doc IS NOT NULL ORDER BY created_at DESC LIMIT 500').all()
+    ) as { doc: string }[];
+    return rows.map((row) => JSON.parse(row.doc) as Alert);
+  }
+
+  recentCheckins(params: { eventId: string; gate?: string | undefined; limit: number }) {
+    const rows = this.db
+      .prepare(
+        `SELECT c.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name FROM checkins c
+         LEFT JOIN bookings b ON b.id = c.booking_id
+         WHERE c.event_id = ? AND c.doc IS NOT NULL AND (?2 IS NULL OR c.gate = ?2)
+         ORDER BY c.scanned_at DESC LIMIT ?3`,
+      )
+      .all(params.eventId, params.gate ?? null, params.limit) as { doc: string; name: string }[];
+    return rows.map((row) => {
+      const checkin = JSON.parse(row.doc) as Checkin;
+      return { ...checkin, attendeeName: row.name, verdict: checkin.direction === 'in' ? 'admit' : 'exit' };
+    });
+  }
+
+  buckets(): string[] {
+    return (this.db.prepare('SELECT bucket FROM buckets ORDER BY bucket').all() as { bucket: string }[]).map(
+      (row) => row.bucket,
+    );
+  }
+}

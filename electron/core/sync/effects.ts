@@ -1,0 +1,97 @@
+import type { Booking, Checkin, Event, MutationArgs, MutationName, TicketType } from '@gatehouse/protocol';
+import type { Doc, SyncedTable } from '../db/rows';
+
+/** What a mutation needs beyond its args to replay identically: who, where and when it happened. */
+export type MutationMeta = { userId: string; deviceId: string; at: string; overCapacity?: boolean };
+
+export type PendingMutation = { id: string; name: MutationName; args: unknown; hlc: string; meta: MutationMeta };
+
+/** The one row each mutation changes locally (its outbox target). */
+export function targetOf(name: MutationName, args: unknown): { table: SyncedTable; id: string } {
+  switch (name) {
+    case 'checkin.record':
+      return { table: 'checkins', id: (args as MutationArgs<'checkin.record'>).id };
+    case 'booking.walkIn':
+      return { table: 'bookings', id: (args as MutationArgs<'booking.walkIn'>).bookingId };
+    case 'booking.cancel':
+      return { table: 'bookings', id: (args as MutationArgs<'booking.cancel'>).bookingId };
+    case 'event.update':
+      return { table: 'events', id: (args as MutationArgs<'event.update'>).eventId };
+  }
+}
+
+/** A short code for a walk-in until the server's version (with its own code) arrives. */
+export function provisionalCode(bookingId: string): string {
+  return bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
+}
+
+function mergeTicketTypes(current: TicketType[], patch: NonNullable<MutationArgs<'event.update'>['patch']['ticketTypes']>) {
+  return patch.map((input, index) => {
+    const existing = input.id ? current.find((type) => type.id === input.id) : undefined;
+    return {
+      id: input.id ?? `pending-${index}`,
+      name: input.name,
+      price: input.price,
+      quota: input.quota,
+      sold: existing?.sold ?? 0,
+    };
+  });
+}
+
+/**
+ * A mutation's local effect as a pure function of the row's current doc. Pure so that it can be
+ * replayed on top of each new server version of the row while the mutation is still unsent, and
+ * dropped (by rebuilding from the server version) when the server rejects it.
+ */
+export function applyEffect(mutation: PendingMutation, current: Doc | null): Doc | null {
+  const { meta } = mutation;
+  switch (mutation.name) {
+    case 'checkin.record': {
+      if (current) return current; // the server's copy of our own check-in wins
+      const args = mutation.args as MutationArgs<'checkin.record'>;
+      const checkin: Checkin = {
+        ...args,
+        deviceId: meta.deviceId,
+        staffId: meta.userId,
+        hlc: mutation.hlc,
+        receivedAt: args.scannedAt,
+      };
+      return checkin;
+    }
+    case 'booking.walkIn': {
+      if (current) return current;
+      const args = mutation.args as MutationArgs<'booking.walkIn'>;
+      const booking: Booking = {
+        id: args.bookingId,
+        eventId: args.eventId,
+        userId: meta.userId,
+        ticketTypeId: args.ticketTypeId,
+        quantity: 1,
+        attendee: args.attendee,
+        status: 'confirmed',
+        source: 'walkIn',
+        overCapacity: meta.overCapacity ?? false,
+        code: provisionalCode(args.bookingId),
+        createdAt: meta.at,
+        cancelledAt: null,
+      };
+      return booking;
+    }
+    case 'booking.cancel': {
+      if (!current || current.status === 'cancelled') return current;
+      return { ...current, status: 'cancelled', cancelledAt: meta.at };
+    }
+    case 'event.update': {
+      if (!current) return current;
+      const { patch } = mutation.args as MutationArgs<'event.update'>;
+      const event = current as Event;
+      const { ticketTypes, ...fields } = patch;
+      return {
+        ...event,
+        ...fields,
+        ...(ticketTypes ? { ticketTypes: mergeTicketTypes(event.ticketTypes, ticketTypes) } : {}),
+        updatedAt: meta.at,
+      };
+    }
+  }
+}

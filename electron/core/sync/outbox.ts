@@ -1,0 +1,104 @@
+import { type HybridClock, type MutationName, parseOrThrow, mutationArgsSchemas } from '@gatehouse/protocol';
+import type { Db } from '../db/open';
+import type { Doc, RowStore, SyncedTable } from '../db/rows';
+import { applyEffect, type MutationMeta, type PendingMutation, targetOf } from './effects';
+import type { SyncState } from './state';
+
+type OutboxRow = {
+  seq: number;
+  id: string;
+  name: MutationName;
+  args: string;
+  hlc: string;
+  meta: string;
+  target_table: SyncedTable;
+  target_id: string;
+};
+
+export type OutboxEntry = PendingMutation & { seq: number; target: { table: SyncedTable; id: string } };
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return {
+    seq: row.seq,
+    id: row.id,
+    name: row.name,
+    args: JSON.parse(row.args),
+    hlc: row.hlc,
+    meta: JSON.parse(row.meta) as MutationMeta,
+    target: { table: row.target_table, id: row.target_id },
+  };
+}
+
+/**
+ * The queue of local mutations not yet answered by the server. Appending changes the local row in
+ * the same SQLite transaction, so a crash never leaves one without the other.
+ */
+export class Outbox {
+  private readonly insert;
+  private readonly pendingFor;
+  private readonly head;
+  private readonly remove;
+  private readonly countAll;
+  private readonly bumpAttempts;
+
+  constructor(
+    private readonly db: Db,
+    private readonly rows: RowStore,
+    private readonly clock: HybridClock,
+    private readonly state: SyncState,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO outbox (id, name, args, hlc, meta, target_table, target_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.pendingFor = db.prepare(
+      'SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq',
+    );
+    this.head = db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?');
+    this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
+    this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
+  }
+
+  /** Validates, applies locally and queues one mutation in one transaction; returns the row's new doc. */
+  append(name: MutationName, args: unknown, meta: MutationMeta): { id: string; doc: Doc | null } {
+    const parsed = parseOrThrow(mutationArgsSchemas[name], args, `${name} arguments`);
+    return this.db.transaction(() => {
+      const hlc = this.clock.tick();
+      this.state.set('hlc', hlc);
+      const id = crypto.randomUUID();
+      const mutation: PendingMutation = { id, name, args: parsed, hlc, meta };
+      const target = targetOf(name, parsed);
+      const doc = applyEffect(mutation, this.rows.getDoc(target.table, target.id));
+      this.rows.setDoc(target.table, target.id, doc);
+      this.insert.run(id, name, JSON.stringify(parsed), hlc, JSON.stringify(meta), target.table, target.id, meta.at);
+      return { id, doc };
+    })();
+  }
+
+  /** Re-derives a row: the server's version with every still-pending mutation on it replayed. */
+  rebuild(table: SyncedTable, id: string): void {
+    const row = this.rows.get(table, id);
+    let doc: Doc | null = row?.server_doc ? (JSON.parse(row.server_doc) as Doc) : null;
+    for (const pending of this.pendingFor.all(table, id) as OutboxRow[]) doc = applyEffect(toEntry(pending), doc);
+    this.rows.setDoc(table, id, doc);
+  }
+
+  peek(limit: number): OutboxEntry[] {
+    return (this.head.all(limit) as OutboxRow[]).map(toEntry);
+  }
+
+  delete(id: string): void {
+    this.remove.run(id);
+  }
+
+  markAttempted(ids: string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.bumpAttempts.run(id);
+    })();
+  }
+
+  count(): number {
+    return (this.countAll.get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,24 @@
+import type { Db } from '../db/open';
+
+export type SyncStateKey = 'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone';
+
+/** Small key-value rows next to the data they describe, so they commit in the same transactions. */
+export class SyncState {
+  private readonly read;
+  private readonly write;
+  private readonly erase;
+  constructor(db: Db) {
+    this.read = db.prepare('SELECT value FROM sync_state WHERE key = ?');
+    this.write = db.prepare(
+      'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.erase = db.prepare('DELETE FROM sync_state WHERE key = ?');
+  }
+  get(key: SyncStateKey): string | null {
+    return (this.read.get(key) as { value: string } | undefined)?.value ?? null;
+  }
+  set(key: SyncStateKey, value: string | null): void {
+    if (value === null) this.erase.run(key);
+    else this.write.run(key, value);
+  }
+}
