@@ -1,0 +1,132 @@
+import type { Attendee, Booking, BookingRow } from '@gatehouse/protocol';
+import { create } from 'zustand';
+import { describeError, type UiError } from '../errors/messages';
+import { invoke } from '../rpc/client';
+
+export const ATTENDEE_PAGE_SIZE = 100;
+
+type Ticket = { bookingId: string; token: string; qrSvg: string; revoked: boolean };
+
+type AttendeesStore = {
+  eventId: string | null;
+  query: string;
+  total: number;
+  /** Sparse: page index → rows. Only the windows the table has scrolled near are ever fetched. */
+  pages: Record<number, BookingRow[]>;
+  loadedOnce: boolean;
+  error: UiError | null;
+  ticket: Ticket | null;
+  open: (eventId: string) => void;
+  setQuery: (query: string) => void;
+  ensureRange: (firstIndex: number, lastIndex: number) => void;
+  refresh: () => void;
+  walkIn: (input: { ticketTypeId: string; attendee: Attendee }) => Promise<Booking | null>;
+  cancel: (bookingId: string) => Promise<boolean>;
+  showTicket: (bookingId: string) => Promise<void>;
+  closeTicket: () => void;
+  clearError: () => void;
+};
+
+export const useAttendeesStore = create<AttendeesStore>((set, get) => {
+  /** Bumped whenever the query or data changes, so answers to older requests are dropped. */
+  let generation = 0;
+  let fresh = new Set<number>();
+  const inFlight = new Set<string>();
+
+  async function fetchPage(page: number): Promise<void> {
+    const { eventId, query } = get();
+    if (!eventId) return;
+    const key = `${generation}:${page}`;
+    if (inFlight.has(key) || fresh.has(page)) return;
+    inFlight.add(key);
+    const asked = generation;
+    try {
+      const q = query.trim();
+      const result = await invoke('bookings.list', {
+        eventId,
+        offset: page * ATTENDEE_PAGE_SIZE,
+        limit: ATTENDEE_PAGE_SIZE,
+        ...(q ? { q } : {}),
+      });
+      if (asked !== generation) return;
+      fresh.add(page);
+      set((state) => ({ total: result.total, pages: { ...state.pages, [page]: result.rows }, loadedOnce: true }));
+    } catch (error) {
+      if (asked === generation) set({ error: describeError(error), loadedOnce: true });
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  function restart(keepRows: boolean): void {
+    generation += 1;
+    fresh = new Set();
+    if (!keepRows) set({ pages: {}, total: 0 });
+    void fetchPage(0);
+  }
+
+  return {
+    eventId: null,
+    query: '',
+    total: 0,
+    pages: {},
+    loadedOnce: false,
+    error: null,
+    ticket: null,
+    open: (eventId) => {
+      if (get().eventId === eventId) return restart(true);
+      set({ eventId, query: '', loadedOnce: false, error: null });
+      restart(false);
+    },
+    setQuery: (query) => {
+      set({ query });
+      restart(false);
+    },
+    ensureRange: (firstIndex, lastIndex) => {
+      const firstPage = Math.floor(firstIndex / ATTENDEE_PAGE_SIZE);
+      const lastPage = Math.floor(lastIndex / ATTENDEE_PAGE_SIZE);
+      for (let page = firstPage; page <= lastPage; page++) void fetchPage(page);
+    },
+    // Rows stay on screen while the new versions load, so a sync landing does not blank the table.
+    refresh: () => restart(true),
+    walkIn: async ({ ticketTypeId, attendee }) => {
+      const { eventId } = get();
+      if (!eventId) return null;
+      set({ error: null });
+      try {
+        const booking = await invoke('bookings.walkIn', { eventId, ticketTypeId, attendee });
+        restart(true);
+        return booking;
+      } catch (error) {
+        set({ error: describeError(error) });
+        return null;
+      }
+    },
+    cancel: async (bookingId) => {
+      set({ error: null });
+      try {
+        await invoke('bookings.cancel', { bookingId });
+        restart(true);
+        return true;
+      } catch (error) {
+        set({ error: describeError(error) });
+        return false;
+      }
+    },
+    showTicket: async (bookingId) => {
+      set({ error: null });
+      try {
+        const ticket = await invoke('bookings.ticket', { bookingId });
+        set({ ticket: { bookingId, ...ticket } });
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
+    closeTicket: () => set({ ticket: null }),
+    clearError: () => set({ error: null }),
+  };
+});
+
+export function rowAt(pages: Record<number, BookingRow[]>, index: number): BookingRow | undefined {
+  return pages[Math.floor(index / ATTENDEE_PAGE_SIZE)]?.[index % ATTENDEE_PAGE_SIZE];
+}

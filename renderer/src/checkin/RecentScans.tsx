@@ -1,0 +1,35 @@
+import { formatTime } from '../ui/format';
+import type { RecentScan } from './checkinStore';
+
+export function RecentScans({ scans }: { scans: RecentScan[] }) {
+  return (
+    <section className="card recent" aria-labelledby="recent-title">
+      <h2 id="recent-title">Last scans</h2>
+      {scans.length === 0 ? (
+        <p className="hint">No scans yet.</p>
+      ) : (
+        <ol className="recent-list">
+          {scans.map((scan) => (
+            <li key={scan.id} className={`recent-${scan.verdict}`}>
+              <span className="recent-name truncate" title={scan.attendeeName}>
+                {scan.attendeeName}
+              </span>
+              <span className="recent-verdict">{VERDICT_WORDS[scan.verdict] ?? scan.verdict}</span>
+              <span className="recent-meta truncate" title={scan.gate}>
+                {formatTime(scan.scannedAt)} · {scan.gate}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+const VERDICT_WORDS: Record<string, string> = {
+  admit: 'Admitted',
+  duplicate: 'Duplicate',
+  cancelled: 'Cancelled',
+  wrongEvent: 'Wrong event',
+  invalid: 'Invalid',
+};

@@ -1,0 +1,46 @@
+import type { ScanResult } from '@gatehouse/protocol';
+import { formatTime } from '../ui/format';
+
+const HEADLINES: Record<ScanResult['verdict'], string> = {
+  admit: 'ADMIT',
+  duplicate: 'DUPLICATE',
+  cancelled: 'CANCELLED',
+  wrongEvent: 'WRONG EVENT',
+  invalid: 'INVALID',
+};
+
+/** Readable from two metres: the colour says it at a glance, the word says it without colour. */
+export function VerdictPanel({ result, serial }: { result: ScanResult | null; serial: number }) {
+  if (!result) {
+    return (
+      <section className="verdict verdict-idle" aria-label="Scan result" data-verdict="none">
+        <p className="verdict-headline">Ready to scan</p>
+        <p className="verdict-message">Scan a ticket with the USB scanner or camera, or search by name below.</p>
+      </section>
+    );
+  }
+  return (
+    <section
+      className={`verdict verdict-${result.verdict}`}
+      aria-label="Scan result"
+      data-verdict={result.verdict}
+      data-serial={serial}
+    >
+      <p className="verdict-headline" role="alert" key={serial}>
+        {HEADLINES[result.verdict]}
+      </p>
+      {result.booking ? (
+        <p className="verdict-name truncate" title={result.booking.attendee.name}>
+          {result.booking.attendee.name}
+          {result.ticketTypeName ? <span className="verdict-type"> · {result.ticketTypeName}</span> : null}
+        </p>
+      ) : null}
+      <p className="verdict-message">{result.message}</p>
+      {result.verdict === 'duplicate' && result.firstEntry ? (
+        <p className="verdict-first">
+          First entry {formatTime(result.firstEntry.scannedAt)} at {result.firstEntry.gate}
+        </p>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,93 @@
+import type { BookingRow, RpcResult, ScanResult } from '@gatehouse/protocol';
+import { create } from 'zustand';
+import { describeError, type UiError } from '../errors/messages';
+import { invoke } from '../rpc/client';
+import { playVerdictSound } from './verdictSound';
+
+export type RecentScan = RpcResult<'checkin.recent'>[number];
+export type Counters = RpcResult<'events.counters'>;
+
+const GATE_KEY = 'gatehouse.gate';
+
+function savedGate(): string {
+  try {
+    return window.localStorage.getItem(GATE_KEY) || 'Main gate';
+  } catch {
+    return 'Main gate';
+  }
+}
+
+type CheckinStore = {
+  gate: string;
+  result: ScanResult | null;
+  /** Increments with every verdict, so the panel re-announces even when two verdicts read alike. */
+  resultSerial: number;
+  recent: RecentScan[];
+  counters: Counters | null;
+  matches: BookingRow[];
+  busy: boolean;
+  error: UiError | null;
+  setGate: (gate: string) => void;
+  scan: (eventId: string, text: string) => Promise<void>;
+  manual: (eventId: string, bookingId: string) => Promise<void>;
+  search: (eventId: string, q: string) => Promise<void>;
+  refresh: (eventId: string) => Promise<void>;
+  clearError: () => void;
+};
+
+export const useCheckinStore = create<CheckinStore>((set, get) => {
+  async function record(eventId: string, action: () => Promise<ScanResult>): Promise<void> {
+    set({ busy: true, error: null });
+    try {
+      const result = await action();
+      playVerdictSound(result.verdict);
+      set((state) => ({ result, resultSerial: state.resultSerial + 1, busy: false }));
+    } catch (error) {
+      set({ busy: false, error: describeError(error) });
+    }
+    void get().refresh(eventId);
+  }
+  return {
+    gate: savedGate(),
+    result: null,
+    resultSerial: 0,
+    recent: [],
+    counters: null,
+    matches: [],
+    busy: false,
+    error: null,
+    setGate: (gate) => {
+      set({ gate });
+      try {
+        window.localStorage.setItem(GATE_KEY, gate);
+      } catch {
+        // A kiosk profile without storage just forgets the gate on reload.
+      }
+    },
+    scan: (eventId, text) => record(eventId, () => invoke('checkin.scan', { eventId, gate: get().gate, scan: text })),
+    manual: (eventId, bookingId) =>
+      record(eventId, () => invoke('checkin.manual', { eventId, gate: get().gate, bookingId })),
+    search: async (eventId, q) => {
+      const query = q.trim();
+      if (!query) return set({ matches: [] });
+      try {
+        set({ matches: await invoke('checkin.search', { eventId, q: query, limit: 8 }) });
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
+    refresh: async (eventId) => {
+      const gate = get().gate.trim();
+      try {
+        const [counters, recent] = await Promise.all([
+          invoke('events.counters', gate ? { eventId, gate } : { eventId }),
+          invoke('checkin.recent', { eventId, limit: 12 }),
+        ]);
+        set({ counters, recent });
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
+    clearError: () => set({ error: null }),
+  };
+});

@@ -1,0 +1,93 @@
+import { HOST_SERVER_URL_META_NAME, type SessionState } from '@gatehouse/protocol';
+import { useState, type FormEvent } from 'react';
+import { metaContent } from '../rpc/client';
+import { ErrorNotice } from '../ui/ErrorNotice';
+import { useSessionStore } from './sessionStore';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:4000';
+
+export function SignInScreen({ session }: { session: SessionState }) {
+  const [mode, setMode] = useState<'online' | 'unlock'>('online');
+  const { busy, error, signIn, unlock, clearError } = useSessionStore();
+  const [serverUrl, setServerUrl] = useState(
+    session.serverUrl ?? metaContent(HOST_SERVER_URL_META_NAME) ?? DEFAULT_SERVER,
+  );
+  const [email, setEmail] = useState(session.knownUsers[0]?.email ?? '');
+  const [password, setPassword] = useState('');
+  const canUnlock = session.knownUsers.length > 0;
+
+  function submit(event: FormEvent): void {
+    event.preventDefault();
+    if (mode === 'online') void signIn({ serverUrl: serverUrl.trim(), email: email.trim(), password });
+    else void unlock({ email: email.trim(), password });
+  }
+
+  return (
+    <main className="signin">
+      <form className="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
+        <h1 id="signin-title">Sign in to Gatehouse</h1>
+        {canUnlock ? (
+          <div className="segmented" role="group" aria-label="How to sign in">
+            <button type="button" aria-pressed={mode === 'online'} onClick={() => setMode('online')}>
+              Online
+            </button>
+            <button type="button" aria-pressed={mode === 'unlock'} onClick={() => setMode('unlock')}>
+              Offline unlock
+            </button>
+          </div>
+        ) : null}
+        {mode === 'online' ? (
+          <label>
+            Server address
+            <input
+              type="url"
+              value={serverUrl}
+              onChange={(event) => setServerUrl(event.target.value)}
+              required
+              autoComplete="url"
+            />
+          </label>
+        ) : (
+          <p className="hint">Unlock with the password you last used on this device. Changes sync when online.</p>
+        )}
+        <label>
+          Email
+          {mode === 'unlock' ? (
+            <select value={email} onChange={(event) => setEmail(event.target.value)}>
+              {session.knownUsers.map((user) => (
+                <option key={user.email} value={user.email}>
+                  {user.name} ({user.email})
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input
+              type="email"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              required
+              autoComplete="username"
+            />
+          )}
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            value={password}
+            onChange={(event) => {
+              setPassword(event.target.value);
+              if (error) clearError();
+            }}
+            required
+            autoComplete="current-password"
+          />
+        </label>
+        <ErrorNotice error={error} />
+        <button type="submit" className="button-primary" disabled={busy}>
+          {busy ? 'Signing in…' : mode === 'online' ? 'Sign in' : 'Unlock'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,35 @@
+import { hasRoleAtLeast, type Role } from '@gatehouse/protocol';
+import { create } from 'zustand';
+
+export type Screen = 'events' | 'attendees' | 'checkin' | 'sync' | 'admin';
+
+export const SCREEN_LABELS: Record<Screen, string> = {
+  events: 'Events',
+  attendees: 'Attendees',
+  checkin: 'Check-in',
+  sync: 'Sync',
+  admin: 'Admin',
+};
+
+/** What each role sees in the navigation, in order; the first is where they land after sign-in. */
+export function screensFor(role: Role): Screen[] {
+  if (role === 'admin') return ['events', 'attendees', 'checkin', 'sync', 'admin'];
+  if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'sync'];
+  if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'sync'];
+  return [];
+}
+
+type NavigationStore = {
+  screen: Screen;
+  /** The event the attendee and check-in screens work on; chosen on the events screen or in place. */
+  eventId: string | null;
+  go: (screen: Screen) => void;
+  chooseEvent: (eventId: string | null) => void;
+};
+
+export const useNavigationStore = create<NavigationStore>((set) => ({
+  screen: 'events',
+  eventId: null,
+  go: (screen) => set({ screen }),
+  chooseEvent: (eventId) => set({ eventId }),
+}));

@@ -1,0 +1,108 @@
+import { useEffect } from 'react';
+import { EmptyState } from '../ui/EmptyState';
+import { ErrorNotice } from '../ui/ErrorNotice';
+import { formatAgo, formatDateTime } from '../ui/format';
+import { plainWordsFor } from '../errors/messages';
+import { useSyncStore } from './syncStore';
+
+export function SyncScreen() {
+  const { status, alerts, error, syncing, load, loadAlerts, syncNow, dismissRejected } = useSyncStore();
+
+  useEffect(() => {
+    void load();
+    void loadAlerts();
+  }, [load, loadAlerts]);
+
+  return (
+    <section className="screen" aria-labelledby="sync-title">
+      <header className="screen-header">
+        <h1 id="sync-title">Sync</h1>
+        <button type="button" className="button-primary" onClick={() => void syncNow()} disabled={syncing}>
+          {syncing ? 'Syncing…' : 'Sync now'}
+        </button>
+      </header>
+      <ErrorNotice error={error} />
+      {status ? (
+        <div className="card sync-summary">
+          <dl className="facts">
+            <div>
+              <dt>Connection</dt>
+              <dd className={status.online ? 'text-online' : 'text-offline'}>
+                {status.online ? 'Online' : 'Offline'}
+                {status.online && !status.liveConnected ? ' (polling)' : ''}
+              </dd>
+            </div>
+            <div>
+              <dt>Changes waiting to send</dt>
+              <dd>{status.pending}</dd>
+            </div>
+            <div>
+              <dt>Last sync</dt>
+              <dd title={status.lastSyncAt ?? ''}>{formatAgo(status.lastSyncAt)}</dd>
+            </div>
+            <div>
+              <dt>Clock difference</dt>
+              <dd>{status.clockSkewMs === null ? 'unknown' : `${Math.round(status.clockSkewMs / 1000)} s`}</dd>
+            </div>
+          </dl>
+          {status.progress ? (
+            <div className="progress-row">
+              <label htmlFor="sync-progress">
+                Downloading {status.progress.done.toLocaleString()} of {status.progress.total.toLocaleString()}
+              </label>
+              <progress id="sync-progress" max={Math.max(status.progress.total, 1)} value={status.progress.done} />
+            </div>
+          ) : null}
+          {status.lastError ? <p className="notice notice-warning">Last problem: {status.lastError}</p> : null}
+        </div>
+      ) : null}
+      <div className="two-columns">
+        <section className="card" aria-labelledby="rejected-title">
+          <h2 id="rejected-title">Changes the server refused</h2>
+          {!status || status.rejected.length === 0 ? (
+            <EmptyState title="None. Everything sent was accepted." />
+          ) : (
+            <ul className="issue-list">
+              {status.rejected.map((item) => (
+                <li key={item.mutationId}>
+                  <p>
+                    <strong>{item.name}</strong>: {plainWordsFor(item.code)}
+                  </p>
+                  <p className="hint">
+                    {item.message} · {formatDateTime(item.at)}
+                  </p>
+                  <button type="button" className="button-small" onClick={() => void dismissRejected(item.mutationId)}>
+                    Dismiss
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="card" aria-labelledby="alerts-title">
+          <h2 id="alerts-title">Alerts</h2>
+          {alerts.length === 0 ? (
+            <EmptyState title="No duplicate entries or other alerts." />
+          ) : (
+            <ul className="issue-list">
+              {alerts.map((alert) => (
+                <li key={alert.id} className={`alert-${alert.kind}`}>
+                  <p>
+                    <strong>{ALERT_LABELS[alert.kind]}</strong>: {alert.message}
+                  </p>
+                  <p className="hint">{formatDateTime(alert.createdAt)}</p>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+    </section>
+  );
+}
+
+const ALERT_LABELS = {
+  duplicateEntry: 'Duplicate entry',
+  cancelledCheckin: 'Cancelled ticket used',
+  overCapacity: 'Over capacity',
+} as const;
