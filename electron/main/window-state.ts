@@ -64,7 +64,16 @@ export function restoreWindowState(
   );
   const width = Math.max(MIN_WIDTH, saved.bounds.width);
   const height = Math.max(MIN_HEIGHT, saved.bounds.height);
-  if (!display) return { bounds: { width, height }, maximized: saved.maximized };
+  if (!display) {
+    // Off every current screen: let the OS place it, at a size that fits the primary display.
+    return {
+      bounds: {
+        width: Math.min(width, Math.max(MIN_WIDTH, primary.width)),
+        height: Math.min(height, Math.max(MIN_HEIGHT, primary.height)),
+      },
+      maximized: saved.maximized,
+    };
+  }
   return {
     bounds: {
       x: saved.bounds.x,
