@@ -1,5 +1,6 @@
 import { GatehouseError, type Device } from '@gatehouse/protocol';
 import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from '../db/mongo';
 import { afterCursorFilter, toPage } from '../http/pagination';
 
 export type DeviceDoc = {
@@ -50,19 +51,28 @@ export class DeviceStore {
     const now = new Date().toISOString();
     const set: Partial<DeviceDoc> = { userId, lastSeenAt: now };
     if (clockOffsetMs !== undefined) set.clockOffsetMs = clockOffsetMs;
-    const doc = await this.devices.findOneAndUpdate(
-      { _id: deviceId },
-      {
-        $set: set,
-        $setOnInsert: {
-          name: null,
-          firstSeenAt: now,
-          revoked: false,
-          ...(clockOffsetMs === undefined ? { clockOffsetMs: null } : {}),
+    const upsert = () =>
+      this.devices.findOneAndUpdate(
+        { _id: deviceId },
+        {
+          $set: set,
+          $setOnInsert: {
+            name: null,
+            firstSeenAt: now,
+            revoked: false,
+            ...(clockOffsetMs === undefined ? { clockOffsetMs: null } : {}),
+          },
         },
-      },
-      { upsert: true, returnDocument: 'after' },
-    );
+        { upsert: true, returnDocument: 'after' },
+      );
+    let doc: DeviceDoc | null;
+    try {
+      doc = await upsert();
+    } catch (error) {
+      // Two first syncs of one device raced to insert it; the loser updates the winner's row.
+      if (!isDuplicateKeyError(error)) throw error;
+      doc = await upsert();
+    }
     if (!doc) throw new Error(`device ${deviceId} vanished during upsert`);
     if (doc.revoked) {
       throw new GatehouseError(

@@ -81,13 +81,8 @@ export class ChangeLog {
     change: { type: ChangeType; id: string; rev: number; doc: Document | null },
   ): Promise<number> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const counter = await this.counters.findOneAndUpdate(
-        { _id: bucket },
-        // No `updatedAt` here: it marks commits (markCommitted), and an allocation is not one.
-        { $inc: { seq: 1 } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      const seq = counter!.seq;
+      const seq = await this.allocate(bucket);
+      if (seq === null) continue;
       try {
         await this.changes.insertOne({ _id: `${bucket}:${seq}`, bucket, seq, ...change, at: new Date() });
       } catch (error) {
@@ -100,6 +95,22 @@ export class ChangeLog {
       return seq;
     }
     throw new Error(`could not append to ${bucket} after ${MAX_APPEND_ATTEMPTS} attempts`);
+  }
+
+  /** The bucket's next seq, or null when two first writers raced to create its counter (retry). */
+  private async allocate(bucket: string): Promise<number | null> {
+    try {
+      const counter = await this.counters.findOneAndUpdate(
+        { _id: bucket },
+        // No `updatedAt` here: it marks commits (markCommitted), and an allocation is not one.
+        { $inc: { seq: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      return counter ? counter.seq : null;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return null;
+      throw error;
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MutationResult } from '@gatehouse/protocol';
+import { GatehouseError, type MutationResult } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import stringify from 'safe-stable-stringify';
 import { isDuplicateKeyError } from '../../db/mongo';
@@ -23,11 +23,8 @@ export type MutationDoc = {
 };
 
 export type Claim =
-  | { kind: 'claimed' }
-  /** Left `applying` by a crashed (or concurrent) server: applying again is safe, effects are idempotent. */
-  | { kind: 'resume' }
-  | { kind: 'done'; result: StoredResult }
-  | { kind: 'reused' };
+  /** Ours to apply: newly claimed, or taken over from a server that died while applying it. */
+  { kind: 'claimed' } | { kind: 'done'; result: StoredResult } | { kind: 'reused' };
 
 export function hashMutation(name: string, args: unknown): string {
   return createHash('sha256')
@@ -37,13 +34,21 @@ export function hashMutation(name: string, args: unknown): string {
 
 /**
  * Exactly-once without transactions: claim by inserting the unique mutation id, apply, store the
- * result. Each effect's own `_id` derives from the mutation (check-in id, walk-in booking id), so
- * when a server dies between claim and result, the retry re-applies into the same rows (a no-op)
- * and records the result then.
+ * result. A concurrent duplicate waits for the first one's answer. Each effect's own `_id` derives
+ * from the mutation (check-in id, walk-in booking id), so when a server dies between claim and
+ * result, the retry (after the lease) re-applies into the same rows (a no-op) and records the result.
  */
+/** How long a claim may stay `applying` before another server treats its owner as dead. */
+export const CLAIM_LEASE_MS = 10_000;
+const WAIT_STEP_MS = 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class MutationStore {
   readonly mutations: Collection<MutationDoc>;
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly leaseMs = CLAIM_LEASE_MS,
+  ) {
     this.mutations = db.collection<MutationDoc>('mutations');
   }
 
@@ -83,8 +88,31 @@ export class MutationStore {
     if (existing.userId !== input.userId || existing.argsHash !== input.argsHash || existing.name !== input.name) {
       return { kind: 'reused' };
     }
-    if (existing.status === 'done' && existing.result) return { kind: 'done', result: existing.result };
-    return { kind: 'resume' };
+    return this.awaitOrTakeOver(existing);
+  }
+
+  /**
+   * The id is claimed but not finished: either another request is applying it right now (the same
+   * push sent twice, a retry after a dropped response) — then wait for its answer — or its server
+   * died — then, once the lease has run out, take the claim over atomically and apply it again.
+   */
+  private async awaitOrTakeOver(first: MutationDoc): Promise<Claim> {
+    let current: MutationDoc | null = first;
+    const deadline = Date.now() + 2 * this.leaseMs;
+    while (current && Date.now() < deadline) {
+      if (current.status === 'done' && current.result) return { kind: 'done', result: current.result };
+      if (Date.now() - current.claimedAt.getTime() >= this.leaseMs) {
+        const taken = await this.mutations.findOneAndUpdate(
+          { _id: current._id, status: 'applying', claimedAt: current.claimedAt },
+          { $set: { claimedAt: new Date() } },
+        );
+        if (taken) return { kind: 'claimed' };
+      } else {
+        await sleep(WAIT_STEP_MS);
+      }
+      current = await this.mutations.findOne({ _id: current._id });
+    }
+    throw new GatehouseError('SERVICE_UNAVAILABLE', 'This mutation is still being applied; retry shortly');
   }
 
   /** Stores the outcome; if another server finished the same mutation first, its result stands. */

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { eventBucket, type Event } from '@gatehouse/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../tests/support/server';
+import { signInAs, type SignedIn } from '../../tests/support/users';
+import { addBooking, createEvent, serverSnapshot, SimDevice } from './sync-fixtures';
+
+let server: TestServer;
+let admin: SignedIn;
+let organizer: SignedIn;
+let staff: SignedIn;
+let event: Event;
+
+beforeAll(async () => {
+  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
+  [admin, organizer, staff] = await Promise.all([
+    signInAs(server, 'admin'),
+    signInAs(server, 'organizer', 'Olu Organizer'),
+    signInAs(server, 'staff', 'Sam Staff'),
+  ]);
+  event = await createEvent(organizer.api, [staff.user.id]);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const countCheckins = (id: string) => server.ctx.db.collection('checkins').countDocuments({ _id: id as never });
+
+describe('P1 exactly-once push', () => {
+  it('P1: the same push sent 5 times (in sequence and at once) applies each mutation once', async () => {
+    const device = new SimDevice(staff.api);
+    const bookings = await Promise.all([1, 2, 3].map((n) => addBooking(organizer.api, event, `Guest ${n}`)));
+    const batch = bookings.map((bookingId) => device.checkin(event.id, bookingId));
+    const changesBefore = await server.ctx.changeLog.headSeq(eventBucket(event.id));
+
+    const first = await device.push(batch);
+    expect(first.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    for (let i = 0; i < 4; i++) expect((await device.push(batch)).results).toEqual(first.results);
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => device.push(batch)));
+    for (const response of concurrent) expect(response.results).toEqual(first.results);
+
+    for (const mutation of batch) expect(await countCheckins((mutation.args as { id: string }).id)).toBe(1);
+    // Three check-ins, three changes: repeats logged nothing.
+    expect((await server.ctx.changeLog.headSeq(eventBucket(event.id))) - changesBefore).toBe(3);
+  });
+
+  it('P1: five concurrent first pushes of one batch (no earlier answer) apply each mutation once', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    const walkInId = randomUUID();
+    const batch = [
+      device.mutation('booking.walkIn', {
+        bookingId: walkInId,
+        eventId: event.id,
+        ticketTypeId: event.ticketTypes[0]!.id,
+        attendee: { name: 'Door Guest' },
+      }),
+      device.checkin(event.id, walkInId),
+      device.checkin(event.id, bookingId),
+    ];
+    const responses = await Promise.all(Array.from({ length: 5 }, () => device.push(batch)));
+    for (const response of responses) {
+      expect(response.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    }
+    expect(await server.ctx.db.collection('bookings').countDocuments({ _id: walkInId as never })).toBe(1);
+    for (const mutation of batch.slice(1)) expect(await countCheckins((mutation.args as { id: string }).id)).toBe(1);
+    // The walk-in took one seat, not five.
+    const bookedNow = await server.ctx.db
+      .collection('bookings')
+      .countDocuments({ eventId: event.id, status: 'confirmed' });
+    expect((await organizer.api.get(`/events/${event.id}`)).body.bookedCount).toBe(bookedNow);
+  });
+
+  it('P1: a push whose response was dropped is retried with more mutations; the first part applies once', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    const lost = [device.checkin(event.id, bookingId, 'in'), device.checkin(event.id, bookingId, 'out')];
+    // The response is dropped: the client aborts the request after sending it.
+    const controller = new AbortController();
+    const sent = fetch(`${server.baseUrl}/sync/push`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${staff.accessToken}`,
+        'x-device-id': device.deviceId,
+      },
+      body: JSON.stringify({ mutations: lost }),
+      signal: controller.signal,
+    });
+    controller.abort();
+    await sent.catch(() => undefined);
+    const retry = await device.push([...lost, device.checkin(event.id, bookingId, 'in')]);
+    expect(retry.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    const rows = await server.ctx.db.collection('checkins').find({ bookingId }).toArray();
+    expect(rows).toHaveLength(3);
+  });
+
+  it('P1: a claim left "applying" by a crashed server is finished by the retry, effects once', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    const mutation = device.checkin(event.id, bookingId);
+    // The crash: claim stored and the check-in inserted, then the server died before recording the result.
+    await device.push([mutation]);
+    await server.ctx.db
+      .collection('mutations')
+      .updateOne(
+        { _id: mutation.id as never },
+        { $set: { status: 'applying', result: null, claimedAt: new Date(Date.now() - 60_000) } },
+      );
+    const retry = await device.push([mutation]);
+    expect(retry.results[0]).toMatchObject({ id: mutation.id, status: 'applied' });
+    expect(await countCheckins((mutation.args as { id: string }).id)).toBe(1);
+    const stored = await server.ctx.db.collection('mutations').findOne({ _id: mutation.id as never });
+    expect(stored).toMatchObject({ status: 'done', result: { status: 'applied' } });
+  });
+});
+
+describe('bad input on push', () => {
+  it('unknown names, malformed args and a reused id are rejected one by one; the rest applies', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    const good = device.checkin(event.id, bookingId);
+    const reused = { ...device.checkin(event.id, bookingId), id: good.id };
+    const batch = [
+      device.mutation('ticket.teleport', { to: 'mars' }),
+      device.mutation('checkin.record', {
+        id: randomUUID(),
+        eventId: event.id,
+        bookingId,
+        gate: '',
+        direction: 'sideways',
+      }),
+      device.mutation('checkin.record', {
+        id: randomUUID(),
+        eventId: { $ne: 1 },
+        bookingId,
+        gate: 'A',
+        direction: 'in',
+        scannedAt: 'x',
+      }),
+      good,
+      { id: randomUUID(), name: 'checkin.record', args: {}, hlc: 'not-a-clock' },
+    ];
+    const response = await device.push(batch);
+    expect(response.results.map((r) => [r.status, r.code])).toEqual([
+      ['rejected', 'UNKNOWN_MUTATION'],
+      ['rejected', 'VALIDATION_FAILED'],
+      ['rejected', 'VALIDATION_FAILED'],
+      ['applied', undefined],
+      ['rejected', 'VALIDATION_FAILED'],
+    ]);
+    expect(response.results[1]!.message).toMatch(/gate|direction/);
+    // The same id with different args: rejected, and the first mutation's effect stays alone.
+    const again = await device.push([reused]);
+    expect(again.results[0]).toMatchObject({ status: 'rejected', code: 'MUTATION_ID_REUSED' });
+    expect(await countCheckins((reused.args as { id: string }).id)).toBe(0);
+    expect((await device.push([good])).results[0]!.status).toBe('applied');
+    // A mutation id is per user: another user's reuse is refused too, and tells them nothing.
+    const other = new SimDevice(organizer.api);
+    expect((await other.push([good])).results[0]).toMatchObject({ status: 'rejected', code: 'MUTATION_ID_REUSED' });
+  });
+
+  it('check-ins for a booking of another event or a missing booking are rejected', async () => {
+    const device = new SimDevice(staff.api);
+    const otherEvent = await createEvent(organizer.api, [staff.user.id]);
+    const foreign = await addBooking(organizer.api, otherEvent);
+    const response = await device.push([device.checkin(event.id, foreign), device.checkin(event.id, randomUUID())]);
+    expect(response.results.map((r) => [r.status, r.code])).toEqual([
+      ['rejected', 'NOT_FOUND'],
+      ['rejected', 'NOT_FOUND'],
+    ]);
+  });
+
+  it('a 50,000-mutation batch is a clean 413, and so is 501; nothing is applied', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    const one = device.checkin(event.id, bookingId);
+    const huge = await device.pushRaw(Array.from({ length: 50_000 }, () => one));
+    expect(huge.status).toBe(413);
+    expect(['PAYLOAD_TOO_LARGE', 'BATCH_TOO_LARGE']).toContain(huge.body.error.code);
+    const tiny = await device.api.request('POST', '/sync/push', {
+      raw: JSON.stringify({ mutations: Array.from({ length: 50_000 }, () => ({})) }),
+      headers: { 'x-device-id': device.deviceId },
+    });
+    expect(tiny.status).toBe(413);
+    expect(tiny.body.error.code).toBe('BATCH_TOO_LARGE');
+    const justOver = await device.pushRaw(Array.from({ length: 501 }, () => device.checkin(event.id, bookingId)));
+    expect(justOver.status).toBe(413);
+    expect(justOver.body.error.code).toBe('BATCH_TOO_LARGE');
+    expect(await countCheckins((one.args as { id: string }).id)).toBe(0);
+  });
+
+  it('malformed bodies and headers are 4xx with the error shape, never 500', async () => {
+    const device = new SimDevice(staff.api);
+    const headers = { 'x-device-id': device.deviceId };
+    const cases: [unknown, number, string][] = [
+      [{}, 400, 'VALIDATION_FAILED'],
+      [{ mutations: [] }, 400, 'VALIDATION_FAILED'],
+      [{ mutations: 'all' }, 400, 'VALIDATION_FAILED'],
+      [{ mutations: [{ name: 'checkin.record' }] }, 400, 'VALIDATION_FAILED'],
+      [{ mutations: [null] }, 400, 'VALIDATION_FAILED'],
+      [[1, 2], 400, 'VALIDATION_FAILED'],
+      [{ mutations: [device.checkin(event.id, 'b')], $where: 1 }, 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [body, status, code] of cases) {
+      const result = await staff.api.post('/sync/push', body, { headers });
+      expect([result.status, result.body.error?.code], JSON.stringify(body)).toEqual([status, code]);
+    }
+    const noDevice = await staff.api.post('/sync/push', { mutations: [device.checkin(event.id, 'b')] });
+    expect(noDevice.status).toBe(400);
+    const broken = await staff.api.request('POST', '/sync/push', { raw: '{"mutations": [', headers });
+    expect(broken.body.error.code).toBe('MALFORMED_JSON');
+    const anonymous = await staff.api.post(
+      '/sync/push',
+      { mutations: [device.checkin(event.id, 'b')] },
+      { headers, token: null },
+    );
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('P6 authorization at apply time', () => {
+  it('P6: a staff user demoted while offline has the queued mutations rejected with reasons', async () => {
+    const member = await signInAs(server, 'staff', 'Soon Demoted');
+    const staffed = await createEvent(organizer.api, [member.user.id]);
+    const bookingId = await addBooking(organizer.api, staffed);
+    const device = new SimDevice(member.api);
+    const queued = [device.checkin(staffed.id, bookingId), device.checkin(staffed.id, bookingId, 'out')];
+    expect((await admin.api.patch(`/users/${member.user.id}`, { role: 'attendee' })).status).toBe(200);
+    const response = await device.push(queued);
+    for (const result of response.results) {
+      expect(result.status).toBe('rejected');
+      expect(result.code).toBe('FORBIDDEN');
+      expect(result.message).toBeTruthy();
+    }
+    expect(await server.ctx.db.collection('checkins').countDocuments({ bookingId })).toBe(0);
+  });
+
+  it('P6: unassigned staff and an organizer demoted to staff lose exactly the rights they lost', async () => {
+    const member = await signInAs(server, 'staff', 'Unassigned Later');
+    const boss = await signInAs(server, 'organizer', 'Demoted Organizer');
+    const own = await createEvent(boss.api, [member.user.id]);
+    const bookingId = await addBooking(boss.api, own);
+    const staffDevice = new SimDevice(member.api);
+    const bossDevice = new SimDevice(boss.api);
+    const staffQueue = [staffDevice.checkin(own.id, bookingId)];
+    const bossQueue = [
+      bossDevice.mutation('event.update', { eventId: own.id, patch: { title: 'Renamed offline' } }),
+      bossDevice.checkin(own.id, bookingId, 'out'),
+    ];
+    expect((await boss.api.put(`/events/${own.id}/staff`, { staffIds: [] })).status).toBe(200);
+    expect((await admin.api.patch(`/users/${boss.user.id}`, { role: 'staff' })).status).toBe(200);
+    const staffResult = await staffDevice.push(staffQueue);
+    expect(staffResult.results[0]).toMatchObject({ status: 'rejected' });
+    expect(['FORBIDDEN', 'NOT_FOUND']).toContain(staffResult.results[0]!.code);
+    const bossResult = await bossDevice.push(bossQueue);
+    expect(bossResult.results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const stored = await server.ctx.db.collection('events').findOne({ _id: own.id as never });
+    expect(stored?.title).toBe(own.title);
+  });
+
+  it('P6: a disabled staff user has the queued mutations rejected as ACCOUNT_DISABLED', async () => {
+    const member = await signInAs(server, 'staff', 'Soon Disabled');
+    const staffed = await createEvent(organizer.api, [member.user.id]);
+    const bookingId = await addBooking(organizer.api, staffed);
+    const device = new SimDevice(member.api);
+    const queued = [device.checkin(staffed.id, bookingId)];
+    expect((await admin.api.patch(`/users/${member.user.id}`, { disabled: true })).status).toBe(200);
+    const response = await device.push(queued);
+    expect(response.results[0]).toMatchObject({ status: 'rejected', code: 'ACCOUNT_DISABLED' });
+    expect(await server.ctx.db.collection('checkins').countDocuments({ bookingId })).toBe(0);
+    // And pulls stop.
+    expect((await device.api.get('/sync/pull', { headers: { 'x-device-id': device.deviceId } })).status).toBe(401);
+  });
+});
+
+describe('P7 duplicate entry across offline devices', () => {
+  it('P7: two devices admit the same ticket offline; one admission, one duplicate-entry alert everywhere', async () => {
+    const bookingId = await addBooking(organizer.api, event, 'Twice Scanned');
+    const north = new SimDevice(staff.api);
+    const south = new SimDevice(organizer.api);
+    const atNorth = north.checkin(event.id, bookingId, 'in', 'North');
+    const atSouth = south.checkin(event.id, bookingId, 'in', 'South');
+    // Both offline; they push at the same moment.
+    const [a, b] = await Promise.all([north.push([atNorth]), south.push([atSouth])]);
+    expect([a.results[0]!.status, b.results[0]!.status]).toEqual(['applied', 'applied']);
+    // Pushing again changes nothing.
+    await Promise.all([north.push([atNorth]), south.push([atSouth])]);
+
+    const alerts = await server.ctx.db.collection('alerts').find({ bookingId }).toArray();
+    expect(alerts).toHaveLength(1);
+    const [first, second] = [atNorth, atSouth].sort((x, y) => (x.hlc < y.hlc ? -1 : 1));
+    expect(alerts[0]).toMatchObject({
+      kind: 'duplicateEntry',
+      checkinId: (second!.args as { id: string }).id,
+      firstCheckinId: (first!.args as { id: string }).id,
+    });
+    expect(await server.ctx.db.collection('checkins').countDocuments({ bookingId })).toBe(2);
+
+    const bucket = eventBucket(event.id);
+    for (const device of [north, south]) {
+      await device.pullAll();
+      const seen = [...device.snapshot(bucket).keys()];
+      expect(
+        seen.filter((key) => key.startsWith('alert:') && key.includes((second!.args as { id: string }).id)),
+      ).toHaveLength(1);
+      expect(device.doc(bucket, 'alert', alerts[0]!._id as unknown as string)).toMatchObject({
+        kind: 'duplicateEntry',
+        bookingId,
+      });
+      expect(device.snapshot(bucket, ['checkin', 'alert', 'booking'])).toEqual(await serverSnapshot(server, event.id));
+    }
+  });
+
+  it('an exit between two entries is no duplicate; a check-in of a cancelled booking is kept and alerted', async () => {
+    const device = new SimDevice(staff.api);
+    const bookingId = await addBooking(organizer.api, event);
+    await device.push([
+      device.checkin(event.id, bookingId, 'in'),
+      device.checkin(event.id, bookingId, 'out'),
+      device.checkin(event.id, bookingId, 'in'),
+    ]);
+    expect(await server.ctx.db.collection('alerts').countDocuments({ bookingId })).toBe(0);
+
+    const cancelled = await addBooking(organizer.api, event, 'Cancelled Guest');
+    expect((await organizer.api.post(`/bookings/${cancelled}/cancel`)).status).toBe(200);
+    const scan = device.checkin(event.id, cancelled);
+    expect((await device.push([scan])).results[0]!.status).toBe('applied');
+    expect(await countCheckins((scan.args as { id: string }).id)).toBe(1);
+    const alerts = await server.ctx.db.collection('alerts').find({ bookingId: cancelled }).toArray();
+    expect(alerts.map((a) => a.kind)).toEqual(['cancelledCheckin']);
+  });
+
+  it('a walk-in over capacity is accepted, flagged and alerted; alerts are listed for the event staff only', async () => {
+    const small = await createEvent(organizer.api, [staff.user.id], {
+      capacity: 1,
+      ticketTypes: [{ name: 'Only', price: 0, quota: 1 }],
+    });
+    const device = new SimDevice(staff.api);
+    const walkIn = (name: string) =>
+      device.mutation('booking.walkIn', {
+        bookingId: randomUUID(),
+        eventId: small.id,
+        ticketTypeId: small.ticketTypes[0]!.id,
+        attendee: { name },
+      });
+    const response = await device.push([walkIn('First'), walkIn('Second')]);
+    expect(response.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const listed = await staff.api.get(`/events/${small.id}/alerts`);
+    expect(listed.status).toBe(200);
+    const flagged = await server.ctx.db
+      .collection('bookings')
+      .find({ eventId: small.id, overCapacity: true })
+      .toArray();
+    expect(flagged.length).toBeGreaterThanOrEqual(1);
+    expect(listed.body.items.map((a: any) => [a.kind, a.bookingId]).sort()).toEqual(
+      flagged.map((b) => ['overCapacity', b._id]).sort(),
+    );
+    const outsider = await signInAs(server, 'staff', 'Not Assigned');
+    expect((await outsider.api.get(`/events/${small.id}/alerts`)).status).toBe(403);
+  });
+});
