@@ -11,6 +11,7 @@ import {
 } from '@gatehouse/protocol';
 import type { Collection, Db, Filter } from 'mongodb';
 import { escapeRegex, isDuplicateKeyError } from '../db/mongo';
+import { countSeats } from '../events/counts';
 import type { EventRow } from '../events/rows';
 import type { EventService } from '../events/service';
 import { afterCursorFilter, toPage } from '../http/pagination';
@@ -18,21 +19,13 @@ import type { ChangeLog } from '../sync/changelog';
 import type { TicketService } from '../tickets/service';
 import type { UserDoc } from '../users/store';
 import { IdempotencyKeys } from './idempotency';
+import { SeatLedger } from './seats';
 import { bookingChange, newBookingCode, searchTermsOf, searchWordsOf, toBooking, type BookingRow } from './rows';
 
 const MAX_CODE_ATTEMPTS = 5;
 
 export type BookingAccess = 'owner' | 'manage' | 'checkIn';
 export type BookOutcome = { booking: Booking; replayed: boolean };
-
-function seatsDelta(ticketTypeId: string, quantity: number) {
-  return {
-    seatsLeft: -quantity,
-    bookedCount: quantity,
-    [`typeLeft.${ticketTypeId}`]: -quantity,
-    [`typeSold.${ticketTypeId}`]: quantity,
-  };
-}
 
 function assertTicketType(event: EventRow, ticketTypeId: string): void {
   if (!event.ticketTypes.some((type) => type.id === ticketTypeId)) {
@@ -45,15 +38,17 @@ function assertTicketType(event: EventRow, ticketTypeId: string): void {
 export class BookingService {
   readonly bookings: Collection<BookingRow>;
   readonly idempotency: IdempotencyKeys;
+  readonly seats: SeatLedger;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly changeLog: ChangeLog,
     private readonly events: EventService,
     private readonly tickets: TicketService,
   ) {
     this.bookings = db.collection<BookingRow>('bookings');
     this.idempotency = new IdempotencyKeys(db);
+    this.seats = new SeatLedger(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -65,6 +60,7 @@ export class BookingService {
       this.bookings.createIndex({ mailPending: 1 }),
       this.bookings.createIndex({ logPending: 1, pendingSince: 1 }),
       this.idempotency.ensureIndexes(),
+      this.seats.ensureIndexes(),
     ]);
   }
 
@@ -105,8 +101,14 @@ export class BookingService {
         throw new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${event.status}, not open for booking`);
       }
       assertTicketType(event, input.ticketTypeId);
-      await this.takeSeats(eventId, input.ticketTypeId, input.quantity);
-      return await this.insertHoldingSeats({
+      const seatIds = await this.seats.hold(
+        eventId,
+        bookingId,
+        input.quantity,
+        this.seatScopes(event, input.ticketTypeId),
+      );
+      if (!seatIds) throw await this.soldOut(eventId, input.ticketTypeId);
+      return await this.insertHoldingSeats(seatIds, {
         _id: bookingId,
         eventId,
         userId: actor._id,
@@ -122,33 +124,31 @@ export class BookingService {
     }
   }
 
-  /** One conditional update on the event: either all counters move or none do. */
-  private async takeSeats(eventId: string, ticketTypeId: string, quantity: number): Promise<void> {
-    const taken = await this.events.updateRow(
-      {
-        _id: eventId,
-        deletedAt: null,
-        status: 'published',
-        seatsLeft: { $gte: quantity },
-        [`typeLeft.${ticketTypeId}`]: { $gte: quantity },
-      } as Filter<EventRow>,
-      { $inc: seatsDelta(ticketTypeId, quantity) },
-    );
-    if (taken) return;
-    const now = await this.events.findRow(eventId);
-    if (!now) throw new GatehouseError('NOT_FOUND', 'Event not found');
-    if (now.status !== 'published') {
-      throw new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${now.status}, not open for booking`);
-    }
-    assertTicketType(now, ticketTypeId);
-    const typeLeft = Math.max(0, now.typeLeft[ticketTypeId] ?? 0);
-    throw new GatehouseError('SOLD_OUT', 'Not enough seats left for this request', [
-      { path: 'quantity', message: `${Math.max(0, Math.min(now.seatsLeft, typeLeft))} left` },
-    ]);
+  /** Type first: it is usually the scarcer, so a request that cannot get one holds nothing else. */
+  private seatScopes(event: EventRow, ticketTypeId: string) {
+    const type = event.ticketTypes.find((candidate) => candidate.id === ticketTypeId)!;
+    return [
+      { scope: { ticketTypeId }, limit: type.quota },
+      { scope: 'all' as const, limit: event.capacity },
+    ];
   }
 
-  private async releaseSeats(eventId: string, ticketTypeId: string, quantity: number): Promise<void> {
-    await this.events.updateRow({ _id: eventId }, { $inc: seatsDelta(ticketTypeId, -quantity) });
+  /** Why a hold failed, read after the fact: the event may have changed meanwhile. */
+  private async soldOut(eventId: string, ticketTypeId: string): Promise<GatehouseError> {
+    const now = await this.events.findRow(eventId);
+    if (!now) return new GatehouseError('NOT_FOUND', 'Event not found');
+    if (now.status !== 'published') {
+      return new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${now.status}, not open for booking`);
+    }
+    const counts = (await countSeats(this.db, [eventId])).get(eventId)!;
+    const type = now.ticketTypes.find((candidate) => candidate.id === ticketTypeId);
+    const left = Math.max(
+      0,
+      Math.min(now.capacity - counts.booked, (type?.quota ?? 0) - (counts.byType[ticketTypeId] ?? 0)),
+    );
+    return new GatehouseError('SOLD_OUT', 'Not enough seats left for this request', [
+      { path: 'quantity', message: `${left} left` },
+    ]);
   }
 
   /**
@@ -156,6 +156,7 @@ export class BookingService {
    * won earlier (a retried walk-in): its seats are given back and the first booking returned.
    */
   private async insertHoldingSeats(
+    seatIds: string[],
     input: Pick<
       BookingRow,
       '_id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'overCapacity'
@@ -184,7 +185,7 @@ export class BookingService {
           if (!isDuplicateKeyError(error)) throw error;
           const existing = await this.bookings.findOne({ _id: input._id });
           if (existing) {
-            await this.releaseSeats(input.eventId, input.ticketTypeId, input.quantity);
+            await this.seats.release(seatIds);
             if (existing.eventId !== input.eventId) {
               throw new GatehouseError('CONFLICT', 'This booking id belongs to another event');
             }
@@ -195,9 +196,7 @@ export class BookingService {
       }
       throw new Error('could not find a free booking code');
     } catch (error) {
-      if (!(error instanceof GatehouseError && error.code === 'CONFLICT')) {
-        await this.releaseSeats(input.eventId, input.ticketTypeId, input.quantity);
-      }
+      await this.seats.release(seatIds);
       throw error;
     }
   }
@@ -233,23 +232,10 @@ export class BookingService {
     }
     if (event.status === 'cancelled') throw new GatehouseError('EVENT_NOT_BOOKABLE', 'This event is cancelled');
     assertTicketType(event, input.ticketTypeId);
-    const delta = { $inc: seatsDelta(input.ticketTypeId, 1) };
-    let overCapacity = false;
-    const within = await this.events.updateRow(
-      {
-        _id: eventId,
-        deletedAt: null,
-        seatsLeft: { $gte: 1 },
-        [`typeLeft.${input.ticketTypeId}`]: { $gte: 1 },
-      } as Filter<EventRow>,
-      delta,
-    );
-    if (!within) {
-      overCapacity = true;
-      const over = await this.events.updateRow({ _id: eventId, deletedAt: null }, delta);
-      if (!over) throw new GatehouseError('NOT_FOUND', 'Event not found');
-    }
-    return this.insertHoldingSeats({
+    // Seats if there are any; otherwise the person is let in anyway and flagged.
+    const seatIds = (await this.seats.hold(eventId, bookingId, 1, this.seatScopes(event, input.ticketTypeId))) ?? [];
+    const overCapacity = seatIds.length === 0;
+    return this.insertHoldingSeats(seatIds, {
       _id: bookingId,
       eventId,
       userId: actor._id,
@@ -299,7 +285,8 @@ export class BookingService {
     );
     // Lost a race with another cancel: that one released the seats.
     if (!cancelled) return toBooking((await this.bookings.findOne({ _id: bookingId }))!);
-    await this.releaseSeats(row.eventId, row.ticketTypeId, row.quantity);
+    // Releasing is a delete by booking id: repeating it (a racing cancel) frees nothing twice.
+    await this.seats.releaseBooking(bookingId);
     return toBooking(cancelled);
   }
 

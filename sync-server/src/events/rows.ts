@@ -1,13 +1,14 @@
 import { eventBucket, type Event, type EventStatus } from '@gatehouse/protocol';
 import type { ChangeOf, LoggedRow } from '../sync/changelog';
+import type { SeatCounts } from './counts';
 
 export type TicketTypeRow = { id: string; name: string; price: number; quota: number };
 
 /**
- * An event as stored. Besides the protocol fields it keeps the counters that make booking atomic
- * on one document without `$expr` (FerretDB lacks it): `seatsLeft` and `typeLeft.<ticketTypeId>`
- * are decremented with a `$gte: quantity` filter, `bookedCount` / `typeSold.<id>` incremented in
- * the same update. Ticket type ids are [A-Za-z0-9_-], so they are safe as field names.
+ * An event as stored. Seats are held in the seat ledger (bookings/seats.ts), not by counters on
+ * this document: FerretDB's updates are not atomic, and a hot event document would lose writes.
+ * `bookedCount` / `typeSold` here are a snapshot taken at the event's last write, for the change
+ * log; responses carry live counts (countSeats).
  */
 export type EventRow = LoggedRow & {
   title: string;
@@ -25,9 +26,7 @@ export type EventRow = LoggedRow & {
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
-  seatsLeft: number;
   typeSold: Record<string, number>;
-  typeLeft: Record<string, number>;
   /** Per-field hybrid logical clock of the last applied edit (last writer wins per field). */
   fieldHlc: Record<string, string>;
   createdAt: string;
@@ -37,8 +36,9 @@ export type EventRow = LoggedRow & {
   mailPending: string[];
 };
 
-/** Explicit mapping: internal counters, clocks and mail marks never leave the server. */
-export function toEvent(row: EventRow): Event {
+/** Explicit mapping: clocks and mail marks never leave the server. Without `counts`, the snapshot. */
+export function toEvent(row: EventRow, counts?: SeatCounts): Event {
+  const sold = counts?.byType ?? row.typeSold;
   return {
     id: row._id,
     title: row.title,
@@ -54,11 +54,11 @@ export function toEvent(row: EventRow): Event {
       name: type.name,
       price: type.price,
       quota: type.quota,
-      sold: row.typeSold[type.id] ?? 0,
+      sold: sold[type.id] ?? 0,
     })),
     organizerId: row.organizerId,
     staffIds: row.staffIds,
-    bookedCount: row.bookedCount,
+    bookedCount: counts?.booked ?? row.bookedCount,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

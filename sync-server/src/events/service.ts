@@ -18,6 +18,7 @@ import { afterCursorFilter, toPage } from '../http/pagination';
 import type { ChangeLog } from '../sync/changelog';
 import type { TicketService } from '../tickets/service';
 import type { UserDoc, UserStore } from '../users/store';
+import { countSeats } from './counts';
 import { eventChange, toEvent, type EventRow, type TicketTypeRow } from './rows';
 
 const MAX_UPDATE_ATTEMPTS = 20;
@@ -27,17 +28,6 @@ const STAFF_ROLES = new Set(['staff', 'organizer', 'admin']);
 
 function newTicketTypeId(): string {
   return `tt_${randomBytes(6).toString('base64url')}`;
-}
-
-/** Seat counters derived from capacity/quotas minus what confirmed bookings hold. */
-function counters(capacity: number, types: TicketTypeRow[], bookedCount: number, typeSold: Record<string, number>) {
-  const typeLeft: Record<string, number> = {};
-  const sold: Record<string, number> = {};
-  for (const type of types) {
-    sold[type.id] = typeSold[type.id] ?? 0;
-    typeLeft[type.id] = type.quota - sold[type.id]!;
-  }
-  return { seatsLeft: capacity - bookedCount, typeLeft, typeSold: sold };
 }
 
 function resolveTicketTypes(input: TicketTypeInput[], existing: TicketTypeRow[]): TicketTypeRow[] {
@@ -57,12 +47,25 @@ export class EventService {
   readonly clock = new HybridClock(`server-${randomBytes(4).toString('hex')}`);
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly changeLog: ChangeLog,
     private readonly users: UserStore,
     private readonly tickets: TicketService,
   ) {
     this.events = db.collection<EventRow>('events');
+  }
+
+  /** Protocol events with live seat counts (one aggregate for the whole page). */
+  async withCounts(rows: EventRow[]): Promise<Event[]> {
+    const counts = await countSeats(
+      this.db,
+      rows.map((row) => row._id),
+    );
+    return rows.map((row) => toEvent(row, counts.get(row._id)));
+  }
+
+  private async withCount(row: EventRow): Promise<Event> {
+    return (await this.withCounts([row]))[0]!;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -162,7 +165,7 @@ export class EventService {
       organizerId: actor._id,
       staffIds: [],
       bookedCount: 0,
-      ...counters(input.capacity, ticketTypes, 0, {}),
+      typeSold: {},
       fieldHlc: Object.fromEntries(EVENT_PATCH_FIELDS.map((field) => [field, hlc])),
       createdAt: now,
       updatedAt: now,
@@ -175,7 +178,7 @@ export class EventService {
   }
 
   async get(actor: UserDoc, eventId: string): Promise<Event> {
-    return toEvent(await this.readableRow(actor, eventId));
+    return this.withCount(await this.readableRow(actor, eventId));
   }
 
   async list(actor: UserDoc, query: EventListQuery): Promise<Page<Event>> {
@@ -194,12 +197,18 @@ export class EventService {
       .sort({ startsAtMs: 1, _id: 1 })
       .limit(query.limit + 1)
       .toArray();
-    return toPage(rows, query.limit, (row) => row.startsAtMs, toEvent);
+    const page = toPage(
+      rows,
+      query.limit,
+      (row) => row.startsAtMs,
+      (row) => row,
+    );
+    return { items: await this.withCounts(page.items), nextCursor: page.nextCursor };
   }
 
   /**
-   * Per-field last writer wins by HLC; optimistic concurrency on `rev` (a booking racing this edit
-   * bumps rev too, so seat counters are recomputed from the row we actually replace).
+   * Per-field last writer wins by HLC; optimistic concurrency on `rev`, so two edits racing on
+   * different fields both land (on MongoDB; FerretDB does not isolate the compare from the write).
    */
   async update(actor: UserDoc, eventId: string, patch: EventPatch, options: { hlc?: string } = {}): Promise<Event> {
     let hlc: string;
@@ -215,7 +224,8 @@ export class EventService {
       const applied = EVENT_PATCH_FIELDS.filter(
         (field) => patch[field] !== undefined && compareHlc(hlc, row.fieldHlc[field] ?? '') > 0,
       );
-      if (applied.length === 0) return toEvent(row);
+      if (applied.length === 0) return this.withCount(row);
+      const counts = (await countSeats(this.db, [eventId])).get(eventId)!;
       const set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
       for (const field of applied) set[`fieldHlc.${field}`] = hlc;
       const next = { ...row };
@@ -229,7 +239,7 @@ export class EventService {
         ]);
       }
       const kept = new Set(next.ticketTypes.map((type) => type.id));
-      const orphaned = row.ticketTypes.filter((type) => !kept.has(type.id) && (row.typeSold[type.id] ?? 0) > 0);
+      const orphaned = row.ticketTypes.filter((type) => !kept.has(type.id) && (counts.byType[type.id] ?? 0) > 0);
       if (orphaned.length > 0) {
         throw new GatehouseError(
           'CONFLICT',
@@ -240,7 +250,8 @@ export class EventService {
       for (const field of applied) set[field] = next[field];
       if (applied.includes('startsAt')) set.startsAtMs = Date.parse(next.startsAt);
       if (applied.includes('endsAt')) set.endsAtMs = Date.parse(next.endsAt);
-      Object.assign(set, counters(next.capacity, next.ticketTypes, row.bookedCount, row.typeSold));
+      set.bookedCount = counts.booked;
+      set.typeSold = counts.byType;
 
       const mail: string[] = [];
       if (MAIL_WORTHY_FIELDS.some((field) => applied.includes(field) && next[field] !== row[field])) {
@@ -252,7 +263,7 @@ export class EventService {
       const update: UpdateFilter<EventRow> = { $set: set };
       if (mail.length > 0) update.$addToSet = { mailPending: { $each: mail } };
       const updated = await this.updateRow({ _id: eventId, rev: row.rev, deletedAt: null }, update);
-      if (updated) return toEvent(updated);
+      if (updated) return toEvent(updated, counts);
     }
     throw new GatehouseError('CONFLICT', 'The event is changing too fast; try again');
   }
@@ -283,6 +294,6 @@ export class EventService {
       { $set: { staffIds: unique, updatedAt: new Date().toISOString() } },
     );
     if (!updated) throw new GatehouseError('NOT_FOUND', 'Event not found');
-    return toEvent(updated);
+    return this.withCount(updated);
   }
 }
