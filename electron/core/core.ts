@@ -277,7 +277,12 @@ export class Core {
       const refreshToken = await account.tokens.refreshToken();
       if (refreshToken && account.serverSession) {
         await account.api
-          .request('POST', '/auth/logout', { body: { refreshToken }, auth: false, schema: z.unknown(), timeoutMs: 3000 })
+          .request('POST', '/auth/logout', {
+            body: { refreshToken },
+            auth: false,
+            schema: z.unknown(),
+            timeoutMs: 3000,
+          })
           .catch((error: unknown) => this.log('warn', `logout: ${(error as Error).message}`));
       }
       await account.tokens.clear();
@@ -306,7 +311,11 @@ export class Core {
     if (!known) throw new GatehouseError('NOT_FOUND', 'The damaged database belongs to an unknown account');
     await this.closeAccount();
     const file = this.accountFile(key);
-    const aside = path.join(this.accountDir(key), 'damaged', `gatehouse-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}.db`);
+    const aside = path.join(
+      this.accountDir(key),
+      'damaged',
+      `gatehouse-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}.db`,
+    );
     mkdirSync(path.dirname(aside), { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) {
       if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
@@ -370,7 +379,11 @@ export class Core {
     return result;
   }
 
-  walkIn(params: { eventId: string; ticketTypeId: string; attendee: { name: string; email?: string | undefined } }): Booking {
+  walkIn(params: {
+    eventId: string;
+    ticketTypeId: string;
+    attendee: { name: string; email?: string | undefined };
+  }): Booking {
     const account = this.requireRole('staff');
     const event = account.events.get(params.eventId);
     if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
@@ -380,7 +393,12 @@ export class Core {
     const expected = account.events.counters(params.eventId).expected;
     const { doc } = this.mutate(
       'booking.walkIn',
-      { bookingId: crypto.randomUUID(), eventId: params.eventId, ticketTypeId: params.ticketTypeId, attendee: params.attendee },
+      {
+        bookingId: crypto.randomUUID(),
+        eventId: params.eventId,
+        ticketTypeId: params.ticketTypeId,
+        attendee: params.attendee,
+      },
       { ...this.meta(), overCapacity: expected >= event.capacity },
     );
     return doc as Booking;

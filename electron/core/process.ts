@@ -23,7 +23,10 @@ const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 /** Asks Electron main, which holds tokens encrypted with safeStorage. */
 class ParentPortTokenStore implements TokenStore {
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (value: string | null) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (value: string | null) => void; reject: (error: Error) => void }
+  >();
   constructor(private readonly port: ParentPort) {}
 
   handle(frame: TokenStoreResponseFrame): void {

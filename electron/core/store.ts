@@ -26,6 +26,13 @@ const TYPE_OF_TABLE: Record<SyncedTable, string> = {
   users: 'user',
 };
 
+function eventIdOfChange(change: PullResponse['changes'][number]): string {
+  if (change.type === 'user') return '';
+  const fromDoc = (change.doc as { eventId?: unknown } | null)?.eventId;
+  if (typeof fromDoc === 'string') return fromDoc;
+  return parseBucket(change.bucket)?.kind === 'event' ? parseBucket(change.bucket)!.id : '';
+}
+
 class ChangeCollector {
   readonly tables = new Set<SyncedTable>();
   readonly eventIds = new Set<string>();
@@ -96,11 +103,13 @@ export class AccountStore {
         for (const bucket of page.bucketsAdded) {
           this.db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)').run(bucket, now);
         }
+        const outboxEmpty = this.outbox.count() === 0;
         for (const change of page.changes) {
           const table = TABLE_OF_TYPE[change.type];
-          if (!this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null)) continue;
-          this.outbox.rebuild(table, change.id);
-          changed.add(table, this.rows.get(table, change.id)?.event_id ?? '');
+          const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
+          if (!this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending)) continue;
+          if (pending) this.outbox.rebuild(table, change.id);
+          changed.add(table, table === 'events' ? change.id : eventIdOfChange(change));
         }
         for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
         this.state.set('cursor', page.cursor);
@@ -184,7 +193,9 @@ export class AccountStore {
       parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys'];
     for (const table of tables) {
       const where = table === 'users' || table === 'events' ? 'id = ?' : 'event_id = ?';
-      const found = this.db.prepare(`SELECT id, doc FROM ${table} WHERE ${where} AND doc IS NOT NULL`).all(parsed.id) as {
+      const found = this.db
+        .prepare(`SELECT id, doc FROM ${table} WHERE ${where} AND doc IS NOT NULL`)
+        .all(parsed.id) as {
         id: string;
         doc: string;
       }[];

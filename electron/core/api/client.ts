@@ -69,7 +69,13 @@ export class ServerApi {
     credentials: { email: string; password: string },
     fetchImpl: FetchLike,
   ): Promise<Session> {
-    const api = new ServerApi(serverUrl, deviceId, null, { onReachability() {}, onClockSkew() {}, onSessionLost() {} }, fetchImpl);
+    const api = new ServerApi(
+      serverUrl,
+      deviceId,
+      null,
+      { onReachability() {}, onClockSkew() {}, onSessionLost() {} },
+      fetchImpl,
+    );
     return api.request('POST', '/auth/login', { body: credentials, auth: false, schema: sessionSchema });
   }
 

@@ -23,7 +23,9 @@ export class BookingQueries {
 
   constructor(private readonly store: AccountStore) {
     const db = store.db;
-    this.byId = db.prepare(`SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b WHERE b.id = ? AND b.doc IS NOT NULL`);
+    this.byId = db.prepare(
+      `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b WHERE b.id = ? AND b.doc IS NOT NULL`,
+    );
     this.page = db.prepare(
       `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b
        WHERE b.event_id = ? AND b.doc IS NOT NULL ORDER BY b.name_lower, b.id LIMIT ? OFFSET ?`,
@@ -76,7 +78,10 @@ export class BookingQueries {
     if (q) {
       const match = this.matchArgs(q);
       return {
-        rows: this.toRows(this.pageMatching.all(params.eventId, ...match, params.limit, params.offset) as Row[], params.eventId),
+        rows: this.toRows(
+          this.pageMatching.all(params.eventId, ...match, params.limit, params.offset) as Row[],
+          params.eventId,
+        ),
         total: (this.countMatching.get(params.eventId, ...match) as { n: number }).n,
       };
     }

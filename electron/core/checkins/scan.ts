@@ -11,10 +11,10 @@ import {
   type TicketPublicKey,
   type TicketVerification,
   TICKET_PREFIX,
-  verifyTicket,
 } from '@gatehouse/protocol';
 import type { MutationMeta } from '../sync/effects';
 import type { AccountStore } from '../store';
+import { TicketVerifier } from './verify';
 
 const INVALID_TEXT: Record<InvalidReason, string> = {
   format: 'Not a Gatehouse ticket',
@@ -54,6 +54,7 @@ export class Scanner {
   private readonly bookingById;
   private readonly bookingByCode;
   private readonly checkinsOf;
+  private readonly verifier = new TicketVerifier();
 
   constructor(
     private readonly store: AccountStore,
@@ -109,7 +110,7 @@ export class Scanner {
       const booking = JSON.parse(row.doc) as Booking;
       verification = { ok: true, claims: this.claimsOf(booking) };
     } else {
-      verification = verifyTicket(text, this.findKey);
+      verification = this.verifier.verify(text, this.findKey);
     }
     return this.decide(started, params, verification);
   }

@@ -47,7 +47,15 @@ export function eventIdOf(table: SyncedTable, id: string, doc: Doc | null): stri
 }
 
 type Stmt = Database.Statement<unknown[], unknown>;
-type Statements = { get: Stmt; upsertServer: Stmt; setDoc: Stmt; insertLocal: Stmt; remove: Stmt };
+type Statements = {
+  get: Stmt;
+  rev: Stmt;
+  upsertServer: Stmt;
+  upsertBoth: Stmt;
+  setDoc: Stmt;
+  insertLocal: Stmt;
+  remove: Stmt;
+};
 
 /** Prepared statements for every synced table, built once per database. */
 export class RowStore {
@@ -59,6 +67,15 @@ export class RowStore {
       const setDerived = derived.map((column) => `, ${column} = ?`).join('');
       this.statements.set(table, {
         get: db.prepare(`SELECT id, event_id, rev, server_doc, doc FROM ${table} WHERE id = ?`),
+        rev: db.prepare(`SELECT rev FROM ${table} WHERE id = ?`).pluck(),
+        // The common case of a pull: no local mutation pending on the row, so doc = server_doc.
+        upsertBoth: db.prepare(
+          `INSERT INTO ${table} (id, event_id, rev, server_doc, doc${derived.map((c) => `, ${c}`).join('')})
+           VALUES (?, ?, ?, ?, ?${derived.map(() => ', ?').join('')})
+           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc, doc = excluded.doc,
+             event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END
+             ${derived.map((c) => `, ${c} = excluded.${c}`).join('')}`,
+        ),
         upsertServer: db.prepare(
           `INSERT INTO ${table} (id, event_id, rev, server_doc) VALUES (?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc,
@@ -84,11 +101,19 @@ export class RowStore {
     return row?.doc ? (JSON.parse(row.doc) as T) : null;
   }
 
-  /** Records a server version; returns false when an equal or newer rev is already stored. */
-  putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null): boolean {
-    const existing = this.get(table, id);
-    if (existing && existing.rev >= rev) return false;
-    this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, doc ? JSON.stringify(doc) : null);
+  /**
+   * Records a server version; returns false when an equal or newer rev is already stored. With
+   * `alsoShow` the version becomes the visible doc too (no local mutation pending on the row).
+   */
+  putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null, alsoShow = false): boolean {
+    const stored = this.st(table).rev.get(id) as number | undefined;
+    if (stored !== undefined && stored >= rev) return false;
+    const json = doc ? JSON.stringify(doc) : null;
+    if (alsoShow) {
+      this.st(table).upsertBoth.run(id, eventIdOf(table, id, doc), rev, json, json, ...DERIVED[table].values(doc));
+    } else {
+      this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, json);
+    }
     return true;
   }
 

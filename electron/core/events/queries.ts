@@ -45,9 +45,9 @@ export class EventQueries {
 
   list(q?: string): Event[] {
     const text = q?.trim().toLowerCase();
-    const rows = (
-      text ? this.matching.all(`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : this.all.all()
-    ) as { doc: string }[];
+    const rows = (text ? this.matching.all(`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : this.all.all()) as {
+      doc: string;
+    }[];
     return rows.map((row) => JSON.parse(row.doc) as Event);
   }
 

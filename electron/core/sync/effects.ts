@@ -25,7 +25,10 @@ export function provisionalCode(bookingId: string): string {
   return bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
 }
 
-function mergeTicketTypes(current: TicketType[], patch: NonNullable<MutationArgs<'event.update'>['patch']['ticketTypes']>) {
+function mergeTicketTypes(
+  current: TicketType[],
+  patch: NonNullable<MutationArgs<'event.update'>['patch']['ticketTypes']>,
+) {
   return patch.map((input, index) => {
     const existing = input.id ? current.find((type) => type.id === input.id) : undefined;
     return {

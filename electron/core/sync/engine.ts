@@ -52,25 +52,26 @@ export class SyncEngine {
     deviceId: string,
     accessToken: () => string | null,
   ) {
-    this.live = options.live && options.auto
-      ? new LiveConnection({
-          url: `${api.serverUrl.replace(/^http/, 'ws')}/sync/live`,
-          deviceId,
-          accessToken: async () => {
-            if (!accessToken()) await api.refresh();
-            return accessToken();
-          },
-          refresh: () => api.refresh(),
-          onPoke: () => this.requestSync(),
-          onConnected: (connected) => {
-            this.status.liveConnected = connected;
-            this.schedulePoll();
-            this.hooks.onStatus();
-          },
-          WebSocketImpl: options.WebSocketImpl,
-          log: options.log,
-        })
-      : null;
+    this.live =
+      options.live && options.auto
+        ? new LiveConnection({
+            url: `${api.serverUrl.replace(/^http/, 'ws')}/sync/live`,
+            deviceId,
+            accessToken: async () => {
+              if (!accessToken()) await api.refresh();
+              return accessToken();
+            },
+            refresh: () => api.refresh(),
+            onPoke: () => this.requestSync(),
+            onConnected: (connected) => {
+              this.status.liveConnected = connected;
+              this.schedulePoll();
+              this.hooks.onStatus();
+            },
+            WebSocketImpl: options.WebSocketImpl,
+            log: options.log,
+          })
+        : null;
   }
 
   start(): void {

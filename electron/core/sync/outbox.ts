@@ -40,6 +40,7 @@ export class Outbox {
   private readonly remove;
   private readonly countAll;
   private readonly bumpAttempts;
+  private readonly anyFor;
 
   constructor(
     private readonly db: Db,
@@ -51,9 +52,8 @@ export class Outbox {
       `INSERT INTO outbox (id, name, args, hlc, meta, target_table, target_id, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.pendingFor = db.prepare(
-      'SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq',
-    );
+    this.pendingFor = db.prepare('SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq');
+    this.anyFor = db.prepare('SELECT 1 FROM outbox WHERE target_table = ? AND target_id = ? LIMIT 1');
     this.head = db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?');
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
@@ -82,6 +82,10 @@ export class Outbox {
     let doc: Doc | null = row?.server_doc ? (JSON.parse(row.server_doc) as Doc) : null;
     for (const pending of this.pendingFor.all(table, id) as OutboxRow[]) doc = applyEffect(toEntry(pending), doc);
     this.rows.setDoc(table, id, doc);
+  }
+
+  hasPending(table: SyncedTable, id: string): boolean {
+    return this.anyFor.get(table, id) !== undefined;
   }
 
   peek(limit: number): OutboxEntry[] {

@@ -12,6 +12,7 @@ export const migration001: Migration = {
   sql: `
     CREATE TABLE events (
       id TEXT PRIMARY KEY,
+      event_id TEXT NOT NULL DEFAULT '',
       rev INTEGER NOT NULL DEFAULT 0,
       server_doc TEXT,
       doc TEXT,

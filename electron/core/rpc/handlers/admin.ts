@@ -4,7 +4,9 @@ import type { RpcHandlers } from '../types';
 
 /** Lists come as `{items}` pages from the server; accept a bare array too. */
 const listOf = <T extends z.ZodType>(item: T) =>
-  z.union([z.array(item), z.object({ items: z.array(item) })]).transform((value) => (Array.isArray(value) ? value : value.items));
+  z
+    .union([z.array(item), z.object({ items: z.array(item) })])
+    .transform((value) => (Array.isArray(value) ? value : value.items));
 
 /** Admin screens are online only: a straight pass-through to the sync server with the user's token. */
 export const adminHandlers: RpcHandlers<
@@ -26,7 +28,9 @@ export const adminHandlers: RpcHandlers<
     core.requireServer().api.request('PATCH', `/users/${userId}`, { body: patch, schema: userSchema }),
   'admin.devices.list': (core) => core.requireServer().api.request('GET', '/devices', { schema: listOf(deviceSchema) }),
   'admin.devices.revoke': async (core, { deviceId }) => {
-    await core.requireServer().api.request('DELETE', `/devices/${encodeURIComponent(deviceId)}`, { schema: z.unknown() });
+    await core
+      .requireServer()
+      .api.request('DELETE', `/devices/${encodeURIComponent(deviceId)}`, { schema: z.unknown() });
     return { ok: true as const };
   },
   'admin.mail.list': (core, { status }) =>
