@@ -97,7 +97,7 @@ export class SimDevice {
   }
 
   async pushRaw(mutations: PushMutation[]) {
-    return this.api.post<PushResponse>('/sync/push', { mutations }, { headers: { 'x-device-id': this.deviceId } });
+    return this.api.post<any>('/sync/push', { mutations }, { headers: { 'x-device-id': this.deviceId } });
   }
 
   async push(mutations: PushMutation[]): Promise<PushResponse> {
