@@ -61,6 +61,9 @@ export function base64UrlDecode(text: string): Uint8Array | null {
     const binary = atob(padded);
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    // Canonical only: otherwise the unused low bits of the last character let two different
+    // texts decode to the same bytes, so an altered token could still verify.
+    if (base64UrlEncode(bytes) !== text) return null;
     return bytes;
   } catch {
     return null;
@@ -138,7 +141,8 @@ export function verifyTicket(token: string, findKey: (kid: string) => TicketPubl
   if (!publicKey || publicKey.length !== 32) return { ok: false, reason: 'unknownKey', claims: decoded.claims };
   let valid = false;
   try {
-    valid = ed.verify(decoded.signature, textEncoder.encode(decoded.signedText), publicKey);
+    // RFC 8032 strict verification: no torsion-point or non-canonical encodings (ZIP-215 allows them).
+    valid = ed.verify(decoded.signature, textEncoder.encode(decoded.signedText), publicKey, { zip215: false });
   } catch {
     valid = false;
   }
