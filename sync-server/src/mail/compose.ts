@@ -1,0 +1,271 @@
+import type { MailKind } from '@gatehouse/protocol';
+import type { BookingRow } from '../bookings/rows';
+import type { EventRow } from '../events/rows';
+import { buildIcs } from './ics';
+import { escapeHtml, formatEventTime, oneLine, plainText } from './text';
+
+/**
+ * A message as the outbox stores it: rendered once when queued (what the attendee was told is on
+ * record, and a resend is the same message), except the QR image, which is drawn from the stored
+ * token at send time to keep the stored row small.
+ */
+export type ComposedMail = {
+  _id: string;
+  kind: MailKind;
+  to: string;
+  toName: string;
+  subject: string;
+  html: string;
+  text: string;
+  ics: string | null;
+  qrToken: string | null;
+  eventId: string;
+  bookingId: string | null;
+};
+
+export type Recipient = { name: string; email: string };
+
+/** The inline ticket image's Content-ID, referenced by the HTML as `cid:`. */
+export const QR_CONTENT_ID = 'ticket-qr@gatehouse';
+
+const FOOTER_TEXT =
+  'You receive this message because a booking was made with this email address. ' +
+  'It is a service message about that booking, sent once per change.';
+
+type EventFacts = { title: string; when: string; venue: string; timezone: string };
+
+function factsOf(event: EventRow): EventFacts {
+  return {
+    title: event.title,
+    when: formatEventTime(event.startsAt, event.endsAt, event.timezone),
+    venue: event.venue,
+    timezone: event.timezone,
+  };
+}
+
+function calendarFor(event: EventRow, cancelled: boolean): string {
+  return buildIcs({
+    uid: `${event._id}@gatehouse`,
+    sequence: event.rev,
+    stamp: new Date(event.updatedAt),
+    start: new Date(event.startsAt),
+    end: new Date(event.endsAt),
+    summary: event.title,
+    location: event.venue,
+    description: event.description,
+    cancelled,
+  });
+}
+
+function detailsHtml(facts: EventFacts, extra: [string, string][] = []): string {
+  const rows: [string, string][] = [
+    ['Event', facts.title],
+    ['When', facts.when],
+    ['Time zone', facts.timezone],
+    ['Where', facts.venue],
+    ...extra,
+  ];
+  return `<table role="presentation" style="border-collapse:collapse;margin:16px 0">${rows
+    .map(
+      ([label, value]) =>
+        `<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#555">${escapeHtml(label)}</th>` +
+        `<td style="padding:4px 0">${escapeHtml(value)}</td></tr>`,
+    )
+    .join('')}</table>`;
+}
+
+function detailsText(facts: EventFacts, extra: [string, string][] = []): string {
+  return [
+    `Event:     ${plainText(facts.title)}`,
+    `When:      ${facts.when}`,
+    `Time zone: ${facts.timezone}`,
+    `Where:     ${plainText(facts.venue)}`,
+    ...extra.map(([label, value]) => `${`${label}:`.padEnd(11)}${plainText(value)}`),
+  ].join('\n');
+}
+
+function page(title: string, body: string): string {
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+    `<title>${escapeHtml(title)}</title></head>` +
+    '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:600px;margin:0 auto;padding:16px">' +
+    body +
+    `<p style="color:#777;font-size:12px;margin-top:32px">${escapeHtml(FOOTER_TEXT)}</p></body></html>`
+  );
+}
+
+function greeting(name: string): { html: string; text: string } {
+  return { html: `<p>Dear ${escapeHtml(name)},</p>`, text: `Dear ${plainText(oneLine(name, 200))},` };
+}
+
+function ticketTypeName(event: EventRow, booking: BookingRow): string {
+  return event.ticketTypes.find((type) => type.id === booking.ticketTypeId)?.name ?? 'Ticket';
+}
+
+export function bookingConfirmedMail(event: EventRow, booking: BookingRow, ticketToken: string): ComposedMail {
+  const facts = factsOf(event);
+  const extra: [string, string][] = [
+    ['Tickets', `${booking.quantity} × ${ticketTypeName(event, booking)}`],
+    ['Booking', booking.code],
+  ];
+  const hello = greeting(booking.attendee.name);
+  const subject = oneLine(`Your tickets for ${event.title}`);
+  const html = page(
+    subject,
+    `${hello.html}<p>Your booking is confirmed. Show this code at the entrance:</p>` +
+      `<p><img src="cid:${QR_CONTENT_ID}" alt="Ticket QR code for booking ${escapeHtml(booking.code)}" width="240" height="240"></p>` +
+      `<p style="font-size:20px;letter-spacing:2px"><strong>${escapeHtml(booking.code)}</strong></p>` +
+      detailsHtml(facts, extra) +
+      '<p>The attached calendar file adds the event to your calendar.</p>',
+  );
+  const text = [
+    hello.text,
+    '',
+    'Your booking is confirmed. Show the QR code attached to this message at the entrance,',
+    `or give the booking code ${booking.code} at the door.`,
+    '',
+    detailsText(facts, extra),
+    '',
+    'The attached calendar file adds the event to your calendar.',
+    '',
+    FOOTER_TEXT,
+  ].join('\n');
+  return {
+    _id: `bookingConfirmed:${booking._id}`,
+    kind: 'bookingConfirmed',
+    to: booking.attendee.email!,
+    toName: oneLine(booking.attendee.name),
+    subject,
+    html,
+    text,
+    ics: calendarFor(event, false),
+    qrToken: ticketToken,
+    eventId: event._id,
+    bookingId: booking._id,
+  };
+}
+
+export function bookingCancelledMail(event: EventRow, booking: BookingRow): ComposedMail {
+  const facts = factsOf(event);
+  const extra: [string, string][] = [['Booking', booking.code]];
+  const hello = greeting(booking.attendee.name);
+  const subject = oneLine(`Booking cancelled: ${event.title}`);
+  const html = page(
+    subject,
+    `${hello.html}<p>Your booking <strong>${escapeHtml(booking.code)}</strong> has been cancelled. ` +
+      'Its ticket is no longer valid for entry.</p>' +
+      detailsHtml(facts, extra),
+  );
+  const text = [
+    hello.text,
+    '',
+    `Your booking ${booking.code} has been cancelled. Its ticket is no longer valid for entry.`,
+    '',
+    detailsText(facts, extra),
+    '',
+    FOOTER_TEXT,
+  ].join('\n');
+  return {
+    _id: `bookingCancelled:${booking._id}`,
+    kind: 'bookingCancelled',
+    to: booking.attendee.email!,
+    toName: oneLine(booking.attendee.name),
+    subject,
+    html,
+    text,
+    ics: null,
+    qrToken: null,
+    eventId: event._id,
+    bookingId: booking._id,
+  };
+}
+
+/** What every recipient of one event-wide mail shares, computed once per fan-out. */
+export type PreparedEvent = { event: EventRow; facts: EventFacts; ics: string };
+
+export function prepareEvent(event: EventRow): PreparedEvent {
+  return { event, facts: factsOf(event), ics: calendarFor(event, event.status === 'cancelled') };
+}
+
+/**
+ * `change` names the edit (the event's rev when it was made), `key` the recipient: one mail per
+ * address per change, however many bookings that address holds.
+ */
+export function eventChangedMail(
+  { event, facts, ics }: PreparedEvent,
+  recipient: Recipient,
+  change: number,
+  key: string,
+): ComposedMail {
+  const hello = greeting(recipient.name);
+  const subject = oneLine(`Changed: ${event.title}`);
+  const html = page(
+    subject,
+    `${hello.html}<p>The time or place of an event you booked has changed. These are the current details:</p>` +
+      detailsHtml(facts) +
+      '<p>Your ticket stays valid. The attached calendar file updates the entry in your calendar.</p>',
+  );
+  const text = [
+    hello.text,
+    '',
+    'The time or place of an event you booked has changed. These are the current details:',
+    '',
+    detailsText(facts),
+    '',
+    'Your ticket stays valid. The attached calendar file updates the entry in your calendar.',
+    '',
+    FOOTER_TEXT,
+  ].join('\n');
+  return {
+    _id: `eventChanged:${event._id}:${change}:${key}`,
+    kind: 'eventChanged',
+    to: recipient.email,
+    toName: oneLine(recipient.name),
+    subject,
+    html,
+    text,
+    ics,
+    qrToken: null,
+    eventId: event._id,
+    bookingId: null,
+  };
+}
+
+export function eventCancelledMail(
+  { event, facts, ics }: PreparedEvent,
+  recipient: Recipient,
+  key: string,
+): ComposedMail {
+  const hello = greeting(recipient.name);
+  const subject = oneLine(`Cancelled: ${event.title}`);
+  const html = page(
+    subject,
+    `${hello.html}<p>We are sorry: this event has been cancelled and will not take place.</p>` +
+      detailsHtml(facts) +
+      '<p>Your ticket is no longer valid. The attached calendar file marks the entry as cancelled.</p>',
+  );
+  const text = [
+    hello.text,
+    '',
+    'We are sorry: this event has been cancelled and will not take place.',
+    '',
+    detailsText(facts),
+    '',
+    'Your ticket is no longer valid. The attached calendar file marks the entry as cancelled.',
+    '',
+    FOOTER_TEXT,
+  ].join('\n');
+  return {
+    _id: `eventCancelled:${event._id}:${key}`,
+    kind: 'eventCancelled',
+    to: recipient.email,
+    toName: oneLine(recipient.name),
+    subject,
+    html,
+    text,
+    ics,
+    qrToken: null,
+    eventId: event._id,
+    bookingId: null,
+  };
+}

@@ -1,0 +1,215 @@
+import net from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { PNG } from 'pngjs';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import zxing from '@zxing/library';
+import type { MailSettings } from '../src/mail/settings';
+
+/**
+ * Test support for the mail tests: a real SMTP server in process (smtp-server) whose answers a
+ * test scripts per message, a TCP proxy in front of it that can cut connections mid-transfer, and
+ * decoders for what arrives (mailparser, pngjs + zxing for the QR).
+ */
+
+/** Outbox settings that make retries and leases take milliseconds instead of minutes. */
+export const FAST_MAIL: MailSettings = {
+  maxAttempts: 5,
+  retryBaseMs: 20,
+  retryCapMs: 200,
+  leaseMs: 60_000,
+  concurrency: 4,
+  smtpTimeoutMs: 1_000,
+  pollMs: 50,
+};
+
+/** What the SMTP server does with one message transfer (after reading all its data). */
+export type SmtpAnswer =
+  | 'accept'
+  /** 451: try again later. */
+  | 'reject'
+  /** 550: never. */
+  | 'refuse'
+  /** No answer at all, until the client gives up. */
+  | 'stall'
+  /** No answer until `releaseHeld()`; counts as received-but-unacknowledged. */
+  | 'hold';
+
+export type Transfer = { messageId: string; to: string[]; attempt: number; parsed: ParsedMail; raw: Buffer };
+
+export class SmtpSink {
+  /** Transfers answered 250: what a real mail system would deliver. */
+  readonly accepted: Transfer[] = [];
+  /** Every DATA transfer received in full, whatever the answer. */
+  readonly transfers: Transfer[] = [];
+  /** The envelope recipients of every transaction (RCPT TO), accepted or not. */
+  readonly envelopeRecipients: string[] = [];
+  answer: (transfer: Omit<Transfer, 'parsed' | 'raw'>) => SmtpAnswer = () => 'accept';
+  private readonly pending: { callback: (error?: Error | null) => void; transfer: Transfer }[] = [];
+  private readonly attemptsById = new Map<string, number>();
+
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<SmtpSink> {
+    // The server's callbacks need the sink, which needs the listening server: a late-bound reference.
+    const ref: { sink?: SmtpSink } = {};
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      // Close stalled connections quickly when the sink stops.
+      closeTimeout: 200,
+      onRcptTo(address, _session, callback) {
+        ref.sink!.envelopeRecipients.push(address.address);
+        callback();
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          void ref.sink!.onMessage(Buffer.concat(chunks), session, callback);
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.server.address();
+    ref.sink = new SmtpSink(server, typeof address === 'object' && address ? address.port : 0);
+    return ref.sink;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  private async onMessage(raw: Buffer, session: SMTPServerSession, callback: (error?: Error | null) => void) {
+    const parsed = await simpleParser(raw, { keepCidLinks: true });
+    const messageId = parsed.messageId ?? '';
+    const attempt = (this.attemptsById.get(messageId) ?? 0) + 1;
+    this.attemptsById.set(messageId, attempt);
+    const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+    const transfer: Transfer = { messageId, to, attempt, parsed, raw };
+    this.transfers.push(transfer);
+    const answer = this.answer({ messageId, to, attempt });
+    if (answer === 'accept') {
+      this.accepted.push(transfer);
+      callback();
+    } else if (answer === 'reject' || answer === 'refuse') {
+      const error = new Error(answer === 'reject' ? 'Try again later' : 'Mailbox unavailable') as Error & {
+        responseCode: number;
+      };
+      error.responseCode = answer === 'reject' ? 451 : 550;
+      callback(error);
+    } else {
+      this.pending.push({ callback, transfer });
+    }
+  }
+
+  /** Held transfers: received in full, not yet answered. */
+  get held(): Transfer[] {
+    return this.pending.map((entry) => entry.transfer);
+  }
+
+  /** Answers everything held or stalled with a temporary error (their clients are long gone). */
+  releaseHeld(): void {
+    for (const entry of this.pending.splice(0)) {
+      entry.callback(Object.assign(new Error('closing'), { responseCode: 421 }));
+    }
+  }
+
+  acceptedFor(address: string): Transfer[] {
+    return this.accepted.filter((transfer) => transfer.to.includes(address));
+  }
+
+  async close(): Promise<void> {
+    this.releaseHeld();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * A TCP proxy in front of the sink. While `dropTransfers` > 0, the next message transfer's final
+ * `.` is never forwarded: both sockets are destroyed, as when a network path dies mid-send.
+ */
+export class DroppingProxy {
+  dropTransfers = 0;
+  dropped = 0;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<DroppingProxy> {
+    const ref: { proxy?: DroppingProxy } = {};
+    const server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      ref.proxy!.track(client, upstream);
+      upstream.pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (ref.proxy!.dropTransfers > 0 && chunk.includes('\r\n.\r\n')) {
+          ref.proxy!.dropTransfers -= 1;
+          ref.proxy!.dropped += 1;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('close', end).on('error', end);
+      upstream.on('close', end).on('error', end);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    ref.proxy = new DroppingProxy(server, typeof address === 'object' && address ? address.port : 0);
+    return ref.proxy;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  private track(...sockets: net.Socket[]): void {
+    for (const socket of sockets) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Polls until `check` returns a value (not undefined/false), at most `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Reads the QR code in a PNG the way a scanner app would. */
+export function decodeQrPng(png: Buffer): string {
+  const image = PNG.sync.read(png);
+  const luminance = new Uint8ClampedArray(image.width * image.height);
+  for (let i = 0; i < luminance.length; i++) {
+    luminance[i] = (image.data[i * 4]! + image.data[i * 4 + 1]! + image.data[i * 4 + 2]!) / 3;
+  }
+  const source = new zxing.RGBLuminanceSource(luminance, image.width, image.height);
+  return new zxing.QRCodeReader().decode(new zxing.BinaryBitmap(new zxing.HybridBinarizer(source))).getText();
+}
