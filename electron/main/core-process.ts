@@ -3,13 +3,13 @@ import type { CoreChild } from './core-supervisor';
 
 /**
  * Forks core (electron/dist/core.cjs) as an Electron utility process. Core reads RPC and tokenStore
- * frames from `process.parentPort` and keeps its SQLite database under GATEHOUSE_DATA_DIR.
+ * frames from `process.parentPort` and keeps its SQLite database under GATEHOUSE_CORE_DATA_DIR.
  */
 export function spawnCoreProcess(corePath: string, dataDir: string): CoreChild {
   const child = utilityProcess.fork(corePath, [], {
     serviceName: 'Gatehouse core',
     stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_CORE_HOST: 'electron' },
+    env: { ...process.env, GATEHOUSE_CORE_DATA_DIR: dataDir },
   });
   return {
     postMessage: (message) => child.postMessage(message),
