@@ -9,12 +9,16 @@ import { CoreSupervisor, type CoreChild } from '../core-supervisor';
 import { decideTokenStorage } from '../security/token-storage';
 import { TokenVault } from '../token-vault';
 
-const STAND_IN_CORE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stand-in-core.mjs');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const STAND_IN_CORE = path.join(HERE, 'fixtures', 'stand-in-core.mjs');
 const children: ChildProcess[] = [];
 
 /** Real child processes in place of Electron's utilityProcess, which cannot start without Electron. */
 function spawnStandInCore(): CoreChild {
-  const child = fork(STAND_IN_CORE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return adapt(fork(STAND_IN_CORE, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+function adapt(child: ChildProcess): CoreChild {
   children.push(child);
   return {
     postMessage: (message) => child.connected && child.send(message as object),
@@ -33,7 +37,7 @@ async function waitFor<T>(read: () => T | undefined, what: string): Promise<T> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function harness(options: { maxRestarts?: number; linuxBackend?: string } = {}) {
+function harness(options: { maxRestarts?: number; linuxBackend?: string; spawn?: () => CoreChild } = {}) {
   const frames: RpcServerFrame[] = [];
   const vault = new TokenVault(
     mkdtempSync(path.join(tmpdir(), 'gatehouse-supervisor-')),
@@ -48,7 +52,7 @@ function harness(options: { maxRestarts?: number; linuxBackend?: string } = {}) 
     },
   );
   const supervisor = new CoreSupervisor({
-    spawn: spawnStandInCore,
+    spawn: options.spawn ?? spawnStandInCore,
     vault,
     toRenderer: (frame) => frames.push(frame),
     restartDelayMs: () => 5,
