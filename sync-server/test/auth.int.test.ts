@@ -69,7 +69,7 @@ describe('auth lifecycle', () => {
   it('concurrent use of one refresh token lets exactly one rotation win', async () => {
     const user = await registerUser(api);
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => api.post('/auth/refresh', { refreshToken: user.refreshToken })),
+      Array.from({ length: 8 }, () => api.post('/auth/refresh', { refreshToken: user.refreshToken })),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });

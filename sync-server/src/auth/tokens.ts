@@ -3,7 +3,7 @@ import { accessClaimsSchema, GatehouseError, type AccessClaims, type Role } from
 import jwt from 'jsonwebtoken';
 import type { Collection, Db } from 'mongodb';
 import type { ServerConfig } from '../config';
-import { ensureTtlIndex } from '../db/mongo';
+import { ensureTtlIndex, isDuplicateKeyError } from '../db/mongo';
 
 /** The only algorithm we sign with and the only one we accept: `alg: none` and key confusion fail. */
 const ALGORITHM = 'HS256' as const;
@@ -27,18 +27,21 @@ function hashToken(token: string): string {
 
 export class TokenService {
   private readonly refreshTokens: Collection<RefreshTokenDoc>;
+  private readonly rotations: Collection<{ _id: string; familyId: string; at: Date }>;
 
   constructor(
     db: Db,
     private readonly config: ServerConfig['jwt'],
   ) {
     this.refreshTokens = db.collection<RefreshTokenDoc>('refreshTokens');
+    this.rotations = db.collection('refreshTokenRotations');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.refreshTokens.createIndex({ familyId: 1 });
     await this.refreshTokens.createIndex({ userId: 1 });
     await ensureTtlIndex(this.refreshTokens, 'expiresAt', 7 * 24 * 3600);
+    await ensureTtlIndex(this.rotations, 'at', 60 * 24 * 3600);
   }
 
   issueAccessToken(user: { id: string; role: Role }): string {
@@ -95,24 +98,31 @@ export class TokenService {
   async rotate(token: string): Promise<{ userId: string; deviceId: string | null; refreshToken: string }> {
     const id = hashToken(token);
     const now = new Date();
-    const claimed = await this.refreshTokens.findOneAndUpdate(
-      { _id: id, rotatedAt: null, revokedAt: null, expiresAt: { $gt: now } },
-      { $set: { rotatedAt: now } },
-      { returnDocument: 'after' },
-    );
-    if (!claimed) {
-      const existing = await this.refreshTokens.findOne({ _id: id });
-      if (existing?.rotatedAt && !existing.revokedAt) {
-        await this.revokeFamily(existing.familyId);
-        throw new GatehouseError(
-          'REFRESH_TOKEN_REUSED',
-          'This refresh token was already used; all sessions from it were signed out',
-        );
-      }
+    const existing = await this.refreshTokens.findOne({ _id: id });
+    if (!existing || existing.revokedAt || existing.expiresAt <= now) {
       throw new GatehouseError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid; sign in again');
     }
-    const refreshToken = await this.issueRefreshToken(claimed.userId, claimed.deviceId, claimed.familyId);
-    return { userId: claimed.userId, deviceId: claimed.deviceId, refreshToken };
+    // The claim is a unique insert: atomic on MongoDB and FerretDB alike (a conditional update is
+    // not atomic on FerretDB), so of two concurrent uses exactly one wins and the other counts as reuse.
+    let claimed = !existing.rotatedAt;
+    if (claimed) {
+      try {
+        await this.rotations.insertOne({ _id: id, familyId: existing.familyId, at: now });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        claimed = false;
+      }
+    }
+    if (!claimed) {
+      await this.revokeFamily(existing.familyId);
+      throw new GatehouseError(
+        'REFRESH_TOKEN_REUSED',
+        'This refresh token was already used; all sessions from it were signed out',
+      );
+    }
+    await this.refreshTokens.updateOne({ _id: id }, { $set: { rotatedAt: now } });
+    const refreshToken = await this.issueRefreshToken(existing.userId, existing.deviceId, existing.familyId);
+    return { userId: existing.userId, deviceId: existing.deviceId, refreshToken };
   }
 
   async revokeByToken(token: string): Promise<void> {
