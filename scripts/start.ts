@@ -1,6 +1,9 @@
 /**
  * `npm start`: a local database, the sync server with demo data, and the app. Ctrl-C stops all of it.
+ * The app is Electron where its binary is installed (`npm run desktop`), else the browser host.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer, loadConfig } from '@gatehouse/sync-server';
@@ -21,8 +24,10 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? admin.password,
   });
   const { app, ctx } = await buildServer(config);
+  let stopApp: () => Promise<void> = async () => {};
   const stop = async (signal: string) => {
-    console.log(`\n${signal}: stopping the sync server and the database…`);
+    console.log(`\n${signal}: stopping the app, the sync server and the database…`);
+    await stopApp().catch(() => {});
     await app.close().catch(() => {});
     await mongo.stop();
     process.exit(0);
@@ -39,7 +44,44 @@ async function main(): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
     console.log(`  ${account.role.padEnd(10)} ${account.email.padEnd(28)} ${account.password}`);
   }
+  stopApp = await startApp({ dataDir, serverUrl: url, onExit: () => void stop('app closed') });
   console.log('\nPress Ctrl-C to stop.');
+}
+
+/** Electron when its binary was downloaded at install; otherwise the same UI in a browser. */
+async function startApp(options: {
+  dataDir: string;
+  serverUrl: string;
+  onExit: () => void;
+}): Promise<() => Promise<void>> {
+  if (existsSync(path.join(ROOT, 'node_modules', 'electron', 'dist'))) {
+    console.log('\nStarting the desktop app (npm run desktop)…');
+    const child: ChildProcess = spawn('npm', ['run', 'desktop'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, GATEHOUSE_SERVER_URL: options.serverUrl },
+    });
+    child.once('exit', options.onExit);
+    return async () => {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+    };
+  }
+  if (process.env.GATEHOUSE_SKIP_RENDERER_BUILD !== '1') {
+    console.log('\nNo Electron binary here: building the UI for the browser host…');
+    const { build } = await import('vite');
+    await build({ root: path.join(ROOT, 'renderer'), logLevel: 'warn' });
+  }
+  const { startBrowserHost } = await import('../electron/host/index');
+  const port = process.env.GATEHOUSE_APP_PORT ? Number(process.env.GATEHOUSE_APP_PORT) : 0;
+  const host = await startBrowserHost({
+    dataDir: path.join(options.dataDir, 'browser-host'),
+    port,
+    serverUrl: options.serverUrl,
+  });
+  console.log(`\nGatehouse app (browser host): ${host.url}`);
+  console.log('Open it in Chromium, Chrome, Edge or Firefox on this machine.');
+  return host.close;
 }
 
 main().catch((error: unknown) => {
