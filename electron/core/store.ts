@@ -95,7 +95,7 @@ export class AccountStore {
   }
 
   /** One pull page: rows, bucket changes and the new cursor in one transaction. */
-  applyPullPage(page: PullResponse): DataChange {
+  applyPullPage(page: PullResponse, caughtUp = !page.hasMore): DataChange {
     const changed = new ChangeCollector();
     this.write(() =>
       this.db.transaction(() => {
@@ -113,7 +113,7 @@ export class AccountStore {
         }
         for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
         this.state.set('cursor', page.cursor);
-        if (!page.hasMore) {
+        if (caughtUp) {
           this.rebuildStale(changed);
           this.state.set('lastSyncAt', now);
         }
@@ -258,10 +258,13 @@ export class AccountStore {
       .prepare(
         `SELECT c.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name FROM checkins c
          LEFT JOIN bookings b ON b.id = c.booking_id
-         WHERE c.event_id = ? AND c.doc IS NOT NULL AND (?2 IS NULL OR c.gate = ?2)
-         ORDER BY c.scanned_at DESC LIMIT ?3`,
+         WHERE c.event_id = @eventId AND c.doc IS NOT NULL AND (@gate IS NULL OR c.gate = @gate)
+         ORDER BY c.scanned_at DESC LIMIT @limit`,
       )
-      .all(params.eventId, params.gate ?? null, params.limit) as { doc: string; name: string }[];
+      .all({ eventId: params.eventId, gate: params.gate ?? null, limit: params.limit }) as {
+      doc: string;
+      name: string;
+    }[];
     return rows.map((row) => {
       const checkin = JSON.parse(row.doc) as Checkin;
       return { ...checkin, attendeeName: row.name, verdict: checkin.direction === 'in' ? 'admit' : 'exit' };

@@ -28,8 +28,8 @@ export class EventQueries {
          coalesce(sum(CASE WHEN status = 'confirmed' THEN json_extract(doc, '$.quantity') END), 0) AS expected,
          coalesce(sum(CASE WHEN status = 'cancelled' THEN 1 END), 0) AS cancelled,
          (SELECT count(DISTINCT booking_id) FROM checkins
-            WHERE event_id = ?1 AND direction = 'in' AND doc IS NOT NULL) AS admitted
-       FROM bookings WHERE event_id = ?1 AND doc IS NOT NULL`,
+            WHERE event_id = @eventId AND direction = 'in' AND doc IS NOT NULL) AS admitted
+       FROM bookings WHERE event_id = @eventId AND doc IS NOT NULL`,
     );
     this.inside = db.prepare(
       `SELECT count(*) AS n FROM (
@@ -56,7 +56,7 @@ export class EventQueries {
   }
 
   counters(eventId: string, gate?: string): EventCounters {
-    const counts = this.counts.get(eventId) as { expected: number; cancelled: number; admitted: number };
+    const counts = this.counts.get({ eventId }) as { expected: number; cancelled: number; admitted: number };
     return {
       eventId,
       expected: counts.expected,

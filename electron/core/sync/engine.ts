@@ -179,15 +179,17 @@ export class SyncEngine {
         }
         throw error;
       }
-      const change = this.store.applyPullPage(page);
+      // `remaining` also counts rows behind a write still in flight, so it alone never keeps us
+      // pulling: only a page that brought rows and says more are waiting does.
+      const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
+      const change = this.store.applyPullPage(page, !more);
       done += page.changes.length;
-      if (page.hasMore || done > 0) {
-        const remaining = page.hasMore ? Math.max(page.remaining ?? 0, 1) : 0;
-        this.status.progress = page.hasMore ? { done, total: done + remaining } : null;
+      if (more) {
+        this.status.progress = { done, total: done + Math.max(page.remaining ?? 0, 1) };
         this.hooks.onStatus();
       }
       if (change.tables.length > 0) this.hooks.onData(change);
-      if (!page.hasMore) return;
+      if (!more) return;
     }
   }
 }
