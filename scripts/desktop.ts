@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildBundles } from '../electron/main/tooling/build-bundles';
+import { betterSqlite3ForElectron } from '../electron/main/tooling/electron-native';
 import { ELECTRON_MISSING_MESSAGE, findElectronBinary, REPO_ROOT } from '../electron/main/tooling/layout';
 
 const DOWNLOAD_TIMEOUT_MS = 180_000;
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
     );
     if (vite.status !== 0) return 1;
   }
-  await buildBundles();
+  await buildBundles({ betterSqlite3Dir: await betterSqlite3ForElectron() });
 
   const wanted = process.env.GATEHOUSE_SERVER_URL ?? 'http://127.0.0.1:4000';
   const local = (await isServerUp(wanted)) ? null : await startLocalServer();

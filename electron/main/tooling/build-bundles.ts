@@ -6,10 +6,22 @@
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { BUNDLE_DIR, CORE_ENTRY, ELECTRON_DIR, RENDERER_DIST } from './layout';
 
-export async function buildBundles(options: { minify?: boolean; requireRenderer?: boolean } = {}): Promise<string[]> {
+/** Makes `require('better-sqlite3')` point at an absolute folder (the Electron-ABI copy in development). */
+function nativeModuleAt(name: string, dir: string): Plugin {
+  return {
+    name: `native-${name}`,
+    setup(context) {
+      context.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: dir, external: true }));
+    },
+  };
+}
+
+export async function buildBundles(
+  options: { minify?: boolean; requireRenderer?: boolean; betterSqlite3Dir?: string } = {},
+): Promise<string[]> {
   if (!existsSync(CORE_ENTRY)) throw new Error(`Core entry ${CORE_ENTRY} does not exist yet.`);
   if (!existsSync(path.join(RENDERER_DIST, 'index.html')) && options.requireRenderer !== false) {
     throw new Error(
@@ -29,6 +41,7 @@ export async function buildBundles(options: { minify?: boolean; requireRenderer?
     logLevel: 'warning',
     legalComments: 'none',
     external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+    plugins: options.betterSqlite3Dir ? [nativeModuleAt('better-sqlite3', options.betterSqlite3Dir)] : [],
   };
   const entries = {
     'main.cjs': path.join(ELECTRON_DIR, 'main', 'index.ts'),
