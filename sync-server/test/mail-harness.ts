@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { PNG } from 'pngjs';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import zxing from '@zxing/library';
+import type { Db } from 'mongodb';
 import type { MailSettings } from '../src/mail/settings';
 
 /**
@@ -212,4 +214,61 @@ export function decodeQrPng(png: Buffer): string {
   }
   const source = new zxing.RGBLuminanceSource(luminance, image.width, image.height);
   return new zxing.QRCodeReader().decode(new zxing.BinaryBitmap(new zxing.HybridBinarizer(source))).getText();
+}
+
+/**
+ * Writes an event and `count` confirmed bookings straight into the database, the event carrying
+ * the hand-off `pending` (as the events service leaves it after an edit): the fastest way to get
+ * many messages into the outbox through the real sweeper.
+ */
+export async function seedEventWithAttendees(
+  db: Db,
+  count: number,
+  pending: string[],
+): Promise<{ eventId: string; emails: string[] }> {
+  const eventId = `ev-${randomUUID()}`;
+  const now = new Date().toISOString();
+  await db.collection('events').insertOne({
+    _id: eventId as never,
+    rev: 2,
+    title: 'Seeded Concert',
+    description: '',
+    venue: 'Arena',
+    startsAt: '2031-06-01T18:00:00Z',
+    endsAt: '2031-06-01T22:00:00Z',
+    timezone: 'Europe/London',
+    status: 'published',
+    ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    mailPending: pending,
+  });
+  const emails = Array.from({ length: count }, (_, i) => `seeded-${i}-${eventId.slice(3, 11)}@example.test`);
+  for (let start = 0; start < count; start += 1000) {
+    await db.collection('bookings').insertMany(
+      emails.slice(start, start + 1000).map((email, i) => ({
+        _id: `${eventId}-b${start + i}` as never,
+        rev: 1,
+        eventId,
+        userId: 'seed',
+        ticketTypeId: 'std',
+        quantity: 1,
+        attendee: { name: `Guest ${start + i}`, email },
+        status: 'confirmed',
+        source: 'online',
+        code: `C${start + i}`,
+        createdAt: now,
+        cancelledAt: null,
+        mailPending: [],
+      })),
+    );
+  }
+  return { eventId, emails };
+}
+
+export function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
 }

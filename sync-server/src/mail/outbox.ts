@@ -8,7 +8,7 @@ import {
   type Page,
 } from '@gatehouse/protocol';
 import { MongoBulkWriteError, type Collection, type Db, type Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../db/mongo';
+import { ensureTtlIndex, isDuplicateKeyError } from '../db/mongo';
 import { z } from 'zod';
 import type { ComposedMail } from './compose';
 
@@ -16,15 +16,19 @@ import type { ComposedMail } from './compose';
  * The outbox collection `mail`. Every message is recorded here before any attempt to send it;
  * its `_id` is derived from its cause, so queuing the same cause twice is a duplicate-key no-op.
  *
- * States: pending → (claimed) sending → sent | pending (retry later) | dead. A claim is a lease:
- * `leaseOwner` + `leaseUntil`, taken with one atomic findOneAndUpdate, so two server processes
- * never hold the same message; a lease that runs out (its holder died mid-send) makes the message
- * claimable again, and it is resent with the same Message-ID.
+ * States: pending → (claimed) sending → sent | pending (retry later) | dead. A claim is a lease
+ * (`leaseOwner` + `leaseUntil`) won by inserting `<id>#<claimSeq+1>` into `mailClaims`: a unique
+ * insert has exactly one winner on MongoDB and on FerretDB alike, whereas FerretDB applies
+ * concurrent findOneAndUpdates to one document without isolation (measured: ten concurrent
+ * claims of one document all "succeed"). A lease that runs out (its holder died mid-send) makes
+ * the message claimable again, and it is resent with the same Message-ID.
  */
 export type MailRow = ComposedMail & {
   status: MailStatus;
-  /** Claims so far, including one whose holder died before it could record the outcome. */
+  /** Tries so far, including one whose holder died before it could record the outcome (reset by an admin retry). */
   attempts: number;
+  /** Claims ever made; never reset, so each claim has a unique id in `mailClaims`. */
+  claimSeq: number;
   nextAttemptAt: Date;
   leaseOwner: string | null;
   leaseUntil: Date | null;
@@ -82,14 +86,31 @@ export function toMailMessage(row: MailRow): MailMessage {
   };
 }
 
+type ClaimRow = { _id: string; mailId: string; owner: string; at: Date };
+
+/** Due messages looked at per claim; others' winning claims are skipped. */
+const CLAIM_CANDIDATES = 20;
+/** Claims are kept long past any lease, so a stale reader can never reuse a claim id. */
+const CLAIM_RETENTION_SECONDS = 30 * 24 * 3600;
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
 export class MailOutbox {
   readonly mail: Collection<MailRow>;
+  readonly claims: Collection<ClaimRow>;
 
   constructor(
     db: Db,
     private readonly idDomain: string,
   ) {
     this.mail = db.collection<MailRow>('mail');
+    this.claims = db.collection<ClaimRow>('mailClaims');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -97,6 +118,7 @@ export class MailOutbox {
     await this.mail.createIndex({ status: 1, leaseUntil: 1 });
     await this.mail.createIndex({ createdAt: -1, _id: -1 });
     await this.mail.createIndex({ status: 1, createdAt: -1, _id: -1 });
+    await ensureTtlIndex(this.claims, 'at', CLAIM_RETENTION_SECONDS);
   }
 
   /** Queues messages; ones already queued (same `_id`) are left as they are. Returns how many were new. */
@@ -107,6 +129,7 @@ export class MailOutbox {
       ...message,
       status: 'pending',
       attempts: 0,
+      claimSeq: 0,
       nextAttemptAt: now,
       leaseOwner: null,
       leaseUntil: null,
@@ -131,36 +154,62 @@ export class MailOutbox {
 
   /**
    * Takes the next due message for `owner`: a pending one whose time has come, or one whose
-   * previous holder's lease ran out. One atomic update, so concurrent workers never share one.
+   * previous holder's lease ran out. Returns null when nothing is due (or others won every race).
    */
   async claim(owner: string, leaseMs: number, now = new Date()): Promise<MailRow | null> {
-    return this.mail.findOneAndUpdate(
-      {
-        $or: [
-          { status: 'pending', nextAttemptAt: { $lte: now } },
-          { status: 'sending', leaseUntil: { $lte: now } },
-        ],
-      },
-      {
-        $set: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) },
-        $inc: { attempts: 1 },
-      },
-      { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
-    );
+    const candidates = await this.mail
+      .find(
+        {
+          $or: [
+            { status: 'pending', nextAttemptAt: { $lte: now } },
+            { status: 'sending', leaseUntil: { $lte: now } },
+          ],
+        },
+        { projection: { _id: 1, status: 1, claimSeq: 1, attempts: 1 } },
+      )
+      .sort({ nextAttemptAt: 1 })
+      .limit(CLAIM_CANDIDATES)
+      .toArray();
+    // Shuffled, so workers scanning the same due messages mostly try different ones first.
+    for (const candidate of shuffle(candidates)) {
+      const claimSeq = candidate.claimSeq + 1;
+      try {
+        await this.claims.insertOne({ _id: `${candidate._id}#${claimSeq}`, mailId: candidate._id, owner, at: now });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) continue; // another worker won this one
+        throw error;
+      }
+      // The filter re-checks what we saw, so an admin's discard in between is respected.
+      const row = await this.mail.findOneAndUpdate(
+        { _id: candidate._id, claimSeq: candidate.claimSeq, status: candidate.status },
+        {
+          $set: {
+            status: 'sending',
+            claimSeq,
+            attempts: candidate.attempts + 1,
+            leaseOwner: owner,
+            leaseUntil: new Date(now.getTime() + leaseMs),
+          },
+        },
+        { returnDocument: 'after' },
+      );
+      if (row) return row;
+    }
+    return null;
   }
 
-  /** Records the outcome only while `owner` still holds the lease; false when it had lost it. */
-  async markSent(id: string, owner: string): Promise<boolean> {
+  /** Records the outcome only while this claim still holds the lease; false when it had lost it. */
+  async markSent(id: string, claimSeq: number): Promise<boolean> {
     const result = await this.mail.updateOne(
-      { _id: id, status: 'sending', leaseOwner: owner },
+      { _id: id, status: 'sending', claimSeq },
       { $set: { status: 'sent', sentAt: new Date(), leaseOwner: null, leaseUntil: null, lastError: null } },
     );
     return result.modifiedCount === 1;
   }
 
-  async markRetry(id: string, owner: string, error: string, nextAttemptAt: Date): Promise<boolean> {
+  async markRetry(id: string, claimSeq: number, error: string, nextAttemptAt: Date): Promise<boolean> {
     const result = await this.mail.updateOne(
-      { _id: id, status: 'sending', leaseOwner: owner },
+      { _id: id, status: 'sending', claimSeq },
       {
         $set: {
           status: 'pending',
@@ -174,9 +223,9 @@ export class MailOutbox {
     return result.modifiedCount === 1;
   }
 
-  async markDead(id: string, owner: string, error: string): Promise<boolean> {
+  async markDead(id: string, claimSeq: number, error: string): Promise<boolean> {
     const result = await this.mail.updateOne(
-      { _id: id, status: 'sending', leaseOwner: owner },
+      { _id: id, status: 'sending', claimSeq },
       { $set: { status: 'dead', leaseOwner: null, leaseUntil: null, lastError: error.slice(0, MAX_ERROR_LENGTH) } },
     );
     return result.modifiedCount === 1;

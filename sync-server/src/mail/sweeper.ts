@@ -14,6 +14,7 @@ import {
   type PreparedEvent,
   type Recipient,
 } from './compose';
+import { isDuplicateKeyError } from '../db/mongo';
 import type { MailOutbox } from './outbox';
 
 /** What the sweeper needs of the ticket service: a signed token for a booking's QR. */
@@ -27,7 +28,7 @@ export type TicketIssuer = {
 const BOOKINGS_PER_SWEEP = 200;
 const EVENTS_PER_SWEEP = 10;
 /** Bookings read (and mails queued) per step of an event-wide fan-out. */
-export const FAN_OUT_PAGE = 500;
+export const FAN_OUT_PAGE = 200;
 
 /** Hand-off rows: a non-empty `mailPending` (every item is a non-empty string, so `$gt: ''` finds them). */
 const HAS_PENDING_MAIL = { mailPending: { $gt: '' } };
@@ -44,10 +45,14 @@ export function recipientKey(email: string): string {
  * sweeper queues the message(s) under ids derived from the cause (a duplicate-key insert = already
  * queued), and only then removes the mark (`$pullAll`; FerretDB ignores `$pull` with `$in`). A crash at any point leaves the mark, the next sweep
  * (this process after restart, or any other) repeats the work, and nothing is queued twice.
+ * The mark is removed only if the row's `rev` is still the one read: on MongoDB `$pullAll` alone
+ * would be safe, but FerretDB rewrites whole documents without isolation, and an unguarded write
+ * could undo a concurrent cancellation.
  */
 export class MailSweeper {
   private readonly bookings: Collection<BookingRow>;
   private readonly events: Collection<EventRow>;
+  private readonly fanOuts: Collection<{ _id: string; at: Date }>;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private nudged = false;
@@ -64,6 +69,7 @@ export class MailSweeper {
   ) {
     this.bookings = db.collection<BookingRow>('bookings');
     this.events = db.collection<EventRow>('events');
+    this.fanOuts = db.collection<{ _id: string; at: Date }>('mailFanOuts');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -155,7 +161,7 @@ export class MailSweeper {
       }
     }
     const queued = await this.outbox.enqueue(messages);
-    await this.bookings.updateOne({ _id: booking._id }, { $pullAll: { mailPending: items } });
+    await this.bookings.updateOne({ _id: booking._id, rev: booking.rev }, { $pullAll: { mailPending: items } });
     if (queued > 0) this.onQueued();
   }
 
@@ -171,14 +177,36 @@ export class MailSweeper {
     if (!event.deletedAt) {
       const prepared = prepareEvent(event);
       if (items.includes('eventCancelled') && event.status === 'cancelled') {
-        await this.fanOut(prepared, (recipient, key) => eventCancelledMail(prepared, recipient, key));
+        await this.fanOutOnce(`${event._id}:eventCancelled`, prepared, (recipient, key) =>
+          eventCancelledMail(prepared, recipient, key),
+        );
       } else if (changeRevs.length > 0 && event.status !== 'cancelled') {
         // Several edits waiting: one mail with the current details, named after the latest edit.
         const change = Math.max(...changeRevs);
-        await this.fanOut(prepared, (recipient, key) => eventChangedMail(prepared, recipient, change, key));
+        await this.fanOutOnce(`${event._id}:eventChanged:${change}`, prepared, (recipient, key) =>
+          eventChangedMail(prepared, recipient, change, key),
+        );
       }
     }
-    await this.events.updateOne({ _id: event._id }, { $pullAll: { mailPending: items } });
+    await this.events.updateOne({ _id: event._id, rev: event.rev }, { $pullAll: { mailPending: items } });
+  }
+
+  /**
+   * A fan-out runs to its end once: the marker lets a sweep that could not remove the hand-off
+   * (the event changed meanwhile, e.g. a booking moved its counters) skip straight to removing it.
+   */
+  private async fanOutOnce(
+    marker: string,
+    prepared: PreparedEvent,
+    compose: (recipient: Recipient, key: string) => ComposedMail,
+  ): Promise<void> {
+    if (await this.fanOuts.findOne({ _id: marker })) return;
+    await this.fanOut(prepared, compose);
+    try {
+      await this.fanOuts.insertOne({ _id: marker, at: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /**

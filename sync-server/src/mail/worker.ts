@@ -123,7 +123,11 @@ export class MailWorker {
   private async deliver(row: MailRow): Promise<void> {
     if (row.attempts > this.settings.maxAttempts) {
       // Only reachable when holders kept dying mid-send: a poison message must not loop forever.
-      await this.outbox.markDead(row._id, this.owner, row.lastError ?? 'gave up: the sender stopped during every try');
+      await this.outbox.markDead(
+        row._id,
+        row.claimSeq,
+        row.lastError ?? 'gave up: the sender stopped during every try',
+      );
       return;
     }
     let accepted: string;
@@ -132,11 +136,11 @@ export class MailWorker {
     } catch (error) {
       const reason = describeError(error);
       if (isPermanent(error) || row.attempts >= this.settings.maxAttempts) {
-        await this.outbox.markDead(row._id, this.owner, reason);
+        await this.outbox.markDead(row._id, row.claimSeq, reason);
         this.log.warn({ mailId: row._id, attempts: row.attempts, reason }, 'mail moved to dead letters');
       } else {
         const delay = backoffMs(row.attempts, this.settings);
-        await this.outbox.markRetry(row._id, this.owner, reason, new Date(Date.now() + delay));
+        await this.outbox.markRetry(row._id, row.claimSeq, reason, new Date(Date.now() + delay));
         this.log.info(
           { mailId: row._id, attempts: row.attempts, retryInMs: delay, reason },
           'mail send failed; will retry',
@@ -144,7 +148,7 @@ export class MailWorker {
       }
       return;
     }
-    const recorded = await this.outbox.markSent(row._id, this.owner);
+    const recorded = await this.outbox.markSent(row._id, row.claimSeq);
     if (!recorded) this.log.warn({ mailId: row._id }, 'mail sent after its lease ran out; it may be sent twice');
     this.log.info({ mailId: row._id, messageId: row.messageId, accepted }, 'mail sent');
   }
