@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const url = `http://${config.host}:${config.port}`;
   console.log(`\nGatehouse sync server: ${url}  (API docs: ${url}/docs)`);
   console.log(`Database: ${mongo.describe}`);
+  console.log(`Email: ${ctx.mail.transport.describe}${config.smtpUrl ? '' : ' (set SMTP_URL to send for real)'}`);
   console.log('\nDemo accounts:');
   for (const account of DEMO_ACCOUNTS) {
     console.log(`  ${account.role.padEnd(10)} ${account.email.padEnd(28)} ${account.password}`);
