@@ -4,6 +4,7 @@
  */
 import type { Role } from '@gatehouse/protocol';
 import type { AppContext } from '@gatehouse/sync-server';
+import { seedDemoEvent } from '../sync-server/src/events/demo-seed';
 import { ensureUser } from '../sync-server/src/users/seed';
 
 export const DEMO_ACCOUNTS: Array<{ role: Role; email: string; password: string; name: string }> = [
@@ -18,4 +19,6 @@ export async function seedDemo(ctx: AppContext, options: { log: (line: string) =
     const result = await ensureUser(ctx.users, account, { scryptCost: ctx.config.scryptCost });
     if (result.created) options.log(`[seed] created ${account.role} ${account.email}`);
   }
+  const email = (role: Role) => DEMO_ACCOUNTS.find((account) => account.role === role)!.email;
+  await seedDemoEvent(ctx, { organizerEmail: email('organizer'), staffEmail: email('staff') }, options.log);
 }

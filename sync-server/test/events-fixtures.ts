@@ -1,6 +1,7 @@
 import type { Event } from '@gatehouse/protocol';
 import { ApiClient } from '../../tests/support/http';
-import type { TestServer } from '../../tests/support/server';
+import { startTestServer, type TestServer } from '../../tests/support/server';
+import { mailSettingsFromEnv } from '../src/mail/settings';
 import { signInAs, type SignedIn } from '../../tests/support/users';
 
 const HOUR_MS = 3_600_000;
@@ -71,4 +72,31 @@ export async function createStaffedEvent(cast: Cast, overrides: Record<string, u
   const staffed = await cast.organizer.api.put<Event>(`/events/${event.id}/staff`, { staffIds: [cast.staff.user.id] });
   if (staffed.status !== 200) throw new Error(`assign staff failed: ${staffed.status} ${JSON.stringify(staffed.body)}`);
   return staffed.body;
+}
+
+/**
+ * Whether a mail hand-off mark was set: still on the row, or already taken by the mail sweeper
+ * (which queues `<item>:<bookingId>` messages and records `<eventId>:<item>` fan-outs).
+ */
+export async function mailHandedOff(
+  server: TestServer,
+  kind: 'booking' | 'event',
+  rowId: string,
+  item: string,
+): Promise<boolean> {
+  const db = server.ctx.db;
+  const row = await db.collection(kind === 'booking' ? 'bookings' : 'events').findOne({ _id: rowId as never });
+  if ((row?.mailPending as string[] | undefined)?.includes(item)) return true;
+  if (kind === 'booking') return Boolean(await db.collection('mail').findOne({ _id: `${item}:${rowId}` as never }));
+  return Boolean(await db.collection('mailFanOuts').findOne({ _id: `${rowId}:${item}` as never }));
+}
+
+/**
+ * A test server whose mail sweeper runs once at start and then not for a minute, so tests can read
+ * the `mailPending` hand-off marks before the mail domain consumes them.
+ */
+export async function startServerWithQuietMail(): Promise<TestServer> {
+  const settings = mailSettingsFromEnv({});
+  if (!settings.ok) throw new Error(settings.problems.join('\n'));
+  return startTestServer({ mail: { ...settings.settings, pollMs: 60_000 } });
 }

@@ -115,7 +115,7 @@ describe('refusals, each with its own reason', () => {
     const keys = await keysOf(event.id);
     const [prefix, payload, signature] = token.split('.');
     const signatureBytes = base64UrlDecode(signature)!;
-    signatureBytes[10] ^= 0x01;
+    signatureBytes[10] = signatureBytes[10]! ^ 0x01;
     const badSignature = `${prefix}.${payload}.${base64UrlEncode(signatureBytes)}`;
     expect(verifyTicket(badSignature, finder(keys))).toMatchObject({ ok: false, reason: 'signature' });
     expect(scan(badSignature, keys)).toEqual({ verdict: 'invalid', reason: 'signature' });

@@ -7,8 +7,9 @@ export type SeatScope = 'all' | { ticketTypeId: string };
 
 type SeatRow = { _id: string; eventId: string; scope: string; slot: number; bookingId: string };
 
-/** Forward probes before reading the taken slots once and aiming at the holes directly. */
-const MAX_PROBES = 32;
+/** Random probes before reading the taken slots once and aiming at the holes directly. */
+const RANDOM_PROBES = 6;
+const HOLE_ATTEMPTS = 64;
 
 function scopeKey(scope: SeatScope): string {
   return scope === 'all' ? 'all' : `type-${scope.ticketTypeId}`;
@@ -32,10 +33,6 @@ export class SeatLedger {
     await this.seats.createIndex({ eventId: 1, scope: 1, slot: 1 });
   }
 
-  private taken(eventId: string, scope: string): Promise<number> {
-    return this.seats.countDocuments({ eventId, scope });
-  }
-
   private async tryHold(eventId: string, scope: string, slot: number, bookingId: string): Promise<string | null> {
     const _id = `${eventId}:${scope}:${slot}`;
     try {
@@ -47,35 +44,37 @@ export class SeatLedger {
     }
   }
 
-  private async holdOne(eventId: string, scope: string, limit: number, bookingId: string): Promise<string | null> {
-    const taken = await this.taken(eventId, scope);
-    if (taken >= limit) return null;
-    // A random start spreads concurrent requests over the free range instead of all racing for one slot.
-    const start = taken + randomInt(0, limit - taken);
-    for (let probe = 0; probe < Math.min(MAX_PROBES, limit - taken); probe++) {
-      const slot = taken + ((start - taken + probe) % (limit - taken));
-      const held = await this.tryHold(eventId, scope, slot, bookingId);
-      if (held) return held;
+  /**
+   * Random probes first: each is one insert by `_id`, which every backend answers from its primary
+   * key, where a count would read the whole event (FerretDB scans). Only when the probes keep
+   * hitting taken slots (nearly full, or capacity lowered) is the event's slot list read.
+   */
+  private async holdOne(
+    eventId: string,
+    scope: string,
+    limit: number,
+    bookingId: string,
+  ): Promise<{ id: string; crowded: boolean } | null> {
+    if (limit <= 0) return null;
+    for (let probe = 0; probe < Math.min(RANDOM_PROBES, limit); probe++) {
+      const held = await this.tryHold(eventId, scope, randomInt(0, limit), bookingId);
+      if (held) return { id: held, crowded: false };
     }
-    // Crowded, or the holes are below `taken` (cancellations): find them.
-    const rows = await this.seats
-      .find({ eventId, scope, slot: { $lt: limit } }, { projection: { slot: 1 } })
-      .sort({ slot: 1 })
-      .toArray();
+    const rows = await this.seats.find({ eventId, scope, slot: { $lt: limit } }, { projection: { slot: 1 } }).toArray();
     const used = new Set(rows.map((row) => row.slot));
-    for (let slot = 0, attempts = 0; slot < limit && attempts < MAX_PROBES * 4; slot++) {
+    for (let slot = 0, attempts = 0; slot < limit && attempts < HOLE_ATTEMPTS; slot++) {
       if (used.has(slot)) continue;
       attempts += 1;
       const held = await this.tryHold(eventId, scope, slot, bookingId);
-      if (held) return held;
+      if (held) return { id: held, crowded: true };
     }
     return null;
   }
 
   /**
    * Holds `quantity` seats in every scope, or none: on any shortfall what was taken is released
-   * and null returned. A limit lowered below what is already held admits nobody until enough
-   * bookings are cancelled (the count check after holding).
+   * and null returned. Slot numbers below the limit bound the holders; when a lowered limit left
+   * more holders than it allows, the count check after a crowded hold refuses the newcomer.
    */
   async hold(
     eventId: string,
@@ -86,15 +85,17 @@ export class SeatLedger {
     const held: string[] = [];
     for (const { scope, limit } of scopes) {
       const key = scopeKey(scope);
+      let crowded = false;
       for (let i = 0; i < quantity; i++) {
-        const id = await this.holdOne(eventId, key, limit, bookingId);
-        if (!id) {
+        const seat = await this.holdOne(eventId, key, limit, bookingId);
+        if (!seat) {
           await this.release(held);
           return null;
         }
-        held.push(id);
+        held.push(seat.id);
+        crowded ||= seat.crowded;
       }
-      if ((await this.taken(eventId, key)) > limit) {
+      if (crowded && (await this.seats.countDocuments({ eventId, scope: key })) > limit) {
         await this.release(held);
         return null;
       }

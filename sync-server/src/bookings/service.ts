@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GatehouseError,
   type Attendee,
@@ -9,7 +10,7 @@ import {
   type TicketResponse,
   type WalkInRequest,
 } from '@gatehouse/protocol';
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import { escapeRegex, isDuplicateKeyError } from '../db/mongo';
 import { countSeats } from '../events/counts';
 import type { EventRow } from '../events/rows';
@@ -180,6 +181,7 @@ export class BookingService {
             },
             bookingChange,
           );
+          this.events.scheduleRecount(input.eventId);
           return { booking: toBooking(row), replayed: false };
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
@@ -287,7 +289,25 @@ export class BookingService {
     if (!cancelled) return toBooking((await this.bookings.findOne({ _id: bookingId }))!);
     // Releasing is a delete by booking id: repeating it (a racing cancel) frees nothing twice.
     await this.seats.releaseBooking(bookingId);
-    return toBooking(cancelled);
+    this.events.scheduleRecount(row.eventId);
+    return toBooking(await this.confirmCancelled(cancelled, update));
+  }
+
+  /**
+   * FerretDB rewrites whole documents without isolation, so a concurrent write to this booking
+   * (a mail sweep, a change-log mark) that read it before our cancel can put `confirmed` back.
+   * Re-read and re-apply until the cancellation holds; on MongoDB the first read confirms it.
+   */
+  private async confirmCancelled(cancelled: BookingRow, update: UpdateFilter<BookingRow>): Promise<BookingRow> {
+    let latest = cancelled;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await sleep(20 * (attempt + 1));
+      const now = await this.bookings.findOne({ _id: cancelled._id });
+      if (!now || now.status === 'cancelled') return now ?? latest;
+      latest =
+        (await this.changeLog.updateAndLog(this.bookings, { _id: cancelled._id }, update, bookingChange)) ?? latest;
+    }
+    return latest;
   }
 
   async ticket(actor: UserDoc, bookingId: string): Promise<TicketResponse> {

@@ -33,6 +33,8 @@ export async function registerEventRoutes(app: FastifyInstance, ctx: AppContext)
   const { events, tickets, guard } = ctx;
   await Promise.all([events.ensureIndexes(), tickets.ensureIndexes()]);
   await startRepairTimer(app, ctx, 'events', () => events.repairPending());
+  events.onRecountError = (error) => ctx.log.error({ err: error }, 'seat recount failed');
+  app.addHook('onClose', async () => events.drain());
   await startRepairTimer(app, ctx, 'ticketKeys', () => tickets.repairPending());
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];

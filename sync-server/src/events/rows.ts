@@ -7,8 +7,8 @@ export type TicketTypeRow = { id: string; name: string; price: number; quota: nu
 /**
  * An event as stored. Seats are held in the seat ledger (bookings/seats.ts), not by counters on
  * this document: FerretDB's updates are not atomic, and a hot event document would lose writes.
- * `bookedCount` / `typeSold` here are a snapshot taken at the event's last write, for the change
- * log; responses carry live counts (countSeats).
+ * `bookedCount` / `typeSold` are a snapshot of the confirmed bookings, refreshed after booking
+ * writes (EventService.scheduleRecount) and at every edit; devices and responses both read it.
  */
 export type EventRow = LoggedRow & {
   title: string;

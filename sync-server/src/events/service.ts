@@ -55,17 +55,58 @@ export class EventService {
     this.events = db.collection<EventRow>('events');
   }
 
-  /** Protocol events with live seat counts (one aggregate for the whole page). */
-  async withCounts(rows: EventRow[]): Promise<Event[]> {
-    const counts = await countSeats(
-      this.db,
-      rows.map((row) => row._id),
-    );
-    return rows.map((row) => toEvent(row, counts.get(row._id)));
+  /** Per event: the recount in flight in this process, and whether another write came meanwhile. */
+  private readonly recounts = new Map<string, Promise<void>>();
+  private readonly recountAgain = new Set<string>();
+
+  /**
+   * Refreshes the event's seat-count snapshot (bookedCount, per-type sold) after bookings change,
+   * coalesced: one recount in flight per event, one more if writes arrived during it. Counting is
+   * a query over bookings, so it stays off the booking request's path; the snapshot is logged like
+   * any event write, so devices see the counts too.
+   */
+  scheduleRecount(eventId: string): void {
+    if (this.recounts.has(eventId)) {
+      this.recountAgain.add(eventId);
+      return;
+    }
+    const run = async () => {
+      for (let round = 0; round < 100; round++) {
+        this.recountAgain.delete(eventId);
+        await this.recount(eventId);
+        if (!this.recountAgain.has(eventId)) return;
+      }
+    };
+    const done = run()
+      .catch((error: unknown) => this.onRecountError?.(error))
+      .finally(() => this.recounts.delete(eventId));
+    this.recounts.set(eventId, done);
   }
 
-  private async withCount(row: EventRow): Promise<Event> {
-    return (await this.withCounts([row]))[0]!;
+  onRecountError?: (error: unknown) => void;
+
+  private async recount(eventId: string): Promise<void> {
+    const counts = (await countSeats(this.db, [eventId])).get(eventId)!;
+    const row = await this.findRow(eventId);
+    if (!row) return;
+    const sameTypes =
+      Object.keys(counts.byType).length === Object.keys(row.typeSold).filter((id) => row.typeSold[id]).length &&
+      Object.entries(counts.byType).every(([id, sold]) => row.typeSold[id] === sold);
+    if (row.bookedCount === counts.booked && sameTypes) return;
+    await this.updateRow(
+      { _id: eventId, deletedAt: null },
+      { $set: { bookedCount: counts.booked, typeSold: counts.byType } },
+    );
+  }
+
+  /** Read-your-writes in this process: waits for a pending recount of the event. */
+  async countsSettled(eventId: string): Promise<void> {
+    for (let i = 0; i < 100 && this.recounts.has(eventId); i++) await this.recounts.get(eventId);
+  }
+
+  /** Waits for every recount in flight (server shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.recounts.values()]);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -141,7 +182,8 @@ export class EventService {
     return rows.map((row) => row._id);
   }
 
-  async create(actor: UserDoc, input: EventCreate): Promise<Event> {
+  /** `options.id` fixes the id (demo data); otherwise a fresh uuid. */
+  async create(actor: UserDoc, input: EventCreate, options: { id?: string } = {}): Promise<Event> {
     if (actor.role !== 'admin' && actor.role !== 'organizer') {
       throw new GatehouseError('FORBIDDEN', 'Only organizers and admins create events');
     }
@@ -149,7 +191,7 @@ export class EventService {
     const hlc = this.clock.tick();
     const ticketTypes = resolveTicketTypes(input.ticketTypes, []);
     const row: EventRow = {
-      _id: randomUUID(),
+      _id: options.id ?? randomUUID(),
       rev: 0,
       title: input.title,
       description: input.description,
@@ -178,7 +220,8 @@ export class EventService {
   }
 
   async get(actor: UserDoc, eventId: string): Promise<Event> {
-    return this.withCount(await this.readableRow(actor, eventId));
+    await this.countsSettled(eventId);
+    return toEvent(await this.readableRow(actor, eventId));
   }
 
   async list(actor: UserDoc, query: EventListQuery): Promise<Page<Event>> {
@@ -197,13 +240,12 @@ export class EventService {
       .sort({ startsAtMs: 1, _id: 1 })
       .limit(query.limit + 1)
       .toArray();
-    const page = toPage(
+    return toPage(
       rows,
       query.limit,
       (row) => row.startsAtMs,
-      (row) => row,
+      (row) => toEvent(row),
     );
-    return { items: await this.withCounts(page.items), nextCursor: page.nextCursor };
   }
 
   /**
@@ -224,7 +266,7 @@ export class EventService {
       const applied = EVENT_PATCH_FIELDS.filter(
         (field) => patch[field] !== undefined && compareHlc(hlc, row.fieldHlc[field] ?? '') > 0,
       );
-      if (applied.length === 0) return this.withCount(row);
+      if (applied.length === 0) return toEvent(row);
       const counts = (await countSeats(this.db, [eventId])).get(eventId)!;
       const set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
       for (const field of applied) set[`fieldHlc.${field}`] = hlc;
@@ -294,6 +336,6 @@ export class EventService {
       { $set: { staffIds: unique, updatedAt: new Date().toISOString() } },
     );
     if (!updated) throw new GatehouseError('NOT_FOUND', 'Event not found');
-    return this.withCount(updated);
+    return toEvent(updated);
   }
 }
