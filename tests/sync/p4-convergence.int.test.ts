@@ -64,6 +64,19 @@ async function trySync(device: Device): Promise<boolean> {
   }
 }
 
+/** Signing in needs the server: wait out another lane's server restart (bounded). */
+async function signInThroughOutages(user: SignedIn): Promise<Device> {
+  for (let attempt = 0; ; attempt++) {
+    await serverRestarting;
+    try {
+      return await signedInDevice(server.server, user, { pullLimit: 500 });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'OFFLINE' || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 async function restartServer(): Promise<void> {
   if (serverRestarting) return serverRestarting;
   serverRestarting = (async () => {
@@ -78,13 +91,13 @@ async function restartServer(): Promise<void> {
 async function runSchedule(seed: number, laneIndex: number, log: string[]): Promise<void> {
   const random = mulberry32(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
-  const { event, bookingIds } = lanes[laneIndex]!;
+  const { event } = lanes[laneIndex]!;
   const deviceCount = 3 + (random() < 0.3 ? 1 : 0);
   const devices: Device[] = [];
   try {
     for (let i = 0; i < deviceCount; i++) {
       const user = i === 0 || random() < 0.3 ? organizer : staff;
-      devices.push(await signedInDevice(server.server, user, { pullLimit: 500 }));
+      devices.push(await signInThroughOutages(user));
       log.push(`device ${i} as ${user === organizer ? 'organizer' : 'staff'}`);
     }
     const online = devices.map(() => random() < 0.6);
@@ -97,7 +110,13 @@ async function runSchedule(seed: number, laneIndex: number, log: string[]): Prom
       const roll = random();
       const isOrganizer = account.user.role === 'organizer';
       const known = account.bookings.list({ eventId: event.id, offset: 0, limit: 500 }).rows;
-      if (roll < 0.35 && known.length > 0) {
+      // A device that has not synced yet knows no event: what it can do is limited to what it holds.
+      const holdsEvent = account.events.get(event.id) !== null;
+      if (!holdsEvent && roll < 0.65) {
+        log.push(`step ${step}: device ${i} holds nothing yet, syncs`);
+        online[i] = true;
+        await trySync(device);
+      } else if (roll < 0.35 && known.length > 0) {
         const booking = pick(known);
         const verdict = account.scanner.manual({ eventId: event.id, gate: `G${i}`, bookingId: booking.id }).verdict;
         log.push(`step ${step}: device ${i} checks in ${booking.id.slice(0, 8)} → ${verdict}`);
