@@ -28,6 +28,19 @@ export function eventBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * Retries a 5xx a few times, as a device does: under heavy load FerretDB's SQLite backend answers
+ * "database is locked", and a push is safe to repeat (exactly-once), a pull too.
+ */
+async function withRetry<T>(send: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
+  let result = await send();
+  for (let attempt = 1; attempt <= 8 && result.status >= 500; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    result = await send();
+  }
+  return result;
+}
+
 async function expectStatus<T>(what: string, result: Promise<{ status: number; body: T }>, status: number): Promise<T> {
   const settled = await result;
   if (settled.status !== status) throw new Error(`${what}: ${settled.status} ${JSON.stringify(settled.body)}`);
@@ -72,6 +85,7 @@ export class SimDevice {
   cursor: string | undefined;
   readonly buckets = new Map<string, Map<string, Row>>();
   readonly removed: string[] = [];
+  private readonly lastSeq = new Map<string, number>();
   pulls = 0;
 
   constructor(
@@ -101,7 +115,11 @@ export class SimDevice {
   }
 
   async push(mutations: PushMutation[]): Promise<PushResponse> {
-    const response = await expectStatus<PushResponse>('push', this.pushRaw(mutations), 200);
+    const response = await expectStatus<PushResponse>(
+      'push',
+      withRetry(() => this.pushRaw(mutations)),
+      200,
+    );
     this.clock.receive(response.serverHlc);
     return response;
   }
@@ -111,17 +129,26 @@ export class SimDevice {
     if (this.cursor) query.set('cursor', this.cursor);
     const body = await expectStatus<PullResponse>(
       'pull',
-      this.api.get(`/sync/pull?${query}`, { headers: { 'x-device-id': this.deviceId } }),
+      withRetry(() => this.api.get(`/sync/pull?${query}`, { headers: { 'x-device-id': this.deviceId } })),
       200,
     );
     const page = pullResponseSchema.parse(body);
     this.pulls += 1;
     for (const bucket of page.bucketsRemoved) {
       this.buckets.delete(bucket);
+      this.lastSeq.delete(bucket);
       this.removed.push(bucket);
     }
     for (const bucket of page.bucketsAdded) if (!this.buckets.has(bucket)) this.buckets.set(bucket, new Map());
     for (const change of page.changes) {
+      // Per bucket, seqs only ever increase across pages: nothing is published below a cursor.
+      const lastSeq = this.lastSeq.get(change.bucket) ?? 0;
+      if (change.seq <= lastSeq) {
+        throw new Error(
+          `${change.bucket}: seq ${change.seq} after ${lastSeq}; page ${JSON.stringify(page.changes.map((c) => [c.bucket.slice(6, 10), c.seq]))} added ${page.bucketsAdded} removed ${page.bucketsRemoved}`,
+        );
+      }
+      this.lastSeq.set(change.bucket, change.seq);
       const rows = this.buckets.get(change.bucket);
       if (!rows) throw new Error(`change for ${change.bucket}, a bucket the device was never given`);
       const key = `${change.type}:${change.id}`;

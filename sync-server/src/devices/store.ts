@@ -16,14 +16,15 @@ export type DeviceDoc = {
 };
 
 export function toDevice(doc: DeviceDoc): Device {
+  // Defaults guard rows from an upsert whose $setOnInsert the database skipped (seen on FerretDB).
   return {
     id: doc._id,
     userId: doc.userId,
-    name: doc.name,
-    firstSeenAt: doc.firstSeenAt,
+    name: doc.name ?? null,
+    firstSeenAt: doc.firstSeenAt ?? doc.lastSeenAt,
     lastSeenAt: doc.lastSeenAt,
-    revoked: doc.revoked,
-    clockOffsetMs: doc.clockOffsetMs,
+    revoked: doc.revoked === true,
+    clockOffsetMs: doc.clockOffsetMs ?? null,
   };
 }
 

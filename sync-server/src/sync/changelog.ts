@@ -30,7 +30,14 @@ import { isDuplicateKeyError } from '../db/mongo';
  * `updatedAt` (see live.ts); this process learns of its own commits from the `committed` event.
  */
 export const GAP_TIMEOUT_MS = 5_000;
-const MAX_APPEND_ATTEMPTS = 20;
+/**
+ * On MongoDB `$inc` is atomic and a retry is rare (only after a reader filled our seq). FerretDB's
+ * SQLite backend loses concurrent `$inc`s (two writers can be handed the same seq, and the counter
+ * can even step back), so there the unique `_id` of the change is what keeps seqs unique and retries
+ * are common under contention: allow many, with a short jittered back-off.
+ */
+const MAX_APPEND_ATTEMPTS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type ChangeDoc = {
   _id: string;
@@ -86,8 +93,10 @@ export class ChangeLog {
       try {
         await this.changes.insertOne({ _id: `${bucket}:${seq}`, bucket, seq, ...change, at: new Date() });
       } catch (error) {
-        // A reader declared our seq dead and filled it; take a fresh one.
+        // Our seq is taken: a reader declared it dead and filled it, or (FerretDB) a lost `$inc`
+        // handed it out twice. Take a fresh one.
         if (!isDuplicateKeyError(error)) throw error;
+        await sleep(Math.random() * Math.min(attempt, 10));
         continue;
       }
       await this.markCommitted(bucket, seq);
@@ -128,7 +137,10 @@ export class ChangeLog {
     );
   }
 
-  /** The bucket's highest allocated seq (0 when it has none). */
+  /**
+   * The bucket's highest allocated seq (0 when it has none). A hint, not a bound: on FerretDB the
+   * counter can lag the log (see MAX_APPEND_ATTEMPTS), so readers never skip a bucket because of it.
+   */
   async headSeq(bucket: string): Promise<number> {
     return (await this.counters.findOne({ _id: bucket }))?.seq ?? 0;
   }

@@ -56,25 +56,24 @@ export async function pullChanges(
   const changes: Change[] = [];
   let budget = query.limit;
   let hasMore = false;
+  // Every bucket is read (one indexed range query each) rather than skipped by its counter: the
+  // counter is only a hint (it can lag the log on FerretDB), and the log itself is the truth.
   for (const bucket of buckets) {
     const from = next[bucket]!;
-    const head = heads.get(bucket) ?? 0;
-    if (head <= from) continue;
     if (budget <= 0) {
+      // Full page: another may well be ready; one more pull settles it cheaply.
       hasMore = true;
-      continue;
+      break;
     }
     const page = await ctx.changeLog.readContiguous(bucket, from, budget);
     for (const change of page.changes) changes.push(toWire(change));
     next[bucket] = page.upTo;
-    const consumed = page.upTo - from;
-    budget -= consumed;
-    // Stopped because the page was full (not at an unfinished write): more is ready right now.
-    if (budget <= 0 && page.upTo < head) hasMore = true;
+    budget -= page.upTo - from;
   }
 
   let remaining = 0;
   for (const bucket of buckets) remaining += Math.max(0, (heads.get(bucket) ?? 0) - next[bucket]!);
+  if (budget <= 0 && remaining === 0) remaining = 1;
   return {
     changes,
     cursor: codec.encode(user._id, next),
