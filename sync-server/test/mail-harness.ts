@@ -213,7 +213,12 @@ export function decodeQrPng(png: Buffer): string {
     luminance[i] = (image.data[i * 4]! + image.data[i * 4 + 1]! + image.data[i * 4 + 2]!) / 3;
   }
   const source = new zxing.RGBLuminanceSource(luminance, image.width, image.height);
-  return new zxing.QRCodeReader().decode(new zxing.BinaryBitmap(new zxing.HybridBinarizer(source))).getText();
+  // A generated image, not a photo: PURE_BARCODE reads it exactly instead of hunting for patterns.
+  const hints = new Map<zxing.DecodeHintType, unknown>([
+    [zxing.DecodeHintType.PURE_BARCODE, true],
+    [zxing.DecodeHintType.TRY_HARDER, true],
+  ]);
+  return new zxing.QRCodeReader().decode(new zxing.BinaryBitmap(new zxing.HybridBinarizer(source)), hints).getText();
 }
 
 /**

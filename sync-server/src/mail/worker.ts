@@ -156,7 +156,7 @@ export class MailWorker {
   private async toMessage(row: MailRow): Promise<SendMailOptions> {
     const attachments: NonNullable<SendMailOptions['attachments']> = [];
     if (row.qrToken) {
-      const png = await QRCode.toBuffer(row.qrToken, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 6 });
+      const png = await QRCode.toBuffer(row.qrToken, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 6 });
       attachments.push({ filename: 'ticket.png', content: png, contentType: 'image/png', cid: QR_CONTENT_ID });
     }
     if (row.ics) {
