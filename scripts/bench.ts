@@ -11,7 +11,8 @@ import { describeEnvironment, describeSizes } from './bench/environment';
 import { SkipMeasure, type MeasureContext } from './bench/measure';
 import { MEASURES } from './bench/measures/index';
 import { parseOptions, UsageError, type BenchOptions } from './bench/options';
-import { seedFixture } from './bench/seed';
+import { DevicePool } from './bench/pool';
+import { seedBookings, seedEvent } from './bench/seed';
 import { startBenchServer, type BenchServer } from './bench/server';
 import { startMongo, type RunningMongo } from './mongo';
 
@@ -31,6 +32,7 @@ async function run(options: BenchOptions): Promise<number> {
   let mongo: RunningMongo | undefined;
   let server: BenchServer | undefined;
   let client: MongoClient | undefined;
+  let devices: DevicePool | undefined;
   let failures = 0;
   try {
     mongo = await startMongo({ dataDir, log });
@@ -38,7 +40,6 @@ async function run(options: BenchOptions): Promise<number> {
     emit({ measure: 'environment', ...environment, ...describeSizes(options) });
     const dbName = `bench_${Date.now().toString(36)}`;
     server = await startBenchServer({ mongoUri: mongo.uri, dbName, dataDir });
-    log(`[bench] sync server pid ${server.pid} at ${server.baseUrl} (log ${server.logFile})`);
     client = new MongoClient(mongo.uri, { appName: 'gatehouse-bench', maxPoolSize: 20 });
     await client.connect();
     const db = client.db(dbName);
@@ -49,14 +50,20 @@ async function run(options: BenchOptions): Promise<number> {
       quick: options.quick,
     };
     const selected = MEASURES.filter((m) => options.only.includes(m.name));
-    let fixture;
+    let seed;
     try {
-      fixture = await seedFixture({ db, baseUrl: server.baseUrl, bookings: options.bookings, log });
+      seed = await seedEvent({ db, baseUrl: server.baseUrl, bookings: options.bookings });
     } catch (error) {
       if (!(error instanceof SkipMeasure)) throw error;
       for (const measure of selected) emit({ measure: measure.name, skipped: `seeding: ${error.message}`, ...common });
       return 0;
     }
+    // Bulk bookings go in with the server stopped (see seedBookings); then a fresh server starts on them.
+    await server.stop();
+    const fixture = await seedBookings({ db, seed, bookings: options.bookings, log });
+    server = await startBenchServer({ mongoUri: mongo.uri, dbName, dataDir });
+    log(`[bench] sync server pid ${server.pid} at ${server.baseUrl} (log ${server.logFile})`);
+    devices = new DevicePool();
 
     let nextBooking = 0;
     const takeBookings = (count: number) => {
@@ -74,12 +81,13 @@ async function run(options: BenchOptions): Promise<number> {
         db,
         server,
         fixture,
+        devices,
         dataDir,
         log,
         defer: (cleanup) => cleanups.push(cleanup),
         takeBookings,
       };
-      const limit = options.quick ? Math.max(30, Math.ceil(measure.timeLimitSeconds / 5)) : measure.timeLimitSeconds;
+      const limit = options.quick ? 60 : measure.timeLimitSeconds;
       log(`[bench] ${measure.name}…`);
       try {
         const figures = await withTimeout(measure.run(ctx), limit, measure.name);
@@ -89,6 +97,9 @@ async function run(options: BenchOptions): Promise<number> {
           emit({ measure: measure.name, skipped: error.message, ...common });
         } else {
           failures += 1;
+          // Its devices may still be busy (a timed-out measure's loops run on); stopping them ends
+          // that work at once, and later measures start fresh devices on the same data folders.
+          await devices.stopAll().catch(() => undefined);
           log(`[bench] ${measure.name} failed: ${(error as Error).stack ?? String(error)}`);
           emit({ measure: measure.name, error: (error as Error).message, ...common });
         }
@@ -103,10 +114,13 @@ async function run(options: BenchOptions): Promise<number> {
       }
     }
   } finally {
+    await devices?.stopAll().catch(() => undefined);
     await client?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
     await mongo?.stop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    // BENCH_KEEP_DATA=1 keeps the run's folder (server log, device databases) for a post-mortem.
+    if (process.env.BENCH_KEEP_DATA === '1') log(`[bench] kept ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
   return failures === 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import type { RunningMongo } from '../mongo';
 import type { Environment } from './environment';
 import type { BenchOptions, MeasureName } from './options';
+import type { DevicePool } from './pool';
 import type { Fixture } from './seed';
 import type { BenchServer } from './server';
 
@@ -15,6 +16,8 @@ export type MeasureContext = {
   db: Db;
   server: BenchServer;
   fixture: Fixture;
+  /** Devices kept across measures (a synced 100k-booking device is expensive to make). */
+  devices: DevicePool;
   /** A directory of this run, removed at the end: device data folders go under it. */
   dataDir: string;
   log: (line: string) => void;

@@ -34,13 +34,13 @@ const FULL = {
   apiSamples: 200,
 };
 const QUICK = {
-  bookings: 2_000,
-  scans: 300,
-  backlog: 300,
-  propagationSamples: 30,
-  devices: 5,
-  throughputSeconds: 3,
-  apiSamples: 30,
+  bookings: 300,
+  scans: 30,
+  backlog: 20,
+  propagationSamples: 5,
+  devices: 4,
+  throughputSeconds: 2,
+  apiSamples: 10,
 };
 
 /** Hard ceilings, so a typo cannot start an unbounded run. */

@@ -77,23 +77,14 @@ async function account(users: UserStore, api: BenchApi, role: 'organizer' | 'sta
   return { id, email, password, accessToken: session.accessToken };
 }
 
+export type EventSeed = Omit<Fixture, 'bookingIds' | 'bucketRows' | 'tokenFor'> & { startsAt: string; endsAt: string };
+
 /**
- * One published event with `bookings` confirmed bookings, its staff assigned. The event is created
- * over HTTP (so its row, ticket key and change-log entries are exactly what the server writes); the
- * bookings are bulk-inserted — the API would take minutes for 100,000 — together with their change-log
- * entries: the bucket counter is advanced by the whole batch in one `$inc`, and the reserved seqs are
- * inserted in ascending order, so a concurrent reader never sees a hole it could mistake for a dead writer.
+ * Accounts and one published event, created over HTTP so the event's row, ticket key and change-log
+ * entries are exactly what the server writes. Needs a running server.
  */
-export async function seedFixture(options: {
-  db: Db;
-  baseUrl: string;
-  bookings: number;
-  log: (line: string) => void;
-}): Promise<Fixture> {
-  const { db } = options;
-  const users = new UserStore(db);
-  const changeLog = new ChangeLog(db);
-  const tickets = new TicketService(db, changeLog);
+export async function seedEvent(options: { db: Db; baseUrl: string; bookings: number }): Promise<EventSeed> {
+  const users = new UserStore(options.db);
   const anonymous = new BenchApi(options.baseUrl);
   const organizer = await account(users, anonymous, 'organizer');
   const staff = await account(users, anonymous, 'staff');
@@ -116,8 +107,27 @@ export async function seedFixture(options: {
   });
   await requireRoute(await asOrganizer.raw('PUT', `/events/${event.id}/staff`, {}), 'PUT /events/:id/staff');
   await asOrganizer.call('PUT', `/events/${event.id}/staff`, { staffIds: [staff.id] });
-  const ticketTypeId = event.ticketTypes[0]!.id;
+  return { eventId: event.id, ticketTypeId: event.ticketTypes[0]!.id, organizer, staff, startsAt, endsAt };
+}
 
+/**
+ * The event's bookings, bulk-inserted (the API would take many minutes for 100,000) together with
+ * their change-log entries: the bucket counter is advanced by the whole batch in one `$inc`, and the
+ * reserved seqs are inserted in ascending order, so a reader never sees a hole it could mistake for
+ * a dead writer. Run with the sync server stopped: on FerretDB a steady stream of readers keeps
+ * SQLite from checkpointing its WAL, which then grows to gigabytes and slows every insert.
+ */
+export async function seedBookings(options: {
+  db: Db;
+  seed: EventSeed;
+  bookings: number;
+  log: (line: string) => void;
+}): Promise<Fixture> {
+  const { db, seed } = options;
+  const { organizer, ticketTypeId, startsAt, endsAt } = seed;
+  const event = { id: seed.eventId };
+  const changeLog = new ChangeLog(db);
+  const tickets = new TicketService(db, changeLog);
   const bucket = eventBucket(event.id);
   const started = Date.now();
   const counter = await changeLog.counters.findOneAndUpdate(
@@ -213,7 +223,7 @@ export async function seedFixture(options: {
     bookingIds,
     bucketRows,
     organizer,
-    staff,
+    staff: seed.staff,
     tokenFor: (bookingId) => signTicket({ ...claims, bookingId }, key.privateKey),
   };
 }

@@ -1,9 +1,13 @@
 import type { Measure } from '../measure';
 import { apiLatency } from './api-latency';
+import { initialSync } from './initial-sync';
+import { propagation } from './propagation';
+import { pushBacklog } from './push-backlog';
+import { scanVerdict } from './scan-verdict';
 import { serverThroughput } from './server-throughput';
 
 /**
- * In run order. server_throughput goes last: its many check-ins would otherwise turn later
- * measures' admits into duplicates.
+ * In run order. initial_sync first (it needs a fresh device); server_throughput last, because its
+ * many check-ins would otherwise turn later measures' admits into duplicates.
  */
-export const MEASURES: Measure[] = [apiLatency, serverThroughput];
+export const MEASURES: Measure[] = [initialSync, scanVerdict, pushBacklog, propagation, apiLatency, serverThroughput];

@@ -1,0 +1,146 @@
+/**
+ * Child-process entry of a bench device: one real desktop core (electron/core) with its SQLite files
+ * in the folder given as argv[2], driven over the IPC channel by scripts/bench/device.ts. Timing of
+ * per-call work (scans) happens here, so IPC hops are not part of what is measured.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { RpcMethod, RpcParams, RpcResult } from '@gatehouse/protocol';
+import Database from 'better-sqlite3';
+import { nowMicros } from './stats';
+
+export type AgentCommand =
+  | { kind: 'ping' }
+  | { kind: 'rpc'; method: RpcMethod; params: unknown }
+  | { kind: 'scanMany'; eventId: string; gate: string; tokens: string[] }
+  | { kind: 'count'; table: 'bookings' | 'checkins' | 'outbox' | 'events' | 'ticket_keys' }
+  | { kind: 'waitForCheckins'; ids: string[]; timeoutMs: number }
+  | { kind: 'rss' }
+  | { kind: 'close' };
+
+export type AgentReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export type ScanManyResult = {
+  wallMicros: number[];
+  coreMicros: number[];
+  verdicts: Record<string, number>;
+  checkinIds: string[];
+};
+
+type Invoke = <M extends RpcMethod>(method: M, params: RpcParams<M>) => Promise<RpcResult<M>>;
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error('usage: device-agent.ts <dataDir>');
+
+let invoke: Invoke | null = null;
+let closeCore: (() => Promise<void>) | null = null;
+let unavailable: string | null = null;
+let reader: Database.Database | null = null;
+
+async function loadCore(): Promise<void> {
+  try {
+    const core = await import('./core-adapter');
+    const opened = await core.openBenchCore(dataDir!);
+    invoke = opened.invoke;
+    closeCore = opened.close;
+  } catch (error) {
+    unavailable = `the desktop core could not be opened: ${(error as Error).message}`;
+  }
+}
+
+/** A read-only second connection to the account's SQLite file: WAL lets it read while core writes. */
+function accountDb(): Database.Database {
+  if (reader) return reader;
+  const accounts = path.join(dataDir!, 'accounts');
+  const key = readdirSync(accounts)[0];
+  if (!key) throw new Error('no account database yet (sign in first)');
+  reader = new Database(path.join(accounts, key, 'gatehouse.db'), { readonly: true, fileMustExist: true });
+  return reader;
+}
+
+function requireCore(): Invoke {
+  if (!invoke) throw new Error(unavailable ?? 'core not loaded');
+  return invoke;
+}
+
+async function scanMany(command: Extract<AgentCommand, { kind: 'scanMany' }>): Promise<ScanManyResult> {
+  const call = requireCore();
+  const result: ScanManyResult = { wallMicros: [], coreMicros: [], verdicts: {}, checkinIds: [] };
+  for (const token of command.tokens) {
+    const started = nowMicros();
+    const scan = await call('checkin.scan', { eventId: command.eventId, gate: command.gate, scan: token });
+    result.wallMicros.push(nowMicros() - started);
+    result.coreMicros.push(scan.micros);
+    result.verdicts[scan.verdict] = (result.verdicts[scan.verdict] ?? 0) + 1;
+    if (scan.checkinId) result.checkinIds.push(scan.checkinId);
+  }
+  return result;
+}
+
+/**
+ * Resolves with the wall-clock time (epoch ms, sub-ms precision) at which each check-in first
+ * appeared in this device's SQLite. Polls every 2 ms: a read of an indexed primary key.
+ */
+async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  const deadline = Date.now() + timeoutMs;
+  const query = accountDb().prepare('SELECT 1 FROM checkins WHERE id = ? AND doc IS NOT NULL');
+  let missing = [...ids];
+  while (missing.length > 0) {
+    const now = performance.timeOrigin + performance.now();
+    missing = missing.filter((id) => {
+      if (query.get(id)) {
+        seen[id] = now;
+        return false;
+      }
+      return true;
+    });
+    if (missing.length === 0) break;
+    if (Date.now() > deadline)
+      throw new Error(`${missing.length} of ${ids.length} check-ins did not arrive within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, missing.length > 100 ? 20 : 2));
+  }
+  return seen;
+}
+
+async function handle(command: AgentCommand): Promise<unknown> {
+  switch (command.kind) {
+    case 'ping':
+      return { pid: process.pid };
+    case 'rpc':
+      return requireCore()(command.method, command.params as never);
+    case 'scanMany':
+      return scanMany(command);
+    case 'count': {
+      const where = ['outbox'].includes(command.table) ? '' : ' WHERE doc IS NOT NULL';
+      const row = accountDb().prepare(`SELECT COUNT(*) AS n FROM ${command.table}${where}`).get() as { n: number };
+      return row.n;
+    }
+    case 'waitForCheckins':
+      return waitForCheckins(command.ids, command.timeoutMs);
+    case 'rss':
+      return process.memoryUsage().rss / 2 ** 20;
+    case 'close':
+      reader?.close();
+      await closeCore?.();
+      setImmediate(() => process.exit(0));
+      return true;
+  }
+}
+
+// Listen first: IPC messages that arrive before a listener exists are dropped.
+const loaded = loadCore();
+process.on('message', (message: AgentCommand & { id: number }) => {
+  loaded
+    .then(() => handle(message))
+    .then(
+      (result) => process.send?.({ id: message.id, ok: true, result } satisfies AgentReply),
+      (error: unknown) =>
+        process.send?.({
+          id: message.id,
+          ok: false,
+          error: (error as Error).message ?? String(error),
+        } satisfies AgentReply),
+    );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,88 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { AgentCommand, AgentReply } from './device-agent';
+import { ROOT } from './paths';
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
+
+/**
+ * A desktop core in its own process (scripts/bench/device-agent.ts) with its own SQLite files:
+ * what a gate laptop is, minus the UI. The driver talks to it over the IPC channel; every request
+ * has a time limit, and `stop` kills the process if it does not exit in time.
+ */
+export class DeviceProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exited: string | null = null;
+
+  private constructor(
+    readonly name: string,
+    readonly dataDir: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (message: AgentReply) => {
+      const waiting = this.pending.get(message.id);
+      if (!waiting) return;
+      this.pending.delete(message.id);
+      clearTimeout(waiting.timer);
+      if (message.ok) waiting.resolve(message.result);
+      else waiting.reject(new Error(`${name}: ${message.error}`));
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = `exited (code ${code}, signal ${signal})`;
+      for (const [, waiting] of this.pending) {
+        clearTimeout(waiting.timer);
+        waiting.reject(new Error(`${name} ${this.exited}`));
+      }
+      this.pending.clear();
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(name: string, parentDir: string, log: (line: string) => void): Promise<DeviceProcess> {
+    const dataDir = path.join(parentDir, name);
+    mkdirSync(dataDir, { recursive: true });
+    const child = fork(path.join(ROOT, 'scripts/bench/device-agent.ts'), [dataDir], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.on('exit', (code) => {
+      if (code) log(`[bench] device ${name} exited with ${code}: ${stderr}`);
+    });
+    const device = new DeviceProcess(name, dataDir, child);
+    await device.call({ kind: 'ping' }, 60_000);
+    return device;
+  }
+
+  call<T = unknown>(command: AgentCommand, timeoutMs = 120_000): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} ${this.exited}`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: ${command.kind} took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.child.send({ id, ...command });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.call({ kind: 'close' }, 10_000).catch(() => undefined);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
