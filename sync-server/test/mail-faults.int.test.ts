@@ -162,9 +162,9 @@ function spawnServer(dbName: string, smtpUrl: string): ChildProcess {
 }
 
 describe('development transport and large fan-out', { timeout: 180_000 }, () => {
-  it('without SMTP_URL, a change to an event with 2,000 attendees is queued in pages and written as .eml files', async () => {
+  it('without SMTP_URL, a change to an event with 1,200 attendees is queued in pages and written as .eml files', async () => {
     const server = await startServer({ smtpUrl: undefined, mail: FAST_MAIL });
-    const { eventId, emails } = await seedEventWithAttendees(server.ctx.db, 2_000, []);
+    const { eventId, emails } = await seedEventWithAttendees(server.ctx.db, 1_200, []);
     const outbox = server.ctx.mail.outbox.mail;
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
