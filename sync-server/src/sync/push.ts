@@ -127,8 +127,13 @@ export class PushProcessor {
     }
     if (claim.kind === 'done') return claim.result;
     this.ctx.events.clock.receive(mutation.hlc);
-    const result = await this.apply(mutation, from);
-    return this.store.finish(mutation.id, result);
+    try {
+      const result = await this.apply(mutation, from);
+      return await this.store.finish(mutation.id, result);
+    } catch (error) {
+      await this.store.release(mutation.id);
+      throw error;
+    }
   }
 
   private async apply(

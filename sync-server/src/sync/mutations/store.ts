@@ -115,6 +115,16 @@ export class MutationStore {
     throw new GatehouseError('SERVICE_UNAVAILABLE', 'This mutation is still being applied; retry shortly');
   }
 
+  /**
+   * Gives up a claim after an unexpected failure (database hiccup) so the device's retry takes it
+   * over at once instead of waiting out the lease. Best effort: if this fails too, the lease expires.
+   */
+  async release(id: string): Promise<void> {
+    await this.mutations
+      .updateOne({ _id: id, status: 'applying' }, { $set: { claimedAt: new Date(0) } })
+      .catch(() => undefined);
+  }
+
   /** Stores the outcome; if another server finished the same mutation first, its result stands. */
   async finish(id: string, result: StoredResult): Promise<StoredResult> {
     const updated = await this.mutations.findOneAndUpdate(
