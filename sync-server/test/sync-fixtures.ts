@@ -34,8 +34,8 @@ export function eventBody(overrides: Record<string, unknown> = {}) {
  */
 async function withRetry<T>(send: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T }> {
   let result = await send();
-  for (let attempt = 1; attempt <= 8 && result.status >= 500; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  for (let attempt = 1; attempt <= 12 && result.status >= 500; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     result = await send();
   }
   return result;
