@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type Event,
   GatehouseError,
+  can,
   hasRoleAtLeast,
   type MutationName,
   type Role,
@@ -248,6 +249,9 @@ export class Core {
       this.options.fetch ?? fetch,
     );
     this.reachable = true;
+    if (!can(session.user.role, 'sync.use')) {
+      throw new GatehouseError('FORBIDDEN', 'The desktop app is for check-in staff, organizers and admins');
+    }
     await this.closeAccount();
     const known = await this.device.remember(
       session.user,
