@@ -93,6 +93,8 @@ export type ProxiedExchange = {
  * request reached the server and its answer has not yet reached the device.
  */
 export class InterceptingProxy {
+  /** Called when a request arrives, before it is forwarded (the device is waiting for its answer). */
+  onRequest: (method: string, url: string) => Promise<void> | void = () => undefined;
   /** Called after the server answered, before the answer is relayed; return false to never relay it. */
   onAnswered: (exchange: ProxiedExchange) => Promise<boolean> | boolean = () => true;
   readonly exchanges: ProxiedExchange[] = [];
@@ -106,6 +108,7 @@ export class InterceptingProxy {
     const server = createServer((request, response) => {
       void (async () => {
         const requestBody = await readBody(request);
+        await proxy!.onRequest(request.method ?? 'GET', request.url ?? '');
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(request.headers)) {
           if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))

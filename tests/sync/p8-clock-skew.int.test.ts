@@ -26,7 +26,7 @@ beforeAll(async () => {
   [organizer, staff] = await Promise.all([signInAs(server, 'organizer'), signInAs(server, 'staff')]);
   event = await createEvent(organizer.api, [staff.user.id]);
   bookingIds = await addBookings(server, event, 10);
-});
+}, 120_000);
 afterAll(async () => {
   for (const device of devices) await device.core.close();
   await server.close();
@@ -38,7 +38,7 @@ async function device(user: SignedIn, skewMs: number): Promise<Device> {
   return created;
 }
 
-describe('P8 clock skew ±24 h', () => {
+describe('P8 clock skew ±24 h', { timeout: 120_000 }, () => {
   it('devices a day ahead and a day behind reach the same outcomes as a correct clock, and report their skew', async () => {
     const ahead = await device(staff, DAY_MS);
     const behind = await device(staff, -DAY_MS);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   [organizer, staff] = await Promise.all([signInAs(server, 'organizer'), signInAs(server, 'staff', 'Gate Steward')]);
   event = await createEvent(organizer.api, [staff.user.id]);
   bookingIds = await addBookings(server, event, 300);
-});
+}, 120_000);
 afterAll(async () => {
   for (const device of devices) await device.core.close();
   await server.close();
@@ -41,7 +41,7 @@ async function device(user: SignedIn, options: Parameters<typeof signedInDevice>
   return created;
 }
 
-describe('desktop core against a real sync server', () => {
+describe('desktop core against a real sync server', { timeout: 120_000 }, () => {
   it('initial sync is paged with progress, and the device then holds exactly the server rows', async () => {
     const gate = await device(staff, { pullLimit: 50 });
     const progress: { done: number; total: number }[] = [];
