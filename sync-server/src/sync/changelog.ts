@@ -87,16 +87,20 @@ export class ChangeLog {
     bucket: string,
     change: { type: ChangeType; id: string; rev: number; doc: Document | null },
   ): Promise<number> {
+    let seq: number | null = null;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const seq = await this.allocate(bucket);
+      // After a collision, probe upward from the taken seq instead of asking the counter again:
+      // on FerretDB the counter may have stepped back, and each probe is one insert. Safe, because
+      // a free seq is always above every reader's cursor (a cursor only passes seqs that exist).
+      seq = seq === null ? await this.allocate(bucket) : seq + 1;
       if (seq === null) continue;
       try {
         await this.changes.insertOne({ _id: `${bucket}:${seq}`, bucket, seq, ...change, at: new Date() });
       } catch (error) {
         // Our seq is taken: a reader declared it dead and filled it, or (FerretDB) a lost `$inc`
-        // handed it out twice. Take a fresh one.
+        // handed it out twice.
         if (!isDuplicateKeyError(error)) throw error;
-        await sleep(Math.random() * Math.min(attempt, 10));
+        if (attempt >= 10) await sleep(Math.random() * 5);
         continue;
       }
       await this.markCommitted(bucket, seq);
@@ -131,9 +135,10 @@ export class ChangeLog {
     const previous = this.localCommitStamps.get(bucket) ?? 0;
     const stamp = Math.max(Date.now(), previous + 1);
     this.localCommitStamps.set(bucket, stamp);
+    // `seq` too: after a probe the counter may be behind the log; this keeps it a useful hint.
     await this.counters.updateOne(
       { _id: bucket },
-      { $max: { committedSeq: seq }, $set: { updatedAt: new Date(stamp) } },
+      { $max: { committedSeq: seq, seq }, $set: { updatedAt: new Date(stamp) } },
     );
   }
 
