@@ -29,6 +29,8 @@ export type BrowserHostOptions = {
   serverUrl?: string;
   /** Defaults to a 0600 file in dataDir: the browser has no OS keychain to lend. */
   tokenStore?: TokenStore;
+  /** Where core's warnings and internal errors go; stderr by default. */
+  log?: (line: string) => void;
   /** Sync tuning passed to core (tests poll faster). */
   core?: Omit<CoreOptions, 'dataDir' | 'tokenStore'>;
 };
@@ -47,8 +49,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   }
   const indexTemplate = await readFile(indexFile, 'utf8');
   const tokenStore = options.tokenStore ?? new FileTokenStore(path.join(options.dataDir, 'host-tokens.json'));
-  const core = await openCore({ ...options.core, dataDir: options.dataDir, tokenStore });
-  const dispatcher = createRpcDispatcher(core);
+  const log = options.log ?? ((line: string) => console.error(line));
+  const core = await openCore({
+    log: (level, message) => {
+      if (level !== 'info') log(`[core ${level}] ${message}`);
+    },
+    ...options.core,
+    dataDir: options.dataDir,
+    tokenStore,
+  });
+  const dispatcher = createRpcDispatcher(core, (message) => log(`[core rpc] ${message}`));
   const token = randomBytes(32).toString('base64url');
 
   let origin = '';

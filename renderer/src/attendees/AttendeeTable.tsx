@@ -38,18 +38,21 @@ export function AttendeeTable({ timezone }: { timezone: string }) {
 
   return (
     <div className="virtual-table" role="table" aria-label="Attendees" aria-rowcount={total + 1}>
-      <div className="vt-row vt-head" role="row" aria-rowindex={1}>
-        <span role="columnheader">Name</span>
-        <span role="columnheader">Email</span>
-        <span role="columnheader">Ticket</span>
-        <span role="columnheader">Code</span>
-        <span role="columnheader">Status</span>
-        <span role="columnheader">
-          <span className="visually-hidden">Actions</span>
-        </span>
+      <div role="rowgroup">
+        <div className="vt-row vt-head" role="row" aria-rowindex={1}>
+          <span role="columnheader">Name</span>
+          <span role="columnheader">Email</span>
+          <span role="columnheader">Ticket</span>
+          <span role="columnheader">Code</span>
+          <span role="columnheader">Status</span>
+          <span role="columnheader">
+            <span className="visually-hidden">Actions</span>
+          </span>
+        </div>
       </div>
-      <div className="vt-scroll" ref={scrollRef} tabIndex={0} aria-label="Attendee rows, scrollable">
-        <div className="vt-body" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
+      {/* Focusable so the list scrolls by keyboard; the rows inside belong to the table's row group. */}
+      <div className="vt-scroll" ref={scrollRef} tabIndex={0} role="rowgroup" aria-label="Attendee rows">
+        <div className="vt-body" style={{ height: virtualizer.getTotalSize() }} role="presentation">
           {items.map((item) => (
             <AttendeeRow
               key={item.key}

@@ -30,7 +30,9 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
     function onKeyDown(event: KeyboardEvent): void {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (isTextEntry(document.activeElement)) return;
-      const now = performance.now();
+      // When the key was pressed, not when a busy page got round to it: a re-render in the middle of
+      // a scan delays dispatch of the queued keys, but their timestamps keep the scanner's rhythm.
+      const now = event.timeStamp;
       if (now - lastKeyAt > MAX_KEY_GAP_MS) buffer = '';
       lastKeyAt = now;
       if (event.key === 'Enter') {

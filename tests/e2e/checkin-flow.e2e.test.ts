@@ -1,0 +1,268 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildServer } from '@gatehouse/sync-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryTokenStore } from '../../electron/core/index';
+import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
+import { startTestServer, type TestServer } from '../support/server';
+import { signInAs, type SignedIn } from '../support/users';
+import { connection, goTo, pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
+import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+
+/**
+ * The whole product in a real browser: two devices (browser hosts with their own SQLite folders) on a
+ * real sync server over FerretDB. An organizer creates an event and a walk-in; a steward scans it by
+ * keyboard wedge; the server goes away and comes back while the steward keeps working.
+ */
+describe('check-in across two devices, online and offline', () => {
+  let server: TestServer;
+  let port: number;
+  let organizer: SignedIn;
+  let staff: SignedIn;
+  let browser: Browser;
+  let root: string;
+  const hosts: BrowserHost[] = [];
+  const contexts: BrowserContext[] = [];
+  let organizerPage: Page;
+  let staffPage: Page;
+  let eventId = '';
+  let walkInToken = '';
+  const title = `Harbour Lights ${Date.now().toString(36)}`;
+  const walkInName = 'Wanda Walk-in';
+  const offlineGuests: Array<{ name: string; bookingId: string; token: string }> = [];
+
+  async function openDevice(name: string): Promise<Page> {
+    const host = await startBrowserHost({
+      dataDir: path.join(root, name),
+      tokenStore: new MemoryTokenStore(),
+      serverUrl: server.baseUrl,
+      // Poll every second so recovery after the outage is quick to observe.
+      core: { pollMs: 1000, verifierCost: 2 ** 10 },
+    });
+    hosts.push(host);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(host.url);
+    return page;
+  }
+
+  async function expectVerdict(page: Page, verdict: string, serial: number): Promise<void> {
+    await page.locator(`[data-verdict="${verdict}"][data-serial="${serial}"]`).waitFor();
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
+    server = await startTestServer();
+    port = Number(new URL(server.baseUrl).port);
+    [organizer, staff] = await Promise.all([
+      signInAs(server, 'organizer', 'Olu Organizer'),
+      signInAs(server, 'staff', 'Sam Steward'),
+    ]);
+    browser = await launchChromium();
+    organizerPage = await openDevice('organizer-laptop');
+    staffPage = await openDevice('gate-a-tablet');
+  });
+
+  // What each device showed when a step failed, next to the step screenshots.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    const step = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+    await screenshot(organizerPage, `failed-${step}-organizer`).catch(() => undefined);
+    await screenshot(staffPage, `failed-${step}-staff`).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    for (const host of hosts) await host.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('an organizer signs in, creates an event and adds a walk-in', async () => {
+    const page = organizerPage;
+    await page.getByRole('heading', { name: 'Sign in to Gatehouse' }).waitFor();
+    await screenshot(page, '01-sign-in');
+    await expectNoSeriousA11yViolations(page, 'sign in');
+    await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
+
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+    await page.getByText('No events yet.').waitFor();
+    await screenshot(page, '02-events-empty');
+    await page.getByRole('button', { name: 'New event' }).click();
+    await page.getByLabel('Title').fill(title);
+    await page.getByLabel('Venue').fill('Pier 4, the long warehouse by the water');
+    // Doors are open now: tickets are only valid around the event's own time.
+    const [startsAt, endsAt] = await page.evaluate(() =>
+      [-1, 4].map((hours) => {
+        const at = new Date(Date.now() + hours * 3_600_000 - new Date().getTimezoneOffset() * 60_000);
+        return at.toISOString().slice(0, 16);
+      }),
+    );
+    await page.getByLabel('Starts').fill(startsAt!);
+    await page.getByLabel('Ends').fill(endsAt!);
+    await screenshot(page, '03-event-editor');
+    await expectNoSeriousA11yViolations(page, 'event editor');
+    await page.getByRole('button', { name: 'Create event' }).click();
+    await page.getByRole('cell', { name: title, exact: true }).waitFor();
+    await screenshot(page, '04-events-list');
+    await expectNoSeriousA11yViolations(page, 'events list');
+
+    await page.getByRole('button', { name: `Attendees of ${title}` }).click();
+    await page.getByRole('heading', { name: 'Attendees', level: 1 }).waitFor();
+    await page.getByText('No bookings yet.').waitFor();
+    await page.getByLabel('Walk-in name').fill(walkInName);
+    await page.getByRole('button', { name: 'Add walk-in' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Added ${walkInName}` })
+      .waitFor();
+    await page.getByRole('row').filter({ hasText: walkInName }).waitFor();
+    // The walk-in is pushed at once; the server then signs its ticket.
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
+    await screenshot(page, '05-attendees');
+    await expectNoSeriousA11yViolations(page, 'attendees');
+
+    await page.getByRole('button', { name: 'Show ticket' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ticket' });
+    await dialog.getByRole('img', { name: 'Ticket QR code' }).waitFor();
+    walkInToken = await dialog.getByTestId('ticket-token').inputValue();
+    expect(walkInToken).toMatch(/^GH1\./);
+    await screenshot(page, '06-ticket');
+    await expectNoSeriousA11yViolations(page, 'ticket dialog');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const events = await organizer.api.get(`/events?q=${encodeURIComponent(title)}`);
+    expect(events.body.items).toHaveLength(1);
+    eventId = events.body.items[0].id;
+    const walkIns = await organizer.api.get(`/events/${eventId}/bookings?q=wanda`);
+    expect(walkIns.body.items.map((booking: any) => booking.source)).toEqual(['walkIn']);
+  });
+
+  it('a steward on a second device scans the walk-in by keyboard wedge: admit, then duplicate', async () => {
+    // Setup the UI leaves to the server API: assigning the steward, and guests who booked ahead.
+    const assigned = await organizer.api.put(`/events/${eventId}/staff`, { staffIds: [staff.user.id] });
+    expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+    const event = (await organizer.api.get(`/events/${eventId}`)).body;
+    for (const name of ['Omar Offline', 'Olga Offline', 'Manuel Manual-Search']) {
+      const created = await organizer.api.post(`/events/${eventId}/bookings`, {
+        ticketTypeId: event.ticketTypes[0].id,
+        attendee: { name },
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const ticket = await organizer.api.get(`/bookings/${created.body.id}/ticket`);
+      offlineGuests.push({ name, bookingId: created.body.id, token: ticket.body.token });
+    }
+
+    const page = staffPage;
+    await signIn(page, { serverUrl: server.baseUrl, email: staff.user.email, password: staff.password });
+    // Staff see only what they need: check-in and sync.
+    const navigation = page.getByRole('navigation', { name: 'Main' });
+    expect(await navigation.getByRole('button').allTextContents()).toEqual(['Check-in', 'Sync']);
+    await page.getByRole('heading', { name: 'Check-in', level: 1 }).waitFor();
+    await page.getByTestId('admitted-count').filter({ hasText: '0 / 4' }).waitFor();
+    await screenshot(page, '07-checkin-ready');
+    await expectNoSeriousA11yViolations(page, 'check-in (ready)');
+
+    await wedgeScan(page, walkInToken);
+    await expectVerdict(page, 'admit', 1);
+    expect(await verdictPanel(page).textContent()).toContain('ADMIT');
+    expect(await verdictPanel(page).textContent()).toContain(walkInName);
+    await page.getByTestId('admitted-count').filter({ hasText: '1 / 4' }).waitFor();
+    await screenshot(page, '08-checkin-admit');
+    await expectNoSeriousA11yViolations(page, 'check-in (admit)');
+
+    await wedgeScan(page, walkInToken);
+    await expectVerdict(page, 'duplicate', 2);
+    const duplicate = await verdictPanel(page).textContent();
+    expect(duplicate).toContain('DUPLICATE');
+    expect(duplicate).toContain('First entry');
+    expect(duplicate).toContain('Main gate');
+    await screenshot(page, '09-checkin-duplicate');
+    await expectNoSeriousA11yViolations(page, 'check-in (duplicate)');
+  });
+
+  it('keeps checking people in while the server is down, then drains the queue when it returns', async () => {
+    const page = staffPage;
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
+    await server.close();
+
+    await wedgeScan(page, offlineGuests[0]!.token);
+    await expectVerdict(page, 'admit', 3);
+    await connection(page).filter({ hasText: 'Offline' }).waitFor();
+    await pendingCount(page).filter({ hasText: /^1$/ }).waitFor();
+
+    await wedgeScan(page, offlineGuests[1]!.token);
+    await expectVerdict(page, 'admit', 4);
+    await pendingCount(page).filter({ hasText: /^2$/ }).waitFor();
+
+    await page.getByLabel('Find a guest by name, email or code').fill('Manuel');
+    await page.getByRole('button', { name: 'Check in Manuel Manual-Search' }).click();
+    await expectVerdict(page, 'admit', 5);
+    await pendingCount(page).filter({ hasText: /^3$/ }).waitFor();
+    expect(await connection(page).textContent()).toBe('Offline');
+    await page.getByTestId('admitted-count').filter({ hasText: '4 / 4' }).waitFor();
+    await screenshot(page, '10-checkin-offline');
+
+    await goTo(page, 'Sync');
+    await page.getByRole('heading', { name: 'Changes the server refused' }).waitFor();
+    await screenshot(page, '11-sync-offline');
+    await expectNoSeriousA11yViolations(page, 'sync (offline)');
+
+    // The same server comes back on the same address and database.
+    const restarted = await buildServer(server.config);
+    await restarted.app.listen({ port, host: '127.0.0.1' });
+    server = { ...server, ...restarted, close: () => restarted.app.close() };
+
+    await pendingCount(page).filter({ hasText: /^0$/ }).waitFor({ timeout: 30_000 });
+    await connection(page).filter({ hasText: 'Online' }).waitFor();
+    await screenshot(page, '12-sync-drained');
+
+    const stats = await organizer.api.get(`/events/${eventId}/stats`);
+    expect(stats.body.checkedIn).toBe(4);
+  });
+
+  it("the organizer's screen shows the steward's check-ins", async () => {
+    const page = organizerPage;
+    const checkedIn = page.locator('[data-booking-id] .status-in');
+    await expect.poll(() => checkedIn.count(), { timeout: 30_000, interval: 250 }).toBe(4);
+    for (const name of [walkInName, ...offlineGuests.map((guest) => guest.name)]) {
+      await page.getByRole('row').filter({ hasText: name }).getByText('checked in').waitFor();
+    }
+    await screenshot(page, '13-attendees-checked-in');
+
+    await goTo(page, 'Check-in');
+    await page.getByTestId('admitted-count').filter({ hasText: '4 / 4' }).waitFor();
+    await goTo(page, 'Sync');
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    await screenshot(page, '14-sync-organizer');
+    await expectNoSeriousA11yViolations(page, 'sync (organizer)');
+  });
+
+  it('an admin manages users, devices and the email outbox', async () => {
+    const admin = await signInAs(server, 'admin', 'Ada Admin');
+    const page = organizerPage;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Gatehouse' }).waitFor();
+    // Offline unlock is offered for the organizer who signed in here before.
+    await page.getByRole('button', { name: 'Offline unlock' }).waitFor();
+    await page.getByRole('button', { name: 'Online' }).click();
+    await signIn(page, { serverUrl: server.baseUrl, email: admin.user.email, password: admin.password });
+    await goTo(page, 'Admin');
+    await page.getByRole('cell', { name: staff.user.email }).waitFor();
+    await screenshot(page, '15-admin-users');
+    await expectNoSeriousA11yViolations(page, 'admin users');
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No devices have synced yet.')).waitFor();
+    await screenshot(page, '16-admin-devices');
+    await expectNoSeriousA11yViolations(page, 'admin devices');
+    await page.getByRole('tab', { name: 'Email outbox' }).click();
+    await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No messages.')).waitFor();
+    await screenshot(page, '17-admin-mail');
+    await expectNoSeriousA11yViolations(page, 'admin email outbox');
+  });
+});
