@@ -27,9 +27,20 @@ type NavigationStore = {
   chooseEvent: (eventId: string | null) => void;
 };
 
+/**
+ * The screen is mirrored into the URL hash because Electron's permission handler grants the camera
+ * only while the page shows `#/checkin` (electron/main/security/permissions.ts).
+ */
+function showInUrl(screen: Screen): void {
+  if (typeof history !== 'undefined') history.replaceState(null, '', `#/${screen}`);
+}
+
 export const useNavigationStore = create<NavigationStore>((set) => ({
   screen: 'events',
   eventId: null,
-  go: (screen) => set({ screen }),
+  go: (screen) => {
+    showInUrl(screen);
+    set({ screen });
+  },
   chooseEvent: (eventId) => set({ eventId }),
 }));
