@@ -114,7 +114,7 @@ describe('P3 no missed changes', () => {
   }, 600_000);
 
   it('P3: repeated with random delays between pushes and pulls', async () => {
-    for (let run = 0; run < 3; run++) {
+    for (let run = 0; run < 2; run++) {
       await runScenario({
         servers: [serverA],
         writers: 20,
@@ -124,7 +124,7 @@ describe('P3 no missed changes', () => {
         delays: true,
       });
     }
-  }, 300_000);
+  }, 600_000);
 
   it('P3: two server processes on one database, devices split between them', async () => {
     await runScenario({ servers: [serverA, serverB], writers: 20, perWriter: 5, batch: 5, readers: 5, delays: true });
