@@ -127,6 +127,8 @@ async function startFerretDb(binary: string, dataDir: string, log: (line: string
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
+      // FerretDB writes state.json into its state dir (default: the working directory).
+      `--state-dir=${dir}`,
       '--log-level=error',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
