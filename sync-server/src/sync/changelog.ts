@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ChangeType } from '@gatehouse/protocol';
 import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
+import { KeyedLock } from '../db/keyed-lock';
 import { isDuplicateKeyError } from '../db/mongo';
 
 /**
@@ -64,6 +65,7 @@ export class ChangeLog {
   readonly counters: Collection<BucketCounter>;
   /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
   readonly events = new EventEmitter();
+  private readonly rowLock = new KeyedLock();
   /**
    * The `updatedAt` this process last wrote on each bucket's counter after a commit, so the live
    * poller can skip commits this process already announced. Bounded: pruned by the poller.
@@ -216,9 +218,14 @@ export class ChangeLog {
       $inc: { ...(update.$inc ?? {}), rev: 1 },
       $set: { ...(update.$set ?? {}), logPending: true, pendingSince: new Date() },
     } as unknown as UpdateFilter<Row>;
-    const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as Row | null;
-    if (row) await this.logRow(collection, row, toChange);
-    return row;
+    const rowId = (filter as { _id?: unknown })._id;
+    const apply = async () => {
+      const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as Row | null;
+      if (row) await this.logRow(collection, row, toChange);
+      return row;
+    };
+    // Every row update in this code base names its row by _id; see KeyedLock for why it is serialised.
+    return typeof rowId === 'string' ? this.rowLock.run(`${collection.collectionName}:${rowId}`, apply) : apply();
   }
 
   /** Inserts a new row (rev 1) and logs it. Throws the driver's duplicate-key error unchanged. */
