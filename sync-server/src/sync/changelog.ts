@@ -38,6 +38,10 @@ export const GAP_TIMEOUT_MS = 5_000;
  * are common under contention: allow many, with a short jittered back-off.
  */
 const MAX_APPEND_ATTEMPTS = 200;
+/** Changes written in one group commit at most; a pull page is 500 and a push batch 500. */
+const MAX_GROUP_COMMIT = 500;
+type AppendInput = { type: ChangeType; id: string; rev: number; doc: Document | null };
+type QueuedAppend = { change: AppendInput; resolve: (seq: number) => void; reject: (error: unknown) => void };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type ChangeDoc = {
@@ -66,6 +70,7 @@ export class ChangeLog {
   /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
   readonly events = new EventEmitter();
   private readonly rowLock = new KeyedLock();
+  private readonly appendQueues = new Map<string, QueuedAppend[]>();
   /**
    * The `updatedAt` this process last wrote on each bucket's counter after a commit, so the live
    * poller can skip commits this process already announced. Bounded: pruned by the poller.
@@ -85,10 +90,82 @@ export class ChangeLog {
     await this.counters.createIndex({ updatedAt: 1 });
   }
 
-  async append(
-    bucket: string,
-    change: { type: ChangeType; id: string; rev: number; doc: Document | null },
-  ): Promise<number> {
+  /**
+   * Appends a change to a bucket's log and resolves with its seq once it is readable.
+   *
+   * Group commit: appends that queue for a bucket while its previous group is being written go
+   * together — one counter step of N, one insertMany, one commit mark. Within a process this removes
+   * contention on the counter entirely (FerretDB loses concurrent `$inc`s, MongoDB serialises them)
+   * and turns 3·N round trips into 3. Seqs that still collide (another process) take the probe path.
+   */
+  append(bucket: string, change: AppendInput): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const queue = this.appendQueues.get(bucket);
+      if (queue) {
+        queue.push({ change, resolve, reject });
+        return;
+      }
+      this.appendQueues.set(bucket, [{ change, resolve, reject }]);
+      void this.flushAppends(bucket);
+    });
+  }
+
+  private async flushAppends(bucket: string): Promise<void> {
+    for (;;) {
+      const queue = this.appendQueues.get(bucket);
+      if (!queue || queue.length === 0) {
+        this.appendQueues.delete(bucket);
+        return;
+      }
+      const group = queue.splice(0, MAX_GROUP_COMMIT);
+      try {
+        await this.writeGroup(bucket, group);
+      } catch (error) {
+        for (const item of group) item.reject(error);
+      }
+    }
+  }
+
+  private async writeGroup(bucket: string, group: QueuedAppend[]): Promise<void> {
+    const end = group.length === 1 ? null : await this.allocate(bucket, group.length);
+    if (end === null) {
+      for (const item of group) item.resolve(await this.appendOne(bucket, item.change));
+      return;
+    }
+    const first = end - group.length + 1;
+    const at = new Date();
+    const docs = group.map((item, index) => ({
+      _id: `${bucket}:${first + index}`,
+      bucket,
+      seq: first + index,
+      ...item.change,
+      at,
+    }));
+    const collided = new Set<number>();
+    try {
+      await this.changes.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+      const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as Array<{
+        index: number;
+        code?: number;
+      }>;
+      if (list.length === 0 || list.some((writeError) => writeError.code !== 11000)) throw error;
+      for (const writeError of list) collided.add(writeError.index);
+    }
+    const written = docs.filter((_doc, index) => !collided.has(index));
+    if (written.length > 0) {
+      await this.markCommitted(bucket, written[written.length - 1]!.seq);
+      for (const doc of written) this.events.emit('committed', { bucket, seq: doc.seq } satisfies CommittedChange);
+    }
+    for (const [index, item] of group.entries()) {
+      if (!collided.has(index)) item.resolve(docs[index]!.seq);
+      else item.resolve(await this.appendOne(bucket, item.change));
+    }
+  }
+
+  /** One append on its own, probing upward after a collision. */
+  private async appendOne(bucket: string, change: AppendInput): Promise<number> {
     let seq: number | null = null;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       // After a collision, probe upward from the taken seq instead of asking the counter again:
@@ -112,13 +189,13 @@ export class ChangeLog {
     throw new Error(`could not append to ${bucket} after ${MAX_APPEND_ATTEMPTS} attempts`);
   }
 
-  /** The bucket's next seq, or null when two first writers raced to create its counter (retry). */
-  private async allocate(bucket: string): Promise<number | null> {
+  /** The last of `count` new seqs, or null when two first writers raced to create its counter (retry). */
+  private async allocate(bucket: string, count = 1): Promise<number | null> {
     try {
       const counter = await this.counters.findOneAndUpdate(
         { _id: bucket },
         // No `updatedAt` here: it marks commits (markCommitted), and an allocation is not one.
-        { $inc: { seq: 1 } },
+        { $inc: { seq: count } },
         { upsert: true, returnDocument: 'after' },
       );
       return counter ? counter.seq : null;
