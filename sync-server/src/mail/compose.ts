@@ -94,90 +94,115 @@ function page(title: string, body: string): string {
   );
 }
 
-function greeting(name: string): { html: string; text: string } {
-  return { html: `<p>Dear ${escapeHtml(name)},</p>`, text: `Dear ${plainText(oneLine(name, 200))},` };
+/** What differs between the kinds of mail; everything else (layout, greeting, footer, row) is shared. */
+type MailContent = {
+  _id: string;
+  kind: MailKind;
+  recipient: Recipient;
+  subject: string;
+  facts: EventFacts;
+  /** The opening message, as HTML (may hold markup) and as plain-text lines. */
+  lead: { html: string; text: string[] };
+  /** Rows added to the event's details table, e.g. the booking code. */
+  extra?: [string, string][];
+  /** A closing sentence after the details, in plain text (escaped for the HTML part). */
+  closing?: string;
+  ics: string | null;
+  qrToken: string | null;
+  eventId: string;
+  bookingId: string | null;
+};
+
+function composeMail(content: MailContent): ComposedMail {
+  const subject = oneLine(content.subject);
+  const name = content.recipient.name;
+  const closing = content.closing;
+  const html = page(
+    subject,
+    `<p>Dear ${escapeHtml(name)},</p>${content.lead.html}${detailsHtml(content.facts, content.extra)}` +
+      (closing ? `<p>${escapeHtml(closing)}</p>` : ''),
+  );
+  const text = [
+    `Dear ${plainText(oneLine(name, 200))},`,
+    '',
+    ...content.lead.text,
+    '',
+    detailsText(content.facts, content.extra),
+    '',
+    ...(closing ? [closing, ''] : []),
+    FOOTER_TEXT,
+  ].join('\n');
+  return {
+    _id: content._id,
+    kind: content.kind,
+    to: content.recipient.email,
+    toName: oneLine(name),
+    subject,
+    html,
+    text,
+    ics: content.ics,
+    qrToken: content.qrToken,
+    eventId: content.eventId,
+    bookingId: content.bookingId,
+  };
 }
 
 function ticketTypeName(event: EventRow, booking: BookingRow): string {
   return event.ticketTypes.find((type) => type.id === booking.ticketTypeId)?.name ?? 'Ticket';
 }
 
+function bookingRecipient(booking: BookingRow): Recipient {
+  return { name: booking.attendee.name, email: booking.attendee.email! };
+}
+
 export function bookingConfirmedMail(event: EventRow, booking: BookingRow, ticketToken: string): ComposedMail {
-  const facts = factsOf(event);
-  const extra: [string, string][] = [
-    ['Tickets', `${booking.quantity} × ${ticketTypeName(event, booking)}`],
-    ['Booking', booking.code],
-  ];
-  const hello = greeting(booking.attendee.name);
-  const subject = oneLine(`Your tickets for ${event.title}`);
-  const html = page(
-    subject,
-    `${hello.html}<p>Your booking is confirmed. Show this code at the entrance:</p>` +
-      `<p><img src="cid:${QR_CONTENT_ID}" alt="Ticket QR code for booking ${escapeHtml(booking.code)}" width="240" height="240"></p>` +
-      `<p style="font-size:20px;letter-spacing:2px"><strong>${escapeHtml(booking.code)}</strong></p>` +
-      detailsHtml(facts, extra) +
-      '<p>The attached calendar file adds the event to your calendar.</p>',
-  );
-  const text = [
-    hello.text,
-    '',
-    'Your booking is confirmed. Show the QR code attached to this message at the entrance,',
-    `or give the booking code ${booking.code} at the door.`,
-    '',
-    detailsText(facts, extra),
-    '',
-    'The attached calendar file adds the event to your calendar.',
-    '',
-    FOOTER_TEXT,
-  ].join('\n');
-  return {
+  const code = escapeHtml(booking.code);
+  return composeMail({
     _id: `bookingConfirmed:${booking._id}`,
     kind: 'bookingConfirmed',
-    to: booking.attendee.email!,
-    toName: oneLine(booking.attendee.name),
-    subject,
-    html,
-    text,
+    recipient: bookingRecipient(booking),
+    subject: `Your tickets for ${event.title}`,
+    facts: factsOf(event),
+    lead: {
+      html:
+        '<p>Your booking is confirmed. Show this code at the entrance:</p>' +
+        `<p><img src="cid:${QR_CONTENT_ID}" alt="Ticket QR code for booking ${code}" width="240" height="240"></p>` +
+        `<p style="font-size:20px;letter-spacing:2px"><strong>${code}</strong></p>`,
+      text: [
+        'Your booking is confirmed. Show the QR code attached to this message at the entrance,',
+        `or give the booking code ${booking.code} at the door.`,
+      ],
+    },
+    extra: [
+      ['Tickets', `${booking.quantity} × ${ticketTypeName(event, booking)}`],
+      ['Booking', booking.code],
+    ],
+    closing: 'The attached calendar file adds the event to your calendar.',
     ics: calendarFor(event, false),
     qrToken: ticketToken,
     eventId: event._id,
     bookingId: booking._id,
-  };
+  });
 }
 
 export function bookingCancelledMail(event: EventRow, booking: BookingRow): ComposedMail {
-  const facts = factsOf(event);
-  const extra: [string, string][] = [['Booking', booking.code]];
-  const hello = greeting(booking.attendee.name);
-  const subject = oneLine(`Booking cancelled: ${event.title}`);
-  const html = page(
-    subject,
-    `${hello.html}<p>Your booking <strong>${escapeHtml(booking.code)}</strong> has been cancelled. ` +
-      'Its ticket is no longer valid for entry.</p>' +
-      detailsHtml(facts, extra),
-  );
-  const text = [
-    hello.text,
-    '',
-    `Your booking ${booking.code} has been cancelled. Its ticket is no longer valid for entry.`,
-    '',
-    detailsText(facts, extra),
-    '',
-    FOOTER_TEXT,
-  ].join('\n');
-  return {
+  const notice = 'has been cancelled. Its ticket is no longer valid for entry.';
+  return composeMail({
     _id: `bookingCancelled:${booking._id}`,
     kind: 'bookingCancelled',
-    to: booking.attendee.email!,
-    toName: oneLine(booking.attendee.name),
-    subject,
-    html,
-    text,
+    recipient: bookingRecipient(booking),
+    subject: `Booking cancelled: ${event.title}`,
+    facts: factsOf(event),
+    lead: {
+      html: `<p>Your booking <strong>${escapeHtml(booking.code)}</strong> ${notice}</p>`,
+      text: [`Your booking ${booking.code} ${notice}`],
+    },
+    extra: [['Booking', booking.code]],
     ics: null,
     qrToken: null,
     eventId: event._id,
     bookingId: booking._id,
-  };
+  });
 }
 
 /** What every recipient of one event-wide mail shares, computed once per fan-out. */
@@ -187,85 +212,59 @@ export function prepareEvent(event: EventRow): PreparedEvent {
   return { event, facts: factsOf(event), ics: calendarFor(event, event.status === 'cancelled') };
 }
 
+/** An event-wide notice: same details and calendar for every recipient, one lead sentence. */
+function eventNotice(
+  { event, facts, ics }: PreparedEvent,
+  notice: { _id: string; kind: MailKind; subject: string; lead: string; closing: string },
+  recipient: Recipient,
+): ComposedMail {
+  return composeMail({
+    ...notice,
+    recipient,
+    facts,
+    lead: { html: `<p>${escapeHtml(notice.lead)}</p>`, text: [notice.lead] },
+    ics,
+    qrToken: null,
+    eventId: event._id,
+    bookingId: null,
+  });
+}
+
 /**
  * `change` names the edit (the event's rev when it was made), `key` the recipient: one mail per
  * address per change, however many bookings that address holds.
  */
 export function eventChangedMail(
-  { event, facts, ics }: PreparedEvent,
+  prepared: PreparedEvent,
   recipient: Recipient,
   change: number,
   key: string,
 ): ComposedMail {
-  const hello = greeting(recipient.name);
-  const subject = oneLine(`Changed: ${event.title}`);
-  const html = page(
-    subject,
-    `${hello.html}<p>The time or place of an event you booked has changed. These are the current details:</p>` +
-      detailsHtml(facts) +
-      '<p>Your ticket stays valid. The attached calendar file updates the entry in your calendar.</p>',
+  const { event } = prepared;
+  return eventNotice(
+    prepared,
+    {
+      _id: `eventChanged:${event._id}:${change}:${key}`,
+      kind: 'eventChanged',
+      subject: `Changed: ${event.title}`,
+      lead: 'The time or place of an event you booked has changed. These are the current details:',
+      closing: 'Your ticket stays valid. The attached calendar file updates the entry in your calendar.',
+    },
+    recipient,
   );
-  const text = [
-    hello.text,
-    '',
-    'The time or place of an event you booked has changed. These are the current details:',
-    '',
-    detailsText(facts),
-    '',
-    'Your ticket stays valid. The attached calendar file updates the entry in your calendar.',
-    '',
-    FOOTER_TEXT,
-  ].join('\n');
-  return {
-    _id: `eventChanged:${event._id}:${change}:${key}`,
-    kind: 'eventChanged',
-    to: recipient.email,
-    toName: oneLine(recipient.name),
-    subject,
-    html,
-    text,
-    ics,
-    qrToken: null,
-    eventId: event._id,
-    bookingId: null,
-  };
 }
 
-export function eventCancelledMail(
-  { event, facts, ics }: PreparedEvent,
-  recipient: Recipient,
-  key: string,
-): ComposedMail {
-  const hello = greeting(recipient.name);
-  const subject = oneLine(`Cancelled: ${event.title}`);
-  const html = page(
-    subject,
-    `${hello.html}<p>We are sorry: this event has been cancelled and will not take place.</p>` +
-      detailsHtml(facts) +
-      '<p>Your ticket is no longer valid. The attached calendar file marks the entry as cancelled.</p>',
+export function eventCancelledMail(prepared: PreparedEvent, recipient: Recipient, key: string): ComposedMail {
+  const { event } = prepared;
+  return eventNotice(
+    prepared,
+    {
+      _id: `eventCancelled:${event._id}:${key}`,
+      kind: 'eventCancelled',
+      subject: `Cancelled: ${event.title}`,
+      lead: 'We are sorry: this event has been cancelled and will not take place.',
+      closing: 'Your ticket is no longer valid. The attached calendar file marks the entry as cancelled.',
+    },
+    recipient,
   );
-  const text = [
-    hello.text,
-    '',
-    'We are sorry: this event has been cancelled and will not take place.',
-    '',
-    detailsText(facts),
-    '',
-    'Your ticket is no longer valid. The attached calendar file marks the entry as cancelled.',
-    '',
-    FOOTER_TEXT,
-  ].join('\n');
-  return {
-    _id: `eventCancelled:${event._id}:${key}`,
-    kind: 'eventCancelled',
-    to: recipient.email,
-    toName: oneLine(recipient.name),
-    subject,
-    html,
-    text,
-    ics,
-    qrToken: null,
-    eventId: event._id,
-    bookingId: null,
-  };
 }
