@@ -139,6 +139,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       },
     },
   });
+  // Per process, in memory: a shared store would add a database write to every request (the push
+  // path included). With N processes an IP gets N× the limit; what must hold across processes —
+  // password guessing — is the login lock-out, which lives in MongoDB (auth/lockout.ts).
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.perMinute,
