@@ -266,6 +266,38 @@ describe('POST /bookings/:id/cancel', () => {
     expect((await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(0);
   });
 
+  it('seats a crash left held are given back: booking never written, or cancelled but not released', async () => {
+    const event = await createEvent(cast.organizer.api, {
+      capacity: 2,
+      ticketTypes: [{ name: 'Standard', price: 0, quota: 2 }],
+    });
+    const ledger = server.ctx.bookings.seats;
+    const scopes = [{ scope: 'all' as const, limit: 2 }];
+    // A server died after holding a seat and before inserting its booking.
+    expect(await ledger.hold(event.id, randomUUID(), 1, scopes)).toHaveLength(1);
+    // Another died after cancelling a booking and before releasing its seat.
+    const cancelled = (await book(cast.attendee.api, event)).body as Booking;
+    await ledger.unconfirmBooking(cancelled.id);
+    await server.ctx.bookings.bookings.updateOne({ _id: cancelled.id }, { $set: { status: 'cancelled' } });
+    expect((await book(cast.attendee.api, event)).body.error.code).toBe('SOLD_OUT');
+
+    // A fresh hold is left alone (its booking may still be on its way); an old one is repaired.
+    expect(await server.ctx.bookings.repairSeats()).toBe(0);
+    expect(await server.ctx.bookings.repairSeats(0)).toBe(1);
+    expect(await ledger.seats.countDocuments({ eventId: event.id })).toBe(0);
+    const rebooked = await book(cast.attendee.api, event, 2);
+    expect(rebooked.status).toBe(201);
+
+    // A crash before the cancel itself: the booking stands, so its seats are kept, and confirmed.
+    await ledger.unconfirmBooking(rebooked.body.id);
+    expect(await server.ctx.bookings.repairSeats(0)).toBe(0);
+    const kept = await ledger.seats.find({ bookingId: rebooked.body.id }).toArray();
+    // Two seats, each held in the type's quota and in the event's capacity.
+    expect(kept).toHaveLength(4);
+    expect(kept.filter((seat) => seat.heldSince !== undefined)).toEqual([]);
+    await expect.poll(async () => (await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(2);
+  });
+
   it('non-existent → 404, wrong shape → 400', async () => {
     expect((await cast.admin.api.post(`/bookings/${randomUUID()}/cancel`)).status).toBe(404);
     for (const bad of ['a.b', 'x'.repeat(65), '%24where']) {

@@ -25,6 +25,8 @@ export async function registerBookingRoutes(app: FastifyInstance, ctx: AppContex
   const { bookings, guard } = ctx;
   await bookings.ensureIndexes();
   await startRepairTimer(app, ctx, 'bookings', () => bookings.repairPending());
+  // Rare (a crash mid-booking) and a scan on FerretDB: once a minute is soon enough for seats.
+  await startRepairTimer(app, ctx, 'seats', () => bookings.repairSeats(), 60_000);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
 

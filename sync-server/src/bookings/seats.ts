@@ -5,7 +5,17 @@ import { isDuplicateKeyError } from '../db/mongo';
 /** `all` counts against the event's capacity; a ticket type id counts against that type's quota. */
 export type SeatScope = 'all' | { ticketTypeId: string };
 
-type SeatRow = { _id: string; eventId: string; scope: string; slot: number; bookingId: string };
+type SeatRow = {
+  _id: string;
+  eventId: string;
+  scope: string;
+  slot: number;
+  bookingId: string;
+  /** Set while the booking that holds the seat may not exist yet; cleared by `confirm`. */
+  heldSince?: Date;
+};
+/** What a repair needs to know of a seat's booking: whether it still wants its seats. */
+export type SeatOwnerState = 'confirmed' | 'cancelled' | 'missing';
 
 /** Random probes before reading the taken slots once and aiming at the holes directly. */
 const RANDOM_PROBES = 6;
@@ -31,12 +41,13 @@ export class SeatLedger {
   async ensureIndexes(): Promise<void> {
     await this.seats.createIndex({ bookingId: 1 });
     await this.seats.createIndex({ eventId: 1, scope: 1, slot: 1 });
+    await this.seats.createIndex({ heldSince: 1 }, { sparse: true });
   }
 
   private async tryHold(eventId: string, scope: string, slot: number, bookingId: string): Promise<string | null> {
     const _id = `${eventId}:${scope}:${slot}`;
     try {
-      await this.seats.insertOne({ _id, eventId, scope, slot, bookingId });
+      await this.seats.insertOne({ _id, eventId, scope, slot, bookingId, heldSince: new Date() });
       return _id;
     } catch (error) {
       if (isDuplicateKeyError(error)) return null;
@@ -103,8 +114,43 @@ export class SeatLedger {
     return held;
   }
 
+  /** The booking holding these seats now exists: they are no longer the repair's business. */
+  async confirm(seatIds: string[]): Promise<void> {
+    // One update per `_id`: FerretDB answers those from its primary key, where `$in` scans.
+    await Promise.all(seatIds.map((_id) => this.seats.updateOne({ _id }, { $unset: { heldSince: '' } })));
+  }
+
+  /**
+   * Seats held before a crash: held but never confirmed (the server died between taking the
+   * seats and inserting the booking, or before confirming them). Those of a booking that exists
+   * and is confirmed are confirmed; all others are given back. Returns the events whose counts
+   * changed. `olderThanMs` is far above any request's duration, so a booking still being written
+   * is never robbed of its seats.
+   */
+  async repairUnconfirmed(
+    stateOf: (bookingIds: string[]) => Promise<Map<string, SeatOwnerState>>,
+    olderThanMs: number,
+  ): Promise<string[]> {
+    const stale = await this.seats
+      .find({ heldSince: { $lt: new Date(Date.now() - olderThanMs) } }, { projection: { bookingId: 1, eventId: 1 } })
+      .limit(1000)
+      .toArray();
+    if (stale.length === 0) return [];
+    const states = await stateOf([...new Set(stale.map((seat) => seat.bookingId))]);
+    const keep = stale.filter((seat) => states.get(seat.bookingId) === 'confirmed');
+    const free = stale.filter((seat) => states.get(seat.bookingId) !== 'confirmed');
+    await this.confirm(keep.map((seat) => seat._id));
+    await this.release(free.map((seat) => seat._id));
+    return [...new Set(free.map((seat) => seat.eventId))];
+  }
+
   async release(seatIds: string[]): Promise<void> {
     if (seatIds.length > 0) await this.seats.deleteMany({ _id: { $in: seatIds } });
+  }
+
+  /** Before a cancellation: the seats go back under the repair's watch until they are released. */
+  async unconfirmBooking(bookingId: string): Promise<void> {
+    await this.seats.updateMany({ bookingId }, { $set: { heldSince: new Date() } });
   }
 
   async releaseBooking(bookingId: string): Promise<void> {

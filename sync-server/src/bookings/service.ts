@@ -20,10 +20,12 @@ import type { ChangeLog } from '../sync/changelog';
 import type { TicketService } from '../tickets/service';
 import type { UserDoc } from '../users/store';
 import { IdempotencyKeys } from './idempotency';
-import { SeatLedger } from './seats';
+import { SeatLedger, type SeatOwnerState } from './seats';
 import { bookingChange, newBookingCode, searchTermsOf, searchWordsOf, toBooking, type BookingRow } from './rows';
 
 const MAX_CODE_ATTEMPTS = 5;
+/** Far above any request's duration: a booking still being written never loses its seats. */
+export const SEAT_REPAIR_AGE_MS = 2 * 60_000;
 
 export type BookingAccess = 'owner' | 'manage' | 'checkIn';
 export type BookOutcome = { booking: Booking; replayed: boolean };
@@ -67,6 +69,18 @@ export class BookingService {
 
   repairPending(): Promise<number> {
     return this.changeLog.repairPending(this.bookings, bookingChange);
+  }
+
+  /** Gives back seats a crash left held for a booking that never came to be or was cancelled. */
+  async repairSeats(olderThanMs = SEAT_REPAIR_AGE_MS): Promise<number> {
+    const events = await this.seats.repairUnconfirmed(async (bookingIds) => {
+      const rows = await this.bookings.find({ _id: { $in: bookingIds } }, { projection: { status: 1 } }).toArray();
+      const states = new Map<string, SeatOwnerState>(bookingIds.map((id) => [id, 'missing']));
+      for (const row of rows) states.set(row._id, row.status);
+      return states;
+    }, olderThanMs);
+    for (const eventId of events) this.events.scheduleRecount(eventId);
+    return events.length;
   }
 
   findForEvent(eventId: string, bookingId: string): Promise<BookingRow | null> {
@@ -181,6 +195,7 @@ export class BookingService {
             },
             bookingChange,
           );
+          await this.seats.confirm(seatIds);
           this.events.scheduleRecount(input.eventId);
           return { booking: toBooking(row), replayed: false };
         } catch (error) {
@@ -279,6 +294,9 @@ export class BookingService {
       $set: { status: 'cancelled' as const, cancelledAt: new Date().toISOString() },
       ...(row.attendee.email ? { $addToSet: { mailPending: 'bookingCancelled' } } : {}),
     };
+    // Seats back in the repair's care first: a crash after the cancel but before the release
+    // below then frees them (SeatLedger.repairUnconfirmed), and one before the cancel keeps them.
+    await this.seats.unconfirmBooking(bookingId);
     const cancelled = await this.changeLog.updateAndLog(
       this.bookings,
       { _id: bookingId, status: 'confirmed' },

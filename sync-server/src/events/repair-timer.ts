@@ -12,6 +12,7 @@ export async function startRepairTimer(
   ctx: AppContext,
   name: string,
   repair: () => Promise<number>,
+  intervalMs = REPAIR_INTERVAL_MS,
 ): Promise<void> {
   await repair();
   let running = false;
@@ -20,13 +21,13 @@ export async function startRepairTimer(
     running = true;
     repair()
       .then((count) => {
-        if (count > 0) ctx.log.warn({ collection: name, count }, 're-logged rows whose change was pending');
+        if (count > 0) ctx.log.warn({ collection: name, count }, 'repaired what a crash left pending');
       })
       .catch((error: unknown) => ctx.log.error({ err: error, collection: name }, 'change-log repair failed'))
       .finally(() => {
         running = false;
       });
-  }, REPAIR_INTERVAL_MS);
+  }, intervalMs);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
 }
