@@ -1,4 +1,13 @@
-import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import {
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  type Collection,
+  type Db,
+  type Document,
+} from 'mongodb';
 
 export type Database = { client: MongoClient; db: Db };
 
@@ -20,6 +29,27 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /** Escapes user text for use inside a `$regex`, so search input can never become a pattern. */
+/**
+ * The database could not take the request right now, and the same request later may well succeed:
+ * unreachable, failing over, or (FerretDB's SQLite backend under write load) "database is locked".
+ * Answered 503 with Retry-After rather than 500, so devices and clients back off and retry.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError
+  ) {
+    return true;
+  }
+  if (!(error instanceof MongoServerError)) return false;
+  return (
+    error.hasErrorLabel('RetryableWriteError') ||
+    error.hasErrorLabel('TransientTransactionError') ||
+    /database is locked|SQLITE_BUSY/i.test(error.message)
+  );
+}
+
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

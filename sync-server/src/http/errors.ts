@@ -1,6 +1,7 @@
 import { GatehouseError, zodIssuesToDetails, type ErrorBody } from '@gatehouse/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/mongo';
 
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   return reply.status(status).type('application/json').send(body);
@@ -49,6 +50,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (known) return sendError(reply, known.status, { error: { code: known.code, message: known.message } });
     if (error.statusCode === 429) {
       return sendError(reply, 429, { error: { code: 'RATE_LIMITED', message: 'Too many requests; retry later' } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable; answered 503');
+      reply.header('retry-after', '1');
+      return sendError(reply, 503, {
+        error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is busy or unreachable; retry shortly' },
+      });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: zodIssuesToDetails(error.cause.issues) }, 'response failed its schema');
