@@ -151,7 +151,6 @@ export async function seedBookings(options: {
       const row: BookingRow = {
         _id: randomUUID(),
         rev: 1,
-        logPending: false,
         eventId: event.id,
         userId: organizer.id,
         ticketTypeId,

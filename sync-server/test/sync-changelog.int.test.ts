@@ -91,15 +91,48 @@ describe('change log', () => {
     const rows = server.ctx.db.collection<Row>(`repair_${randomUUID().slice(0, 8)}`);
     const bucket = bucketName();
     const toChange = (row: Row) => ({ bucket, type: 'booking' as const, id: row._id, doc: { name: row.name } });
-    // The crash: the row's write landed with its pending mark, the process died before the append.
-    await rows.insertOne({ _id: 'r1', rev: 3, eventId: 'e', name: 'Ada', logPending: true, pendingSince: new Date(0) });
-    // A fresh pending mark is a writer still at work: left alone.
-    await rows.insertOne({ _id: 'r2', rev: 1, eventId: 'e', name: 'Bo', logPending: true, pendingSince: new Date() });
+    const intent = (rowId: string, at: Date) =>
+      log.intents.insertOne({ _id: randomUUID(), coll: rows.collectionName, rowId, at });
+    // The crash: the intent and the row's write landed, the process died before the append.
+    await intent('r1', new Date(0));
+    await rows.insertOne({ _id: 'r1', rev: 3, eventId: 'e', name: 'Ada' });
+    // Died before its insert landed: nothing to announce, the intent is just dropped.
+    await intent('never-written', new Date(0));
+    // A fresh intent is a writer still at work: left alone.
+    await intent('r2', new Date());
+    await rows.insertOne({ _id: 'r2', rev: 1, eventId: 'e', name: 'Bo' });
     expect(await log.repairPending(rows, toChange)).toBe(1);
     const read = await log.readContiguous(bucket, 0, 10);
     expect(read.changes.map((c) => [c.id, c.rev, c.doc])).toEqual([['r1', 3, { name: 'Ada' }]]);
-    expect((await rows.findOne({ _id: 'r1' }))?.logPending).toBe(false);
+    expect((await log.intents.find({ coll: rows.collectionName }).toArray()).map((i) => i.rowId)).toEqual(['r2']);
     expect(await log.repairPending(rows, toChange)).toBe(0);
+  });
+
+  it('a write that crashes between row and change leaves an intent; one that completes leaves none', async () => {
+    type Row = LoggedRow & { name: string };
+    const rows = server.ctx.db.collection<Row>(`intent_${randomUUID().slice(0, 8)}`);
+    const bucket = bucketName();
+    const toChange = (row: Row) => ({ bucket, type: 'booking' as const, id: row._id, doc: { name: row.name } });
+    await log.insertAndLog(rows, { _id: 'ok', rev: 0, name: 'one' }, toChange);
+    await log.updateAndLog(rows, { _id: 'ok' }, { $set: { name: 'two' } }, toChange);
+    expect(await log.intents.countDocuments({ coll: rows.collectionName })).toBe(0);
+    // The append fails as a dying process's would: the row is written, its change is not.
+    const failing = () => ({ bucket: '', type: 'booking' as const, id: 'x', doc: null });
+    const append = log.append.bind(log);
+    log.append = () => Promise.reject(new Error('process died'));
+    try {
+      await expect(log.updateAndLog(rows, { _id: 'ok' }, { $set: { name: 'three' } }, failing)).rejects.toThrow();
+    } finally {
+      log.append = append;
+    }
+    expect(await log.intents.countDocuments({ coll: rows.collectionName })).toBe(1);
+    expect(await log.repairPending(rows, toChange, 0)).toBe(1);
+    const read = await log.readContiguous(bucket, 0, 10);
+    expect(read.changes.map((c) => [c.rev, c.doc])).toEqual([
+      [1, { name: 'one' }],
+      [2, { name: 'two' }],
+      [3, { name: 'three' }],
+    ]);
   });
 
   it('updateAndLog bumps the row rev and logs that version', async () => {
@@ -114,6 +147,7 @@ describe('change log', () => {
       [1, { name: 'one' }],
       [2, { name: 'two' }],
     ]);
-    expect(await rows.findOne({ _id: 'x' })).toMatchObject({ rev: 2, logPending: false });
+    expect(await rows.findOne({ _id: 'x' })).toMatchObject({ rev: 2 });
+    expect(await log.intents.countDocuments({ coll: rows.collectionName })).toBe(0);
   });
 });

@@ -84,7 +84,6 @@ export async function addBookings(
     const row: BookingRow = {
       _id: randomUUID(),
       rev: 1,
-      logPending: false,
       eventId: event.id,
       userId: event.organizerId,
       ticketTypeId: event.ticketTypes[0]!.id,

@@ -43,7 +43,6 @@ export class AlertService {
 
   async ensureIndexes(): Promise<void> {
     await this.alerts.createIndex({ eventId: 1, createdAt: -1 });
-    await this.alerts.createIndex({ logPending: 1, pendingSince: 1 });
   }
 
   repairPending(): Promise<number> {

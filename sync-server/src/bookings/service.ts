@@ -61,7 +61,6 @@ export class BookingService {
       this.bookings.createIndex({ eventId: 1, searchTerms: 1 }),
       this.bookings.createIndex({ userId: 1, createdAt: -1, _id: -1 }),
       this.bookings.createIndex({ mailPending: 1 }),
-      this.bookings.createIndex({ logPending: 1, pendingSince: 1 }),
       this.idempotency.ensureIndexes(),
       this.seats.ensureIndexes(),
     ]);

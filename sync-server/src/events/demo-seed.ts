@@ -58,7 +58,6 @@ function demoBooking(eventId: string, index: number, ticketTypeId: string, creat
     searchTerms: searchTermsOf(attendee, code),
     // No confirmation mails for 2,000 invented guests.
     mailPending: [],
-    logPending: false,
   };
 }
 

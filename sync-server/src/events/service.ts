@@ -115,7 +115,6 @@ export class EventService {
     await this.events.createIndex({ staffIds: 1 });
     await this.events.createIndex({ status: 1, startsAtMs: 1 });
     await this.events.createIndex({ mailPending: 1 });
-    await this.events.createIndex({ logPending: 1, pendingSince: 1 });
   }
 
   repairPending(): Promise<number> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChangeType } from '@gatehouse/protocol';
 import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
@@ -20,10 +21,13 @@ import { isDuplicateKeyError } from '../db/mongo';
  * that changes it, and each change carries the row's `rev`. Two updates to one row may take their
  * seqs in the opposite order to their revs; devices keep the highest rev, so everyone converges.
  *
- * Crash safety. `updateAndLog` / `insertAndLog` mark the row `logPending: true` in the same
- * single-document write as the change itself, append to the log, then clear the mark. A crash
- * between the two leaves the mark, and `repairPending` (run at start-up and periodically) appends
- * the row's current version. The row write and its change can thus never be lost apart.
+ * Crash safety. `updateAndLog` / `insertAndLog` first record an intent (`logIntents`, by a fresh
+ * `_id`), then write the row, append its change, and delete the intent. A crash anywhere in between
+ * leaves the intent, and `repairPending` (run at start-up and periodically) appends the row's
+ * current version. The row write and its change can thus never be lost apart. The intent lives
+ * apart from the row so every step is a write by `_id` alone: a pending mark on the row had to be
+ * cleared with a `{_id, rev}` filter, which FerretDB answers by scanning the whole collection, and
+ * the repair had to look for marks among all rows rather than among the few in-flight intents.
  *
  * Cross-process pokes. After its insert a writer raises the counter's `committedSeq` and `updatedAt`.
  * The allocation (`$inc`) happens before the change exists, so it cannot be the signal; this second
@@ -38,6 +42,8 @@ export const GAP_TIMEOUT_MS = 5_000;
  * are common under contention: allow many, with a short jittered back-off.
  */
 const MAX_APPEND_ATTEMPTS = 200;
+/** A reader at most this far behind reads the seqs it expects by `_id` (see fetchAfter). */
+const POINT_READ_MAX = 64;
 /** Changes written in one group commit at most; a pull page is 500 and a push batch 500. */
 const MAX_GROUP_COMMIT = 500;
 type AppendInput = { type: ChangeType; id: string; rev: number; doc: Document | null };
@@ -56,7 +62,9 @@ export type ChangeDoc = {
 };
 export type BucketCounter = { _id: string; seq: number; committedSeq?: number; updatedAt?: Date };
 
-export type LoggedRow = { _id: string; rev: number; logPending?: boolean; pendingSince?: Date };
+export type LoggedRow = { _id: string; rev: number };
+/** A change owed for a row being written: see `openIntent`. */
+export type LogIntent = { _id: string; coll: string; rowId: string; at: Date };
 export type ChangeOf<Row> = (row: Row) => { bucket: string; type: ChangeType; id: string; doc: Document | null };
 export type CommittedChange = { bucket: string; seq: number };
 export type ChangeLogOptions = {
@@ -67,6 +75,7 @@ export type ChangeLogOptions = {
 export class ChangeLog {
   readonly changes: Collection<ChangeDoc>;
   readonly counters: Collection<BucketCounter>;
+  readonly intents: Collection<LogIntent>;
   /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
   readonly events = new EventEmitter();
   private readonly rowLock = new KeyedLock();
@@ -81,6 +90,7 @@ export class ChangeLog {
   constructor(db: Db, options: ChangeLogOptions = {}) {
     this.changes = db.collection<ChangeDoc>('changes');
     this.counters = db.collection<BucketCounter>('buckets');
+    this.intents = db.collection<LogIntent>('logIntents');
     this.events.setMaxListeners(0);
     this.gapTimeoutMs = options.gapTimeoutMs ?? GAP_TIMEOUT_MS;
   }
@@ -88,6 +98,7 @@ export class ChangeLog {
   async ensureIndexes(): Promise<void> {
     await this.changes.createIndex({ bucket: 1, seq: 1 }, { unique: true });
     await this.counters.createIndex({ updatedAt: 1 });
+    await this.intents.createIndex({ coll: 1, at: 1 });
   }
 
   /**
@@ -231,19 +242,17 @@ export class ChangeLog {
 
   /**
    * Up to `limit` changes after `afterSeq`, contiguous: the result stops before the first hole that
-   * is not yet known to be dead. `upTo` is the seq a reader may advance its cursor to.
+   * is not yet known to be dead. `upTo` is the seq a reader may advance its cursor to. `headHint`
+   * (the bucket counter, read by the caller for many buckets at once) only picks how to read.
    */
   async readContiguous(
     bucket: string,
     afterSeq: number,
     limit: number,
+    headHint?: number,
   ): Promise<{ changes: ChangeDoc[]; upTo: number }> {
     for (let pass = 0; pass < 3; pass++) {
-      const rows = await this.changes
-        .find({ bucket, seq: { $gt: afterSeq } })
-        .sort({ seq: 1 })
-        .limit(limit)
-        .toArray();
+      const rows = await this.fetchAfter(bucket, afterSeq, limit, headHint);
       const contiguous: ChangeDoc[] = [];
       let expected = afterSeq + 1;
       let filledHole = false;
@@ -262,6 +271,38 @@ export class ChangeLog {
       if (!filledHole) return { changes: contiguous.filter((c) => c.type !== 'noop'), upTo: expected - 1 };
     }
     return { changes: [], upTo: afterSeq };
+  }
+
+  /**
+   * The bucket's changes after `afterSeq` in seq order, at most `limit`, possibly with holes. A
+   * reader that is nearly caught up (the usual pull, after a poke) reads the few seqs it expects by
+   * `_id`, in parallel, and then one past them, until the first missing one: no range query, which
+   * FerretDB answers by scanning the whole log. A reader far behind (an initial sync) takes pages
+   * by range, which every backend serves well per row. The log, never the hint, decides the end.
+   */
+  private async fetchAfter(bucket: string, afterSeq: number, limit: number, headHint?: number): Promise<ChangeDoc[]> {
+    const behind = headHint === undefined ? Infinity : Math.max(0, headHint - afterSeq);
+    if (behind > POINT_READ_MAX) {
+      return this.changes
+        .find({ bucket, seq: { $gt: afterSeq } })
+        .sort({ seq: 1 })
+        .limit(limit)
+        .toArray();
+    }
+    const rows: ChangeDoc[] = [];
+    let next = afterSeq + 1;
+    let chunk = Math.min(limit, behind + 1);
+    while (chunk > 0) {
+      const seqs = Array.from({ length: chunk }, (_, index) => next + index);
+      const found = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: `${bucket}:${seq}` })));
+      const present = found.filter((row): row is ChangeDoc => row !== null);
+      rows.push(...present);
+      // A missing seq ends the read; the row after a hole (if fetched) lets the caller judge the hole.
+      if (present.length < chunk) break;
+      next += chunk;
+      chunk = Math.min(limit - rows.length, POINT_READ_MAX);
+    }
+    return rows;
   }
 
   private async fillHole(bucket: string, seq: number): Promise<boolean> {
@@ -290,19 +331,17 @@ export class ChangeLog {
     update: UpdateFilter<Row>,
     toChange: ChangeOf<Row>,
   ): Promise<Row | null> {
-    const merged = {
-      ...update,
-      $inc: { ...(update.$inc ?? {}), rev: 1 },
-      $set: { ...(update.$set ?? {}), logPending: true, pendingSince: new Date() },
-    } as unknown as UpdateFilter<Row>;
+    const merged = { ...update, $inc: { ...(update.$inc ?? {}), rev: 1 } } as unknown as UpdateFilter<Row>;
     const rowId = (filter as { _id?: unknown })._id;
-    const apply = async () => {
+    if (typeof rowId !== 'string') throw new Error('updateAndLog names its row by _id');
+    // See KeyedLock for why one process's updates of a row are serialised.
+    return this.rowLock.run(`${collection.collectionName}:${rowId}`, async () => {
+      const intent = await this.openIntent(collection, rowId);
       const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as Row | null;
-      if (row) await this.logRow(collection, row, toChange);
+      if (row) await this.logRow(row, toChange);
+      await this.closeIntent(intent);
       return row;
-    };
-    // Every row update in this code base names its row by _id; see KeyedLock for why it is serialised.
-    return typeof rowId === 'string' ? this.rowLock.run(`${collection.collectionName}:${rowId}`, apply) : apply();
+    });
   }
 
   /** Inserts a new row (rev 1) and logs it. Throws the driver's duplicate-key error unchanged. */
@@ -311,34 +350,65 @@ export class ChangeLog {
     row: Row,
     toChange: ChangeOf<Row>,
   ): Promise<Row> {
-    const stored = { ...row, rev: 1, logPending: true, pendingSince: new Date() } as Row;
-    await collection.insertOne(stored as Parameters<Collection<Row>['insertOne']>[0]);
-    await this.logRow(collection, stored, toChange);
+    const stored = { ...row, rev: 1 } as Row;
+    const intent = await this.openIntent(collection, row._id);
+    try {
+      await collection.insertOne(stored as Parameters<Collection<Row>['insertOne']>[0]);
+    } catch (error) {
+      await this.closeIntent(intent);
+      throw error;
+    }
+    await this.logRow(stored, toChange);
+    await this.closeIntent(intent);
     return stored;
   }
 
-  /** Logs a row's current version and clears its pending mark unless a newer write has happened. */
-  async logRow<Row extends LoggedRow>(collection: Collection<Row>, row: Row, toChange: ChangeOf<Row>): Promise<void> {
+  /** Logs a row's current version. */
+  async logRow<Row extends LoggedRow>(row: Row, toChange: ChangeOf<Row>): Promise<void> {
     const change = toChange(row);
     await this.append(change.bucket, { type: change.type, id: change.id, rev: row.rev, doc: change.doc });
-    await collection.updateOne(
-      { _id: row._id, rev: row.rev } as unknown as Filter<Row>,
-      { $set: { logPending: false } } as unknown as UpdateFilter<Row>,
-    );
   }
 
-  /** Re-logs rows whose write landed but whose change may not have (a crash in between). */
+  /**
+   * Records, before a row is written, that its change is owed. Written first and removed last, so
+   * a crash anywhere in between leaves it for `repairPending`; a crash before the row write only
+   * costs a repeat of the row's current version, which devices treat as the same rev again.
+   */
+  private async openIntent(collection: { collectionName: string }, rowId: string): Promise<string> {
+    const _id = randomUUID();
+    await this.intents.insertOne({ _id, coll: collection.collectionName, rowId, at: new Date() });
+    return _id;
+  }
+
+  /** By `_id` alone: the one filter every backend answers from its primary key. */
+  private async closeIntent(intentId: string): Promise<void> {
+    await this.intents.deleteOne({ _id: intentId });
+  }
+
+  /**
+   * Re-logs the rows of `collection` whose write may have landed without its change (a crash in
+   * between): those with an intent older than `olderThanMs` — a younger one is a writer still at
+   * work. Reads only the intents, which hold in-flight and crashed writes, never the rows at large.
+   */
   async repairPending<Row extends LoggedRow>(
     collection: Collection<Row>,
     toChange: ChangeOf<Row>,
     olderThanMs = this.gapTimeoutMs,
   ): Promise<number> {
-    const cutoff = new Date(Date.now() - olderThanMs);
-    const rows = (await collection
-      .find({ logPending: true, pendingSince: { $lt: cutoff } } as unknown as Filter<Row>)
+    const stale = await this.intents
+      .find({ coll: collection.collectionName, at: { $lt: new Date(Date.now() - olderThanMs) } })
       .limit(1000)
-      .toArray()) as Row[];
-    for (const row of rows) await this.logRow(collection, row, toChange);
-    return rows.length;
+      .toArray();
+    let relogged = 0;
+    for (const rowId of new Set(stale.map((intent) => intent.rowId))) {
+      const row = (await collection.findOne({ _id: rowId } as Filter<Row>)) as Row | null;
+      // No row: the process died before its insert landed, so there is nothing to announce.
+      if (row) {
+        await this.logRow(row, toChange);
+        relogged += 1;
+      }
+    }
+    for (const intent of stale) await this.closeIntent(intent._id);
+    return relogged;
   }
 }

@@ -56,8 +56,8 @@ export async function pullChanges(
   const changes: Change[] = [];
   let budget = query.limit;
   let hasMore = false;
-  // Every bucket is read (one indexed range query each) rather than skipped by its counter: the
-  // counter is only a hint (it can lag the log on FerretDB), and the log itself is the truth.
+  // Every bucket is read rather than skipped by its counter: the counter is only a hint (it can lag
+  // the log on FerretDB), and the log itself is the truth. The hint picks point or range reads.
   for (const bucket of buckets) {
     const from = next[bucket]!;
     if (budget <= 0) {
@@ -65,7 +65,7 @@ export async function pullChanges(
       hasMore = true;
       break;
     }
-    const page = await ctx.changeLog.readContiguous(bucket, from, budget);
+    const page = await ctx.changeLog.readContiguous(bucket, from, budget, heads.get(bucket) ?? 0);
     for (const change of page.changes) changes.push(toWire(change));
     next[bucket] = page.upTo;
     budget -= page.upTo - from;

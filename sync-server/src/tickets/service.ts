@@ -23,7 +23,6 @@ export class TicketService {
   async ensureIndexes(): Promise<void> {
     await this.keys.createIndex({ eventId: 1, createdAt: 1 });
     await this.keys.createIndex({ kid: 1 }, { unique: true });
-    await this.keys.createIndex({ logPending: 1, pendingSince: 1 });
   }
 
   repairPending(): Promise<number> {
