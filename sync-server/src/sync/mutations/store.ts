@@ -125,15 +125,17 @@ export class MutationStore {
       .catch(() => undefined);
   }
 
-  /** Stores the outcome; if another server finished the same mutation first, its result stands. */
+  /**
+   * Stores the outcome; if another server finished the same mutation first, its result stands.
+   * Read, then write, both by `_id` alone — the one filter FerretDB answers from its primary key (a
+   * `{_id, status}` filter scans the whole collection there, once per mutation). Two finishers can
+   * only meet after a lease takeover, and both applied the same effects under the same ids, so if
+   * they do race past the read, either result tells the device the truth.
+   */
   async finish(id: string, result: StoredResult): Promise<StoredResult> {
-    const updated = await this.mutations.findOneAndUpdate(
-      { _id: id, status: 'applying' },
-      { $set: { status: 'done', result, appliedAt: new Date() } },
-      { returnDocument: 'after' },
-    );
-    if (updated?.result) return updated.result;
-    const existing = await this.mutations.findOne({ _id: id });
-    return existing?.result ?? result;
+    const existing = await this.mutations.findOne({ _id: id }, { projection: { status: 1, result: 1 } });
+    if (existing?.status === 'done' && existing.result) return existing.result;
+    await this.mutations.updateOne({ _id: id }, { $set: { status: 'done', result, appliedAt: new Date() } });
+    return result;
   }
 }
