@@ -56,6 +56,9 @@ export class CheckinService {
   readonly checkins: Collection<CheckinRow>;
   private readonly bookings: Collection<BookingFacts>;
 
+  /** One document per booking ever scanned, `_id` = booking id: who was first (see `deriveAlerts`). */
+  private readonly firstScans: Collection<{ _id: string; checkinId: string }>;
+
   constructor(
     db: Db,
     private readonly changeLog: ChangeLog,
@@ -63,12 +66,12 @@ export class CheckinService {
   ) {
     this.checkins = db.collection<CheckinRow>('checkins');
     this.bookings = db.collection<BookingFacts>('bookings');
+    this.firstScans = db.collection('checkinFirstScans');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.checkins.createIndex({ bookingId: 1, hlc: 1 });
     await this.checkins.createIndex({ eventId: 1, scannedAt: 1 });
-    await this.checkins.createIndex({ logPending: 1, pendingSince: 1 });
   }
 
   repairPending(): Promise<number> {
@@ -125,6 +128,24 @@ export class CheckinService {
     return toCheckin(stored);
   }
 
+  /**
+   * Most tickets are scanned once, and the history read below is the costly part of a check-in
+   * (a scan of the collection on FerretDB). The first scan of a booking claims its `firstScans`
+   * document by a unique insert, after its own check-in was inserted: any later or concurrent scan
+   * of that booking loses the claim only after ours is readable, reads the history, and sees it.
+   * So the first scan alone cannot be a duplicate and need not read anything. A repeat of the same
+   * scan (a retry) finds its own claim and re-derives as before.
+   */
+  private async isFirstScan(checkin: CheckinRow): Promise<boolean> {
+    try {
+      await this.firstScans.insertOne({ _id: checkin.bookingId, checkinId: checkin._id });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return false;
+    }
+  }
+
   private async deriveAlerts(booking: BookingFacts, checkin: CheckinRow): Promise<void> {
     const who = booking.attendee?.name ? ` (${booking.attendee.name})` : '';
     if (booking.status === 'cancelled') {
@@ -142,6 +163,7 @@ export class CheckinService {
       }
       return;
     }
+    if (await this.isFirstScan(checkin)) return;
     if (checkin.direction !== 'in') return;
     // Reading every scan of the booking after our insert: of two racing servers, the later reader
     // sees both scans, so at least one of them raises the alert (its id makes it one row).

@@ -12,6 +12,7 @@ import {
   type PushResponse,
   type MutationResult,
 } from '@gatehouse/protocol';
+import pLimit from 'p-limit';
 import type { AppContext } from '../context';
 import type { UserDoc } from '../users/store';
 import { BatchAccess } from './mutations/access';
@@ -21,6 +22,32 @@ import type { ApplyInput } from './mutations/types';
 
 /** Device clocks this far off are reported as such; nothing is refused for skew (DESIGN §4, P8). */
 export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
+
+/**
+ * Mutations whose effects commute: a check-in is an append-only fact whose meaning comes from its
+ * own HLC, not from when it was applied, so a run of them is applied side by side. Anything else
+ * (a walk-in before its check-in, a cancel) is a barrier that waits for what precedes it.
+ */
+const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record']);
+/** Side-by-side applies per push: enough for the change log to group-commit their appends. */
+const APPLY_CONCURRENCY = 32;
+
+/** Splits a batch into runs that may each be applied concurrently, in batch order. */
+export function commutingRuns(mutations: unknown[]): number[][] {
+  const runs: number[][] = [];
+  let open: number[] | null = null;
+  mutations.forEach((mutation, index) => {
+    const name = (mutation as { name?: unknown }).name;
+    if (typeof name === 'string' && COMMUTING_MUTATIONS.has(name)) {
+      if (!open) runs.push((open = []));
+      open.push(index);
+    } else {
+      open = null;
+      runs.push([index]);
+    }
+  });
+  return runs;
+}
 
 /**
  * Checks the batch's shape before any mutation is touched. More than MAX_PUSH_BATCH mutations is
@@ -70,6 +97,8 @@ export function clockOffsetOf(mutations: unknown[], nowMs: number): number | und
   return newest === undefined ? undefined : newest - nowMs;
 }
 
+type PushSource = { user: UserDoc; deviceId: string; access: BatchAccess };
+
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
@@ -86,34 +115,42 @@ export class PushProcessor {
   ) {}
 
   /**
-   * Applies a batch in order, one mutation at a time (a device's outbox is causal: a walk-in before
-   * its check-in). A rejection is an answer, not a stop. An unexpected failure (database down)
-   * aborts the request; the claims it leaves are resumed when the device retries.
+   * Applies a batch in order (a device's outbox is causal: a walk-in before its check-in), except
+   * that a run of commuting mutations goes side by side. A rejection is an answer, not a stop. An
+   * unexpected failure (database down) aborts the request; the claims it leaves are resumed when the
+   * device retries.
    */
   async push(user: UserDoc, deviceId: string, mutations: unknown[]): Promise<PushResponse> {
-    const access = new BatchAccess(this.ctx, user);
+    const from = { user, deviceId, access: new BatchAccess(this.ctx, user) };
     const results: MutationResult[] = [];
-    for (const raw of mutations) {
-      const envelope = pushMutationEnvelopeSchema.safeParse(raw);
-      const id = (raw as { id: string }).id;
-      if (!envelope.success) {
-        const error = new GatehouseError(
-          'VALIDATION_FAILED',
-          'Invalid mutation',
-          zodIssuesToDetails(envelope.error.issues),
-        );
-        results.push({ id, ...rejected('VALIDATION_FAILED', describeIssues(error)) });
-        continue;
+    const limit = pLimit(APPLY_CONCURRENCY);
+    for (const run of commutingRuns(mutations)) {
+      // allSettled: a failing apply must not leave its siblings running after the request has
+      // answered; their claims are finished or released before the error propagates.
+      const settled = await Promise.allSettled(run.map((index) => limit(() => this.answer(mutations[index], from))));
+      for (const outcome of settled) {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        results.push(outcome.value);
       }
-      results.push({ id, ...(await this.pushOne(envelope.data, { user, deviceId, access })) });
     }
     return { results, serverHlc: this.ctx.events.clock.current() };
   }
 
-  private async pushOne(
-    mutation: PushMutationEnvelope,
-    from: { user: UserDoc; deviceId: string; access: BatchAccess },
-  ): Promise<StoredResult> {
+  private async answer(raw: unknown, from: PushSource): Promise<MutationResult> {
+    const id = (raw as { id: string }).id;
+    const envelope = pushMutationEnvelopeSchema.safeParse(raw);
+    if (!envelope.success) {
+      const error = new GatehouseError(
+        'VALIDATION_FAILED',
+        'Invalid mutation',
+        zodIssuesToDetails(envelope.error.issues),
+      );
+      return { id, ...rejected('VALIDATION_FAILED', describeIssues(error)) };
+    }
+    return { id, ...(await this.pushOne(envelope.data, from)) };
+  }
+
+  private async pushOne(mutation: PushMutationEnvelope, from: PushSource): Promise<StoredResult> {
     const claim = await this.store.claim({
       id: mutation.id,
       userId: from.user._id,
@@ -136,10 +173,7 @@ export class PushProcessor {
     }
   }
 
-  private async apply(
-    mutation: PushMutationEnvelope,
-    from: { user: UserDoc; deviceId: string; access: BatchAccess },
-  ): Promise<StoredResult> {
+  private async apply(mutation: PushMutationEnvelope, from: PushSource): Promise<StoredResult> {
     if (from.user.disabled) {
       return rejected('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
     }
