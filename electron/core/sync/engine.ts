@@ -1,12 +1,7 @@
-import {
-  GatehouseError,
-  MAX_PUSH_BATCH,
-  type PullResponse,
-  pullResponseSchema,
-  pushResponseSchema,
-} from '@gatehouse/protocol';
+import { GatehouseError, type PullResponse, pullResponseSchema, pushResponseSchema } from '@gatehouse/protocol';
 import type { ServerApi } from '../api/client';
 import type { AccountStore, DataChange } from '../store';
+import { PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
 
 export type EngineOptions = {
@@ -43,6 +38,7 @@ export class SyncEngine {
   private pollTimer: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
+  private readonly pushBatch = new PushBatchSizer();
 
   constructor(
     private readonly store: AccountStore,
@@ -144,13 +140,22 @@ export class SyncEngine {
 
   private async push(): Promise<void> {
     for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
-      const batch = this.store.outbox.peek(MAX_PUSH_BATCH);
+      const batch = this.store.outbox.peek(this.pushBatch.next);
       if (batch.length === 0) return;
       this.store.outbox.markAttempted(batch.map((entry) => entry.id));
-      const response = await this.api.request('POST', '/sync/push', {
-        body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) },
-        schema: pushResponseSchema,
-      });
+      const started = Date.now();
+      const response = await this.api
+        .request('POST', '/sync/push', {
+          body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) },
+          schema: pushResponseSchema,
+          timeoutMs: PUSH_TIMEOUT_MS,
+        })
+        .catch((error: unknown) => {
+          // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
+          if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.pushBatch.timedOut();
+          throw error;
+        });
+      this.pushBatch.answered(Date.now() - started, batch.length);
       const sent = new Set(batch.map((entry) => entry.id));
       const answered = response.results.filter((result) => sent.has(result.id));
       const change = this.store.applyPushResults(answered, response.serverHlc);

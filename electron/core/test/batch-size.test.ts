@@ -1,0 +1,30 @@
+import { MAX_PUSH_BATCH } from '@gatehouse/protocol';
+import { describe, expect, it } from 'vitest';
+import { PushBatchSizer } from '../sync/batch-size';
+
+describe('PushBatchSizer', () => {
+  it('grows to the protocol maximum while full batches are answered quickly', () => {
+    const sizer = new PushBatchSizer();
+    const sizes = [sizer.next];
+    for (let i = 0; i < 6; i++) {
+      sizer.answered(100, sizer.next);
+      sizes.push(sizer.next);
+    }
+    expect(sizes).toEqual([100, 200, 400, MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
+  });
+
+  it('does not grow on a partial batch (the outbox ran dry) or a slow answer', () => {
+    const sizer = new PushBatchSizer();
+    sizer.answered(100, 3);
+    sizer.answered(5_000, sizer.next);
+    expect(sizer.next).toBe(100);
+  });
+
+  it('halves after a timeout, down to a floor, and recovers once answers are quick again', () => {
+    const sizer = new PushBatchSizer();
+    for (let i = 0; i < 10; i++) sizer.timedOut();
+    expect(sizer.next).toBe(10);
+    sizer.answered(100, 10);
+    expect(sizer.next).toBe(20);
+  });
+});
