@@ -59,6 +59,18 @@ export class AlertService {
     }
   }
 
+  /**
+   * Raises those of `alerts` that do not exist yet. A repeat scan re-derives every duplicate of its
+   * booking, and most were raised long ago: a read by `_id` per alert (in parallel) is far cheaper
+   * than a raise that fails on the duplicate key after writing its intent.
+   */
+  async raiseMissing(alerts: Alert[]): Promise<void> {
+    const existing = await Promise.all(
+      alerts.map((alert) => this.alerts.findOne({ _id: alert.id }, { projection: { _id: 1 } })),
+    );
+    await Promise.all(alerts.filter((_alert, index) => !existing[index]).map((alert) => this.raise(alert)));
+  }
+
   listForEvent(eventId: string, limit: number): Promise<Alert[]> {
     return this.alerts
       .find({ eventId })

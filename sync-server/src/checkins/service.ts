@@ -173,11 +173,11 @@ export class CheckinService {
       .toArray();
     const duplicates = findDuplicateEntries(history.map((c) => ({ id: c._id, direction: c.direction, hlc: c.hlc })));
     const gates = new Map(history.map((c) => [c._id, c.gate]));
-    for (const duplicate of duplicates) {
-      await this.alerts.raise({
+    await this.alerts.raiseMissing(
+      duplicates.map((duplicate) => ({
         id: `dup-${duplicate.checkinId}`,
         eventId: checkin.eventId,
-        kind: 'duplicateEntry',
+        kind: 'duplicateEntry' as const,
         bookingId: booking._id,
         checkinId: duplicate.checkinId,
         firstCheckinId: duplicate.firstCheckinId,
@@ -185,7 +185,7 @@ export class CheckinService {
           `Ticket ${booking._id}${who} entered again at gate ${gates.get(duplicate.checkinId) ?? '?'} ` +
           `without leaving since its entry at gate ${gates.get(duplicate.firstCheckinId) ?? '?'}`,
         createdAt: new Date().toISOString(),
-      });
-    }
+      })),
+    );
   }
 }
