@@ -1,5 +1,4 @@
 import type { ScanResult } from '@gatehouse/protocol';
-import { formatTime } from '../ui/format';
 
 const HEADLINES: Record<ScanResult['verdict'], string> = {
   admit: 'ADMIT',
@@ -35,12 +34,8 @@ export function VerdictPanel({ result, serial }: { result: ScanResult | null; se
           {result.ticketTypeName ? <span className="verdict-type"> · {result.ticketTypeName}</span> : null}
         </p>
       ) : null}
+      {/* The core's message already names a duplicate's first entry (time in the event's zone, gate). */}
       <p className="verdict-message">{result.message}</p>
-      {result.verdict === 'duplicate' && result.firstEntry ? (
-        <p className="verdict-first">
-          First entry {formatTime(result.firstEntry.scannedAt)} at {result.firstEntry.gate}
-        </p>
-      ) : null}
     </section>
   );
 }
