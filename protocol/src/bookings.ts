@@ -68,3 +68,28 @@ export const ticketResponseSchema = z.object({
   qrPngDataUrl: z.string(),
 });
 export type TicketResponse = z.infer<typeof ticketResponseSchema>;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** 8 Crockford base32 characters (40 bits) from the first 5 bytes: no I/L/O/U, easy to read out at a door. */
+export function bookingCodeFromBytes(bytes: Uint8Array): string {
+  let bits = 0n;
+  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(bytes[i] ?? 0);
+  let code = '';
+  for (let shift = 35n; shift >= 0n; shift -= 5n) code += CROCKFORD[Number((bits >> shift) & 31n)];
+  return code;
+}
+
+/**
+ * The code a booking with this id gets, computed alike by the device that creates a walk-in
+ * offline (and shows it to the guest at once) and by the server that stores it. A UUID v4 is
+ * random, so its first 40 bits make a code as unguessable as a freshly drawn one. Null when the id
+ * is no UUID; then, or on the rare collision within an event, the server draws another code.
+ */
+export function bookingCodeFor(bookingId: string): string | null {
+  const hex = bookingId.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) return null;
+  const bytes = new Uint8Array(5);
+  for (let i = 0; i < 5; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bookingCodeFromBytes(bytes);
+}

@@ -1,4 +1,12 @@
-import type { Booking, Checkin, Event, MutationArgs, MutationName, TicketType } from '@gatehouse/protocol';
+import {
+  bookingCodeFor,
+  type Booking,
+  type Checkin,
+  type Event,
+  type MutationArgs,
+  type MutationName,
+  type TicketType,
+} from '@gatehouse/protocol';
 import type { Doc, SyncedTable } from '../db/rows';
 
 /** What a mutation needs beyond its args to replay identically: who, where and when it happened. */
@@ -20,9 +28,9 @@ export function targetOf(name: MutationName, args: unknown): { table: SyncedTabl
   }
 }
 
-/** A short code for a walk-in until the server's version (with its own code) arrives. */
+/** A walk-in's code, as the server will store it (protocol's bookingCodeFor), shown before any sync. */
 export function provisionalCode(bookingId: string): string {
-  return bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
+  return bookingCodeFor(bookingId) ?? bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
 }
 
 function mergeTicketTypes(

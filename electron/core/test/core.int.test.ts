@@ -108,6 +108,9 @@ describe('desktop core against a real sync server', { timeout: 120_000 }, () => 
     await writer.core.syncNow();
     await eventually(() => watcher.core.requireAccount().bookings.get(walkIn.id), 'poke-driven pull');
     expect(watcher.core.syncStatus().online).toBe(true);
+    // The code shown when the walk-in was added offline is the one the server stored.
+    expect(watcher.core.requireAccount().bookings.get(walkIn.id)?.code).toBe(walkIn.code);
+    expect((await server.ctx.bookings.bookings.findOne({ _id: walkIn.id }))?.code).toBe(walkIn.code);
   });
 
   it('online state follows real results: a stopped server means offline, scanning goes on, restart catches up', async () => {

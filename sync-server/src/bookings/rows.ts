@@ -1,4 +1,10 @@
-import { eventBucket, type Attendee, type Booking, type BookingStatus } from '@gatehouse/protocol';
+import {
+  bookingCodeFromBytes,
+  eventBucket,
+  type Attendee,
+  type Booking,
+  type BookingStatus,
+} from '@gatehouse/protocol';
 import type { ChangeOf, LoggedRow } from '../sync/changelog';
 
 export type BookingRow = LoggedRow & {
@@ -65,11 +71,7 @@ export function searchWordsOf(q: string): string[] {
     .slice(0, 5);
 }
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** 8 Crockford base32 characters (40 bits): no I/L/O/U, easy to read out at a door. */
+/** A freshly drawn code, for bookings whose id gives none (see protocol's bookingCodeFor). */
 export function newBookingCode(random: Uint8Array): string {
-  let code = '';
-  for (let i = 0; i < 8; i++) code += CROCKFORD[random[i]! % 32];
-  return code;
+  return bookingCodeFromBytes(random);
 }

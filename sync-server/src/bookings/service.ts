@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GatehouseError,
+  bookingCodeFor,
+  bookingCodeFromBytes,
   type Attendee,
   type BookRequest,
   type Booking,
@@ -21,7 +23,7 @@ import type { TicketService } from '../tickets/service';
 import type { UserDoc } from '../users/store';
 import { IdempotencyKeys } from './idempotency';
 import { SeatLedger, type SeatOwnerState } from './seats';
-import { bookingChange, newBookingCode, searchTermsOf, searchWordsOf, toBooking, type BookingRow } from './rows';
+import { bookingChange, searchTermsOf, searchWordsOf, toBooking, type BookingRow } from './rows';
 
 const MAX_CODE_ATTEMPTS = 5;
 /** Far above any request's duration: a booking still being written never loses its seats. */
@@ -178,7 +180,8 @@ export class BookingService {
   ): Promise<BookOutcome> {
     try {
       for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
-        const code = newBookingCode(randomBytes(8));
+        // The id's own code first: what a device that added this walk-in offline already showed.
+        const code = (attempt === 0 && bookingCodeFor(input._id)) || bookingCodeFromBytes(randomBytes(5));
         try {
           const row = await this.changeLog.insertAndLog(
             this.bookings,
