@@ -4,6 +4,8 @@ import { useSessionStore, watchSession } from '../session/sessionStore';
 import { watchSync } from '../sync/syncStore';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { Layout } from './Layout';
+import { ShellNotices } from './ShellNotices';
+import { watchShellStatus } from './shellStatus';
 
 export function App() {
   const session = useSessionStore((state) => state.session);
@@ -13,10 +15,12 @@ export function App() {
   useEffect(() => {
     const offSession = watchSession();
     const offSync = watchSync();
+    const offShell = watchShellStatus();
     void load();
     return () => {
       offSession();
       offSync();
+      offShell();
     };
   }, [load]);
 
@@ -24,10 +28,15 @@ export function App() {
     return (
       <main className="splash">
         <h1>Gatehouse</h1>
+        <ShellNotices />
         {error ? <ErrorNotice error={error} /> : <p aria-live="polite">Connecting to the local service…</p>}
       </main>
     );
   }
-  if (!session.user) return <SignInScreen session={session} />;
-  return <Layout session={session} user={session.user} />;
+  return (
+    <>
+      <ShellNotices />
+      {session.user ? <Layout session={session} user={session.user} /> : <SignInScreen session={session} />}
+    </>
+  );
 }
