@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursorSchema, idSchema, isoDateTimeSchema, limitSchema } from './common';
+import { roleSchema } from './roles';
 
 export const EVENT_STATUSES = ['draft', 'published', 'cancelled'] as const;
 export const eventStatusSchema = z.enum(EVENT_STATUSES);
@@ -137,6 +138,17 @@ export const eventListQuerySchema = z.strictObject({
   to: isoDateTimeSchema.optional(),
 });
 export type EventListQuery = z.infer<typeof eventListQuerySchema>;
+
+/** Someone who can be put on an event's door team: what an organizer needs to pick them, no more. */
+export const staffMemberSchema = z.object({ id: idSchema, name: z.string(), email: z.string(), role: roleSchema });
+export type StaffMember = z.infer<typeof staffMemberSchema>;
+export const eventStaffQuerySchema = z.strictObject({ q: z.string().trim().max(100).optional() });
+/** The event's assigned staff, and up to 20 more who could be assigned (matching `q`). */
+export const eventStaffSchema = z.object({
+  assigned: z.array(staffMemberSchema),
+  candidates: z.array(staffMemberSchema),
+});
+export type EventStaff = z.infer<typeof eventStaffSchema>;
 
 export const staffAssignmentSchema = z.strictObject({
   staffIds: z.array(idSchema).max(500),

@@ -146,6 +146,36 @@ describe('event routes, role by role', () => {
     expect(await server.ctx.events.accessibleEventIds(staffDoc)).not.toContain(event.id);
   });
 
+  it('GET /events/:id/staff: the organizer sees the assigned staff and finds others to add, nothing more', async () => {
+    const event = await createStaffedEvent(cast);
+    for (const who of [cast.otherOrganizer, cast.staff, cast.attendee]) {
+      expect((await who.api.get(`/events/${event.id}/staff`)).status, who.user.name).toBe(403);
+    }
+    expect((await cast.anonymous.get(`/events/${event.id}/staff`)).status).toBe(401);
+
+    const all = await cast.organizer.api.get(`/events/${event.id}/staff`);
+    expect(all.status).toBe(200);
+    expect(all.body.assigned).toEqual([
+      { id: cast.staff.user.id, name: cast.staff.user.name, email: cast.staff.user.email, role: 'staff' },
+    ]);
+    const candidateIds = all.body.candidates.map((member: { id: string }) => member.id);
+    expect(candidateIds).not.toContain(cast.staff.user.id);
+    expect(candidateIds).not.toContain(cast.attendee.user.id);
+    for (const member of all.body.candidates)
+      expect(Object.keys(member).sort()).toEqual(['email', 'id', 'name', 'role']);
+
+    const found = await cast.organizer.api.get(`/events/${event.id}/staff?q=${encodeURIComponent('other st')}`);
+    expect(found.body.candidates.map((member: { id: string }) => member.id)).toEqual([cast.otherStaff.user.id]);
+    // Operators and regex syntax are text to search for, never a query.
+    for (const q of ['$where', '.*', '{"$ne":null}']) {
+      const odd = await cast.admin.api.get(`/events/${event.id}/staff?q=${encodeURIComponent(q)}`);
+      expect(odd.status, q).toBe(200);
+      expect(odd.body.candidates, q).toEqual([]);
+    }
+    expect((await cast.organizer.api.get(`/events/${event.id}/staff?q=${'x'.repeat(101)}`)).status).toBe(400);
+    expect((await cast.organizer.api.get(`/events/${event.id}/staff?role=admin`)).status).toBe(400);
+  });
+
   it('accessibleEventIds: admin all, organizer own, staff assigned, attendee none', async () => {
     const mine = await createStaffedEvent(cast, { status: 'draft' });
     const theirs = await createEvent(cast.otherOrganizer.api);

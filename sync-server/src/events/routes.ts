@@ -4,6 +4,8 @@ import {
   eventListQuerySchema,
   eventPatchSchema,
   eventSchema,
+  eventStaffQuerySchema,
+  eventStaffSchema,
   eventStatsSchema,
   idParamsSchema,
   okSchema,
@@ -102,6 +104,22 @@ export async function registerEventRoutes(app: FastifyInstance, ctx: AppContext)
       await events.remove(principalOf(request).user, request.params.id);
       return { ok: true as const };
     },
+  );
+
+  r.get(
+    '/events/:id/staff',
+    {
+      preHandler: guard.permission('events.create'),
+      schema: {
+        tags: ['events'],
+        security,
+        description: 'The staff assigned to an event you manage, and staff users you could add (search with q).',
+        params: idParamsSchema,
+        querystring: eventStaffQuerySchema,
+        response: { 200: eventStaffSchema, ...errorResponses },
+      },
+    },
+    async (request) => events.staffOf(principalOf(request).user, request.params.id, request.query.q),
   );
 
   r.put(

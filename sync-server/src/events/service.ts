@@ -9,6 +9,8 @@ import {
   type EventField,
   type EventListQuery,
   type EventPatch,
+  type EventStaff,
+  type StaffMember,
   type Page,
   type TicketTypeInput,
 } from '@gatehouse/protocol';
@@ -313,6 +315,38 @@ export class EventService {
     await this.assertCanManage(actor, eventId);
     const now = new Date().toISOString();
     await this.updateRow({ _id: eventId, deletedAt: null }, { $set: { deletedAt: now, updatedAt: now } });
+  }
+
+  /**
+   * For the organizer's "staff at this event" panel: who is assigned, and who could be (active users
+   * with a staff-side role, by name or email). Only id, name, email and role leave the server.
+   */
+  async staffOf(actor: UserDoc, eventId: string, q?: string): Promise<EventStaff> {
+    const event = await this.assertCanManage(actor, eventId);
+    const projection = { _id: 1, name: 1, email: 1, role: 1 };
+    const toMember = (user: Pick<UserDoc, '_id' | 'name' | 'email' | 'role'>): StaffMember => ({
+      id: user._id,
+      name: user.name,
+      email: user.email,
+      role: user.role,
+    });
+    const assigned = event.staffIds.length
+      ? await this.users.users.find({ _id: { $in: event.staffIds } }, { projection }).toArray()
+      : [];
+    const filter: Filter<UserDoc> = {
+      role: { $in: [...STAFF_ROLES] as UserDoc['role'][] },
+      disabled: false,
+      _id: { $nin: event.staffIds },
+    };
+    if (q) {
+      const pattern = new RegExp(escapeRegex(q), 'i');
+      filter.$or = [{ name: pattern }, { email: pattern }];
+    }
+    const candidates = await this.users.users.find(filter, { projection }).sort({ name: 1 }).limit(20).toArray();
+    return {
+      assigned: assigned.map(toMember).sort((a, b) => a.name.localeCompare(b.name)),
+      candidates: candidates.map(toMember),
+    };
   }
 
   async setStaff(actor: UserDoc, eventId: string, staffIds: string[]): Promise<Event> {
