@@ -3,7 +3,7 @@ import { userSchema } from './auth';
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { errorCodeSchema } from './errors';
-import { eventCreateSchema, eventPatchSchema, eventSchema } from './events';
+import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema } from './events';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
@@ -114,6 +114,11 @@ export const rpcMethods = {
   'events.setStaff': {
     params: z.strictObject({ eventId: idSchema, staffIds: z.array(idSchema).max(500) }),
     result: eventSchema,
+  },
+  /** Online only: the staff directory lives on the server. */
+  'events.staff': {
+    params: z.strictObject({ eventId: idSchema, q: z.string().trim().max(100).optional() }),
+    result: eventStaffSchema,
   },
   'events.counters': {
     params: z.strictObject({ eventId: idSchema, gate: gateSchema.optional() }),

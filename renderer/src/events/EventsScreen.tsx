@@ -5,9 +5,10 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatDateTime } from '../ui/format';
 import { EventEditor } from './EventEditor';
+import { EventStaffPanel } from './EventStaffPanel';
 import { useEventsStore } from './eventsStore';
 
-type Editing = { mode: 'create' } | { mode: 'edit'; event: Event } | null;
+type Editing = { mode: 'create' } | { mode: 'edit'; event: Event } | { mode: 'staff'; event: Event } | null;
 
 export function EventsScreen() {
   const { events, query, loaded, error, setQuery, clearError } = useEventsStore();
@@ -15,6 +16,7 @@ export function EventsScreen() {
   const chooseEvent = useNavigationStore((state) => state.chooseEvent);
   const go = useNavigationStore((state) => state.go);
 
+  if (editing?.mode === 'staff') return <EventStaffPanel event={editing.event} onDone={() => setEditing(null)} />;
   if (editing) {
     return (
       <EventEditor
@@ -89,6 +91,14 @@ export function EventsScreen() {
                     onClick={() => setEditing({ mode: 'edit', event })}
                   >
                     Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="button-small"
+                    aria-label={`Staff of ${event.title}`}
+                    onClick={() => setEditing({ mode: 'staff', event })}
+                  >
+                    Staff
                   </button>
                   <button
                     type="button"

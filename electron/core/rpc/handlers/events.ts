@@ -1,8 +1,14 @@
-import { eventSchema, GatehouseError } from '@gatehouse/protocol';
+import { eventSchema, eventStaffSchema, GatehouseError } from '@gatehouse/protocol';
 import type { RpcHandlers } from '../types';
 
 export const eventHandlers: RpcHandlers<
-  'events.list' | 'events.get' | 'events.create' | 'events.update' | 'events.setStaff' | 'events.counters'
+  | 'events.list'
+  | 'events.get'
+  | 'events.create'
+  | 'events.update'
+  | 'events.setStaff'
+  | 'events.staff'
+  | 'events.counters'
 > = {
   'events.list': (core, { q }) => core.requireAccount().events.list(q),
   'events.get': (core, { eventId }) => {
@@ -27,5 +33,9 @@ export const eventHandlers: RpcHandlers<
     await account.engine.syncNow().catch(() => undefined);
     return updated;
   },
+  'events.staff': (core, { eventId, q }) =>
+    core.requireServer().api.request('GET', `/events/${eventId}/staff${q ? `?${new URLSearchParams({ q })}` : ''}`, {
+      schema: eventStaffSchema,
+    }),
   'events.counters': (core, { eventId, gate }) => core.requireAccount().events.counters(eventId, gate),
 };
