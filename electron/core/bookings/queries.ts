@@ -3,14 +3,22 @@ import type { AccountStore } from '../store';
 
 type Row = { doc: string; checked_in: number };
 
-/** Bounds of a prefix range on an indexed lower-case column: `col >= q AND col < q + U+FFFF`. */
-function prefixRange(q: string): [string, string] {
-  const lower = q.trim().toLowerCase();
-  return [lower, `${lower}\uffff`];
+/**
+ * What the steward typed as an FTS5 query: every word must start a word of the booking (name, email
+ * or code), in any order. Each word is quoted, so FTS5 syntax in it is text; null when nothing
+ * searchable is left (only punctuation).
+ */
+export function wordsQuery(q: string): string | null {
+  const words = q
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => /[\p{L}\p{N}]/u.test(word))
+    .slice(0, 8);
+  return words.length ? words.map((word) => `"${word.replace(/"/g, '""')}"*`).join(' ') : null;
 }
 
 const CHECKED_IN = `EXISTS (SELECT 1 FROM checkins c WHERE c.booking_id = b.id AND c.direction = 'in' AND c.doc IS NOT NULL)`;
-const MATCH = `(b.code = ? OR (b.name_lower >= ? AND b.name_lower < ?) OR (b.email_lower >= ? AND b.email_lower < ?))`;
+const MATCH = `(b.code = ? OR b.rowid IN (SELECT rowid FROM bookings_words WHERE bookings_words MATCH ?))`;
 
 /** Attendee lists and search, from local data only; every filter runs on an index. */
 export class BookingQueries {
@@ -38,7 +46,7 @@ export class BookingQueries {
     this.countMatching = db.prepare(
       `SELECT count(*) AS n FROM bookings b WHERE b.event_id = ? AND b.doc IS NOT NULL AND ${MATCH}`,
     );
-    // Exact code first, then name and email prefixes: what a steward types at the door.
+    // Exact code first, then bookings with every typed word starting one of theirs.
     this.search = db.prepare(
       `SELECT b.doc, ${CHECKED_IN} AS checked_in, (b.code = ?) AS exact FROM bookings b
        WHERE b.event_id = ? AND b.doc IS NOT NULL AND ${MATCH} ORDER BY exact DESC, b.name_lower LIMIT ?`,
@@ -58,9 +66,10 @@ export class BookingQueries {
     });
   }
 
-  private matchArgs(q: string): string[] {
-    const [from, to] = prefixRange(q);
-    return [q.trim().toLowerCase(), from, to, from, to];
+  /** Null: nothing to search for, so nothing matches (FTS5 refuses an empty query). */
+  private matchArgs(q: string): [string, string] | null {
+    const words = wordsQuery(q);
+    return words ? [q.trim().toLowerCase(), words] : null;
   }
 
   get(bookingId: string): BookingRow | null {
@@ -77,6 +86,7 @@ export class BookingQueries {
     const q = params.q?.trim();
     if (q) {
       const match = this.matchArgs(q);
+      if (!match) return { rows: [], total: 0 };
       return {
         rows: this.toRows(
           this.pageMatching.all(params.eventId, ...match, params.limit, params.offset) as Row[],
@@ -93,6 +103,8 @@ export class BookingQueries {
 
   find(params: { eventId: string; q: string; limit: number }): BookingRow[] {
     const q = params.q.trim().toLowerCase();
-    return this.toRows(this.search.all(q, params.eventId, ...this.matchArgs(q), params.limit) as Row[], params.eventId);
+    const match = this.matchArgs(q);
+    if (!match) return [];
+    return this.toRows(this.search.all(q, params.eventId, ...match, params.limit) as Row[], params.eventId);
   }
 }
