@@ -9,6 +9,7 @@ export const MEASURE_NAMES = [
   'propagation',
   'server_throughput',
   'api_latency',
+  'attendee_list',
 ] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 

@@ -1,5 +1,6 @@
 import type { Measure } from '../measure';
 import { apiLatency } from './api-latency';
+import { attendeeList } from './attendee-list';
 import { initialSync } from './initial-sync';
 import { propagation } from './propagation';
 import { pushBacklog } from './push-backlog';
@@ -10,4 +11,12 @@ import { serverThroughput } from './server-throughput';
  * In run order. initial_sync first (it needs a fresh device); server_throughput last, because its
  * many check-ins would otherwise turn later measures' admits into duplicates.
  */
-export const MEASURES: Measure[] = [initialSync, scanVerdict, pushBacklog, propagation, apiLatency, serverThroughput];
+export const MEASURES: Measure[] = [
+  initialSync,
+  scanVerdict,
+  pushBacklog,
+  propagation,
+  apiLatency,
+  attendeeList,
+  serverThroughput,
+];
