@@ -4,15 +4,34 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { useStaffStore } from './staffStore';
 
-function MemberRow({ member, action }: { member: StaffMember; action: React.ReactNode }) {
+/** One list of people, each with one action button ("Remove Sam Steward", "Add Sam Steward"). */
+function MemberList(props: {
+  label: string;
+  members: StaffMember[];
+  action: 'Add' | 'Remove';
+  busy: boolean;
+  onAction: (member: StaffMember) => void;
+}) {
   return (
-    <li className="staff-member">
-      <span className="truncate" title={member.name}>
-        <strong>{member.name}</strong> <span className="muted">{member.email}</span>
-        {member.role !== 'staff' ? <span className="muted"> · {member.role}</span> : null}
-      </span>
-      {action}
-    </li>
+    <ul className="staff-list" aria-label={props.label}>
+      {props.members.map((member) => (
+        <li key={member.id} className="staff-member">
+          <span className="truncate" title={member.name}>
+            <strong>{member.name}</strong> <span className="muted">{member.email}</span>
+            {member.role !== 'staff' ? <span className="muted"> · {member.role}</span> : null}
+          </span>
+          <button
+            type="button"
+            className={props.action === 'Add' ? 'button-small button-primary' : 'button-small'}
+            disabled={props.busy}
+            aria-label={`${props.action} ${member.name}`}
+            onClick={() => props.onAction(member)}
+          >
+            {props.action}
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -43,25 +62,13 @@ export function EventStaffPanel({ event, onDone }: { event: Event; onDone: () =>
               <p>Find staff on the right and add them. They get this event on their devices at their next sync.</p>
             </EmptyState>
           ) : (
-            <ul className="staff-list" aria-label="Assigned staff">
-              {(staff?.assigned ?? []).map((member) => (
-                <MemberRow
-                  key={member.id}
-                  member={member}
-                  action={
-                    <button
-                      type="button"
-                      className="button-small"
-                      disabled={busy}
-                      aria-label={`Remove ${member.name}`}
-                      onClick={() => void remove(member)}
-                    >
-                      Remove
-                    </button>
-                  }
-                />
-              ))}
-            </ul>
+            <MemberList
+              label="Assigned staff"
+              members={staff?.assigned ?? []}
+              action="Remove"
+              busy={busy}
+              onAction={(member) => void remove(member)}
+            />
           )}
         </section>
         <section aria-labelledby="staff-add-title" className="card">
@@ -80,25 +87,13 @@ export function EventStaffPanel({ event, onDone }: { event: Event; onDone: () =>
               <p>An admin creates staff accounts and gives them the staff role.</p>
             </EmptyState>
           ) : (
-            <ul className="staff-list" aria-label="Staff you can add">
-              {(staff?.candidates ?? []).map((member) => (
-                <MemberRow
-                  key={member.id}
-                  member={member}
-                  action={
-                    <button
-                      type="button"
-                      className="button-small button-primary"
-                      disabled={busy}
-                      aria-label={`Add ${member.name}`}
-                      onClick={() => void add(member)}
-                    >
-                      Add
-                    </button>
-                  }
-                />
-              ))}
-            </ul>
+            <MemberList
+              label="Staff you can add"
+              members={staff?.candidates ?? []}
+              action="Add"
+              busy={busy}
+              onAction={(member) => void add(member)}
+            />
           )}
         </section>
       </div>
