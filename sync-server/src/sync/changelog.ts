@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChangeType } from '@gatehouse/protocol';
 import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
+import { GroupWriter, insertEach } from '../db/group-writer';
 import { KeyedLock } from '../db/keyed-lock';
 import { isDuplicateKeyError } from '../db/mongo';
 
@@ -86,6 +87,14 @@ export class ChangeLog {
    */
   readonly localCommitStamps = new Map<string, number>();
   private readonly gapTimeoutMs: number;
+  /** Intents of writes running side by side go out as one insert and one delete (see GroupWriter). */
+  private readonly intentInserts = new GroupWriter<LogIntent, true>((intents) => insertEach(this.intents, intents));
+  private readonly intentDeletes = new GroupWriter<string, true>(async (ids) => {
+    // A lone delete by `_id` alone: the form every backend answers from its primary key.
+    if (ids.length === 1) await this.intents.deleteOne({ _id: ids[0]! });
+    else await this.intents.deleteMany({ _id: { $in: ids } });
+    return ids.map(() => true as const);
+  });
 
   constructor(db: Db, options: ChangeLogOptions = {}) {
     this.changes = db.collection<ChangeDoc>('changes');
@@ -376,13 +385,12 @@ export class ChangeLog {
    */
   private async openIntent(collection: { collectionName: string }, rowId: string): Promise<string> {
     const _id = randomUUID();
-    await this.intents.insertOne({ _id, coll: collection.collectionName, rowId, at: new Date() });
+    await this.intentInserts.write({ _id, coll: collection.collectionName, rowId, at: new Date() });
     return _id;
   }
 
-  /** By `_id` alone: the one filter every backend answers from its primary key. */
   private async closeIntent(intentId: string): Promise<void> {
-    await this.intents.deleteOne({ _id: intentId });
+    await this.intentDeletes.write(intentId);
   }
 
   /**

@@ -71,6 +71,9 @@ export async function pullChanges(
     budget -= page.upTo - from;
   }
 
+  // A page filled to the last row by the last bucket: more may be waiting there too.
+  if (budget <= 0) hasMore = true;
+
   let remaining = 0;
   for (const bucket of buckets) remaining += Math.max(0, (heads.get(bucket) ?? 0) - next[bucket]!);
   if (budget <= 0 && remaining === 0) remaining = 1;

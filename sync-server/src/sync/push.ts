@@ -166,7 +166,7 @@ export class PushProcessor {
     this.ctx.events.clock.receive(mutation.hlc);
     try {
       const result = await this.apply(mutation, from);
-      return await this.store.finish(mutation.id, result);
+      return await this.store.finish(mutation.id, result, claim);
     } catch (error) {
       await this.store.release(mutation.id);
       throw error;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GatehouseError, type MutationResult } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import stringify from 'safe-stable-stringify';
+import { bulkEach, DuplicateKey, GroupWriter, insertEach } from '../../db/group-writer';
 import { isDuplicateKeyError } from '../../db/mongo';
 
 export type StoredResult = Omit<MutationResult, 'id'>;
@@ -23,8 +24,8 @@ export type MutationDoc = {
 };
 
 export type Claim =
-  /** Ours to apply: newly claimed, or taken over from a server that died while applying it. */
-  { kind: 'claimed' } | { kind: 'done'; result: StoredResult } | { kind: 'reused' };
+  /** Ours to apply: newly claimed, or (`takenOver`) from a server that died while applying it. */
+  { kind: 'claimed'; takenOver: boolean } | { kind: 'done'; result: StoredResult } | { kind: 'reused' };
 
 export function hashMutation(name: string, args: unknown): string {
   return createHash('sha256')
@@ -45,6 +46,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MutationStore {
   readonly mutations: Collection<MutationDoc>;
+  /** Claims and results of a batch's mutations applied side by side go out as one command each. */
+  private readonly claims = new GroupWriter<MutationDoc, true>((docs) => insertEach(this.mutations, docs));
+  private readonly results = new GroupWriter<{ id: string; result: StoredResult }, true>((finished) =>
+    bulkEach(
+      this.mutations,
+      finished.map(({ id, result }) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { status: 'done', result, appliedAt: new Date() } } },
+      })),
+    ),
+  );
+
   constructor(
     db: Db,
     private readonly leaseMs = CLAIM_LEASE_MS,
@@ -66,7 +78,7 @@ export class MutationStore {
     hlc: string;
   }): Promise<Claim> {
     try {
-      await this.mutations.insertOne({
+      await this.claims.write({
         _id: input.id,
         userId: input.userId,
         deviceId: input.deviceId,
@@ -78,9 +90,9 @@ export class MutationStore {
         claimedAt: new Date(),
         appliedAt: null,
       });
-      return { kind: 'claimed' };
+      return { kind: 'claimed', takenOver: false };
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!(error instanceof DuplicateKey) && !isDuplicateKeyError(error)) throw error;
     }
     const existing = await this.mutations.findOne({ _id: input.id });
     if (!existing) throw new Error(`mutation ${input.id} vanished after a duplicate-key insert`);
@@ -106,7 +118,7 @@ export class MutationStore {
           { _id: current._id, status: 'applying', claimedAt: current.claimedAt },
           { $set: { claimedAt: new Date() } },
         );
-        if (taken) return { kind: 'claimed' };
+        if (taken) return { kind: 'claimed', takenOver: true };
       } else {
         await sleep(WAIT_STEP_MS);
       }
@@ -132,7 +144,13 @@ export class MutationStore {
    * only meet after a lease takeover, and both applied the same effects under the same ids, so if
    * they do race past the read, either result tells the device the truth.
    */
-  async finish(id: string, result: StoredResult): Promise<StoredResult> {
+  async finish(id: string, result: StoredResult, claim: { takenOver: boolean }): Promise<StoredResult> {
+    // Claimed fresh: no read first. Only if this apply outlived the lease can a server that took it
+    // over have finished it too, with the same effects under the same ids, so either result is true.
+    if (!claim.takenOver) {
+      await this.results.write({ id, result });
+      return result;
+    }
     const existing = await this.mutations.findOne({ _id: id }, { projection: { status: 1, result: 1 } });
     if (existing?.status === 'done' && existing.result) return existing.result;
     await this.mutations.updateOne({ _id: id }, { $set: { status: 'done', result, appliedAt: new Date() } });

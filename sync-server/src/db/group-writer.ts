@@ -1,0 +1,83 @@
+import type { AnyBulkWriteOperation, Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
+
+type Waiting<T, R> = { item: T; resolve: (outcome: R) => void; reject: (error: unknown) => void };
+
+/**
+ * Group commit for single-document writes that many requests issue at once (a push applies 32
+ * check-ins side by side, each with a claim, an intent and a result): while one bulk command is in
+ * flight, further writes queue, and the next command carries them all. The first write goes out at
+ * once, so a lone request waits for nothing. Each caller gets its own outcome, or its own error.
+ */
+export class GroupWriter<T, R> {
+  private readonly queue: Waiting<T, R>[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly writeAll: (items: T[]) => Promise<Array<R | Error>>,
+    private readonly maxGroup = 500,
+  ) {}
+
+  write(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.maxGroup);
+        try {
+          const outcomes = await this.writeAll(group.map((waiting) => waiting.item));
+          group.forEach((waiting, index) => {
+            const outcome = outcomes[index];
+            if (outcome instanceof Error) waiting.reject(outcome);
+            else waiting.resolve(outcome as R);
+          });
+        } catch (error) {
+          for (const waiting of group) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+/** A duplicate `_id` in a grouped insert: that document's writer learns it alone. */
+export class DuplicateKey extends Error {
+  readonly code = 11000;
+}
+
+function writeErrorsOf(error: unknown): Array<{ index: number; code?: number }> | null {
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  if (!writeErrors) return null;
+  return (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as Array<{ index: number; code?: number }>;
+}
+
+/** `insertMany` unordered; per document `true`, or `DuplicateKey` when its `_id` was taken. */
+export async function insertEach<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<Array<true | Error>> {
+  const outcomes: Array<true | Error> = docs.map(() => true);
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (error) {
+    const failures = writeErrorsOf(error);
+    if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) throw error;
+    for (const failure of failures) outcomes[failure.index] = new DuplicateKey('duplicate key');
+  }
+  return outcomes;
+}
+
+/** `bulkWrite` unordered, for writes that cannot conflict with each other (distinct `_id`s). */
+export async function bulkEach<T extends Document>(
+  collection: Collection<T>,
+  operations: AnyBulkWriteOperation<T>[],
+): Promise<Array<true | Error>> {
+  await collection.bulkWrite(operations, { ordered: false });
+  return operations.map(() => true);
+}
