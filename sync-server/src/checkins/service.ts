@@ -1,6 +1,7 @@
 import { compareHlc, eventBucket, GatehouseError, type Checkin, type MutationArgs } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { AlertService } from '../alerts/service';
+import { GroupWriter, insertEach } from '../db/group-writer';
 import { isDuplicateKeyError } from '../db/mongo';
 import type { ChangeLog, ChangeOf, LoggedRow } from '../sync/changelog';
 
@@ -58,6 +59,7 @@ export class CheckinService {
 
   /** One document per booking ever scanned, `_id` = booking id: who was first (see `deriveAlerts`). */
   private readonly firstScans: Collection<{ _id: string; checkinId: string }>;
+  private readonly firstScanClaims: GroupWriter<{ _id: string; checkinId: string }, true>;
 
   constructor(
     db: Db,
@@ -67,6 +69,7 @@ export class CheckinService {
     this.checkins = db.collection<CheckinRow>('checkins');
     this.bookings = db.collection<BookingFacts>('bookings');
     this.firstScans = db.collection('checkinFirstScans');
+    this.firstScanClaims = new GroupWriter((claims) => insertEach(this.firstScans, claims));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -138,7 +141,7 @@ export class CheckinService {
    */
   private async isFirstScan(checkin: CheckinRow): Promise<boolean> {
     try {
-      await this.firstScans.insertOne({ _id: checkin.bookingId, checkinId: checkin._id });
+      await this.firstScanClaims.write({ _id: checkin.bookingId, checkinId: checkin._id });
       return true;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;

@@ -89,6 +89,8 @@ export class ChangeLog {
   private readonly gapTimeoutMs: number;
   /** Intents of writes running side by side go out as one insert and one delete (see GroupWriter). */
   private readonly intentInserts = new GroupWriter<LogIntent, true>((intents) => insertEach(this.intents, intents));
+  /** Per collection: rows inserted side by side (a batch's check-ins) go out as one `insertMany`. */
+  private readonly rowInserts = new Map<string, GroupWriter<Document, true>>();
   private readonly intentDeletes = new GroupWriter<string, true>(async (ids) => {
     // A lone delete by `_id` alone: the form every backend answers from its primary key.
     if (ids.length === 1) await this.intents.deleteOne({ _id: ids[0]! });
@@ -362,7 +364,7 @@ export class ChangeLog {
     const stored = { ...row, rev: 1 } as Row;
     const intent = await this.openIntent(collection, row._id);
     try {
-      await collection.insertOne(stored as Parameters<Collection<Row>['insertOne']>[0]);
+      await this.rowInserter(collection).write(stored);
     } catch (error) {
       await this.closeIntent(intent);
       throw error;
@@ -370,6 +372,15 @@ export class ChangeLog {
     await this.logRow(stored, toChange);
     await this.closeIntent(intent);
     return stored;
+  }
+
+  private rowInserter<Row extends LoggedRow>(collection: Collection<Row>): GroupWriter<Document, true> {
+    let writer = this.rowInserts.get(collection.collectionName);
+    if (!writer) {
+      writer = new GroupWriter((rows) => insertEach(collection as unknown as Collection<Document>, rows));
+      this.rowInserts.set(collection.collectionName, writer);
+    }
+    return writer;
   }
 
   /** Logs a row's current version. */
