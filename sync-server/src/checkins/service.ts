@@ -1,9 +1,9 @@
 import { compareHlc, eventBucket, GatehouseError, type Checkin, type MutationArgs } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { AlertService } from '../alerts/service';
-import { GroupWriter, insertEach } from '../db/group-writer';
 import { isDuplicateKeyError } from '../db/mongo';
 import type { ChangeLog, ChangeOf, LoggedRow } from '../sync/changelog';
+import { ScanSlots } from './scan-slots';
 
 /** Stored exactly as the protocol's Checkin (the events domain's stats read these fields). */
 export type CheckinRow = LoggedRow & Omit<Checkin, 'id'>;
@@ -57,9 +57,7 @@ export class CheckinService {
   readonly checkins: Collection<CheckinRow>;
   private readonly bookings: Collection<BookingFacts>;
 
-  /** One document per booking ever scanned, `_id` = booking id: who was first (see `deriveAlerts`). */
-  private readonly firstScans: Collection<{ _id: string; checkinId: string }>;
-  private readonly firstScanClaims: GroupWriter<{ _id: string; checkinId: string }, true>;
+  private readonly scanSlots: ScanSlots;
 
   constructor(
     db: Db,
@@ -68,8 +66,7 @@ export class CheckinService {
   ) {
     this.checkins = db.collection<CheckinRow>('checkins');
     this.bookings = db.collection<BookingFacts>('bookings');
-    this.firstScans = db.collection('checkinFirstScans');
-    this.firstScanClaims = new GroupWriter((claims) => insertEach(this.firstScans, claims));
+    this.scanSlots = new ScanSlots(db);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -131,24 +128,6 @@ export class CheckinService {
     return toCheckin(stored);
   }
 
-  /**
-   * Most tickets are scanned once, and the history read below is the costly part of a check-in
-   * (a scan of the collection on FerretDB). The first scan of a booking claims its `firstScans`
-   * document by a unique insert, after its own check-in was inserted: any later or concurrent scan
-   * of that booking loses the claim only after ours is readable, reads the history, and sees it.
-   * So the first scan alone cannot be a duplicate and need not read anything. A repeat of the same
-   * scan (a retry) finds its own claim and re-derives as before.
-   */
-  private async isFirstScan(checkin: CheckinRow): Promise<boolean> {
-    try {
-      await this.firstScanClaims.write({ _id: checkin.bookingId, checkinId: checkin._id });
-      return true;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      return false;
-    }
-  }
-
   private async deriveAlerts(booking: BookingFacts, checkin: CheckinRow): Promise<void> {
     const who = booking.attendee?.name ? ` (${booking.attendee.name})` : '';
     if (booking.status === 'cancelled') {
@@ -166,16 +145,18 @@ export class CheckinService {
       }
       return;
     }
-    if (await this.isFirstScan(checkin)) return;
-    if (checkin.direction !== 'in') return;
-    // Reading every scan of the booking after our insert: of two racing servers, the later reader
-    // sees both scans, so at least one of them raises the alert (its id makes it one row).
-    const history = await this.checkins
-      .find({ bookingId: booking._id }, { projection: { _id: 1, direction: 1, hlc: 1, gate: 1 } })
-      .limit(1000)
-      .toArray();
-    const duplicates = findDuplicateEntries(history.map((c) => ({ id: c._id, direction: c.direction, hlc: c.hlc })));
-    const gates = new Map(history.map((c) => [c._id, c.gate]));
+    const history = await this.scanSlots.record(booking._id, {
+      checkinId: checkin._id,
+      direction: checkin.direction,
+      hlc: checkin.hlc,
+      gate: checkin.gate,
+    });
+    // A booking's first scan (most tickets are scanned once) cannot be a duplicate; nor can an exit.
+    if (checkin.direction !== 'in' || history.length === 1) return;
+    const duplicates = findDuplicateEntries(
+      history.map((scan) => ({ id: scan.checkinId, direction: scan.direction, hlc: scan.hlc })),
+    );
+    const gates = new Map(history.map((scan) => [scan.checkinId, scan.gate]));
     await this.alerts.raiseMissing(
       duplicates.map((duplicate) => ({
         id: `dup-${duplicate.checkinId}`,

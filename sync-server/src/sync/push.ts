@@ -14,6 +14,7 @@ import {
 } from '@gatehouse/protocol';
 import pLimit from 'p-limit';
 import type { AppContext } from '../context';
+import { KeyedLock } from '../db/keyed-lock';
 import type { UserDoc } from '../users/store';
 import { BatchAccess } from './mutations/access';
 import { APPLIERS } from './mutations';
@@ -31,6 +32,12 @@ export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
 const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record']);
 /** Side-by-side applies per push: enough for the change log to group-commit their appends. */
 const APPLY_CONCURRENCY = 32;
+
+/** The booking a check-in scans, or a key of its own for anything unreadable. */
+function ticketOf(mutation: unknown, index: number): string {
+  const bookingId = (mutation as { args?: { bookingId?: unknown } } | null)?.args?.bookingId;
+  return typeof bookingId === 'string' ? `booking:${bookingId}` : `mutation:${index}`;
+}
 
 /** Splits a batch into runs that may each be applied concurrently, in batch order. */
 export function commutingRuns(mutations: unknown[]): number[][] {
@@ -124,10 +131,17 @@ export class PushProcessor {
     const from = { user, deviceId, access: new BatchAccess(this.ctx, user) };
     const results: MutationResult[] = [];
     const limit = pLimit(APPLY_CONCURRENCY);
+    // Scans of one ticket keep their batch order: applied side by side, an entry could read its
+    // booking's history before the exit just before it landed, and raise a false duplicate alert.
+    const sameTicket = new KeyedLock();
     for (const run of commutingRuns(mutations)) {
       // allSettled: a failing apply must not leave its siblings running after the request has
       // answered; their claims are finished or released before the error propagates.
-      const settled = await Promise.allSettled(run.map((index) => limit(() => this.answer(mutations[index], from))));
+      const settled = await Promise.allSettled(
+        run.map((index) =>
+          sameTicket.run(ticketOf(mutations[index], index), () => limit(() => this.answer(mutations[index], from))),
+        ),
+      );
       for (const outcome of settled) {
         if (outcome.status === 'rejected') throw outcome.reason;
         results.push(outcome.value);

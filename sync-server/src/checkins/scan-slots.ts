@@ -1,0 +1,61 @@
+import type { Collection, Db } from 'mongodb';
+import { GroupWriter, insertEach } from '../db/group-writer';
+import { isDuplicateKeyError } from '../db/mongo';
+
+/** What duplicate-entry detection needs to know of one scan. */
+export type ScanFact = { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string };
+type SlotDoc = ScanFact & { _id: string; bookingId: string };
+
+const READ_CHUNK = 8;
+/** Far beyond any real door; a bound so a runaway client cannot make a booking's history endless. */
+const MAX_SLOTS = 5_000;
+
+/**
+ * Each booking's scans as a gap-free sequence of documents `<bookingId>#0`, `#1`, … A scan takes the
+ * first free slot by unique insert, after reading every taken one, so the history of a booking is
+ * read by `_id` (which every backend answers from its primary key) instead of a `{bookingId}` query
+ * (which FerretDB answers by scanning every check-in ever made). Of any two scans of a booking, the
+ * one that took the later slot read the earlier one's slot first: the later always sees both, so
+ * it raises whatever the pair makes a duplicate, across any number of servers.
+ */
+export class ScanSlots {
+  private readonly slots: Collection<SlotDoc>;
+  private readonly inserts: GroupWriter<SlotDoc, true>;
+
+  constructor(db: Db) {
+    this.slots = db.collection<SlotDoc>('checkinSlots');
+    this.inserts = new GroupWriter((docs) => insertEach(this.slots, docs));
+  }
+
+  /** Takes a slot for `fact` (or finds the one it already holds) and returns the scans seen, its own included. */
+  async record(bookingId: string, fact: ScanFact): Promise<ScanFact[]> {
+    const seen: ScanFact[] = [];
+    let from = 0;
+    for (;;) {
+      const free = await this.readTaken(bookingId, from, seen);
+      // A retried scan (a server took its mutation over) already holds a slot.
+      if (seen.some((scan) => scan.checkinId === fact.checkinId)) return seen;
+      if (free >= MAX_SLOTS) throw new Error(`booking ${bookingId} has ${MAX_SLOTS} scans`);
+      try {
+        await this.inserts.write({ _id: `${bookingId}#${free}`, bookingId, ...fact });
+        return [...seen, fact];
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        from = free; // another scan took it meanwhile: read it, then try the next
+      }
+    }
+  }
+
+  /** Appends the taken slots from `from` on to `seen`; returns the first free slot. */
+  private async readTaken(bookingId: string, from: number, seen: ScanFact[]): Promise<number> {
+    for (let start = from; ; start += READ_CHUNK) {
+      const ids = Array.from({ length: READ_CHUNK }, (_, index) => `${bookingId}#${start + index}`);
+      const docs = await Promise.all(ids.map((_id) => this.slots.findOne({ _id })));
+      for (const [index, doc] of docs.entries()) {
+        // Gap-free by construction: a slot is only ever taken after the one before it was seen.
+        if (!doc) return start + index;
+        seen.push({ checkinId: doc.checkinId, direction: doc.direction, hlc: doc.hlc, gate: doc.gate });
+      }
+    }
+  }
+}
