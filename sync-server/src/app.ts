@@ -87,6 +87,11 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.removeContentTypeParser('text/plain');
 
   const { client, db } = await connectMongo(config.mongodbUri, config.mongodbDb);
+  // Registered first because Fastify runs onClose hooks last-registered first: every domain's own
+  // hook (recounts to finish, timers to stop, repairs in flight) then runs while the client is open.
+  app.addHook('onClose', async () => {
+    await client.close();
+  });
   const users = new UserStore(db);
   const tokens = new TokenService(db, config.jwt);
   const lockout = new LoginLockout(db, config.lockout);
@@ -162,9 +167,5 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   for (const domain of DOMAINS) await domain.init(app, ctx);
-
-  app.addHook('onClose', async () => {
-    await client.close();
-  });
   return { app, ctx };
 }

@@ -517,3 +517,26 @@ describe('GET /events/:id/stats', () => {
     expect((await cast.anonymous.get(`/events/${event.id}/stats`)).status).toBe(401);
   });
 });
+
+describe('closing the server', () => {
+  it('lets the seat recount a booking started finish before the database client closes', async () => {
+    const own = await startTestServer();
+    const [organizer, attendee] = await Promise.all([signInAs(own, 'organizer'), signInAs(own, 'attendee')]);
+    const event = await createEvent(organizer.api);
+    const booked = await book(attendee.api, event, 2);
+    expect(booked.status).toBe(201);
+    // At once: the recount the booking scheduled is still running when close() begins.
+    await own.close();
+    const reopened = await startTestServer({ dbName: own.config.mongodbDb });
+    try {
+      const row = await reopened.ctx.events.events.findOne({ _id: event.id });
+      expect(row?.bookedCount).toBe(2);
+      const logged = await reopened.ctx.changeLog.changes
+        .find({ bucket: eventBucket(event.id), type: 'event', id: event.id })
+        .toArray();
+      expect(logged.some((change) => (change.doc as { bookedCount?: number } | null)?.bookedCount === 2)).toBe(true);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

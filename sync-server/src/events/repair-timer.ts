@@ -15,19 +15,22 @@ export async function startRepairTimer(
   intervalMs = REPAIR_INTERVAL_MS,
 ): Promise<void> {
   await repair();
-  let running = false;
+  let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    repair()
+    running = repair()
       .then((count) => {
         if (count > 0) ctx.log.warn({ collection: name, count }, 'repaired what a crash left pending');
       })
       .catch((error: unknown) => ctx.log.error({ err: error, collection: name }, 'change-log repair failed'))
       .finally(() => {
-        running = false;
+        running = null;
       });
   }, intervalMs);
   timer.unref();
-  app.addHook('onClose', async () => clearInterval(timer));
+  // A run cut off by the database closing would only log an error; let it finish instead.
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await running;
+  });
 }

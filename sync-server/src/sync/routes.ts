@@ -105,12 +105,17 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
     await repairUserChanges(ctx.changeLog, ctx.users);
   };
   let repairTimer: NodeJS.Timeout | undefined;
+  let repairRun: Promise<void> | null = null;
+  let closing = false;
   const scheduleRepair = () => {
+    if (closing) return;
     repairTimer = setTimeout(() => {
-      repair().then(scheduleRepair, (error: unknown) => {
-        ctx.log.warn({ err: error }, 'change log repair failed; retrying');
-        scheduleRepair();
-      });
+      repairRun = repair()
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'change log repair failed; retrying'))
+        .finally(() => {
+          repairRun = null;
+          scheduleRepair();
+        });
     }, REPAIR_INTERVAL_MS);
     repairTimer.unref();
   };
@@ -120,7 +125,9 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
     scheduleRepair();
   });
   app.addHook('preClose', async () => {
+    closing = true;
     clearTimeout(repairTimer);
     live.stop();
+    await repairRun;
   });
 }
