@@ -186,8 +186,13 @@ export class AccountStore {
 
   /** Canonical hash of a bucket's rows as the UI sees them (compare with the server's after a full sync). */
   bucketHash(bucket: string): string {
+    return canonicalBucketHash(this.bucketRows(bucket));
+  }
+
+  /** A bucket's live rows as the UI sees them: what `bucketHash` hashes, for finding what differs. */
+  bucketRows(bucket: string): HashedRow[] {
     const parsed = parseBucket(bucket);
-    if (!parsed) return canonicalBucketHash([]);
+    if (!parsed) return [];
     const rows: HashedRow[] = [];
     const tables: SyncedTable[] =
       parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys'];
@@ -201,7 +206,7 @@ export class AccountStore {
       }[];
       for (const row of found) rows.push({ type: TYPE_OF_TABLE[table], id: row.id, doc: JSON.parse(row.doc) });
     }
-    return canonicalBucketHash(rows);
+    return rows;
   }
 
   /** Mutations read from a damaged file, queued again in their old order; returns how many were new. */

@@ -6,6 +6,7 @@ import { type Event, HybridClock, type MutationName, type PullResponse } from '@
 import {
   canonicalBucketHash,
   type Core,
+  type HashedRow,
   MemoryTokenStore,
   openCore,
   type CoreOptions,
@@ -168,7 +169,8 @@ export async function ticketToken(api: ApiClient, bookingId: string): Promise<st
  * The server's content of each bucket, as a device with no history sees it: a full pull from the
  * start, folded to the highest rev per row.
  */
-export async function serverBucketHashes(api: ApiClient): Promise<Map<string, string>> {
+/** Every event bucket's live rows as a brand-new device of this user would receive them. */
+export async function serverBucketRows(api: ApiClient): Promise<Map<string, HashedRow[]>> {
   const deviceId = randomUUID();
   const rows = new Map<string, { bucket: string; type: string; id: string; rev: number; doc: unknown }>();
   let cursor: string | undefined;
@@ -187,12 +189,30 @@ export async function serverBucketHashes(api: ApiClient): Promise<Map<string, st
     cursor = page.cursor;
     if (!page.hasMore) break;
   }
-  const byBucket = new Map<string, { type: string; id: string; doc: unknown }[]>();
+  const byBucket = new Map<string, HashedRow[]>();
   for (const row of rows.values()) {
     if (!row.bucket.startsWith('event:')) continue;
-    byBucket.set(row.bucket, [...(byBucket.get(row.bucket) ?? []), row]);
+    byBucket.set(row.bucket, [...(byBucket.get(row.bucket) ?? []), { type: row.type, id: row.id, doc: row.doc }]);
   }
-  return new Map([...byBucket].map(([bucket, list]) => [bucket, canonicalBucketHash(list)]));
+  return byBucket;
+}
+
+export async function serverBucketHashes(api: ApiClient): Promise<Map<string, string>> {
+  const rows = await serverBucketRows(api);
+  return new Map([...rows].map(([bucket, list]) => [bucket, canonicalBucketHash(list)]));
+}
+
+/** The rows two views of a bucket disagree on, one line each, for a failure message. */
+export function bucketDifferences(device: HashedRow[], server: HashedRow[]): string[] {
+  const index = (rows: HashedRow[]) =>
+    new Map(rows.filter((row) => row.doc !== null).map((row) => [`${row.type}:${row.id}`, JSON.stringify(row.doc)]));
+  const [mine, theirs] = [index(device), index(server)];
+  const lines: string[] = [];
+  for (const key of new Set([...mine.keys(), ...theirs.keys()])) {
+    if (mine.get(key) === theirs.get(key)) continue;
+    lines.push(`${key}\n    device: ${mine.get(key) ?? '(none)'}\n    server: ${theirs.get(key) ?? '(none)'}`);
+  }
+  return lines;
 }
 
 export type Device = { core: Core; dataDir: string; tokens: MemoryTokenStore; options: CoreOptions };
