@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs, type SignedIn } from '../../tests/support/users';
 import { addBooking, createEvent, openLive, serverSnapshot, SimDevice } from './sync-fixtures';
 
-const RATE = { rateLimit: { perMinute: 1_000_000, loginPerMinute: 1000 } };
+// The simulated devices sign in once; the full-size run outlasts a 15-minute access token.
+const RATE = { rateLimit: { perMinute: 1_000_000, loginPerMinute: 1000 }, accessTtlSeconds: 3 * 3600 };
 let serverA: TestServer;
 let serverB: TestServer;
 let organizer: SignedIn;

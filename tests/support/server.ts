@@ -25,9 +25,9 @@ export const TEST_SCRYPT_COST = 2 ** 12;
  * to start a second process-like server on the same data.
  */
 export async function startTestServer(
-  overrides: Partial<ServerConfig> & { dbName?: string } = {},
+  overrides: Partial<ServerConfig> & { dbName?: string; accessTtlSeconds?: number } = {},
 ): Promise<TestServer> {
-  const { dbName, ...configOverrides } = overrides;
+  const { dbName, accessTtlSeconds, ...configOverrides } = overrides;
   const base = loadConfig({
     MONGODB_URI: inject('mongoUri'),
     MONGODB_DB: dbName ?? `t_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
@@ -36,7 +36,12 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     PORT: '0',
   });
-  const config: ServerConfig = { ...base, scryptCost: TEST_SCRYPT_COST, ...configOverrides };
+  const config: ServerConfig = {
+    ...base,
+    scryptCost: TEST_SCRYPT_COST,
+    ...configOverrides,
+    jwt: { ...(configOverrides.jwt ?? base.jwt), ...(accessTtlSeconds ? { accessTtlSeconds } : {}) },
+  };
   const built = await buildServer(config);
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const address = built.app.server.address();
