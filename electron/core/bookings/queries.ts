@@ -18,7 +18,25 @@ export function wordsQuery(q: string): string | null {
 }
 
 const CHECKED_IN = `EXISTS (SELECT 1 FROM checkins c WHERE c.booking_id = b.id AND c.direction = 'in' AND c.doc IS NOT NULL)`;
-const MATCH = `(b.code = ? OR b.rowid IN (SELECT rowid FROM bookings_words WHERE bookings_words MATCH ?))`;
+/** Live bookings of an event in list order, from the index alone (migration 003). */
+const LISTED = `bookings b INDEXED BY bookings_list WHERE b.event_id = ? AND b.doc IS NOT NULL`;
+/**
+ * Bookings whose words match, driven from the FTS5 hits: CROSS JOIN fixes that order, so a search
+ * costs its matches, never a walk over the event's bookings (what SQLite picks without statistics).
+ */
+const MATCHING = `(SELECT rowid AS hit FROM bookings_words WHERE bookings_words MATCH ?) AS hits
+  CROSS JOIN bookings b ON b.rowid = hits.hit WHERE b.event_id = ? AND b.doc IS NOT NULL`;
+
+/** The statements behind the attendee table and search; exported so tests can check their plans. */
+export const BOOKING_SQL = {
+  page: `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM ${LISTED} ORDER BY b.name_lower, b.id LIMIT ? OFFSET ?`,
+  count: `SELECT count(*) AS n FROM ${LISTED}`,
+  pageMatching: `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM ${MATCHING} ORDER BY b.name_lower, b.id LIMIT ? OFFSET ?`,
+  countMatching: `SELECT count(*) AS n FROM ${MATCHING}`,
+  // The booking whose code is exactly what was typed first, then by name.
+  search: `SELECT b.doc, ${CHECKED_IN} AS checked_in, (b.code = ?) AS exact FROM ${MATCHING}
+    ORDER BY exact DESC, b.name_lower, b.id LIMIT ?`,
+};
 
 /** Attendee lists and search, from local data only; every filter runs on an index. */
 export class BookingQueries {
@@ -34,23 +52,11 @@ export class BookingQueries {
     this.byId = db.prepare(
       `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b WHERE b.id = ? AND b.doc IS NOT NULL`,
     );
-    this.page = db.prepare(
-      `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b
-       WHERE b.event_id = ? AND b.doc IS NOT NULL ORDER BY b.name_lower, b.id LIMIT ? OFFSET ?`,
-    );
-    this.pageMatching = db.prepare(
-      `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b
-       WHERE b.event_id = ? AND b.doc IS NOT NULL AND ${MATCH} ORDER BY b.name_lower, b.id LIMIT ? OFFSET ?`,
-    );
-    this.count = db.prepare('SELECT count(*) AS n FROM bookings b WHERE b.event_id = ? AND b.doc IS NOT NULL');
-    this.countMatching = db.prepare(
-      `SELECT count(*) AS n FROM bookings b WHERE b.event_id = ? AND b.doc IS NOT NULL AND ${MATCH}`,
-    );
-    // Exact code first, then bookings with every typed word starting one of theirs.
-    this.search = db.prepare(
-      `SELECT b.doc, ${CHECKED_IN} AS checked_in, (b.code = ?) AS exact FROM bookings b
-       WHERE b.event_id = ? AND b.doc IS NOT NULL AND ${MATCH} ORDER BY exact DESC, b.name_lower LIMIT ?`,
-    );
+    this.page = db.prepare(BOOKING_SQL.page);
+    this.count = db.prepare(BOOKING_SQL.count);
+    this.pageMatching = db.prepare(BOOKING_SQL.pageMatching);
+    this.countMatching = db.prepare(BOOKING_SQL.countMatching);
+    this.search = db.prepare(BOOKING_SQL.search);
   }
 
   private toRows(rows: Row[], eventId: string): BookingRow[] {
@@ -66,12 +72,6 @@ export class BookingQueries {
     });
   }
 
-  /** Null: nothing to search for, so nothing matches (FTS5 refuses an empty query). */
-  private matchArgs(q: string): [string, string] | null {
-    const words = wordsQuery(q);
-    return words ? [q.trim().toLowerCase(), words] : null;
-  }
-
   get(bookingId: string): BookingRow | null {
     const row = this.byId.get(bookingId) as Row | undefined;
     if (!row) return null;
@@ -85,14 +85,15 @@ export class BookingQueries {
   } {
     const q = params.q?.trim();
     if (q) {
-      const match = this.matchArgs(q);
-      if (!match) return { rows: [], total: 0 };
+      // Null: nothing searchable was typed, so nothing matches (FTS5 refuses an empty query).
+      const words = wordsQuery(q);
+      if (!words) return { rows: [], total: 0 };
       return {
         rows: this.toRows(
-          this.pageMatching.all(params.eventId, ...match, params.limit, params.offset) as Row[],
+          this.pageMatching.all(words, params.eventId, params.limit, params.offset) as Row[],
           params.eventId,
         ),
-        total: (this.countMatching.get(params.eventId, ...match) as { n: number }).n,
+        total: (this.countMatching.get(words, params.eventId) as { n: number }).n,
       };
     }
     return {
@@ -103,8 +104,8 @@ export class BookingQueries {
 
   find(params: { eventId: string; q: string; limit: number }): BookingRow[] {
     const q = params.q.trim().toLowerCase();
-    const match = this.matchArgs(q);
-    if (!match) return [];
-    return this.toRows(this.search.all(q, params.eventId, ...match, params.limit) as Row[], params.eventId);
+    const words = wordsQuery(q);
+    if (!words) return [];
+    return this.toRows(this.search.all(q, words, params.eventId, params.limit) as Row[], params.eventId);
   }
 }

@@ -58,7 +58,7 @@ describe('corrupt database', () => {
     seedEvent(store, 'ev1', 2000);
     store.mutate('booking.cancel', { bookingId: 'ev1-b1' }, meta());
     const indexRoot = (
-      store.db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'bookings_name'").get() as { rootpage: number }
+      store.db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'bookings_list'").get() as { rootpage: number }
     ).rootpage;
     store.close();
     smashPage(file, indexRoot);

@@ -21,6 +21,7 @@ describe('account store', () => {
     expect(store.db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'init' },
       { version: 2, name: 'booking words' },
+      { version: 3, name: 'booking list index' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
