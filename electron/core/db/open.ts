@@ -47,6 +47,8 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    // 16 MB of WAL before a commit checkpoints itself; AccountStore checkpoints every few seconds.
+    if (!options.readonly) db.pragma('wal_autocheckpoint = 4000');
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw corruptError(file, String(check));
