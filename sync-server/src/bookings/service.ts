@@ -179,6 +179,7 @@ export class BookingService {
     >,
   ): Promise<BookOutcome> {
     try {
+      await this.events.owesRecount(input.eventId);
       for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
         // The id's own code first: what a device that added this walk-in offline already showed.
         const code = (attempt === 0 && bookingCodeFor(input._id)) || bookingCodeFromBytes(randomBytes(5));
@@ -299,6 +300,7 @@ export class BookingService {
     // Seats back in the repair's care first: a crash after the cancel but before the release
     // below then frees them (SeatLedger.repairUnconfirmed), and one before the cancel keeps them.
     await this.seats.unconfirmBooking(bookingId);
+    await this.events.owesRecount(row.eventId);
     const cancelled = await this.changeLog.updateAndLog(
       this.bookings,
       { _id: bookingId, status: 'confirmed' },

@@ -38,6 +38,7 @@ export async function registerEventRoutes(app: FastifyInstance, ctx: AppContext)
   events.onRecountError = (error) => ctx.log.error({ err: error }, 'seat recount failed');
   app.addHook('onClose', async () => events.drain());
   await startRepairTimer(app, ctx, 'ticketKeys', () => tickets.repairPending());
+  await startRepairTimer(app, ctx, 'recounts', () => events.repairRecounts(), 60_000);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
 

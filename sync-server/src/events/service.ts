@@ -43,6 +43,11 @@ function resolveTicketTypes(input: TicketTypeInput[], existing: TicketTypeRow[])
   }));
 }
 
+type RecountOwed = { _id: string; at: Date; n: number };
+
+/** A recount takes milliseconds; a mark this old was left by a process that stopped before it. */
+const RECOUNT_REPAIR_AGE_MS = 30_000;
+
 export class EventService {
   readonly events: Collection<EventRow>;
   /** REST edits are stamped by the server's clock, so they order against device edits by HLC. */
@@ -55,6 +60,30 @@ export class EventService {
     private readonly tickets: TicketService,
   ) {
     this.events = db.collection<EventRow>('events');
+    this.recountsOwed = db.collection<RecountOwed>('recountsOwed');
+  }
+
+  /**
+   * Events whose seat-count snapshot a booking change has made stale, written before the change:
+   * a process killed between the change and its recount leaves the mark, and `repairRecounts`
+   * (any process, at start and every minute) does the recount. `n` tells a mark renewed during a
+   * recount from the one that recount saw, so a racing writer's mark is never removed unserved.
+   */
+  private readonly recountsOwed: Collection<RecountOwed>;
+
+  async owesRecount(eventId: string): Promise<void> {
+    await this.recountsOwed.updateOne({ _id: eventId }, { $set: { at: new Date() }, $inc: { n: 1 } }, { upsert: true });
+  }
+
+  /** Recounts the events whose marks are older than any recount in flight; returns how many. */
+  async repairRecounts(olderThanMs = RECOUNT_REPAIR_AGE_MS): Promise<number> {
+    const owed = await this.recountsOwed
+      .find({ at: { $lt: new Date(Date.now() - olderThanMs) } })
+      .limit(100)
+      .toArray();
+    for (const mark of owed) this.scheduleRecount(mark._id);
+    await Promise.all(owed.map((mark) => this.countsSettled(mark._id)));
+    return owed.length;
   }
 
   /** Per event: the recount in flight in this process, and whether another write came meanwhile. */
@@ -75,8 +104,11 @@ export class EventService {
     const run = async () => {
       for (let round = 0; round < 100; round++) {
         this.recountAgain.delete(eventId);
+        const owed = await this.recountsOwed.findOne({ _id: eventId });
         await this.recount(eventId);
-        if (!this.recountAgain.has(eventId)) return;
+        if (this.recountAgain.has(eventId)) continue;
+        if (owed) await this.recountsOwed.deleteOne({ _id: eventId, n: owed.n });
+        return;
       }
     };
     const done = run()
