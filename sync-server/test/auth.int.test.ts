@@ -201,6 +201,25 @@ describe('login lock-out', () => {
     );
     expect(elsewhere.status).toBe(200);
   });
+
+  it('wrong passwords sent all at once are each refused as wrong, never a server error', async () => {
+    const user = await registerUser(api);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.post(
+          '/auth/login',
+          { email: user.user.email, password: 'wrong password!' },
+          { headers: { 'x-forwarded-for': '203.0.113.9' } },
+        ),
+      ),
+    );
+    expect(results.map((result) => result.body.error?.code)).toEqual(Array(6).fill('INVALID_CREDENTIALS'));
+    // The race underneath, head on: the first failures of an account, recorded at once, all count.
+    for (let round = 0; round < 5; round++) {
+      const email = uniqueEmail('race');
+      await Promise.all(Array.from({ length: 8 }, () => server.ctx.lockout.recordFailure(email, '203.0.113.10')));
+    }
+  });
 });
 
 describe('admin user management', () => {

@@ -1,7 +1,7 @@
 import { GatehouseError } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { ServerConfig } from '../config';
-import { ensureTtlIndex } from '../db/mongo';
+import { ensureTtlIndex, upsertRacing } from '../db/mongo';
 
 type AttemptDoc = { _id: string; failures: number; lockedUntil: Date | null; updatedAt: Date };
 
@@ -61,10 +61,13 @@ export class LoginLockout {
   }
 
   private async bump(id: string, threshold: number, now: Date): Promise<void> {
-    const doc = await this.attempts.findOneAndUpdate(
-      { _id: id },
-      { $inc: { failures: 1 }, $set: { updatedAt: now }, $setOnInsert: { lockedUntil: null } },
-      { upsert: true, returnDocument: 'after' },
+    // Parallel failed logins of one account race to create its record.
+    const doc = await upsertRacing(() =>
+      this.attempts.findOneAndUpdate(
+        { _id: id },
+        { $inc: { failures: 1 }, $set: { updatedAt: now }, $setOnInsert: { lockedUntil: null } },
+        { upsert: true, returnDocument: 'after' },
+      ),
     );
     if (!doc || doc.failures < threshold) return;
     const exponent = Math.min(doc.failures - threshold, 20);

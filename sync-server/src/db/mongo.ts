@@ -28,7 +28,20 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
 }
 
-/** Escapes user text for use inside a `$regex`, so search input can never become a pattern. */
+/**
+ * An upsert by `_id`, retried when two first upserts of one document race to insert it: MongoDB
+ * (and FerretDB) may answer the loser with a duplicate-key error, and on the retry it updates.
+ */
+export async function upsertRacing<T>(upsert: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await upsert();
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || attempt >= attempts) throw error;
+    }
+  }
+}
+
 /**
  * The database could not take the request right now, and the same request later may well succeed:
  * unreachable, failing over, or (FerretDB's SQLite backend under write load) "database is locked".
@@ -50,6 +63,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** Escapes user text for use inside a `$regex`, so search input can never become a pattern. */
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

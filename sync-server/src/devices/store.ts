@@ -1,6 +1,6 @@
 import { GatehouseError, type Device } from '@gatehouse/protocol';
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from '../db/mongo';
+import { upsertRacing } from '../db/mongo';
 import { afterCursorFilter, toPage } from '../http/pagination';
 
 export type DeviceDoc = {
@@ -66,14 +66,8 @@ export class DeviceStore {
         },
         { upsert: true, returnDocument: 'after' },
       );
-    let doc: DeviceDoc | null;
-    try {
-      doc = await upsert();
-    } catch (error) {
-      // Two first syncs of one device raced to insert it; the loser updates the winner's row.
-      if (!isDuplicateKeyError(error)) throw error;
-      doc = await upsert();
-    }
+    // Two first syncs of one device may race to insert it.
+    const doc: DeviceDoc | null = await upsertRacing(upsert);
     if (!doc) throw new Error(`device ${deviceId} vanished during upsert`);
     if (doc.revoked) {
       throw new GatehouseError(

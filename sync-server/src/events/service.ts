@@ -15,7 +15,7 @@ import {
   type TicketTypeInput,
 } from '@gatehouse/protocol';
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
-import { escapeRegex, isDuplicateKeyError } from '../db/mongo';
+import { escapeRegex, upsertRacing } from '../db/mongo';
 import { afterCursorFilter, toPage } from '../http/pagination';
 import type { ChangeLog } from '../sync/changelog';
 import type { TicketService } from '../tickets/service';
@@ -72,19 +72,9 @@ export class EventService {
   private readonly recountsOwed: Collection<RecountOwed>;
 
   async owesRecount(eventId: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.recountsOwed.updateOne(
-          { _id: eventId },
-          { $set: { at: new Date() }, $inc: { n: 1 } },
-          { upsert: true },
-        );
-        return;
-      } catch (error) {
-        // Two first upserts of one mark race to insert it; the loser updates the winner's.
-        if (!isDuplicateKeyError(error) || attempt >= 5) throw error;
-      }
-    }
+    await upsertRacing(() =>
+      this.recountsOwed.updateOne({ _id: eventId }, { $set: { at: new Date() }, $inc: { n: 1 } }, { upsert: true }),
+    );
   }
 
   /** Recounts the events whose marks are older than any recount in flight; returns how many. */
