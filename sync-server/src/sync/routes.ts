@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import { deviceIdOf } from '../devices/routes';
+import { startRepairTimer } from '../events/repair-timer';
 import { sendError } from '../http/errors';
 import type { UserDoc } from '../users/store';
 import { CursorCodec } from './cursor';
@@ -99,35 +100,16 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
     (socket, request) => live.accept(socket, request),
   );
 
-  const repair = async () => {
-    await ctx.checkins.repairPending();
-    await ctx.alerts.repairPending();
-    await repairUserChanges(ctx.changeLog, ctx.users);
-  };
-  let repairTimer: NodeJS.Timeout | undefined;
-  let repairRun: Promise<void> | null = null;
-  let closing = false;
-  const scheduleRepair = () => {
-    if (closing) return;
-    repairTimer = setTimeout(() => {
-      repairRun = repair()
-        .catch((error: unknown) => ctx.log.warn({ err: error }, 'change log repair failed; retrying'))
-        .finally(() => {
-          repairRun = null;
-          scheduleRepair();
-        });
-    }, REPAIR_INTERVAL_MS);
-    repairTimer.unref();
-  };
-  app.addHook('onReady', async () => {
-    live.start();
-    await repair();
-    scheduleRepair();
-  });
-  app.addHook('preClose', async () => {
-    closing = true;
-    clearTimeout(repairTimer);
-    live.stop();
-    await repairRun;
-  });
+  await startRepairTimer(
+    app,
+    ctx,
+    'checkins, alerts, users',
+    async () =>
+      (await ctx.checkins.repairPending()) +
+      (await ctx.alerts.repairPending()) +
+      (await repairUserChanges(ctx.changeLog, ctx.users)),
+    REPAIR_INTERVAL_MS,
+  );
+  app.addHook('onReady', async () => live.start());
+  app.addHook('preClose', async () => live.stop());
 }
