@@ -20,6 +20,7 @@ import { registerDeviceRoutes } from './devices/routes';
 import { DeviceStore } from './devices/store';
 import type { ServerConfig } from './config';
 import type { AppContext } from './context';
+import { RowLock } from './db/keyed-lock';
 import { connectMongo } from './db/mongo';
 import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
@@ -95,7 +96,9 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const users = new UserStore(db);
   const tokens = new TokenService(db, config.jwt);
   const lockout = new LoginLockout(db, config.lockout);
-  const changeLog = new ChangeLog(db);
+  // Writes of one row from any domain wait for each other in this process (see RowLock).
+  const rowLock = new RowLock();
+  const changeLog = new ChangeLog(db, { rowLock });
   const tickets = new TicketService(db, changeLog);
   const events = new EventService(db, changeLog, users, tickets);
   const bookings = new BookingService(db, changeLog, events, tickets);
@@ -116,7 +119,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     devices: new DeviceStore(db),
     alerts,
     checkins: new CheckinService(db, changeLog, alerts),
-    mail: new MailService(db, config, tickets, app.log),
+    mail: new MailService(db, config, tickets, app.log, rowLock),
   };
   await Promise.all([
     users.ensureIndexes(),

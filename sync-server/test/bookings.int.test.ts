@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { bookingSchema, eventBucket, type Booking, type Event } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Collection, type Filter } from 'mongodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
+import type { BookingRow } from '../src/bookings/rows';
 import { signInAs } from '../../tests/support/users';
 import { createEvent, createStaffedEvent, mailHandedOff, signInCast, type Cast } from './events-fixtures';
 
@@ -14,6 +17,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 const book = (api: Cast['anonymous'], event: Event, quantity = 1, type = 0, headers?: Record<string, string>) =>
@@ -296,6 +302,78 @@ describe('POST /bookings/:id/cancel', () => {
     expect(kept).toHaveLength(4);
     expect(kept.filter((seat) => seat.heldSince !== undefined)).toEqual([]);
     await expect.poll(async () => (await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(2);
+  });
+
+  // FerretDB (the test database) rewrites whole documents without isolation: a write that read the
+  // booking before a cancel can put it back to confirmed. These two hold the racing write at the
+  // point where it does harm, since the real interleaving is too rare to wait for.
+  it('a mail sweep of a booking waits for its cancel to be written, so it cannot put the booking back', async () => {
+    const event = await createEvent(cast.organizer.api);
+    const { sweeper } = server.ctx.mail;
+    let releaseCancel = () => {};
+    const cancelHeld = new Promise<void>((resolve) => (releaseCancel = resolve));
+    await sweeper.stop();
+    try {
+      const booking = (await book(cast.attendee.api, event, 2)).body as Booking;
+      const rows = server.ctx.bookings.bookings;
+      const write = rows.findOneAndUpdate.bind(rows) as (...args: unknown[]) => Promise<unknown>;
+      const cancelWrite = vi.spyOn(rows, 'findOneAndUpdate').mockImplementationOnce((async (...args: unknown[]) => {
+        await cancelHeld;
+        return write(...args);
+      }) as never);
+      const updates = vi.spyOn(Collection.prototype, 'updateOne');
+      const markRemovals = () =>
+        updates.mock.calls.filter(
+          ([filter, update]) => (filter as { _id?: string })._id === booking.id && '$pullAll' in update,
+        );
+
+      const cancelling = cast.attendee.api.post(`/bookings/${booking.id}/cancel`);
+      await vi.waitFor(() => expect(cancelWrite).toHaveBeenCalled());
+      const sweeping = sweeper.sweepOnce();
+      await sleep(300);
+      expect(markRemovals()).toHaveLength(0);
+      releaseCancel();
+      expect((await cancelling).status).toBe(200);
+      await sweeping;
+      expect(markRemovals()).toHaveLength(1);
+      expect((await bookingRow(booking.id))!.status).toBe('cancelled');
+      await expectCountersConsistent(event.id);
+    } finally {
+      releaseCancel();
+      sweeper.start(server.ctx.config.mail.pollMs);
+    }
+  });
+
+  it('a booking another process puts back to confirmed mid-cancel is cancelled again, and counted once more', async () => {
+    const event = await createEvent(cast.organizer.api);
+    const booking = (await book(cast.attendee.api, event, 3)).body as Booking;
+    const { events } = server.ctx;
+    const rows = server.ctx.bookings.bookings;
+    const scheduleRecount = events.scheduleRecount.bind(events);
+    let staleWrite: Promise<void> | undefined;
+    vi.spyOn(events, 'scheduleRecount').mockImplementation((eventId) => {
+      if (staleWrite) return scheduleRecount(eventId);
+      // The cancel's first recount runs while another process's stale copy of the booking is back.
+      staleWrite = (async () => {
+        await rows.updateOne({ _id: booking.id }, { $set: { status: 'confirmed', cancelledAt: null } });
+        scheduleRecount(eventId);
+        await events.countsSettled(eventId);
+      })();
+    });
+    const read = rows.findOne.bind(rows) as (filter: Filter<BookingRow>) => Promise<BookingRow | null>;
+    vi.spyOn(rows, 'findOne').mockImplementation((async (filter: Filter<BookingRow>) => {
+      await staleWrite;
+      return read(filter);
+    }) as never);
+
+    const cancelled = await cast.attendee.api.post(`/bookings/${booking.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect(staleWrite).toBeDefined();
+    vi.restoreAllMocks();
+    expect((await bookingRow(booking.id))!.status).toBe('cancelled');
+    expect((await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(0);
+    await expectCountersConsistent(event.id);
   });
 
   it('non-existent → 404, wrong shape → 400', async () => {

@@ -316,9 +316,11 @@ export class BookingService {
   }
 
   /**
-   * FerretDB rewrites whole documents without isolation, so a concurrent write to this booking
-   * (a mail sweep, a change-log mark) that read it before our cancel can put `confirmed` back.
-   * Re-read and re-apply until the cancellation holds; on MongoDB the first read confirms it.
+   * FerretDB rewrites whole documents without isolation, so a write to this booking from another
+   * server process that read it before our cancel can put `confirmed` back (in this process the
+   * row lock prevents it). Re-read and re-apply until the cancellation holds, and recount again
+   * after a re-apply: the recount started above may have counted the booking while it was back.
+   * On MongoDB the first read confirms it.
    */
   private async confirmCancelled(cancelled: BookingRow, update: UpdateFilter<BookingRow>): Promise<BookingRow> {
     let latest = cancelled;
@@ -328,6 +330,7 @@ export class BookingService {
       if (!now || now.status === 'cancelled') return now ?? latest;
       latest =
         (await this.changeLog.updateAndLog(this.bookings, { _id: cancelled._id }, update, bookingChange)) ?? latest;
+      this.events.scheduleRecount(cancelled.eventId);
     }
     return latest;
   }

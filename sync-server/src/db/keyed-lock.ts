@@ -22,3 +22,16 @@ export class KeyedLock {
     }
   }
 }
+
+/**
+ * One process's writes of one row, whichever domain makes them: the change log's logged updates
+ * and the mail sweeper's removal of hand-off marks share one, so neither rewrites the row from a
+ * copy read before the other's write (see KeyedLock).
+ */
+export class RowLock {
+  private readonly lock = new KeyedLock();
+
+  run<T>(collection: { collectionName: string }, rowId: string, task: () => Promise<T>): Promise<T> {
+    return this.lock.run(`${collection.collectionName}:${rowId}`, task);
+  }
+}

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from 'mongodb';
 import type { ServerConfig } from '../config';
+import type { RowLock } from '../db/keyed-lock';
 import { MailOutbox, messageIdDomain } from './outbox';
 import { MailSweeper, type TicketIssuer } from './sweeper';
 import { createMailTransport, type MailTransport } from './transport';
@@ -22,11 +23,12 @@ export class MailService {
     private readonly config: ServerConfig,
     tickets: TicketIssuer,
     log: FastifyBaseLogger,
+    rowLock: RowLock,
   ) {
     this.outbox = new MailOutbox(db, messageIdDomain(config.mailFrom));
     this.transport = createMailTransport(config);
     this.worker = new MailWorker(this.outbox, this.transport, config.mail, config.mailFrom, log);
-    this.sweeper = new MailSweeper(db, this.outbox, tickets, log, () => this.worker.wake());
+    this.sweeper = new MailSweeper(db, this.outbox, tickets, log, () => this.worker.wake(), rowLock);
   }
 
   async ensureIndexes(): Promise<void> {

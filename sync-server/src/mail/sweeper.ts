@@ -14,6 +14,7 @@ import {
   type PreparedEvent,
   type Recipient,
 } from './compose';
+import type { RowLock } from '../db/keyed-lock';
 import { isDuplicateKeyError } from '../db/mongo';
 import type { MailOutbox } from './outbox';
 
@@ -45,9 +46,10 @@ export function recipientKey(email: string): string {
  * sweeper queues the message(s) under ids derived from the cause (a duplicate-key insert = already
  * queued), and only then removes the mark (`$pullAll`; FerretDB ignores `$pull` with `$in`). A crash at any point leaves the mark, the next sweep
  * (this process after restart, or any other) repeats the work, and nothing is queued twice.
- * The mark is removed only if the row's `rev` is still the one read: on MongoDB `$pullAll` alone
- * would be safe, but FerretDB rewrites whole documents without isolation, and an unguarded write
- * could undo a concurrent cancellation.
+ * The mark is removed only if the row's `rev` is still the one read, under the row lock the change
+ * log's writes take: on MongoDB `$pullAll` alone would be safe, but FerretDB rewrites whole
+ * documents without isolation, and a write racing a cancellation (even one guarded by `rev`, whose
+ * test and write are not atomic there) could put the booking back to confirmed.
  */
 export class MailSweeper {
   private readonly bookings: Collection<BookingRow>;
@@ -66,6 +68,7 @@ export class MailSweeper {
     private readonly log: FastifyBaseLogger,
     /** Called after messages were queued, so the worker sends them now rather than at its next poll. */
     private readonly onQueued: () => void,
+    private readonly rowLock: RowLock,
   ) {
     this.bookings = db.collection<BookingRow>('bookings');
     this.events = db.collection<EventRow>('events');
@@ -161,7 +164,9 @@ export class MailSweeper {
       }
     }
     const queued = await this.outbox.enqueue(messages);
-    await this.bookings.updateOne({ _id: booking._id, rev: booking.rev }, { $pullAll: { mailPending: items } });
+    await this.rowLock.run(this.bookings, booking._id, () =>
+      this.bookings.updateOne({ _id: booking._id, rev: booking.rev }, { $pullAll: { mailPending: items } }),
+    );
     if (queued > 0) this.onQueued();
   }
 
@@ -188,7 +193,9 @@ export class MailSweeper {
         );
       }
     }
-    await this.events.updateOne({ _id: event._id, rev: event.rev }, { $pullAll: { mailPending: items } });
+    await this.rowLock.run(this.events, event._id, () =>
+      this.events.updateOne({ _id: event._id, rev: event.rev }, { $pullAll: { mailPending: items } }),
+    );
   }
 
   /**

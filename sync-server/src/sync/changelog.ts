@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ChangeType } from '@gatehouse/protocol';
 import type { Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
 import { GroupWriter, insertEach } from '../db/group-writer';
-import { KeyedLock } from '../db/keyed-lock';
+import { RowLock } from '../db/keyed-lock';
 import { isDuplicateKeyError } from '../db/mongo';
 
 /**
@@ -71,6 +71,8 @@ export type CommittedChange = { bucket: string; seq: number };
 export type ChangeLogOptions = {
   /** How old a hole must be before a reader declares its writer dead; lowered only by tests. */
   gapTimeoutMs?: number;
+  /** Shared with the other writers of logged rows that bypass the log (the mail sweeper). */
+  rowLock?: RowLock;
 };
 
 export class ChangeLog {
@@ -79,7 +81,7 @@ export class ChangeLog {
   readonly intents: Collection<LogIntent>;
   /** Emits `committed` ({bucket, seq}) after each append in this process; the live hub fans it out. */
   readonly events = new EventEmitter();
-  private readonly rowLock = new KeyedLock();
+  private readonly rowLock: RowLock;
   private readonly appendQueues = new Map<string, QueuedAppend[]>();
   /**
    * The `updatedAt` this process last wrote on each bucket's counter after a commit, so the live
@@ -104,6 +106,7 @@ export class ChangeLog {
     this.intents = db.collection<LogIntent>('logIntents');
     this.events.setMaxListeners(0);
     this.gapTimeoutMs = options.gapTimeoutMs ?? GAP_TIMEOUT_MS;
+    this.rowLock = options.rowLock ?? new RowLock();
   }
 
   async ensureIndexes(): Promise<void> {
@@ -346,7 +349,7 @@ export class ChangeLog {
     const rowId = (filter as { _id?: unknown })._id;
     if (typeof rowId !== 'string') throw new Error('updateAndLog names its row by _id');
     // See KeyedLock for why one process's updates of a row are serialised.
-    return this.rowLock.run(`${collection.collectionName}:${rowId}`, async () => {
+    return this.rowLock.run(collection, rowId, async () => {
       const intent = await this.openIntent(collection, rowId);
       const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as Row | null;
       if (row) await this.logRow(row, toChange);
