@@ -14,6 +14,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchFerretDbTables } from './ferretdb-id-index';
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -151,12 +152,15 @@ async function startFerretDb(binary: string, dataDir: string, log: (line: string
   }
   const uri = `mongodb://127.0.0.1:${port}/`;
   log(`[mongo] using FerretDB ${FERRETDB_VERSION} (${binary}) at ${uri}, data in ${dir}`);
+  // FERRETDB_ID_INDEX=off measures FerretDB as it comes (see ferretdb-id-index.ts).
+  const tables = process.env.FERRETDB_ID_INDEX === 'off' ? null : watchFerretDbTables(dir);
   return {
     uri,
     kind: 'ferretdb',
     describe: `FerretDB ${FERRETDB_VERSION}`,
     stop: () =>
       new Promise<void>((resolve) => {
+        tables?.stop();
         if (child.exitCode !== null) return resolve();
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         child.once('exit', () => {
