@@ -87,7 +87,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema as a string.
   app.removeContentTypeParser('text/plain');
 
-  const { client, db } = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const { client, db, scansForRanges } = await connectMongo(config.mongodbUri, config.mongodbDb);
   // Registered first because Fastify runs onClose hooks last-registered first: every domain's own
   // hook (recounts to finish, timers to stop, repairs in flight) then runs while the client is open.
   app.addHook('onClose', async () => {
@@ -98,7 +98,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const lockout = new LoginLockout(db, config.lockout);
   // Writes of one row from any domain wait for each other in this process (see RowLock).
   const rowLock = new RowLock();
-  const changeLog = new ChangeLog(db, { rowLock });
+  const changeLog = new ChangeLog(db, { rowLock, pointReadsOnly: scansForRanges });
   const tickets = new TicketService(db, changeLog);
   const events = new EventService(db, changeLog, users, tickets);
   const bookings = new BookingService(db, changeLog, events, tickets);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChangeLog, type LoggedRow } from '../src/sync/changelog';
 import { startTestServer, type TestServer } from '../../tests/support/server';
 
@@ -65,6 +65,29 @@ describe('change log', () => {
     expect(lateSeq).toBeGreaterThan(3);
     const after = await log.readContiguous(bucket, read.upTo, 100);
     expect(after.changes.map((c) => c.id)).toEqual(['late']);
+  });
+
+  it('a reader far behind gets the same pages by _id as by range (for FerretDB), and stops at the same hole', async () => {
+    const pointReads = new ChangeLog(server.ctx.db, { pointReadsOnly: true });
+    const ranges = vi.spyOn(pointReads.changes, 'find');
+    const bucket = bucketName();
+    for (let i = 1; i <= 139; i++) await log.append(bucket, change(`c${i}`));
+    await log.counters.updateOne({ _id: bucket }, { $inc: { seq: 1 } }); // seq 140: a writer still at work
+    for (let i = 141; i <= 150; i++) await log.append(bucket, change(`c${i}`));
+    const head = 150;
+    for (const [from, limit] of [
+      [0, 100],
+      [100, 100],
+      [3, 7],
+    ] as const) {
+      const byRange = await log.readContiguous(bucket, from, limit, head);
+      const byId = await pointReads.readContiguous(bucket, from, limit, head);
+      expect(byId).toEqual(byRange);
+    }
+    expect((await pointReads.readContiguous(bucket, 100, 100, head)).upTo).toBe(139);
+    // findOne is a find by `_id` in the driver; a range read is a find on `seq`.
+    expect(ranges.mock.calls.filter(([filter]) => filter && 'seq' in filter)).toEqual([]);
+    expect(ranges).toHaveBeenCalled();
   });
 
   it('emits committed after the change is readable, and stamps the counter for other processes', async () => {

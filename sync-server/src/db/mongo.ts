@@ -9,7 +9,12 @@ import {
   type Document,
 } from 'mongodb';
 
-export type Database = { client: MongoClient; db: Db };
+/**
+ * `scansForRanges`: the database answers every filter but `{_id: value}` by reading the whole
+ * collection — FerretDB's SQLite handler does (it pushes nothing else down to SQL), MongoDB does not.
+ * The change log then reads pages by `_id` (see ChangeLog.fetchAfter).
+ */
+export type Database = { client: MongoClient; db: Db; scansForRanges: boolean };
 
 export async function connectMongo(uri: string, dbName: string): Promise<Database> {
   const client = new MongoClient(uri, {
@@ -20,7 +25,9 @@ export async function connectMongo(uri: string, dbName: string): Promise<Databas
     appName: 'gatehouse-sync-server',
   });
   await client.connect();
-  return { client, db: client.db(dbName) };
+  const db = client.db(dbName);
+  const build = await db.admin().command({ buildInfo: 1 });
+  return { client, db, scansForRanges: typeof build.ferretdbVersion === 'string' };
 }
 
 /** MongoDB duplicate-key error, the signal every idempotent insert in this server relies on. */

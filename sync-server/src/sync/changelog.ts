@@ -43,7 +43,7 @@ export const GAP_TIMEOUT_MS = 5_000;
  * are common under contention: allow many, with a short jittered back-off.
  */
 const MAX_APPEND_ATTEMPTS = 200;
-/** A reader at most this far behind reads the seqs it expects by `_id` (see fetchAfter). */
+/** A reader at most this far behind reads the seqs it expects by `_id`; also the reads in flight at once (see fetchAfter). */
 const POINT_READ_MAX = 64;
 /** Changes written in one group commit at most; a pull page is 500 and a push batch 500. */
 const MAX_GROUP_COMMIT = 500;
@@ -73,6 +73,8 @@ export type ChangeLogOptions = {
   gapTimeoutMs?: number;
   /** Shared with the other writers of logged rows that bypass the log (the mail sweeper). */
   rowLock?: RowLock;
+  /** Read even far-behind readers' pages by `_id`: for a database that scans for ranges (FerretDB). */
+  pointReadsOnly?: boolean;
 };
 
 export class ChangeLog {
@@ -89,6 +91,7 @@ export class ChangeLog {
    */
   readonly localCommitStamps = new Map<string, number>();
   private readonly gapTimeoutMs: number;
+  private readonly pointReadsOnly: boolean;
   /** Intents of writes running side by side go out as one insert and one delete (see GroupWriter). */
   private readonly intentInserts = new GroupWriter<LogIntent, true>((intents) => insertEach(this.intents, intents));
   /** Per collection: rows inserted side by side (a batch's check-ins) go out as one `insertMany`. */
@@ -107,6 +110,7 @@ export class ChangeLog {
     this.events.setMaxListeners(0);
     this.gapTimeoutMs = options.gapTimeoutMs ?? GAP_TIMEOUT_MS;
     this.rowLock = options.rowLock ?? new RowLock();
+    this.pointReadsOnly = options.pointReadsOnly ?? false;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -290,13 +294,15 @@ export class ChangeLog {
   /**
    * The bucket's changes after `afterSeq` in seq order, at most `limit`, possibly with holes. A
    * reader that is nearly caught up (the usual pull, after a poke) reads the few seqs it expects by
-   * `_id`, in parallel, and then one past them, until the first missing one: no range query, which
-   * FerretDB answers by scanning the whole log. A reader far behind (an initial sync) takes pages
-   * by range, which every backend serves well per row. The log, never the hint, decides the end.
+   * `_id`, in parallel, and then one past them, until the first missing one. A reader far behind (an
+   * initial sync) takes pages by `(bucket, seq)` range, which MongoDB serves from the index — unless
+   * the database answers a range by reading the whole collection (FerretDB: every page of an initial
+   * sync of 100,000 bookings read the whole log), where it too reads by `_id`, POINT_READ_MAX at a
+   * time. The log, never the hint, decides the end.
    */
   private async fetchAfter(bucket: string, afterSeq: number, limit: number, headHint?: number): Promise<ChangeDoc[]> {
     const behind = headHint === undefined ? Infinity : Math.max(0, headHint - afterSeq);
-    if (behind > POINT_READ_MAX) {
+    if (behind > POINT_READ_MAX && !this.pointReadsOnly) {
       return this.changes
         .find({ bucket, seq: { $gt: afterSeq } })
         .sort({ seq: 1 })
@@ -305,7 +311,7 @@ export class ChangeLog {
     }
     const rows: ChangeDoc[] = [];
     let next = afterSeq + 1;
-    let chunk = Math.min(limit, behind + 1);
+    let chunk = Math.min(limit, behind <= POINT_READ_MAX ? behind + 1 : POINT_READ_MAX);
     while (chunk > 0) {
       const seqs = Array.from({ length: chunk }, (_, index) => next + index);
       const found = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: `${bucket}:${seq}` })));
