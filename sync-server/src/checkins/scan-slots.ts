@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Collection, Db } from 'mongodb';
 import { GroupWriter, insertEach } from '../db/group-writer';
 import { isDuplicateKeyError } from '../db/mongo';
@@ -6,7 +7,10 @@ import { isDuplicateKeyError } from '../db/mongo';
 export type ScanFact = { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string };
 type SlotDoc = ScanFact & { _id: string; bookingId: string };
 
+/** Slots read at once past the first two (most tickets are scanned once or twice). */
 const READ_CHUNK = 8;
+/** Bookings whose taken slots a process remembers: many doors' worth, a few MB. */
+const REMEMBERED_BOOKINGS = 50_000;
 /** Far beyond any real door; a bound so a runaway client cannot make a booking's history endless. */
 const MAX_SLOTS = 5_000;
 
@@ -17,10 +21,15 @@ const MAX_SLOTS = 5_000;
  * (which FerretDB answers by scanning every check-in ever made). Of any two scans of a booking, the
  * one that took the later slot read the earlier one's slot first: the later always sees both, so
  * it raises whatever the pair makes a duplicate, across any number of servers.
+ *
+ * A taken slot is never changed or removed, so the slots a process has read of a booking stay true
+ * and it remembers them: the next scan of that ticket reads only slots taken since (by any process).
  */
 export class ScanSlots {
   private readonly slots: Collection<SlotDoc>;
   private readonly inserts: GroupWriter<SlotDoc, true>;
+  /** Per booking, slots `#0…#n-1` as read or taken by this process (always a gap-free prefix). */
+  private readonly remembered = new LRUCache<string, readonly ScanFact[]>({ max: REMEMBERED_BOOKINGS });
 
   constructor(db: Db) {
     this.slots = db.collection<SlotDoc>('checkinSlots');
@@ -29,16 +38,16 @@ export class ScanSlots {
 
   /** Takes a slot for `fact` (or finds the one it already holds) and returns the scans seen, its own included. */
   async record(bookingId: string, fact: ScanFact): Promise<ScanFact[]> {
-    const seen: ScanFact[] = [];
-    let from = 0;
+    const seen: ScanFact[] = [...(this.remembered.get(bookingId) ?? [])];
+    let from = seen.length;
     for (;;) {
       const free = await this.readTaken(bookingId, from, seen);
       // A retried scan (a server took its mutation over) already holds a slot.
-      if (seen.some((scan) => scan.checkinId === fact.checkinId)) return seen;
+      if (seen.some((scan) => scan.checkinId === fact.checkinId)) return this.remember(bookingId, seen);
       if (free >= MAX_SLOTS) throw new Error(`booking ${bookingId} has ${MAX_SLOTS} scans`);
       try {
         await this.inserts.write({ _id: `${bookingId}#${free}`, bookingId, ...fact });
-        return [...seen, fact];
+        return this.remember(bookingId, [...seen, fact]);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         from = free; // another scan took it meanwhile: read it, then try the next
@@ -46,10 +55,16 @@ export class ScanSlots {
     }
   }
 
+  /** Keeps the longer of what two scans of one booking in this process have seen. */
+  private remember(bookingId: string, slots: ScanFact[]): ScanFact[] {
+    if ((this.remembered.get(bookingId)?.length ?? 0) < slots.length) this.remembered.set(bookingId, slots.slice());
+    return slots;
+  }
+
   /** Appends the taken slots from `from` on to `seen`; returns the first free slot. */
   private async readTaken(bookingId: string, from: number, seen: ScanFact[]): Promise<number> {
-    for (let start = from; ; start += READ_CHUNK) {
-      const ids = Array.from({ length: READ_CHUNK }, (_, index) => `${bookingId}#${start + index}`);
+    for (let start = from, chunk = 2; ; start += chunk, chunk = READ_CHUNK) {
+      const ids = Array.from({ length: chunk }, (_, index) => `${bookingId}#${start + index}`);
       const docs = await Promise.all(ids.map((_id) => this.slots.findOne({ _id })));
       for (const [index, doc] of docs.entries()) {
         // Gap-free by construction: a slot is only ever taken after the one before it was seen.
