@@ -58,10 +58,13 @@ async function book(
 /** Waits until the outbox has nothing left to do, then returns what was accepted for `address`. */
 async function settled(): Promise<void> {
   await waitFor('the outbox to settle', async () => {
-    const busy = await server.ctx.mail.outbox.mail.countDocuments({ status: { $in: ['pending', 'sending'] } });
+    // Upstream first: a hand-off is removed only after its message is queued, so no hand-offs,
+    // then nothing queued, means nothing is on its way. Read the other way round, a message queued
+    // between the two reads slipped through and arrived after "settled".
     const handOffs =
       (await server.ctx.db.collection('bookings').countDocuments({ mailPending: { $gt: '' } })) +
       (await server.ctx.db.collection('events').countDocuments({ mailPending: { $gt: '' } }));
+    const busy = await server.ctx.mail.outbox.mail.countDocuments({ status: { $in: ['pending', 'sending'] } });
     return busy === 0 && handOffs === 0;
   });
 }
