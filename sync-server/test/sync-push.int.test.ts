@@ -119,6 +119,29 @@ describe('P1 exactly-once push', () => {
   });
 });
 
+describe('many devices at once', () => {
+  // FerretDB v1.24.2 stopped answering anyone when one command carried 100 update statements (the
+  // results of 50 pushes grouped into one bulk write): this hung before MAX_UPDATES_PER_COMMAND.
+  // Distinct tickets, so the applies run side by side and their results pile up together.
+  it('50 devices pushing 10 check-ins each at the same moment all get every result', async () => {
+    const bookings = await Promise.all(
+      Array.from({ length: 100 }, (_, n) => addBooking(organizer.api, event, `Crowd ${n}`)),
+    );
+    const devices = Array.from({ length: 50 }, () => new SimDevice(staff.api));
+    const batches = devices.map((device, d) =>
+      Array.from({ length: 10 }, (_, i) =>
+        device.checkin(event.id, bookings[(d * 10 + i) % bookings.length]!, i % 2 ? 'out' : 'in', `Gate ${d}`),
+      ),
+    );
+    const responses = await Promise.all(devices.map((device, d) => device.push(batches[d]!)));
+    expect(responses.flatMap((response) => response.results.map((result) => result.status))).toEqual(
+      Array.from({ length: 500 }, () => 'applied'),
+    );
+    const ids = batches.flat().map((mutation) => (mutation.args as { id: string }).id);
+    expect(await server.ctx.db.collection('checkins').countDocuments({ _id: { $in: ids as never[] } })).toBe(500);
+  });
+});
+
 describe('bad input on push', () => {
   it('unknown names, malformed args and a reused id are rejected one by one; the rest applies', async () => {
     const device = new SimDevice(staff.api);

@@ -73,6 +73,15 @@ export async function insertEach<T extends Document>(
   return outcomes;
 }
 
+/**
+ * Update statements per bulk command, at most. FerretDB v1.24.2 holds a pooled SQLite connection for
+ * every update statement of a command until the whole command ends, and takes one more to write
+ * each: a command of 100 updates (its pool size) waits for a connection that never comes, and the
+ * whole database stops answering — every client, every collection. It showed as 50 devices pushing
+ * at once (500 results in one command). MongoDB has no such limit; 16 a command costs it little.
+ */
+export const MAX_UPDATES_PER_COMMAND = 16;
+
 /** `bulkWrite` unordered, for writes that cannot conflict with each other (distinct `_id`s). */
 export async function bulkEach<T extends Document>(
   collection: Collection<T>,
