@@ -22,8 +22,8 @@ import path from 'node:path';
 const ID_EXPRESSION = `_ferretdb_sjson->'$._id'`;
 const INDEX_SUFFIX = '__id_lookup';
 
-/** Adds the index to every table of one FerretDB database file that lacks it; returns how many. */
-export function indexDatabaseFile(file: string): number {
+/** Adds the index to every table of one FerretDB database file that lacks it. */
+function indexDatabaseFile(file: string): void {
   // fileMustExist: a database FerretDB has just dropped must not come back as an empty file. A short
   // wait for the write lock: this runs on the launcher's event loop (the bench's too), and a table
   // not indexed this time is indexed on a later look.
@@ -32,7 +32,7 @@ export function indexDatabaseFile(file: string): number {
     const hasCatalogue = db
       .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_ferretdb_collections'`)
       .get();
-    if (!hasCatalogue) return 0;
+    if (!hasCatalogue) return;
     const tables = db.prepare('SELECT table_name FROM _ferretdb_collections').pluck().all() as string[];
     const indexed = new Set(
       db
@@ -40,20 +40,17 @@ export function indexDatabaseFile(file: string): number {
         .pluck()
         .all(`%${INDEX_SUFFIX}`) as string[],
     );
-    let added = 0;
     for (const table of tables) {
       if (indexed.has(table)) continue;
       const quoted = `"${table.replaceAll('"', '""')}"`;
       const index = `"${(table + INDEX_SUFFIX).replaceAll('"', '""')}"`;
       try {
         db.exec(`CREATE INDEX IF NOT EXISTS ${index} ON ${quoted} (${ID_EXPRESSION})`);
-        added += 1;
       } catch (error) {
         // The collection was dropped between reading the catalogue and now: nothing to index.
         if (!/no such table/.test(String(error))) throw error;
       }
     }
-    return added;
   } finally {
     db.close();
   }
@@ -63,7 +60,7 @@ export function indexDatabaseFile(file: string): number {
  * Watches FerretDB's data directory and indexes new tables within `intervalMs`. A file is opened
  * again only after it (or its write-ahead log) changed, so idle databases cost a `stat` a tick.
  */
-export function watchFerretDbTables(dir: string, intervalMs = 300): { stop: () => void; scan: () => number } {
+export function watchFerretDbTables(dir: string, intervalMs = 300): { stop: () => void } {
   const seen = new Map<string, number>();
   const changedAt = (file: string): number => {
     try {
@@ -73,29 +70,27 @@ export function watchFerretDbTables(dir: string, intervalMs = 300): { stop: () =
       return -1;
     }
   };
-  const scan = (): number => {
-    let added = 0;
+  const scan = (): void => {
     let files: string[];
     try {
       files = readdirSync(dir).filter((name) => name.endsWith('.sqlite'));
     } catch {
-      return 0;
+      return;
     }
     for (const name of files) {
       const file = path.join(dir, name);
       const stamp = changedAt(file);
       if (stamp < 0 || seen.get(file) === stamp) continue;
       try {
-        added += indexDatabaseFile(file);
+        indexDatabaseFile(file);
         seen.set(file, stamp);
       } catch {
         // Busy or just dropped: look again next tick. A missing index costs speed, never correctness.
         seen.delete(file);
       }
     }
-    return added;
   };
   const timer = setInterval(scan, intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), scan };
+  return { stop: () => clearInterval(timer) };
 }

@@ -121,7 +121,7 @@ describe('P1 exactly-once push', () => {
 
 describe('many devices at once', () => {
   // FerretDB v1.24.2 stopped answering anyone when one command carried 100 update statements (the
-  // results of 50 pushes grouped into one bulk write): this hung before MAX_UPDATES_PER_COMMAND.
+  // results of 50 pushes grouped into one bulk write): this hung before bulkEach split them.
   // Distinct tickets, so the applies run side by side and their results pile up together.
   it('50 devices pushing 10 check-ins each at the same moment all get every result', async () => {
     const bookings = await Promise.all(

@@ -80,13 +80,18 @@ export async function insertEach<T extends Document>(
  * whole database stops answering — every client, every collection. It showed as 50 devices pushing
  * at once (500 results in one command). MongoDB has no such limit; 16 a command costs it little.
  */
-export const MAX_UPDATES_PER_COMMAND = 16;
+const MAX_UPDATES_PER_COMMAND = 16;
 
-/** `bulkWrite` unordered, for writes that cannot conflict with each other (distinct `_id`s). */
+/**
+ * `bulkWrite` unordered, for writes that cannot conflict with each other (distinct `_id`s), sent
+ * MAX_UPDATES_PER_COMMAND operations a command, one command after another.
+ */
 export async function bulkEach<T extends Document>(
   collection: Collection<T>,
   operations: AnyBulkWriteOperation<T>[],
 ): Promise<Array<true | Error>> {
-  await collection.bulkWrite(operations, { ordered: false });
+  for (let start = 0; start < operations.length; start += MAX_UPDATES_PER_COMMAND) {
+    await collection.bulkWrite(operations.slice(start, start + MAX_UPDATES_PER_COMMAND), { ordered: false });
+  }
   return operations.map(() => true);
 }

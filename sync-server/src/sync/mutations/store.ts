@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GatehouseError, type MutationResult } from '@gatehouse/protocol';
 import type { Collection, Db } from 'mongodb';
 import stringify from 'safe-stable-stringify';
-import { bulkEach, MAX_UPDATES_PER_COMMAND, DuplicateKey, GroupWriter, insertEach } from '../../db/group-writer';
+import { bulkEach, DuplicateKey, GroupWriter, insertEach } from '../../db/group-writer';
 import { isDuplicateKeyError } from '../../db/mongo';
 
 export type StoredResult = Omit<MutationResult, 'id'>;
@@ -48,15 +48,13 @@ export class MutationStore {
   readonly mutations: Collection<MutationDoc>;
   /** Claims and results of a batch's mutations applied side by side go out as one command each. */
   private readonly claims = new GroupWriter<MutationDoc, true>((docs) => insertEach(this.mutations, docs));
-  private readonly results = new GroupWriter<{ id: string; result: StoredResult }, true>(
-    (finished) =>
-      bulkEach(
-        this.mutations,
-        finished.map(({ id, result }) => ({
-          updateOne: { filter: { _id: id }, update: { $set: { status: 'done', result, appliedAt: new Date() } } },
-        })),
-      ),
-    MAX_UPDATES_PER_COMMAND,
+  private readonly results = new GroupWriter<{ id: string; result: StoredResult }, true>((finished) =>
+    bulkEach(
+      this.mutations,
+      finished.map(({ id, result }) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { status: 'done', result, appliedAt: new Date() } } },
+      })),
+    ),
   );
 
   constructor(
