@@ -612,6 +612,41 @@ describe('GET /events/:id/stats', () => {
   });
 });
 
+describe('seat recounts', () => {
+  it('a booking that arrives while the last recount removes its mark is still counted', async () => {
+    const event = await createStaffedEvent(cast, {
+      capacity: 10,
+      ticketTypes: [{ name: 'Door', price: 0, quota: 10 }],
+    });
+    const body = { ticketTypeId: event.ticketTypes[0]!.id, attendee: { name: 'Walk In' } };
+    // Hold the first recount at the removal of its mark, the last step before it is done.
+    const removeMark = Collection.prototype.deleteOne;
+    let reachedRemoval = false;
+    let releaseRemoval = () => {};
+    const removalHeld = new Promise<void>((resolve) => (releaseRemoval = resolve));
+    vi.spyOn(Collection.prototype, 'deleteOne').mockImplementation(async function (
+      this: Collection,
+      ...args: Parameters<Collection['deleteOne']>
+    ) {
+      const filter = args[0] as { _id?: unknown } | undefined;
+      if (this.collectionName === 'recountsOwed' && filter?._id === event.id && !reachedRemoval) {
+        reachedRemoval = true;
+        await removalHeld;
+      }
+      return removeMark.apply(this, args);
+    } as never);
+    try {
+      expect((await cast.staff.api.post(`/events/${event.id}/bookings`, body)).status).toBe(201);
+      await vi.waitFor(() => expect(reachedRemoval).toBe(true));
+      expect((await cast.organizer.api.post(`/events/${event.id}/bookings`, body)).status).toBe(201);
+    } finally {
+      releaseRemoval();
+    }
+    expect((await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(2);
+    await expectCountersConsistent(event.id);
+  });
+});
+
 describe('closing the server', () => {
   it('lets the seat recount a booking started finish before the database client closes', async () => {
     const own = await startTestServer();

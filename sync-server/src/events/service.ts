@@ -104,18 +104,24 @@ export class EventService {
       return;
     }
     const run = async () => {
-      for (let round = 0; round < 100; round++) {
-        this.recountAgain.delete(eventId);
-        const owed = await this.recountsOwed.findOne({ _id: eventId });
-        await this.recount(eventId);
-        if (this.recountAgain.has(eventId)) continue;
-        if (owed) await this.recountsOwed.deleteOne({ _id: eventId, n: owed.n });
-        return;
+      try {
+        for (let round = 0; round < 100; round++) {
+          this.recountAgain.delete(eventId);
+          const owed = await this.recountsOwed.findOne({ _id: eventId });
+          await this.recount(eventId);
+          if (owed && !this.recountAgain.has(eventId)) {
+            await this.recountsOwed.deleteOne({ _id: eventId, n: owed.n });
+          }
+          // Checked with no await before leaving the map below: a write that arrived at any point
+          // of this round (the mark's removal included) found this run in flight and left it the
+          // recount; it must not be dropped.
+          if (!this.recountAgain.has(eventId)) return;
+        }
+      } finally {
+        this.recounts.delete(eventId);
       }
     };
-    const done = run()
-      .catch((error: unknown) => this.onRecountError?.(error))
-      .finally(() => this.recounts.delete(eventId));
+    const done = run().catch((error: unknown) => this.onRecountError?.(error));
     this.recounts.set(eventId, done);
   }
 
