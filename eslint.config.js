@@ -25,6 +25,22 @@ const nodeBuiltins = [
   'worker_threads',
 ];
 
+/** The sync server's domain folders: the storage adapters may not import from them. */
+const DOMAIN_DIRS = [
+  'auth',
+  'users',
+  'devices',
+  'events',
+  'bookings',
+  'tickets',
+  'checkins',
+  'alerts',
+  'mail',
+  'sync',
+  'http',
+  'health',
+].map((dir) => `**/${dir}/**`);
+
 export default tseslint.config(
   {
     ignores: [
@@ -117,11 +133,49 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ourParts(['protocol', 'electron']) }] },
   },
   {
+    // Domain code reaches the database only through the storage port (sync-server/src/store/port.ts):
+    // no driver outside its adapter.
     files: ['sync-server/src/**/*.ts'],
+    ignores: ['sync-server/src/store/sqlite/**', 'sync-server/src/store/mongodb/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...ourParts(['protocol', 'sync-server']), 'better-sqlite3', 'electron'] },
+        { patterns: [...ourParts(['protocol', 'sync-server']), 'better-sqlite3', 'mongodb', 'electron'] },
+      ],
+    },
+  },
+  {
+    // Each adapter sees rows and the port, never a domain service nor the other adapter's driver.
+    files: ['sync-server/src/store/sqlite/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ourParts(['protocol', 'sync-server']),
+            ...DOMAIN_DIRS,
+            'mongodb',
+            'electron',
+            '**/store/mongodb/**',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sync-server/src/store/mongodb/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ourParts(['protocol', 'sync-server']),
+            ...DOMAIN_DIRS,
+            'better-sqlite3',
+            'electron',
+            '**/store/sqlite/**',
+          ],
+        },
       ],
     },
   },

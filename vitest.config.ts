@@ -1,10 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 const LOAD_TESTS = 'sync-server/test/sync-concurrency.int.test.ts';
+/** The storage port's own suites: they open both adapters themselves, so they run once. */
+const STORE_TESTS = 'sync-server/test/store-*.int.test.ts';
+/** Tests whose subject is the server over HTTP, run once per store. */
+const SERVER_TESTS = ['sync-server/test/**/*.int.test.ts', 'tests/sync/**/*.int.test.ts'];
+const MONGO_SETUP = ['tests/setup/mongo-global.ts'];
 
 /**
- * Four projects: `unit` (pure code, no services), `integration` (real FerretDB, real HTTP, real
- * SQLite files), `load` (P3 at full size, alone) and `e2e` (Chromium). Integration files end in `.int.test.ts`, e2e in `.e2e.test.ts`.
+ * Projects: `unit` (pure code), `integration` (the real server over HTTP on the default SQLite
+ * store, real SQLite files, the store contract on both adapters), `integration-mongodb` (the same
+ * server tests on the MongoDB adapter against FerretDB, smaller sizes), `load` / `load-mongodb`
+ * (P3 at full size, alone) and `e2e` (Chromium). Integration files end in `.int.test.ts`, e2e in
+ * `.e2e.test.ts`. The store under test is GATEHOUSE_TEST_STORE (tests/support/server.ts).
  */
 export default defineConfig({
   test: {
@@ -22,20 +30,48 @@ export default defineConfig({
           name: 'integration',
           include: ['{sync-server,electron,tests}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**', LOAD_TESTS],
-          globalSetup: ['tests/setup/mongo-global.ts'],
+          globalSetup: MONGO_SETUP,
+          env: { GATEHOUSE_TEST_STORE: 'sqlite' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Two cores: files run two at a time, each against its own database.
+          // Two cores: files run two at a time, each against its own store.
           maxWorkers: 2,
         },
       },
       {
-        // P3 at the issue's size loads both cores and the database for minutes: run alone, so it
-        // neither starves the timing-sensitive tests (SMTP timeouts) nor is starved by them.
+        test: {
+          name: 'integration-mongodb',
+          include: SERVER_TESTS,
+          // P2 (kill -9 of a device or of a SQLite server), the SQLite → MongoDB migration and backup
+          // tests, and the bench are about the device and the default store.
+          exclude: ['**/node_modules/**', LOAD_TESTS, STORE_TESTS, 'tests/sync/{p2,store}-*', 'tests/bench/**'],
+          globalSetup: MONGO_SETUP,
+          // FerretDB answers a command in ≈1.3 ms: P4 gets fewer schedules here (50 on SQLite).
+          env: { GATEHOUSE_TEST_STORE: 'mongodb', P4_SCHEDULES: '12' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        // P3 at the issue's size loads both cores for a while: run alone, so it neither starves
+        // the timing-sensitive tests (SMTP timeouts) nor is starved by them.
         test: {
           name: 'load',
           include: [LOAD_TESTS],
-          globalSetup: ['tests/setup/mongo-global.ts'],
+          globalSetup: MONGO_SETUP,
+          env: { GATEHOUSE_TEST_STORE: 'sqlite' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 1,
+        },
+      },
+      {
+        test: {
+          name: 'load-mongodb',
+          include: [LOAD_TESTS],
+          globalSetup: MONGO_SETUP,
+          env: { GATEHOUSE_TEST_STORE: 'mongodb' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
           maxWorkers: 1,
@@ -45,7 +81,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.test.ts'],
-          globalSetup: ['tests/setup/mongo-global.ts'],
+          globalSetup: MONGO_SETUP,
+          env: { GATEHOUSE_TEST_STORE: 'sqlite' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           maxWorkers: 1,

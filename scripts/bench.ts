@@ -1,20 +1,27 @@
 /**
- * `npm run bench`: starts its own database and sync server, seeds one event, drives real desktop
- * cores (child processes with real SQLite files) over loopback and prints one JSON line per measure
- * on stdout. Progress goes to stderr. See README "Benchmarks" and `--help`.
+ * `npm run bench`: prepares the sync server's store (scripts/store.ts: embedded SQLite by default,
+ * `--store mongodb` for MongoDB or a local FerretDB), starts the server, seeds one event through the
+ * storage port, drives real desktop cores (child processes with real SQLite files) over loopback and
+ * prints one JSON line per measure on stdout; `--peer` then runs the PouchDB + express-pouchdb peer
+ * on the same sizes and prints a comparison line per measure. Progress goes to stderr. See README
+ * "Benchmarks" and `--help`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
+import type { StoreConfig } from '../sync-server/src/config';
+import { BenchApi } from './bench/api';
 import { describeEnvironment, describeSizes } from './bench/environment';
-import { SkipMeasure, type MeasureContext } from './bench/measure';
+import { SkipMeasure, type Figures, type MeasureContext } from './bench/measure';
 import { MEASURES } from './bench/measures/index';
-import { parseOptions, UsageError, type BenchOptions } from './bench/options';
+import { MongoWireCounter } from './bench/mongo-wire';
+import { parseOptions, UsageError, type BenchOptions, type MeasureName } from './bench/options';
+import { COMPARED, PEER, PEER_MEASURES, PEER_STORE, startPeer, type RunningPeer } from './bench/peer/index';
 import { DevicePool } from './bench/pool';
-import { seedBookings, seedEvent } from './bench/seed';
+import { login, seedBookings, seedEvent, type Fixture } from './bench/seed';
 import { startBenchServer, type BenchServer } from './bench/server';
-import { startMongo, type RunningMongo } from './mongo';
+import { round } from './bench/stats';
+import { prepareStore, type LocalStore } from './store';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const emit = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -27,42 +34,87 @@ function withTimeout<T>(promise: Promise<T>, seconds: number, what: string): Pro
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * How the server and the bench reach the store. For MongoDB the server goes through a loopback
+ * proxy that counts its commands (mongo-wire.ts); the bench's own seeding connects directly.
+ */
+async function storeSetup(
+  local: LocalStore,
+  serverDir: string,
+): Promise<{ config: StoreConfig; serverEnv: Record<string, string>; commands: MongoWireCounter | string }> {
+  if (local.kind === 'sqlite') {
+    return {
+      config: { kind: 'sqlite', file: path.join(serverDir, 'gatehouse.db') },
+      serverEnv: { GATEHOUSE_STORE: 'sqlite' },
+      commands: 'the SQLite store sends no database commands (the figure is the MongoDB adapter’s)',
+    };
+  }
+  const uri = local.env.MONGODB_URI;
+  if (!uri) throw new Error('the MongoDB store came without MONGODB_URI');
+  const dbName = `bench_${Date.now().toString(36)}`;
+  const counter = MongoWireCounter.forUri(uri);
+  const serverUri = typeof counter === 'string' ? uri : await counter.start();
+  return {
+    config: { kind: 'mongodb', uri, dbName },
+    serverEnv: { MONGODB_URI: serverUri, MONGODB_DB: dbName, GATEHOUSE_STORE: 'mongodb' },
+    commands: counter,
+  };
+}
+
 async function run(options: BenchOptions): Promise<number> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
-  let mongo: RunningMongo | undefined;
+  const serverDir = path.join(dataDir, 'server');
+  mkdirSync(serverDir, { recursive: true });
+  let local: LocalStore | undefined;
+  let commands: MongoWireCounter | string | undefined;
   let server: BenchServer | undefined;
-  let client: MongoClient | undefined;
   let devices: DevicePool | undefined;
+  let peer: RunningPeer | undefined;
   let failures = 0;
   try {
-    mongo = await startMongo({ dataDir, log });
-    const environment = describeEnvironment(mongo.describe);
+    local = await prepareStore({ dataDir: serverDir, ...(options.store ? { store: options.store } : {}), log });
+    const setup = await storeSetup(local, serverDir);
+    commands = setup.commands;
+    const environment = describeEnvironment(local.kind, local.describe, options.peer);
     emit({ measure: 'environment', ...environment, ...describeSizes(options) });
-    const dbName = `bench_${Date.now().toString(36)}`;
-    server = await startBenchServer({ mongoUri: mongo.uri, dbName, dataDir });
-    client = new MongoClient(mongo.uri, { appName: 'gatehouse-bench', maxPoolSize: 20 });
-    await client.connect();
-    const db = client.db(dbName);
+    log(`[bench] store: ${local.describe}`);
     const common = {
+      store: local.kind,
       cores: environment.cores,
       node: environment.node,
       bookings: options.bookings,
       quick: options.quick,
     };
+    const startServer = (profile = false) => {
+      // BENCH_PROFILE_SERVER=<dir>: the measured server runs with --cpu-prof, its profile written there on exit.
+      const profileDir = profile ? process.env.BENCH_PROFILE_SERVER : undefined;
+      return startBenchServer({
+        dataDir: serverDir,
+        storeEnv: setup.serverEnv,
+        ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
+      });
+    };
+    server = await startServer();
     const selected = MEASURES.filter((m) => options.only.includes(m.name));
     let seed;
     try {
-      seed = await seedEvent({ db, baseUrl: server.baseUrl, bookings: options.bookings });
+      seed = await seedEvent({ baseUrl: server.baseUrl, bookings: options.bookings });
     } catch (error) {
       if (!(error instanceof SkipMeasure)) throw error;
       for (const measure of selected) emit({ measure: measure.name, skipped: `seeding: ${error.message}`, ...common });
       return 0;
     }
-    // Bulk bookings go in with the server stopped (see seedBookings); then a fresh server starts on them.
+    // Bookings go in through the port with the server stopped (a SQLite file is one process's); then a fresh server.
     await server.stop();
-    const fixture = await seedBookings({ db, seed, bookings: options.bookings, log });
-    server = await startBenchServer({ mongoUri: mongo.uri, dbName, dataDir });
+    const seeded = await seedBookings({ store: setup.config, seed, bookings: options.bookings, log });
+    server = await startServer(true);
     log(`[bench] sync server pid ${server.pid} at ${server.baseUrl} (log ${server.logFile})`);
+    const api = new BenchApi(server.baseUrl);
+    const fixture: Fixture = {
+      ...seeded,
+      organizer: await login(api, seeded.organizer),
+      staff: await login(api, seeded.staff),
+    };
     devices = new DevicePool();
 
     let nextBooking = 0;
@@ -72,15 +124,15 @@ async function run(options: BenchOptions): Promise<number> {
       nextBooking += count;
       return ids;
     };
+    const results = new Map<MeasureName, Figures>();
     for (const measure of selected) {
       const cleanups: Array<() => Promise<void> | void> = [];
       const ctx: MeasureContext = {
         options,
         environment,
-        mongo,
-        db,
         server,
         fixture,
+        commands,
         devices,
         dataDir,
         log,
@@ -91,6 +143,7 @@ async function run(options: BenchOptions): Promise<number> {
       log(`[bench] ${measure.name}…`);
       try {
         const figures = await withTimeout(measure.run(ctx), limit, measure.name);
+        results.set(measure.name, figures);
         emit({ measure: measure.name, ...figures, ...common });
       } catch (error) {
         if (error instanceof SkipMeasure) {
@@ -113,11 +166,72 @@ async function run(options: BenchOptions): Promise<number> {
         }
       }
     }
+
+    const peerSelected = PEER_MEASURES.filter((m) => options.peer && options.only.includes(m.name));
+    if (peerSelected.length > 0) {
+      // The peer runs alone: Gatehouse's devices, server and database are stopped first.
+      await devices.stopAll().catch(() => undefined);
+      await server.stop();
+      server = undefined;
+      await local.stop();
+      local = undefined;
+      const peerCommon = { ...common, peer: PEER, store: PEER_STORE };
+      const peerResults = new Map<MeasureName, Figures>();
+      try {
+        log('[bench] peer: PouchDB + express-pouchdb…');
+        peer = await startPeer({ options, fixture, dataDir, log });
+      } catch (error) {
+        failures += 1;
+        log(`[bench] peer set-up failed: ${(error as Error).stack ?? String(error)}`);
+        for (const measure of peerSelected)
+          emit({ measure: measure.name, error: `peer set-up: ${(error as Error).message}`, ...peerCommon });
+      }
+      for (const measure of peer ? peerSelected : []) {
+        log(`[bench] peer ${measure.name}…`);
+        try {
+          const figures = await withTimeout(
+            measure.run(peer!.ctx),
+            options.quick ? 60 : measure.timeLimitSeconds,
+            `peer ${measure.name}`,
+          );
+          peerResults.set(measure.name, figures);
+          emit({ measure: measure.name, ...figures, ...peerCommon });
+        } catch (error) {
+          failures += 1;
+          log(`[bench] peer ${measure.name} failed: ${(error as Error).stack ?? String(error)}`);
+          emit({ measure: measure.name, error: (error as Error).message, ...peerCommon });
+        }
+      }
+      for (const measure of peerSelected) {
+        const compared = COMPARED[measure.name];
+        const ours = results.get(measure.name);
+        const theirs = peerResults.get(measure.name);
+        if (!compared || !ours || !theirs) continue;
+        const pair = ([oursName, theirsName]: [string, string]) => {
+          const gatehouse = ours[oursName];
+          const peerValue = theirs[theirsName];
+          if (typeof gatehouse !== 'number' || typeof peerValue !== 'number') return null;
+          return { gatehouse, peer: peerValue, ratio: gatehouse > 0 ? round(peerValue / gatehouse, 2) : null };
+        };
+        const headline = pair(compared.figure);
+        if (!headline) continue;
+        emit({
+          measure: measure.name,
+          compare: PEER,
+          figure: compared.figure[0],
+          ...headline,
+          // ratio = peer / gatehouse; lower is better for every figure, so above 1 means Gatehouse is ahead.
+          also: Object.fromEntries(compared.also.map((names) => [names[0], pair(names)])),
+          ...common,
+        });
+      }
+    }
   } finally {
+    await peer?.stop().catch(() => undefined);
     await devices?.stopAll().catch(() => undefined);
-    await client?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    await mongo?.stop().catch(() => undefined);
+    if (typeof commands === 'object') await commands.stop().catch(() => undefined);
+    await local?.stop().catch(() => undefined);
     // BENCH_KEEP_DATA=1 keeps the run's folder (server log, device databases) for a post-mortem.
     if (process.env.BENCH_KEEP_DATA === '1') log(`[bench] kept ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });

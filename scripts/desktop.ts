@@ -35,19 +35,19 @@ async function isServerUp(baseUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts FerretDB + the sync server with demo data in this process, like `npm start` does. */
+/** Starts the sync server on its store with demo data in this process, like `npm start` does. */
 async function startLocalServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   // Loaded only when needed, so the "Electron is missing" answer never depends on the server code.
-  const { startMongo } = await import('./mongo');
+  const { prepareStore } = await import('./store');
   const { DEMO_ACCOUNTS, seedDemo } = await import('./seed');
   const { buildServer, loadConfig } = await import('@gatehouse/sync-server');
   const dataDir = path.resolve(process.env.GATEHOUSE_DATA_DIR ?? path.join(REPO_ROOT, '.data'));
-  const mongo = await startMongo({ dataDir, log: (line) => console.log(line) });
+  const store = await prepareStore({ dataDir, log: (line) => console.log(line) });
   const admin = DEMO_ACCOUNTS.find((account) => account.role === 'admin')!;
   const config = loadConfig({
     ...process.env,
     GATEHOUSE_DATA_DIR: dataDir,
-    MONGODB_URI: mongo.uri,
+    ...store.env,
     ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? admin.email,
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? admin.password,
   });
@@ -61,7 +61,7 @@ async function startLocalServer(): Promise<{ url: string; stop: () => Promise<vo
     url: `http://${config.host}:${config.port}`,
     stop: async () => {
       await app.close().catch(() => {});
-      await mongo.stop();
+      await store.stop();
     },
   };
 }

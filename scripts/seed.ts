@@ -16,7 +16,7 @@ export const DEMO_ACCOUNTS: Array<{ role: Role; email: string; password: string;
 
 export async function seedDemo(ctx: AppContext, options: { log: (line: string) => void }): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
-    const result = await ensureUser(ctx.users, account, { scryptCost: ctx.config.scryptCost });
+    const result = await ensureUser(ctx.store.users, account, { scryptCost: ctx.config.scryptCost });
     if (result.created) options.log(`[seed] created ${account.role} ${account.email}`);
   }
   const email = (role: Role) => DEMO_ACCOUNTS.find((account) => account.role === role)!.email;

@@ -1,5 +1,6 @@
 /**
- * `npm start`: a local database, the sync server with demo data, and the app. Ctrl-C stops all of it.
+ * `npm start`: the sync server on its store (embedded SQLite unless configured otherwise) with demo
+ * data, and the app. Ctrl-C stops all of it.
  * The app is Electron where its binary is installed (`npm run desktop`), else the browser host.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,29 +8,29 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer, loadConfig } from '@gatehouse/sync-server';
-import { startMongo } from './mongo';
+import { prepareStore } from './store';
 import { DEMO_ACCOUNTS, seedDemo } from './seed';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function main(): Promise<void> {
   const dataDir = path.resolve(process.env.GATEHOUSE_DATA_DIR ?? path.join(ROOT, '.data'));
-  const mongo = await startMongo({ dataDir });
+  const store = await prepareStore({ dataDir });
   const admin = DEMO_ACCOUNTS.find((account) => account.role === 'admin')!;
   const config = loadConfig({
     ...process.env,
     GATEHOUSE_DATA_DIR: dataDir,
-    MONGODB_URI: mongo.uri,
+    ...store.env,
     ADMIN_EMAIL: process.env.ADMIN_EMAIL ?? admin.email,
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? admin.password,
   });
   const { app, ctx } = await buildServer(config);
   let stopApp: () => Promise<void> = async () => {};
   const stop = async (signal: string) => {
-    console.log(`\n${signal}: stopping the app, the sync server and the database…`);
+    console.log(`\n${signal}: stopping the app and the sync server…`);
     await stopApp().catch(() => {});
     await app.close().catch(() => {});
-    await mongo.stop();
+    await store.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const url = `http://${config.host}:${config.port}`;
   console.log(`\nGatehouse sync server: ${url}  (API docs: ${url}/docs)`);
-  console.log(`Database: ${mongo.describe}`);
+  console.log(`Store: ${store.describe}`);
   console.log(`Email: ${ctx.mail.transport.describe}${config.smtpUrl ? '' : ' (set SMTP_URL to send for real)'}`);
   console.log('\nDemo accounts:');
   for (const account of DEMO_ACCOUNTS) {

@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   LOCAL_STORE_CORRUPT: 500,
   /** Desktop core: the disk is full; the failed write was rolled back as a whole. */
   STORAGE_FULL: 507,
+  /** Sync server: its disk is full; the request wrote nothing. A device keeps its outbox and retries. */
+  SERVER_STORAGE_FULL: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -15,6 +15,7 @@ export type AgentCommand =
   | { kind: 'scanMany'; eventId: string; gate: string; tokens: string[] }
   | { kind: 'count'; table: 'bookings' | 'checkins' | 'outbox' | 'events' | 'ticket_keys' }
   | { kind: 'waitForCheckins'; ids: string[]; timeoutMs: number }
+  | { kind: 'waitForEmptyOutbox'; timeoutMs: number }
   | { kind: 'rss' }
   | { kind: 'close' };
 
@@ -103,6 +104,22 @@ async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record
   return seen;
 }
 
+/**
+ * Resolves with the wall-clock time (epoch ms) at which the outbox was first seen empty: every
+ * mutation acknowledged by the server. Polled every 5 ms on the reader connection (a count of a
+ * small table), so the moment is not hidden behind the rest of the sync cycle (its pull).
+ */
+async function waitForEmptyOutbox(timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const query = accountDb().prepare('SELECT COUNT(*) AS n FROM outbox');
+  for (;;) {
+    const now = performance.timeOrigin + performance.now();
+    if ((query.get() as { n: number }).n === 0) return now;
+    if (Date.now() > deadline) throw new Error(`the outbox was not empty within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 async function handle(command: AgentCommand): Promise<unknown> {
   switch (command.kind) {
     case 'ping':
@@ -118,6 +135,8 @@ async function handle(command: AgentCommand): Promise<unknown> {
     }
     case 'waitForCheckins':
       return waitForCheckins(command.ids, command.timeoutMs);
+    case 'waitForEmptyOutbox':
+      return waitForEmptyOutbox(command.timeoutMs);
     case 'rss':
       return process.memoryUsage().rss / 2 ** 20;
     case 'close':

@@ -48,7 +48,14 @@ export class DeviceProcess {
     mkdirSync(dataDir, { recursive: true });
     const child = fork(path.join(ROOT, 'scripts/bench/device-agent.ts'), [dataDir], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
+      // BENCH_PROFILE_DEVICES=<dir>: each device runs with --cpu-prof, its profile written there when it stops.
+      execArgv: [
+        ...(process.env.BENCH_PROFILE_DEVICES
+          ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DEVICES)}`]
+          : []),
+        '--import',
+        'tsx',
+      ],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { BenchOptions } from './options';
 import { ROOT } from './paths';
 
@@ -29,12 +30,33 @@ export type Environment = {
   platform: string;
   node: string;
   commit: string;
+  /** The sync server's store: `sqlite` or `mongodb`. */
+  store: 'sqlite' | 'mongodb';
+  /** Which one and where: `SQLite (embedded) at …`, `MongoDB: FerretDB v1.24.2`, `MongoDB: MONGODB_URI`. */
   database: string;
+  /** The SQLite library better-sqlite3 is built with (the SQLite store's and every device's). */
+  sqliteVersion: string;
   versions: Record<string, string>;
+  /** 1, 5 and 15 minute load averages at the start: other work on the machine skews every figure. */
+  loadAverage: number[];
 };
 
-/** What a reader needs to compare two runs: the machine, the versions and the database. */
-export function describeEnvironment(database: string): Environment {
+function sqliteVersion(): string {
+  try {
+    const db = new Database(':memory:');
+    const { version } = db.prepare('SELECT sqlite_version() AS version').get() as { version: string };
+    db.close();
+    return version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What a reader needs to compare two runs: the machine, the versions and the store. */
+export function describeEnvironment(store: 'sqlite' | 'mongodb', database: string, peer: boolean): Environment {
+  const libraries = ['fastify', 'better-sqlite3', 'zod', 'ws', 'tsx'];
+  if (store === 'mongodb') libraries.push('mongodb');
+  if (peer) libraries.push('pouchdb', 'express-pouchdb', 'leveldown');
   return {
     cores: os.availableParallelism(),
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
@@ -42,10 +64,11 @@ export function describeEnvironment(database: string): Environment {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     commit: gitCommit(),
+    store,
     database,
-    versions: Object.fromEntries(
-      ['fastify', 'mongodb', 'better-sqlite3', 'zod', 'ws', 'tsx'].map((name) => [name, packageVersion(name)]),
-    ),
+    sqliteVersion: sqliteVersion(),
+    versions: Object.fromEntries(libraries.map((name) => [name, packageVersion(name)])),
+    loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))),
   };
 }
 
@@ -53,6 +76,7 @@ export function describeEnvironment(database: string): Environment {
 export function describeSizes(options: BenchOptions): Record<string, number | boolean> {
   return {
     quick: options.quick,
+    peer: options.peer,
     bookings: options.bookings,
     scans: options.scans,
     backlog: options.backlog,

@@ -10,6 +10,7 @@ export const MEASURE_NAMES = [
   'server_throughput',
   'api_latency',
   'attendee_list',
+  'db_commands',
 ] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 
@@ -23,6 +24,10 @@ export type BenchOptions = {
   throughputSeconds: number;
   apiSamples: number;
   only: MeasureName[];
+  /** The sync server's store; undefined: as `npm start` decides (SQLite unless MONGODB_URI / GATEHOUSE_STORE). */
+  store: 'sqlite' | 'mongodb' | undefined;
+  /** Also run the PouchDB + express-pouchdb peer on the same sizes, and print side-by-side lines. */
+  peer: boolean;
 };
 
 const FULL = {
@@ -55,9 +60,13 @@ const LIMITS = {
   apiSamples: 10_000,
 };
 
-export const USAGE = `npm run bench -- [--quick] [--bookings N] [--only name[,name]] [--scans N] [--backlog N]
-                    [--propagation-samples N] [--devices N] [--throughput-seconds N] [--api-samples N]
-measures: ${MEASURE_NAMES.join(', ')}`;
+export const USAGE = `npm run bench -- [--quick] [--store sqlite|mongodb] [--peer] [--bookings N] [--only name[,name]]
+                    [--scans N] [--backlog N] [--propagation-samples N] [--devices N] [--throughput-seconds N]
+                    [--api-samples N]
+measures: ${MEASURE_NAMES.join(', ')}
+--store   sqlite (the default store) or mongodb (MONGODB_URI if set, else a local FerretDB)
+--peer    also run the PouchDB 9 + express-pouchdb peer (initial_sync, scan_verdict, push_backlog,
+          propagation) on the same sizes, then one comparison line per measure`;
 
 export class UsageError extends Error {}
 
@@ -74,9 +83,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     '--throughput-seconds': 'throughputSeconds',
     '--api-samples': 'apiSamples',
   };
+  let store: BenchOptions['store'];
+  let peer = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') continue;
+    if (arg === '--peer') {
+      peer = true;
+      continue;
+    }
     if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
     const [flag, inline] = arg.includes('=')
       ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
@@ -94,6 +109,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       only = names as MeasureName[];
       continue;
     }
+    if (flag === '--store') {
+      if (value !== 'sqlite' && value !== 'mongodb') throw new UsageError(`--store takes sqlite or mongodb\n${USAGE}`);
+      store = value;
+      continue;
+    }
     const key = numeric[flag];
     if (!key) throw new UsageError(`unknown option ${flag}\n${USAGE}`);
     const number = Number(value.replace(/_/g, ''));
@@ -105,5 +125,5 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   // A scan sample or backlog larger than the event would need bookings that do not exist.
   sizes.scans = Math.min(sizes.scans, sizes.bookings);
   sizes.backlog = Math.min(sizes.backlog, sizes.bookings);
-  return { quick, ...sizes, only };
+  return { quick, ...sizes, only, store, peer };
 }

@@ -1,18 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eventBucket, signTicket, type Event } from '@gatehouse/protocol';
-import type { Db } from 'mongodb';
-import { bookingChange, newBookingCode, searchTermsOf, type BookingRow } from '../../sync-server/src/bookings/rows';
-import { eventChange, type EventRow } from '../../sync-server/src/events/rows';
-import { ChangeLog, type ChangeDoc } from '../../sync-server/src/sync/changelog';
-import { TicketService } from '../../sync-server/src/tickets/service';
+import {
+  bookingCodeFromBytes,
+  eventBucket,
+  signTicket,
+  type Booking,
+  type Event,
+  type User,
+} from '@gatehouse/protocol';
+import type { StoreConfig } from '../../sync-server/src/config';
+import { openStore, type StoreLog } from '../../sync-server/src/store/open';
+import type { NewBooking } from '../../sync-server/src/store/port';
 import { ensureUser } from '../../sync-server/src/users/seed';
-import { UserStore } from '../../sync-server/src/users/store';
 import { BenchApi } from './api';
 import { requireRoute } from './routes';
+import { BENCH_ADMIN } from './server';
 
-/** Cheap hashes for bench accounts: sign-ins are set-up, not what is measured. */
+/** Cheap hashes for bench accounts: sign-ins are set-up, not what is measured (nor scrypt's 128 MiB in the server's RSS). */
 const BENCH_SCRYPT_COST = 2 ** 12;
-const CHUNK = 1_000;
+/** Bookings per `importMany` call: on SQLite one transaction each. */
+const IMPORT_CHUNK = 5_000;
 
 export type BenchAccount = { id: string; email: string; password: string; accessToken: string };
 
@@ -20,12 +26,16 @@ export type Fixture = {
   eventId: string;
   ticketTypeId: string;
   bookingIds: string[];
-  /** Rows in the event's bucket a fresh device downloads (event, key, bookings, ...). */
+  /** Changes in the event's bucket a fresh device downloads (event, key, bookings, ...): the bucket's head seq. */
   bucketRows: number;
   organizer: BenchAccount;
   staff: BenchAccount;
   /** Signs real ticket tokens with the event's key, as `GET /bookings/:id/ticket` would. */
   tokenFor: (bookingId: string) => string;
+  /** A search that finds exactly one booking, the last one seeded (so the last to reach a device). */
+  searchProbe: { q: string; bookingId: string };
+  /** The booking docs as devices receive them, for the peer (same ids, names, codes and sizes). */
+  bookingDocs: () => Iterable<Booking>;
 };
 
 const FIRST = [
@@ -65,35 +75,65 @@ const LAST = [
   'Lamarr',
 ];
 
-async function account(users: UserStore, api: BenchApi, role: 'organizer' | 'staff'): Promise<BenchAccount> {
-  const email = `bench-${role}@gatehouse.local`;
-  const password = `bench-${role}-password`;
-  const { id } = await ensureUser(
-    users,
-    { email, password, name: `Bench ${role}`, role },
-    { scryptCost: BENCH_SCRYPT_COST, resetPassword: true },
-  );
-  const session = await api.call<{ accessToken: string }>('POST', '/auth/login', { email, password });
-  return { id, email, password, accessToken: session.accessToken };
+function attendeeName(n: number): { first: string; last: string; name: string } {
+  const first = FIRST[n % FIRST.length]!;
+  const last = LAST[Math.floor(n / FIRST.length) % LAST.length]!;
+  return { first, last, name: `${first} ${last} ${n}` };
 }
 
-export type EventSeed = Omit<Fixture, 'bookingIds' | 'bucketRows' | 'tokenFor'> & { startsAt: string; endsAt: string };
+const ACCOUNT_PASSWORD = (role: string) => `bench-${role}-password`;
+
+/** Registers the account over HTTP (an attendee), and the admin gives it its role. */
+async function account(
+  anonymous: BenchApi,
+  admin: BenchApi,
+  role: 'organizer' | 'staff',
+): Promise<Omit<BenchAccount, 'accessToken'>> {
+  const email = `bench-${role}@gatehouse.local`;
+  const password = ACCOUNT_PASSWORD(role);
+  const session = await anonymous.call<{ user: User }>('POST', '/auth/register', {
+    email,
+    password,
+    name: `Bench ${role}`,
+  });
+  await admin.call('PATCH', `/users/${session.user.id}`, { role });
+  return { id: session.user.id, email, password };
+}
+
+export async function login(api: BenchApi, account: Omit<BenchAccount, 'accessToken'>): Promise<BenchAccount> {
+  const session = await api.call<{ accessToken: string }>('POST', '/auth/login', {
+    email: account.email,
+    password: account.password,
+  });
+  return { ...account, accessToken: session.accessToken };
+}
+
+export type EventSeed = {
+  eventId: string;
+  ticketTypeId: string;
+  organizer: Omit<BenchAccount, 'accessToken'>;
+  staff: Omit<BenchAccount, 'accessToken'>;
+  startsAt: string;
+  endsAt: string;
+};
 
 /**
  * Accounts and one published event, created over HTTP so the event's row, ticket key and change-log
  * entries are exactly what the server writes. Needs a running server.
  */
-export async function seedEvent(options: { db: Db; baseUrl: string; bookings: number }): Promise<EventSeed> {
-  const users = new UserStore(options.db);
+export async function seedEvent(options: { baseUrl: string; bookings: number }): Promise<EventSeed> {
   const anonymous = new BenchApi(options.baseUrl);
-  const organizer = await account(users, anonymous, 'organizer');
-  const staff = await account(users, anonymous, 'staff');
-  const asOrganizer = anonymous.withToken(organizer.accessToken);
+  const admin = anonymous.withToken(
+    (await anonymous.call<{ accessToken: string }>('POST', '/auth/login', BENCH_ADMIN)).accessToken,
+  );
+  await requireRoute(await admin.raw('PATCH', '/users/probe', {}), 'PATCH /users/:id');
+  const organizer = await account(anonymous, admin, 'organizer');
+  const staff = await account(anonymous, admin, 'staff');
+  const asOrganizer = anonymous.withToken((await login(anonymous, organizer)).accessToken);
 
   const startsAt = new Date(Date.now() - 3600_000).toISOString();
   const endsAt = new Date(Date.now() + 6 * 3600_000).toISOString();
-  const probe = await asOrganizer.raw('POST', '/events', {});
-  await requireRoute(probe, 'POST /events');
+  await requireRoute(await asOrganizer.raw('POST', '/events', {}), 'POST /events');
   const event = await asOrganizer.call<Event>('POST', '/events', {
     title: `Bench conference ${new Date().toISOString().slice(0, 16)}`,
     description: 'Seeded by npm run bench',
@@ -110,119 +150,111 @@ export async function seedEvent(options: { db: Db; baseUrl: string; bookings: nu
   return { eventId: event.id, ticketTypeId: event.ticketTypes[0]!.id, organizer, staff, startsAt, endsAt };
 }
 
+/** Errors and warnings of the store opened for seeding go to the bench's stderr. */
+function storeLog(log: (line: string) => void): StoreLog {
+  const line = (level: string) => (obj: object, msg?: string) =>
+    log(`[bench store ${level}] ${msg ?? ''} ${JSON.stringify(obj)}`);
+  return { info: () => undefined, warn: line('warn'), error: line('error') };
+}
+
 /**
- * The event's bookings, bulk-inserted (the API would take many minutes for 100,000) together with
- * their change-log entries: the bucket counter is advanced by the whole batch in one `$inc`, and the
- * reserved seqs are inserted in ascending order, so a reader never sees a hole it could mistake for
- * a dead writer. Run with the sync server stopped: on FerretDB a steady stream of readers keeps
- * SQLite from checkpointing its WAL, which then grows to gigabytes and slows every insert.
+ * The event's bookings, added in bulk through the storage port — `store.bookings.importMany`, which
+ * logs every booking to the event's bucket and moves the seat counts — by the bench process itself,
+ * with the sync server stopped: a SQLite store is one process's at a time, and on FerretDB a steady
+ * stream of readers keeps SQLite from checkpointing its WAL. The accounts get cheap password hashes
+ * here too. No driver is used: a MongoDB store is reached through the same port.
  */
 export async function seedBookings(options: {
-  db: Db;
+  store: StoreConfig;
   seed: EventSeed;
   bookings: number;
   log: (line: string) => void;
-}): Promise<Fixture> {
-  const { db, seed } = options;
-  const { organizer, ticketTypeId, startsAt, endsAt } = seed;
-  const event = { id: seed.eventId };
-  const changeLog = new ChangeLog(db);
-  const tickets = new TicketService(db, changeLog);
-  const bucket = eventBucket(event.id);
+}): Promise<Omit<Fixture, 'organizer' | 'staff'> & { organizer: EventSeed['organizer']; staff: EventSeed['staff'] }> {
+  const { seed } = options;
+  const { eventId, ticketTypeId, organizer, startsAt, endsAt } = seed;
   const started = Date.now();
-  const counter = await changeLog.counters.findOneAndUpdate(
-    { _id: bucket },
-    { $inc: { seq: options.bookings }, $set: { updatedAt: new Date() } },
-    { upsert: true, returnDocument: 'after' },
-  );
-  let seq = counter!.seq - options.bookings;
-  const bookingsCollection = db.collection<BookingRow>('bookings');
-  const bookingIds: string[] = [];
-  const createdBase = Date.now() - 30 * 86_400_000;
-  for (let offset = 0; offset < options.bookings; offset += CHUNK) {
-    const rows: BookingRow[] = [];
-    const changes: ChangeDoc[] = [];
-    const count = Math.min(CHUNK, options.bookings - offset);
-    for (let i = 0; i < count; i++) {
-      const n = offset + i;
-      const name = `${FIRST[n % FIRST.length]} ${LAST[Math.floor(n / FIRST.length) % LAST.length]} ${n}`;
-      const attendee = { name, email: `attendee${n}@example.test` };
-      const code = newBookingCode(randomBytes(8));
-      const row: BookingRow = {
-        _id: randomUUID(),
-        rev: 1,
-        eventId: event.id,
-        userId: organizer.id,
-        ticketTypeId,
-        quantity: 1,
-        attendee,
-        status: 'confirmed',
-        source: 'online',
-        overCapacity: false,
-        code,
-        createdAt: new Date(createdBase + n * 1000).toISOString(),
-        cancelledAt: null,
-        searchTerms: searchTermsOf(attendee, code),
-        mailPending: [],
-      };
-      rows.push(row);
-      bookingIds.push(row._id);
-      seq += 1;
-      const change = bookingChange(row);
-      changes.push({
-        _id: `${bucket}:${seq}`,
-        bucket,
-        seq,
-        type: change.type,
-        id: change.id,
-        rev: 1,
-        doc: change.doc,
-        at: new Date(),
-      });
+  const store = await openStore(options.store, storeLog(options.log));
+  try {
+    for (const who of [seed.organizer, seed.staff]) {
+      const row = await store.users.findById(who.id);
+      if (!row) throw new Error(`bench account ${who.email} is missing from the store`);
+      await ensureUser(
+        store.users,
+        { email: who.email, password: who.password, name: row.name, role: row.role },
+        { scryptCost: BENCH_SCRYPT_COST, resetPassword: true },
+      );
     }
-    await bookingsCollection.insertMany(rows, { ordered: false });
-    await changeLog.changes.insertMany(changes, { ordered: true });
-    if ((offset / CHUNK) % 20 === 19) options.log(`[bench] seeded ${offset + count} bookings`);
-  }
-  // Other server processes' live hubs follow `committedSeq`/`updatedAt` (see changelog.ts).
-  await changeLog.counters.updateOne({ _id: bucket }, { $max: { committedSeq: seq }, $set: { updatedAt: new Date() } });
-  // Seat counters as the booking path would have left them, logged so devices see the right totals.
-  await changeLog.updateAndLog(
-    db.collection<EventRow>('events'),
-    { _id: event.id },
-    {
-      $inc: {
-        bookedCount: options.bookings,
-        seatsLeft: -options.bookings,
-        [`typeSold.${ticketTypeId}`]: options.bookings,
-        [`typeLeft.${ticketTypeId}`]: -options.bookings,
+    const bookingIds: string[] = [];
+    const codes: string[] = [];
+    const createdBase = Date.now() - 30 * 86_400_000;
+    const rowOf = (n: number): NewBooking & { code: string } => ({
+      id: bookingIds[n]!,
+      eventId,
+      userId: organizer.id,
+      ticketTypeId,
+      quantity: 1,
+      attendee: { name: attendeeName(n).name, email: `attendee${n}@example.test` },
+      source: 'online',
+      code: codes[n]!,
+      createdAt: new Date(createdBase + n * 1000).toISOString(),
+    });
+    const seenCodes = new Set<string>();
+    for (let n = 0; n < options.bookings; n++) {
+      bookingIds.push(randomUUID());
+      let code = bookingCodeFromBytes(randomBytes(8));
+      while (seenCodes.has(code)) code = bookingCodeFromBytes(randomBytes(8));
+      seenCodes.add(code);
+      codes.push(code);
+    }
+    let added = 0;
+    for (let offset = 0; offset < options.bookings; offset += IMPORT_CHUNK) {
+      const rows: Array<NewBooking & { code: string }> = [];
+      for (let n = offset; n < Math.min(options.bookings, offset + IMPORT_CHUNK); n++) rows.push(rowOf(n));
+      added += await store.bookings.importMany(eventId, rows);
+      if ((offset / IMPORT_CHUNK) % 4 === 3) options.log(`[bench] seeded ${offset + rows.length} bookings`);
+    }
+    if (added !== options.bookings) throw new Error(`importMany added ${added} of ${options.bookings} bookings`);
+    const bucketRows = (await store.changes.heads([eventBucket(eventId)])).get(eventBucket(eventId)) ?? 0;
+    options.log(
+      `[bench] seeded ${options.bookings} bookings through the ${store.kind} store in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    // The newest unretired key signs, as TicketService.tokenFor does; read once instead of per token.
+    const key = await store.ticketKeys.signingKey(eventId);
+    if (!key) throw new Error('the event has no ticket key');
+    const claims = {
+      kid: key.kid,
+      eventId,
+      ticketTypeId,
+      validFrom: Math.floor(Date.parse(startsAt) / 1000),
+      validUntil: Math.ceil(Date.parse(endsAt) / 1000),
+    };
+    const last = options.bookings - 1;
+    return {
+      eventId,
+      ticketTypeId,
+      bookingIds,
+      bucketRows,
+      organizer,
+      staff: seed.staff,
+      tokenFor: (bookingId) => signTicket({ ...claims, bookingId }, key.privateKey),
+      searchProbe: { q: `${attendeeName(last).last} ${last}`.toLowerCase(), bookingId: bookingIds[last]! },
+      bookingDocs: function* () {
+        for (let n = 0; n < options.bookings; n++) {
+          const row = rowOf(n);
+          yield {
+            ...row,
+            attendee: { name: row.attendee.name, email: row.attendee.email! },
+            status: 'confirmed',
+            overCapacity: false,
+            cancelledAt: null,
+          };
+        }
       },
-    },
-    eventChange,
-  );
-  options.log(`[bench] seeded ${options.bookings} bookings in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const bucketRows = await changeLog.changes.countDocuments({ bucket, type: { $ne: 'noop' } });
-  // The newest unretired key signs, as TicketService.tokenFor does; read once instead of per token.
-  const key = await tickets.keys
-    .find({ eventId: event.id, retiredAt: null })
-    .sort({ createdAt: -1, _id: -1 })
-    .limit(1)
-    .next();
-  if (!key) throw new Error('the event has no ticket key');
-  const claims = {
-    kid: key.kid,
-    eventId: event.id,
-    ticketTypeId,
-    validFrom: Math.floor(Date.parse(startsAt) / 1000),
-    validUntil: Math.ceil(Date.parse(endsAt) / 1000),
-  };
-  return {
-    eventId: event.id,
-    ticketTypeId,
-    bookingIds,
-    bucketRows,
-    organizer,
-    staff: seed.staff,
-    tokenFor: (bookingId) => signTicket({ ...claims, bookingId }, key.privateKey),
-  };
+    };
+  } finally {
+    // Held open while the store closes: the SQLite adapter's checkpoint worker is unref'd, and a
+    // process with nothing else alive would exit (code 0) while awaiting its end.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    await store.close().finally(() => clearInterval(keepAlive));
+  }
 }

@@ -14,23 +14,28 @@ export const BENCH_ADMIN = { email: 'bench-admin@gatehouse.local', password: 'be
  * speaks from 127.0.0.1 — and tokens live long enough for the whole run.
  */
 export async function startBenchServer(options: {
-  mongoUri: string;
-  dbName: string;
+  /** The server's data folder (GATEHOUSE_DATA_DIR): the SQLite store's file, the JWT secret, the log. */
   dataDir: string;
+  /** Store selection for the server's environment: {} for SQLite, MONGODB_URI (+ MONGODB_DB) for MongoDB. */
+  storeEnv: Record<string, string>;
+  /** Extra node flags for the server process (e.g. --cpu-prof for BENCH_PROFILE_SERVER). */
+  nodeFlags?: string[];
 }): Promise<BenchServer> {
   const port = await freePort();
-  const dataDir = path.join(options.dataDir, 'server');
+  const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'server.log');
-  const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(process.execPath, tsxNodeArgs(path.join(ROOT, 'sync-server/src/main.ts')), {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  // The store is chosen by the bench alone: a MONGODB_URI or GATEHOUSE_STORE of the caller's shell must not leak in.
+  const { MONGODB_URI: _uri, MONGODB_DB: _db, GATEHOUSE_STORE: _store, ...inherited } = process.env;
+  const args = [...(options.nodeFlags ?? []), ...tsxNodeArgs(path.join(ROOT, 'sync-server/src/main.ts'))];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...inherited,
+      ...options.storeEnv,
       PORT: String(port),
       HOST: '127.0.0.1',
-      MONGODB_URI: options.mongoUri,
-      MONGODB_DB: options.dbName,
       GATEHOUSE_DATA_DIR: dataDir,
       JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123456789',
       ACCESS_TOKEN_TTL_SECONDS: '3600',

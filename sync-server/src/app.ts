@@ -3,7 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { GatehouseError } from '@gatehouse/protocol';
+import { randomBytes } from 'node:crypto';
+import { GatehouseError, HybridClock } from '@gatehouse/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createGuard } from './auth/guard';
@@ -14,26 +15,22 @@ import { BookingService } from './bookings/service';
 import { TokenService } from './auth/tokens';
 import { registerAlertRoutes } from './alerts/routes';
 import { AlertService } from './alerts/service';
-import { registerCheckinDomain } from './checkins/routes';
 import { CheckinService } from './checkins/service';
 import { registerDeviceRoutes } from './devices/routes';
-import { DeviceStore } from './devices/store';
-import type { ServerConfig } from './config';
+import type { RunningConfig, ServerConfig } from './config';
+import type { Store } from './store/port';
 import type { AppContext } from './context';
-import { RowLock } from './db/keyed-lock';
-import { connectMongo } from './db/mongo';
 import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
 import { registerMailDomain } from './mail/routes';
 import { MailService } from './mail/service';
-import { ChangeLog } from './sync/changelog';
 import { registerSyncRoutes } from './sync/routes';
 import { TicketService } from './tickets/service';
 import { ensureUser } from './users/seed';
 import { registerUserRoutes } from './users/routes';
-import { UserStore } from './users/store';
+import { openStore } from './store/open';
 
 /** 1 MiB: far above any legitimate request (a full push batch is ~200 kB), far below a memory problem. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -63,7 +60,6 @@ const DOMAINS: Domain[] = [
   { name: 'events', init: registerEventRoutes },
   { name: 'bookings', init: registerBookingRoutes },
   { name: 'devices', init: registerDeviceRoutes },
-  { name: 'checkins', init: registerCheckinDomain },
   { name: 'alerts', init: registerAlertRoutes },
   { name: 'sync', init: registerSyncRoutes },
   { name: 'mail', init: registerMailDomain },
@@ -71,8 +67,17 @@ const DOMAINS: Domain[] = [
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };
 
+/**
+ * JWT_SECRET when set; otherwise the store's own secret, created on first start (or adopted from
+ * the `jwt-secret` file an earlier version kept in the data folder). Kept in the store, it travels
+ * with backups and migrations, and every server process on one database shares it.
+ */
+async function resolveJwtSecret(config: ServerConfig, store: Store): Promise<string> {
+  if (config.jwt.secret) return config.jwt.secret;
+  return store.secrets.ensure('jwt', config.legacyJwtSecret ?? randomBytes(48).toString('base64url'));
+}
+
 export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
-  if (!config.mongodbUri) throw new Error('MONGODB_URI is required (scripts/mongo.ts starts a local database)');
   const app = Fastify({
     logger: { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -87,49 +92,41 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema as a string.
   app.removeContentTypeParser('text/plain');
 
-  const { client, db, scansForRanges } = await connectMongo(config.mongodbUri, config.mongodbDb);
+  const store = await openStore(
+    config.store,
+    app.log,
+    config.live?.pollMs === undefined ? {} : { watchPollMs: config.live.pollMs },
+  );
+  app.log.info({ store: store.kind, location: store.location }, `store: ${store.kind} at ${store.location}`);
   // Registered first because Fastify runs onClose hooks last-registered first: every domain's own
-  // hook (recounts to finish, timers to stop, repairs in flight) then runs while the client is open.
+  // hook (timers to stop, work in flight) then runs while the store is open.
   app.addHook('onClose', async () => {
-    await client.close();
+    await store.close();
   });
-  const users = new UserStore(db);
-  const tokens = new TokenService(db, config.jwt);
-  const lockout = new LoginLockout(db, config.lockout);
-  // Writes of one row from any domain wait for each other in this process (see RowLock).
-  const rowLock = new RowLock();
-  const changeLog = new ChangeLog(db, { rowLock, pointReadsOnly: scansForRanges });
-  const tickets = new TicketService(db, changeLog);
-  const events = new EventService(db, changeLog, users, tickets);
-  const bookings = new BookingService(db, changeLog, events, tickets);
-  const alerts = new AlertService(db, changeLog);
+  const running: RunningConfig = { ...config, jwt: { ...config.jwt, secret: await resolveJwtSecret(config, store) } };
+  const clock = new HybridClock(`server-${randomBytes(4).toString('hex')}`);
+  const tokens = new TokenService(store.sessions, running.jwt);
+  const tickets = new TicketService(store);
+  const events = new EventService(store, clock, tickets);
+  const alerts = new AlertService(store.alerts);
   const ctx: AppContext = {
-    config,
-    client,
-    db,
+    config: running,
+    store,
     log: app.log,
-    users,
+    clock,
     tokens,
-    lockout,
-    guard: createGuard(tokens, users),
-    changeLog,
+    lockout: new LoginLockout(store.lockouts, config.lockout),
+    guard: createGuard(tokens, store.users),
     events,
-    bookings,
+    bookings: new BookingService(store, events, tickets),
     tickets,
-    devices: new DeviceStore(db),
     alerts,
-    checkins: new CheckinService(db, changeLog, alerts),
-    mail: new MailService(db, config, tickets, app.log, rowLock),
+    checkins: new CheckinService(store),
+    mail: new MailService(store, config, tickets, app.log),
   };
-  await Promise.all([
-    users.ensureIndexes(),
-    tokens.ensureIndexes(),
-    lockout.ensureIndexes(),
-    ctx.changeLog.ensureIndexes(),
-  ]);
   if (config.admin) {
     const admin = await ensureUser(
-      users,
+      store.users,
       { ...config.admin, name: 'Administrator', role: 'admin' },
       { scryptCost: config.scryptCost },
     );
@@ -149,7 +146,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   });
   // Per process, in memory: a shared store would add a database write to every request (the push
   // path included). With N processes an IP gets N× the limit; what must hold across processes —
-  // password guessing — is the login lock-out, which lives in MongoDB (auth/lockout.ts).
+  // password guessing — is the login lock-out, which lives in the store (auth/lockout.ts).
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.perMinute,

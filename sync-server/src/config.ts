@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { mailSettingsFromEnv, type MailSettings } from './mail/settings';
@@ -20,6 +19,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,60}$/)
     .optional(),
+  /** `sqlite` (default) or `mongodb`; MONGODB_URI alone also selects mongodb. */
+  GATEHOUSE_STORE: z.enum(['sqlite', 'mongodb']).optional(),
   GATEHOUSE_DATA_DIR: z.string().default('./.data'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().default('gatehouse'),
@@ -41,13 +42,21 @@ const envSchema = z.object({
   TRUST_PROXY: booleanish,
 });
 
+/**
+ * Where the server keeps its data: the embedded SQLite file (the default), or a MongoDB for
+ * several server processes (selected by MONGODB_URI).
+ */
+export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'mongodb'; uri: string; dbName: string };
+
 export type ServerConfig = {
   port: number;
   host: string;
-  mongodbUri: string | undefined;
-  mongodbDb: string;
+  store: StoreConfig;
   dataDir: string;
-  jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlDays: number };
+  /** `secret`: JWT_SECRET when set (it always wins); otherwise the store's own, taken at start. */
+  jwt: Omit<JwtSettings, 'secret'> & { secret: string | undefined };
+  /** The `jwt-secret` file an earlier version generated into the data folder, for the store to adopt. */
+  legacyJwtSecret: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Outbox worker tunables (MAIL_* variables, see mail/settings). */
@@ -64,6 +73,18 @@ export type ServerConfig = {
   /** `/sync/live` timings (see sync/live.ts for the defaults); shortened only by tests. */
   live?: { heartbeatMs?: number; authTimeoutMs?: number; accessTtlMs?: number; pollMs?: number };
 };
+
+/** Access-token signing (HS256) and lifetimes; `secret` ≥ 32 characters. */
+export type JwtSettings = {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+  refreshTtlDays: number;
+};
+
+/** The configuration of a running server: the JWT secret resolved (see app.ts resolveJwtSecret). */
+export type RunningConfig = ServerConfig & { jwt: JwtSettings };
 
 export class ConfigError extends Error {}
 
@@ -84,19 +105,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError('Invalid configuration:\n  ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   const dataDir = path.resolve(e.GATEHOUSE_DATA_DIR);
+  if (e.GATEHOUSE_STORE === 'mongodb' && !e.MONGODB_URI) {
+    throw new ConfigError(
+      'Invalid configuration:\n  GATEHOUSE_STORE=mongodb needs MONGODB_URI (npm start starts a local FerretDB and sets it)',
+    );
+  }
+  if (e.GATEHOUSE_STORE === 'sqlite' && e.MONGODB_URI) {
+    throw new ConfigError('Invalid configuration:\n  GATEHOUSE_STORE=sqlite and MONGODB_URI contradict each other');
+  }
+  const store: StoreConfig = e.MONGODB_URI
+    ? { kind: 'mongodb', uri: e.MONGODB_URI, dbName: e.MONGODB_DB ?? 'gatehouse' }
+    : { kind: 'sqlite', file: path.join(dataDir, 'gatehouse.db') };
   return {
     port: e.PORT,
     host: e.HOST,
-    mongodbUri: e.MONGODB_URI,
-    mongodbDb: e.MONGODB_DB ?? 'gatehouse',
+    store,
     dataDir,
     jwt: {
-      secret: e.JWT_SECRET ?? loadOrCreateSecret(dataDir),
+      secret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     },
+    legacyJwtSecret: legacySecret(dataDir),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     mail: mail.settings,
@@ -112,12 +144,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   };
 }
 
-/** A generated secret survives restarts (sessions stay valid) and never leaves the data folder. */
-function loadOrCreateSecret(dataDir: string): string {
+/**
+ * The secret an earlier version generated into the data folder, if any: the store adopts it (see
+ * resolveJwtSecret in app.ts) so sessions survive the upgrade. New installations keep their
+ * secret in the store, where backups and migrations carry it.
+ */
+function legacySecret(dataDir: string): string | undefined {
   const file = path.join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
+  if (!existsSync(file)) return undefined;
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) {
+    throw new ConfigError(`Invalid configuration:\n  ${file}: the JWT secret in it must be at least 32 characters`);
+  }
   return secret;
 }

@@ -1,40 +1,36 @@
+import type { HybridClock } from '@gatehouse/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Db, MongoClient } from 'mongodb';
 import type { Guard } from './auth/guard';
 import type { LoginLockout } from './auth/lockout';
 import type { TokenService } from './auth/tokens';
 import type { AlertService } from './alerts/service';
 import type { CheckinService } from './checkins/service';
-import type { DeviceStore } from './devices/store';
 import type { BookingService } from './bookings/service';
-import type { ServerConfig } from './config';
+import type { RunningConfig } from './config';
 import type { EventService } from './events/service';
 import type { MailService } from './mail/service';
-import type { ChangeLog } from './sync/changelog';
+import type { Store } from './store/port';
 import type { TicketService } from './tickets/service';
-import type { UserStore } from './users/store';
 
 /**
  * Everything a domain module needs, built once per server and passed explicitly: no module-level
- * state, so two servers (or two tests) in one process never share anything by accident.
+ * state, so two servers (or two tests) in one process never share anything by accident. Domains
+ * reach the database only through `store` (the storage port), never a driver.
  */
 export type AppContext = {
-  config: ServerConfig;
-  client: MongoClient;
-  db: Db;
+  config: RunningConfig;
+  store: Store;
   log: FastifyBaseLogger;
-  users: UserStore;
+  /** The server's hybrid logical clock: REST edits are stamped by it, pushed HLCs move it on. */
+  clock: HybridClock;
   tokens: TokenService;
   lockout: LoginLockout;
   guard: Guard;
-  /** The single write path to devices: every change a device may see goes through it. */
-  changeLog: ChangeLog;
   events: EventService;
   bookings: BookingService;
   tickets: TicketService;
-  devices: DeviceStore;
   alerts: AlertService;
   checkins: CheckinService;
-  /** Email outbox: sweeper of `mailPending` hand-offs, sending worker, admin dead letters. */
+  /** Email outbox: sweeper of mail hand-offs, sending worker, admin dead letters. */
   mail: MailService;
 };

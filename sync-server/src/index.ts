@@ -1,3 +1,3 @@
 export { buildServer, type BuiltServer } from './app';
-export { loadConfig, type ServerConfig } from './config';
+export { loadConfig, type RunningConfig, type ServerConfig } from './config';
 export type { AppContext } from './context';

@@ -84,16 +84,19 @@ export async function mailHandedOff(
   rowId: string,
   item: string,
 ): Promise<boolean> {
-  const db = server.ctx.db;
-  const row = await db.collection(kind === 'booking' ? 'bookings' : 'events').findOne({ _id: rowId as never });
-  if ((row?.mailPending as string[] | undefined)?.includes(item)) return true;
-  if (kind === 'booking') return Boolean(await db.collection('mail').findOne({ _id: `${item}:${rowId}` as never }));
-  return Boolean(await db.collection('mailFanOuts').findOne({ _id: `${rowId}:${item}` as never }));
+  const { store } = server.ctx;
+  const handoffs = await store.mail.handoffs(10_000);
+  if (handoffs.some((h) => h.kind === kind && h.rowId === rowId && h.items.includes(item))) return true;
+  if (kind === 'booking') {
+    const queued = await store.mail.list({}, undefined, 10_000);
+    return queued.some((message) => message.id === `${item}:${rowId}`);
+  }
+  return store.mail.fanOutDone(`${rowId}:${item}`);
 }
 
 /**
  * A test server whose mail sweeper runs once at start and then not for a minute, so tests can read
- * the `mailPending` hand-off marks before the mail domain consumes them.
+ * the mail hand-offs before the mail domain consumes them.
  */
 export async function startServerWithQuietMail(): Promise<TestServer> {
   const settings = mailSettingsFromEnv({});

@@ -1,15 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { startTestServer, type TestServer } from '../../tests/support/server';
-import type { MailRow } from '../src/mail/outbox';
-import { countBy, DroppingProxy, FAST_MAIL, seedEventWithAttendees, SmtpSink, waitFor } from './mail-harness';
+import { reopenedDbName, startTestServer, testStoreKind, type TestServer } from '../../tests/support/server';
+import { openStore } from '../src/store/open';
+import type { MailRow } from '../src/store/rows';
+import {
+  countBy,
+  DroppingProxy,
+  FAST_MAIL,
+  handOffEventMail,
+  pendingHandoffs,
+  seedEventWithAttendees,
+  SmtpSink,
+  waitFor,
+} from './mail-harness';
+import { mailRows } from './store-inspect';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -29,7 +40,7 @@ async function allSettled(server: TestServer, eventId: string, expected: number)
   return waitFor(
     'every message to be sent',
     async () => {
-      const rows = await server.ctx.mail.outbox.mail.find({ eventId }).toArray();
+      const rows = (await mailRows(server)).filter((row) => row.eventId === eventId);
       return rows.length === expected && rows.every((row) => row.status === 'sent') && rows;
     },
     150_000,
@@ -48,7 +59,7 @@ describe('SMTP faults', { timeout: 180_000 }, () => {
     });
     // First try of every third message answered 451, of the next stalled until the client gives up;
     // and the first three transfers through the proxy die before their final dot reaches the server.
-    const { eventId, emails } = await seedEventWithAttendees(server.ctx.db, 9, ['eventChanged:2']);
+    const { eventId, emails } = await seedEventWithAttendees(server.ctx.store, 9, ['eventChanged:2']);
     const fault = new Map(emails.map((email, i) => [email, (['reject', 'stall', 'accept'] as const)[i % 3]!]));
     sink.answer = ({ to, attempt }) => (attempt === 1 ? fault.get(to[0]!)! : 'accept');
     proxy.dropTransfers = 3;
@@ -68,50 +79,64 @@ describe('SMTP faults', { timeout: 180_000 }, () => {
     expect(faultedTransfers.length).toBeGreaterThanOrEqual(6);
   });
 
-  it('two server processes on one database never send a message twice', async () => {
-    const sink = await SmtpSink.start();
-    cleanups.push(() => sink.close());
-    const dbName = `t_mail_two_${Date.now().toString(36)}`;
-    const first = await startServer({ dbName, smtpUrl: sink.url, mail: FAST_MAIL });
-    const second = await startServer({ dbName, smtpUrl: sink.url, mail: FAST_MAIL });
-    const { eventId, emails } = await seedEventWithAttendees(first.ctx.db, 24, ['eventChanged:2']);
-    first.ctx.mail.nudge();
-    second.ctx.mail.nudge();
+  // Several processes share a MongoDB; a SQLite file has one (a second refuses to start).
+  if (testStoreKind() === 'mongodb') {
+    it('two server processes on one database never send a message twice', async () => {
+      const sink = await SmtpSink.start();
+      cleanups.push(() => sink.close());
+      const first = await startServer({ smtpUrl: sink.url, mail: FAST_MAIL });
+      const second = await startServer({ dbName: reopenedDbName(first), smtpUrl: sink.url, mail: FAST_MAIL });
+      const { eventId, emails } = await seedEventWithAttendees(first.ctx.store, 24, ['eventChanged:2']);
+      first.ctx.mail.nudge();
+      second.ctx.mail.nudge();
 
-    const rows = await allSettled(first, eventId, emails.length);
-    expect(rows.every((row) => row.attempts === 1)).toBe(true);
-    expect(sink.transfers).toHaveLength(emails.length);
-    expect([...countBy(sink.accepted, (t) => t.to[0]!).values()].every((n) => n === 1)).toBe(true);
-    expect(new Set(sink.accepted.map((t) => t.to[0])).size).toBe(emails.length);
-  });
+      const rows = await allSettled(first, eventId, emails.length);
+      expect(rows.every((row) => row.attempts === 1)).toBe(true);
+      expect(sink.transfers).toHaveLength(emails.length);
+      expect([...countBy(sink.accepted, (t) => t.to[0]!).values()].every((n) => n === 1)).toBe(true);
+      expect(new Set(sink.accepted.map((t) => t.to[0])).size).toBe(emails.length);
+    });
+  }
 });
 
 describe('crash mid-send', { timeout: 180_000 }, () => {
   it('kill -9 while the SMTP server holds replies: after restart each message arrives, only unacknowledged ones are resent, with the same Message-ID', async () => {
     const sink = await SmtpSink.start();
     cleanups.push(() => sink.close());
-    const dbName = `t_mail_crash_${Date.now().toString(36)}`;
     // The seeding server only writes rows; its own worker goes to a dead port, so it must not run.
-    const seeder = await startServer({ dbName, smtpUrl: 'smtp://127.0.0.1:9', mail: { ...FAST_MAIL, pollMs: 60_000 } });
+    const seeder = await startServer({ smtpUrl: 'smtp://127.0.0.1:9', mail: { ...FAST_MAIL, pollMs: 60_000 } });
     await seeder.ctx.mail.stop();
-    const { eventId, emails } = await seedEventWithAttendees(seeder.ctx.db, 8, ['eventChanged:2']);
-    const outbox = seeder.ctx.mail.outbox.mail;
+    const { eventId, emails } = await seedEventWithAttendees(seeder.ctx.store, 8, ['eventChanged:2']);
+    const data = { dataDir: seeder.config.dataDir, dbName: reopenedDbName(seeder) };
+    // The child owns the store now (a SQLite file has one server at a time).
+    await seeder.close();
 
     // The first three transfers are answered 250; every later one is held without an answer.
     let transfers = 0;
     sink.answer = () => (++transfers <= 3 ? 'accept' : 'hold');
-    const child = spawnServer(dbName, sink.url);
-    cleanups.push(() => child.kill('SIGKILL'));
+    const child = await spawnServer(data, sink.url);
+    cleanups.push(() => child.process.kill('SIGKILL'));
+    const outboxOfChild = async () => {
+      const listed = await fetch(`${child.url}/admin/mail?limit=500`, {
+        headers: { authorization: `Bearer ${child.token}` },
+      });
+      return ((await listed.json()) as { items: Array<{ eventId: string; status: string; to: string }> }).items.filter(
+        (row) => row.eventId === eventId,
+      );
+    };
     await waitFor(
       'three sent and two held',
-      async () => sink.held.length === 2 && (await outbox.countDocuments({ eventId, status: 'sent' })) === 3,
+      async () => sink.held.length === 2 && (await outboxOfChild()).filter((row) => row.status === 'sent').length === 3,
       60_000,
     );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    const exited = new Promise((resolve) => child.process.once('exit', resolve));
+    child.process.kill('SIGKILL');
     await exited;
 
-    const atCrash = await outbox.find({ eventId }).toArray();
+    // What the killed process left, read from the store before anyone else touches it.
+    const store = await openStore(startConfig(seeder, data).store, silentLog);
+    const atCrash = (await store.mail.list({}, undefined, 500)).filter((row) => row.eventId === eventId);
+    await store.close();
     const sentAtCrash = new Set(atCrash.filter((row) => row.status === 'sent').map((row) => row.to));
     expect(sentAtCrash.size).toBe(3);
     const heldRecipients = sink.held.map((t) => t.to[0]!);
@@ -122,7 +147,7 @@ describe('crash mid-send', { timeout: 180_000 }, () => {
     sink.answer = () => 'accept';
     sink.releaseHeld();
     // A new process on the same data: it takes over once the dead one's leases (1.5 s) run out.
-    const restarted = await startServer({ dbName, smtpUrl: sink.url, mail: FAST_MAIL });
+    const restarted = await startServer({ ...data, smtpUrl: sink.url, mail: FAST_MAIL });
     const rows = await allSettled(restarted, eventId, emails.length);
 
     const accepted = countBy(sink.accepted, (t) => t.to[0]!);
@@ -138,17 +163,39 @@ describe('crash mid-send', { timeout: 180_000 }, () => {
   });
 });
 
-function spawnServer(dbName: string, smtpUrl: string): ChildProcess {
+const silentLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** The store configuration of `server`'s data, for opening it again without a server. */
+function startConfig(server: TestServer, data: { dataDir: string; dbName: string | undefined }) {
+  return data.dbName && server.config.store.kind === 'mongodb'
+    ? { store: { ...server.config.store, dbName: data.dbName } }
+    : { store: { kind: 'sqlite' as const, file: path.join(data.dataDir, 'gatehouse.db') } };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A real server process on the same data, with an admin to read its outbox over HTTP. */
+async function spawnServer(
+  data: { dataDir: string; dbName: string | undefined },
+  smtpUrl: string,
+): Promise<{ process: ChildProcess; url: string; token: string }> {
+  const port = await freePort();
+  const admin = { email: 'crash-admin@example.test', password: 'crash-admin-password' };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'sync-server/src/main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       PATH: process.env.PATH,
-      MONGODB_URI: inject('mongoUri'),
-      MONGODB_DB: dbName,
+      ...(data.dbName ? { MONGODB_URI: inject('mongoUri'), MONGODB_DB: data.dbName } : {}),
       HOST: '127.0.0.1',
-      PORT: '0',
-      GATEHOUSE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'gatehouse-mail-child-')),
+      PORT: String(port),
+      GATEHOUSE_DATA_DIR: data.dataDir,
       JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
       LOG_LEVEL: 'warn',
       SMTP_URL: smtpUrl,
@@ -156,35 +203,49 @@ function spawnServer(dbName: string, smtpUrl: string): ChildProcess {
       MAIL_POLL_MS: '50',
       MAIL_CONCURRENCY: '2',
       SMTP_TIMEOUT_MS: '60000',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
     },
   });
-  return child;
+  const url = `http://127.0.0.1:${port}`;
+  const token = await waitFor(
+    'the child server to answer',
+    async () => {
+      try {
+        const login = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(admin),
+        });
+        return login.status === 200 && ((await login.json()) as { accessToken: string }).accessToken;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+  );
+  return { process: child, url, token };
 }
 
 describe('development transport and large fan-out', { timeout: 180_000 }, () => {
   it('without SMTP_URL, a change to an event with 1,200 attendees is queued in pages and written as .eml files', async () => {
     const server = await startServer({ smtpUrl: undefined, mail: FAST_MAIL });
-    const { eventId, emails } = await seedEventWithAttendees(server.ctx.db, 1_200, []);
-    const outbox = server.ctx.mail.outbox.mail;
+    const { eventId, emails } = await seedEventWithAttendees(server.ctx.store, 1_200, []);
+    const outbox = async () => (await mailRows(server)).filter((row) => row.eventId === eventId);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const started = Date.now();
-    await server.ctx.db
-      .collection('events')
-      .updateOne({ _id: eventId as never }, { $set: { mailPending: ['eventChanged:3'] } });
+    await handOffEventMail(server.ctx.store, eventId, ['eventChanged:3']);
     server.ctx.mail.nudge();
     // The server keeps answering while the fan-out runs.
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
-    await waitFor('all queued', async () => (await outbox.countDocuments({ eventId })) === emails.length, 150_000);
+    await waitFor('all queued', async () => (await outbox()).length === emails.length, 150_000);
     const queuedMs = Date.now() - started;
-    await waitFor('the hand-off to be cleared', async () => {
-      const event = await server.ctx.db.collection('events').findOne({ _id: eventId as never });
-      return event?.mailPending.length === 0;
-    });
+    await waitFor('the hand-off to be cleared', async () => (await pendingHandoffs(server.ctx.store)) === 0);
     delay.disable();
-    const ids = await outbox.distinct('_id', { eventId });
-    expect(new Set(ids).size).toBe(emails.length);
-    expect(new Set(await outbox.distinct('to', { eventId })).size).toBe(emails.length);
+    const queued = await outbox();
+    expect(new Set(queued.map((row) => row.id)).size).toBe(emails.length);
+    expect(new Set(queued.map((row) => row.to)).size).toBe(emails.length);
 
     const folder = path.join(server.config.dataDir, 'mail');
     const files = await waitFor('.eml files', () => {
@@ -196,7 +257,7 @@ describe('development transport and large fan-out', { timeout: 180_000 }, () => 
       }
     });
     const sample = await simpleParser(readFileSync(path.join(folder, files[0]!)));
-    const row = await outbox.findOne({ messageId: sample.messageId! });
+    const row = queued.find((message) => message.messageId === sample.messageId);
     expect(row).not.toBeNull();
     expect(emails).toContain(row!.to);
     expect(sample.subject).toBe('Changed: Seeded Concert');

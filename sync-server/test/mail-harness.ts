@@ -4,7 +4,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { PNG } from 'pngjs';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import zxing from '@zxing/library';
-import type { Db } from 'mongodb';
+import { generateTicketKeyPair } from '@gatehouse/protocol';
+import type { Store } from '../src/store/port';
 import type { MailSettings } from '../src/mail/settings';
 
 /**
@@ -222,54 +223,75 @@ export function decodeQrPng(png: Buffer): string {
 }
 
 /**
- * Writes an event and `count` confirmed bookings straight into the database, the event carrying
- * the hand-off `pending` (as the events service leaves it after an edit): the fastest way to get
- * many messages into the outbox through the real sweeper.
+ * An event with `count` confirmed bookings, imported in bulk through the store, and — when
+ * `pending` names any — the mail hand-off an edit leaves: the fastest way to get many messages
+ * into the outbox through the real sweeper.
  */
 export async function seedEventWithAttendees(
-  db: Db,
+  store: Store,
   count: number,
   pending: string[],
 ): Promise<{ eventId: string; emails: string[] }> {
   const eventId = `ev-${randomUUID()}`;
   const now = new Date().toISOString();
-  await db.collection('events').insertOne({
-    _id: eventId as never,
-    rev: 2,
-    title: 'Seeded Concert',
-    description: '',
-    venue: 'Arena',
-    startsAt: '2031-06-01T18:00:00Z',
-    endsAt: '2031-06-01T22:00:00Z',
-    timezone: 'Europe/London',
-    status: 'published',
-    ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
-    createdAt: now,
-    updatedAt: now,
-    deletedAt: null,
-    mailPending: pending,
-  });
+  await store.events.insert(
+    {
+      id: eventId,
+      title: 'Seeded Concert',
+      description: '',
+      venue: 'Arena',
+      startsAt: '2031-06-01T18:00:00Z',
+      endsAt: '2031-06-01T22:00:00Z',
+      startsAtMs: Date.parse('2031-06-01T18:00:00Z'),
+      endsAtMs: Date.parse('2031-06-01T22:00:00Z'),
+      timezone: 'Europe/London',
+      capacity: count,
+      status: 'published',
+      ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
+      organizerId: 'seed',
+      staffIds: [],
+      bookedCount: 0,
+      typeSold: {},
+      fieldHlc: {},
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    },
+    {
+      id: `${eventId}-key`,
+      eventId,
+      ...generateTicketKeyPair(),
+      createdAt: now,
+      retiredAt: null,
+    },
+  );
   const emails = Array.from({ length: count }, (_, i) => `seeded-${i}-${eventId.slice(3, 11)}@example.test`);
-  for (let start = 0; start < count; start += 1000) {
-    await db.collection('bookings').insertMany(
-      emails.slice(start, start + 1000).map((email, i) => ({
-        _id: `${eventId}-b${start + i}` as never,
-        rev: 1,
-        eventId,
-        userId: 'seed',
-        ticketTypeId: 'std',
-        quantity: 1,
-        attendee: { name: `Guest ${start + i}`, email },
-        status: 'confirmed',
-        source: 'online',
-        code: `C${start + i}`,
-        createdAt: now,
-        cancelledAt: null,
-        mailPending: [],
-      })),
-    );
-  }
+  await store.bookings.importMany(
+    eventId,
+    emails.map((email, i) => ({
+      id: `${eventId}-b${i}`,
+      eventId,
+      userId: 'seed',
+      ticketTypeId: 'std',
+      quantity: 1,
+      attendee: { name: `Guest ${i}`, email },
+      source: 'online',
+      code: `C${i}`,
+      createdAt: now,
+    })),
+  );
+  if (pending.length > 0) await handOffEventMail(store, eventId, pending);
   return { eventId, emails };
+}
+
+/** What an edit of the event leaves for the mail domain: a hand-off naming `items`. */
+export async function handOffEventMail(store: Store, eventId: string, items: string[]): Promise<void> {
+  await store.events.update(eventId, () => ({ set: { updatedAt: new Date().toISOString() }, mail: items }));
+}
+
+/** Hand-offs waiting for the sweeper. */
+export async function pendingHandoffs(store: Store): Promise<number> {
+  return (await store.mail.handoffs(10_000)).length;
 }
 
 export function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {

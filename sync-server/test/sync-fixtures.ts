@@ -10,6 +10,7 @@ import {
 import WebSocket from 'ws';
 import type { ApiClient } from '../../tests/support/http';
 import type { TestServer } from '../../tests/support/server';
+import { bookingsOf } from './store-inspect';
 
 const HOUR_MS = 3_600_000;
 
@@ -184,21 +185,18 @@ export class SimDevice {
   }
 }
 
-/** The server's current rows of an event as `type:id → rev`, read from the collections themselves. */
+/** The server's current rows of an event as `type:id → rev`, read from the store (not its change log). */
 export async function serverSnapshot(server: TestServer, eventId: string, type?: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const sources: [string, string][] = [
-    ['checkin', 'checkins'],
-    ['alert', 'alerts'],
-    ['booking', 'bookings'],
+  const { store } = server.ctx;
+  const sources: Array<[string, () => Promise<Array<{ id: string; rev: number }>>]> = [
+    ['checkin', () => store.checkins.listForEvent(eventId)],
+    ['alert', () => store.alerts.listForEvent(eventId, 1_000_000)],
+    ['booking', () => bookingsOf(server, eventId)],
   ];
-  for (const [kind, collection] of sources) {
+  for (const [kind, read] of sources) {
     if (type && kind !== type) continue;
-    const rows = await server.ctx.db
-      .collection<{ _id: string; rev: number }>(collection)
-      .find({ eventId }, { projection: { rev: 1 } })
-      .toArray();
-    for (const row of rows) out.set(`${kind}:${row._id}`, row.rev);
+    for (const row of await read()) out.set(`${kind}:${row.id}`, row.rev);
   }
   return out;
 }

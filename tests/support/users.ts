@@ -11,7 +11,7 @@ export type SignedIn = Session & { api: ApiClient; password: string };
 export async function signInAs(server: TestServer, role: Role, name = `${role} user`): Promise<SignedIn> {
   const email = uniqueEmail(role);
   await ensureUser(
-    server.ctx.users,
+    server.ctx.store.users,
     { email, password: TEST_PASSWORD, name, role },
     { scryptCost: server.config.scryptCost },
   );

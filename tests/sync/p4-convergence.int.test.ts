@@ -158,7 +158,18 @@ async function runSchedule(seed: number, laneIndex: number, log: string[]): Prom
     for (let round = 0; round < 30 && cleanRounds < 2; round++) {
       // The server finishes some work after answering (an event's seat recount after a booking
       // change); quiet means that is done too, or a device could stop one change short.
-      await server.server.ctx.events.countsSettled(event.id);
+      // (On MongoDB, reading the event waits for this process's recount in flight.) Another lane
+      // may be restarting the server: then read from the one that comes up.
+      for (let attempt = 0; ; attempt++) {
+        await serverRestarting;
+        try {
+          await server.server.ctx.store.events.findById(event.id);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SERVICE_UNAVAILABLE' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
       let clean = true;
       for (const device of devices) clean = (await trySync(device)) && clean;
       clean = clean && devices.every((device) => device.core.syncStatus().pending === 0);

@@ -66,7 +66,7 @@ describe('P8 clock skew ±24 h', { timeout: 120_000 }, () => {
     // …and once synced the server has all check-ins and raises duplicate-entry alerts for the later ones.
     for (const d of [ahead, behind, correct, ahead, behind, correct]) await d.core.syncNow();
     for (const d of [ahead, behind, correct]) expect(d.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
-    const serverCheckins = await server.ctx.db.collection('checkins').countDocuments({ eventId: event.id });
+    const serverCheckins = await server.ctx.store.checkins.countForEvent(event.id);
     expect(serverCheckins).toBe(5);
     const alerts = correct.core.alerts(event.id).filter((alert) => alert.kind === 'duplicateEntry');
     expect(alerts).toHaveLength(2);

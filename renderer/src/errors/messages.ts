@@ -34,6 +34,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   OFFLINE: 'This needs the server, and it cannot be reached right now. Work saved here will sync later.',
   LOCAL_STORE_CORRUPT: 'The data on this device is damaged. Use “Repair” on the Sync screen to download it again.',
   STORAGE_FULL: 'The disk of this device is full. Free some space; nothing was half-saved.',
+  SERVER_STORAGE_FULL: 'The server is out of disk space. Work saved here is kept and will sync once it has room.',
   UNKNOWN_MUTATION: 'The server does not know this kind of change. Update Gatehouse on this device.',
 };
 

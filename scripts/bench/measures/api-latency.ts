@@ -4,12 +4,18 @@ import { summarize } from '../stats';
 
 type BookingPage = { items: Array<{ id: string }>; nextCursor: string | null };
 
+type SearchKind = 'surname' | 'fullName' | 'email';
+
 /** Searches a person at the desk would type: a surname, a first name plus surname, an email. */
-function searchTerms(count: number, bookings: number): string[] {
+function searchTerms(count: number, bookings: number): Array<{ q: string; kind: SearchKind }> {
   const names = ['lovelace', 'hopper', 'ada turing', 'grace knuth', 'dijkstra', 'radia perlman', 'lamarr'];
-  const terms: string[] = [];
+  const terms: Array<{ q: string; kind: SearchKind }> = [];
   for (let i = 0; i < count; i++) {
-    terms.push(i % 3 === 2 ? `attendee${(i * 7919) % bookings}@example.test` : names[i % names.length]!);
+    if (i % 3 === 2) terms.push({ q: `attendee${(i * 7919) % bookings}@example.test`, kind: 'email' });
+    else {
+      const q = names[i % names.length]!;
+      terms.push({ q, kind: q.includes(' ') ? 'fullName' : 'surname' });
+    }
   }
   return terms;
 }
@@ -49,10 +55,12 @@ export const apiLatency: Measure = {
       cursor = page.nextCursor;
     }
     const searchMs: number[] = [];
+    const byKind: Record<SearchKind, number[]> = { surname: [], fullName: [], email: [] };
     let found = 0;
-    for (const q of searchTerms(options.apiSamples, fixture.bookingIds.length)) {
+    for (const { q, kind } of searchTerms(options.apiSamples, fixture.bookingIds.length)) {
       const { ms, page } = await timed(`${base}?limit=50&q=${encodeURIComponent(q)}`);
       searchMs.push(ms);
+      byKind[kind].push(ms);
       found += page.items.length;
     }
     if (listed === 0) throw new Error('the booking list returned no rows');
@@ -67,6 +75,17 @@ export const apiLatency: Measure = {
       searchMsP50: search.p50,
       searchMsP95: search.p95,
       searchMsP99: search.p99,
+      ...Object.fromEntries(
+        Object.entries(byKind).flatMap(([kind, samples]) => {
+          if (samples.length === 0) return [];
+          const summary = summarize(samples);
+          const name = `search${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+          return [
+            [`${name}MsP50`, summary.p50],
+            [`${name}MsP99`, summary.p99],
+          ];
+        }),
+      ),
       rowsListed: listed,
       rowsFound: found,
     };

@@ -1,6 +1,7 @@
 import type { Measure } from '../measure';
 import { apiLatency } from './api-latency';
 import { attendeeList } from './attendee-list';
+import { dbCommands } from './db-commands';
 import { initialSync } from './initial-sync';
 import { propagation } from './propagation';
 import { pushBacklog } from './push-backlog';
@@ -8,8 +9,9 @@ import { scanVerdict } from './scan-verdict';
 import { serverThroughput } from './server-throughput';
 
 /**
- * In run order. initial_sync first (it needs a fresh device); server_throughput last, because its
- * many check-ins would otherwise turn later measures' admits into duplicates.
+ * In run order. initial_sync first (it needs a fresh device); db_commands after the device measures
+ * (it stops the devices, whose pulls would count); server_throughput last, because its many
+ * check-ins would otherwise turn later measures' admits into duplicates.
  */
 export const MEASURES: Measure[] = [
   initialSync,
@@ -18,5 +20,6 @@ export const MEASURES: Measure[] = [
   propagation,
   apiLatency,
   attendeeList,
+  dbCommands,
   serverThroughput,
 ];

@@ -1,12 +1,21 @@
-import type { Measure } from '../measure';
+import type { RpcResult } from '@gatehouse/protocol';
+import { countCommands, type Measure } from '../measure';
 import { signInAndSync } from '../pool';
 import { PeakRssSampler } from '../rss';
 import { round } from '../stats';
 
+/** How long search may lag behind the rows before the measure fails. */
+const SEARCH_LIMIT_MS = 120_000;
+
 /**
  * A fresh device (empty data folder, its own process) signs in as the event's staff and downloads
- * the whole event bucket into SQLite. Timed from the sign-in request to the moment every booking is
- * in the device's database; peak RSS of the device process and of the server process over that window.
+ * the whole event bucket into SQLite. Timed from the sign-in request to two moments:
+ * - ready to scan: every booking is in the device's database (a verdict needs only id and code);
+ * - search works: `bookings.list` with a search for the last booking seeded (surname and number)
+ *   returns that booking. The core has no separate search phase yet — its FTS index is kept by
+ *   triggers as rows arrive — so this follows at once; a core that builds the index in bulk after
+ *   the rows would show the gap here.
+ * Peak RSS of the device process and of the server process over the whole window.
  */
 export const initialSync: Measure = {
   name: 'initial_sync',
@@ -17,8 +26,24 @@ export const initialSync: Measure = {
     const clientRss = new PeakRssSampler(entry.process.pid);
     const serverRss = new PeakRssSampler(ctx.server.pid);
     const started = performance.now();
-    const { syncCycles, syncErrors } = await signInAndSync(ctx, entry);
+    const { result, commands } = await countCommands(ctx, () => signInAndSync(ctx, entry));
+    const { syncCycles, syncErrors } = result;
     const seconds = (performance.now() - started) / 1000;
+    const { q, bookingId } = ctx.fixture.searchProbe;
+    let searchAttempts = 0;
+    for (;;) {
+      searchAttempts += 1;
+      const found = await entry.process.call<RpcResult<'bookings.list'>>({
+        kind: 'rpc',
+        method: 'bookings.list',
+        params: { eventId: ctx.fixture.eventId, q, offset: 0, limit: 10 },
+      });
+      if (found.rows.some((row) => row.id === bookingId)) break;
+      if (performance.now() - started > seconds * 1000 + SEARCH_LIMIT_MS)
+        throw new Error(`search for "${q}" did not find its booking within ${SEARCH_LIMIT_MS / 1000} s of the rows`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const searchSeconds = (performance.now() - started) / 1000;
     const clientPeakRssMb = clientRss.stop();
     const serverPeakRssMb = serverRss.stop();
     const bookings = await entry.process.call<number>({ kind: 'count', table: 'bookings' });
@@ -28,6 +53,9 @@ export const initialSync: Measure = {
       (await entry.process.call<number>({ kind: 'count', table: 'ticket_keys' }));
     return {
       seconds: round(seconds, 2),
+      readyToScanSeconds: round(seconds, 2),
+      searchReadySeconds: round(searchSeconds, 2),
+      searchAttempts,
       rows,
       bookingsReceived: bookings,
       changesInBucket: ctx.fixture.bucketRows,
@@ -36,6 +64,7 @@ export const initialSync: Measure = {
       syncErrors,
       clientPeakRssMb,
       serverPeakRssMb,
+      ...(commands === null ? {} : { dbCommands: commands }),
     };
   },
 };

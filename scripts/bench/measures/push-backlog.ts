@@ -1,5 +1,5 @@
 import type { ScanManyResult } from '../device-agent';
-import type { Measure } from '../measure';
+import { countCommands, type Measure } from '../measure';
 import { syncUntil } from '../pool';
 import { round } from '../stats';
 
@@ -46,17 +46,27 @@ export const pushBacklog: Measure = {
       (seen) => ({ seen }),
       (error: unknown) => ({ error: error as Error }),
     );
+    const limitMs = options.quick ? 60_000 : 600_000;
+    const acknowledged = a.process
+      .call<number>({ kind: 'waitForEmptyOutbox', timeoutMs: limitMs }, limitMs + 10_000)
+      .then(
+        (at) => ({ at }),
+        (error: unknown) => ({ error: error as Error }),
+      );
     const startedAt = performance.timeOrigin + performance.now();
     const started = performance.now();
     a.network.setOnline(true);
-    // The device noticing the network is back (the host's online event) starts a sync cycle.
+    // The device noticing the network is back (the host's online event) starts a sync cycle; the
+    // cycle ends after it has also pulled the check-ins back, so the outbox is watched on its own.
     const outboxEmpty = async () => (await a.process.call<number>({ kind: 'count', table: 'outbox' })) === 0;
-    const { syncCycles, syncErrors } = await syncUntil(a, outboxEmpty, {
-      maxCycles: 20,
-      cycleTimeoutMs: 600_000,
-      log: ctx.log,
-    });
-    const ackSeconds = (performance.now() - started) / 1000;
+    const { result, commands } = await countCommands(ctx, () =>
+      syncUntil(a, outboxEmpty, { maxCycles: 20, cycleTimeoutMs: 600_000, log: ctx.log }),
+    );
+    const { syncCycles, syncErrors } = result;
+    const cycleSeconds = (performance.now() - started) / 1000;
+    const ack = await acknowledged;
+    if ('error' in ack) throw ack.error;
+    const ackSeconds = (ack.at - startedAt) / 1000;
     const outcome = await seenOrError;
     if ('error' in outcome) throw outcome.error;
     const seen = outcome.seen;
@@ -65,10 +75,13 @@ export const pushBacklog: Measure = {
       checkins: ids.length,
       pendingWhenOffline: pending,
       ackSeconds: round(ackSeconds, 2),
+      syncCycleSeconds: round(cycleSeconds, 2),
       visibleOnSecondDeviceSeconds: round((lastSeen - startedAt) / 1000, 2),
       mutationsPerSecond: Math.round(ids.length / ackSeconds),
       syncCycles,
       syncErrors,
+      // During A's sync cycle: A's pushes and pull, and B's pulls meanwhile (MongoDB store only).
+      ...(commands === null ? {} : { dbCommands: commands, dbCommandsPerCheckin: round(commands / ids.length, 1) }),
     };
   },
 };

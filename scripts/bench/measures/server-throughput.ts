@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
-import type { Measure } from '../measure';
+import { countCommands, type Measure } from '../measure';
 import { requireRoute } from '../routes';
 import { PeakRssSampler } from '../rss';
 import { round, summarize } from '../stats';
@@ -91,7 +91,9 @@ export const serverThroughput: Measure = {
         }
       }
     };
-    await Promise.all(Array.from({ length: options.devices }, (_, index) => device(index)));
+    const { commands } = await countCommands(ctx, () =>
+      Promise.all(Array.from({ length: options.devices }, (_, index) => device(index))),
+    );
     const seconds = (performance.now() - started) / 1000;
     const latency = summarize(latencies);
     return {
@@ -108,6 +110,9 @@ export const serverThroughput: Measure = {
       httpErrors,
       errors: rejected + httpErrors,
       serverPeakRssMb: rss.stop(),
+      ...(commands === null
+        ? {}
+        : { dbCommands: commands, dbCommandsPerCheckin: applied > 0 ? round(commands / applied, 1) : null }),
     };
   },
 };

@@ -7,9 +7,8 @@ import type { AppContext } from '../context';
 
 const alertListQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
-export async function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function registerAlertRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { alerts } = ctx;
-  await alerts.ensureIndexes();
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   // The same audience as the event's sync bucket: its organizer, its staff, admins.

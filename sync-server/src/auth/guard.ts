@@ -1,9 +1,10 @@
 import { can, GatehouseError, type Permission } from '@gatehouse/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { UserDoc, UserStore } from '../users/store';
+import type { UserRepository } from '../store/port';
+import type { UserRow } from '../store/rows';
 import type { TokenService } from './tokens';
 
-export type Principal = { user: UserDoc };
+export type Principal = { user: UserRow };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,7 +16,7 @@ declare module 'fastify' {
  * The one place that turns a bearer token into a user. The user is read from the database on every
  * request, so a role change or a disabled account takes effect at once, not when the token expires.
  */
-export function createGuard(tokens: TokenService, users: UserStore) {
+export function createGuard(tokens: TokenService, users: UserRepository) {
   async function authenticateToken(token: string): Promise<Principal> {
     const claims = tokens.verifyAccessToken(token);
     const user = await users.findById(claims.sub);

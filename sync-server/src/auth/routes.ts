@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   GatehouseError,
   loginRequestSchema,
@@ -11,17 +12,19 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
-import { toUser, type UserDoc } from '../users/store';
+import type { UserRow } from '../store/rows';
+import { toUser } from '../store/wire';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { users, tokens, lockout, config } = ctx;
+  const { tokens, lockout, config } = ctx;
+  const users = ctx.store.users;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  async function startSession(user: UserDoc, deviceId: string | null): Promise<Session> {
+  async function startSession(user: UserRow, deviceId: string | null): Promise<Session> {
     return {
-      accessToken: tokens.issueAccessToken({ id: user._id, role: user.role }),
-      refreshToken: await tokens.issueRefreshToken(user._id, deviceId),
+      accessToken: tokens.issueAccessToken({ id: user.id, role: user.role }),
+      refreshToken: await tokens.issueRefreshToken(user.id, deviceId),
       expiresIn: config.jwt.accessTtlSeconds,
       user: toUser(user),
     };
@@ -39,7 +42,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       const { email, password, name } = request.body;
       const passwordHash = await hashPassword(password, config.scryptCost);
       // Self-registration always yields an attendee; staff roles are granted by an admin.
-      const user = await users.create({ email, name, role: 'attendee', passwordHash });
+      const user = await users.create({
+        id: randomUUID(),
+        email,
+        name,
+        role: 'attendee',
+        passwordHash,
+        at: new Date().toISOString(),
+      });
       return reply.status(201).send(await startSession(user, deviceIdOf(request.headers)));
     },
   );
@@ -78,7 +88,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
         throw new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
       }
       return {
-        accessToken: tokens.issueAccessToken({ id: user._id, role: user.role }),
+        accessToken: tokens.issueAccessToken({ id: user.id, role: user.role }),
         refreshToken: rotated.refreshToken,
         expiresIn: config.jwt.accessTtlSeconds,
         user: toUser(user),

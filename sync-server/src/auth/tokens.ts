@@ -1,51 +1,38 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { accessClaimsSchema, GatehouseError, type AccessClaims, type Role } from '@gatehouse/protocol';
 import jwt from 'jsonwebtoken';
-import type { Collection, Db } from 'mongodb';
-import type { ServerConfig } from '../config';
-import { ensureTtlIndex, isDuplicateKeyError } from '../db/mongo';
+import type { JwtSettings } from '../config';
+import type { SessionRepository } from '../store/port';
+import type { RefreshTokenRow } from '../store/rows';
 
 /** The only algorithm we sign with and the only one we accept: `alg: none` and key confusion fail. */
 const ALGORITHM = 'HS256' as const;
-
-export type RefreshTokenDoc = {
-  /** SHA-256 of the token; the token itself is never stored. */
-  _id: string;
-  familyId: string;
-  userId: string;
-  deviceId: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-  /** Set when this token was exchanged for the next one in its family. */
-  rotatedAt: Date | null;
-  revokedAt: Date | null;
-};
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/**
+ * Access tokens (short-lived HS256 JWTs, algorithm pinned on verify) and refresh tokens (opaque,
+ * stored hashed, rotated on every use in a family; RFC 9700 §4.14.2).
+ */
 export class TokenService {
-  private readonly refreshTokens: Collection<RefreshTokenDoc>;
-  private readonly rotations: Collection<{ _id: string; familyId: string; at: Date }>;
+  /**
+   * The HMAC key as a KeyObject, made once: given a string, jsonwebtoken first tries to parse it as
+   * a public key on every verify (measured: 343 µs a verify, 7 µs with the KeyObject) — a fifth of
+   * the server's CPU under 50 pushing devices.
+   */
+  private readonly key: KeyObject;
 
   constructor(
-    db: Db,
-    private readonly config: ServerConfig['jwt'],
+    private readonly sessions: SessionRepository,
+    private readonly config: JwtSettings,
   ) {
-    this.refreshTokens = db.collection<RefreshTokenDoc>('refreshTokens');
-    this.rotations = db.collection('refreshTokenRotations');
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.refreshTokens.createIndex({ familyId: 1 });
-    await this.refreshTokens.createIndex({ userId: 1 });
-    await ensureTtlIndex(this.refreshTokens, 'expiresAt', 7 * 24 * 3600);
-    await ensureTtlIndex(this.rotations, 'at', 60 * 24 * 3600);
+    this.key = createSecretKey(Buffer.from(config.secret, 'utf8'));
   }
 
   issueAccessToken(user: { id: string; role: Role }): string {
-    return jwt.sign({ role: user.role, typ: 'access' }, this.config.secret, {
+    return jwt.sign({ role: user.role, typ: 'access' }, this.key, {
       algorithm: ALGORITHM,
       expiresIn: this.config.accessTtlSeconds,
       issuer: this.config.issuer,
@@ -57,7 +44,7 @@ export class TokenService {
   verifyAccessToken(token: string): AccessClaims {
     let decoded: unknown;
     try {
-      decoded = jwt.verify(token, this.config.secret, {
+      decoded = jwt.verify(token, this.key, {
         algorithms: [ALGORITHM],
         issuer: this.config.issuer,
         audience: this.config.audience,
@@ -73,72 +60,65 @@ export class TokenService {
     return claims.data;
   }
 
-  /** Starts a new family (a sign-in) or continues one (a rotation). */
-  async issueRefreshToken(userId: string, deviceId: string | null, familyId: string = randomUUID()): Promise<string> {
+  /** Starts a new family (a sign-in). Returns the token, which is stored only as its hash. */
+  async issueRefreshToken(userId: string, deviceId: string | null): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    const now = new Date();
-    await this.refreshTokens.insertOne({
-      _id: hashToken(token),
-      familyId,
-      userId,
-      deviceId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.config.refreshTtlDays * 86_400_000),
-      rotatedAt: null,
-      revokedAt: null,
-    });
+    await this.sessions.insert(this.refreshRow(token, { familyId: randomUUID(), userId, deviceId }, Date.now()));
     return token;
   }
 
+  private refreshRow(
+    token: string,
+    family: { familyId: string; userId: string; deviceId: string | null },
+    nowMs: number,
+  ): RefreshTokenRow {
+    return {
+      hash: hashToken(token),
+      familyId: family.familyId,
+      userId: family.userId,
+      deviceId: family.deviceId,
+      createdAtMs: nowMs,
+      expiresAtMs: nowMs + this.config.refreshTtlDays * 86_400_000,
+      rotatedAtMs: null,
+      revokedAtMs: null,
+    };
+  }
+
   /**
-   * Exchanges a refresh token for a new one in the same family. The claim is one atomic
-   * findOneAndUpdate, so two concurrent uses cannot both succeed. Presenting a token that was
-   * already rotated means it leaked: the whole family is revoked (RFC 9700 §4.14.2).
+   * Exchanges a refresh token for a new one in the same family, atomically: of two concurrent uses
+   * one wins and the other counts as reuse. Presenting a token that was already rotated means it
+   * leaked: the whole family is revoked (REFRESH_TOKEN_REUSED). Unknown, expired or revoked:
+   * REFRESH_TOKEN_INVALID.
    */
   async rotate(token: string): Promise<{ userId: string; deviceId: string | null; refreshToken: string }> {
-    const id = hashToken(token);
-    const now = new Date();
-    const existing = await this.refreshTokens.findOne({ _id: id });
-    if (!existing || existing.revokedAt || existing.expiresAt <= now) {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    const outcome = await this.sessions.rotate(hashToken(token), now, (previous) =>
+      this.refreshRow(refreshToken, previous, now),
+    );
+    if (outcome.kind === 'invalid') {
       throw new GatehouseError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid; sign in again');
     }
-    // The claim is a unique insert: atomic on MongoDB and FerretDB alike (a conditional update is
-    // not atomic on FerretDB), so of two concurrent uses exactly one wins and the other counts as reuse.
-    let claimed = !existing.rotatedAt;
-    if (claimed) {
-      try {
-        await this.rotations.insertOne({ _id: id, familyId: existing.familyId, at: now });
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        claimed = false;
-      }
-    }
-    if (!claimed) {
-      await this.revokeFamily(existing.familyId);
+    if (outcome.kind === 'reused') {
+      await this.sessions.revokeFamily(outcome.familyId, now);
       throw new GatehouseError(
         'REFRESH_TOKEN_REUSED',
         'This refresh token was already used; all sessions from it were signed out',
       );
     }
-    await this.refreshTokens.updateOne({ _id: id }, { $set: { rotatedAt: now } });
-    const refreshToken = await this.issueRefreshToken(existing.userId, existing.deviceId, existing.familyId);
-    return { userId: existing.userId, deviceId: existing.deviceId, refreshToken };
+    return { userId: outcome.previous.userId, deviceId: outcome.previous.deviceId, refreshToken };
   }
 
   async revokeByToken(token: string): Promise<void> {
-    const existing = await this.refreshTokens.findOne({ _id: hashToken(token) });
-    if (existing) await this.revokeFamily(existing.familyId);
-  }
-
-  async revokeFamily(familyId: string): Promise<void> {
-    await this.refreshTokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    const existing = await this.sessions.findByHash(hashToken(token));
+    if (existing) await this.sessions.revokeFamily(existing.familyId, Date.now());
   }
 
   async revokeAllForUser(userId: string): Promise<void> {
-    await this.refreshTokens.updateMany({ userId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    await this.sessions.revokeUser(userId, Date.now());
   }
 
   async revokeAllForDevice(userId: string, deviceId: string): Promise<void> {
-    await this.refreshTokens.updateMany({ userId, deviceId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    await this.sessions.revokeDevice(userId, deviceId, Date.now());
   }
 }

@@ -15,18 +15,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
-import { startRepairTimer } from '../events/repair-timer';
 import { errorResponses } from '../events/routes';
 
 const myBookingsQuerySchema = listQuerySchema.omit({ q: true });
 const idempotencyHeadersSchema = z.object({ [IDEMPOTENCY_KEY_HEADER]: idempotencyKeySchema.optional() });
 
-export async function registerBookingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function registerBookingRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { bookings, guard } = ctx;
-  await bookings.ensureIndexes();
-  await startRepairTimer(app, ctx, 'bookings', () => bookings.repairPending());
-  // Rare (a crash mid-booking) and a scan on FerretDB: once a minute is soon enough for seats.
-  await startRepairTimer(app, ctx, 'seats', () => bookings.repairSeats(), 60_000);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
 

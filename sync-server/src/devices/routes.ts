@@ -14,7 +14,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
-import { toDevice } from './store';
+import { afterOf, toPage } from '../http/pagination';
+import { toDevice } from '../store/wire';
 
 const deviceListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema.optional() });
 
@@ -30,12 +31,13 @@ export function deviceIdOf(request: FastifyRequest): string {
   return parsed.data;
 }
 
-export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { devices } = ctx;
+export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const devices = ctx.store.devices;
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const viewerOf = (request: FastifyRequest) => {
+  /** Admins see every device; everyone else only their own (the scope is part of the query). */
+  const scopeOf = (request: FastifyRequest) => {
     const user = principalOf(request).user;
-    return { _id: user._id, isAdmin: can(user.role, 'devices.manage') };
+    return can(user.role, 'devices.manage') ? {} : { userId: user.id };
   };
 
   r.get(
@@ -44,7 +46,11 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       preHandler: ctx.guard.signedIn,
       schema: { tags: ['devices'], querystring: deviceListQuerySchema, response: { 200: pageSchema(deviceSchema) } },
     },
-    async (request) => devices.list(viewerOf(request), request.query),
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await devices.list(scopeOf(request), afterOf(cursor, 'string'), limit);
+      return toPage(rows, limit, (row) => row.lastSeenAt, toDevice);
+    },
   );
 
   r.delete(
@@ -54,12 +60,36 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): Pro
       schema: { tags: ['devices'], params: idParamsSchema, response: { 200: deviceSchema } },
     },
     async (request) => {
-      const revoked = await devices.revoke(viewerOf(request), request.params.id);
+      // Someone else's device is NOT_FOUND, not FORBIDDEN: its existence does not leak.
+      const revoked = await devices.revoke(request.params.id, scopeOf(request), new Date().toISOString());
+      if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
       // Its refresh tokens go too, so the device cannot even sign in again silently.
-      await ctx.tokens.revokeAllForDevice(revoked.userId, revoked._id);
+      await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
       return toDevice(revoked);
     },
   );
+}
 
-  return devices.ensureIndexes();
+/**
+ * Records that the device synced for `userId` and refuses a revoked device (FORBIDDEN). The device
+ * follows its latest user: a shared tablet signed in by someone else now belongs to them.
+ */
+export async function touchDevice(
+  ctx: AppContext,
+  deviceId: string,
+  userId: string,
+  clockOffsetMs?: number,
+): Promise<void> {
+  const device = await ctx.store.devices.touch({
+    deviceId,
+    userId,
+    at: new Date().toISOString(),
+    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+  });
+  if (device.revoked) {
+    throw new GatehouseError(
+      'FORBIDDEN',
+      'This device was revoked by an administrator or its owner; it can no longer sync',
+    );
+  }
 }

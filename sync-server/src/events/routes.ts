@@ -18,8 +18,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
-import { startRepairTimer } from './repair-timer';
-import { computeEventStats } from './stats';
 
 /** Documented failures of every event route; the body is always the shared error shape. */
 export const errorResponses = {
@@ -31,14 +29,8 @@ export const errorResponses = {
   422: errorBodySchema,
 } as const;
 
-export async function registerEventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { events, tickets, guard } = ctx;
-  await Promise.all([events.ensureIndexes(), tickets.ensureIndexes()]);
-  await startRepairTimer(app, ctx, 'events', () => events.repairPending());
-  events.onRecountError = (error) => ctx.log.error({ err: error }, 'seat recount failed');
-  app.addHook('onClose', async () => events.drain());
-  await startRepairTimer(app, ctx, 'ticketKeys', () => tickets.repairPending());
-  await startRepairTimer(app, ctx, 'recounts', () => events.repairRecounts(), 60_000);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const security = [{ bearer: [] }];
 
@@ -149,10 +141,7 @@ export async function registerEventRoutes(app: FastifyInstance, ctx: AppContext)
         response: { 200: eventStatsSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const event = await events.assertCanCheckIn(principalOf(request).user, request.params.id);
-      return computeEventStats(ctx.db, event);
-    },
+    async (request) => events.stats(principalOf(request).user, request.params.id),
   );
 
   r.get(

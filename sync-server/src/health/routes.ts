@@ -21,7 +21,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     { config: { rateLimit: false }, schema: { tags: ['health'], response: { 200: statusSchema } } },
     async () => {
       try {
-        await ctx.db.command({ ping: 1 }, { timeoutMS: 2_000 });
+        await ctx.store.ping();
       } catch {
         throw new GatehouseError('SERVICE_UNAVAILABLE', 'The database is not reachable');
       }

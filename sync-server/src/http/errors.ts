@@ -1,7 +1,6 @@
 import { GatehouseError, zodIssuesToDetails, type ErrorBody } from '@gatehouse/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from '../db/mongo';
 
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   return reply.status(status).type('application/json').send(body);
@@ -24,6 +23,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof GatehouseError) {
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      // A busy, unreachable or full store: devices back off and retry (exactly-once makes that safe).
+      else if (error.status === 503) reply.header('retry-after', '1');
+      if (error.status >= 500) request.log.warn({ err: error }, 'answered 5xx');
       return sendError(reply, error.status, error.toBody());
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -50,13 +52,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (known) return sendError(reply, known.status, { error: { code: known.code, message: known.message } });
     if (error.statusCode === 429) {
       return sendError(reply, 429, { error: { code: 'RATE_LIMITED', message: 'Too many requests; retry later' } });
-    }
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable; answered 503');
-      reply.header('retry-after', '1');
-      return sendError(reply, 503, {
-        error: { code: 'SERVICE_UNAVAILABLE', message: 'The database is busy or unreachable; retry shortly' },
-      });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, issues: zodIssuesToDetails(error.cause.issues) }, 'response failed its schema');

@@ -1,36 +1,41 @@
 import { GatehouseError } from '@gatehouse/protocol';
-import type { Filter } from 'mongodb';
 import { z } from 'zod';
+import type { After } from '../store/port';
 
 /**
- * Keyset pagination on (sortValue, _id): stable under inserts, unlike skip/limit, and each page is
- * one indexed range scan. The cursor is the last row's key, base64url JSON; a cursor that does not
- * decode to exactly that shape is refused rather than passed into a query.
+ * Keyset pagination on (sortValue, id): stable under inserts, unlike skip/limit, and each page is
+ * one indexed range read. The cursor is the last row's key, base64url JSON; a cursor that does not
+ * decode to exactly that shape is refused (CURSOR_INVALID) rather than passed into a query.
  */
-const cursorPayloadSchema = z.strictObject({ v: z.union([z.string().max(300), z.number()]), id: z.string().max(64) });
-export type CursorKey = z.infer<typeof cursorPayloadSchema>;
+const cursorPayloadSchema = z.strictObject({ v: z.union([z.string().max(300), z.number()]), id: z.string().max(200) });
 
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+export function encodeCursor(after: After): string {
+  return Buffer.from(JSON.stringify({ v: after.value, id: after.id })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): CursorKey {
+function decode(cursor: string): After {
   try {
-    return cursorPayloadSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const payload = cursorPayloadSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { value: payload.v, id: payload.id };
   } catch {
     throw new GatehouseError('CURSOR_INVALID', 'The cursor is not valid; start again without one');
   }
 }
 
-export function afterCursorFilter<T>(field: string, direction: 1 | -1, cursor: string | undefined): Filter<T> {
-  if (!cursor) return {};
-  const key = decodeCursor(cursor);
-  const op = direction === 1 ? '$gt' : '$lt';
-  return { $or: [{ [field]: { [op]: key.v } }, { [field]: key.v, _id: { [op]: key.id } }] } as Filter<T>;
+/** The position a cursor names, with the sort value of the type the list sorts by. */
+export function afterOf(cursor: string | undefined, kind: 'string'): After<string> | undefined;
+export function afterOf(cursor: string | undefined, kind: 'number'): After<number> | undefined;
+export function afterOf(cursor: string | undefined, kind: 'string' | 'number'): After | undefined {
+  if (!cursor) return undefined;
+  const after = decode(cursor);
+  if (typeof after.value !== kind) {
+    throw new GatehouseError('CURSOR_INVALID', 'The cursor is not valid; start again without one');
+  }
+  return after;
 }
 
-/** Fetches limit+1 rows to know whether another page exists without a count query. */
-export function toPage<Row extends { _id: string }, Item>(
+/** A page from `limit + 1` rows: the extra row only says that another page exists. */
+export function toPage<Row extends { id: string }, Item>(
   rows: Row[],
   limit: number,
   sortValue: (row: Row) => string | number,
@@ -40,6 +45,6 @@ export function toPage<Row extends { _id: string }, Item>(
   const last = pageRows[pageRows.length - 1];
   return {
     items: pageRows.map(toItem),
-    nextCursor: rows.length > limit && last ? encodeCursor({ v: sortValue(last), id: last._id }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor({ value: sortValue(last), id: last.id }) : null,
   };
 }

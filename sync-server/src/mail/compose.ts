@@ -1,6 +1,5 @@
 import type { MailKind } from '@gatehouse/protocol';
-import type { BookingRow } from '../bookings/rows';
-import type { EventRow } from '../events/rows';
+import type { BookingRow, ComposedMailRow, EventRow } from '../store/rows';
 import { buildIcs } from './ics';
 import { escapeHtml, formatEventTime, oneLine, plainText } from './text';
 
@@ -9,19 +8,8 @@ import { escapeHtml, formatEventTime, oneLine, plainText } from './text';
  * record, and a resend is the same message), except the QR image, which is drawn from the stored
  * token at send time to keep the stored row small.
  */
-export type ComposedMail = {
-  _id: string;
-  kind: MailKind;
-  to: string;
-  toName: string;
-  subject: string;
-  html: string;
-  text: string;
-  ics: string | null;
-  qrToken: string | null;
-  eventId: string;
-  bookingId: string | null;
-};
+/** A message as composed; the outbox adds its bookkeeping (see store/rows MailRow). */
+export type ComposedMail = ComposedMailRow;
 
 export type Recipient = { name: string; email: string };
 
@@ -45,7 +33,7 @@ function factsOf(event: EventRow): EventFacts {
 
 function calendarFor(event: EventRow, cancelled: boolean): string {
   return buildIcs({
-    uid: `${event._id}@gatehouse`,
+    uid: `${event.id}@gatehouse`,
     sequence: event.rev,
     stamp: new Date(event.updatedAt),
     start: new Date(event.startsAt),
@@ -96,7 +84,7 @@ function page(title: string, body: string): string {
 
 /** What differs between the kinds of mail; everything else (layout, greeting, footer, row) is shared. */
 type MailContent = {
-  _id: string;
+  id: string;
   kind: MailKind;
   recipient: Recipient;
   subject: string;
@@ -133,7 +121,7 @@ function composeMail(content: MailContent): ComposedMail {
     FOOTER_TEXT,
   ].join('\n');
   return {
-    _id: content._id,
+    id: content.id,
     kind: content.kind,
     to: content.recipient.email,
     toName: oneLine(name),
@@ -158,7 +146,7 @@ function bookingRecipient(booking: BookingRow): Recipient {
 export function bookingConfirmedMail(event: EventRow, booking: BookingRow, ticketToken: string): ComposedMail {
   const code = escapeHtml(booking.code);
   return composeMail({
-    _id: `bookingConfirmed:${booking._id}`,
+    id: `bookingConfirmed:${booking.id}`,
     kind: 'bookingConfirmed',
     recipient: bookingRecipient(booking),
     subject: `Your tickets for ${event.title}`,
@@ -180,15 +168,15 @@ export function bookingConfirmedMail(event: EventRow, booking: BookingRow, ticke
     closing: 'The attached calendar file adds the event to your calendar.',
     ics: calendarFor(event, false),
     qrToken: ticketToken,
-    eventId: event._id,
-    bookingId: booking._id,
+    eventId: event.id,
+    bookingId: booking.id,
   });
 }
 
 export function bookingCancelledMail(event: EventRow, booking: BookingRow): ComposedMail {
   const notice = 'has been cancelled. Its ticket is no longer valid for entry.';
   return composeMail({
-    _id: `bookingCancelled:${booking._id}`,
+    id: `bookingCancelled:${booking.id}`,
     kind: 'bookingCancelled',
     recipient: bookingRecipient(booking),
     subject: `Booking cancelled: ${event.title}`,
@@ -200,8 +188,8 @@ export function bookingCancelledMail(event: EventRow, booking: BookingRow): Comp
     extra: [['Booking', booking.code]],
     ics: null,
     qrToken: null,
-    eventId: event._id,
-    bookingId: booking._id,
+    eventId: event.id,
+    bookingId: booking.id,
   });
 }
 
@@ -215,7 +203,7 @@ export function prepareEvent(event: EventRow): PreparedEvent {
 /** An event-wide notice: same details and calendar for every recipient, one lead sentence. */
 function eventNotice(
   { event, facts, ics }: PreparedEvent,
-  notice: { _id: string; kind: MailKind; subject: string; lead: string; closing: string },
+  notice: { id: string; kind: MailKind; subject: string; lead: string; closing: string },
   recipient: Recipient,
 ): ComposedMail {
   return composeMail({
@@ -225,7 +213,7 @@ function eventNotice(
     lead: { html: `<p>${escapeHtml(notice.lead)}</p>`, text: [notice.lead] },
     ics,
     qrToken: null,
-    eventId: event._id,
+    eventId: event.id,
     bookingId: null,
   });
 }
@@ -244,7 +232,7 @@ export function eventChangedMail(
   return eventNotice(
     prepared,
     {
-      _id: `eventChanged:${event._id}:${change}:${key}`,
+      id: `eventChanged:${event.id}:${change}:${key}`,
       kind: 'eventChanged',
       subject: `Changed: ${event.title}`,
       lead: 'The time or place of an event you booked has changed. These are the current details:',
@@ -254,12 +242,24 @@ export function eventChangedMail(
   );
 }
 
-export function eventCancelledMail(prepared: PreparedEvent, recipient: Recipient, key: string): ComposedMail {
+/**
+ * `cancellation` names the cancellation (the event's rev when it was made; null for a hand-off
+ * recorded before cancellations were named, whose mails keep their old ids), `key` the recipient.
+ */
+export function eventCancelledMail(
+  prepared: PreparedEvent,
+  recipient: Recipient,
+  cancellation: number | null,
+  key: string,
+): ComposedMail {
   const { event } = prepared;
   return eventNotice(
     prepared,
     {
-      _id: `eventCancelled:${event._id}:${key}`,
+      id:
+        cancellation === null
+          ? `eventCancelled:${event.id}:${key}`
+          : `eventCancelled:${event.id}:${cancellation}:${key}`,
       kind: 'eventCancelled',
       subject: `Cancelled: ${event.title}`,
       lead: 'We are sorry: this event has been cancelled and will not take place.',

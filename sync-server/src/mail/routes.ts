@@ -13,9 +13,8 @@ import type { AppContext } from '../context';
  * The mail domain: outbox indexes, the admin dead-letter routes, and the sweeper + worker, which
  * run for the life of the server and stop (finishing the sends in flight) when it closes.
  */
-export async function registerMailDomain(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function registerMailDomain(app: FastifyInstance, ctx: AppContext): void {
   const { mail, guard } = ctx;
-  await mail.ensureIndexes();
   const r = app.withTypeProvider<ZodTypeProvider>();
   const admin = { preHandler: guard.permission('mail.manage') };
 

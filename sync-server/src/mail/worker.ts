@@ -4,7 +4,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import QRCode from 'qrcode';
 import type { SendMailOptions } from 'nodemailer';
 import { QR_CONTENT_ID } from './compose';
-import type { MailOutbox, MailRow } from './outbox';
+import type { MailRow } from '../store/rows';
+import type { MailOutbox } from './outbox';
 import type { MailSettings } from './settings';
 import type { MailTransport } from './transport';
 
@@ -84,7 +85,7 @@ export class MailWorker {
           claimed = true;
           const delivery: Promise<void> = this.deliver(row)
             .catch((error: unknown) =>
-              this.log.error({ err: error, mailId: row._id }, 'mail delivery bookkeeping failed'),
+              this.log.error({ err: error, mailId: row.id }, 'mail delivery bookkeeping failed'),
             )
             .finally(() => {
               this.inFlight.delete(delivery);
@@ -123,34 +124,30 @@ export class MailWorker {
   private async deliver(row: MailRow): Promise<void> {
     if (row.attempts > this.settings.maxAttempts) {
       // Only reachable when holders kept dying mid-send: a poison message must not loop forever.
-      await this.outbox.markDead(
-        row._id,
-        row.claimSeq,
-        row.lastError ?? 'gave up: the sender stopped during every try',
-      );
+      await this.outbox.markDead(row.id, row.claimSeq, row.lastError ?? 'gave up: the sender stopped during every try');
       return;
     }
     let accepted: string;
     try {
-      accepted = (await this.transport.send(await this.toMessage(row), row._id)).accepted;
+      accepted = (await this.transport.send(await this.toMessage(row), row.id)).accepted;
     } catch (error) {
       const reason = describeError(error);
       if (isPermanent(error) || row.attempts >= this.settings.maxAttempts) {
-        await this.outbox.markDead(row._id, row.claimSeq, reason);
-        this.log.warn({ mailId: row._id, attempts: row.attempts, reason }, 'mail moved to dead letters');
+        await this.outbox.markDead(row.id, row.claimSeq, reason);
+        this.log.warn({ mailId: row.id, attempts: row.attempts, reason }, 'mail moved to dead letters');
       } else {
         const delay = backoffMs(row.attempts, this.settings);
-        await this.outbox.markRetry(row._id, row.claimSeq, reason, new Date(Date.now() + delay));
+        await this.outbox.markRetry(row.id, row.claimSeq, reason, Date.now() + delay);
         this.log.info(
-          { mailId: row._id, attempts: row.attempts, retryInMs: delay, reason },
+          { mailId: row.id, attempts: row.attempts, retryInMs: delay, reason },
           'mail send failed; will retry',
         );
       }
       return;
     }
-    const recorded = await this.outbox.markSent(row._id, row.claimSeq);
-    if (!recorded) this.log.warn({ mailId: row._id }, 'mail sent after its lease ran out; it may be sent twice');
-    this.log.info({ mailId: row._id, messageId: row.messageId, accepted }, 'mail sent');
+    const recorded = await this.outbox.markSent(row.id, row.claimSeq);
+    if (!recorded) this.log.warn({ mailId: row.id }, 'mail sent after its lease ran out; it may be sent twice');
+    this.log.info({ mailId: row.id, messageId: row.messageId, accepted }, 'mail sent');
   }
 
   private async toMessage(row: MailRow): Promise<SendMailOptions> {
@@ -174,7 +171,7 @@ export class MailWorker {
       html: row.html,
       messageId: row.messageId,
       // The first queueing time, so every attempt is the same message, byte for byte where it matters.
-      date: row.createdAt,
+      date: new Date(row.createdAtMs),
       headers: { 'Auto-Submitted': 'auto-generated' },
       attachments,
     };

@@ -2,7 +2,7 @@ import { GatehouseError, liveClientMessageSchema, type LiveServerMessage } from 
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context';
-import type { CommittedChange } from './changelog';
+import { touchDevice } from '../devices/routes';
 import { bucketsOf } from './pull';
 
 export type LiveOptions = {
@@ -12,17 +12,12 @@ export type LiveOptions = {
   authTimeoutMs: number;
   /** How long a socket's list of visible buckets is trusted before it is evaluated again. */
   accessTtlMs: number;
-  /** How often the one poller per server looks for commits made by other server processes. */
-  pollMs: number;
 };
 export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   heartbeatMs: 15_000,
   authTimeoutMs: 5_000,
   accessTtlMs: 3_000,
-  pollMs: 50,
 };
-/** Commits are looked for this far back, so clock differences between server processes cannot hide one. */
-const POLL_OVERLAP_MS = 5_000;
 
 /** Close codes in the private range (4000–4999), mirroring the HTTP status they stand for. */
 const CLOSE = { unauthenticated: 4401, forbidden: 4403, timeout: 4408 } as const;
@@ -52,20 +47,16 @@ type LiveSocket = {
  * `{type:'poke', bucket, seq}` and the device pulls; the pull (not the poke) is authorised and
  * ordered. Pokes are hints: they may repeat or coalesce, and a device without a socket polls.
  *
- * Fan-out across server processes: this process's commits arrive through the change log's
- * `committed` event; other processes' commits are found by ONE poller per server on the `buckets`
- * counters (`updatedAt` moves after each commit; see changelog.ts), not by a query per socket.
+ * Fan-out across server processes is the store's business (`ChangeFeed.watch`): on SQLite one
+ * process owns the file, so its own commits are all there are; on MongoDB one poller per server
+ * finds the commits of the others.
  */
 export class LiveHub {
   private readonly sockets = new Set<LiveSocket>();
   private readonly options: LiveOptions;
   private heartbeat: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Last counter stamp seen per bucket by the poller. */
-  private readonly seenStamps = new Map<string, number>();
-  private lastPollAt = Date.now();
-  private readonly onCommitted = (change: CommittedChange) => this.notify(change.bucket, change.seq);
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -79,16 +70,14 @@ export class LiveHub {
   }
 
   start(): void {
-    this.ctx.changeLog.events.on('committed', this.onCommitted);
+    this.unwatch = this.ctx.store.changes.watch((change) => this.notify(change.bucket, change.seq));
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
-    this.schedulePoll();
   }
 
   stop(): void {
     this.stopped = true;
-    this.ctx.changeLog.events.off('committed', this.onCommitted);
+    this.unwatch?.();
     clearInterval(this.heartbeat);
-    clearTimeout(this.pollTimer);
     for (const socket of this.sockets) socket.ws.terminate();
     this.sockets.clear();
   }
@@ -132,10 +121,10 @@ export class LiveHub {
     try {
       const { user } = await this.ctx.guard.authenticateToken(token);
       if (!/^[0-9a-f-]{36}$/i.test(deviceId)) throw new GatehouseError('VALIDATION_FAILED', 'deviceId must be a UUID');
-      await this.ctx.devices.touch(deviceId, user._id);
+      await touchDevice(this.ctx, deviceId, user.id);
       const socket: LiveSocket = {
         ws,
-        userId: user._id,
+        userId: user.id,
         deviceId,
         alive: true,
         buckets: new Set(await bucketsOf(this.ctx, user)),
@@ -200,8 +189,8 @@ export class LiveHub {
   /** Re-reads the user, device and assignments: a disabled user or revoked device loses the socket. */
   private async refreshAccess(socket: LiveSocket): Promise<void> {
     const [user, device] = await Promise.all([
-      this.ctx.users.findById(socket.userId),
-      this.ctx.devices.findById(socket.deviceId),
+      this.ctx.store.users.findById(socket.userId),
+      this.ctx.store.devices.findById(socket.deviceId),
     ]);
     if (!user || user.disabled || !device || device.revoked || device.userId !== socket.userId) {
       this.sockets.delete(socket);
@@ -223,49 +212,5 @@ export class LiveHub {
       socket.alive = false;
       socket.ws.ping();
     }
-  }
-
-  private schedulePoll(): void {
-    if (this.stopped) return;
-    this.pollTimer = setTimeout(() => {
-      this.poll().then(
-        () => this.schedulePoll(),
-        (error: unknown) => {
-          if (!this.stopped) this.ctx.log.warn({ err: error }, 'live poller failed; retrying');
-          this.schedulePoll();
-        },
-      );
-    }, this.options.pollMs);
-  }
-
-  /** Finds commits by other processes: counters whose `updatedAt` moved to a stamp this process did not write. */
-  private async poll(): Promise<void> {
-    const startedAt = Date.now();
-    const since = this.lastPollAt - POLL_OVERLAP_MS;
-    if (this.sockets.size === 0) {
-      this.lastPollAt = startedAt;
-      this.prune(since);
-      return;
-    }
-    const counters = await this.ctx.changeLog.counters
-      .find({ updatedAt: { $gt: new Date(since) } }, { projection: { committedSeq: 1, updatedAt: 1 } })
-      .limit(10_000)
-      .toArray();
-    for (const counter of counters) {
-      if (!counter.updatedAt) continue;
-      const stamp = counter.updatedAt.getTime();
-      if (this.seenStamps.get(counter._id) === stamp) continue;
-      this.seenStamps.set(counter._id, stamp);
-      if (this.ctx.changeLog.localCommitStamps.get(counter._id) === stamp) continue;
-      if (counter.committedSeq) this.notify(counter._id, counter.committedSeq);
-    }
-    this.lastPollAt = startedAt;
-    this.prune(since);
-  }
-
-  private prune(since: number): void {
-    for (const [bucket, stamp] of this.seenStamps) if (stamp < since) this.seenStamps.delete(bucket);
-    const stamps = this.ctx.changeLog.localCommitStamps;
-    for (const [bucket, stamp] of stamps) if (stamp < since) stamps.delete(bucket);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   GatehouseError,
   isMutationName,
@@ -12,49 +13,16 @@ import {
   type PushResponse,
   type MutationResult,
 } from '@gatehouse/protocol';
-import pLimit from 'p-limit';
+import stringify from 'safe-stable-stringify';
 import type { AppContext } from '../context';
-import { KeyedLock } from '../db/keyed-lock';
-import type { UserDoc } from '../users/store';
+import type { MutationWork, StoreOp } from '../store/port';
+import type { StoredResult, UserRow } from '../store/rows';
 import { BatchAccess } from './mutations/access';
 import { APPLIERS } from './mutations';
-import { hashMutation, type MutationStore, type StoredResult } from './mutations/store';
 import type { ApplyInput } from './mutations/types';
 
 /** Device clocks this far off are reported as such; nothing is refused for skew (DESIGN §4, P8). */
 export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
-
-/**
- * Mutations whose effects commute: a check-in is an append-only fact whose meaning comes from its
- * own HLC, not from when it was applied, so a run of them is applied side by side. Anything else
- * (a walk-in before its check-in, a cancel) is a barrier that waits for what precedes it.
- */
-const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record']);
-/** Side-by-side applies per push: enough for the change log to group-commit their appends. */
-const APPLY_CONCURRENCY = 32;
-
-/** The booking a check-in scans, or a key of its own for anything unreadable. */
-function ticketOf(mutation: unknown, index: number): string {
-  const bookingId = (mutation as { args?: { bookingId?: unknown } } | null)?.args?.bookingId;
-  return typeof bookingId === 'string' ? `booking:${bookingId}` : `mutation:${index}`;
-}
-
-/** Splits a batch into runs that may each be applied concurrently, in batch order. */
-export function commutingRuns(mutations: unknown[]): number[][] {
-  const runs: number[][] = [];
-  let open: number[] | null = null;
-  mutations.forEach((mutation, index) => {
-    const name = (mutation as { name?: unknown }).name;
-    if (typeof name === 'string' && COMMUTING_MUTATIONS.has(name)) {
-      if (!open) runs.push((open = []));
-      open.push(index);
-    } else {
-      open = null;
-      runs.push([index]);
-    }
-  });
-  return runs;
-}
 
 /**
  * Checks the batch's shape before any mutation is touched. More than MAX_PUSH_BATCH mutations is
@@ -104,8 +72,6 @@ export function clockOffsetOf(mutations: unknown[], nowMs: number): number | und
   return newest === undefined ? undefined : newest - nowMs;
 }
 
-type PushSource = { user: UserDoc; deviceId: string; access: BatchAccess };
-
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
@@ -115,84 +81,86 @@ function describeIssues(error: GatehouseError): string {
   return details.length ? `${error.message}: ${details.join('; ')}` : error.message;
 }
 
+export function hashMutation(name: string, args: unknown): string {
+  return createHash('sha256')
+    .update(stringify({ name, args }) ?? '')
+    .digest('base64url');
+}
+
+/**
+ * Mutations whose planning does not depend on what the mutations before them in the push did: a
+ * check-in is an append-only fact (the store itself checks its booking belongs to the event), so a
+ * run of them is planned together and applied as one batch. Anything else (a walk-in, a cancel of
+ * the walk-in just added, an event edit) is planned only after everything before it was applied.
+ */
+const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record']);
+
+/**
+ * A push: each mutation is checked here — shape, name, args, and the pushing user's permission as
+ * of now (DESIGN P6: authorization at apply time) — and turned into the store write it makes, or
+ * a rejection. The store's ledger applies them exactly once per mutation id, in push order (a
+ * device's outbox is causal: a walk-in before its cancel), and answers one result per mutation. A
+ * rejection is an answer, not a stop.
+ */
 export class PushProcessor {
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly store: MutationStore,
-  ) {}
+  constructor(private readonly ctx: AppContext) {}
 
-  /**
-   * Applies a batch in order (a device's outbox is causal: a walk-in before its check-in), except
-   * that a run of commuting mutations goes side by side. A rejection is an answer, not a stop. An
-   * unexpected failure (database down) aborts the request; the claims it leaves are resumed when the
-   * device retries.
-   */
-  async push(user: UserDoc, deviceId: string, mutations: unknown[]): Promise<PushResponse> {
-    const from = { user, deviceId, access: new BatchAccess(this.ctx, user) };
+  async push(user: UserRow, deviceId: string, mutations: unknown[]): Promise<PushResponse> {
+    const access = new BatchAccess(this.ctx, user);
     const results: MutationResult[] = [];
-    const limit = pLimit(APPLY_CONCURRENCY);
-    // Scans of one ticket keep their batch order: applied side by side, an entry could read its
-    // booking's history before the exit just before it landed, and raise a false duplicate alert.
-    const sameTicket = new KeyedLock();
-    for (const run of commutingRuns(mutations)) {
-      // allSettled: a failing apply must not leave its siblings running after the request has
-      // answered; their claims are finished or released before the error propagates.
-      const settled = await Promise.allSettled(
-        run.map((index) =>
-          sameTicket.run(ticketOf(mutations[index], index), () => limit(() => this.answer(mutations[index], from))),
-        ),
-      );
-      for (const outcome of settled) {
-        if (outcome.status === 'rejected') throw outcome.reason;
-        results.push(outcome.value);
+    let run: MutationWork[] = [];
+    const applyRun = async () => {
+      if (run.length === 0) return;
+      const applied = await this.ctx.store.mutations.applyBatch(run);
+      run.forEach((work, index) => results.push({ id: work.claim.id, ...applied[index]! }));
+      run = [];
+    };
+    for (const raw of mutations) {
+      const id = (raw as { id: string }).id;
+      const envelope = pushMutationEnvelopeSchema.safeParse(raw);
+      if (!envelope.success) {
+        // Not a mutation we can claim by id and content: answered, not stored.
+        await applyRun();
+        const error = new GatehouseError(
+          'VALIDATION_FAILED',
+          'Invalid mutation',
+          zodIssuesToDetails(envelope.error.issues),
+        );
+        results.push({ id, ...rejected('VALIDATION_FAILED', describeIssues(error)) });
+        continue;
       }
+      const mutation = envelope.data;
+      this.ctx.clock.receive(mutation.hlc);
+      // Everything before a mutation that may depend on it is applied before it is planned.
+      if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
+      run.push({
+        claim: {
+          id: mutation.id,
+          userId: user.id,
+          deviceId,
+          name: mutation.name,
+          argsHash: hashMutation(mutation.name, mutation.args),
+          hlc: mutation.hlc,
+        },
+        apply: await this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc: mutation.hlc, access }),
+      });
+      if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
     }
-    return { results, serverHlc: this.ctx.events.clock.current() };
+    await applyRun();
+    return { results, serverHlc: this.ctx.clock.current() };
   }
 
-  private async answer(raw: unknown, from: PushSource): Promise<MutationResult> {
-    const id = (raw as { id: string }).id;
-    const envelope = pushMutationEnvelopeSchema.safeParse(raw);
-    if (!envelope.success) {
-      const error = new GatehouseError(
-        'VALIDATION_FAILED',
-        'Invalid mutation',
-        zodIssuesToDetails(envelope.error.issues),
-      );
-      return { id, ...rejected('VALIDATION_FAILED', describeIssues(error)) };
-    }
-    return { id, ...(await this.pushOne(envelope.data, from)) };
-  }
-
-  private async pushOne(mutation: PushMutationEnvelope, from: PushSource): Promise<StoredResult> {
-    const claim = await this.store.claim({
-      id: mutation.id,
-      userId: from.user._id,
-      deviceId: from.deviceId,
-      name: mutation.name,
-      argsHash: hashMutation(mutation.name, mutation.args),
-      hlc: mutation.hlc,
+  /** The store write a mutation makes, or why it is rejected. */
+  private async plan(mutation: PushMutationEnvelope, input: ApplyInput): Promise<MutationWork['apply']> {
+    const reject = (code: GatehouseError['code'], message: string) => ({
+      kind: 'reject' as const,
+      result: rejected(code, message),
     });
-    if (claim.kind === 'reused') {
-      return rejected('MUTATION_ID_REUSED', `Mutation id ${mutation.id} was already used for a different mutation`);
-    }
-    if (claim.kind === 'done') return claim.result;
-    this.ctx.events.clock.receive(mutation.hlc);
-    try {
-      const result = await this.apply(mutation, from);
-      return await this.store.finish(mutation.id, result, claim);
-    } catch (error) {
-      await this.store.release(mutation.id);
-      throw error;
-    }
-  }
-
-  private async apply(mutation: PushMutationEnvelope, from: PushSource): Promise<StoredResult> {
-    if (from.user.disabled) {
-      return rejected('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
+    if (input.user.disabled) {
+      return reject('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
     }
     if (!isMutationName(mutation.name)) {
-      return rejected('UNKNOWN_MUTATION', `Unknown mutation "${mutation.name.slice(0, 64)}"`);
+      return reject('UNKNOWN_MUTATION', `Unknown mutation "${mutation.name.slice(0, 64)}"`);
     }
     const name: MutationName = mutation.name;
     const args = mutationArgsSchemas[name].safeParse(mutation.args);
@@ -202,22 +170,14 @@ export class PushProcessor {
         `Invalid ${name} args`,
         zodIssuesToDetails(args.error.issues),
       );
-      return rejected('VALIDATION_FAILED', describeIssues(error));
+      return reject('VALIDATION_FAILED', describeIssues(error));
     }
-    const input: ApplyInput = {
-      ctx: this.ctx,
-      user: from.user,
-      deviceId: from.deviceId,
-      hlc: mutation.hlc,
-      access: from.access,
-    };
     try {
       // The table's key and the args' schema are the same name, which TypeScript cannot correlate.
-      await (APPLIERS[name] as (args: unknown, input: ApplyInput) => Promise<void>)(args.data, input);
-      return { status: 'applied' };
+      return await (APPLIERS[name] as (args: unknown, input: ApplyInput) => Promise<StoreOp>)(args.data, input);
     } catch (error) {
-      // A 5xx is the server's trouble, not the mutation's: not remembered, so the retry applies it.
-      if (error instanceof GatehouseError && error.status < 500) return rejected(error.code, error.message);
+      // A 5xx is the server's trouble, not the mutation's: the whole push fails and the device retries.
+      if (error instanceof GatehouseError && error.status < 500) return reject(error.code, error.message);
       throw error;
     }
   }

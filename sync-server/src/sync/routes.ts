@@ -8,19 +8,13 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
-import { deviceIdOf } from '../devices/routes';
-import { startRepairTimer } from '../events/repair-timer';
+import { deviceIdOf, touchDevice } from '../devices/routes';
 import { sendError } from '../http/errors';
-import type { UserDoc } from '../users/store';
+import type { UserRow } from '../store/rows';
 import { CursorCodec } from './cursor';
 import { isAllowedOrigin, LiveHub, type LiveOptions } from './live';
-import { MutationStore } from './mutations/store';
 import { pullChanges } from './pull';
 import { clockOffsetOf, PushProcessor, readBatch } from './push';
-import { repairUserChanges } from './userChanges';
-
-/** How often rows whose change may not have been logged (a crash in between) are re-logged. */
-const REPAIR_INTERVAL_MS = 10_000;
 
 export type SyncDomainOptions = { live?: Partial<LiveOptions> };
 
@@ -29,23 +23,21 @@ export type SyncDomainOptions = { live?: Partial<LiveOptions> };
  * rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (DESIGN P6).
  * Every other sync route uses the ordinary guard.
  */
-async function pushSigner(ctx: AppContext, request: FastifyRequest): Promise<UserDoc> {
+async function pushSigner(ctx: AppContext, request: FastifyRequest): Promise<UserRow> {
   const header = request.headers.authorization;
   if (!header) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
   const match = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(header);
   if (!match) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
   const claims = ctx.tokens.verifyAccessToken(match[1]!);
-  const user = await ctx.users.findById(claims.sub);
+  const user = await ctx.store.users.findById(claims.sub);
   if (!user) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
   return user;
 }
 
-export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const codec = new CursorCodec(ctx.config.jwt.secret);
-  const mutations = new MutationStore(ctx.db);
-  const pusher = new PushProcessor(ctx, mutations);
+  const pusher = new PushProcessor(ctx);
   const live = new LiveHub(ctx, ctx.config.live);
-  await mutations.ensureIndexes();
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -61,7 +53,7 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
       const batch = readBatch(request.body);
       const deviceId = deviceIdOf(request);
       const user = await pushSigner(ctx, request);
-      await ctx.devices.touch(deviceId, user._id, clockOffsetOf(batch, Date.now()));
+      await touchDevice(ctx, deviceId, user.id, clockOffsetOf(batch, Date.now()));
       return pusher.push(user, deviceId, batch);
     },
   );
@@ -78,7 +70,7 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
     },
     async (request) => {
       const user = request.principal!.user;
-      await ctx.devices.touch(deviceIdOf(request), user._id);
+      await touchDevice(ctx, deviceIdOf(request), user.id);
       return pullChanges(ctx, codec, user, request.query);
     },
   );
@@ -100,16 +92,6 @@ export async function registerSyncRoutes(app: FastifyInstance, ctx: AppContext):
     (socket, request) => live.accept(socket, request),
   );
 
-  await startRepairTimer(
-    app,
-    ctx,
-    'checkins, alerts, users',
-    async () =>
-      (await ctx.checkins.repairPending()) +
-      (await ctx.alerts.repairPending()) +
-      (await repairUserChanges(ctx.changeLog, ctx.users)),
-    REPAIR_INTERVAL_MS,
-  );
   app.addHook('onReady', async () => live.start());
   app.addHook('preClose', async () => live.stop());
 }

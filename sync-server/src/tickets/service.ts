@@ -1,73 +1,57 @@
-import { generateTicketKeyPair, signTicket, type Booking, type TicketKeyDoc } from '@gatehouse/protocol';
-import type { Collection, Db } from 'mongodb';
+import {
+  GatehouseError,
+  generateTicketKeyPair,
+  signTicket,
+  type Booking,
+  type TicketKeyDoc,
+} from '@gatehouse/protocol';
 import QRCode from 'qrcode';
-import type { ChangeLog } from '../sync/changelog';
-import { ticketKeyChange, toTicketKeyDoc, type TicketKeyRow } from './rows';
+import type { Store } from '../store/port';
+import type { TicketKeyRow } from '../store/rows';
+import { toTicketKeyDoc } from '../store/wire';
 
 export type TicketWindow = { startsAt: string; endsAt: string };
 
 /**
- * Per-event signing keys and ticket tokens. Private keys stay in `ticketKeys` and are only ever
- * used here; the change log and every response carry the public half (toTicketKeyDoc).
+ * Per-event signing keys and ticket tokens (DESIGN §5: Ed25519, key id in the token). Private keys
+ * stay in the store and are used only here; devices and responses get the public half.
  */
 export class TicketService {
-  readonly keys: Collection<TicketKeyRow>;
+  constructor(private readonly store: Store) {}
 
-  constructor(
-    db: Db,
-    private readonly changeLog: ChangeLog,
-  ) {
-    this.keys = db.collection<TicketKeyRow>('ticketKeys');
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.keys.createIndex({ eventId: 1, createdAt: 1 });
-    await this.keys.createIndex({ kid: 1 }, { unique: true });
-  }
-
-  repairPending(): Promise<number> {
-    return this.changeLog.repairPending(this.keys, ticketKeyChange);
-  }
-
-  /** A fresh key pair for the event; older keys stay valid (for rotation) until retired. */
-  async createKey(eventId: string): Promise<TicketKeyDoc> {
+  /** A fresh key pair for `eventId`, not yet stored (an event is inserted with its first key). */
+  newKey(eventId: string): Omit<TicketKeyRow, 'rev'> {
     const pair = generateTicketKeyPair();
-    const row = await this.changeLog.insertAndLog(
-      this.keys,
-      {
-        _id: `${eventId}-${pair.kid}`,
-        rev: 0,
-        eventId,
-        kid: pair.kid,
-        publicKey: pair.publicKey,
-        privateKey: pair.privateKey,
-        createdAt: new Date().toISOString(),
-        retiredAt: null,
-      },
-      ticketKeyChange,
-    );
-    return toTicketKeyDoc(row);
+    return {
+      id: `${eventId}-${pair.kid}`,
+      eventId,
+      kid: pair.kid,
+      publicKey: pair.publicKey,
+      privateKey: pair.privateKey,
+      createdAt: new Date().toISOString(),
+      retiredAt: null,
+    };
   }
 
   /** Rotation: a new signing key; the previous ones keep verifying the tickets already issued. */
   async rotate(eventId: string): Promise<TicketKeyDoc[]> {
-    await this.createKey(eventId);
+    await this.store.ticketKeys.insert(this.newKey(eventId));
     return this.publicKeys(eventId);
   }
 
   async publicKeys(eventId: string): Promise<TicketKeyDoc[]> {
-    const rows = await this.keys.find({ eventId }).sort({ createdAt: 1, _id: 1 }).limit(100).toArray();
-    return rows.map(toTicketKeyDoc);
+    return (await this.store.ticketKeys.listForEvent(eventId)).map(toTicketKeyDoc);
   }
 
-  /** The newest unretired key signs; an event whose key write was lost gets one now. */
+  /** The newest unretired key signs; an event without one (its key write was lost) gets one now. */
   private async signingKey(eventId: string): Promise<TicketKeyRow> {
-    const newest = await this.keys.find({ eventId, retiredAt: null }).sort({ createdAt: -1, _id: -1 }).limit(1).next();
+    const newest = await this.store.ticketKeys.signingKey(eventId);
     if (newest) return newest;
-    const created = await this.createKey(eventId);
-    return (await this.keys.findOne({ _id: created.id }))!;
+    if (!(await this.store.events.findById(eventId))) throw new GatehouseError('NOT_FOUND', 'Event not found');
+    return this.store.ticketKeys.insert(this.newKey(eventId));
   }
 
+  /** A signed token for the booking, valid through the event's window (seconds, UTC). */
   async tokenFor(booking: Pick<Booking, 'id' | 'eventId' | 'ticketTypeId'>, window: TicketWindow): Promise<string> {
     const key = await this.signingKey(booking.eventId);
     return signTicket(

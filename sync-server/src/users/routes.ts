@@ -11,11 +11,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
-import { logUserProfile } from '../sync/userChanges';
-import { toUser } from './store';
+import { afterOf, toPage } from '../http/pagination';
+import { toUser } from '../store/wire';
 
 export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { users, tokens, guard } = ctx;
+  const { tokens, guard } = ctx;
+  const users = ctx.store.users;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
@@ -31,11 +32,14 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void 
       schema: { tags: ['users'], body: userSelfPatchSchema, response: { 200: userSchema } },
     },
     async (request) => {
-      const me = principalOf(request).user._id;
-      await users.setName(me, request.body.name);
-      // The user's devices learn of it through their own bucket.
-      await logUserProfile(ctx.changeLog, users, me);
-      return toUser((await users.findById(me))!);
+      // The store publishes the new profile to the user's bucket, so their devices learn of it.
+      const updated = await users.update(
+        principalOf(request).user.id,
+        { name: request.body.name },
+        new Date().toISOString(),
+      );
+      if (!updated) throw new GatehouseError('NOT_FOUND', 'User not found');
+      return toUser(updated);
     },
   );
 
@@ -45,7 +49,15 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void 
       preHandler: guard.permission('users.manage'),
       schema: { tags: ['users'], querystring: userListQuerySchema, response: { 200: pageSchema(userSchema) } },
     },
-    async (request) => users.list(request.query),
+    async (request) => {
+      const { q, role, limit, cursor } = request.query;
+      const rows = await users.list(
+        { ...(q ? { q } : {}), ...(role ? { role } : {}) },
+        afterOf(cursor, 'string'),
+        limit,
+      );
+      return toPage(rows, limit, (row) => row.createdAt, toUser);
+    },
   );
 
   r.patch(
@@ -59,12 +71,12 @@ export function registerUserRoutes(app: FastifyInstance, ctx: AppContext): void 
       const { id } = request.params;
       const patch = request.body;
       // An admin cannot lock themselves out; another admin must do it, so one always remains.
-      if (id === me._id && ((patch.role && patch.role !== 'admin') || patch.disabled)) {
+      if (id === me.id && ((patch.role && patch.role !== 'admin') || patch.disabled)) {
         throw new GatehouseError('CONFLICT', 'You cannot demote or disable your own account');
       }
-      const updated = await users.adminUpdate(id, patch);
+      const updated = await users.update(id, patch, new Date().toISOString());
+      if (!updated) throw new GatehouseError('NOT_FOUND', 'User not found');
       if (patch.disabled) await tokens.revokeAllForUser(id);
-      await logUserProfile(ctx.changeLog, users, id);
       return toUser(updated);
     },
   );

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context';
-import type { UserDoc } from '../../users/store';
+import type { UserRow } from '../../store/rows';
 
 /**
  * Authorization at apply time, memoised for one push: the user and their assignments are read when
@@ -12,7 +12,7 @@ export class BatchAccess {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly user: UserDoc,
+    private readonly user: UserRow,
   ) {}
 
   async assertCanCheckIn(eventId: string): Promise<void> {

@@ -1,9 +1,10 @@
 import type { MutationApplier } from './types';
 
+/** Organizer, assigned staff or admin of the scan's event; the store checks the booking is that event's. */
 export const applyCheckinRecord: MutationApplier<'checkin.record'> = async (
   args,
   { ctx, user, deviceId, hlc, access },
 ) => {
   await access.assertCanCheckIn(args.eventId);
-  await ctx.checkins.record(args, { staffId: user._id, deviceId, hlc });
+  return ctx.checkins.recordOp(args, { staffId: user.id, deviceId, hlc });
 };

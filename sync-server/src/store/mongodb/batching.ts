@@ -1,0 +1,111 @@
+import type { AnyBulkWriteOperation, Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
+
+type Waiting<T, R> = { item: T; resolve: (outcome: R) => void; reject: (error: unknown) => void };
+
+/**
+ * Group commit for single-document writes that many requests issue at once (a push applies 32
+ * check-ins side by side, each with a claim, an intent and a result): while one bulk command is in
+ * flight, further writes queue, and the next command carries them all. The first write goes out at
+ * once, so a lone request waits for nothing. Each caller gets its own outcome, or its own error.
+ * Used only where a command costs far more than a statement (see MongoCapabilities.maxUpdatesPerCommand).
+ */
+export class GroupWriter<T, R> {
+  private readonly queue: Waiting<T, R>[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly writeAll: (items: T[]) => Promise<Array<R | Error>>,
+    private readonly maxGroup = 500,
+  ) {}
+
+  write(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, this.maxGroup);
+        try {
+          const outcomes = await this.writeAll(group.map((waiting) => waiting.item));
+          group.forEach((waiting, index) => {
+            const outcome = outcomes[index];
+            if (outcome instanceof Error) waiting.reject(outcome);
+            else waiting.resolve(outcome as R);
+          });
+        } catch (error) {
+          for (const waiting of group) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+/** A duplicate `_id` in a grouped insert: that document's writer learns it alone. */
+export class DuplicateKey extends Error {
+  readonly code = 11000;
+}
+
+/** The per-document failures of an unordered bulk command, or null when it failed as a whole. */
+export function writeErrorsOf(error: unknown): Array<{ index: number; code?: number }> | null {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!writeErrors) return null;
+  return (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as Array<{ index: number; code?: number }>;
+}
+
+/** `insertMany` unordered; per document `true`, or `DuplicateKey` when its `_id` was taken. */
+export async function insertEach<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<Array<true | Error>> {
+  const outcomes: Array<true | Error> = docs.map(() => true);
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (error) {
+    const failures = writeErrorsOf(error);
+    if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) throw error;
+    for (const failure of failures) outcomes[failure.index] = new DuplicateKey('duplicate key');
+  }
+  return outcomes;
+}
+
+/**
+ * `bulkWrite` unordered, for writes that cannot conflict with each other (distinct `_id`s), sent
+ * `perCommand` operations a command, one command after another (see maxUpdatesPerCommand).
+ */
+export async function bulkEach<T extends Document>(
+  collection: Collection<T>,
+  operations: AnyBulkWriteOperation<T>[],
+  perCommand: number,
+): Promise<Array<true | Error>> {
+  for (let start = 0; start < operations.length; start += perCommand) {
+    await collection.bulkWrite(operations.slice(start, start + perCommand), { ordered: false });
+  }
+  return operations.map(() => true);
+}
+
+/**
+ * A single-document insert: grouped with others in flight where that pays, a plain `insertOne`
+ * elsewhere. Either way a taken `_id` throws a duplicate-key error to this caller alone.
+ */
+export class Inserter<T extends Document> {
+  private readonly group: GroupWriter<OptionalUnlessRequiredId<T>, true> | null;
+
+  constructor(
+    private readonly collection: Collection<T>,
+    grouped: boolean,
+  ) {
+    this.group = grouped ? new GroupWriter((docs) => insertEach(collection, docs)) : null;
+  }
+
+  async insert(doc: OptionalUnlessRequiredId<T>): Promise<void> {
+    if (this.group) await this.group.write(doc);
+    else await this.collection.insertOne(doc);
+  }
+}

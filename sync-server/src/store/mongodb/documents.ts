@@ -1,0 +1,257 @@
+import type { Attendee, BookingStatus, EventStatus, Role } from '@gatehouse/protocol';
+import type {
+  AlertKind,
+  AlertRow,
+  BookingRow,
+  BookingSource,
+  CheckinRow,
+  EventRow,
+  TicketKeyRow,
+  TicketTypeRow,
+  UserRow,
+} from '../rows';
+import type { ScanFact } from '../port';
+
+/**
+ * The documents of the logged collections, in the layout the server has always stored (so data
+ * written before the storage port stays readable), and their explicit mapping to the port's rows:
+ * `_id` becomes `id`, and server-only fields (mail marks, search terms, seat peaks, log marks)
+ * never leave the adapter.
+ */
+
+/** A row whose versions are logged. `logPending`: set by the write, cleared after its change is logged (see ChangeLog). */
+export type LoggedDoc = { _id: string; rev: number; logPending?: Date };
+
+export const COLLECTIONS = {
+  events: 'events',
+  bookings: 'bookings',
+  checkins: 'checkins',
+  alerts: 'alerts',
+  ticketKeys: 'ticketKeys',
+  users: 'users',
+  refreshTokens: 'refreshTokens',
+  refreshTokenRotations: 'refreshTokenRotations',
+  loginAttempts: 'loginAttempts',
+  devices: 'devices',
+  mutations: 'mutations',
+  changes: 'changes',
+  buckets: 'buckets',
+  logIntents: 'logIntents',
+  seats: 'seats',
+  checkinSlots: 'checkinSlots',
+  recountsOwed: 'recountsOwed',
+  bookingIdempotency: 'bookingIdempotency',
+  mail: 'mail',
+  mailClaims: 'mailClaims',
+  mailFanOuts: 'mailFanOuts',
+  secrets: 'secrets',
+} as const;
+
+export type EventDoc = LoggedDoc & {
+  title: string;
+  description: string;
+  venue: string;
+  startsAt: string;
+  endsAt: string;
+  startsAtMs: number;
+  endsAtMs: number;
+  timezone: string;
+  capacity: number;
+  status: EventStatus;
+  ticketTypes: TicketTypeRow[];
+  organizerId: string;
+  staffIds: string[];
+  bookedCount: number;
+  typeSold: Record<string, number>;
+  fieldHlc: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+  /** Mail hand-off items (see MailHandoff). */
+  mailPending: string[];
+  /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
+  mailRev?: number;
+  /**
+   * When the hand-off was first recorded (`$min` of each write that adds to `mailPending`; unset
+   * when it is cleared to empty), so hand-offs are taken oldest first. Missing on hand-offs written
+   * before it existed: those sort first.
+   */
+  mailSince?: Date;
+  /**
+   * Per seat scope (`all`, `type-<id>`): the highest limit ever set. Seats are slots below the
+   * limit, so while the limit is at its peak the slots bound the holders; below it, holders may sit
+   * in slots above the limit and a hold is checked by counting (see SeatLedger). Missing on events
+   * written before it existed: those are always checked by counting.
+   */
+  seatPeaks?: Record<string, number>;
+};
+
+export function toEventRow(doc: EventDoc): EventRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    title: doc.title,
+    description: doc.description,
+    venue: doc.venue,
+    startsAt: doc.startsAt,
+    endsAt: doc.endsAt,
+    startsAtMs: doc.startsAtMs,
+    endsAtMs: doc.endsAtMs,
+    timezone: doc.timezone,
+    capacity: doc.capacity,
+    status: doc.status,
+    ticketTypes: doc.ticketTypes.map((type) => ({
+      id: type.id,
+      name: type.name,
+      price: type.price,
+      quota: type.quota,
+    })),
+    organizerId: doc.organizerId,
+    staffIds: doc.staffIds ?? [],
+    bookedCount: doc.bookedCount ?? 0,
+    typeSold: doc.typeSold ?? {},
+    fieldHlc: doc.fieldHlc ?? {},
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    deletedAt: doc.deletedAt ?? null,
+  };
+}
+
+export type BookingDoc = LoggedDoc & {
+  eventId: string;
+  userId: string;
+  ticketTypeId: string;
+  quantity: number;
+  attendee: Attendee;
+  status: BookingStatus;
+  source: BookingSource;
+  overCapacity: boolean;
+  code: string;
+  createdAt: string;
+  cancelledAt: string | null;
+  /** Lower-case words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
+  searchTerms: string[];
+  mailPending: string[];
+  /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
+  mailRev?: number;
+  /**
+   * When the hand-off was first recorded (`$min` of each write that adds to `mailPending`; unset
+   * when it is cleared to empty), so hand-offs are taken oldest first. Missing on hand-offs written
+   * before it existed: those sort first.
+   */
+  mailSince?: Date;
+  /**
+   * The booking's scans, pushed one by one (where updates are isolated; see CheckinRepository):
+   * of two concurrent scans, the later push returns both.
+   */
+  scans?: ScanFact[];
+};
+
+/** Fields a list never needs: a booking's scans can be many. */
+export const BOOKING_LIST_PROJECTION = { scans: 0 } as const;
+
+export function toBookingRow(doc: BookingDoc): BookingRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    eventId: doc.eventId,
+    userId: doc.userId,
+    ticketTypeId: doc.ticketTypeId,
+    quantity: doc.quantity,
+    attendee: doc.attendee.email ? { name: doc.attendee.name, email: doc.attendee.email } : { name: doc.attendee.name },
+    status: doc.status,
+    source: doc.source,
+    overCapacity: doc.overCapacity === true,
+    code: doc.code,
+    createdAt: doc.createdAt,
+    cancelledAt: doc.cancelledAt ?? null,
+  };
+}
+
+export type CheckinDoc = LoggedDoc & Omit<CheckinRow, 'id' | 'rev'>;
+
+export function toCheckinRow(doc: CheckinDoc): CheckinRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    eventId: doc.eventId,
+    bookingId: doc.bookingId,
+    gate: doc.gate,
+    direction: doc.direction,
+    scannedAt: doc.scannedAt,
+    deviceId: doc.deviceId,
+    staffId: doc.staffId,
+    hlc: doc.hlc,
+    receivedAt: doc.receivedAt,
+  };
+}
+
+export type AlertDoc = LoggedDoc & {
+  eventId: string;
+  kind: AlertKind;
+  bookingId: string;
+  checkinId: string | null;
+  firstCheckinId: string | null;
+  message: string;
+  createdAt: string;
+};
+
+export function toAlertRow(doc: AlertDoc): AlertRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    eventId: doc.eventId,
+    kind: doc.kind,
+    bookingId: doc.bookingId,
+    checkinId: doc.checkinId ?? null,
+    firstCheckinId: doc.firstCheckinId ?? null,
+    message: doc.message,
+    createdAt: doc.createdAt,
+  };
+}
+
+export type TicketKeyDoc = LoggedDoc & Omit<TicketKeyRow, 'id' | 'rev'>;
+
+export function toTicketKeyRow(doc: TicketKeyDoc): TicketKeyRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    eventId: doc.eventId,
+    kid: doc.kid,
+    publicKey: doc.publicKey,
+    privateKey: doc.privateKey,
+    createdAt: doc.createdAt,
+    retiredAt: doc.retiredAt ?? null,
+  };
+}
+
+/** Users written before profiles were logged have no `rev` (the first logged write adds it). */
+export type UserDoc = LoggedDoc & {
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export function toUserRow(doc: UserDoc): UserRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    email: doc.email,
+    name: doc.name,
+    role: doc.role,
+    disabled: doc.disabled === true,
+    passwordHash: doc.passwordHash,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** A row without its id, as the document stores it under `_id`. */
+export function withoutId<R extends { id: string }>(row: R): Omit<R, 'id'> {
+  const { id: _id, ...rest } = row;
+  return rest;
+}

@@ -1,0 +1,409 @@
+import type { EventStatus, MailStatus, Role } from '@gatehouse/protocol';
+import type {
+  AlertRow,
+  BookingRow,
+  ChangeRow,
+  CheckinRow,
+  ComposedMailRow,
+  DeviceRow,
+  EventRow,
+  EventSet,
+  MailHandoff,
+  MailRow,
+  RefreshTokenRow,
+  SeatCounts,
+  StoredResult,
+  TicketKeyRow,
+  UserRow,
+} from './rows';
+
+/**
+ * The storage port: what the sync server's domains need from a database, one repository per
+ * domain, in the domain's own terms. Two adapters implement it — `sqlite/` (the default, embedded)
+ * and `mongodb/` (scale-out; also FerretDB) — and one contract suite (`test/store-contract.*`) runs
+ * against both.
+ *
+ * Rules every adapter keeps:
+ * - A method is a whole domain operation, atomic as the adapter can make it: on SQLite one
+ *   transaction; on MongoDB single-document atomic writes, unique inserts and repair sweeps. The
+ *   port has no generic `transaction()`.
+ * - Every write a device may see appends its change to the row's bucket (`event:<id>`,
+ *   `user:<id>`) with the next `seq`, and bumps the row's `rev`, within the same operation.
+ * - Methods that page take `limit` and return up to `limit + 1` rows, so the caller knows whether
+ *   another page exists without a count; `after` is the last row's sort key.
+ * - Failures a client can act on are `GatehouseError`s with stable codes (see `store/errors.ts`);
+ *   a database that is busy, unreachable or full is `SERVICE_UNAVAILABLE` / `SERVER_STORAGE_FULL`
+ *   (503), never a 500.
+ * - Callbacks passed in (`edit`, `deriveAlerts`, `codes`, `mailFor`, `overCapacityAlert`) are
+ *   synchronous, touch nothing outside their result, and are safe to call more than once (they may
+ *   stamp the time or draw a random code): an adapter calls them inside a transaction, and again
+ *   when it retries.
+ */
+export interface Store {
+  /** `sqlite` or `mongodb`, for logs, `/health` and bench lines. */
+  readonly kind: StoreKind;
+  /** Where the data lives, for the start-up log: a file path, or a URI without credentials. */
+  readonly location: string;
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly lockouts: LockoutRepository;
+  readonly devices: DeviceRepository;
+  readonly events: EventRepository;
+  readonly ticketKeys: TicketKeyRepository;
+  readonly bookings: BookingRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly checkins: CheckinRepository;
+  readonly alerts: AlertRepository;
+  readonly mutations: MutationLedger;
+  readonly changes: ChangeFeed;
+  readonly mail: MailRepository;
+  readonly secrets: SecretRepository;
+  /** Throws SERVICE_UNAVAILABLE when the database does not answer within ~2 s (`/ready`). */
+  ping(): Promise<void>;
+  /** Stops the adapter's background work (letting a run in flight finish), then closes the database. */
+  close(): Promise<void>;
+}
+
+export type StoreKind = 'sqlite' | 'mongodb';
+
+/** Who is asking, for queries that carry authorization inside them. */
+export type Viewer = { id: string; role: Role };
+
+/** A keyset position: the sort value and id of the last row of the previous page. */
+export type After<V extends string | number = string | number> = { value: V; id: string };
+
+/**
+ * Server secrets kept with the data (the JWT signing key, from which cursor keys derive too), so a
+ * backup, a restore or a migration to MongoDB keeps every session and cursor valid, and several
+ * server processes on one database share them.
+ */
+export interface SecretRepository {
+  /** The stored value of `name`; stores `candidate` first if there is none (the first writer wins). */
+  ensure(name: string, candidate: string): Promise<string>;
+}
+
+// ─── users and sessions ──────────────────────────────────────────────────────────────────────────
+
+export type NewUser = Pick<UserRow, 'email' | 'name' | 'role' | 'passwordHash'>;
+export type UserPatch = Partial<Pick<UserRow, 'name' | 'role' | 'disabled' | 'passwordHash'>>;
+
+export interface UserRepository {
+  /** Inserts a new user (rev 1) and publishes the profile to `user:<id>`. EMAIL_TAKEN when the email exists. */
+  create(input: NewUser & { id: string; at: string }): Promise<UserRow>;
+  findById(id: string): Promise<UserRow | null>;
+  findByEmail(email: string): Promise<UserRow | null>;
+  findByIds(ids: string[]): Promise<UserRow[]>;
+  /** By (createdAt, id) ascending; `q` matches a substring of email or name, case-insensitive. */
+  list(filter: { q?: string; role?: Role }, after: After<string> | undefined, limit: number): Promise<UserRow[]>;
+  /** Applies the patch, bumps rev and publishes the profile; null when the user does not exist. */
+  update(id: string, patch: UserPatch, at: string): Promise<UserRow | null>;
+  /** Publishes the current profile again (a user bucket that has none yet gets it on first pull). */
+  publish(id: string): Promise<void>;
+  countActiveAdmins(): Promise<number>;
+  /** Enabled users with one of `roles`, not in `excludeIds`, matching `q` (name or email), by name. */
+  staffCandidates(input: { roles: Role[]; excludeIds: string[]; q?: string; limit: number }): Promise<UserRow[]>;
+}
+
+export type RotateOutcome =
+  | { kind: 'rotated'; previous: RefreshTokenRow; next: RefreshTokenRow }
+  /** Unknown, expired or revoked. */
+  | { kind: 'invalid' }
+  /** Already exchanged once: it leaked. The caller revokes the family. */
+  | { kind: 'reused'; familyId: string };
+
+export interface SessionRepository {
+  insert(row: RefreshTokenRow): Promise<void>;
+  findByHash(hash: string): Promise<RefreshTokenRow | null>;
+  /**
+   * Exchanges the token `hash` for `next(previous)` in one atomic step: of two concurrent uses of
+   * one token exactly one is `rotated`, the other `reused`.
+   */
+  rotate(hash: string, nowMs: number, next: (previous: RefreshTokenRow) => RefreshTokenRow): Promise<RotateOutcome>;
+  revokeFamily(familyId: string, nowMs: number): Promise<void>;
+  revokeUser(userId: string, nowMs: number): Promise<void>;
+  revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<void>;
+}
+
+/** Failed sign-ins per key (`pair:<email>:<ip>`, `account:<email>`); see auth/lockout.ts for the policy. */
+export interface LockoutRepository {
+  /** The latest `lockedUntilMs` of these keys, 0 when none is locked. */
+  lockedUntil(keys: string[]): Promise<number>;
+  /** Counts one more failure, atomically; returns the count after it. */
+  recordFailure(key: string, nowMs: number): Promise<number>;
+  lock(key: string, untilMs: number): Promise<void>;
+  clear(key: string): Promise<void>;
+}
+
+export interface DeviceRepository {
+  /**
+   * Records that `deviceId` synced for `userId` now (inserting it on first sight, moving it to the
+   * user who signs in on it) and returns it; `clockOffsetMs` is kept when given.
+   */
+  touch(input: { deviceId: string; userId: string; at: string; clockOffsetMs?: number }): Promise<DeviceRow>;
+  findById(id: string): Promise<DeviceRow | null>;
+  /** By (lastSeenAt, id) descending; `userId` limits to one user's devices (the filter is in the query). */
+  list(scope: { userId?: string }, after: After<string> | undefined, limit: number): Promise<DeviceRow[]>;
+  /** Revokes the device if it is in scope; null when it is not (someone else's is NOT_FOUND to the caller). */
+  revoke(id: string, scope: { userId?: string }, at: string): Promise<DeviceRow | null>;
+}
+
+// ─── events, tickets, bookings ───────────────────────────────────────────────────────────────────
+
+/**
+ * An event edit, computed from the event as it is now (and its seat counts). Null: nothing to
+ * write. It may throw a GatehouseError (the edit is invalid against the current row).
+ */
+export type EventEdit = (current: EventRow, counts: SeatCounts) => { set: EventSet; mail: string[] } | null;
+
+export type EventListFilter = {
+  q?: string;
+  status?: EventStatus;
+  /** Events ending at or after (ms). */
+  endsFromMs?: number;
+  /** Events starting before (ms). */
+  startsBeforeMs?: number;
+};
+
+/** What the organizer's stats are computed from (events/stats.ts). */
+export type EventStatsFacts = {
+  seats: Array<{ ticketTypeId: string; status: 'confirmed' | 'cancelled'; seats: number }>;
+  scans: Array<{
+    bookingId: string;
+    ticketTypeId: string | null;
+    gate: string;
+    direction: 'in' | 'out';
+    scannedAt: string;
+  }>;
+};
+
+export interface EventRepository {
+  /** Inserts the event (rev 1) with its first ticket key, logging both to `event:<id>`. */
+  insert(row: Omit<EventRow, 'rev'>, firstKey: Omit<TicketKeyRow, 'rev'>): Promise<EventRow>;
+  /** A live (not deleted) event, with seat counts as of every booking write that has answered. */
+  findById(id: string): Promise<EventRow | null>;
+  /** The event if `viewer` may read it: admin; published; its organizer; its staff. */
+  findVisible(id: string, viewer: Viewer): Promise<EventRow | null>;
+  /** Visible events by (startsAtMs, id) ascending. */
+  list(viewer: Viewer, filter: EventListFilter, after: After<number> | undefined, limit: number): Promise<EventRow[]>;
+  /** Events whose bucket `viewer`'s devices receive: admin all; organizer own or staffed; staff staffed. */
+  accessibleIds(viewer: Viewer): Promise<string[]>;
+  /** Applies `edit` to the current row atomically (retrying on MongoDB if the row moved); null when gone. */
+  update(id: string, edit: EventEdit): Promise<EventRow | null>;
+  setStaff(id: string, staffIds: string[], at: string): Promise<EventRow | null>;
+  /** Soft delete: the bucket gets `doc: null`. False when already gone. */
+  remove(id: string, at: string): Promise<boolean>;
+  seatCounts(id: string): Promise<SeatCounts>;
+  statsFacts(id: string): Promise<EventStatsFacts>;
+}
+
+export interface TicketKeyRepository {
+  /** Inserts a key (rev 1) and logs its public half to the event's bucket. */
+  insert(row: Omit<TicketKeyRow, 'rev'>): Promise<TicketKeyRow>;
+  /** Oldest first. */
+  listForEvent(eventId: string): Promise<TicketKeyRow[]>;
+  /** The newest key not retired, or null. */
+  signingKey(eventId: string): Promise<TicketKeyRow | null>;
+}
+
+export type NewBooking = Pick<
+  BookingRow,
+  'id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'createdAt'
+>;
+
+export type BookInput = {
+  booking: NewBooking;
+  /** `enforce`: SOLD_OUT beyond capacity or quota (online). `flag`: accept and set overCapacity (walk-ins). */
+  limits: 'enforce' | 'flag';
+  /** Event statuses that accept this booking; otherwise EVENT_NOT_BOOKABLE. */
+  statuses: EventStatus[];
+  /** The booking code to try at attempt 0, 1, … (a collision within the event draws the next). */
+  codes: (attempt: number) => string;
+  /** Mail owed for the new booking (a hand-off). */
+  mail: string[];
+  /** An alert to raise with a booking accepted over capacity. */
+  overCapacityAlert?: (row: BookingRow) => Omit<AlertRow, 'rev'>;
+};
+
+/** `replayed`: a booking with this id existed already (a retried walk-in or idempotent request). */
+export type BookOutcome = { row: BookingRow; replayed: boolean };
+
+/** Booking list filter: `words` must each prefix-match a word of the attendee's name, email or the code. */
+export type BookingListFilter = { status?: 'confirmed' | 'cancelled'; words?: string[] };
+
+export interface BookingRepository {
+  /**
+   * Adds a booking and updates the event's seat counts, atomically, judging capacity and quota by
+   * the event as it is at that moment (so a lowered capacity holds at once). Errors: NOT_FOUND (no
+   * such event), EVENT_NOT_BOOKABLE, UNPROCESSABLE (unknown ticket type), SOLD_OUT (with `N left`),
+   * CONFLICT (the id belongs to a booking of another event).
+   */
+  book(input: BookInput): Promise<BookOutcome>;
+  /**
+   * Cancels a confirmed booking, giving its seats back; `mailFor` names the mail owed. Repeating
+   * it is harmless (`changed: false`). Null when there is no such booking.
+   */
+  cancel(
+    id: string,
+    at: string,
+    mailFor: (row: BookingRow) => string[],
+  ): Promise<{ row: BookingRow; changed: boolean } | null>;
+  /**
+   * Adds many confirmed bookings to one event in bulk (a guest-list import, demo data, the bench),
+   * logging each and updating the event's seat counts once. Rows whose id exists are skipped;
+   * capacity is not enforced (an import is the organizer's decision). Returns how many were added.
+   * Codes must be unique within the event (CONFLICT otherwise, nothing added).
+   */
+  importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number>;
+  findById(id: string): Promise<BookingRow | null>;
+  /** By (createdAt, id) ascending. */
+  listForEvent(
+    eventId: string,
+    filter: BookingListFilter,
+    after: After<string> | undefined,
+    limit: number,
+  ): Promise<BookingRow[]>;
+  /** A user's own online bookings, by (createdAt, id) descending. */
+  listForUser(userId: string, after: After<string> | undefined, limit: number): Promise<BookingRow[]>;
+}
+
+export type IdempotencyClaim =
+  { kind: 'new' } | { kind: 'existing'; requestHash: string; bookingId: string; createdAtMs: number };
+
+/** Idempotency-Key claims of `POST /events/:id/book`, keyed `<userId>:<key>`. */
+export interface IdempotencyRepository {
+  /** Claims `key` for `bookingId` unless it is taken; a taken key answers what holds it. */
+  claim(key: string, requestHash: string, bookingId: string, nowMs: number): Promise<IdempotencyClaim>;
+  /** Releases the claim if it still names `bookingId`. */
+  release(key: string, bookingId: string): Promise<void>;
+}
+
+// ─── check-ins and alerts ────────────────────────────────────────────────────────────────────────
+
+/** What duplicate-entry detection needs to know of one scan. */
+export type ScanFact = { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string };
+
+/**
+ * The alerts a scan makes, from its booking and every scan of that booking the store holds (this
+ * one included). Pure; the store raises those that do not exist yet, in the same operation.
+ */
+export type DeriveAlerts = (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => Array<Omit<AlertRow, 'rev'>>;
+
+export interface CheckinRepository {
+  /**
+   * Records one scan (an append-only fact) and the alerts it makes. Idempotent on the check-in id:
+   * the same scan again is `repeated` (alerts re-derived); another scan under that id is CONFLICT;
+   * a booking that is not in the scan's event is NOT_FOUND.
+   */
+  record(row: Omit<CheckinRow, 'rev'>, deriveAlerts: DeriveAlerts): Promise<{ row: CheckinRow; repeated: boolean }>;
+  findById(id: string): Promise<CheckinRow | null>;
+  listForBooking(bookingId: string): Promise<CheckinRow[]>;
+  /** Every scan of the event, by id (tests, audits; an event has at most a few scans per ticket). */
+  listForEvent(eventId: string): Promise<CheckinRow[]>;
+  countForEvent(eventId: string): Promise<number>;
+}
+
+export interface AlertRepository {
+  /** Creates the alert once (rev 1, logged); false when it already existed. */
+  raise(row: Omit<AlertRow, 'rev'>): Promise<boolean>;
+  /** Newest first. */
+  listForEvent(eventId: string, limit: number): Promise<AlertRow[]>;
+}
+
+// ─── sync: the exactly-once ledger and the change feed ──────────────────────────────────────────
+
+/** The identity of one pushed mutation, for the exactly-once ledger. */
+export type MutationClaim = {
+  id: string;
+  userId: string;
+  deviceId: string;
+  name: string;
+  /** Hash of name + args (canonical JSON): the same id with other content is MUTATION_ID_REUSED. */
+  argsHash: string;
+  hlc: string;
+};
+
+/** A store write a mutation makes; the same operations the repositories offer on their own. */
+export type StoreOp =
+  | { kind: 'recordCheckIn'; row: Omit<CheckinRow, 'rev'>; deriveAlerts: DeriveAlerts }
+  | { kind: 'book'; input: BookInput }
+  | { kind: 'cancelBooking'; bookingId: string; at: string; mailFor: (row: BookingRow) => string[] }
+  | { kind: 'updateEvent'; eventId: string; edit: EventEdit };
+
+/**
+ * One mutation of a push: its claim and what applying it means — a store write, or a rejection
+ * already decided (bad args, no permission), which is recorded like any result.
+ */
+export type MutationWork = { claim: MutationClaim; apply: StoreOp | { kind: 'reject'; result: StoredResult } };
+
+export type LedgerEntry = MutationClaim & { status: 'applying' | 'done'; result: StoredResult | null };
+
+export interface MutationLedger {
+  /**
+   * Applies a push's mutations exactly once each, in order (a device's outbox is causal), and
+   * answers one result per item. A mutation seen before answers its stored result; the same id
+   * with another user, name or args answers MUTATION_ID_REUSED (not stored). An op that throws a
+   * GatehouseError below 500 is `rejected` with its code, and recorded. Its effects, change-log
+   * appends and ledger record commit together on SQLite; on MongoDB a claim with a lease makes a
+   * crash between them safe (effects' ids derive from the mutation). An unexpected failure rejects
+   * the whole call; whatever was not recorded is applied on the device's retry.
+   */
+  applyBatch(work: MutationWork[]): Promise<StoredResult[]>;
+  find(id: string): Promise<LedgerEntry | null>;
+}
+
+export type CommittedChange = { bucket: string; seq: number };
+
+export interface ChangeFeed {
+  /**
+   * Up to `limit` changes of `bucket` after `afterSeq`, in seq order and gap-free: never past a
+   * seq that may still appear. `upTo` is where a reader's cursor may move (no-op entries are
+   * skipped but counted).
+   */
+  read(bucket: string, afterSeq: number, limit: number): Promise<{ changes: ChangeRow[]; upTo: number }>;
+  /** The highest seq of each bucket (0 for one with no changes); an estimate for progress. */
+  heads(buckets: string[]): Promise<Map<string, number>>;
+  /**
+   * Calls `listener` after changes become readable: those of this process at once, those of
+   * other processes on the same database within a poll interval. Returns the unsubscribe.
+   */
+  watch(listener: (change: CommittedChange) => void): () => void;
+}
+
+// ─── mail ───────────────────────────────────────────────────────────────────────────────────────
+
+export type MailListFilter = { status?: MailStatus };
+
+export interface MailRepository {
+  /** Queues messages; those already queued (same id) are left alone. Returns how many were new. */
+  enqueue(messages: ComposedMailRow[], messageIdOf: (id: string) => string, nowMs: number): Promise<number>;
+  /**
+   * Leases the next due message to `owner` for `leaseMs` — a pending one whose time has come, or
+   * one whose previous lease ran out — raising `attempts` and `claimSeq`. Null when nothing is due.
+   * Two workers never hold one message at once.
+   */
+  claim(owner: string, leaseMs: number, nowMs: number): Promise<MailRow | null>;
+  /** Outcomes are recorded only while the claim (`claimSeq`) still holds the lease; false otherwise. */
+  markSent(id: string, claimSeq: number, nowMs: number): Promise<boolean>;
+  markRetry(id: string, claimSeq: number, error: string, nextAttemptAtMs: number): Promise<boolean>;
+  markDead(id: string, claimSeq: number, error: string): Promise<boolean>;
+  /** Newest first by (createdAtMs, id). */
+  list(filter: MailListFilter, after: After<number> | undefined, limit: number): Promise<MailRow[]>;
+  countByStatus(): Promise<Record<MailStatus, number>>;
+  /** Moves a message from one of `from` to `to`; NOT_FOUND when missing, CONFLICT when in another status. */
+  transition(
+    id: string,
+    from: MailStatus[],
+    to: { status: 'pending' | 'discarded'; nowMs: number; resetAttempts: boolean },
+  ): Promise<MailRow>;
+  /**
+   * Hand-offs waiting to be turned into messages: bookings' first, at most `limit` of each kind,
+   * each kind oldest first by when the hand-off was first recorded (more items owed on a waiting
+   * hand-off keep its place; one cleared and owed again is recorded anew).
+   */
+  handoffs(limit: number): Promise<MailHandoff[]>;
+  /** Removes the hand-off's items (those added since stay). */
+  clearHandoff(handoff: MailHandoff): Promise<void>;
+  /** Whether an event-wide fan-out (`<eventId>:eventChanged:<rev>`, `<eventId>:eventCancelled:<rev>`) ran to its end. */
+  fanOutDone(marker: string): Promise<boolean>;
+  markFanOutDone(marker: string, nowMs: number): Promise<void>;
+}

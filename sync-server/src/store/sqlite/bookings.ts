@@ -1,0 +1,383 @@
+import { GatehouseError, type Attendee } from '@gatehouse/protocol';
+import type Database from 'better-sqlite3';
+import { seatsLeft, storeErrors } from '../errors';
+import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
+import type { BookingRow, BookingSource } from '../rows';
+import { searchTermsOf } from '../search-words';
+import { changeOf } from '../wire';
+import type { SqliteAlerts } from './alerts';
+import type { ChangeLog } from './changes';
+import type { SqliteDatabase } from './database';
+import { requireLiveEvent, type SqliteEvents } from './events';
+import type { Handoffs } from './handoffs';
+import { bit, pageLimit, prefixEnd } from './sql';
+
+const MAX_CODE_ATTEMPTS = 5;
+/** Matching terms counted per search word at most: enough to choose a plan, cheap to count. */
+const COUNT_CAP = 20_000;
+/** Leads each term in `search_terms`, so `instr(search_terms, TERM_MARK || word)` is a prefix match. */
+const TERM_MARK = '\u0001';
+/** The columns of a BookingRow (every read takes these, never the search terms). */
+const COLUMNS =
+  'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
+  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev';
+
+type BookingRecord = {
+  id: string;
+  event_id: string;
+  user_id: string;
+  ticket_type_id: string;
+  quantity: number;
+  attendee_name: string;
+  attendee_email: string | null;
+  status: BookingRow['status'];
+  source: BookingSource;
+  over_capacity: number;
+  code: string;
+  created_at: string;
+  cancelled_at: string | null;
+  rev: number;
+};
+
+function attendeeOf(name: string, email: string | null | undefined): Attendee {
+  return email === null || email === undefined ? { name } : { name, email };
+}
+
+function toBookingRow(record: BookingRecord): BookingRow {
+  return {
+    id: record.id,
+    rev: record.rev,
+    eventId: record.event_id,
+    userId: record.user_id,
+    ticketTypeId: record.ticket_type_id,
+    quantity: record.quantity,
+    attendee: attendeeOf(record.attendee_name, record.attendee_email),
+    status: record.status,
+    source: record.source,
+    overCapacity: record.over_capacity === 1,
+    code: record.code,
+    createdAt: record.created_at,
+    cancelledAt: record.cancelled_at,
+  };
+}
+
+function toParams(row: BookingRow, searchTerms: string): BookingRecord & { search_terms: string } {
+  return {
+    search_terms: searchTerms,
+    id: row.id,
+    event_id: row.eventId,
+    user_id: row.userId,
+    ticket_type_id: row.ticketTypeId,
+    quantity: row.quantity,
+    attendee_name: row.attendee.name,
+    attendee_email: row.attendee.email ?? null,
+    status: row.status,
+    source: row.source,
+    over_capacity: bit(row.overCapacity),
+    code: row.code,
+    created_at: row.createdAt,
+    cancelled_at: row.cancelledAt,
+    rev: row.rev,
+  };
+}
+
+function newRow(booking: NewBooking, code: string, overCapacity: boolean): BookingRow {
+  return {
+    id: booking.id,
+    rev: 1,
+    eventId: booking.eventId,
+    userId: booking.userId,
+    ticketTypeId: booking.ticketTypeId,
+    quantity: booking.quantity,
+    attendee: attendeeOf(booking.attendee.name, booking.attendee.email),
+    status: 'confirmed',
+    source: booking.source,
+    overCapacity,
+    code,
+    createdAt: booking.createdAt,
+    cancelledAt: null,
+  };
+}
+
+function codeTaken(code: string): GatehouseError {
+  return new GatehouseError('CONFLICT', `Booking code ${code.slice(0, 64)} is already used in this event`);
+}
+
+type ListParams = Record<string, string | number | null>;
+/**
+ * One plan of listForEvent. `walk`: the event's bookings in page order (by status first when
+ * filtered), keeping those every word matches — with words, at most @budget rows are walked.
+ * `driven`: the bookings word 0's terms name, by primary key, kept when the other words match, sorted.
+ */
+type ListShape = { after: boolean; status: boolean; words: number; plan: 'walk' | 'driven' };
+
+/** Word i binds @lo<i>/@hi<i> (its term range) and @mark<i> (TERM_MARK + word). */
+function listSql(shape: ListShape): string {
+  const range = ['b.event_id = @eventId'];
+  if (shape.status) range.push('b.status = @status');
+  if (shape.after) range.push('(b.created_at, b.id) > (@afterValue, @afterId)');
+  const matches: string[] = [];
+  for (let index = shape.plan === 'driven' ? 1 : 0; index < shape.words; index++) {
+    matches.push(`instr(b.search_terms, @mark${index}) > 0`);
+  }
+  const order = 'ORDER BY b.created_at, b.id';
+  if (shape.plan === 'driven') {
+    // CROSS JOIN fixes the join order: the matching ids first, then their bookings.
+    return `SELECT ${COLUMNS}
+      FROM (SELECT DISTINCT w.booking_id AS id FROM booking_words w
+            WHERE w.event_id = @eventId AND w.term >= @lo0 AND w.term < @hi0) AS hit
+      CROSS JOIN bookings b ON b.id = hit.id
+      WHERE ${[...range, ...matches].join(' AND ')} ${order} LIMIT @limit`;
+  }
+  if (matches.length === 0)
+    return `SELECT ${COLUMNS} FROM bookings b WHERE ${range.join(' AND ')} ${order} LIMIT @limit`;
+  return `SELECT ${COLUMNS}
+    FROM (SELECT * FROM bookings b WHERE ${range.join(' AND ')} ${order} LIMIT @budget) AS b
+    WHERE ${matches.join(' AND ')} ${order} LIMIT @limit`;
+}
+
+/** How many rows a budgeted walk of this shape would read (at most @budget): did the budget cut it short? */
+function walkedSql(shape: ListShape): string {
+  const range = ['event_id = @eventId'];
+  if (shape.status) range.push('status = @status');
+  if (shape.after) range.push('(created_at, id) > (@afterValue, @afterId)');
+  return `SELECT count(*) AS n FROM (SELECT 1 FROM bookings WHERE ${range.join(' AND ')} LIMIT @budget)`;
+}
+
+/**
+ * Rows a search walks, estimated from the terms each word matches (`counts`, capped) among about
+ * `total` bookings, the words taken as independent. The walk is budgeted at a few times this, and
+ * the driven plan (whose cost, the rarest word's count, is known) takes over when that runs out:
+ * words that rarely go together cost a bounded walk, not the whole event.
+ */
+function expectedWalk(counts: number[], total: number, wanted: number): number {
+  const share = counts.reduce((product, count) => product * Math.min(1, count / total), 1);
+  return Math.min(total, wanted / share);
+}
+
+/** Bookings, their search words and the seat counts they hold in their event. */
+export class SqliteBookings {
+  private readonly byId: Database.Statement<[string], BookingRecord>;
+  private readonly codeExists: Database.Statement<[string, string], { found: number }>;
+  private readonly insertRow: Database.Statement<BookingRecord>;
+  private readonly insertWord: Database.Statement<[string, string, string]>;
+  private readonly cancelRow: Database.Statement<[string, number, string]>;
+  private readonly wordMatches: Database.Statement<[string, string, string, number], { n: number }>;
+  private readonly seatsOf: Database.Statement<[string], { booked: number }>;
+  private readonly mineFirst: Database.Statement<{ userId: string; limit: number }, BookingRecord>;
+  private readonly mineAfter: Database.Statement<
+    { userId: string; afterValue: string; afterId: string; limit: number },
+    BookingRecord
+  >;
+  /** listForEvent's statements, one per shape, prepared on first use. */
+  private readonly lists = new Map<string, Database.Statement<ListParams, BookingRecord>>();
+  private readonly walks = new Map<string, Database.Statement<ListParams, { n: number }>>();
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly changes: ChangeLog,
+    private readonly events: SqliteEvents,
+    private readonly alerts: SqliteAlerts,
+    private readonly handoffs: Handoffs,
+  ) {
+    const { db } = database;
+    this.byId = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.id = ?`);
+    this.codeExists = db.prepare('SELECT 1 AS found FROM bookings WHERE event_id = ? AND code = ?');
+    this.insertRow = db.prepare(
+      `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
+         source, over_capacity, code, created_at, cancelled_at, rev, search_terms)
+       VALUES (@id, @event_id, @user_id, @ticket_type_id, @quantity, @attendee_name, @attendee_email, @status,
+         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @search_terms)`,
+    );
+    this.insertWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
+    this.cancelRow = db.prepare(`UPDATE bookings SET status = 'cancelled', cancelled_at = ?, rev = ? WHERE id = ?`);
+    this.wordMatches = db.prepare(
+      `SELECT count(*) AS n FROM (
+         SELECT 1 FROM booking_words WHERE event_id = ? AND term >= ? AND term < ? LIMIT ?)`,
+    );
+    this.seatsOf = db.prepare('SELECT booked_count AS booked FROM events WHERE id = ?');
+    this.mineFirst = db.prepare(
+      `SELECT ${COLUMNS} FROM bookings b WHERE b.user_id = @userId AND b.source = 'online'
+       ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
+    );
+    this.mineAfter = db.prepare(
+      `SELECT ${COLUMNS} FROM bookings b WHERE b.user_id = @userId AND b.source = 'online'
+         AND (b.created_at, b.id) < (@afterValue, @afterId)
+       ORDER BY b.created_at DESC, b.id DESC LIMIT @limit`,
+    );
+  }
+
+  find(id: string): BookingRow | null {
+    const record = this.byId.get(id);
+    return record ? toBookingRow(record) : null;
+  }
+
+  /** Judges capacity and quota by the event as it is in this transaction, so a lowered limit holds at once. */
+  book(input: BookInput): BookOutcome {
+    const booking = input.booking;
+    const existing = this.find(booking.id);
+    if (existing) {
+      if (existing.eventId !== booking.eventId) throw storeErrors.bookingOfOtherEvent();
+      return { row: existing, replayed: true };
+    }
+    const event = requireLiveEvent(this.events, booking.eventId);
+    if (!input.statuses.includes(event.status)) throw storeErrors.notBookable(event.status);
+    if (!event.ticketTypes.some((type) => type.id === booking.ticketTypeId)) {
+      throw storeErrors.unknownTicketType(booking.ticketTypeId);
+    }
+    const left = seatsLeft(event, event.typeSold, booking.ticketTypeId);
+    const overCapacity = booking.quantity > left;
+    if (overCapacity && input.limits === 'enforce') throw storeErrors.soldOut(left);
+    const row = newRow(booking, this.freeCode(event.id, input.codes), overCapacity);
+    this.insert(row);
+    this.events.addSeats(event, row.ticketTypeId, row.quantity);
+    this.handoffs.add('booking', row.id, input.mail, row.rev);
+    if (overCapacity && input.overCapacityAlert) this.alerts.raise(input.overCapacityAlert(row));
+    return { row, replayed: false };
+  }
+
+  private freeCode(eventId: string, codes: (attempt: number) => string): string {
+    for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
+      const code = codes(attempt);
+      if (!this.codeExists.get(eventId, code)) return code;
+    }
+    throw storeErrors.noFreeCode();
+  }
+
+  /** Inserts a new booking with its search words and logs it (the event's counts are the caller's). */
+  private insert(row: BookingRow): void {
+    // A control character in a name must not fake a term boundary.
+    const terms = searchTermsOf(row.attendee, row.code).map((term) => term.replaceAll(TERM_MARK, ''));
+    this.insertRow.run(toParams(row, TERM_MARK + terms.join(TERM_MARK)));
+    for (const term of terms) this.insertWord.run(row.eventId, term, row.id);
+    this.changes.append(changeOf.booking(row));
+  }
+
+  cancel(id: string, at: string, mailFor: (row: BookingRow) => string[]): { row: BookingRow; changed: boolean } | null {
+    const current = this.find(id);
+    if (!current) return null;
+    if (current.status !== 'confirmed') return { row: current, changed: false };
+    const row: BookingRow = { ...current, status: 'cancelled', cancelledAt: at, rev: current.rev + 1 };
+    this.cancelRow.run(at, row.rev, id);
+    this.changes.append(changeOf.booking(row));
+    // A deleted event's counts are read by no one; its bucket stays closed.
+    const event = this.events.findLive(row.eventId);
+    if (event) this.events.addSeats(event, row.ticketTypeId, -row.quantity);
+    this.handoffs.add('booking', id, mailFor(row), row.rev);
+    return { row, changed: true };
+  }
+
+  /** Adds confirmed bookings in bulk (one transaction): ids that exist are skipped; counts move once. */
+  importMany(eventId: string, rows: Array<NewBooking & { code: string }>): number {
+    const event = requireLiveEvent(this.events, eventId);
+    const types = new Set(event.ticketTypes.map((type) => type.id));
+    const seatsByType = new Map<string, number>();
+    let added = 0;
+    for (const input of rows) {
+      if (this.byId.get(input.id)) continue;
+      if (!types.has(input.ticketTypeId)) throw storeErrors.unknownTicketType(input.ticketTypeId);
+      if (this.codeExists.get(eventId, input.code)) throw codeTaken(input.code);
+      const row = newRow({ ...input, eventId }, input.code, false);
+      this.insert(row);
+      seatsByType.set(row.ticketTypeId, (seatsByType.get(row.ticketTypeId) ?? 0) + row.quantity);
+      added += 1;
+    }
+    if (added > 0) {
+      const typeSold = { ...event.typeSold };
+      let seats = 0;
+      for (const [typeId, count] of seatsByType) {
+        typeSold[typeId] = (typeSold[typeId] ?? 0) + count;
+        seats += count;
+      }
+      this.events.write({ ...event, bookedCount: event.bookedCount + seats, typeSold, rev: event.rev + 1 });
+    }
+    return added;
+  }
+
+  listForEvent(
+    eventId: string,
+    filter: BookingListFilter,
+    after: After<string> | undefined,
+    limit: number,
+  ): BookingRow[] {
+    const params: ListParams = { eventId, limit: pageLimit(limit) };
+    if (filter.status) params.status = filter.status;
+    if (after) {
+      params.afterValue = after.value;
+      params.afterId = after.id;
+    }
+    const words = [...new Set((filter.words ?? []).map((word) => word.toLowerCase().replaceAll(TERM_MARK, '')))];
+    const searched = words.filter((word) => word.length > 0);
+    const shape: ListShape = {
+      after: after !== undefined,
+      status: filter.status !== undefined,
+      words: searched.length,
+      plan: 'walk',
+    };
+    if (searched.length === 0) return this.listStatement(shape).all(params).map(toBookingRow);
+
+    const counts = searched.map((word) => this.wordMatches.get(eventId, word, prefixEnd(word), COUNT_CAP)!.n);
+    if (counts.some((count) => count === 0)) return [];
+    // The rarest word first: the one a driven plan starts from.
+    const order = searched.map((_word, index) => index).sort((a, b) => counts[a]! - counts[b]!);
+    order.forEach((wordIndex, position) => {
+      const word = searched[wordIndex]!;
+      params[`lo${position}`] = word;
+      params[`hi${position}`] = prefixEnd(word);
+      params[`mark${position}`] = TERM_MARK + word;
+    });
+    const rarest = counts[order[0]!]!;
+    const total = Math.max(this.seatsOf.get(eventId)?.booked ?? 0, ...counts);
+    const budget = Math.ceil(Math.min(Math.max(4 * expectedWalk(counts, total, pageLimit(limit)), 500), 10_000));
+    // A driven row costs about twice a walked one (a primary-key lookup, then its part of the sort).
+    if (rarest * 2 > budget) {
+      params.budget = budget;
+      const walked = this.listStatement(shape).all(params);
+      if (walked.length >= pageLimit(limit) || this.walkedStatement(shape).get(params)!.n < budget) {
+        return walked.map(toBookingRow);
+      }
+    }
+    return this.listStatement({ ...shape, plan: 'driven' })
+      .all(params)
+      .map(toBookingRow);
+  }
+
+  private walkedStatement(shape: ListShape): Database.Statement<ListParams, { n: number }> {
+    const key = `${bit(shape.after)}${bit(shape.status)}`;
+    let statement = this.walks.get(key);
+    if (!statement) {
+      statement = this.database.db.prepare<ListParams, { n: number }>(walkedSql(shape));
+      this.walks.set(key, statement);
+    }
+    return statement;
+  }
+
+  private listStatement(shape: ListShape): Database.Statement<ListParams, BookingRecord> {
+    const key = `${bit(shape.after)}${bit(shape.status)}${shape.words}${shape.plan}`;
+    let statement = this.lists.get(key);
+    if (!statement) {
+      statement = this.database.db.prepare<ListParams, BookingRecord>(listSql(shape));
+      this.lists.set(key, statement);
+    }
+    return statement;
+  }
+
+  repository(): BookingRepository {
+    const { database } = this;
+    return {
+      book: (input) => database.write(() => this.book(input)),
+      cancel: (id, at, mailFor) => database.write(() => this.cancel(id, at, mailFor)),
+      importMany: (eventId, rows) => database.write(() => this.importMany(eventId, rows)),
+      findById: (id) => database.read(() => this.find(id)),
+      listForEvent: (eventId, filter, after, limit) =>
+        database.read(() => this.listForEvent(eventId, filter, after, limit)),
+      listForUser: (userId, after, limit) =>
+        database.read(() =>
+          (after
+            ? this.mineAfter.all({ userId, afterValue: after.value, afterId: after.id, limit: pageLimit(limit) })
+            : this.mineFirst.all({ userId, limit: pageLimit(limit) })
+          ).map(toBookingRow),
+        ),
+    };
+  }
+}

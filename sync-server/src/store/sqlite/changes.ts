@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+import type { ChangeFeed } from '../port';
+import type { ChangeRow } from '../rows';
+import type { PendingChange } from '../wire';
+import type { SqliteDatabase } from './database';
+
+type ChangeRecord = { seq: number; type: ChangeRow['type']; id: string; rev: number; doc: string | null };
+
+/**
+ * The change log. A writer appends inside its own transaction: the bucket's counter steps by one
+ * and the change is inserted under that seq, so seqs are allocated and published together (one
+ * writer at a time, rolled back together) and a bucket never has a hole. A reader therefore reads
+ * a plain range of the (bucket, seq) primary key.
+ */
+export class ChangeLog {
+  private readonly nextSeq: Database.Statement<[string], { seq: number }>;
+  private readonly insert: Database.Statement<[string, number, string, string, number, string | null]>;
+  private readonly page: Database.Statement<[string, number, number], ChangeRecord>;
+  private readonly head: Database.Statement<[string], { seq: number }>;
+  private readonly headsOf: Database.Statement<[string], { bucket: string; seq: number }>;
+
+  constructor(private readonly database: SqliteDatabase) {
+    const { db } = database;
+    this.nextSeq = db.prepare(
+      `INSERT INTO buckets (bucket, seq) VALUES (?, 1)
+       ON CONFLICT (bucket) DO UPDATE SET seq = seq + 1
+       RETURNING seq`,
+    );
+    this.insert = db.prepare('INSERT INTO changes (bucket, seq, type, id, rev, doc) VALUES (?, ?, ?, ?, ?, ?)');
+    this.page = db.prepare(
+      'SELECT seq, type, id, rev, doc FROM changes WHERE bucket = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.head = db.prepare('SELECT seq FROM buckets WHERE bucket = ?');
+    this.headsOf = db.prepare('SELECT bucket, seq FROM buckets WHERE bucket IN (SELECT value FROM json_each(?))');
+  }
+
+  /** Appends `change` under its bucket's next seq; call inside a transaction. Returns the seq. */
+  append(change: PendingChange): number {
+    if (!this.database.db.inTransaction) throw new Error('ChangeLog.append outside a transaction');
+    const { seq } = this.nextSeq.get(change.bucket)!;
+    this.insert.run(
+      change.bucket,
+      seq,
+      change.type,
+      change.id,
+      change.rev,
+      change.doc === null ? null : JSON.stringify(change.doc),
+    );
+    this.database.noteAppended({ bucket: change.bucket, seq });
+    return seq;
+  }
+
+  read(bucket: string, afterSeq: number, limit: number): { changes: ChangeRow[]; upTo: number } {
+    const records = limit > 0 ? this.page.all(bucket, afterSeq, limit) : [];
+    const changes = records.map((record): ChangeRow => ({
+      bucket,
+      seq: record.seq,
+      type: record.type,
+      id: record.id,
+      rev: record.rev,
+      doc: record.doc === null ? null : (JSON.parse(record.doc) as unknown),
+    }));
+    return { changes, upTo: changes.length > 0 ? changes[changes.length - 1]!.seq : afterSeq };
+  }
+
+  heads(buckets: string[]): Map<string, number> {
+    const heads = new Map<string, number>(buckets.map((bucket) => [bucket, 0]));
+    if (buckets.length === 1) {
+      heads.set(buckets[0]!, this.head.get(buckets[0]!)?.seq ?? 0);
+    } else if (buckets.length > 1) {
+      for (const row of this.headsOf.all(JSON.stringify(buckets))) heads.set(row.bucket, row.seq);
+    }
+    return heads;
+  }
+}
+
+/** The port's feed over the log; `watch` hears this process's commits, which are all of them. */
+export function changeFeed(database: SqliteDatabase, log: ChangeLog): ChangeFeed {
+  return {
+    read: (bucket, afterSeq, limit) => database.read(() => log.read(bucket, afterSeq, limit)),
+    heads: (buckets) => database.read(() => log.heads(buckets)),
+    watch: (listener) => database.watch(listener),
+  };
+}

@@ -1,0 +1,125 @@
+import type Database from 'better-sqlite3';
+import { storeErrors } from '../errors';
+import type { CheckinRepository, DeriveAlerts, ScanFact } from '../port';
+import type { CheckinRow } from '../rows';
+import { changeOf } from '../wire';
+import type { SqliteAlerts } from './alerts';
+import type { SqliteBookings } from './bookings';
+import type { ChangeLog } from './changes';
+import type { SqliteDatabase } from './database';
+
+type CheckinRecord = {
+  id: string;
+  event_id: string;
+  booking_id: string;
+  gate: string;
+  direction: 'in' | 'out';
+  scanned_at: string;
+  device_id: string;
+  staff_id: string;
+  hlc: string;
+  received_at: string;
+  rev: number;
+};
+
+function toCheckinRow(record: CheckinRecord): CheckinRow {
+  return {
+    id: record.id,
+    rev: record.rev,
+    eventId: record.event_id,
+    bookingId: record.booking_id,
+    gate: record.gate,
+    direction: record.direction,
+    scannedAt: record.scanned_at,
+    deviceId: record.device_id,
+    staffId: record.staff_id,
+    hlc: record.hlc,
+    receivedAt: record.received_at,
+  };
+}
+
+/** Check-ins: append-only scans, each raising the alerts it makes in the same transaction. */
+export class SqliteCheckins {
+  private readonly byId: Database.Statement<[string], CheckinRecord>;
+  private readonly insertRow: Database.Statement<CheckinRecord>;
+  private readonly scansOf: Database.Statement<
+    [string],
+    { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string }
+  >;
+  private readonly ofBooking: Database.Statement<[string], CheckinRecord>;
+  private readonly ofEvent: Database.Statement<[string], CheckinRecord>;
+  private readonly countOfEvent: Database.Statement<[string], { n: number }>;
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly changes: ChangeLog,
+    private readonly bookings: SqliteBookings,
+    private readonly alerts: SqliteAlerts,
+  ) {
+    const { db } = database;
+    this.byId = db.prepare('SELECT * FROM checkins WHERE id = ?');
+    this.insertRow = db.prepare(
+      `INSERT INTO checkins (id, event_id, booking_id, gate, direction, scanned_at, device_id, staff_id, hlc, received_at, rev)
+       VALUES (@id, @event_id, @booking_id, @gate, @direction, @scanned_at, @device_id, @staff_id, @hlc, @received_at, @rev)`,
+    );
+    this.scansOf = db.prepare('SELECT id AS checkinId, direction, hlc, gate FROM checkins WHERE booking_id = ?');
+    this.ofBooking = db.prepare('SELECT * FROM checkins WHERE booking_id = ? ORDER BY hlc, id');
+    this.ofEvent = db.prepare('SELECT * FROM checkins WHERE event_id = ? ORDER BY id');
+    this.countOfEvent = db.prepare('SELECT count(*) AS n FROM checkins WHERE event_id = ?');
+  }
+
+  record(input: Omit<CheckinRow, 'rev'>, deriveAlerts: DeriveAlerts): { row: CheckinRow; repeated: boolean } {
+    const booking = this.bookings.find(input.bookingId);
+    // Another event's booking answers like a missing one: ids of other events' bookings do not leak.
+    if (!booking || booking.eventId !== input.eventId) throw storeErrors.bookingNotInEvent(input.bookingId);
+    const existing = this.byId.get(input.id);
+    let row: CheckinRow;
+    let repeated: boolean;
+    if (existing) {
+      const sameScan =
+        existing.booking_id === input.bookingId &&
+        existing.direction === input.direction &&
+        existing.gate === input.gate &&
+        existing.staff_id === input.staffId;
+      if (!sameScan) throw storeErrors.checkinIdTaken(input.id);
+      row = toCheckinRow(existing);
+      repeated = true;
+    } else {
+      row = { ...input, rev: 1 };
+      this.insertRow.run({
+        id: row.id,
+        event_id: row.eventId,
+        booking_id: row.bookingId,
+        gate: row.gate,
+        direction: row.direction,
+        scanned_at: row.scannedAt,
+        device_id: row.deviceId,
+        staff_id: row.staffId,
+        hlc: row.hlc,
+        received_at: row.receivedAt,
+        rev: row.rev,
+      });
+      this.changes.append(changeOf.checkin(row));
+      repeated = false;
+    }
+    // Re-derived on a repeat too: harmless (alerts are raised once) and it keeps the two paths one.
+    const history: ScanFact[] = this.scansOf.all(row.bookingId);
+    for (const alert of deriveAlerts(booking, row, history)) this.alerts.raise(alert);
+    return { row, repeated };
+  }
+
+  repository(): CheckinRepository {
+    const { database } = this;
+    return {
+      record: (row, deriveAlerts) => database.write(() => this.record(row, deriveAlerts)),
+      findById: (id) =>
+        database.read(() => {
+          const record = this.byId.get(id);
+          return record ? toCheckinRow(record) : null;
+        }),
+      listForBooking: (bookingId) => database.read(() => this.ofBooking.all(bookingId).map(toCheckinRow)),
+      listForEvent: (eventId) => database.read(() => this.ofEvent.all(eventId).map(toCheckinRow)),
+      countForEvent: (eventId) => database.read(() => this.countOfEvent.get(eventId)!.n),
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import type { RotateOutcome, SessionRepository } from '../port';
+import type { RefreshTokenRow } from '../rows';
+import type { SqliteDatabase } from './database';
+
+type TokenRecord = {
+  hash: string;
+  family_id: string;
+  user_id: string;
+  device_id: string | null;
+  created_at_ms: number;
+  expires_at_ms: number;
+  rotated_at_ms: number | null;
+  revoked_at_ms: number | null;
+};
+
+function toTokenRow(record: TokenRecord): RefreshTokenRow {
+  return {
+    hash: record.hash,
+    familyId: record.family_id,
+    userId: record.user_id,
+    deviceId: record.device_id,
+    createdAtMs: record.created_at_ms,
+    expiresAtMs: record.expires_at_ms,
+    rotatedAtMs: record.rotated_at_ms,
+    revokedAtMs: record.revoked_at_ms,
+  };
+}
+
+function toParams(row: RefreshTokenRow): TokenRecord {
+  return {
+    hash: row.hash,
+    family_id: row.familyId,
+    user_id: row.userId,
+    device_id: row.deviceId,
+    created_at_ms: row.createdAtMs,
+    expires_at_ms: row.expiresAtMs,
+    rotated_at_ms: row.rotatedAtMs,
+    revoked_at_ms: row.revokedAtMs,
+  };
+}
+
+/** How long an expired refresh token is kept (for reuse detection) before the purge removes it. */
+const EXPIRED_TOKEN_RETENTION_MS = 7 * 86_400_000;
+
+/** Refresh tokens (hashes only) and their rotation. */
+export class SqliteSessions {
+  private readonly byHash: Database.Statement<[string], TokenRecord>;
+  private readonly insertRow: Database.Statement<TokenRecord>;
+  private readonly markRotated: Database.Statement<[number, string]>;
+  private readonly revokeByFamily: Database.Statement<[number, string]>;
+  private readonly revokeByUser: Database.Statement<[number, string]>;
+  private readonly revokeByDevice: Database.Statement<[number, string, string]>;
+  private readonly purgeExpired: Database.Statement<[number]>;
+
+  constructor(private readonly database: SqliteDatabase) {
+    const { db } = database;
+    this.byHash = db.prepare('SELECT * FROM refresh_tokens WHERE hash = ?');
+    this.insertRow = db.prepare(
+      `INSERT INTO refresh_tokens (hash, family_id, user_id, device_id, created_at_ms, expires_at_ms, rotated_at_ms, revoked_at_ms)
+       VALUES (@hash, @family_id, @user_id, @device_id, @created_at_ms, @expires_at_ms, @rotated_at_ms, @revoked_at_ms)`,
+    );
+    this.markRotated = db.prepare('UPDATE refresh_tokens SET rotated_at_ms = ? WHERE hash = ?');
+    this.revokeByFamily = db.prepare(
+      'UPDATE refresh_tokens SET revoked_at_ms = ? WHERE family_id = ? AND revoked_at_ms IS NULL',
+    );
+    this.revokeByUser = db.prepare(
+      'UPDATE refresh_tokens SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL',
+    );
+    this.revokeByDevice = db.prepare(
+      'UPDATE refresh_tokens SET revoked_at_ms = ? WHERE user_id = ? AND device_id = ? AND revoked_at_ms IS NULL',
+    );
+    this.purgeExpired = db.prepare('DELETE FROM refresh_tokens WHERE expires_at_ms < ?');
+  }
+
+  /**
+   * Reading the token and marking it rotated are one transaction, and this process is the only
+   * writer: of two uses of one token, the first is `rotated` and the second finds it `reused`.
+   */
+  rotate(hash: string, nowMs: number, next: (previous: RefreshTokenRow) => RefreshTokenRow): RotateOutcome {
+    const record = this.byHash.get(hash);
+    if (!record || record.revoked_at_ms !== null || record.expires_at_ms <= nowMs) return { kind: 'invalid' };
+    if (record.rotated_at_ms !== null) return { kind: 'reused', familyId: record.family_id };
+    this.markRotated.run(nowMs, hash);
+    const previous = toTokenRow({ ...record, rotated_at_ms: nowMs });
+    const following = next(previous);
+    this.insertRow.run(toParams(following));
+    return { kind: 'rotated', previous, next: following };
+  }
+
+  /** Removes tokens expired for a week (the MongoDB adapter's TTL index does the same). */
+  purge(nowMs: number): number {
+    return this.purgeExpired.run(nowMs - EXPIRED_TOKEN_RETENTION_MS).changes;
+  }
+
+  repository(): SessionRepository {
+    const { database } = this;
+    return {
+      insert: (row) => database.write(() => void this.insertRow.run(toParams(row))),
+      findByHash: (hash) =>
+        database.read(() => {
+          const record = this.byHash.get(hash);
+          return record ? toTokenRow(record) : null;
+        }),
+      rotate: (hash, nowMs, next) => database.write(() => this.rotate(hash, nowMs, next)),
+      revokeFamily: (familyId, nowMs) => database.write(() => void this.revokeByFamily.run(nowMs, familyId)),
+      revokeUser: (userId, nowMs) => database.write(() => void this.revokeByUser.run(nowMs, userId)),
+      revokeDevice: (userId, deviceId, nowMs) =>
+        database.write(() => void this.revokeByDevice.run(nowMs, userId, deviceId)),
+    };
+  }
+}

@@ -1,0 +1,158 @@
+import type { Attendee } from '@gatehouse/protocol';
+import { describe, expect, it } from 'vitest';
+import { deriveCheckinAlerts, findDuplicateEntries } from '../src/checkins/service';
+import { eventEdit } from '../src/events/service';
+import { computeEventStats } from '../src/events/stats';
+import type { BookingRow, CheckinRow, EventRow } from '../src/store/rows';
+
+/** The domain's pure rules, without a store: what the adapters call inside their writes. */
+
+const hlc = (ms: number, node = 'a') => `${String(ms).padStart(15, '0')}:00000:${node}`;
+
+function event(overrides: Partial<EventRow> = {}): EventRow {
+  return {
+    id: 'ev',
+    rev: 3,
+    title: 'T',
+    description: '',
+    venue: 'Hall',
+    startsAt: '2030-01-01T18:00:00.000Z',
+    endsAt: '2030-01-01T22:00:00.000Z',
+    startsAtMs: Date.parse('2030-01-01T18:00:00.000Z'),
+    endsAtMs: Date.parse('2030-01-01T22:00:00.000Z'),
+    timezone: 'Europe/Berlin',
+    capacity: 10,
+    status: 'published',
+    ticketTypes: [
+      { id: 'std', name: 'Standard', price: 0, quota: 10 },
+      { id: 'vip', name: 'VIP', price: 0, quota: 2 },
+    ],
+    organizerId: 'org',
+    staffIds: [],
+    bookedCount: 0,
+    typeSold: {},
+    fieldHlc: { title: hlc(100), venue: hlc(100), startsAt: hlc(100), endsAt: hlc(100), status: hlc(100) },
+    createdAt: '2029-01-01T00:00:00.000Z',
+    updatedAt: '2029-01-01T00:00:00.000Z',
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+const noSeats = { booked: 0, byType: {} };
+
+describe('eventEdit: per-field last writer wins by HLC', () => {
+  it('a newer stamp sets its fields and their clocks; an older one changes nothing', () => {
+    const newer = eventEdit({ title: 'New' }, hlc(200), 'now')(event(), noSeats);
+    expect(newer?.set).toMatchObject({
+      title: 'New',
+      updatedAt: 'now',
+      fieldHlc: { title: hlc(200), venue: hlc(100) },
+    });
+    expect(eventEdit({ title: 'Old' }, hlc(50), 'now')(event(), noSeats)).toBeNull();
+  });
+
+  it('mail is owed for a moved venue or time and for a cancellation (each named after the next rev), not for a title', () => {
+    expect(eventEdit({ title: 'x' }, hlc(200), 'now')(event(), noSeats)?.mail).toEqual([]);
+    expect(eventEdit({ venue: 'Elsewhere' }, hlc(200), 'now')(event(), noSeats)?.mail).toEqual(['eventChanged:4']);
+    expect(eventEdit({ venue: 'Hall' }, hlc(200), 'now')(event(), noSeats)?.mail).toEqual([]);
+    expect(eventEdit({ status: 'cancelled' }, hlc(200), 'now')(event(), noSeats)?.mail).toEqual(['eventCancelled:4']);
+    const moved = eventEdit({ startsAt: '2030-01-01T19:00:00.000Z' }, hlc(200), 'now')(event(), noSeats);
+    expect(moved?.set.startsAtMs).toBe(Date.parse('2030-01-01T19:00:00.000Z'));
+  });
+
+  it('refuses an end before the start, and removing a ticket type that has bookings', () => {
+    expect(() => eventEdit({ endsAt: '2030-01-01T17:00:00.000Z' }, hlc(200), 'now')(event(), noSeats)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
+    const onlyStandard = [{ id: 'std', name: 'Standard', price: 0, quota: 10 }];
+    expect(() =>
+      eventEdit({ ticketTypes: onlyStandard }, hlc(200), 'now')(event(), { booked: 1, byType: { vip: 1 } }),
+    ).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    expect(eventEdit({ ticketTypes: onlyStandard }, hlc(200), 'now')(event(), noSeats)?.set.ticketTypes).toEqual(
+      onlyStandard,
+    );
+  });
+
+  it('a ticket type id the event does not have is re-issued, not trusted', () => {
+    const edit = eventEdit({ ticketTypes: [{ id: 'forged', name: 'New', price: 1, quota: 1 }] }, hlc(200), 'now');
+    expect(edit(event(), noSeats)?.set.ticketTypes?.[0]?.id).toMatch(/^tt_/);
+  });
+});
+
+const attendee: Attendee = { name: 'Ada' };
+const booking = (status: 'confirmed' | 'cancelled' = 'confirmed'): BookingRow => ({
+  id: 'b1',
+  rev: 1,
+  eventId: 'ev',
+  userId: 'u',
+  ticketTypeId: 'std',
+  quantity: 1,
+  attendee,
+  status,
+  source: 'online',
+  overCapacity: false,
+  code: 'C',
+  createdAt: '',
+  cancelledAt: null,
+});
+const scan = (id: string, direction: 'in' | 'out', at: number): CheckinRow => ({
+  id,
+  rev: 1,
+  eventId: 'ev',
+  bookingId: 'b1',
+  gate: `G-${id}`,
+  direction,
+  scannedAt: new Date(at).toISOString(),
+  deviceId: 'd',
+  staffId: 's',
+  hlc: hlc(at),
+  receivedAt: '',
+});
+const fact = (row: CheckinRow) => ({ checkinId: row.id, direction: row.direction, hlc: row.hlc, gate: row.gate });
+
+describe('check-in alerts', () => {
+  it('duplicates follow HLC order, whatever order the scans arrived in; an exit ends the stay', () => {
+    const [a, b, c, d] = [scan('a', 'in', 10), scan('b', 'in', 20), scan('c', 'out', 30), scan('d', 'in', 40)];
+    expect(findDuplicateEntries([d, c, b, a].map(fact))).toEqual([{ checkinId: 'b', firstCheckinId: 'a' }]);
+    const alerts = deriveCheckinAlerts(booking(), b, [a, b].map(fact));
+    expect(alerts).toMatchObject([{ id: 'dup-b', kind: 'duplicateEntry', checkinId: 'b', firstCheckinId: 'a' }]);
+    expect(alerts[0]!.message).toContain('G-b');
+  });
+
+  it("a ticket's first scan and an exit raise nothing; a cancelled booking let in raises its own alert", () => {
+    expect(deriveCheckinAlerts(booking(), scan('a', 'in', 10), [fact(scan('a', 'in', 10))])).toEqual([]);
+    expect(deriveCheckinAlerts(booking('cancelled'), scan('x', 'out', 10), [])).toEqual([]);
+    expect(deriveCheckinAlerts(booking('cancelled'), scan('x', 'in', 10), [])).toMatchObject([
+      { id: 'cancelled-x', kind: 'cancelledCheckin' },
+    ]);
+  });
+});
+
+describe('computeEventStats', () => {
+  it('counts seats by status and type, entries per gate and UTC hour, who entered and who is inside', () => {
+    const stats = computeEventStats(event(), {
+      seats: [
+        { ticketTypeId: 'std', status: 'confirmed', seats: 3 },
+        { ticketTypeId: 'vip', status: 'confirmed', seats: 1 },
+        { ticketTypeId: 'std', status: 'cancelled', seats: 4 },
+      ],
+      scans: [
+        { bookingId: 'a', ticketTypeId: 'std', gate: 'N', direction: 'in', scannedAt: '2030-01-01T18:05:00Z' },
+        { bookingId: 'a', ticketTypeId: 'std', gate: 'N', direction: 'out', scannedAt: '2030-01-01T18:40:00Z' },
+        { bookingId: 'b', ticketTypeId: 'vip', gate: 'S', direction: 'in', scannedAt: '2030-01-01T19:20:00+01:00' },
+        { bookingId: 'b', ticketTypeId: 'vip', gate: 'S', direction: 'in', scannedAt: 'garbage' },
+      ],
+    });
+    expect(stats).toMatchObject({ booked: 4, cancelled: 4, checkedIn: 2, inside: 1 });
+    expect(stats.byTicketType.map((type) => [type.ticketTypeId, type.booked, type.checkedIn])).toEqual([
+      ['std', 3, 1],
+      ['vip', 1, 1],
+    ]);
+    expect(stats.byGate).toEqual([
+      { gate: 'N', entries: 1, exits: 1 },
+      { gate: 'S', entries: 2, exits: 0 },
+    ]);
+    expect(stats.byHour).toEqual([{ hour: '2030-01-01T18:00:00.000Z', entries: 2 }]);
+  });
+});
