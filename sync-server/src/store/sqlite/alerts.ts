@@ -5,7 +5,7 @@ import { changeOf } from '../wire';
 import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
 
-type AlertRecord = {
+export type AlertRecord = {
   id: string;
   event_id: string;
   kind: AlertKind;
@@ -17,7 +17,7 @@ type AlertRecord = {
   rev: number;
 };
 
-function toAlertRow(record: AlertRecord): AlertRow {
+export function toAlertRow(record: AlertRecord): AlertRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -28,6 +28,20 @@ function toAlertRow(record: AlertRecord): AlertRow {
     firstCheckinId: record.first_checkin_id,
     message: record.message,
     createdAt: record.created_at,
+  };
+}
+
+export function toAlertParams(row: AlertRow): AlertRecord {
+  return {
+    id: row.id,
+    event_id: row.eventId,
+    kind: row.kind,
+    booking_id: row.bookingId,
+    checkin_id: row.checkinId,
+    first_checkin_id: row.firstCheckinId,
+    message: row.message,
+    created_at: row.createdAt,
+    rev: row.rev,
   };
 }
 
@@ -52,17 +66,7 @@ export class SqliteAlerts {
   /** Inserts (rev 1) and logs the alert unless its id exists; true when it was new. */
   raise(input: Omit<AlertRow, 'rev'>): boolean {
     const row: AlertRow = { ...input, rev: 1 };
-    const inserted = this.insertRow.run({
-      id: row.id,
-      event_id: row.eventId,
-      kind: row.kind,
-      booking_id: row.bookingId,
-      checkin_id: row.checkinId,
-      first_checkin_id: row.firstCheckinId,
-      message: row.message,
-      created_at: row.createdAt,
-      rev: row.rev,
-    });
+    const inserted = this.insertRow.run(toAlertParams(row));
     if (inserted.changes === 0) return false;
     this.changes.append(changeOf.alert(row));
     return true;

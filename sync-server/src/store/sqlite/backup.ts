@@ -6,14 +6,13 @@ import {
   linkSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { GATEHOUSE_APPLICATION_ID, openDatabase } from './database';
+import { GATEHOUSE_APPLICATION_ID, isSqliteFile, MARKER_TABLE, openDatabase, takeProcessLock } from './database';
 import { sqliteCode } from './errors';
 import { LATEST_SCHEMA_VERSION } from './migrations/index';
 
@@ -34,8 +33,6 @@ import { LATEST_SCHEMA_VERSION } from './migrations/index';
  * backup), fsync, set the previous file aside, rename.
  */
 
-const SQLITE_HEADER = 'SQLite format 3\0';
-const MARKER_TABLE = 'gatehouse_meta';
 /** Pages per backup step: all of them (see above). */
 const ALL_PAGES = 0x7fffffff;
 
@@ -75,16 +72,7 @@ function assertSqliteFile(file: string, name: string): void {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${name} does not exist.`);
     throw error;
   }
-  const header = Buffer.alloc(SQLITE_HEADER.length);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (size < 512 || header.toString('latin1') !== SQLITE_HEADER) {
-    throw notAStore(name, 'it is not an SQLite database');
-  }
+  if (!isSqliteFile(file, size)) throw notAStore(name, 'it is not an SQLite database');
 }
 
 /**
@@ -250,24 +238,14 @@ export async function backupSqliteStore(options: {
  * server from starting until the restore is done.
  */
 function takeStoreLock(file: string): Database.Database {
-  const lockFile = `${file}.lock`;
-  const lock = new Database(lockFile);
-  try {
-    lock.pragma('busy_timeout = 0');
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE');
-    return lock;
-  } catch (error) {
-    lock.close();
-    const code = sqliteCode(error);
-    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) {
-      throw new Error(
+  return takeProcessLock(file, {
+    busy: (lockFile) =>
+      new Error(
         `The store ${file} is in use by a running Gatehouse server (it holds ${lockFile}). ` +
           'Stop the server first, then restore.',
-      );
-    }
-    throw error;
-  }
+      ),
+    failed: (error) => error,
+  });
 }
 
 /**

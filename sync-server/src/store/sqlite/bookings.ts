@@ -22,7 +22,7 @@ const COLUMNS =
   'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
   'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev';
 
-type BookingRecord = {
+export type BookingRecord = {
   id: string;
   event_id: string;
   user_id: string;
@@ -39,11 +39,21 @@ type BookingRecord = {
   rev: number;
 };
 
-function attendeeOf(name: string, email: string | null | undefined): Attendee {
+export function attendeeOf(name: string, email: string | null | undefined): Attendee {
   return email === null || email === undefined ? { name } : { name, email };
 }
 
-function toBookingRow(record: BookingRecord): BookingRow {
+/** A booking's search terms as stored (a control character in a name must not fake a term boundary). */
+export function bookingTermsOf(attendee: Attendee, code: string): string[] {
+  return searchTermsOf(attendee, code).map((term) => term.replaceAll(TERM_MARK, ''));
+}
+
+/** The `search_terms` column of a booking's terms: each led by TERM_MARK. */
+export function searchTermsColumn(terms: readonly string[]): string {
+  return TERM_MARK + terms.join(TERM_MARK);
+}
+
+export function toBookingRow(record: BookingRecord): BookingRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -61,7 +71,7 @@ function toBookingRow(record: BookingRecord): BookingRow {
   };
 }
 
-function toParams(row: BookingRow, searchTerms: string): BookingRecord & { search_terms: string } {
+export function toBookingParams(row: BookingRow, searchTerms: string): BookingRecord & { search_terms: string } {
   return {
     search_terms: searchTerms,
     id: row.id,
@@ -246,9 +256,8 @@ export class SqliteBookings {
 
   /** Inserts a new booking with its search words and logs it (the event's counts are the caller's). */
   private insert(row: BookingRow): void {
-    // A control character in a name must not fake a term boundary.
-    const terms = searchTermsOf(row.attendee, row.code).map((term) => term.replaceAll(TERM_MARK, ''));
-    this.insertRow.run(toParams(row, TERM_MARK + terms.join(TERM_MARK)));
+    const terms = bookingTermsOf(row.attendee, row.code);
+    this.insertRow.run(toBookingParams(row, searchTermsColumn(terms)));
     for (const term of terms) this.insertWord.run(row.eventId, term, row.id);
     this.changes.append(changeOf.booking(row));
   }

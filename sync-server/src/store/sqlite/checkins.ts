@@ -8,7 +8,7 @@ import type { SqliteBookings } from './bookings';
 import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
 
-type CheckinRecord = {
+export type CheckinRecord = {
   id: string;
   event_id: string;
   booking_id: string;
@@ -22,7 +22,7 @@ type CheckinRecord = {
   rev: number;
 };
 
-function toCheckinRow(record: CheckinRecord): CheckinRow {
+export function toCheckinRow(record: CheckinRecord): CheckinRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -35,6 +35,22 @@ function toCheckinRow(record: CheckinRecord): CheckinRow {
     staffId: record.staff_id,
     hlc: record.hlc,
     receivedAt: record.received_at,
+  };
+}
+
+export function toCheckinParams(row: CheckinRow): CheckinRecord {
+  return {
+    id: row.id,
+    event_id: row.eventId,
+    booking_id: row.bookingId,
+    gate: row.gate,
+    direction: row.direction,
+    scanned_at: row.scannedAt,
+    device_id: row.deviceId,
+    staff_id: row.staffId,
+    hlc: row.hlc,
+    received_at: row.receivedAt,
+    rev: row.rev,
   };
 }
 
@@ -86,19 +102,7 @@ export class SqliteCheckins {
       repeated = true;
     } else {
       row = { ...input, rev: 1 };
-      this.insertRow.run({
-        id: row.id,
-        event_id: row.eventId,
-        booking_id: row.bookingId,
-        gate: row.gate,
-        direction: row.direction,
-        scanned_at: row.scannedAt,
-        device_id: row.deviceId,
-        staff_id: row.staffId,
-        hlc: row.hlc,
-        received_at: row.receivedAt,
-        rev: row.rev,
-      });
+      this.insertRow.run(toCheckinParams(row));
       this.changes.append(changeOf.checkin(row));
       repeated = false;
     }

@@ -10,7 +10,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index';
 
 /** `PRAGMA application_id` of a Gatehouse sync-server file: 'GHSS'. Set by migration 1. */
 export const GATEHOUSE_APPLICATION_ID = 0x47485353;
-const MARKER_TABLE = 'gatehouse_meta';
+export const MARKER_TABLE = 'gatehouse_meta';
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** Where the adapter reports start-up facts and listener failures (pino's shape). */
@@ -246,14 +246,7 @@ function assertSqliteHeader(file: string): void {
     return; // does not exist yet: created below
   }
   if (size === 0) return;
-  const header = Buffer.alloc(SQLITE_HEADER.length);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (size < 512 || header.toString('latin1') !== SQLITE_HEADER) {
+  if (!isSqliteFile(file, size)) {
     throw new Error(
       `Cannot open the Gatehouse database ${file}: it is not an SQLite database (foreign or corrupt file). ` +
         'Point the server at another file, or restore this one from a backup.',
@@ -261,12 +254,30 @@ function assertSqliteHeader(file: string): void {
   }
 }
 
+/** Whether the file of `size` bytes starts with SQLite's header (and is long enough to hold a page). */
+export function isSqliteFile(file: string, size: number): boolean {
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return size >= 512 && header.toString('latin1') === SQLITE_HEADER;
+}
+
+/** How a caller of takeProcessLock words its refusals: another process holds the lock (`busy`), or any other failure. */
+export type LockRefusals = {
+  busy: (lockFile: string) => Error;
+  failed: (error: unknown, lockFile: string) => unknown;
+};
+
 /**
  * The lock: a sidecar `<file>.lock` database held in an exclusive transaction for the life of the
  * store. It is SQLite's own OS lock, so a second process (or a second open in this one) fails at
  * once, a kill -9 releases it instantly, and the main file stays readable by an online backup.
  */
-function acquireProcessLock(file: string): Database.Database {
+export function takeProcessLock(file: string, refusals: LockRefusals): Database.Database {
   const lockFile = `${file}.lock`;
   const lock = new Database(lockFile);
   try {
@@ -276,16 +287,23 @@ function acquireProcessLock(file: string): Database.Database {
     return lock;
   } catch (error) {
     lock.close();
-    if (sqliteCode(error)?.startsWith('SQLITE_BUSY') || sqliteCode(error)?.startsWith('SQLITE_LOCKED')) {
-      throw new Error(
+    const code = sqliteCode(error);
+    if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) throw refusals.busy(lockFile);
+    throw refusals.failed(error, lockFile);
+  }
+}
+
+/** The lock of a server's open. */
+function acquireProcessLock(file: string): Database.Database {
+  return takeProcessLock(file, {
+    busy: (lockFile) =>
+      new Error(
         `Cannot open the Gatehouse database ${file}: ${file} is in use by another Gatehouse server process ` +
           `(it holds ${lockFile}). Only one server may use a database file; stop the other one or use another file.`,
-      );
-    }
-    throw new Error(
-      `Cannot open the Gatehouse database ${file}: could not take its lock ${lockFile} (${String(error)})`,
-    );
-  }
+      ),
+    failed: (error, lockFile) =>
+      new Error(`Cannot open the Gatehouse database ${file}: could not take its lock ${lockFile} (${String(error)})`),
+  });
 }
 
 type FileState = { version: number };

@@ -4,7 +4,7 @@ import type { DeviceRow } from '../rows';
 import type { SqliteDatabase } from './database';
 import { pageLimit } from './sql';
 
-type DeviceRecord = {
+export type DeviceRecord = {
   id: string;
   user_id: string;
   name: string | null;
@@ -15,7 +15,7 @@ type DeviceRecord = {
   clock_offset_ms: number | null;
 };
 
-function toDeviceRow(record: DeviceRecord): DeviceRow {
+export function toDeviceRow(record: DeviceRecord): DeviceRow {
   return {
     id: record.id,
     userId: record.user_id,

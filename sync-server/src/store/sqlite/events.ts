@@ -10,7 +10,7 @@ import type { Handoffs } from './handoffs';
 import { pageLimit, parseJson } from './sql';
 import type { SqliteTicketKeys } from './ticket-keys';
 
-type EventRecord = {
+export type EventRecord = {
   id: string;
   rev: number;
   title: string;
@@ -34,7 +34,7 @@ type EventRecord = {
   deleted_at: string | null;
 };
 
-function toEventRow(record: EventRecord): EventRow {
+export function toEventRow(record: EventRecord): EventRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -60,7 +60,7 @@ function toEventRow(record: EventRecord): EventRow {
   };
 }
 
-function toParams(row: EventRow): EventRecord {
+export function toEventParams(row: EventRow): EventRecord {
   return {
     id: row.id,
     rev: row.rev,
@@ -226,7 +226,7 @@ export class SqliteEvents {
 
   insert(input: Omit<EventRow, 'rev'>, firstKey: Omit<TicketKeyRow, 'rev'>): EventRow {
     const row: EventRow = { ...input, staffIds: [...new Set(input.staffIds)], rev: 1 };
-    this.insertRow.run(toParams(row));
+    this.insertRow.run(toEventParams(row));
     for (const userId of row.staffIds) this.addStaff.run(userId, row.id);
     this.changes.append(changeOf.event(row));
     this.ticketKeys.insert(firstKey);
@@ -235,7 +235,7 @@ export class SqliteEvents {
 
   /** Writes a new version of the row (its rev already bumped) and logs it. */
   write(row: EventRow): void {
-    this.updateRow.run(toParams(row));
+    this.updateRow.run(toEventParams(row));
     this.changes.append(changeOf.event(row));
   }
 

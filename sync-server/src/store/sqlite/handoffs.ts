@@ -3,9 +3,15 @@ import type { MailHandoff } from '../rows';
 import type { SqliteDatabase } from './database';
 import { parseJson } from './sql';
 
-type HandoffRecord = { kind: MailHandoff['kind']; row_id: string; items: string; rev: number; recorded_at_ms: number };
+export type HandoffRecord = {
+  kind: MailHandoff['kind'];
+  row_id: string;
+  items: string;
+  rev: number;
+  recorded_at_ms: number;
+};
 
-function toHandoff(record: HandoffRecord): MailHandoff {
+export function toHandoff(record: HandoffRecord): MailHandoff {
   return { kind: record.kind, rowId: record.row_id, items: parseJson<string[]>(record.items), rev: record.rev };
 }
 

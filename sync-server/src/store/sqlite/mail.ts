@@ -7,7 +7,7 @@ import type { SqliteDatabase } from './database';
 import type { Handoffs } from './handoffs';
 import { pageLimit } from './sql';
 
-type MailRecord = {
+export type MailRecord = {
   id: string;
   kind: MailKind;
   to_address: string;
@@ -31,7 +31,7 @@ type MailRecord = {
   sent_at_ms: number | null;
 };
 
-function toMailRow(record: MailRecord): MailRow {
+export function toMailRow(record: MailRecord): MailRow {
   return {
     id: record.id,
     kind: record.kind,

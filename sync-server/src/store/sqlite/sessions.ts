@@ -3,7 +3,7 @@ import type { RotateOutcome, SessionRepository } from '../port';
 import type { RefreshTokenRow } from '../rows';
 import type { SqliteDatabase } from './database';
 
-type TokenRecord = {
+export type TokenRecord = {
   hash: string;
   family_id: string;
   user_id: string;
@@ -14,7 +14,7 @@ type TokenRecord = {
   revoked_at_ms: number | null;
 };
 
-function toTokenRow(record: TokenRecord): RefreshTokenRow {
+export function toTokenRow(record: TokenRecord): RefreshTokenRow {
   return {
     hash: record.hash,
     familyId: record.family_id,
@@ -27,7 +27,7 @@ function toTokenRow(record: TokenRecord): RefreshTokenRow {
   };
 }
 
-function toParams(row: RefreshTokenRow): TokenRecord {
+export function toTokenParams(row: RefreshTokenRow): TokenRecord {
   return {
     hash: row.hash,
     family_id: row.familyId,
@@ -84,7 +84,7 @@ export class SqliteSessions {
     this.markRotated.run(nowMs, hash);
     const previous = toTokenRow({ ...record, rotated_at_ms: nowMs });
     const following = next(previous);
-    this.insertRow.run(toParams(following));
+    this.insertRow.run(toTokenParams(following));
     return { kind: 'rotated', previous, next: following };
   }
 
@@ -96,7 +96,7 @@ export class SqliteSessions {
   repository(): SessionRepository {
     const { database } = this;
     return {
-      insert: (row) => database.write(() => void this.insertRow.run(toParams(row))),
+      insert: (row) => database.write(() => void this.insertRow.run(toTokenParams(row))),
       findByHash: (hash) =>
         database.read(() => {
           const record = this.byHash.get(hash);

@@ -6,7 +6,7 @@ import { changeOf } from '../wire';
 import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
 
-type TicketKeyRecord = {
+export type TicketKeyRecord = {
   id: string;
   event_id: string;
   kid: string;
@@ -17,7 +17,7 @@ type TicketKeyRecord = {
   rev: number;
 };
 
-function toTicketKeyRow(record: TicketKeyRecord): TicketKeyRow {
+export function toTicketKeyRow(record: TicketKeyRecord): TicketKeyRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -27,6 +27,19 @@ function toTicketKeyRow(record: TicketKeyRecord): TicketKeyRow {
     privateKey: record.private_key,
     createdAt: record.created_at,
     retiredAt: record.retired_at,
+  };
+}
+
+export function toTicketKeyParams(row: TicketKeyRow): TicketKeyRecord {
+  return {
+    id: row.id,
+    event_id: row.eventId,
+    kid: row.kid,
+    public_key: row.publicKey,
+    private_key: row.privateKey,
+    created_at: row.createdAt,
+    retired_at: row.retiredAt,
+    rev: row.rev,
   };
 }
 
@@ -56,16 +69,7 @@ export class SqliteTicketKeys {
   insert(input: Omit<TicketKeyRow, 'rev'>): TicketKeyRow {
     if (!this.eventExists.get(input.eventId)) throw storeErrors.eventNotFound();
     const row: TicketKeyRow = { ...input, rev: 1 };
-    this.insertRow.run({
-      id: row.id,
-      event_id: row.eventId,
-      kid: row.kid,
-      public_key: row.publicKey,
-      private_key: row.privateKey,
-      created_at: row.createdAt,
-      retired_at: row.retiredAt,
-      rev: row.rev,
-    });
+    this.insertRow.run(toTicketKeyParams(row));
     this.changes.append(changeOf.ticketKey(row));
     return row;
   }

@@ -8,7 +8,7 @@ import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
 import { bit, jsonList, pageLimit } from './sql';
 
-type UserRecord = {
+export type UserRecord = {
   id: string;
   email: string;
   name: string;
@@ -22,7 +22,7 @@ type UserRecord = {
 
 type UserParams = UserRecord;
 
-function toUserRow(record: UserRecord): UserRow {
+export function toUserRow(record: UserRecord): UserRow {
   return {
     id: record.id,
     rev: record.rev,
@@ -36,7 +36,7 @@ function toUserRow(record: UserRecord): UserRow {
   };
 }
 
-function toParams(row: UserRow): UserParams {
+export function toUserParams(row: UserRow): UserParams {
   return {
     id: row.id,
     email: row.email,
@@ -127,7 +127,7 @@ export class SqliteUsers {
       createdAt: input.at,
       updatedAt: input.at,
     };
-    this.insertRow.run(toParams(row));
+    this.insertRow.run(toUserParams(row));
     this.changes.append(changeOf.user(row));
     return row;
   }
@@ -140,7 +140,7 @@ export class SqliteUsers {
     if (patch.role !== undefined) next.role = patch.role;
     if (patch.disabled !== undefined) next.disabled = patch.disabled;
     if (patch.passwordHash !== undefined) next.passwordHash = patch.passwordHash;
-    this.updateRow.run(toParams(next));
+    this.updateRow.run(toUserParams(next));
     this.changes.append(changeOf.user(next));
     return next;
   }
