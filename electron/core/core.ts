@@ -18,6 +18,7 @@ import {
 } from '@gatehouse/protocol';
 import { type FetchLike, ServerApi } from './api/client';
 import { BookingQueries } from './bookings/queries';
+import { SearchIndexer } from './bookings/search-index';
 import { Scanner } from './checkins/scan';
 import { salvageOutbox } from './db/salvage';
 import { EventQueries } from './events/queries';
@@ -41,12 +42,24 @@ export type CoreOptions = {
   log?: CoreLog;
   /** Sync tuning; tests use small pages and `autoSync: false` to drive cycles themselves. */
   pullLimit?: number;
+  /** Page size of an initial sync (the `syncing` phase): 2,000, or `pullLimit` when only that is set. */
+  initialPullLimit?: number;
   pollMs?: number;
   liveSync?: boolean;
   autoSync?: boolean;
   /** scrypt cost of the offline-unlock verifier (tests lower it). */
   verifierCost?: number;
 };
+
+const DEFAULT_PULL_LIMIT = 500;
+/**
+ * Rows stored the cheap way per page of an initial sync, one transaction each. At 100,000 bookings
+ * pages of 5,000 were about 0.15 s faster (fewer round trips and commits; the server reads the next
+ * page while this one is written either way) but held 15–20 MB more at the peak.
+ */
+const DEFAULT_INITIAL_PULL_LIMIT = 2000;
+/** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
+const INDEX_STATUS_EVERY_MS = 100;
 
 type LocalUser = { id: string; email: string; name: string; role: Role };
 
@@ -59,6 +72,8 @@ type OpenAccount = {
   tokens: AccountTokens;
   api: ServerApi;
   engine: SyncEngine;
+  /** Builds the search index in bulk after an initial sync (phases `readyToScan`, `indexing`). */
+  indexer: SearchIndexer;
   events: EventQueries;
   bookings: BookingQueries;
   scanner: Scanner;
@@ -145,6 +160,8 @@ export class Core {
       throw error;
     }
     this.storeProblem = null;
+    // An account with nothing yet is in its initial sync from the start (the first pull continues it).
+    store.beginInitialSync();
     const skew = store.state.get('clockSkewMs');
     this.clockSkewMs = skew === null ? null : Number(skew);
     const user: LocalUser = { id: known.userId, email: known.email, name: known.name, role: known.role };
@@ -173,18 +190,38 @@ export class Core {
       this.options.fetch ?? fetch,
       this.now,
     );
-    const engine = new SyncEngine(
+    let lastIndexStatus = 0;
+    let engine: SyncEngine | null = null;
+    const indexer = new SearchIndexer(store.searchIndex, () => ['readyToScan', 'indexing'].includes(store.phase()), {
+      syncIdle: () => engine?.idle() ?? Promise.resolve(),
+      onProgress: (step) => {
+        const now = Date.now();
+        if (!step.done && now - lastIndexStatus < INDEX_STATUS_EVERY_MS) return;
+        lastIndexStatus = now;
+        this.emitStatus();
+        if (!step.done) return;
+        store.tuneForPhase();
+        this.emitData({ tables: ['bookings'], eventIds: store.eventIds() });
+      },
+      log: (message) => this.log('warn', message),
+    });
+    engine = new SyncEngine(
       store,
       api,
       {
-        pullLimit: this.options.pullLimit ?? 500,
+        pullLimit: this.options.pullLimit ?? DEFAULT_PULL_LIMIT,
+        initialPullLimit: this.options.initialPullLimit ?? this.options.pullLimit ?? DEFAULT_INITIAL_PULL_LIMIT,
         pollMs: this.options.pollMs ?? 15_000,
         live: this.options.liveSync ?? true,
         auto: this.options.autoSync ?? true,
         WebSocketImpl: this.options.WebSocketImpl ?? defaultWebSocket,
         log: (message) => this.log('info', message),
       },
-      { onData: (change) => this.emitData(change), onStatus: this.emitStatus },
+      {
+        onData: (change) => this.emitData(change),
+        onStatus: this.emitStatus,
+        onCaughtUp: () => indexer.resume(),
+      },
       this.device.deviceId,
       () => tokens.accessToken(),
     );
@@ -196,6 +233,7 @@ export class Core {
       tokens,
       api,
       engine,
+      indexer,
       events: new EventQueries(store),
       bookings: new BookingQueries(store),
       scanner: new Scanner(store, {
@@ -208,6 +246,8 @@ export class Core {
     this.account = account;
     this.device.setLastAccount(known.accountKey);
     if (serverSession) engine.start();
+    // A build a restart interrupted carries on, online or not: it needs only the rows that are here.
+    indexer.resume();
     this.emit('session.changed', this.sessionState());
     return account;
   }
@@ -217,6 +257,7 @@ export class Core {
     if (!account) return;
     this.account = null;
     await account.engine.stop();
+    await account.indexer.stop();
     account.store.close();
   }
 
@@ -435,11 +476,14 @@ export class Core {
         lastSyncAt: null,
         lastError: this.storeProblem?.message ?? null,
         progress: null,
+        phase: null,
+        indexProgress: null,
         rejected: [],
         clockSkewMs: this.clockSkewMs,
       };
     }
-    const { store, engine } = account;
+    const { store, engine, indexer } = account;
+    const phase = store.phase();
     return {
       signedIn: true,
       online: this.reachable,
@@ -448,6 +492,9 @@ export class Core {
       lastSyncAt: store.state.get('lastSyncAt'),
       lastError: engine.status.lastError,
       progress: engine.status.progress,
+      phase,
+      indexProgress:
+        phase === 'indexing' || phase === 'readyToScan' ? (indexer.progress ?? store.searchIndex.progress()) : null,
       rejected: store.rejected(),
       clockSkewMs: this.clockSkewMs,
     };

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     tokenStore:
       portTokens ?? new FileTokenStore(process.env.GATEHOUSE_CORE_TOKEN_FILE ?? path.join(dataDir, 'tokens.json')),
     pullLimit: numberFromEnv('GATEHOUSE_CORE_PULL_LIMIT'),
+    initialPullLimit: numberFromEnv('GATEHOUSE_CORE_INITIAL_PULL_LIMIT'),
     pollMs: numberFromEnv('GATEHOUSE_CORE_POLL_MS'),
     liveSync: process.env.GATEHOUSE_CORE_LIVE !== '0',
     autoSync: process.env.GATEHOUSE_CORE_AUTO_SYNC !== '0',

@@ -34,6 +34,17 @@ export const scanResultSchema = z.object({
 });
 export type ScanResult = z.infer<typeof scanResultSchema>;
 
+/**
+ * Where a device is in getting an account's data (electron/core, kept in its database):
+ * - `syncing`: the initial download — events and their ticket keys first, then bookings;
+ * - `readyToScan`: every row is here, so a verdict can be given; the search index is not built yet;
+ * - `indexing`: the search index is being built in bulk (search finds only part of the bookings);
+ * - `ready`: everything works, and later changes keep the index in step.
+ */
+export const SYNC_PHASES = ['syncing', 'readyToScan', 'indexing', 'ready'] as const;
+export const syncPhaseSchema = z.enum(SYNC_PHASES);
+export type SyncPhase = z.infer<typeof syncPhaseSchema>;
+
 export const syncStatusSchema = z.object({
   signedIn: z.boolean(),
   /** Derived from the last real request: true after a success, false after a network failure. */
@@ -44,6 +55,10 @@ export const syncStatusSchema = z.object({
   lastError: z.string().nullable(),
   /** Set during an initial or large sync. */
   progress: z.object({ done: z.number().int(), total: z.number().int() }).nullable(),
+  /** The account's phase; null when no account is open. */
+  phase: syncPhaseSchema.nullable(),
+  /** While the search index is built (`indexing`): bookings indexed so far, of all. */
+  indexProgress: z.object({ done: z.number().int(), total: z.number().int() }).nullable(),
   rejected: z.array(
     z.object({
       mutationId: z.string(),

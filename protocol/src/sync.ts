@@ -9,9 +9,13 @@ import { userSchema } from './auth';
 export const DEVICE_ID_HEADER = 'x-device-id';
 export const deviceIdSchema = uuidSchema;
 
-/** Upper bounds that keep one request's work bounded; a client splits larger outboxes. */
+/**
+ * Upper bounds that keep one request's work bounded; a client splits larger outboxes. A device's
+ * initial sync asks for larger pages than its later pulls (electron/core `initialPullLimit`): its
+ * rows are stored the cheap way, so the page size is its own to choose, up to this.
+ */
 export const MAX_PUSH_BATCH = 500;
-export const MAX_PULL_LIMIT = 1000;
+export const MAX_PULL_LIMIT = 5000;
 export const DEFAULT_PULL_LIMIT = 500;
 
 export const hlcSchema = z.string().regex(hlcSchemaPattern, 'must be a hybrid logical clock timestamp');

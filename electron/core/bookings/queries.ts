@@ -1,7 +1,9 @@
 import type { Booking, BookingRow, Event } from '@gatehouse/protocol';
+import type Database from 'better-sqlite3';
 import type { AccountStore } from '../store';
 
 type Row = { doc: string; checked_in: number };
+type Statement = Database.Statement<unknown[], unknown>;
 
 /**
  * What the steward typed as an FTS5 query: every word must start a word of the booking (name, email
@@ -38,25 +40,41 @@ export const BOOKING_SQL = {
     ORDER BY exact DESC, b.name_lower, b.id LIMIT ?`,
 };
 
-/** Attendee lists and search, from local data only; every filter runs on an index. */
+/**
+ * The list while an initial sync is still storing its rows (phase `syncing`): the list index is
+ * built when the last page is in, so until then the same statements walk the event's rows.
+ */
+const WHILE_SYNCING_SQL = {
+  page: BOOKING_SQL.page.replace(' INDEXED BY bookings_list', ''),
+  count: BOOKING_SQL.count.replace(' INDEXED BY bookings_list', ''),
+};
+
+/**
+ * Attendee lists and search, from local data only; every filter runs on an index (once the
+ * account's phase is past `syncing`). Statements are prepared on first use: one naming the list
+ * index cannot be prepared while that index does not exist.
+ */
 export class BookingQueries {
   private readonly byId;
-  private readonly page;
-  private readonly pageMatching;
-  private readonly count;
-  private readonly countMatching;
-  private readonly search;
+  private readonly prepared = new Map<string, Statement>();
 
   constructor(private readonly store: AccountStore) {
-    const db = store.db;
-    this.byId = db.prepare(
+    this.byId = store.db.prepare(
       `SELECT b.doc, ${CHECKED_IN} AS checked_in FROM bookings b WHERE b.id = ? AND b.doc IS NOT NULL`,
     );
-    this.page = db.prepare(BOOKING_SQL.page);
-    this.count = db.prepare(BOOKING_SQL.count);
-    this.pageMatching = db.prepare(BOOKING_SQL.pageMatching);
-    this.countMatching = db.prepare(BOOKING_SQL.countMatching);
-    this.search = db.prepare(BOOKING_SQL.search);
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.store.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private listSql(): { page: string; count: string } {
+    return this.store.phase() === 'syncing' ? WHILE_SYNCING_SQL : BOOKING_SQL;
   }
 
   private toRows(rows: Row[], eventId: string): BookingRow[] {
@@ -90,15 +108,19 @@ export class BookingQueries {
       if (!words) return { rows: [], total: 0 };
       return {
         rows: this.toRows(
-          this.pageMatching.all(words, params.eventId, params.limit, params.offset) as Row[],
+          this.statement(BOOKING_SQL.pageMatching).all(words, params.eventId, params.limit, params.offset) as Row[],
           params.eventId,
         ),
-        total: (this.countMatching.get(words, params.eventId) as { n: number }).n,
+        total: (this.statement(BOOKING_SQL.countMatching).get(words, params.eventId) as { n: number }).n,
       };
     }
+    const sql = this.listSql();
     return {
-      rows: this.toRows(this.page.all(params.eventId, params.limit, params.offset) as Row[], params.eventId),
-      total: (this.count.get(params.eventId) as { n: number }).n,
+      rows: this.toRows(
+        this.statement(sql.page).all(params.eventId, params.limit, params.offset) as Row[],
+        params.eventId,
+      ),
+      total: (this.statement(sql.count).get(params.eventId) as { n: number }).n,
     };
   }
 
@@ -106,6 +128,9 @@ export class BookingQueries {
     const q = params.q.trim().toLowerCase();
     const words = wordsQuery(q);
     if (!words) return [];
-    return this.toRows(this.search.all(q, words, params.eventId, params.limit) as Row[], params.eventId);
+    return this.toRows(
+      this.statement(BOOKING_SQL.search).all(q, words, params.eventId, params.limit) as Row[],
+      params.eventId,
+    );
   }
 }

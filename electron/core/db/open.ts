@@ -6,6 +6,9 @@ import { migrate } from './migrations/index';
 
 export type Db = Database.Database;
 
+/** SQLite's own checkpoint threshold (pages), a fallback behind AccountStore's timed checkpoints. */
+export const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
 const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_SEQUENCE']);
 const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_WRITE']);
 
@@ -48,7 +51,9 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     // 16 MB of WAL before a commit checkpoints itself; AccountStore checkpoints every few seconds.
-    if (!options.readonly) db.pragma('wal_autocheckpoint = 4000');
+    if (!options.readonly) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    // After an initial sync (which checkpoints once, at its end) the WAL file shrinks back to this.
+    if (!options.readonly) db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     db.pragma('busy_timeout = 5000');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw corruptError(file, String(check));

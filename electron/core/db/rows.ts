@@ -49,7 +49,6 @@ export function eventIdOf(table: SyncedTable, id: string, doc: Doc | null): stri
 type Stmt = Database.Statement<unknown[], unknown>;
 type Statements = {
   get: Stmt;
-  rev: Stmt;
   upsertServer: Stmt;
   upsertBoth: Stmt;
   setDoc: Stmt;
@@ -57,7 +56,11 @@ type Statements = {
   remove: Stmt;
 };
 
-/** Prepared statements for every synced table, built once per database. */
+/**
+ * Prepared statements for every synced table, built once per database. A row's server version is
+ * `server_doc`, or `doc` itself when `doc_is_server` is 1 (migration 004: stored once, which is every
+ * row without a pending local mutation).
+ */
 export class RowStore {
   private readonly statements = new Map<SyncedTable, Statements>();
 
@@ -65,23 +68,36 @@ export class RowStore {
     for (const table of SYNCED_TABLES) {
       const derived = DERIVED[table].columns;
       const setDerived = derived.map((column) => `, ${column} = ?`).join('');
+      const keepEventId = `event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`;
       this.statements.set(table, {
-        get: db.prepare(`SELECT id, event_id, rev, server_doc, doc FROM ${table} WHERE id = ?`),
-        rev: db.prepare(`SELECT rev FROM ${table} WHERE id = ?`).pluck(),
-        // The common case of a pull: no local mutation pending on the row, so doc = server_doc.
+        get: db.prepare(
+          `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc
+           FROM ${table} WHERE id = ?`,
+        ),
+        // The common case of a pull: no local mutation pending on the row, so the server's version
+        // is what the UI sees, stored once. Only a newer rev replaces what is stored.
         upsertBoth: db.prepare(
-          `INSERT INTO ${table} (id, event_id, rev, server_doc, doc${derived.map((c) => `, ${c}`).join('')})
-           VALUES (?, ?, ?, ?, ?${derived.map(() => ', ?').join('')})
-           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc, doc = excluded.doc,
-             event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END
-             ${derived.map((c) => `, ${c} = excluded.${c}`).join('')}`,
+          `INSERT INTO ${table} (id, event_id, rev, doc, doc_is_server${derived.map((c) => `, ${c}`).join('')})
+           VALUES (?, ?, ?, ?, 1${derived.map(() => ', ?').join('')})
+           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = NULL, doc = excluded.doc,
+             doc_is_server = 1, ${keepEventId}
+             ${derived.map((c) => `, ${c} = excluded.${c}`).join('')}
+           WHERE excluded.rev > rev`,
         ),
+        // A local mutation is pending: record the server's version beside the shown doc, which the
+        // caller re-derives (Outbox.rebuild).
         upsertServer: db.prepare(
-          `INSERT INTO ${table} (id, event_id, rev, server_doc) VALUES (?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc,
-             event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`,
+          `INSERT INTO ${table} (id, event_id, rev, server_doc, doc_is_server) VALUES (?, ?, ?, ?, 0)
+           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc, doc_is_server = 0,
+             ${keepEventId}
+           WHERE excluded.rev > rev`,
         ),
-        setDoc: db.prepare(`UPDATE ${table} SET doc = ?${setDerived} WHERE id = ?`),
+        // What the UI sees changes locally: a server version held in `doc` moves to `server_doc` first
+        // (every expression reads the row as it was).
+        setDoc: db.prepare(
+          `UPDATE ${table} SET server_doc = CASE WHEN doc_is_server THEN doc ELSE server_doc END, doc_is_server = 0,
+             doc = ?${setDerived} WHERE id = ?`,
+        ),
         insertLocal: db.prepare(`INSERT OR IGNORE INTO ${table} (id, event_id, rev) VALUES (?, ?, 0)`),
         remove: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
       });
@@ -106,15 +122,11 @@ export class RowStore {
    * `alsoShow` the version becomes the visible doc too (no local mutation pending on the row).
    */
   putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null, alsoShow = false): boolean {
-    const stored = this.st(table).rev.get(id) as number | undefined;
-    if (stored !== undefined && stored >= rev) return false;
     const json = doc ? JSON.stringify(doc) : null;
-    if (alsoShow) {
-      this.st(table).upsertBoth.run(id, eventIdOf(table, id, doc), rev, json, json, ...DERIVED[table].values(doc));
-    } else {
-      this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, json);
-    }
-    return true;
+    const result = alsoShow
+      ? this.st(table).upsertBoth.run(id, eventIdOf(table, id, doc), rev, json, ...DERIVED[table].values(doc))
+      : this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, json);
+    return result.changes > 0;
   }
 
   /** Sets what the UI sees; a row with neither a server version nor a local doc is removed. */

@@ -1,11 +1,14 @@
-import { GatehouseError, type PullResponse, pullResponseSchema, pushResponseSchema } from '@gatehouse/protocol';
+import { GatehouseError, pullResponseSchema, pushResponseSchema } from '@gatehouse/protocol';
+import { z } from 'zod';
 import type { ServerApi } from '../api/client';
-import type { AccountStore, DataChange } from '../store';
+import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
 import { PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
 
 export type EngineOptions = {
   pullLimit: number;
+  /** Page size while the account is in its initial `syncing` phase (rows stored the cheap way). */
+  initialPullLimit: number;
   /** Poll interval while the live socket is down; 0 disables timers (tests drive `syncNow`). */
   pollMs: number;
   live: boolean;
@@ -21,22 +24,53 @@ export type EngineStatus = {
   progress: { done: number; total: number } | null;
 };
 
-/** Upper bound on round trips in one cycle, so a misbehaving server can never spin the engine. */
+export type EngineHooks = {
+  onData: (change: DataChange) => void;
+  onStatus: () => void;
+  /** A pull reached the server's head (the caller starts the search index build if one is due). */
+  onCaughtUp: () => void;
+};
+
+/** A pull answer with its changes left for the store to check one by one as it stores them. */
+const pullPageSchema = pullResponseSchema.extend({ changes: z.array(z.unknown()) });
+
+/**
+ * Longest a pull may hold the database in one go once the account can scan: a page is stored in
+ * slices of about this long, with the event loop (scans) in between.
+ */
+const SLICE_MS = 2;
+
+type Lane = 'push' | 'pull';
+/** A page, and how many push answers had been applied when it was asked for. */
+type Fetched = { page: PullPage; answersAsked: number };
+type LaneState = { wanted: boolean; running: Promise<void> | null };
+
+/** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
 
 /**
  * Moves data between the account store and the server: pushes the outbox in order, pulls pages
- * (rows and cursor in one transaction), listens for pokes. Cycles never overlap: a request during
- * a cycle schedules exactly one more.
+ * (rows and cursor in one transaction), listens for pokes. Two lanes, each single-flight: pushes
+ * one after another, pulls one after another, a push and a pull side by side. A local write asks
+ * for a push at once (and a pull after it, for the server's version of what it changed); a poke
+ * asks for a pull at once, even while a push is on the wire. A request that arrives while its lane
+ * is busy is coalesced into the lane's next round. Nothing waits on a timer: an idle lane starts
+ * on the next turn of the event loop, so the writes of one task go in one push.
  */
 export class SyncEngine {
   readonly status: EngineStatus = { liveConnected: false, lastError: null, progress: null };
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly lanes: Record<Lane, LaneState> = {
+    push: { wanted: false, running: null },
+    pull: { wanted: false, running: null },
+  };
+  /** Set by requestSync: when the push lane goes idle, a pull follows. */
+  private pullAfterPush = false;
+  /** Counts push answers applied; a pull rebuilds applied rows only if none landed after it asked (see pull). */
+  private pushAnswers = 0;
+  private kicked = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
-  private debounce: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
   private readonly pushBatch = new PushBatchSizer();
 
@@ -44,7 +78,7 @@ export class SyncEngine {
     private readonly store: AccountStore,
     private readonly api: ServerApi,
     private readonly options: EngineOptions,
-    private readonly hooks: { onData: (change: DataChange) => void; onStatus: () => void },
+    private readonly hooks: EngineHooks,
     deviceId: string,
     accessToken: () => string | null,
   ) {
@@ -58,7 +92,7 @@ export class SyncEngine {
               return accessToken();
             },
             refresh: () => api.refresh(),
-            onPoke: () => this.requestSync(),
+            onPoke: () => this.requestPull(),
             onConnected: (connected) => {
               this.status.liveConnected = connected;
               this.schedulePoll();
@@ -82,10 +116,11 @@ export class SyncEngine {
     this.stopped = true;
     this.live?.stop();
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    if (this.debounce) clearTimeout(this.debounce);
     this.pollTimer = null;
-    this.debounce = null;
-    await this.running?.catch(() => undefined);
+    await Promise.all([
+      this.lanes.push.running?.catch(() => undefined),
+      this.lanes.pull.running?.catch(() => undefined),
+    ]);
   }
 
   private schedulePoll(): void {
@@ -99,47 +134,96 @@ export class SyncEngine {
     }, interval);
   }
 
-  /** Soon, coalesced: many local writes in a burst cause one push. */
+  /** A local write landed (or a poll): push what is queued, then pull. */
   requestSync(): void {
     if (this.stopped || !this.options.auto) return;
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = null;
-      void this.syncNow().catch(() => undefined);
-    }, 20);
+    this.lanes.push.wanted = true;
+    this.pullAfterPush = true;
+    this.kick();
   }
 
-  /** Runs a full cycle (or joins the running one and then runs another); rejects with its error. */
-  async syncNow(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      await this.running.catch(() => undefined);
-      if (this.running) return this.running;
-    }
-    this.again = false;
-    this.running = this.cycle().finally(() => {
-      this.running = null;
+  /** The server has something new (a poke): pull now, beside a push in flight if there is one. */
+  requestPull(): void {
+    if (this.stopped || !this.options.auto) return;
+    this.lanes.pull.wanted = true;
+    this.kick();
+  }
+
+  /**
+   * Starts idle lanes that have work. setImmediate is not a delay: it runs once the current task is
+   * done (a scan's answer goes out first), and everything that task wrote goes in the one push.
+   */
+  private kick(): void {
+    if (this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      if (this.stopped) return;
+      for (const lane of ['push', 'pull'] as const) {
+        const state = this.lanes[lane];
+        if (state.wanted && !state.running) void this.run(lane).catch(() => undefined);
+      }
     });
-    await this.running;
-    if (this.again && !this.stopped) await this.syncNow();
   }
 
-  private async cycle(): Promise<void> {
-    try {
-      await this.push();
-      await this.pull();
-      this.status.lastError = null;
-    } catch (error) {
-      this.status.lastError = error instanceof Error ? error.message : String(error);
-      throw error;
-    } finally {
-      this.status.progress = null;
-      this.hooks.onStatus();
+  /** Resolves when neither a push nor a pull is in flight (background work waits for this). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const running = [this.lanes.push.running, this.lanes.pull.running].filter((lane) => lane !== null);
+      if (running.length === 0 || this.stopped) return;
+      await Promise.all(running.map((lane) => lane.catch(() => undefined)));
     }
+  }
+
+  /** Pushes everything queued, then pulls until caught up; rejects with the first error. */
+  async syncNow(): Promise<void> {
+    this.lanes.push.wanted = true;
+    await this.drain('push');
+    this.lanes.pull.wanted = true;
+    await this.drain('pull');
+  }
+
+  /** Until the lane has served every request made so far (joining the round in flight, if any). */
+  private async drain(lane: Lane): Promise<void> {
+    const state = this.lanes[lane];
+    while (!this.stopped && (state.wanted || state.running)) await (state.running ?? this.run(lane));
+  }
+
+  /**
+   * One lane's worker: rounds while its request flag is set. A round clears the flag when it reads
+   * the outbox or asks for a page, so a request made after that point is left for another round.
+   * `running` is cleared in the same synchronous step as the last check of the flag.
+   */
+  private run(lane: Lane): Promise<void> {
+    const state = this.lanes[lane];
+    const round = lane === 'push' ? () => this.push() : () => this.pull();
+    const running = (async () => {
+      await undefined; // `running` is assigned before the loop can finish
+      try {
+        while (!this.stopped && state.wanted) await round();
+        this.status.lastError = null;
+      } catch (error) {
+        // Served, with an error: the next write, poke or poll tries again.
+        state.wanted = false;
+        this.status.lastError = error instanceof Error ? error.message : String(error);
+        throw error;
+      } finally {
+        state.running = null;
+        if (lane === 'pull') this.status.progress = null;
+        if (lane === 'push' && this.pullAfterPush && !this.stopped) {
+          this.pullAfterPush = false;
+          this.requestPull();
+        }
+        this.hooks.onStatus();
+      }
+    })();
+    state.running = running;
+    return running;
   }
 
   private async push(): Promise<void> {
     for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
+      this.lanes.push.wanted = false;
       const batch = this.store.outbox.peek(this.pushBatch.next);
       if (batch.length === 0) return;
       this.store.outbox.markAttempted(batch.map((entry) => entry.id));
@@ -159,6 +243,7 @@ export class SyncEngine {
       const sent = new Set(batch.map((entry) => entry.id));
       const answered = response.results.filter((result) => sent.has(result.id));
       const change = this.store.applyPushResults(answered, response.serverHlc);
+      this.pushAnswers += 1;
       if (change.tables.length > 0) this.hooks.onData(change);
       this.hooks.onStatus();
       // The server answered none of what we sent: stop rather than resend the same batch forever.
@@ -166,35 +251,83 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Stores a page: in one transaction during an initial sync (nothing to scan yet, and fewer commits
+   * are faster), else in time slices so a scan never waits long behind a large page.
+   */
+  private async applyPage({ page, answersAsked }: Fetched, caughtUp: boolean): Promise<DataChange> {
+    const changed = new ChangeCollector();
+    // A push answered since this page was asked for: the page may not hold what that push applied.
+    const answersCovered = () => this.pushAnswers === answersAsked;
+    // One transaction during an initial sync: nothing to scan yet, and fewer commits are faster.
+    const slice = this.store.phase() === 'syncing' ? Infinity : SLICE_MS;
+    let next = 0;
+    for (;;) {
+      next = this.store.applyPullSlice(page, next, caughtUp, changed, performance.now() + slice, answersCovered);
+      if (next >= page.changes.length) return changed.result();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopped) throw new GatehouseError('INTERNAL', 'Sync stopped');
+    }
+  }
+
+  /** Asks for a page; its answer covers every change committed before now, so a pull wanted until now is served. */
+  private fetchPage(cursor: string | null, limit: number): Promise<Fetched> {
+    this.lanes.pull.wanted = false;
+    const answersAsked = this.pushAnswers;
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.api
+      .request('GET', `/sync/pull?${query}`, { schema: pullPageSchema })
+      .then((page) => ({ page, answersAsked }));
+  }
+
+  /**
+   * Pages until caught up. The next page is asked for as soon as a page arrives (its cursor is in
+   * it), so the server reads it while this one is written; a page that is not applied is simply
+   * asked for again from the stored cursor. An initial sync into an empty database runs in the
+   * `syncing` phase, with large pages.
+   */
   private async pull(): Promise<void> {
     let done = 0;
-    for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
-      const cursor = this.store.state.get('cursor');
-      const query = new URLSearchParams({ limit: String(this.options.pullLimit) });
-      if (cursor) query.set('cursor', cursor);
-      let page: PullResponse;
-      try {
-        page = await this.api.request('GET', `/sync/pull?${query}`, { schema: pullResponseSchema });
-      } catch (error) {
-        if (error instanceof GatehouseError && error.code === 'CURSOR_INVALID' && cursor) {
-          // Rows are kept by rev, so starting over is safe: only newer versions replace what we hold.
-          this.options.log('sync: cursor refused by the server, resyncing from the start');
-          this.store.state.set('cursor', null);
-          continue;
+    let cursor = this.store.state.get('cursor');
+    if (!cursor) this.store.beginInitialSync();
+    let next: Promise<Fetched> | null = null;
+    try {
+      for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
+        const limit = this.store.phase() === 'syncing' ? this.options.initialPullLimit : this.options.pullLimit;
+        let fetched: Fetched;
+        try {
+          fetched = await (next ?? this.fetchPage(cursor, limit));
+        } catch (error) {
+          next = null;
+          if (error instanceof GatehouseError && error.code === 'CURSOR_INVALID' && cursor) {
+            // Rows are kept by rev, so starting over is safe: only newer versions replace what we hold.
+            this.options.log('sync: cursor refused by the server, resyncing from the start');
+            this.store.state.set('cursor', null);
+            cursor = null;
+            continue;
+          }
+          throw error;
         }
-        throw error;
-      }
-      // `remaining` also counts rows behind a write still in flight, so it alone never keeps us
-      // pulling: only a page that brought rows and says more are waiting does.
-      const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
-      const change = this.store.applyPullPage(page, !more);
-      done += page.changes.length;
-      if (more) {
-        this.status.progress = { done, total: done + Math.max(page.remaining ?? 0, 1) };
+        const { page } = fetched;
+        // `remaining` also counts rows behind a write still in flight, so it alone never keeps us
+        // pulling: only a page that brought rows and says more are waiting does.
+        const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
+        next = more && !this.stopped ? this.fetchPage(page.cursor, limit) : null;
+        next?.catch(() => undefined); // consumed (or dropped) below
+        const change = await this.applyPage(fetched, !more);
+        cursor = page.cursor;
+        done += page.changes.length;
+        this.status.progress = more ? { done, total: done + Math.max(page.remaining ?? 0, 1) } : null;
         this.hooks.onStatus();
+        if (change.tables.length > 0) this.hooks.onData(change);
+        if (!more) {
+          this.hooks.onCaughtUp();
+          return;
+        }
       }
-      if (change.tables.length > 0) this.hooks.onData(change);
-      if (!more) return;
+    } finally {
+      this.status.progress = null;
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/open';
 
-export type SyncStateKey = 'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone';
+/** `phase`: the account's SyncPhase (protocol); absent means `ready` (databases from before phases). */
+export type SyncStateKey = 'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone' | 'phase';
 
 /** Small key-value rows next to the data they describe, so they commit in the same transactions. */
 export class SyncState {

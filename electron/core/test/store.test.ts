@@ -22,6 +22,7 @@ describe('account store', () => {
       { version: 1, name: 'init' },
       { version: 2, name: 'booking words' },
       { version: 3, name: 'booking list index' },
+      { version: 4, name: 'initial sync phases' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -155,11 +156,8 @@ describe('account store', () => {
     }));
     b.applyPullPage(page(changes));
     const event = a.rows.get('events', 'ev1')!;
-    const key = a.db.prepare('SELECT id, rev, server_doc FROM ticket_keys').get() as {
-      id: string;
-      rev: number;
-      server_doc: string;
-    };
+    const keyId = (a.db.prepare('SELECT id FROM ticket_keys').get() as { id: string }).id;
+    const key = a.rows.get('ticket_keys', keyId) as { id: string; rev: number; server_doc: string };
     b.applyPullPage(
       page([
         { bucket: 'event:ev1', seq: 99, type: 'ticketKey', id: key.id, rev: key.rev, doc: JSON.parse(key.server_doc) },

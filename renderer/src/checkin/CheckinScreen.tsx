@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId } from 'react';
 import { onDataChanged } from '../rpc/dataChanged';
+import { PhaseNotice } from '../sync/PhaseNotice';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { EventPicker, useCurrentEvent } from '../ui/EventPicker';
@@ -43,6 +44,7 @@ export function CheckinScreen() {
           </div>
         </div>
       </header>
+      <PhaseNotice />
       {!event ? (
         <EmptyState title="No event chosen.">
           <p>Pick the event you are checking in for. Events assigned to you appear after the first sync.</p>

@@ -3,6 +3,7 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatAgo, formatDateTime } from '../ui/format';
 import { plainWordsFor } from '../errors/messages';
+import { PhaseNotice } from './PhaseNotice';
 import { useSyncStore } from './syncStore';
 
 export function SyncScreen() {
@@ -44,8 +45,13 @@ export function SyncScreen() {
               <dt>Clock difference</dt>
               <dd>{status.clockSkewMs === null ? 'unknown' : `${Math.round(status.clockSkewMs / 1000)} s`}</dd>
             </div>
+            <div>
+              <dt>This device</dt>
+              <dd data-testid="sync-phase-label">{PHASE_LABELS[status.phase ?? 'ready']}</dd>
+            </div>
           </dl>
-          {status.progress ? (
+          <PhaseNotice />
+          {status.progress && status.phase !== 'syncing' ? (
             <div className="progress-row">
               <label htmlFor="sync-progress">
                 Downloading {status.progress.done.toLocaleString()} of {status.progress.total.toLocaleString()}
@@ -100,6 +106,13 @@ export function SyncScreen() {
     </section>
   );
 }
+
+const PHASE_LABELS = {
+  syncing: 'Downloading events and bookings',
+  readyToScan: 'Ready to scan; search index next',
+  indexing: 'Ready to scan; building the search index',
+  ready: 'Ready: scan and search',
+} as const;
 
 const ALERT_LABELS = {
   duplicateEntry: 'Duplicate entry',

@@ -2,11 +2,12 @@ import type Database from 'better-sqlite3';
 import { migration001 } from './001_init';
 import { migration002 } from './002_booking_words';
 import { migration003 } from './003_booking_list_index';
+import { migration004 } from './004_initial_sync_phases';
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** In order; a shipped migration is never edited, only followed by a new one. */
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

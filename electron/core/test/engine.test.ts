@@ -1,0 +1,243 @@
+import type { Change, Checkin } from '@gatehouse/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FetchLike, ServerApi } from '../api/client';
+import type { AccountStore } from '../store';
+import { SyncEngine } from '../sync/engine';
+import type { WebSocketLike } from '../sync/live';
+import { DEVICE_ID, USER_ID, openTempStore, seedEvent } from './fixtures';
+
+type Sent = { method: string; path: string; at: number; mutations: number };
+type Hold = { release: () => void };
+
+/**
+ * A server that answers at once, unless a test holds its next answer to a method: pushes apply
+ * everything, pulls bring `pullChanges` as they are when the pull is asked (then held, if held).
+ */
+class FakeServer {
+  readonly sent: Sent[] = [];
+  pullChanges: Change[] = [];
+  private readonly held: Record<string, Promise<void>[]> = { GET: [], POST: [] };
+  private readonly releases: (() => void)[] = [];
+
+  /** Lets every held answer go (after a test, so stopping the engine never waits on one). */
+  releaseAll(): void {
+    for (const release of this.releases.splice(0)) release();
+  }
+
+  /** Holds the answer to the next request of `method` not yet held (holds queue up). */
+  hold(method: 'GET' | 'POST'): Hold {
+    let release!: () => void;
+    this.held[method]!.push(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    this.releases.push(release);
+    return { release };
+  }
+
+  readonly fetch: FetchLike = async (input, init) => {
+    const url = new URL(String(input));
+    const method = init?.method ?? 'GET';
+    const body = init?.body ? (JSON.parse(String(init.body)) as { mutations?: { id: string }[] }) : {};
+    this.sent.push({ method, path: url.pathname, at: performance.now(), mutations: body.mutations?.length ?? 0 });
+    const answer =
+      method === 'POST'
+        ? {
+            results: (body.mutations ?? []).map((m) => ({ id: m.id, status: 'applied' })),
+            serverHlc: '000009999999999:00000:server',
+          }
+        : {
+            changes: this.pullChanges,
+            cursor: `c-${this.sent.length}`,
+            hasMore: false,
+            bucketsAdded: [],
+            bucketsRemoved: [],
+            remaining: 0,
+          };
+    const held = this.held[method]!.shift();
+    if (held) await held;
+    return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+
+  count(method: string, path: string): number {
+    return this.sent.filter((request) => request.method === method && request.path === path).length;
+  }
+}
+
+/** The live socket: opens on the next turn, then the test speaks for the server. */
+class FakeSocket implements WebSocketLike {
+  static last: FakeSocket | null = null;
+  readyState = 0;
+  private readonly listeners = new Map<string, ((event: { data: unknown }) => void)[]>();
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+    setImmediate(() => {
+      this.readyState = 1;
+      this.emit('open', {});
+    });
+  }
+  send(): void {}
+  close(): void {}
+  addEventListener(type: string, listener: (event: { data: unknown }) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  emit(type: string, event: { data?: unknown }): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ data: event.data });
+  }
+  say(message: unknown): void {
+    this.emit('message', { data: JSON.stringify(message) });
+  }
+}
+
+/** Waits on real event-loop turns (no timers: they are faked here) until `done` holds. */
+async function until(done: () => boolean, what: string, limitMs = 2_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+const meta = () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() });
+
+let store: AccountStore;
+let server: FakeServer;
+let engine: SyncEngine;
+
+beforeEach(async () => {
+  // Only timers are faked: a sync that waits on one never happens.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  store = openTempStore();
+  seedEvent(store, 'ev1', 20);
+  server = new FakeServer();
+  const tokens = {
+    accessToken: () => 'access',
+    refreshToken: async () => 'refresh',
+    store: async () => undefined,
+    clear: async () => undefined,
+  };
+  const hooks = { onReachability() {}, onClockSkew() {}, onSessionLost() {} };
+  const api = new ServerApi('http://gatehouse.test', DEVICE_ID, tokens, hooks, server.fetch);
+  engine = new SyncEngine(
+    store,
+    api,
+    {
+      pullLimit: 500,
+      initialPullLimit: 500,
+      pollMs: 0,
+      live: true,
+      auto: true,
+      WebSocketImpl: FakeSocket,
+      log: () => undefined,
+    },
+    { onData: () => undefined, onStatus: () => undefined, onCaughtUp: () => undefined },
+    DEVICE_ID,
+    () => 'access',
+  );
+  engine.start();
+  await until(() => FakeSocket.last !== null && server.count('GET', '/sync/pull') >= 1, 'the first pull');
+  FakeSocket.last!.say({ type: 'ready' });
+  await until(() => server.count('GET', '/sync/pull') >= 2, 'the pull on connecting');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  server.sent.length = 0;
+});
+
+afterEach(async () => {
+  server.releaseAll();
+  await engine.stop();
+  store.close();
+  vi.useRealTimers();
+  FakeSocket.last = null;
+});
+
+describe('sync engine: no timer between a write or a poke and the request', () => {
+  it('pushes a local write as soon as it lands', async () => {
+    const timers = vi.getTimerCount(); // the store's checkpoint interval
+    const started = performance.now();
+    store.mutate('booking.cancel', { bookingId: 'ev1-b0' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the push');
+    expect(server.sent[0]).toMatchObject({ method: 'POST', path: '/sync/push', mutations: 1 });
+    expect(server.sent[0]!.at - started).toBeLessThan(50);
+    expect(vi.getTimerCount()).toBe(timers);
+    await until(() => store.outbox.count() === 0, 'the answer');
+  });
+
+  it('pulls as soon as the server pokes', async () => {
+    const timers = vi.getTimerCount();
+    const started = performance.now();
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 99 });
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the pull');
+    expect(server.sent[0]!.at - started).toBeLessThan(50);
+    expect(server.count('POST', '/sync/push')).toBe(0);
+    expect(vi.getTimerCount()).toBe(timers);
+  });
+
+  it('coalesces writes made during a push into the next push', async () => {
+    const first = server.hold('POST');
+    store.mutate('booking.cancel', { bookingId: 'ev1-b1' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the first push');
+    for (const id of ['ev1-b2', 'ev1-b3', 'ev1-b4']) {
+      store.mutate('booking.cancel', { bookingId: id }, meta());
+      engine.requestSync();
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('POST', '/sync/push')).toBe(1);
+    first.release();
+    await until(() => store.outbox.count() === 0, 'everything acknowledged');
+    expect(server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations)).toEqual([
+      1, 3,
+    ]);
+  });
+
+  it('coalesces pokes that arrive during a pull into one more pull', async () => {
+    const first = server.hold('GET');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 100 });
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the first pull');
+    for (let seq = 101; seq <= 105; seq++) FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq });
+    first.release();
+    await until(() => server.count('GET', '/sync/pull') === 2, 'the pull after the pokes');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(2);
+  });
+
+  it('runs a push beside a pull, and a pull that was asked before the push answered does not undo it', async () => {
+    const early = server.hold('GET');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 200 });
+    await until(() => server.count('GET', '/sync/pull') === 1, 'a pull, held on the server');
+    // A scan while that pull is on the wire: its push does not wait for the pull.
+    const id = crypto.randomUUID();
+    const args = {
+      id,
+      eventId: 'ev1',
+      bookingId: 'ev1-b5',
+      gate: 'North',
+      direction: 'in' as const,
+      scannedAt: new Date().toISOString(),
+    };
+    store.mutate('checkin.record', args, meta());
+    engine.requestSync();
+    await until(() => store.outbox.count() === 0, 'the push, answered');
+    expect(server.count('GET', '/sync/pull')).toBe(1);
+    // The server holds the check-in now; the held page was read before it.
+    const checkin: Checkin = { ...args, deviceId: DEVICE_ID, staffId: USER_ID, hlc: 'h', receivedAt: args.scannedAt };
+    server.pullChanges = [{ bucket: 'event:ev1', seq: 300, type: 'checkin', id, rev: 1, doc: checkin }];
+    const late = server.hold('GET');
+    early.release();
+    await until(() => server.count('GET', '/sync/pull') === 2, 'the pull the push asked for');
+    // The early page did not hold the check-in: it must not re-derive the row from it.
+    expect(store.rows.getDoc<Checkin>('checkins', id)).toMatchObject({ id, gate: 'North' });
+    late.release();
+    await until(() => store.rows.get('checkins', id)?.rev === 1, 'the server version');
+    expect(store.rows.getDoc<Checkin>('checkins', id)).toMatchObject({ id, receivedAt: args.scannedAt });
+    expect(store.db.prepare('SELECT count(*) AS n FROM stale_rows').get()).toEqual({ n: 0 });
+  });
+
+  it('does not pull again for a request its pull already covered', async () => {
+    await engine.syncNow();
+    // One push round (nothing queued) and one pull: no second round trip after it.
+    expect(server.count('GET', '/sync/pull')).toBe(1);
+  });
+});
