@@ -42,9 +42,17 @@ export default defineConfig({
         test: {
           name: 'integration-mongodb',
           include: SERVER_TESTS,
-          // P2 (kill -9 of a device or of a SQLite server), the SQLite → MongoDB migration and backup
-          // tests, and the bench are about the device and the default store.
-          exclude: ['**/node_modules/**', LOAD_TESTS, STORE_TESTS, 'tests/sync/{p2,store}-*', 'tests/bench/**'],
+          // P2 (kill -9 of a device or of a SQLite server), the device's initial-sync phases (30,000
+          // bookings, kill -9 of the core), the SQLite → MongoDB migration and backup tests, and the
+          // bench are about the device and the default store.
+          exclude: [
+            '**/node_modules/**',
+            LOAD_TESTS,
+            STORE_TESTS,
+            'tests/sync/{p2,store}-*',
+            'tests/sync/initial-sync-phases.int.test.ts',
+            'tests/bench/**',
+          ],
           globalSetup: MONGO_SETUP,
           // FerretDB answers a command in ≈1.3 ms: P4 gets fewer schedules here (50 on SQLite).
           env: { GATEHOUSE_TEST_STORE: 'mongodb', P4_SCHEDULES: '12' },
