@@ -27,6 +27,7 @@ import { AccountTokens } from './session/tokens';
 import { AccountStore, type DataChange } from './store';
 import { type MutationMeta, targetOf } from './sync/effects';
 import { SyncEngine } from './sync/engine';
+import { newRowId } from './sync/ids';
 import { type WebSocketFactory, defaultWebSocket } from './sync/live';
 import type { TokenStore } from './tokens';
 import { z } from 'zod';
@@ -439,7 +440,7 @@ export class Core {
     const { doc } = this.mutate(
       'booking.walkIn',
       {
-        bookingId: crypto.randomUUID(),
+        bookingId: newRowId(),
         eventId: params.eventId,
         ticketTypeId: params.ticketTypeId,
         attendee: params.attendee,

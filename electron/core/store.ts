@@ -11,6 +11,7 @@ import {
   SYNC_PHASES,
   type SyncPhase,
 } from '@gatehouse/protocol';
+import type Database from 'better-sqlite3';
 import { SearchIndex } from './bookings/search-index';
 import { createBookingIndexes, dropBookingIndexes } from './db/booking-indexes';
 import { type Db, openDatabase, translateSqliteError, WAL_AUTOCHECKPOINT_PAGES } from './db/open';
@@ -22,6 +23,8 @@ import { Outbox } from './sync/outbox';
 import { SyncState } from './sync/state';
 
 export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
+/** A mutation the server refused, kept for the Sync screen (newest first, 200 at most). */
+export type RejectedMutation = { mutationId: string; name: string; code: string; message: string; at: string };
 
 /**
  * A pull page as the engine receives it: the envelope checked, each change checked (protocol's
@@ -88,6 +91,7 @@ export class AccountStore {
   readonly searchIndex: SearchIndex;
   private readonly insertRejected;
   private readonly insertStale;
+  private readonly latestRejected: Database.Statement<[], RejectedMutation>;
   private readonly insertBucket;
   private readonly anyBooking;
   private readonly checkpointTimer: NodeJS.Timeout;
@@ -110,6 +114,9 @@ export class AccountStore {
       'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
+    this.latestRejected = db.prepare(
+      'SELECT id AS mutationId, name, code, message, at FROM rejected_mutations ORDER BY at DESC LIMIT 200',
+    );
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
     this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
@@ -295,11 +302,8 @@ export class AccountStore {
       this.db.transaction(() => {
         const now = new Date().toISOString();
         for (const result of results) {
-          const row = this.db
-            .prepare('SELECT name, args, target_table, target_id FROM outbox WHERE id = ?')
-            .get(result.id) as { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined;
+          const row = this.outbox.take(result.id);
           if (!row) continue;
-          this.outbox.delete(result.id);
           if (result.status === 'applied') {
             this.insertStale.run(row.target_table, row.target_id);
           } else {
@@ -374,10 +378,8 @@ export class AccountStore {
     })();
   }
 
-  rejected(): { mutationId: string; name: string; code: string; message: string; at: string }[] {
-    return this.db
-      .prepare('SELECT id AS mutationId, name, code, message, at FROM rejected_mutations ORDER BY at DESC LIMIT 200')
-      .all() as { mutationId: string; name: string; code: string; message: string; at: string }[];
+  rejected(): RejectedMutation[] {
+    return this.latestRejected.all();
   }
 
   dismissRejected(mutationId: string): void {

@@ -13,6 +13,7 @@ import {
   TICKET_PREFIX,
 } from '@gatehouse/protocol';
 import type { MutationMeta } from '../sync/effects';
+import { newRowId } from '../sync/ids';
 import type { AccountStore } from '../store';
 import { TicketVerifier } from './verify';
 
@@ -159,7 +160,7 @@ export class Scanner {
     let firstEntry: ScanResult['firstEntry'] = null;
     switch (verdict.verdict) {
       case 'admit': {
-        checkinId = crypto.randomUUID();
+        checkinId = newRowId();
         this.store.mutate(
           'checkin.record',
           {

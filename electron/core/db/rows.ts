@@ -15,7 +15,15 @@ export const TABLE_OF_TYPE: Record<ChangeType, SyncedTable> = {
 };
 
 export type Doc = Record<string, unknown>;
-export type StoredRow = { id: string; event_id: string; rev: number; server_doc: string | null; doc: string | null };
+/** A stored row; `shows_server` is 1 when `doc` is the server's version itself (no local change on top). */
+export type StoredRow = {
+  id: string;
+  event_id: string;
+  rev: number;
+  server_doc: string | null;
+  doc: string | null;
+  shows_server: 0 | 1;
+};
 
 const lower = (value: unknown): string | null => (typeof value === 'string' ? value.toLowerCase() : null);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
@@ -71,7 +79,8 @@ export class RowStore {
       const keepEventId = `event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`;
       this.statements.set(table, {
         get: db.prepare(
-          `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc
+          `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc,
+             doc_is_server AS shows_server
            FROM ${table} WHERE id = ?`,
         ),
         // The common case of a pull: no local mutation pending on the row, so the server's version

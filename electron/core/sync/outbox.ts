@@ -2,6 +2,7 @@ import { type HybridClock, type MutationName, parseOrThrow, mutationArgsSchemas 
 import type { Db } from '../db/open';
 import type { Doc, RowStore, SyncedTable } from '../db/rows';
 import { applyEffect, type MutationMeta, type PendingMutation, targetOf } from './effects';
+import { newRowId } from './ids';
 import type { SyncState } from './state';
 
 type OutboxRow = {
@@ -37,7 +38,7 @@ export class Outbox {
   private readonly insert;
   private readonly pendingFor;
   private readonly head;
-  private readonly remove;
+  private readonly takeRow;
   private readonly countAll;
   private readonly bumpAttempts;
   private readonly anyFor;
@@ -55,7 +56,7 @@ export class Outbox {
     this.pendingFor = db.prepare('SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq');
     this.anyFor = db.prepare('SELECT 1 FROM outbox WHERE target_table = ? AND target_id = ? LIMIT 1');
     this.head = db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?');
-    this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.takeRow = db.prepare('DELETE FROM outbox WHERE id = ? RETURNING name, args, target_table, target_id');
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
     this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
   }
@@ -66,7 +67,7 @@ export class Outbox {
     return this.db.transaction(() => {
       const hlc = this.clock.tick();
       this.state.set('hlc', hlc);
-      const id = crypto.randomUUID();
+      const id = newRowId();
       const mutation: PendingMutation = { id, name, args: parsed, hlc, meta };
       const target = targetOf(name, parsed);
       const doc = applyEffect(mutation, this.rows.getDoc(target.table, target.id));
@@ -76,11 +77,17 @@ export class Outbox {
     })();
   }
 
-  /** Re-derives a row: the server's version with every still-pending mutation on it replayed. */
+  /**
+   * Re-derives a row: the server's version with every still-pending mutation on it replayed. A row
+   * with nothing pending that already shows the server's version (a pull stored it after its
+   * mutations were answered, the common case after a push) is left as it is.
+   */
   rebuild(table: SyncedTable, id: string): void {
+    const pending = this.pendingFor.all(table, id) as OutboxRow[];
     const row = this.rows.get(table, id);
+    if (pending.length === 0 && row?.shows_server === 1) return;
     let doc: Doc | null = row?.server_doc ? (JSON.parse(row.server_doc) as Doc) : null;
-    for (const pending of this.pendingFor.all(table, id) as OutboxRow[]) doc = applyEffect(toEntry(pending), doc);
+    for (const mutation of pending) doc = applyEffect(toEntry(mutation), doc);
     this.rows.setDoc(table, id, doc);
   }
 
@@ -92,8 +99,10 @@ export class Outbox {
     return (this.head.all(limit) as OutboxRow[]).map(toEntry);
   }
 
-  delete(id: string): void {
-    this.remove.run(id);
+  /** Removes an answered mutation; returns what it was and which row it changed, or undefined if it was not queued. */
+  take(id: string): { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined {
+    return this.takeRow.get(id) as
+      { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined;
   }
 
   markAttempted(ids: string[]): void {
