@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+// Ids as a device makes them (time-ordered), so the server's writes are what devices cause.
+import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PullResponse, type PushResponse } from '@gatehouse/protocol';
 import { SkipMeasure, type Measure, type MeasureContext } from '../measure';
 import { MongoWireCounter, type CommandTotals } from '../mongo-wire';
@@ -65,10 +67,10 @@ export const dbCommands: Measure = {
     let counterValue = 0;
     const push = async (bookingIds: string[]) => {
       const mutations = bookingIds.map((bookingId) => ({
-        id: randomUUID(),
+        id: newRowId(),
         name: 'checkin.record',
         args: {
-          id: randomUUID(),
+          id: newRowId(),
           eventId: fixture.eventId,
           bookingId,
           gate: 'Gate DB',

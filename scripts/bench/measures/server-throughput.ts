@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+// Ids as a device makes them (time-ordered), so the server's writes are what devices cause.
+import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
 import { countCommands, type Measure } from '../measure';
 import { requireRoute } from '../routes';
@@ -45,10 +47,10 @@ export const serverThroughput: Measure = {
         for (let i = 0; i < BATCH; i++, cursor++) {
           const round = Math.floor(cursor / bookings.length);
           mutations.push({
-            id: randomUUID(),
+            id: newRowId(),
             name: 'checkin.record',
             args: {
-              id: randomUUID(),
+              id: newRowId(),
               eventId: fixture.eventId,
               bookingId: bookings[cursor % bookings.length]!,
               gate: `Gate ${index + 1}`,
