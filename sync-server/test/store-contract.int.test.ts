@@ -17,6 +17,7 @@ import type {
   RefreshTokenRow,
   TicketKeyRow,
 } from '../src/store/rows';
+import { searchTermsOf } from '../src/store/search-words';
 import { openSqliteStore } from '../src/store/sqlite/index';
 import { migration001 } from '../src/store/sqlite/migrations/001-initial';
 import { LATEST_SCHEMA_VERSION } from '../src/store/sqlite/migrations/index';
@@ -928,6 +929,53 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
           (row) => row.code,
         ),
       ).toEqual(['GH1234']);
+    });
+
+    it('finds the same bookings whichever plan a search takes: rare or common words, two to four of them, paged', async () => {
+      const event = await createEvent(store, { capacity: 2_000 });
+      // 1,200 people: 12 first names × 10 surnames, so a pair of words is common alone and rare together.
+      const people = Array.from({ length: 1_200 }, (_v, i) => ({
+        ...bookInput(event, { createdAt: isoAt(i) }).booking,
+        code: `P${String(i).padStart(5, '0')}`,
+        attendee: {
+          name: `First${i % 12} Last${Math.floor(i / 12) % 10} Person${i}`,
+          email: `p${i}@site${i % 3}.test`,
+        },
+      }));
+      expect(await store.bookings.importMany(event.id, people)).toBe(1_200);
+      const expected = (...words: string[]) =>
+        people
+          .filter((row) => {
+            const terms = searchTermsOf(row.attendee, row.code);
+            return words.every((word) => terms.some((term) => term.startsWith(word.toLowerCase())));
+          })
+          .map((row) => row.code);
+      const searchAll = async (...words: string[]) => {
+        const found: string[] = [];
+        let after: { value: string; id: string } | undefined;
+        for (let page = 0; page < 100; page++) {
+          const rows = await store.bookings.listForEvent(event.id, { words }, after, 25);
+          found.push(...rows.map((row) => row.code));
+          if (rows.length < 25) break;
+          after = { value: rows.at(-1)!.createdAt, id: rows.at(-1)!.id };
+        }
+        return found;
+      };
+      for (const words of [
+        ['first3', 'last4'],
+        ['LAST4', 'first3', 'site0'],
+        ['first3', 'last4', 'site0', 'person1'],
+        ['person1', 'first1'],
+        ['first11', 'last9', 'p1199@site2.test'],
+        ['first1', 'last1'],
+        ['first3', 'last4', 'person9999'],
+        ['p11', 'site2'],
+        ['p1'],
+      ]) {
+        const want = expected(...words);
+        expect(await searchAll(...words), words.join(' ')).toEqual(want);
+      }
+      expect(expected('first3', 'last4')).toHaveLength(10);
     });
 
     it('imports many bookings at once: existing ids skipped, counts moved once, a taken code refuses all', async () => {
