@@ -13,6 +13,7 @@ import {
   type Role,
   type RpcTopic,
   type RpcTopicPayload,
+  routes,
   type SessionState,
   type SyncStatus,
 } from '@gatehouse/protocol';
@@ -30,7 +31,6 @@ import { SyncEngine } from './sync/engine';
 import { newRowId } from './sync/ids';
 import { type WebSocketFactory, defaultWebSocket } from './sync/live';
 import type { TokenStore } from './tokens';
-import { z } from 'zod';
 
 export type CoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -323,12 +323,7 @@ export class Core {
       const refreshToken = await account.tokens.refreshToken();
       if (refreshToken && account.serverSession) {
         await account.api
-          .request('POST', '/auth/logout', {
-            body: { refreshToken },
-            auth: false,
-            schema: z.unknown(),
-            timeoutMs: 3000,
-          })
+          .call(routes['auth.logout'], { body: { refreshToken } }, { timeoutMs: 3000 })
           .catch((error: unknown) => this.log('warn', `logout: ${(error as Error).message}`));
       }
       await account.tokens.clear();

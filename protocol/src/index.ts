@@ -11,3 +11,5 @@ export * from './tickets';
 export * from './users';
 export * from './rpc';
 export * from './shell';
+export * from './routing';
+export * from './routes/index';

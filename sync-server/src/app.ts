@@ -24,6 +24,7 @@ import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
+import { routeServer } from './http/serve';
 import { registerMailDomain } from './mail/routes';
 import { MailService } from './mail/service';
 import { registerSyncRoutes } from './sync/routes';
@@ -109,6 +110,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   const tickets = new TicketService(store);
   const events = new EventService(store, clock, tickets);
   const alerts = new AlertService(store.alerts);
+  const guard = createGuard(tokens, store.users);
   const ctx: AppContext = {
     config: running,
     store,
@@ -116,7 +118,8 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     clock,
     tokens,
     lockout: new LoginLockout(store.lockouts, config.lockout),
-    guard: createGuard(tokens, store.users),
+    guard,
+    routes: routeServer(app, guard, { checkAnswers: config.checkAnswers ?? true }),
     events,
     bookings: new BookingService(store, events, tickets),
     tickets,

@@ -70,6 +70,12 @@ export type ServerConfig = {
   trustProxy: boolean;
   /** Password hashing cost; lowered only by tests that create many users. */
   scryptCost: number;
+  /**
+   * Check every answer against its route's response schema, hot paths included (see
+   * http/serve.ts `fastAnswer`). On unless NODE_ENV=production: tests and development catch a
+   * wrong shape, production serializes the pull page fast.
+   */
+  checkAnswers?: boolean;
   /** `/sync/live` timings (see sync/live.ts for the defaults); shortened only by tests. */
   live?: { heartbeatMs?: number; authTimeoutMs?: number; accessTtlMs?: number; pollMs?: number };
 };
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     scryptCost: 2 ** 17,
+    checkAnswers: env.NODE_ENV !== 'production',
   };
 }
 

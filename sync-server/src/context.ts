@@ -8,6 +8,7 @@ import type { CheckinService } from './checkins/service';
 import type { BookingService } from './bookings/service';
 import type { RunningConfig } from './config';
 import type { EventService } from './events/service';
+import type { RouteServer } from './http/serve';
 import type { MailService } from './mail/service';
 import type { Store } from './store/port';
 import type { TicketService } from './tickets/service';
@@ -26,6 +27,8 @@ export type AppContext = {
   tokens: TokenService;
   lockout: LoginLockout;
   guard: Guard;
+  /** Registers a route of the protocol's route table (http/serve.ts). */
+  routes: RouteServer;
   events: EventService;
   bookings: BookingService;
   tickets: TicketService;

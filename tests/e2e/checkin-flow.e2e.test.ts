@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../electron/core/index';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
+import { FAST_MAIL, SmtpSink } from '../../sync-server/test/mail-harness';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { connection, goTo, pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
@@ -18,6 +19,9 @@ import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './sup
  */
 describe('check-in across two devices, online and offline', () => {
   let server: TestServer;
+  let smtp: SmtpSink;
+  /** Recipients the SMTP server refuses for good (550), so their mail becomes a dead letter. */
+  const refused = new Set<string>();
   let port: number;
   let organizer: SignedIn;
   let staff: SignedIn;
@@ -56,7 +60,9 @@ describe('check-in across two devices, online and offline', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
-    server = await startTestServer();
+    smtp = await SmtpSink.start();
+    smtp.answer = ({ to }) => (to.some((address) => refused.has(address)) ? 'refuse' : 'accept');
+    server = await startTestServer({ smtpUrl: smtp.url, mail: FAST_MAIL });
     port = Number(new URL(server.baseUrl).port);
     [organizer, staff] = await Promise.all([
       signInAs(server, 'organizer', 'Olu Organizer'),
@@ -80,6 +86,7 @@ describe('check-in across two devices, online and offline', () => {
     await browser?.close();
     for (const host of hosts) await host.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
+    await smtp?.close().catch(() => undefined);
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -277,9 +284,49 @@ describe('check-in across two devices, online and offline', () => {
     await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No devices have synced yet.')).waitFor();
     await screenshot(page, '16-admin-devices');
     await expectNoSeriousA11yViolations(page, 'admin devices');
+
+    // Two dead letters made on purpose: walk-ins whose addresses the SMTP server refuses for good.
+    const bounced = ['bounce.one@example.test', 'bounce.two@example.test'];
+    for (const address of bounced) refused.add(address);
+    const event = (await organizer.api.get<{ ticketTypes: { id: string }[] }>(`/events/${eventId}`)).body;
+    for (const [index, email] of bounced.entries()) {
+      const walkIn = await organizer.api.post(`/events/${eventId}/bookings`, {
+        ticketTypeId: event.ticketTypes[0]!.id,
+        attendee: { name: `Bounce ${index + 1}`, email },
+      });
+      expect(walkIn.status).toBe(201);
+    }
+    const deadLetters = async () =>
+      (await admin.api.get<{ items: { to: string }[] }>('/admin/mail?status=dead')).body.items.filter((message) =>
+        bounced.includes(message.to),
+      ).length;
+    await expect.poll(deadLetters, { timeout: 20_000 }).toBe(2);
+
     await page.getByRole('tab', { name: 'Email outbox' }).click();
-    await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No messages.')).waitFor();
+    const outbox = page.getByRole('tabpanel');
+    const show = outbox.getByLabel('Show');
+    await show.selectOption('dead');
+    const row = (address: string) => outbox.getByRole('row').filter({ hasText: address });
+    for (const address of bounced) await row(address).waitFor();
     await screenshot(page, '17-admin-mail');
     await expectNoSeriousA11yViolations(page, 'admin email outbox');
+
+    // Retry: the address accepts mail now, so the message goes out once and is listed as sent.
+    refused.delete(bounced[0]!);
+    await row(bounced[0]!).getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('status').filter({ hasText: 'Message queued to send again.' }).waitFor();
+    await expect.poll(() => smtp.acceptedFor(bounced[0]!).length, { timeout: 20_000 }).toBe(1);
+    await show.selectOption('sent');
+    await row(bounced[0]!).getByText('sent', { exact: true }).waitFor();
+
+    // Discard: the other dead letter is given up and listed as discarded, never sent.
+    await show.selectOption('dead');
+    await row(bounced[1]!).getByRole('button', { name: 'Discard' }).click();
+    await page.getByRole('status').filter({ hasText: 'Message discarded.' }).waitFor();
+    await row(bounced[1]!).waitFor({ state: 'detached' });
+    await show.selectOption('discarded');
+    await row(bounced[1]!).getByText('discarded', { exact: true }).waitFor();
+    expect(smtp.acceptedFor(bounced[1]!)).toHaveLength(0);
+    await screenshot(page, '18-admin-mail-handled');
   });
 });

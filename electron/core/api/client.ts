@@ -3,8 +3,14 @@ import {
   ERROR_CODES,
   type ErrorCode,
   GatehouseError,
+  routeAnswerSchema,
+  routePath,
+  routeQuery,
+  type RouteAnswer,
+  type RouteDef,
+  type RouteRequest,
+  routes,
   type Session,
-  sessionSchema,
 } from '@gatehouse/protocol';
 import type { z } from 'zod';
 
@@ -76,10 +82,57 @@ export class ServerApi {
       { onReachability() {}, onClockSkew() {}, onSessionLost() {} },
       fetchImpl,
     );
-    return api.request('POST', '/auth/login', { body: credentials, auth: false, schema: sessionSchema });
+    return api.call(routes['auth.login'], { body: credentials });
   }
 
-  async request<S extends z.ZodType>(
+  /**
+   * Calls a route of the protocol's table (`routes`): the path is built from its params (each
+   * URI-encoded), the query and body are typed by its schemas, and the answer is checked against
+   * its success schemas — or against `answer`, a looser schema for a hot path whose parts the
+   * caller checks itself. Throws GatehouseError: the server's code, OFFLINE, or INTERNAL for an
+   * answer that does not match.
+   */
+  call<R extends RouteDef, A = RouteAnswer<R>>(
+    route: R,
+    input: RouteRequest<R>,
+    options: { timeoutMs?: number; answer?: z.ZodType<A> } = {},
+  ): Promise<A> {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    return this.request(route.method, path, {
+      body: input.body,
+      auth: route.access !== 'public',
+      schema: options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  }
+
+  /**
+   * Follows a paged list route (`{items, nextCursor}`) to its end, `limit` items a page, and
+   * answers every item — at most `maxPages` pages (10,000 items by default, more than an admin
+   * screen can show), so a server that keeps answering a cursor cannot keep it paging forever.
+   */
+  async callAllPages<R extends RouteDef, T>(
+    route: R & { responses: { 200: z.ZodType<{ items: T[]; nextCursor: string | null }> } },
+    input: RouteRequest<R>,
+    options: { limit?: number; maxPages?: number } = {},
+  ): Promise<T[]> {
+    const { limit = 200, maxPages = 50 } = options;
+    const items: T[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < maxPages; page++) {
+      const query = { ...(input.query ?? {}), limit, ...(cursor ? { cursor } : {}) };
+      const answer = (await this.call(route, { ...input, query } as RouteRequest<R>)) as {
+        items: T[];
+        nextCursor: string | null;
+      };
+      items.push(...answer.items);
+      cursor = answer.nextCursor;
+      if (!cursor) break;
+    }
+    return items;
+  }
+
+  private async request<S extends z.ZodType>(
     method: string,
     path: string,
     options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number },
@@ -148,7 +201,13 @@ export class ServerApi {
     if (!this.tokens || !refreshToken) {
       throw new GatehouseError('UNAUTHENTICATED', 'Not signed in to the server; sign in online to sync');
     }
-    const response = await this.send('POST', '/auth/refresh', { refreshToken }, false);
+    const route = routes['auth.refresh'];
+    const response = await this.send(
+      route.method,
+      route.path,
+      { refreshToken } satisfies RouteRequest<typeof route>['body'],
+      false,
+    );
     if (!response.ok) {
       const error = await errorFromResponse(response);
       if (SESSION_ENDING.has(error.code) || response.status === 401) {
@@ -158,7 +217,7 @@ export class ServerApi {
       }
       throw error;
     }
-    const session = sessionSchema.parse(await response.json());
+    const session = routeAnswerSchema(route).parse(await response.json());
     await this.tokens.store(session);
   }
 }

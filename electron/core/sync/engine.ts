@@ -1,4 +1,4 @@
-import { GatehouseError, pullResponseSchema, pushResponseSchema } from '@gatehouse/protocol';
+import { GatehouseError, pullResponseSchema, routes } from '@gatehouse/protocol';
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
@@ -229,11 +229,11 @@ export class SyncEngine {
       this.store.outbox.markAttempted(batch.map((entry) => entry.id));
       const started = Date.now();
       const response = await this.api
-        .request('POST', '/sync/push', {
-          body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) },
-          schema: pushResponseSchema,
-          timeoutMs: PUSH_TIMEOUT_MS,
-        })
+        .call(
+          routes['sync.push'],
+          { body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) } },
+          { timeoutMs: PUSH_TIMEOUT_MS },
+        )
         .catch((error: unknown) => {
           // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
           if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.pushBatch.timedOut();
@@ -274,10 +274,8 @@ export class SyncEngine {
   private fetchPage(cursor: string | null, limit: number): Promise<Fetched> {
     this.lanes.pull.wanted = false;
     const answersAsked = this.pushAnswers;
-    const query = new URLSearchParams({ limit: String(limit) });
-    if (cursor) query.set('cursor', cursor);
     return this.api
-      .request('GET', `/sync/pull?${query}`, { schema: pullPageSchema })
+      .call(routes['sync.pull'], { query: { limit, ...(cursor ? { cursor } : {}) } }, { answer: pullPageSchema })
       .then((page) => ({ page, answersAsked }));
   }
 

@@ -33,8 +33,18 @@ export function createGuard(tokens: TokenService, users: UserRepository) {
     return authenticateToken(match[1]!);
   }
 
+  async function requirePermission(request: FastifyRequest, permission: Permission): Promise<UserRow> {
+    const { user } = await authenticate(request);
+    if (!can(user.role, permission)) throw new GatehouseError('FORBIDDEN', 'Your role does not allow this');
+    return user;
+  }
+
   return {
     authenticateToken,
+    /** The signed-in, enabled caller; UNAUTHENTICATED / TOKEN_* / ACCOUNT_DISABLED otherwise. */
+    requireUser: async (request: FastifyRequest): Promise<UserRow> => (await authenticate(request)).user,
+    /** The caller, if their current role grants `permission`; FORBIDDEN otherwise. */
+    requirePermission,
     /** preHandler: any signed-in, enabled user. */
     signedIn: async (request: FastifyRequest): Promise<void> => {
       request.principal = await authenticate(request);

@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  GatehouseError,
-  loginRequestSchema,
-  logoutRequestSchema,
-  okSchema,
-  refreshRequestSchema,
-  registerRequestSchema,
-  sessionSchema,
-  type Session,
-} from '@gatehouse/protocol';
+import { GatehouseError, routes, type Session } from '@gatehouse/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import type { UserRow } from '../store/rows';
 import { toUser } from '../store/wire';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 
-export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const { tokens, lockout, config } = ctx;
+export function registerAuthRoutes(_app: FastifyInstance, ctx: AppContext): void {
+  const { tokens, lockout, config, routes: server } = ctx;
   const users = ctx.store.users;
-  const r = app.withTypeProvider<ZodTypeProvider>();
 
   async function startSession(user: UserRow, deviceId: string | null): Promise<Session> {
     return {
@@ -30,16 +19,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
     };
   }
 
-  const loginRateLimit = { rateLimit: { max: config.rateLimit.loginPerMinute, timeWindow: '1 minute' } };
+  // Public routes (the proof is a password or a refresh token in the body), all on the login limit.
+  const loginRateLimit = { config: { rateLimit: { max: config.rateLimit.loginPerMinute, timeWindow: '1 minute' } } };
 
-  r.post(
-    '/auth/register',
-    {
-      config: loginRateLimit,
-      schema: { tags: ['auth'], body: registerRequestSchema, response: { 201: sessionSchema } },
-    },
-    async (request, reply) => {
-      const { email, password, name } = request.body;
+  server.serve(
+    routes['auth.register'],
+    async ({ body, request }) => {
+      const { email, password, name } = body;
       const passwordHash = await hashPassword(password, config.scryptCost);
       // Self-registration always yields an attendee; staff roles are granted by an admin.
       const user = await users.create({
@@ -50,15 +36,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
         passwordHash,
         at: new Date().toISOString(),
       });
-      return reply.status(201).send(await startSession(user, deviceIdOf(request.headers)));
+      return startSession(user, deviceIdOf(request.headers));
     },
+    loginRateLimit,
   );
 
-  r.post(
-    '/auth/login',
-    { config: loginRateLimit, schema: { tags: ['auth'], body: loginRequestSchema, response: { 200: sessionSchema } } },
-    async (request) => {
-      const { email, password } = request.body;
+  server.serve(
+    routes['auth.login'],
+    async ({ body, request }) => {
+      const { email, password } = body;
       await lockout.assertNotLocked(email, request.ip);
       const user = await users.findByEmail(email);
       const valid = user
@@ -72,16 +58,13 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
       await lockout.recordSuccess(email, request.ip);
       return startSession(user, deviceIdOf(request.headers));
     },
+    loginRateLimit,
   );
 
-  r.post(
-    '/auth/refresh',
-    {
-      config: loginRateLimit,
-      schema: { tags: ['auth'], body: refreshRequestSchema, response: { 200: sessionSchema } },
-    },
-    async (request) => {
-      const rotated = await tokens.rotate(request.body.refreshToken);
+  server.serve(
+    routes['auth.refresh'],
+    async ({ body }) => {
+      const rotated = await tokens.rotate(body.refreshToken);
       const user = await users.findById(rotated.userId);
       if (!user || user.disabled) {
         await tokens.revokeAllForUser(rotated.userId);
@@ -94,16 +77,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext): void 
         user: toUser(user),
       };
     },
+    loginRateLimit,
   );
 
-  r.post(
-    '/auth/logout',
+  server.serve(
+    routes['auth.logout'],
     // Holding the refresh token is the proof; an expired access token must not stop a sign-out.
-    { config: loginRateLimit, schema: { tags: ['auth'], body: logoutRequestSchema, response: { 200: okSchema } } },
-    async (request) => {
-      await tokens.revokeByToken(request.body.refreshToken);
+    async ({ body }) => {
+      await tokens.revokeByToken(body.refreshToken);
       return { ok: true as const };
     },
+    loginRateLimit,
   );
 }
 

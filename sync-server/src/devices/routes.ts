@@ -1,23 +1,9 @@
-import {
-  DEVICE_ID_HEADER,
-  deviceIdSchema,
-  deviceSchema,
-  GatehouseError,
-  idParamsSchema,
-  limitSchema,
-  cursorSchema,
-  pageSchema,
-  can,
-} from '@gatehouse/protocol';
+import { DEVICE_ID_HEADER, deviceIdSchema, GatehouseError, can, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { principalOf } from '../auth/guard';
 import type { AppContext } from '../context';
 import { afterOf, toPage } from '../http/pagination';
+import type { UserRow } from '../store/rows';
 import { toDevice } from '../store/wire';
-
-const deviceListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema.optional() });
 
 /** The X-Device-Id of a sync call; required, because exactly-once and revocation are per device. */
 export function deviceIdOf(request: FastifyRequest): string {
@@ -31,43 +17,26 @@ export function deviceIdOf(request: FastifyRequest): string {
   return parsed.data;
 }
 
-export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): void {
+  const { routes: server } = ctx;
   const devices = ctx.store.devices;
-  const r = app.withTypeProvider<ZodTypeProvider>();
   /** Admins see every device; everyone else only their own (the scope is part of the query). */
-  const scopeOf = (request: FastifyRequest) => {
-    const user = principalOf(request).user;
-    return can(user.role, 'devices.manage') ? {} : { userId: user.id };
-  };
+  const scopeOf = (user: UserRow) => (can(user.role, 'devices.manage') ? {} : { userId: user.id });
 
-  r.get(
-    '/devices',
-    {
-      preHandler: ctx.guard.signedIn,
-      schema: { tags: ['devices'], querystring: deviceListQuerySchema, response: { 200: pageSchema(deviceSchema) } },
-    },
-    async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await devices.list(scopeOf(request), afterOf(cursor, 'string'), limit);
-      return toPage(rows, limit, (row) => row.lastSeenAt, toDevice);
-    },
-  );
+  server.serve(routes['devices.list'], async ({ user, query }) => {
+    const { limit, cursor } = query;
+    const rows = await devices.list(scopeOf(user), afterOf(cursor, 'string'), limit);
+    return toPage(rows, limit, (row) => row.lastSeenAt, toDevice);
+  });
 
-  r.delete(
-    '/devices/:id',
-    {
-      preHandler: ctx.guard.signedIn,
-      schema: { tags: ['devices'], params: idParamsSchema, response: { 200: deviceSchema } },
-    },
-    async (request) => {
-      // Someone else's device is NOT_FOUND, not FORBIDDEN: its existence does not leak.
-      const revoked = await devices.revoke(request.params.id, scopeOf(request), new Date().toISOString());
-      if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
-      // Its refresh tokens go too, so the device cannot even sign in again silently.
-      await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
-      return toDevice(revoked);
-    },
-  );
+  server.serve(routes['devices.revoke'], async ({ user, params }) => {
+    // Someone else's device is NOT_FOUND, not FORBIDDEN: its existence does not leak.
+    const revoked = await devices.revoke(params.id, scopeOf(user), new Date().toISOString());
+    if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
+    // Its refresh tokens go too, so the device cannot even sign in again silently.
+    await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
+    return toDevice(revoked);
+  });
 }
 
 /**

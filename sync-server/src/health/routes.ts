@@ -1,24 +1,19 @@
-import { GatehouseError } from '@gatehouse/protocol';
+import { GatehouseError, routes } from '@gatehouse/protocol';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { AppContext } from '../context';
 
-const statusSchema = z.object({ status: z.literal('ok') });
+/** Probes are never rate limited: an orchestrator polling them must not be refused. */
+const probe = { config: { rateLimit: false } };
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerHealthRoutes(_app: FastifyInstance, ctx: AppContext): void {
+  const { routes: server } = ctx;
+
   /** Liveness: the process answers. Never touches the database, so a slow database does not get us killed. */
-  app.get(
-    '/health',
-    { config: { rateLimit: false }, schema: { tags: ['health'], response: { 200: statusSchema } } },
-    async () => ({
-      status: 'ok' as const,
-    }),
-  );
+  server.serve(routes['health.live'], async () => ({ status: 'ok' as const }), probe);
 
   /** Readiness: the database answers a ping within its timeout. */
-  app.get(
-    '/ready',
-    { config: { rateLimit: false }, schema: { tags: ['health'], response: { 200: statusSchema } } },
+  server.serve(
+    routes['health.ready'],
     async () => {
       try {
         await ctx.store.ping();
@@ -27,5 +22,6 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
       }
       return { status: 'ok' as const };
     },
+    probe,
   );
 }

@@ -1,12 +1,5 @@
-import {
-  DEVICE_ID_HEADER,
-  GatehouseError,
-  pullQuerySchema,
-  pushResponseSchema,
-  type PushResponse,
-} from '@gatehouse/protocol';
+import { GatehouseError, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context';
 import { deviceIdOf, touchDevice } from '../devices/routes';
 import { sendError } from '../http/errors';
@@ -38,41 +31,28 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
   const codec = new CursorCodec(ctx.config.jwt.secret);
   const pusher = new PushProcessor(ctx);
   const live = new LiveHub(ctx, ctx.config.live);
-  const r = app.withTypeProvider<ZodTypeProvider>();
+  const server = ctx.routes;
 
-  r.post(
-    '/sync/push',
-    {
-      schema: {
-        tags: ['sync'],
-        description: `Body {mutations: [{id, name, args, hlc}]}, at most MAX_PUSH_BATCH; header ${DEVICE_ID_HEADER}.`,
-        response: { 200: pushResponseSchema },
-      },
-    },
-    async (request): Promise<PushResponse> => {
-      const batch = readBatch(request.body);
+  server.serve(
+    routes['sync.push'],
+    async ({ request, body }) => {
+      const batch = readBatch(body.mutations);
       const deviceId = deviceIdOf(request);
-      const user = await pushSigner(ctx, request);
+      const user = request.principal!.user;
       await touchDevice(ctx, deviceId, user.id, clockOffsetOf(batch, Date.now()));
       return pusher.push(user, deviceId, batch);
     },
+    { authenticate: (request) => pushSigner(ctx, request) },
   );
 
-  r.get(
-    '/sync/pull',
-    {
-      preHandler: ctx.guard.signedIn,
-      schema: {
-        tags: ['sync'],
-        description: 'Changes since the cursor, per bucket in seq order; see protocol pullResponseSchema.',
-        querystring: pullQuerySchema,
-      },
-    },
-    async (request) => {
-      const user = request.principal!.user;
+  server.serve(
+    routes['sync.pull'],
+    async ({ request, user, query }) => {
       await touchDevice(ctx, deviceIdOf(request), user.id);
-      return pullChanges(ctx, codec, user, request.query);
+      return pullChanges(ctx, codec, user, query);
     },
+    // A page holds up to MAX_PULL_LIMIT changes built from stored rows: checked in tests, not per request.
+    { fastAnswer: true },
   );
 
   app.get(

@@ -1,12 +1,5 @@
-import { deviceSchema, mailMessageSchema, pageSchema, userSchema } from '@gatehouse/protocol';
-import { z } from 'zod';
+import { routes } from '@gatehouse/protocol';
 import type { RpcHandlers } from '../types';
-
-/** Lists come as `{items}` pages from the server; accept a bare array too. */
-const listOf = <T extends z.ZodType>(item: T) =>
-  z
-    .union([z.array(item), z.object({ items: z.array(item) })])
-    .transform((value) => (Array.isArray(value) ? value : value.items));
 
 /** Admin screens are online only: a straight pass-through to the sync server with the user's token. */
 export const adminHandlers: RpcHandlers<
@@ -18,35 +11,25 @@ export const adminHandlers: RpcHandlers<
   | 'admin.mail.retry'
   | 'admin.mail.discard'
 > = {
-  'admin.users.list': (core, { q, cursor }) => {
-    const query = new URLSearchParams();
-    if (q) query.set('q', q);
-    if (cursor) query.set('cursor', cursor);
-    return core.requireServer().api.request('GET', `/users?${query}`, { schema: pageSchema(userSchema) });
-  },
-  'admin.users.update': (core, { userId, patch }) =>
-    core.requireServer().api.request('PATCH', `/users/${userId}`, { body: patch, schema: userSchema }),
-  'admin.devices.list': (core) => core.requireServer().api.request('GET', '/devices', { schema: listOf(deviceSchema) }),
-  'admin.devices.revoke': async (core, { deviceId }) => {
-    await core
+  'admin.users.list': (core, { q, cursor }) =>
+    core
       .requireServer()
-      .api.request('DELETE', `/devices/${encodeURIComponent(deviceId)}`, { schema: z.unknown() });
+      .api.call(routes['users.list'], { query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } }),
+  'admin.users.update': (core, { userId, patch }) =>
+    core.requireServer().api.call(routes['users.update'], { params: { id: userId }, body: patch }),
+  'admin.devices.list': (core) => core.requireServer().api.callAllPages(routes['devices.list'], {}),
+  'admin.devices.revoke': async (core, { deviceId }) => {
+    await core.requireServer().api.call(routes['devices.revoke'], { params: { id: deviceId } });
     return { ok: true as const };
   },
   'admin.mail.list': (core, { status }) =>
-    core
-      .requireServer()
-      .api.request('GET', `/mail${status ? `?status=${status}` : ''}`, { schema: listOf(mailMessageSchema) }),
+    core.requireServer().api.callAllPages(routes['mail.list'], { query: status ? { status } : {} }),
   'admin.mail.retry': async (core, { messageId }) => {
-    await core
-      .requireServer()
-      .api.request('POST', `/mail/${encodeURIComponent(messageId)}/retry`, { body: {}, schema: z.unknown() });
+    await core.requireServer().api.call(routes['mail.retry'], { params: { id: messageId } });
     return { ok: true as const };
   },
   'admin.mail.discard': async (core, { messageId }) => {
-    await core
-      .requireServer()
-      .api.request('POST', `/mail/${encodeURIComponent(messageId)}/discard`, { body: {}, schema: z.unknown() });
+    await core.requireServer().api.call(routes['mail.discard'], { params: { id: messageId } });
     return { ok: true as const };
   },
 };

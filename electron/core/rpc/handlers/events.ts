@@ -1,4 +1,4 @@
-import { eventSchema, eventStaffSchema, GatehouseError } from '@gatehouse/protocol';
+import { GatehouseError, routes } from '@gatehouse/protocol';
 import type { RpcHandlers } from '../types';
 
 export const eventHandlers: RpcHandlers<
@@ -19,23 +19,18 @@ export const eventHandlers: RpcHandlers<
   // Creating an event needs the server (it makes the event's ticket keys); the new bucket syncs in after.
   'events.create': async (core, { event }) => {
     const account = core.requireServer();
-    const created = await account.api.request('POST', '/events', { body: event, schema: eventSchema });
+    const created = await account.api.call(routes['events.create'], { body: event });
     await account.engine.syncNow().catch(() => undefined);
     return created;
   },
   'events.update': (core, { eventId, patch }) => core.updateEvent(eventId, patch),
   'events.setStaff': async (core, { eventId, staffIds }) => {
     const account = core.requireServer();
-    const updated = await account.api.request('PUT', `/events/${eventId}/staff`, {
-      body: { staffIds },
-      schema: eventSchema,
-    });
+    const updated = await account.api.call(routes['events.staff.set'], { params: { id: eventId }, body: { staffIds } });
     await account.engine.syncNow().catch(() => undefined);
     return updated;
   },
   'events.staff': (core, { eventId, q }) =>
-    core.requireServer().api.request('GET', `/events/${eventId}/staff${q ? `?${new URLSearchParams({ q })}` : ''}`, {
-      schema: eventStaffSchema,
-    }),
+    core.requireServer().api.call(routes['events.staff.list'], { params: { id: eventId }, query: { q } }),
   'events.counters': (core, { eventId, gate }) => core.requireAccount().events.counters(eventId, gate),
 };

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  bookRequestSchema,
+  bookingListQuerySchema,
+  bookingSchema,
+  idempotencyKeySchema,
+  ticketResponseSchema,
+  walkInRequestSchema,
+} from '../bookings';
+import { listQuerySchema, pageSchema } from '../common';
+import { defineRoute } from '../routing';
+import { idParamsSchema } from '../users';
+
+/** Bookings and tickets over HTTP (online booking, the organizer's lists, walk-ins from a browser). */
+export const bookingRoutes = {
+  'bookings.book': defineRoute({
+    method: 'POST',
+    path: '/events/:id/book',
+    tags: ['bookings'],
+    description:
+      'Books seats on a published event. With an Idempotency-Key header a retried request returns the ' +
+      'first booking (200) instead of booking again; the same key with a different body is a 422.',
+    access: { permission: 'events.book' },
+    params: idParamsSchema,
+    headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: idempotencyKeySchema.optional() }),
+    body: bookRequestSchema,
+    responses: { 200: bookingSchema, 201: bookingSchema },
+    status: 201,
+  }),
+  'bookings.listForEvent': defineRoute({
+    method: 'GET',
+    path: '/events/:id/bookings',
+    tags: ['bookings'],
+    description:
+      "The event's bookings, for its organizer, assigned staff and admins. `q` matches name, email or code prefixes.",
+    access: 'signedIn',
+    params: idParamsSchema,
+    query: bookingListQuerySchema,
+    responses: { 200: pageSchema(bookingSchema) },
+  }),
+  'bookings.walkIn': defineRoute({
+    method: 'POST',
+    path: '/events/:id/bookings',
+    tags: ['bookings'],
+    description: 'Adds a walk-in; accepted even beyond capacity, then flagged overCapacity.',
+    access: 'signedIn',
+    params: idParamsSchema,
+    body: walkInRequestSchema,
+    responses: { 201: bookingSchema },
+  }),
+  'bookings.listMine': defineRoute({
+    method: 'GET',
+    path: '/bookings/me',
+    tags: ['bookings'],
+    description: "The caller's own online bookings, newest first.",
+    access: 'signedIn',
+    query: listQuerySchema.omit({ q: true }),
+    responses: { 200: pageSchema(bookingSchema) },
+  }),
+  'bookings.cancel': defineRoute({
+    method: 'POST',
+    path: '/bookings/:id/cancel',
+    tags: ['bookings'],
+    description: 'By the attendee, the organizer or an admin. Cancelling again returns the cancelled booking.',
+    access: 'signedIn',
+    params: idParamsSchema,
+    responses: { 200: bookingSchema },
+  }),
+  'bookings.ticket': defineRoute({
+    method: 'GET',
+    path: '/bookings/:id/ticket',
+    tags: ['tickets'],
+    description: 'The signed ticket token and its QR code; cancelled bookings come back revoked.',
+    access: 'signedIn',
+    params: idParamsSchema,
+    responses: { 200: ticketResponseSchema },
+  }),
+} as const;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { cursorSchema, limitSchema, pageSchema } from '../common';
+import { defineRoute } from '../routing';
+import { deviceSchema, idParamsSchema } from '../users';
+
+/** A page of devices (no search: a user has few, an admin pages through all). */
+export const deviceListQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema.optional() });
+
+/**
+ * The devices that sync: an admin (`devices.manage`) sees and revokes every device, anyone else
+ * only their own (the scope is part of the query, so another user's device is NOT_FOUND).
+ */
+export const devicesRoutes = {
+  'devices.list': defineRoute({
+    method: 'GET',
+    path: '/devices',
+    tags: ['devices'],
+    description: "The caller's devices (every device for an admin), most recently seen first.",
+    access: 'signedIn',
+    query: deviceListQuerySchema,
+    responses: { 200: pageSchema(deviceSchema) },
+  }),
+  'devices.revoke': defineRoute({
+    method: 'DELETE',
+    path: '/devices/:id',
+    tags: ['devices'],
+    description:
+      'Revokes a device and its refresh tokens, so it can neither sync nor sign in again silently; ' +
+      "answers the revoked device. Another user's device is NOT_FOUND unless the caller is an admin.",
+    access: 'signedIn',
+    params: idParamsSchema,
+    responses: { 200: deviceSchema },
+  }),
+} as const;

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineRoute } from '../routing';
+
+/** The answer of the health probes. */
+export const healthStatusSchema = z.object({ status: z.literal('ok') });
+
+/** Probes for the orchestrator; the server exempts them from the rate limit. */
+export const healthRoutes = {
+  'health.live': defineRoute({
+    method: 'GET',
+    path: '/health',
+    tags: ['health'],
+    description:
+      'Liveness: the process answers. Never touches the database, so a slow database does not get it killed.',
+    access: 'public',
+    responses: { 200: healthStatusSchema },
+  }),
+  'health.ready': defineRoute({
+    method: 'GET',
+    path: '/ready',
+    tags: ['health'],
+    description: 'Readiness: the database answers a ping within its timeout; SERVICE_UNAVAILABLE (503) otherwise.',
+    access: 'public',
+    responses: { 200: healthStatusSchema },
+  }),
+} as const;

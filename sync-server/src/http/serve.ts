@@ -1,0 +1,121 @@
+import { errorBodySchema, type RouteAnswer, type RouteDef, usualStatus } from '@gatehouse/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Guard } from '../auth/guard';
+import type { UserRow } from '../store/rows';
+
+/** Error answers every route may give (`errorBodySchema`, see http/errors.ts for when). */
+export const ERROR_RESPONSES = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  413: errorBodySchema,
+  415: errorBodySchema,
+  422: errorBodySchema,
+  429: errorBodySchema,
+  500: errorBodySchema,
+  503: errorBodySchema,
+} as const;
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a route handler receives: the validated request parts, typed by the route's schemas. */
+export type RouteCall<R extends RouteDef> = {
+  params: Parsed<R['params']>;
+  query: Parsed<R['query']>;
+  body: Parsed<R['body']>;
+  headers: Parsed<R['headers']>;
+  /** The caller; null only on public routes. */
+  user: R['access'] extends 'public' ? UserRow | null : UserRow;
+  request: FastifyRequest;
+  /** To answer with another of the route's success statuses than its usual one (`reply.status(200)`). */
+  reply: FastifyReply;
+};
+
+export type ServeOptions = {
+  /** Replaces the route's access check and returns the caller (e.g. a push signed by a disabled account). */
+  authenticate?: (request: FastifyRequest) => Promise<UserRow>;
+  /** Fastify route config (e.g. `{ rateLimit: false }`). */
+  config?: Record<string, unknown>;
+  /**
+   * Answers are serialized with JSON.stringify instead of being checked against the response
+   * schema: for a hot path whose answer is built from validated rows (a pull page of thousands of
+   * changes). `checkAnswers` (tests, development) turns the check back on.
+   */
+  fastAnswer?: boolean;
+};
+
+export type RouteServer = {
+  serve<R extends RouteDef>(
+    route: R,
+    handler: (call: RouteCall<R>) => Promise<RouteAnswer<R>>,
+    options?: ServeOptions,
+  ): void;
+};
+
+/**
+ * Registers routes from the protocol's route table: method, path, request schemas (validated by
+ * Fastify), response schemas (serialized by them, which also drops fields a schema does not name),
+ * the access check and the OpenAPI description all come from the table. The handler only says
+ * what the route does. `checkAnswers` false (production) lets `fastAnswer` routes skip the check.
+ */
+export function routeServer(app: FastifyInstance, guard: Guard, options: { checkAnswers: boolean }): RouteServer {
+  return {
+    serve(route, handler, serveOptions = {}) {
+      const { access } = route;
+      const status = usualStatus(route);
+      const authenticate =
+        serveOptions.authenticate ??
+        (access === 'public'
+          ? null
+          : access === 'signedIn'
+            ? guard.requireUser
+            : (request: FastifyRequest) => guard.requirePermission(request, access.permission));
+      const fast = serveOptions.fastAnswer === true && !options.checkAnswers;
+      app.route({
+        method: route.method,
+        url: route.path,
+        ...(serveOptions.config ? { config: serveOptions.config } : {}),
+        schema: {
+          tags: [...route.tags],
+          description: route.description,
+          ...(route.hidden ? { hide: true } : {}),
+          ...(access === 'public' ? {} : { security: [{ bearer: [] }] }),
+          ...(route.params ? { params: route.params } : {}),
+          ...(route.query ? { querystring: route.query } : {}),
+          ...(route.headers ? { headers: route.headers } : {}),
+          ...(route.body ? { body: route.body } : {}),
+          response: { ...route.responses, ...ERROR_RESPONSES },
+        },
+        ...(fast
+          ? {
+              serializerCompiler: () => (data: unknown) => JSON.stringify(data),
+            }
+          : {}),
+        ...(authenticate
+          ? {
+              preHandler: async (request: FastifyRequest) => {
+                request.principal = { user: await authenticate(request) };
+              },
+            }
+          : {}),
+        handler: async (request, reply) => {
+          if (status !== 200) void reply.status(status);
+          // Fastify validated params, query, headers and body against these same schemas.
+          const call = {
+            params: request.params,
+            query: request.query,
+            body: request.body,
+            headers: request.headers,
+            user: request.principal?.user ?? null,
+            request,
+            reply,
+          } as RouteCall<typeof route>;
+          return handler(call);
+        },
+      });
+    },
+  };
+}
