@@ -50,6 +50,8 @@ export type CoreOptions = {
   autoSync?: boolean;
   /** scrypt cost of the offline-unlock verifier (tests lower it). */
   verifierCost?: number;
+  /** The protocol version to speak (protocol/src/version.ts); tests play older and newer devices. */
+  protocolVersion?: number;
 };
 
 const DEFAULT_PULL_LIMIT = 500;
@@ -190,6 +192,7 @@ export class Core {
       },
       this.options.fetch ?? fetch,
       this.now,
+      this.options.protocolVersion,
     );
     let lastIndexStatus = 0;
     let engine: SyncEngine | null = null;
@@ -289,6 +292,7 @@ export class Core {
       this.device.deviceId,
       { email: params.email, password: params.password },
       this.options.fetch ?? fetch,
+      this.options.protocolVersion,
     );
     this.reachable = true;
     if (!can(session.user.role, 'sync.use')) {
@@ -471,6 +475,7 @@ export class Core {
         pending: 0,
         lastSyncAt: null,
         lastError: this.storeProblem?.message ?? null,
+        updateNeeded: null,
         progress: null,
         phase: null,
         indexProgress: null,
@@ -487,6 +492,7 @@ export class Core {
       pending: store.outbox.count(),
       lastSyncAt: store.state.get('lastSyncAt'),
       lastError: engine.status.lastError,
+      updateNeeded: engine.status.lastErrorCode === 'PROTOCOL_UNSUPPORTED' ? engine.status.lastError : null,
       progress: engine.status.progress,
       phase,
       indexProgress:

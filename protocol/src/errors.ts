@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   /** A pushed mutation whose name this server does not know (an older server, or a bad client). */
   UNKNOWN_MUTATION: 422,
   UNPROCESSABLE: 422,
+  /** The device's protocol version is outside what the server accepts (see version.ts). */
+  PROTOCOL_UNSUPPORTED: 426,
   RATE_LIMITED: 429,
   ACCOUNT_LOCKED: 429,
   INTERNAL: 500,

@@ -4,7 +4,7 @@
  * `000001732483200000:00000:<node>`.
  *
  * Unlike textbook HLCs this one never refuses a remote timestamp far in the future: a device whose
- * clock is a day off still syncs, and its skew is reported rather than rejected (DESIGN §4, P8).
+ * clock is a day off still syncs, and its skew is reported rather than rejected (docs/ARCHITECTURE.md §3, P8).
  */
 export type Hlc = { wallMs: number; counter: number; node: string };
 

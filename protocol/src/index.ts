@@ -13,3 +13,4 @@ export * from './rpc';
 export * from './shell';
 export * from './routing';
 export * from './routes/index';
+export * from './version';

@@ -53,6 +53,11 @@ export const syncStatusSchema = z.object({
   pending: z.number().int(),
   lastSyncAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  /**
+   * Device and server speak protocol versions that do not meet (version.ts): what to update, in
+   * plain words. Nothing is sent meanwhile and the outbox is kept.
+   */
+  updateNeeded: z.string().nullable(),
   /** Set during an initial or large sync. */
   progress: z.object({ done: z.number().int(), total: z.number().int() }).nullable(),
   /** The account's phase; null when no account is open. */

@@ -172,7 +172,7 @@ export type ScanVerdict =
 export const TICKET_WINDOW_GRACE_SECONDS = 6 * 3600;
 
 /**
- * The offline check order of DESIGN §5, as one pure function both server and device use:
+ * The offline check order of docs/ARCHITECTURE.md §5 (Tickets), as one pure function both server and device use:
  * format, signature, event, not cancelled, time window, not already inside.
  */
 export function decideScan(input: {

@@ -4,7 +4,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { randomBytes } from 'node:crypto';
-import { GatehouseError, HybridClock } from '@gatehouse/protocol';
+import {
+  formatProtocolRange,
+  GatehouseError,
+  HybridClock,
+  PROTOCOL_RANGE_HEADER,
+  PROTOCOL_VERSION_HEADER,
+  protocolMismatch,
+  protocolMismatchMessage,
+  requestProtocolVersion,
+  SUPPORTED_PROTOCOL_RANGE,
+} from '@gatehouse/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createGuard } from './auth/guard';
@@ -168,6 +178,21 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Protocol versions (protocol/src/version.ts): every answer says the range this server accepts, and
+  // a device outside it is refused before anything else, so it never sends what the server cannot read.
+  app.addHook('onRequest', async (request, reply) => {
+    const range = ctx.config.protocolRange ?? SUPPORTED_PROTOCOL_RANGE;
+    void reply.header(PROTOCOL_RANGE_HEADER, formatProtocolRange(range));
+    const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]);
+    if (version === null) {
+      throw new GatehouseError('VALIDATION_FAILED', `${PROTOCOL_VERSION_HEADER} must be a positive integer`, [
+        { path: `headers.${PROTOCOL_VERSION_HEADER}`, message: 'must be a positive integer' },
+      ]);
+    }
+    const side = protocolMismatch(version, range);
+    if (side) throw new GatehouseError('PROTOCOL_UNSUPPORTED', protocolMismatchMessage(side, version, range));
+  });
 
   for (const domain of DOMAINS) await domain.init(app, ctx);
   return { app, ctx };

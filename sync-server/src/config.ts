@@ -1,3 +1,4 @@
+import type { ProtocolRange } from '@gatehouse/protocol';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -76,6 +77,11 @@ export type ServerConfig = {
    * wrong shape, production serializes the pull page fast.
    */
   checkAnswers?: boolean;
+  /**
+   * Protocol versions accepted (protocol/src/version.ts); SUPPORTED_PROTOCOL_RANGE unless a test
+   * plays a newer or older server. Read per request.
+   */
+  protocolRange?: ProtocolRange;
   /** `/sync/live` timings (see sync/live.ts for the defaults); shortened only by tests. */
   live?: { heartbeatMs?: number; authTimeoutMs?: number; accessTtlMs?: number; pollMs?: number };
 };

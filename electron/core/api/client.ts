@@ -3,6 +3,12 @@ import {
   ERROR_CODES,
   type ErrorCode,
   GatehouseError,
+  parseProtocolRange,
+  PROTOCOL_RANGE_HEADER,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+  protocolMismatch,
+  protocolMismatchMessage,
   routeAnswerSchema,
   routePath,
   routeQuery,
@@ -66,6 +72,8 @@ export class ServerApi {
     private readonly hooks: ApiHooks,
     private readonly fetchImpl: FetchLike = fetch,
     private readonly now: () => number = Date.now,
+    /** The protocol version this device speaks (protocol/src/version.ts); tests play older and newer devices. */
+    private readonly protocolVersion: number = PROTOCOL_VERSION,
   ) {}
 
   /** Sign in with a password; used before any account store exists. */
@@ -74,6 +82,7 @@ export class ServerApi {
     deviceId: string,
     credentials: { email: string; password: string },
     fetchImpl: FetchLike,
+    protocolVersion: number = PROTOCOL_VERSION,
   ): Promise<Session> {
     const api = new ServerApi(
       serverUrl,
@@ -81,6 +90,8 @@ export class ServerApi {
       null,
       { onReachability() {}, onClockSkew() {}, onSessionLost() {} },
       fetchImpl,
+      Date.now,
+      protocolVersion,
     );
     return api.call(routes['auth.login'], { body: credentials });
   }
@@ -158,7 +169,10 @@ export class ServerApi {
     auth: boolean,
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<Response> {
-    const headers: Record<string, string> = { [DEVICE_ID_HEADER]: this.deviceId };
+    const headers: Record<string, string> = {
+      [DEVICE_ID_HEADER]: this.deviceId,
+      [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       const token = this.tokens?.accessToken() ?? null;
@@ -179,6 +193,13 @@ export class ServerApi {
       throw new GatehouseError('OFFLINE', `Cannot reach the server (${(error as Error).message})`);
     }
     this.hooks.onReachability(true);
+    // A server whose range leaves this device out gets nothing from it (it could not read it); the
+    // outbox stays as it is. A server from before versions sends no range and speaks version 1.
+    const range = parseProtocolRange(response.headers.get(PROTOCOL_RANGE_HEADER));
+    const side = range ? protocolMismatch(this.protocolVersion, range) : null;
+    if (range && side) {
+      throw new GatehouseError('PROTOCOL_UNSUPPORTED', protocolMismatchMessage(side, this.protocolVersion, range));
+    }
     const date = response.headers.get('date');
     if (date) {
       // The Date header has one-second resolution: compare against the request's midpoint, rounded.

@@ -46,7 +46,7 @@ export type ScanDeps = {
 };
 
 /**
- * Offline verification in the order of DESIGN §5: format, signature (the event's public keys),
+ * Offline verification in the order of docs/ARCHITECTURE.md §5 (Tickets): format, signature (the event's public keys),
  * event, cancelled, time window, already inside. Only an admit records a check-in (local row +
  * outbox in one transaction). Every lookup is a prepared statement on a primary key or index.
  */

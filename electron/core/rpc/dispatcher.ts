@@ -17,16 +17,16 @@ import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
-import type { RpcHandler, RpcHandlers } from './types';
+import { combineHandlers, type RpcHandler, type RpcHandlers } from './types';
 
-const handlers: RpcHandlers<RpcMethod> = {
-  ...sessionHandlers,
-  ...eventHandlers,
-  ...bookingHandlers,
-  ...checkinHandlers,
-  ...syncHandlers,
-  ...adminHandlers,
-};
+const handlers: RpcHandlers<RpcMethod> = combineHandlers(
+  sessionHandlers,
+  eventHandlers,
+  bookingHandlers,
+  checkinHandlers,
+  syncHandlers,
+  adminHandlers,
+);
 
 const TOPICS: RpcTopic[] = ['sync.status', 'data.changed', 'session.changed'];
 

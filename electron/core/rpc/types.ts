@@ -8,3 +8,24 @@ export type RpcHandler<M extends RpcMethod> = (
 ) => Promise<RpcResult<M>> | RpcResult<M>;
 
 export type RpcHandlers<M extends RpcMethod> = { [K in M]: RpcHandler<K> };
+
+type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void
+  ? I
+  : never;
+
+/**
+ * Combines the domains' handler maps into one, throwing on a method two of them handle: an object
+ * spread would let the later map silently replace the earlier handler.
+ */
+export function combineHandlers<const T extends readonly Partial<RpcHandlers<RpcMethod>>[]>(
+  ...maps: T
+): UnionToIntersection<T[number]> {
+  const combined: Record<string, unknown> = {};
+  for (const map of maps) {
+    for (const [method, handler] of Object.entries(map)) {
+      if (Object.hasOwn(combined, method)) throw new Error(`RPC method ${method} is handled twice`);
+      combined[method] = handler;
+    }
+  }
+  return combined as UnionToIntersection<T[number]>;
+}

@@ -1,4 +1,4 @@
-import { GatehouseError, pullResponseSchema, routes } from '@gatehouse/protocol';
+import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gatehouse/protocol';
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
@@ -21,6 +21,8 @@ export type EngineOptions = {
 export type EngineStatus = {
   liveConnected: boolean;
   lastError: string | null;
+  /** The stable code of `lastError` when it had one (e.g. PROTOCOL_UNSUPPORTED). */
+  lastErrorCode: ErrorCode | null;
   progress: { done: number; total: number } | null;
 };
 
@@ -59,7 +61,7 @@ const CONNECTED_POLL_FACTOR = 6;
  * on the next turn of the event loop, so the writes of one task go in one push.
  */
 export class SyncEngine {
-  readonly status: EngineStatus = { liveConnected: false, lastError: null, progress: null };
+  readonly status: EngineStatus = { liveConnected: false, lastError: null, lastErrorCode: null, progress: null };
   private readonly lanes: Record<Lane, LaneState> = {
     push: { wanted: false, running: null },
     pull: { wanted: false, running: null },
@@ -202,10 +204,12 @@ export class SyncEngine {
       try {
         while (!this.stopped && state.wanted) await round();
         this.status.lastError = null;
+        this.status.lastErrorCode = null;
       } catch (error) {
         // Served, with an error: the next write, poke or poll tries again.
         state.wanted = false;
         this.status.lastError = error instanceof Error ? error.message : String(error);
+        this.status.lastErrorCode = error instanceof GatehouseError ? error.code : null;
         throw error;
       } finally {
         state.running = null;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketVerifier } from '../checkins/verify';
 import { type Core, openCore } from '../core';
 import { createRpcDispatcher, type RpcDispatcher } from '../rpc/dispatcher';
+import { combineHandlers } from '../rpc/types';
 import { MemoryTokenStore } from '../tokens';
 import { tempDir } from './fixtures';
 
@@ -112,5 +113,16 @@ describe('native ticket verification', () => {
     }
     expect(verifier.verify(good, findKey).ok).toBe(true);
     expect(verifier.verify(forged, findKey)).toMatchObject({ ok: false, reason: 'signature' });
+  });
+});
+
+describe('combineHandlers', () => {
+  it('joins the domains’ handler maps and refuses a method handled twice', () => {
+    const one = { 'sync.status': () => 'a' } as never;
+    const two = { 'sync.now': () => 'b' } as never;
+    expect(Object.keys(combineHandlers(one, two) as object)).toEqual(['sync.status', 'sync.now']);
+    expect(() => combineHandlers(one, two, { 'sync.status': () => 'c' } as never)).toThrow(
+      'RPC method sync.status is handled twice',
+    );
   });
 });

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { defineRoute } from '../routing';
 
-/** The answer of the health probes. */
-export const healthStatusSchema = z.object({ status: z.literal('ok') });
+/** The answer of the health probes, with the protocol versions the server accepts (version.ts). */
+export const healthStatusSchema = z.object({
+  status: z.literal('ok'),
+  protocol: z.object({ min: z.number().int(), max: z.number().int() }),
+});
 
 /** Probes for the orchestrator; the server exempts them from the rate limit. */
 export const healthRoutes = {

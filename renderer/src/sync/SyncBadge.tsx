@@ -13,6 +13,11 @@ export function SyncBadge() {
       <p>
         <span data-testid="pending-count">{status.pending}</span> {status.pending === 1 ? 'change' : 'changes'} to send
       </p>
+      {status.updateNeeded ? (
+        <p className="notice notice-warning" data-testid="update-needed">
+          {status.updateNeeded}
+        </p>
+      ) : null}
       {status.progress ? (
         <progress
           max={Math.max(status.progress.total, 1)}

@@ -9,6 +9,7 @@ const status = (overrides: Partial<SyncStatus>): SyncStatus => ({
   pending: 0,
   lastSyncAt: null,
   lastError: null,
+  updateNeeded: null,
   progress: null,
   phase: 'ready',
   indexProgress: null,

@@ -5,7 +5,7 @@ import { toCheckin } from '../store/wire';
 
 /**
  * The duplicate entries in a booking's scans: an `in` while already inside, with the entry that
- * admitted. Entry state is derived by HLC order, then id (DESIGN §4 "Conflicts"), so every server
+ * admitted. Entry state is derived by HLC order, then id (docs/ARCHITECTURE.md §3, Conflicts), so every server
  * and device that holds the same scans finds the same duplicates, whatever order they arrived in.
  */
 export function findDuplicateEntries(

@@ -55,7 +55,7 @@ function canCheckInRow(user: UserRow, row: EventRow): boolean {
 
 /**
  * An edit of `patch` stamped `hlc`, as a pure function of the event as it is when the store
- * applies it: per field, last writer wins by HLC (DESIGN §4 "Conflicts"); invalid results
+ * applies it: per field, last writer wins by HLC (docs/ARCHITECTURE.md §3, Conflicts); invalid results
  * (endsAt before startsAt, removing a ticket type that has bookings) are refused with their codes.
  * Changes of date, venue or zone, and a cancellation, owe mail to everyone booked.
  */

@@ -1,4 +1,4 @@
-import { GatehouseError, routes } from '@gatehouse/protocol';
+import { GatehouseError, routes, SUPPORTED_PROTOCOL_RANGE } from '@gatehouse/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 
@@ -7,9 +7,10 @@ const probe = { config: { rateLimit: false } };
 
 export function registerHealthRoutes(_app: FastifyInstance, ctx: AppContext): void {
   const { routes: server } = ctx;
+  const status = () => ({ status: 'ok' as const, protocol: ctx.config.protocolRange ?? SUPPORTED_PROTOCOL_RANGE });
 
   /** Liveness: the process answers. Never touches the database, so a slow database does not get us killed. */
-  server.serve(routes['health.live'], async () => ({ status: 'ok' as const }), probe);
+  server.serve(routes['health.live'], async () => status(), probe);
 
   /** Readiness: the database answers a ping within its timeout. */
   server.serve(
@@ -20,7 +21,7 @@ export function registerHealthRoutes(_app: FastifyInstance, ctx: AppContext): vo
       } catch {
         throw new GatehouseError('SERVICE_UNAVAILABLE', 'The database is not reachable');
       }
-      return { status: 'ok' as const };
+      return status();
     },
     probe,
   );

@@ -14,6 +14,7 @@ export const ERROR_RESPONSES = {
   413: errorBodySchema,
   415: errorBodySchema,
   422: errorBodySchema,
+  426: errorBodySchema,
   429: errorBodySchema,
   500: errorBodySchema,
   503: errorBodySchema,

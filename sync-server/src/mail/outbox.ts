@@ -11,7 +11,7 @@ import type { ComposedMail } from './compose';
  * States: pending → (claimed) sending → sent | pending (retry later) | dead; an admin may retry a
  * dead or discarded message, or discard a dead or pending one. A claim is a lease: a lease that
  * runs out (its holder died mid-send) makes the message claimable again, and it is resent with the
- * same Message-ID (DESIGN §6).
+ * same Message-ID (docs/ARCHITECTURE.md §5, Mail).
  */
 
 const MAX_ERROR_LENGTH = 500;

@@ -21,7 +21,7 @@ import { BatchAccess } from './mutations/access';
 import { APPLIERS } from './mutations';
 import type { ApplyInput } from './mutations/types';
 
-/** Device clocks this far off are reported as such; nothing is refused for skew (DESIGN §4, P8). */
+/** Device clocks this far off are reported as such; nothing is refused for skew (docs/ARCHITECTURE.md §3, P8). */
 export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
 
 /**
@@ -50,7 +50,7 @@ export function readBatch(mutations: unknown[]): unknown[] {
 export function clockOffsetOf(mutations: unknown[], nowMs: number): number | undefined {
   let newest: number | undefined;
   for (const mutation of mutations) {
-    const hlc = parseHlc(String((mutation as { hlc?: unknown }).hlc ?? ''));
+    const hlc = parseHlc(String((mutation as { hlc?: unknown } | null)?.hlc ?? ''));
     if (hlc && (newest === undefined || hlc.wallMs > newest)) newest = hlc.wallMs;
   }
   return newest === undefined ? undefined : newest - nowMs;
@@ -81,7 +81,7 @@ const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin
 
 /**
  * A push: each mutation is checked here — shape, name, args, and the pushing user's permission as
- * of now (DESIGN P6: authorization at apply time) — and turned into the store write it makes, or
+ * of now (docs/ARCHITECTURE.md §3, P6: authorization at apply time) — and turned into the store write it makes, or
  * a rejection. The store's ledger applies them exactly once per mutation id, in push order (a
  * device's outbox is causal: a walk-in before its cancel), and answers one result per mutation. A
  * rejection is an answer, not a stop.

@@ -13,7 +13,7 @@ export type SyncDomainOptions = { live?: Partial<LiveOptions> };
 
 /**
  * The push signer may be a disabled account: its queued mutations are then answered one by one as
- * rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (DESIGN P6).
+ * rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (docs/ARCHITECTURE.md §3, P6).
  * Every other sync route uses the ordinary guard.
  */
 async function pushSigner(ctx: AppContext, request: FastifyRequest): Promise<UserRow> {

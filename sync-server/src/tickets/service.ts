@@ -13,7 +13,7 @@ import { toTicketKeyDoc } from '../store/wire';
 export type TicketWindow = { startsAt: string; endsAt: string };
 
 /**
- * Per-event signing keys and ticket tokens (DESIGN §5: Ed25519, key id in the token). Private keys
+ * Per-event signing keys and ticket tokens (docs/ARCHITECTURE.md §5, Tickets: Ed25519, key id in the token). Private keys
  * stay in the store and are used only here; devices and responses get the public half.
  */
 export class TicketService {

@@ -25,7 +25,7 @@ import type { RowLock } from './row-lock';
 /**
  * The per-bucket change log: the one path by which any write becomes visible to devices.
  *
- * Ordering without transactions (DESIGN §4). A writer takes the next `seq` of its bucket from a
+ * Ordering without transactions (docs/ARCHITECTURE.md §4, MongoDB). A writer takes the next `seq` of its bucket from a
  * counter document (`$inc`), then inserts its change under `_id = bucket:seq` (unique). Two writers
  * can finish out of order — seq 8 inserted before seq 7 — so a reader walks the bucket from its
  * cursor and stops at the first missing seq: it never moves past a change that may still appear. A
