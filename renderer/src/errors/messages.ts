@@ -27,6 +27,8 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent with different details.',
   MUTATION_ID_REUSED: 'This change was already sent with different details.',
   UNPROCESSABLE: 'The server could not carry this out.',
+  PROTOCOL_UNSUPPORTED:
+    'This device and the server run versions of Gatehouse that do not work together. Update the older one; nothing waiting to send is lost.',
   RATE_LIMITED: 'Too many attempts. Please wait a moment and try again.',
   ACCOUNT_LOCKED: 'Too many failed sign-ins. The account is locked for a while.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
