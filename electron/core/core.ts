@@ -2,33 +2,25 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
-  type Alert,
-  type Booking,
   type ErrorCode,
-  type Event,
   GatehouseError,
   can,
-  hasRoleAtLeast,
-  type MutationName,
-  type Role,
   type RpcTopic,
   type RpcTopicPayload,
   routes,
   type SessionState,
   type SyncStatus,
 } from '@gatehouse/protocol';
+import { Account, type LocalUser } from './account';
 import { type FetchLike, ServerApi } from './api/client';
 import { BookingQueries } from './bookings/queries';
 import { SearchIndexer } from './bookings/search-index';
-import { Scanner } from './checkins/scan';
 import { salvageOutbox } from './db/salvage';
 import { EventQueries } from './events/queries';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { AccountTokens } from './session/tokens';
 import { AccountStore, type DataChange } from './store';
-import { type MutationMeta, targetOf } from './sync/effects';
 import { SyncEngine } from './sync/engine';
-import { newRowId } from './sync/ids';
 import { type WebSocketFactory, defaultWebSocket } from './sync/live';
 import type { TokenStore } from './tokens';
 
@@ -64,35 +56,17 @@ const DEFAULT_INITIAL_PULL_LIMIT = 2000;
 /** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
 const INDEX_STATUS_EVERY_MS = 100;
 
-type LocalUser = { id: string; email: string; name: string; role: Role };
-
-/** Everything that exists only while a user's account is open. */
-type OpenAccount = {
-  key: string;
-  user: LocalUser;
-  serverUrl: string;
-  store: AccountStore;
-  tokens: AccountTokens;
-  api: ServerApi;
-  engine: SyncEngine;
-  /** Builds the search index in bulk after an initial sync (phases `readyToScan`, `indexing`). */
-  indexer: SearchIndexer;
-  events: EventQueries;
-  bookings: BookingQueries;
-  scanner: Scanner;
-  /** False after offline unlock without tokens, or once the server ended the session. */
-  serverSession: boolean;
-};
-
 export type StoreProblem = { code: ErrorCode; message: string; accountKey: string };
 
 /**
- * The local node: one device store, at most one open account. All state hangs off this object, so
- * several cores (tests, devices) can live in one process.
+ * The local node's account lifecycle: one device store, at most one open account (`Account`, which
+ * holds the account's data and its one write path; domain commands live in `<domain>/commands.ts`).
+ * Signs in, unlocks, signs out, recovers a damaged store, and reports sync status. All state hangs
+ * off this object, so several cores (tests, devices) can live in one process.
  */
 export class Core {
   readonly device: DeviceStore;
-  private account: OpenAccount | null = null;
+  private account: Account | null = null;
   private storeProblem: StoreProblem | null = null;
   private reachable = false;
   private clockSkewMs: number | null = null;
@@ -151,7 +125,7 @@ export class Core {
     return path.join(this.accountDir(accountKey), 'gatehouse.db');
   }
 
-  private openAccount(known: KnownUser, tokens: AccountTokens, serverSession: boolean): OpenAccount {
+  private openAccount(known: KnownUser, tokens: AccountTokens, serverSession: boolean): Account {
     let store: AccountStore;
     try {
       store = AccountStore.open(this.accountFile(known.accountKey), this.device.deviceId, this.now);
@@ -229,24 +203,29 @@ export class Core {
       this.device.deviceId,
       () => tokens.accessToken(),
     );
-    const account: OpenAccount = {
-      key: known.accountKey,
-      user,
-      serverUrl: known.serverUrl,
-      store,
-      tokens,
-      api,
-      engine,
-      indexer,
-      events: new EventQueries(store),
-      bookings: new BookingQueries(store),
-      scanner: new Scanner(store, {
+    const account = new Account(
+      {
+        key: known.accountKey,
+        user,
+        serverUrl: known.serverUrl,
+        store,
+        tokens,
+        api,
+        engine,
+        indexer,
+        events: new EventQueries(store),
+        bookings: new BookingQueries(store),
+        serverSession,
+      },
+      {
+        deviceId: this.device.deviceId,
         trustedNow: () => this.trustedNow(),
-        meta: () => this.meta(),
-        onRecorded: (eventId) => this.afterLocalWrite(['checkins'], eventId),
-      }),
-      serverSession,
-    };
+        onLocalWrite: (change) => {
+          this.emitData(change);
+          this.emitStatus();
+        },
+      },
+    );
     this.account = account;
     this.device.setLastAccount(known.accountKey);
     if (serverSession) engine.start();
@@ -376,91 +355,16 @@ export class Core {
 
   // ---- helpers for domains ----
 
-  requireAccount(): OpenAccount {
+  /** The open account; UNAUTHENTICATED when none is, or the store's problem when it could not open. */
+  requireAccount(): Account {
     if (this.account) return this.account;
     if (this.storeProblem) throw new GatehouseError(this.storeProblem.code, this.storeProblem.message);
     throw new GatehouseError('UNAUTHENTICATED', 'Sign in first');
   }
 
-  requireRole(minimum: 'staff' | 'organizer' | 'admin'): OpenAccount {
-    const account = this.requireAccount();
-    if (!hasRoleAtLeast(account.user.role, minimum)) {
-      throw new GatehouseError('FORBIDDEN', `This needs the ${minimum} role`);
-    }
-    return account;
-  }
-
-  /** Server calls that have no offline form. */
-  requireServer(): OpenAccount {
-    const account = this.requireAccount();
-    if (!account.serverSession) {
-      throw new GatehouseError('UNAUTHENTICATED', 'Signed in offline: sign in online to use this');
-    }
-    return account;
-  }
-
   /** Device time corrected by the skew measured against the server. */
   trustedNow(): number {
     return this.now() - (this.clockSkewMs ?? 0);
-  }
-
-  meta(): MutationMeta {
-    const account = this.requireAccount();
-    return { userId: account.user.id, deviceId: this.device.deviceId, at: new Date(this.trustedNow()).toISOString() };
-  }
-
-  private afterLocalWrite(tables: DataChange['tables'], eventId: string): void {
-    this.emitData({ tables, eventIds: [eventId] });
-    this.emitStatus();
-    this.account?.engine.requestSync();
-  }
-
-  /** A local mutation: row change + outbox in one transaction, visible at once, pushed soon. */
-  mutate(name: MutationName, args: unknown, meta: MutationMeta = this.meta()) {
-    const account = this.requireAccount();
-    const result = account.store.mutate(name, args, meta);
-    const target = targetOf(name, args);
-    this.afterLocalWrite([target.table], account.store.rows.get(target.table, target.id)?.event_id ?? '');
-    return result;
-  }
-
-  walkIn(params: {
-    eventId: string;
-    ticketTypeId: string;
-    attendee: { name: string; email?: string | undefined };
-  }): Booking {
-    const account = this.requireRole('staff');
-    const event = account.events.get(params.eventId);
-    if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
-    if (!event.ticketTypes.some((type) => type.id === params.ticketTypeId)) {
-      throw new GatehouseError('VALIDATION_FAILED', 'No such ticket type for this event');
-    }
-    const expected = account.events.counters(params.eventId).expected;
-    const { doc } = this.mutate(
-      'booking.walkIn',
-      {
-        bookingId: newRowId(),
-        eventId: params.eventId,
-        ticketTypeId: params.ticketTypeId,
-        attendee: params.attendee,
-      },
-      { ...this.meta(), overCapacity: expected >= event.capacity },
-    );
-    return doc as Booking;
-  }
-
-  cancelBooking(bookingId: string): Booking {
-    const account = this.requireRole('organizer');
-    const booking = account.store.rows.getDoc<Booking>('bookings', bookingId);
-    if (!booking) throw new GatehouseError('NOT_FOUND', 'No such booking on this device');
-    if (booking.status === 'cancelled') throw new GatehouseError('BOOKING_NOT_CANCELLABLE', 'Already cancelled');
-    return this.mutate('booking.cancel', { bookingId }).doc as Booking;
-  }
-
-  updateEvent(eventId: string, patch: Record<string, unknown>): Event {
-    const account = this.requireRole('organizer');
-    if (!account.events.get(eventId)) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
-    return this.mutate('event.update', { eventId, patch }).doc as Event;
   }
 
   // ---- sync ----
@@ -503,13 +407,9 @@ export class Core {
   }
 
   async syncNow(): Promise<SyncStatus> {
-    const account = this.requireServer();
+    const account = this.requireAccount().online();
     await account.engine.syncNow();
     return this.syncStatus();
-  }
-
-  alerts(eventId?: string): Alert[] {
-    return this.requireAccount().store.alerts(eventId);
   }
 }
 

@@ -1,3 +1,4 @@
+import { walkIn as walkInCommand } from '../../electron/core/bookings/commands';
 import type { Booking, Event } from '@gatehouse/protocol';
 import type { HashedRow } from '../../electron/core/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +124,7 @@ async function runSchedule(seed: number, laneIndex: number, log: string[]): Prom
         const verdict = account.scanner.manual({ eventId: event.id, gate: `G${i}`, bookingId: booking.id }).verdict;
         log.push(`step ${step}: device ${i} checks in ${booking.id.slice(0, 8)} → ${verdict}`);
       } else if (roll < 0.45 && isOrganizer) {
-        const walkIn: Booking = device.core.walkIn({
+        const walkIn: Booking = walkInCommand(account, {
           eventId: event.id,
           ticketTypeId: event.ticketTypes[0]!.id,
           attendee: { name: `Walk-in ${seed}-${step}` },
@@ -132,10 +133,10 @@ async function runSchedule(seed: number, laneIndex: number, log: string[]): Prom
       } else if (roll < 0.55 && known.length > 0) {
         const booking = pick(known.filter((row) => row.status === 'confirmed').concat(known[0]!));
         // Staff may not cancel: queued anyway, the server rejects it and the device rolls back.
-        device.core.mutate('booking.cancel', { bookingId: booking.id });
+        account.mutate('booking.cancel', { bookingId: booking.id });
         log.push(`step ${step}: device ${i} cancels ${booking.id.slice(0, 8)}`);
       } else if (roll < 0.65) {
-        device.core.mutate('event.update', {
+        account.mutate('event.update', {
           eventId: event.id,
           patch: { title: `Lane ${laneIndex} v${seed}-${step}` },
         });

@@ -6,13 +6,13 @@ import {
   type EntryState,
   type Event,
   type InvalidReason,
+  type MutationArgs,
   type ScanResult,
   type ScanVerdict,
   type TicketPublicKey,
   type TicketVerification,
   TICKET_PREFIX,
 } from '@gatehouse/protocol';
-import type { MutationMeta } from '../sync/effects';
 import { newRowId } from '../sync/ids';
 import type { AccountStore } from '../store';
 import { TicketVerifier } from './verify';
@@ -41,8 +41,8 @@ function timeOf(iso: string, timeZone: string | undefined): string {
 export type ScanDeps = {
   /** Device time corrected by the skew measured against the server, so a wrong clock changes no verdict. */
   trustedNow: () => number;
-  meta: () => MutationMeta;
-  onRecorded: (eventId: string) => void;
+  /** Records an admission through the account's one write path (Account.mutate). */
+  record: (args: MutationArgs<'checkin.record'>) => void;
 };
 
 /**
@@ -161,19 +161,14 @@ export class Scanner {
     switch (verdict.verdict) {
       case 'admit': {
         checkinId = newRowId();
-        this.store.mutate(
-          'checkin.record',
-          {
-            id: checkinId,
-            eventId: params.eventId,
-            bookingId: verdict.bookingId,
-            gate: params.gate,
-            direction: 'in',
-            scannedAt: new Date(this.deps.trustedNow()).toISOString(),
-          },
-          this.deps.meta(),
-        );
-        this.deps.onRecorded(params.eventId);
+        this.deps.record({
+          id: checkinId,
+          eventId: params.eventId,
+          bookingId: verdict.bookingId,
+          gate: params.gate,
+          direction: 'in',
+          scannedAt: new Date(this.deps.trustedNow()).toISOString(),
+        });
         message = `Welcome, ${booking?.attendee.name ?? 'guest'}${ticketTypeName ? ` — ${ticketTypeName}` : ''}`;
         break;
       }

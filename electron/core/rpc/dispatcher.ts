@@ -17,7 +17,7 @@ import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
-import { combineHandlers, type RpcHandler, type RpcHandlers } from './types';
+import { combineHandlers, type RpcHandler, type RpcHandlers, type RpcScope } from './types';
 
 const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   sessionHandlers,
@@ -48,6 +48,7 @@ function failure(id: number, code: ErrorCode, message: string): RpcResponseFrame
  * and tests all feed frames in here. Never throws; every failure becomes an error frame.
  */
 export function createRpcDispatcher(core: Core, log: (message: string) => void = () => undefined): RpcDispatcher {
+  const scope: RpcScope = { session: core, account: () => core.requireAccount() };
   return {
     async dispatch(input) {
       const frame = rpcRequestFrameSchema.safeParse(input);
@@ -64,7 +65,7 @@ export function createRpcDispatcher(core: Core, log: (message: string) => void =
       }
       try {
         const handler = handlers[method] as RpcHandler<RpcMethod>;
-        const result = await handler(core, params.data as never);
+        const result = await handler(scope, params.data as never);
         return { type: 'response', id, ok: true, result };
       } catch (error) {
         if (error instanceof GatehouseError && (ERROR_CODES as string[]).includes(error.code)) {

@@ -1,9 +1,20 @@
 import type { RpcMethod, RpcResult, rpcMethods } from '@gatehouse/protocol';
 import type { z } from 'zod';
+import type { Account } from '../account';
 import type { Core } from '../core';
 
+/**
+ * What a handler works with: the account lifecycle (`session`: sign in, unlock, sign out, recover,
+ * status), and the open account (`account()`: UNAUTHENTICATED when none is open), whose commands
+ * live in `<domain>/commands.ts`. Handlers never reach through the core for account data.
+ */
+export type RpcScope = {
+  session: Core;
+  account: () => Account;
+};
+
 export type RpcHandler<M extends RpcMethod> = (
-  core: Core,
+  scope: RpcScope,
   params: z.output<(typeof rpcMethods)[M]['params']>,
 ) => Promise<RpcResult<M>> | RpcResult<M>;
 

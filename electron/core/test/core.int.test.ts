@@ -1,3 +1,4 @@
+import { walkIn as walkInCommand } from '../bookings/commands';
 import type { Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAs, type SignedIn } from '../../../tests/support/users';
@@ -85,7 +86,7 @@ describe('desktop core against a real sync server', { timeout: 120_000 }, () => 
     const gate = await device(staff);
     await gate.core.syncNow();
     // Staff may not cancel bookings: queue it anyway (as an offline device whose role changed would).
-    gate.core.mutate('booking.cancel', { bookingId: bookingIds[5]! });
+    gate.core.requireAccount().mutate('booking.cancel', { bookingId: bookingIds[5]! });
     expect(gate.core.requireAccount().bookings.get(bookingIds[5]!)?.status).toBe('cancelled');
     const status = await gate.core.syncNow();
     expect(status.pending).toBe(0);
@@ -100,7 +101,7 @@ describe('desktop core against a real sync server', { timeout: 120_000 }, () => 
     const writer = await device(organizer);
     await writer.core.syncNow();
     await eventually(() => watcher.core.syncStatus().liveConnected, 'live socket');
-    const walkIn = writer.core.walkIn({
+    const walkIn = walkInCommand(writer.core.requireAccount(), {
       eventId: event.id,
       ticketTypeId: event.ticketTypes[0]!.id,
       attendee: { name: 'Poked Person' },

@@ -23,8 +23,8 @@ beforeAll(() => {
   console.log(`seeded ${BOOKINGS} bookings in ${Math.round(performance.now() - started)} ms`);
   scanner = new Scanner(store, {
     trustedNow: Date.now,
-    meta: () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
-    onRecorded: () => undefined,
+    record: (args) =>
+      store.mutate('checkin.record', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
   });
 }, 120_000);
 afterAll(() => store.close());

@@ -11,25 +11,35 @@ export const adminHandlers: RpcHandlers<
   | 'admin.mail.retry'
   | 'admin.mail.discard'
 > = {
-  'admin.users.list': (core, { q, cursor }) =>
-    core
-      .requireServer()
+  'admin.users.list': ({ account }, { q, cursor }) =>
+    account()
+      .online()
       .api.call(routes['users.list'], { query: { ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } }),
-  'admin.users.update': (core, { userId, patch }) =>
-    core.requireServer().api.call(routes['users.update'], { params: { id: userId }, body: patch }),
-  'admin.devices.list': (core) => core.requireServer().api.callAllPages(routes['devices.list'], {}),
-  'admin.devices.revoke': async (core, { deviceId }) => {
-    await core.requireServer().api.call(routes['devices.revoke'], { params: { id: deviceId } });
+  'admin.users.update': ({ account }, { userId, patch }) =>
+    account()
+      .online()
+      .api.call(routes['users.update'], { params: { id: userId }, body: patch }),
+  'admin.devices.list': ({ account }) => account().online().api.callAllPages(routes['devices.list'], {}),
+  'admin.devices.revoke': async ({ account }, { deviceId }) => {
+    await account()
+      .online()
+      .api.call(routes['devices.revoke'], { params: { id: deviceId } });
     return { ok: true as const };
   },
-  'admin.mail.list': (core, { status }) =>
-    core.requireServer().api.callAllPages(routes['mail.list'], { query: status ? { status } : {} }),
-  'admin.mail.retry': async (core, { messageId }) => {
-    await core.requireServer().api.call(routes['mail.retry'], { params: { id: messageId } });
+  'admin.mail.list': ({ account }, { status }) =>
+    account()
+      .online()
+      .api.callAllPages(routes['mail.list'], { query: status ? { status } : {} }),
+  'admin.mail.retry': async ({ account }, { messageId }) => {
+    await account()
+      .online()
+      .api.call(routes['mail.retry'], { params: { id: messageId } });
     return { ok: true as const };
   },
-  'admin.mail.discard': async (core, { messageId }) => {
-    await core.requireServer().api.call(routes['mail.discard'], { params: { id: messageId } });
+  'admin.mail.discard': async ({ account }, { messageId }) => {
+    await account()
+      .online()
+      .api.call(routes['mail.discard'], { params: { id: messageId } });
     return { ok: true as const };
   },
 };

@@ -1,13 +1,16 @@
 import { routes } from '@gatehouse/protocol';
+import { cancelBooking, walkIn } from '../../bookings/commands';
 import type { RpcHandlers } from '../types';
 
 export const bookingHandlers: RpcHandlers<'bookings.list' | 'bookings.walkIn' | 'bookings.cancel' | 'bookings.ticket'> =
   {
-    'bookings.list': (core, params) => core.requireAccount().bookings.list(params),
-    'bookings.walkIn': (core, params) => core.walkIn(params),
-    'bookings.cancel': (core, { bookingId }) => core.cancelBooking(bookingId),
-    'bookings.ticket': async (core, { bookingId }) => {
-      const ticket = await core.requireServer().api.call(routes['bookings.ticket'], { params: { id: bookingId } });
+    'bookings.list': ({ account }, params) => account().bookings.list(params),
+    'bookings.walkIn': ({ account }, params) => walkIn(account(), params),
+    'bookings.cancel': ({ account }, { bookingId }) => cancelBooking(account(), bookingId),
+    'bookings.ticket': async ({ account }, { bookingId }) => {
+      const ticket = await account()
+        .online()
+        .api.call(routes['bookings.ticket'], { params: { id: bookingId } });
       return { token: ticket.token, qrSvg: ticket.qrSvg, revoked: ticket.revoked };
     },
   };

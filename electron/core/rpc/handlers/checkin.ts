@@ -1,8 +1,8 @@
 import type { RpcHandlers } from '../types';
 
 export const checkinHandlers: RpcHandlers<'checkin.scan' | 'checkin.manual' | 'checkin.search' | 'checkin.recent'> = {
-  'checkin.scan': (core, params) => core.requireRole('staff').scanner.scan(params),
-  'checkin.manual': (core, params) => core.requireRole('staff').scanner.manual(params),
-  'checkin.search': (core, params) => core.requireAccount().bookings.find(params),
-  'checkin.recent': (core, params) => core.requireAccount().store.recentCheckins(params),
+  'checkin.scan': ({ account }, params) => account().withRole('staff').scanner.scan(params),
+  'checkin.manual': ({ account }, params) => account().withRole('staff').scanner.manual(params),
+  'checkin.search': ({ account }, params) => account().bookings.find(params),
+  'checkin.recent': ({ account }, params) => account().store.recentCheckins(params),
 };

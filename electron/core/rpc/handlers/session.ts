@@ -1,8 +1,8 @@
 import type { RpcHandlers } from '../types';
 
 export const sessionHandlers: RpcHandlers<'session.get' | 'session.signIn' | 'session.unlock' | 'session.signOut'> = {
-  'session.get': (core) => core.sessionState(),
-  'session.signIn': (core, params) => core.signIn(params),
-  'session.unlock': (core, params) => core.unlock(params),
-  'session.signOut': (core, params) => core.signOut(params),
+  'session.get': ({ session }) => session.sessionState(),
+  'session.signIn': ({ session }, params) => session.signIn(params),
+  'session.unlock': ({ session }, params) => session.unlock(params),
+  'session.signOut': ({ session }, params) => session.signOut(params),
 };

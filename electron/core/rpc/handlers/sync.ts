@@ -3,12 +3,12 @@ import type { RpcHandlers } from '../types';
 export const syncHandlers: RpcHandlers<
   'sync.status' | 'sync.now' | 'sync.alerts' | 'sync.dismissRejected' | 'sync.recoverStore'
 > = {
-  'sync.status': (core) => core.syncStatus(),
-  'sync.now': (core) => core.syncNow(),
-  'sync.alerts': (core, { eventId }) => core.alerts(eventId),
-  'sync.dismissRejected': (core, { mutationId }) => {
-    core.requireAccount().store.dismissRejected(mutationId);
+  'sync.status': ({ session }) => session.syncStatus(),
+  'sync.now': ({ session }) => session.syncNow(),
+  'sync.alerts': ({ account }, { eventId }) => account().store.alerts(eventId),
+  'sync.dismissRejected': ({ account }, { mutationId }) => {
+    account().store.dismissRejected(mutationId);
     return { ok: true as const };
   },
-  'sync.recoverStore': (core) => core.recoverStore(),
+  'sync.recoverStore': ({ session }) => session.recoverStore(),
 };

@@ -1,0 +1,39 @@
+import { type Booking, GatehouseError } from '@gatehouse/protocol';
+import type { Account } from '../account';
+import { newRowId } from '../sync/ids';
+
+/**
+ * A walk-in at the door: a confirmed booking made offline, flagged over capacity when the event is
+ * already full (the door lets them in; the organizer sees the flag). Staff and above.
+ * NOT_FOUND for an event not on this device; VALIDATION_FAILED for a ticket type it does not have.
+ */
+export function walkIn(
+  account: Account,
+  params: { eventId: string; ticketTypeId: string; attendee: { name: string; email?: string | undefined } },
+): Booking {
+  account.withRole('staff');
+  const event = account.events.get(params.eventId);
+  if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
+  if (!event.ticketTypes.some((type) => type.id === params.ticketTypeId)) {
+    throw new GatehouseError('VALIDATION_FAILED', 'No such ticket type for this event');
+  }
+  const expected = account.events.counters(params.eventId).expected;
+  const { doc } = account.mutate(
+    'booking.walkIn',
+    { bookingId: newRowId(), eventId: params.eventId, ticketTypeId: params.ticketTypeId, attendee: params.attendee },
+    { ...account.meta(), overCapacity: expected >= event.capacity },
+  );
+  return doc as Booking;
+}
+
+/**
+ * Cancels a booking (organizer and above). NOT_FOUND for a booking not on this device;
+ * BOOKING_NOT_CANCELLABLE when it is cancelled already.
+ */
+export function cancelBooking(account: Account, bookingId: string): Booking {
+  account.withRole('organizer');
+  const booking = account.store.rows.getDoc<Booking>('bookings', bookingId);
+  if (!booking) throw new GatehouseError('NOT_FOUND', 'No such booking on this device');
+  if (booking.status === 'cancelled') throw new GatehouseError('BOOKING_NOT_CANCELLABLE', 'Already cancelled');
+  return account.mutate('booking.cancel', { bookingId }).doc as Booking;
+}
