@@ -8,7 +8,7 @@
  * `<dataDir>/tokens.json`.
  */
 import path from 'node:path';
-import type { TokenStoreRequestFrame, TokenStoreResponseFrame } from '@gatehouse/protocol';
+import { PendingRequests, type TokenStoreRequestFrame, type TokenStoreResponseFrame } from '@gatehouse/protocol';
 import { openCore } from './core';
 import { createRpcDispatcher } from './rpc/dispatcher';
 import { FileTokenStore, type TokenStore } from './tokens';
@@ -22,37 +22,26 @@ const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Asks Electron main, which holds tokens encrypted with safeStorage. */
 class ParentPortTokenStore implements TokenStore {
-  private nextId = 1;
-  private readonly waiting = new Map<
-    number,
-    { resolve: (value: string | null) => void; reject: (error: Error) => void }
-  >();
+  private readonly waiting = new PendingRequests<Error>();
   constructor(private readonly port: ParentPort) {}
 
   handle(frame: TokenStoreResponseFrame): void {
-    const waiter = this.waiting.get(frame.id);
-    if (!waiter) return;
-    this.waiting.delete(frame.id);
-    if (frame.ok) waiter.resolve(frame.value);
-    else waiter.reject(new Error(frame.message));
+    this.waiting.settle(
+      frame.id,
+      frame.ok ? { ok: true, value: frame.value } : { ok: false, error: new Error(frame.message) },
+    );
   }
 
   private call(
     request: { op: 'get'; key: string } | { op: 'set'; key: string; value: string } | { op: 'delete'; key: string },
   ): Promise<string | null> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error('token store did not answer'));
-      }, TOKEN_REQUEST_TIMEOUT_MS);
-      this.waiting.set(id, {
-        resolve: (value) => (clearTimeout(timer), resolve(value)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
-      });
-      const frame: TokenStoreRequestFrame = { type: 'tokenStore.request', id, ...request };
-      this.port.postMessage(frame);
-    });
+    const { id, answer } = this.waiting.start<string | null>(
+      TOKEN_REQUEST_TIMEOUT_MS,
+      () => new Error('token store did not answer'),
+    );
+    const frame: TokenStoreRequestFrame = { type: 'tokenStore.request', id, ...request };
+    this.port.postMessage(frame);
+    return answer;
   }
   get(key: string) {
     return this.call({ op: 'get', key });

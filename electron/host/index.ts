@@ -9,7 +9,8 @@ import { HOST_SERVER_URL_META_NAME, HOST_TOKEN_META_NAME } from '@gatehouse/prot
 import { createRpcDispatcher, FileTokenStore, openCore, type CoreOptions, type TokenStore } from '../core/index';
 import { createRpcSocketServer } from './rpcSocket';
 import { securityHeaders } from './securityHeaders';
-import { injectMeta, readStaticFile } from './staticFiles';
+import { withPageMeta } from './pageMeta';
+import { readStaticFile } from './staticFiles';
 
 export const DEFAULT_RENDERER_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -64,7 +65,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   let origin = '';
   let hostHeader = '';
   const indexHtml = () =>
-    injectMeta(indexTemplate, {
+    withPageMeta(indexTemplate, {
       [HOST_TOKEN_META_NAME]: token,
       ...(options.serverUrl ? { [HOST_SERVER_URL_META_NAME]: options.serverUrl } : {}),
     });

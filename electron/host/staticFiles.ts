@@ -39,16 +39,3 @@ export async function readStaticFile(root: string, urlPath: string): Promise<Sta
     return null;
   }
 }
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Puts the per-run token (and the default server address) into the page as meta tags. */
-export function injectMeta(html: string, meta: Record<string, string>): string {
-  const tags = Object.entries(meta)
-    .map(([name, content]) => `<meta name="${escapeAttribute(name)}" content="${escapeAttribute(content)}" />`)
-    .join('\n    ');
-  if (!/<head>/i.test(html)) throw new Error('renderer index.html has no <head>');
-  return html.replace(/<head>/i, `<head>\n    ${tags}`);
-}

@@ -7,6 +7,8 @@ import type {
   RpcTopic,
   RpcTopicPayload,
 } from '@gatehouse/protocol';
+// The one module of protocol's that preload needs at run time: not its index (zod and the rest).
+import { PendingRequests } from '@gatehouse/protocol/pending';
 
 /**
  * The renderer's whole view of the machine: `invoke` and `subscribe`, nothing else. Built from an
@@ -25,14 +27,8 @@ export interface BridgeIpc {
 /** Topics whose last value is replayed to a late subscriber (the shell tells it once, at load). */
 const STICKY_TOPICS: ReadonlySet<string> = new Set<RpcTopic>(['shell.status']);
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: { code: string; message: string }) => void;
-}
-
 export function createBridge(ipc: BridgeIpc): GatehouseBridge {
-  let nextId = 1;
-  const pending = new Map<number, Pending>();
+  const pending = new PendingRequests<{ code: string; message: string }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const lastSticky = new Map<string, unknown>();
 
@@ -40,16 +36,16 @@ export function createBridge(ipc: BridgeIpc): GatehouseBridge {
     if (!frame || typeof frame !== 'object') return;
     const message = frame as Record<string, unknown>;
     if (message.type === 'response' && typeof message.id === 'number') {
-      const waiting = pending.get(message.id);
-      if (!waiting) return;
-      pending.delete(message.id);
       if (message.ok === true) {
-        waiting.resolve(message.result);
+        pending.settle(message.id, { ok: true, value: message.result });
       } else {
         const error = (message.error ?? {}) as { code?: unknown; message?: unknown };
-        waiting.reject({
-          code: typeof error.code === 'string' ? error.code : 'INTERNAL',
-          message: typeof error.message === 'string' ? error.message : 'Unknown error',
+        pending.settle(message.id, {
+          ok: false,
+          error: {
+            code: typeof error.code === 'string' ? error.code : 'INTERNAL',
+            message: typeof error.message === 'string' ? error.message : 'Unknown error',
+          },
         });
       }
     } else if (message.type === 'event' && typeof message.topic === 'string') {
@@ -66,11 +62,10 @@ export function createBridge(ipc: BridgeIpc): GatehouseBridge {
 
   return {
     invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
-      const id = nextId++;
-      return new Promise<RpcResult<M>>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        ipc.send(RPC_TO_MAIN_CHANNEL, { type: 'request', id, method: String(method), params });
-      });
+      // Main answers every request (SERVICE_UNAVAILABLE while core restarts), so no time limit here.
+      const { id, answer } = pending.start<RpcResult<M>>(null, () => ({ code: 'INTERNAL', message: 'unreachable' }));
+      ipc.send(RPC_TO_MAIN_CHANNEL, { type: 'request', id, method: String(method), params });
+      return answer;
     },
     subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {
       const forTopic = listeners.get(topic) ?? new Set<(payload: unknown) => void>();

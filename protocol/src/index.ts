@@ -14,3 +14,4 @@ export * from './shell';
 export * from './routing';
 export * from './routes/index';
 export * from './version';
+export * from './pending';

@@ -1,10 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { PendingRequests } from '@gatehouse/protocol/pending';
 import type { AgentCommand, AgentReply } from './device-agent';
 import { ROOT } from './paths';
-
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
 /**
  * A desktop core in its own process (scripts/bench/device-agent.ts) with its own SQLite files:
@@ -12,8 +11,7 @@ type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => vo
  * has a time limit, and `stop` kills the process if it does not exit in time.
  */
 export class DeviceProcess {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests<Error>();
   private exited: string | null = null;
 
   private constructor(
@@ -22,20 +20,14 @@ export class DeviceProcess {
     private readonly child: ChildProcess,
   ) {
     child.on('message', (message: AgentReply) => {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      this.pending.delete(message.id);
-      clearTimeout(waiting.timer);
-      if (message.ok) waiting.resolve(message.result);
-      else waiting.reject(new Error(`${name}: ${message.error}`));
+      this.pending.settle(
+        message.id,
+        message.ok ? { ok: true, value: message.result } : { ok: false, error: new Error(`${name}: ${message.error}`) },
+      );
     });
     child.on('exit', (code, signal) => {
       this.exited = `exited (code ${code}, signal ${signal})`;
-      for (const [, waiting] of this.pending) {
-        clearTimeout(waiting.timer);
-        waiting.reject(new Error(`${name} ${this.exited}`));
-      }
-      this.pending.clear();
+      this.pending.failAll(new Error(`${name} ${this.exited}`));
     });
   }
 
@@ -73,15 +65,12 @@ export class DeviceProcess {
 
   call<T = unknown>(command: AgentCommand, timeoutMs = 120_000): Promise<T> {
     if (this.exited) return Promise.reject(new Error(`${this.name} ${this.exited}`));
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`${this.name}: ${command.kind} took longer than ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      this.child.send({ id, ...command });
-    });
+    const { id, answer } = this.pending.start<T>(
+      timeoutMs,
+      () => new Error(`${this.name}: ${command.kind} took longer than ${timeoutMs} ms`),
+    );
+    this.child.send({ id, ...command });
+    return answer;
   }
 
   async stop(): Promise<void> {

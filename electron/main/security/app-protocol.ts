@@ -1,3 +1,4 @@
+import { withPageMeta } from '../../host/pageMeta';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { securityHeaders } from './csp';
@@ -108,14 +109,4 @@ export async function serveAppRequest(
   }
 }
 
-function escapeHtmlAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Adds `<meta name content>` tags (e.g. the default sync server URL) right after `<head>`. */
-export function withPageMeta(html: string, pageMeta: Record<string, string>): string {
-  const tags = Object.entries(pageMeta)
-    .map(([name, content]) => `<meta name="${escapeHtmlAttribute(name)}" content="${escapeHtmlAttribute(content)}" />`)
-    .join('');
-  return tags === '' ? html : html.replace(/<head([^>]*)>/i, (head) => `${head}${tags}`);
-}
+export { withPageMeta };

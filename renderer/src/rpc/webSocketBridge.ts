@@ -10,9 +10,9 @@ import {
   type RpcTopic,
   type RpcTopicPayload,
 } from '@gatehouse/protocol';
+import { PendingRequests } from '@gatehouse/protocol/pending';
 import { RpcError } from './RpcError';
 
-type Pending = { resolve: (value: unknown) => void; reject: (error: RpcError) => void; timer: number };
 type HostFrame = RpcServerFrame | { type: 'ready' };
 
 /** Long enough for a sign-in plus first sync page; a core that says nothing for this long is gone. */
@@ -25,12 +25,11 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
  * answers `ready`. If the host restarts, the socket reconnects and queued calls go out then.
  */
 export function createWebSocketBridge(options: { url: string; token: string }): GatehouseBridge {
-  const pending = new Map<number, Pending>();
+  const pending = new PendingRequests<RpcError>();
   const listeners = new Map<RpcTopic, Set<(payload: unknown) => void>>();
   const queue: RpcRequestFrame[] = [];
   let socket: WebSocket | null = null;
   let ready = false;
-  let nextId = 1;
   let attempt = 0;
 
   function connect(): void {
@@ -53,12 +52,12 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
         attempt = 0;
         for (const request of queue.splice(0)) ws.send(JSON.stringify(request));
       } else if (frame.type === 'response') {
-        const entry = pending.get(frame.id);
-        if (!entry) return;
-        pending.delete(frame.id);
-        window.clearTimeout(entry.timer);
-        if (frame.ok) entry.resolve(frame.result);
-        else entry.reject(new RpcError(frame.error.code, frame.error.message));
+        pending.settle(
+          frame.id,
+          frame.ok
+            ? { ok: true, value: frame.result }
+            : { ok: false, error: new RpcError(frame.error.code, frame.error.message) },
+        );
       } else if (frame.type === 'event') {
         for (const listener of listeners.get(frame.topic) ?? []) listener(frame.payload);
       }
@@ -68,12 +67,9 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
       socket = null;
       ready = false;
       // Requests already sent may never be answered by a restarted host: fail them plainly.
-      for (const [id, entry] of pending) {
-        if (queue.some((request) => request.id === id)) continue;
-        pending.delete(id);
-        window.clearTimeout(entry.timer);
-        entry.reject(new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service closed the connection'));
-      }
+      pending.failAll(new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service closed the connection'), (id) =>
+        queue.some((request) => request.id === id),
+      );
       const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
       attempt += 1;
       window.setTimeout(connect, delay);
@@ -83,19 +79,15 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
 
   return {
     invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
-      const id = nextId++;
-      const request: RpcRequestFrame = { type: 'request', id, method, params };
-      return new Promise<RpcResult<M>>((resolve, reject) => {
-        const timer = window.setTimeout(() => {
-          pending.delete(id);
-          const queued = queue.findIndex((entry) => entry.id === id);
-          if (queued >= 0) queue.splice(queued, 1);
-          reject(new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service did not answer'));
-        }, REQUEST_TIMEOUT_MS);
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-        if (socket && ready) socket.send(JSON.stringify(request));
-        else queue.push(request);
+      const { id, answer } = pending.start<RpcResult<M>>(REQUEST_TIMEOUT_MS, () => {
+        const queued = queue.findIndex((entry) => entry.id === id);
+        if (queued >= 0) queue.splice(queued, 1);
+        return new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service did not answer');
       });
+      const request: RpcRequestFrame = { type: 'request', id, method, params };
+      if (socket && ready) socket.send(JSON.stringify(request));
+      else queue.push(request);
+      return answer;
     },
     subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {
       const set = listeners.get(topic) ?? new Set();

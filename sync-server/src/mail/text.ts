@@ -1,19 +1,13 @@
+import escapeHtmlLibrary from 'escape-html';
+
 /**
  * Making user text (attendee names, event titles, venues) safe where it lands. Every value that
  * came from a person passes through one of these before it reaches a template or a header.
  */
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** For HTML text and attribute values (always double-quoted in our templates). */
+/** For HTML text and attribute values (always double-quoted in our templates): `& < > " '`. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+  return escapeHtmlLibrary(text);
 }
 
 // eslint-disable-next-line no-control-regex
