@@ -1,4 +1,5 @@
 import {
+  backoffMs,
   rpcMethods,
   rpcRequestFrameSchema,
   rpcTopics,
@@ -55,7 +56,7 @@ export class CoreSupervisor {
     this.options = {
       maxRestarts: 5,
       restartWindowMs: 60_000,
-      restartDelayMs: (attempt) => Math.min(5_000, 250 * 2 ** attempt),
+      restartDelayMs: (attempt) => backoffMs(attempt, { baseMs: 250, capMs: 5_000 }),
       now: () => Date.now(),
       ...options,
     };

@@ -15,3 +15,4 @@ export * from './routing';
 export * from './routes/index';
 export * from './version';
 export * from './pending';
+export * from './backoff';

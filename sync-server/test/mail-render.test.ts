@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildIcs, escapeIcsText, foldLine } from '../src/mail/ics';
 import { messageIdFor } from '../src/mail/outbox';
 import { escapeHtml, formatEventTime, oneLine } from '../src/mail/text';
-import { backoffMs } from '../src/mail/worker';
+import { mailRetryMs } from '../src/mail/worker';
 
 describe('iCalendar writer', () => {
   it('folds long lines at 75 octets without splitting a UTF-8 character, and unfolds to the original', () => {
@@ -69,7 +69,7 @@ describe('backoff', () => {
     for (let attempts = 1; attempts <= 12; attempts++) {
       const ceiling = Math.min(60_000, 1_000 * 2 ** (attempts - 1));
       for (let i = 0; i < 50; i++) {
-        const delay = backoffMs(attempts, settings);
+        const delay = mailRetryMs(attempts, settings);
         expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
         expect(delay).toBeLessThanOrEqual(ceiling);
       }

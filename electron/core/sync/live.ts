@@ -1,4 +1,4 @@
-import { type LiveClientMessage, liveServerMessageSchema } from '@gatehouse/protocol';
+import { backoffMs, type LiveClientMessage, liveServerMessageSchema } from '@gatehouse/protocol';
 import WebSocket from 'ws';
 
 /** The browser-style surface both `ws` and a global WebSocket provide. */
@@ -115,9 +115,8 @@ export class LiveConnection {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.timer) return;
-    const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.attempt);
+    const delay = backoffMs(this.attempt, { baseMs: MIN_BACKOFF_MS, capMs: MAX_BACKOFF_MS, jitter: 'equal' });
     this.attempt = Math.min(this.attempt + 1, 16);
-    const delay = base / 2 + Math.random() * (base / 2);
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.connect();

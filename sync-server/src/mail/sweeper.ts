@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
+import { backoffMs } from '@gatehouse/protocol';
 import type { After, Store } from '../store/port';
 import type { MailHandoff } from '../store/rows';
 import {
@@ -174,7 +175,7 @@ export class MailSweeper {
   /** Records another failure of the hand-off; returns how long it is passed over. */
   private remember(key: string, previous: Failure | undefined, nowMs: number): number {
     const failures = (previous?.failures ?? 0) + 1;
-    const retryInMs = Math.min(this.retryCapMs, this.retryBaseMs * 2 ** Math.min(failures - 1, 30));
+    const retryInMs = backoffMs(failures - 1, { baseMs: this.retryBaseMs, capMs: this.retryCapMs });
     this.failed.set(key, { failures, retryAtMs: nowMs + retryInMs });
     if (this.failed.size > MAX_REMEMBERED_FAILURES) this.failed.delete(this.failed.keys().next().value!);
     return retryInMs;

@@ -5,14 +5,14 @@ import QRCode from 'qrcode';
 import type { SendMailOptions } from 'nodemailer';
 import { QR_CONTENT_ID } from './compose';
 import type { MailRow } from '../store/rows';
+import { backoffMs } from '@gatehouse/protocol';
 import type { MailOutbox } from './outbox';
 import type { MailSettings } from './settings';
 import type { MailTransport } from './transport';
 
-/** Try n+1 waits about base × 2^(n-1), capped, with "equal jitter": half fixed, half random. */
-export function backoffMs(attempts: number, settings: Pick<MailSettings, 'retryBaseMs' | 'retryCapMs'>): number {
-  const exponential = Math.min(settings.retryCapMs, settings.retryBaseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+/** After `attempts` tries, the next waits about base × 2^(attempts-1), capped, with equal jitter (protocol backoffMs). */
+export function mailRetryMs(attempts: number, settings: Pick<MailSettings, 'retryBaseMs' | 'retryCapMs'>): number {
+  return backoffMs(attempts - 1, { baseMs: settings.retryBaseMs, capMs: settings.retryCapMs, jitter: 'equal' });
 }
 
 /** SMTP 5xx is the receiving server saying "never": retrying cannot help (RFC 5321 §4.2.1). */
@@ -136,7 +136,7 @@ export class MailWorker {
         await this.outbox.markDead(row.id, row.claimSeq, reason);
         this.log.warn({ mailId: row.id, attempts: row.attempts, reason }, 'mail moved to dead letters');
       } else {
-        const delay = backoffMs(row.attempts, this.settings);
+        const delay = mailRetryMs(row.attempts, this.settings);
         await this.outbox.markRetry(row.id, row.claimSeq, reason, Date.now() + delay);
         this.log.info(
           { mailId: row.id, attempts: row.attempts, retryInMs: delay, reason },
