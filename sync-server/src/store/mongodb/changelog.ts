@@ -549,7 +549,15 @@ export class ChangeLog {
       inserted,
       duplicates: [...refused].sort((a, b) => a - b),
       log: async () => {
-        await Promise.all(inserted.map((row) => this.append(target.toChange(row))));
+        // A big batch on a slow server logs for longer than GAP_TIMEOUT_MS; its intents are kept
+        // fresh meanwhile, so the repair sweep never takes this live writer for a dead one and logs
+        // its rows a second time.
+        const keepFresh = this.marks ? null : this.keepIntentsFresh(intentIds);
+        try {
+          await Promise.all(inserted.map((row) => this.append(target.toChange(row))));
+        } finally {
+          await keepFresh?.stop();
+        }
         if (this.marks) for (const row of inserted) this.clearMark(target, row._id, stamp);
         await this.closeIntents(intentIds);
       },
@@ -559,6 +567,40 @@ export class ChangeLog {
           await target.collection.deleteMany({ _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } } as Filter<D>);
         }
         await this.closeIntents(intentIds);
+      },
+    };
+  }
+
+  /**
+   * Re-stamps `ids` every third of the gap timeout until stopped: intents of a writer still at work
+   * never look abandoned. A failed re-stamp is only logged (the worst case is a row logged twice,
+   * with the same rev, which devices ignore).
+   */
+  private keepIntentsFresh(ids: string[]): { stop: () => Promise<void> } {
+    let running: Promise<void> = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        running = running.then(async () => {
+          const at = new Date();
+          try {
+            for (let start = 0; start < ids.length; start += MAX_GROUP_COMMIT) {
+              await this.intents.updateMany(
+                { _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } },
+                { $set: { at } },
+              );
+            }
+          } catch (error) {
+            this.onError(error, 're-stamping log intents failed; their rows may be logged twice');
+          }
+        });
+      },
+      Math.max(50, Math.floor(this.gapTimeoutMs / 3)),
+    );
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await running;
       },
     };
   }
