@@ -68,7 +68,10 @@ describe('P8 clock skew ±24 h', { timeout: 120_000 }, () => {
     for (const d of [ahead, behind, correct]) expect(d.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
     const serverCheckins = await server.ctx.store.checkins.countForEvent(event.id);
     expect(serverCheckins).toBe(5);
-    const alerts = correct.core.requireAccount().store.alerts(event.id).filter((alert) => alert.kind === 'duplicateEntry');
+    const alerts = correct.core
+      .requireAccount()
+      .store.alerts(event.id)
+      .filter((alert) => alert.kind === 'duplicateEntry');
     expect(alerts).toHaveLength(2);
     expect(alerts.every((alert) => alert.bookingId === bookingIds[0])).toBe(true);
 
