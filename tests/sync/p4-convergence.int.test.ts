@@ -74,7 +74,9 @@ async function signInThroughOutages(user: SignedIn): Promise<Device> {
     try {
       return await signedInDevice(server.server, user, { pullLimit: 500 });
     } catch (error) {
-      if ((error as { code?: string }).code !== 'OFFLINE' || attempt >= 50) throw error;
+      const code = (error as { code?: string }).code;
+      // A server going down or coming up answers 503 (or not at all) for a moment.
+      if ((code !== 'OFFLINE' && code !== 'SERVICE_UNAVAILABLE') || attempt >= 50) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

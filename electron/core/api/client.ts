@@ -45,8 +45,17 @@ export interface SessionTokens {
   clear(): Promise<void>;
 }
 
-function toErrorCode(code: unknown): ErrorCode {
-  return typeof code === 'string' && (ERROR_CODES as string[]).includes(code) ? (code as ErrorCode) : 'INTERNAL';
+/**
+ * The answer's stable code; an answer without one (a proxy's page, a server shutting down) is
+ * named by its status, so a 503 reads as the outage it is rather than as a bug.
+ */
+function toErrorCode(code: unknown, status: number): ErrorCode {
+  if (typeof code === 'string' && (ERROR_CODES as string[]).includes(code)) return code as ErrorCode;
+  if (status === 503 || status === 502 || status === 504) return 'SERVICE_UNAVAILABLE';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 401) return 'UNAUTHENTICATED';
+  return 'INTERNAL';
 }
 
 export async function errorFromResponse(response: Response): Promise<GatehouseError> {
@@ -58,7 +67,7 @@ export async function errorFromResponse(response: Response): Promise<GatehouseEr
   }
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   const message = typeof error?.message === 'string' ? error.message : `Server answered ${response.status}`;
-  return new GatehouseError(toErrorCode(error?.code), message);
+  return new GatehouseError(toErrorCode(error?.code, response.status), message);
 }
 
 /** HTTP to the sync server: device id header, bearer token, one refresh-and-retry on an expired token. */

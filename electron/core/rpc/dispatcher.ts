@@ -47,8 +47,19 @@ function failure(id: number, code: ErrorCode, message: string): RpcResponseFrame
  * The transport-agnostic server side of the RPC contract: Electron IPC, the browser host's WebSocket
  * and tests all feed frames in here. Never throws; every failure becomes an error frame.
  */
-export function createRpcDispatcher(core: Core, log: (message: string) => void = () => undefined): RpcDispatcher {
+export function createRpcDispatcher(
+  core: Core,
+  log: (message: string) => void = () => undefined,
+  options: {
+    /**
+     * Check every result against its `rpc.ts` schema before it leaves (INTERNAL, logged, when one
+     * does not match). On unless NODE_ENV=production (the packaged core's bundle sets it).
+     */
+    checkResults?: boolean;
+  } = {},
+): RpcDispatcher {
   const scope: RpcScope = { session: core, account: () => core.requireAccount() };
+  const checkResults = options.checkResults ?? process.env.NODE_ENV !== 'production';
   return {
     async dispatch(input) {
       const frame = rpcRequestFrameSchema.safeParse(input);
@@ -66,6 +77,16 @@ export function createRpcDispatcher(core: Core, log: (message: string) => void =
       try {
         const handler = handlers[method] as RpcHandler<RpcMethod>;
         const result = await handler(scope, params.data as never);
+        if (checkResults) {
+          const checked = rpcMethods[method].result.safeParse(result);
+          if (!checked.success) {
+            const detail = zodIssuesToDetails(checked.error.issues)
+              .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+              .join('; ');
+            log(`rpc ${method} answered outside its contract: ${detail}`);
+            return failure(id, 'INTERNAL', `Core answered ${method} outside its contract: ${detail}`);
+          }
+        }
         return { type: 'response', id, ok: true, result };
       } catch (error) {
         if (error instanceof GatehouseError && (ERROR_CODES as string[]).includes(error.code)) {

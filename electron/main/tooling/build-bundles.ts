@@ -40,6 +40,8 @@ export async function buildBundles(
     minify: options.minify ?? false,
     logLevel: 'warning',
     legalComments: 'none',
+    // The shipped app: answers are serialized, not re-checked against their schemas (rpc dispatcher).
+    define: { 'process.env.NODE_ENV': '"production"' },
     external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
     plugins: options.betterSqlite3Dir ? [nativeModuleAt('better-sqlite3', options.betterSqlite3Dir)] : [],
   };
