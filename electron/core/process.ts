@@ -40,7 +40,11 @@ class ParentPortTokenStore implements TokenStore {
       () => new Error('token store did not answer'),
     );
     const frame: TokenStoreRequestFrame = { type: 'tokenStore.request', id, ...request };
-    this.port.postMessage(frame);
+    try {
+      this.port.postMessage(frame);
+    } catch (error) {
+      this.waiting.settle(id, { ok: false, error: error as Error });
+    }
     return answer;
   }
   get(key: string) {

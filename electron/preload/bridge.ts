@@ -64,7 +64,12 @@ export function createBridge(ipc: BridgeIpc): GatehouseBridge {
     invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>> {
       // Main answers every request (SERVICE_UNAVAILABLE while core restarts), so no time limit here.
       const { id, answer } = pending.start<RpcResult<M>>(null, () => ({ code: 'INTERNAL', message: 'unreachable' }));
-      ipc.send(RPC_TO_MAIN_CHANNEL, { type: 'request', id, method: String(method), params });
+      try {
+        ipc.send(RPC_TO_MAIN_CHANNEL, { type: 'request', id, method: String(method), params });
+      } catch (error) {
+        // Not sent (e.g. params that cannot be cloned): a rejected call, nothing left waiting.
+        pending.settle(id, { ok: false, error: { code: 'VALIDATION_FAILED', message: String(error) } });
+      }
       return answer;
     },
     subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {

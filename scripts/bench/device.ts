@@ -69,7 +69,11 @@ export class DeviceProcess {
       timeoutMs,
       () => new Error(`${this.name}: ${command.kind} took longer than ${timeoutMs} ms`),
     );
-    this.child.send({ id, ...command });
+    try {
+      this.child.send({ id, ...command });
+    } catch (error) {
+      this.pending.settle(id, { ok: false, error: error as Error });
+    }
     return answer;
   }
 

@@ -46,6 +46,13 @@ import { openStore } from './store/open';
 /** 1 MiB: far above any legitimate request (a full push batch is ~200 kB), far below a memory problem. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * Requests that speak no protocol version and are never refused for one: the orchestrator's probes
+ * (a 426 there would get a healthy server restarted), the API docs, and the live socket, which only
+ * carries pokes — the pulls they cause are version-checked.
+ */
+const UNVERSIONED_PATHS = /^\/(health|ready|sync\/live|docs)(\/|\?|$)/;
+
 /** Paths and headers pino must never write out. */
 const REDACT = [
   'req.headers.authorization',
@@ -184,6 +191,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.addHook('onRequest', async (request, reply) => {
     const range = ctx.config.protocolRange ?? SUPPORTED_PROTOCOL_RANGE;
     void reply.header(PROTOCOL_RANGE_HEADER, formatProtocolRange(range));
+    if (UNVERSIONED_PATHS.test(request.url)) return;
     const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]);
     if (version === null) {
       throw new GatehouseError('VALIDATION_FAILED', `${PROTOCOL_VERSION_HEADER} must be a positive integer`, [

@@ -65,6 +65,11 @@ describe('protocol versions: device and server say what they speak', () => {
       expect(status.updateNeeded).toMatch(/^Update Gatehouse on this device/);
       expect(status.updateNeeded).toMatch(/stay on this device/);
       expect(await serverCheckins()).toBe(before);
+      // The probes and the docs answer whatever version a caller speaks: an orchestrator never sees a 426.
+      for (const url of ['/health', '/ready', '/docs/json']) {
+        const probe = await fetch(`${server.baseUrl}${url}`, { headers: { [PROTOCOL_VERSION_HEADER]: '1' } });
+        expect(probe.status, url).toBe(200);
+      }
     } finally {
       server.ctx.config.protocolRange = undefined;
     }

@@ -7,6 +7,7 @@ import {
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
+  type ProtocolRange,
   protocolMismatch,
   protocolMismatchMessage,
   routeAnswerSchema,
@@ -73,6 +74,8 @@ export async function errorFromResponse(response: Response): Promise<GatehouseEr
 /** HTTP to the sync server: device id header, bearer token, one refresh-and-retry on an expired token. */
 export class ServerApi {
   private refreshing: Promise<void> | null = null;
+  /** The protocol versions the server accepts, from its latest answer; null until one arrives. */
+  private serverRange: ProtocolRange | null = null;
 
   constructor(
     readonly serverUrl: string,
@@ -124,6 +127,19 @@ export class ServerApi {
       schema: options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
+  }
+
+  /**
+   * Makes sure the server's protocol range is known before anything is pushed: asks `/health` when
+   * no answer has said it yet, or the last one left this device out (the server may have been
+   * updated since). A server too old to refuse a newer device itself (one from before versions)
+   * would otherwise apply what it can of a push and store refusals for the rest.
+   * Throws PROTOCOL_UNSUPPORTED (nothing sent) or OFFLINE.
+   */
+  async ensureCompatible(): Promise<void> {
+    if (this.serverRange && !protocolMismatch(this.protocolVersion, this.serverRange)) return;
+    // Unknown, or not compatible when last heard: ask again, the server may have been updated since.
+    await this.call(routes['health.live'], {});
   }
 
   /**
@@ -205,6 +221,7 @@ export class ServerApi {
     // A server whose range leaves this device out gets nothing from it (it could not read it); the
     // outbox stays as it is. A server from before versions sends no range and speaks version 1.
     const range = parseProtocolRange(response.headers.get(PROTOCOL_RANGE_HEADER));
+    if (range) this.serverRange = range;
     const side = range ? protocolMismatch(this.protocolVersion, range) : null;
     if (range && side) {
       throw new GatehouseError('PROTOCOL_UNSUPPORTED', protocolMismatchMessage(side, this.protocolVersion, range));

@@ -1,6 +1,5 @@
 import { type Booking, GatehouseError } from '@gatehouse/protocol';
 import type { Account } from '../account';
-import { newRowId } from '../sync/ids';
 
 /**
  * A walk-in at the door: a confirmed booking made offline, flagged over capacity when the event is
@@ -20,7 +19,15 @@ export function walkIn(
   const expected = account.events.counters(params.eventId).expected;
   const { doc } = account.mutate(
     'booking.walkIn',
-    { bookingId: newRowId(), eventId: params.eventId, ticketTypeId: params.ticketTypeId, attendee: params.attendee },
+    // A random (v4) id, not a time-ordered one: the booking's door code is made from its first bytes
+    // (protocol bookingCodeFor), which in a UUIDv7 are the clock — guessable, and shared by walk-ins
+    // made in the same quarter second.
+    {
+      bookingId: crypto.randomUUID(),
+      eventId: params.eventId,
+      ticketTypeId: params.ticketTypeId,
+      attendee: params.attendee,
+    },
     { ...account.meta(), overCapacity: expected >= event.capacity },
   );
   return doc as Booking;

@@ -230,6 +230,8 @@ export class SyncEngine {
       this.lanes.push.wanted = false;
       const batch = this.store.outbox.peek(this.pushBatch.next);
       if (batch.length === 0) return;
+      // Never send mutations to a server that cannot read this device's protocol version.
+      await this.api.ensureCompatible();
       this.store.outbox.markAttempted(batch.map((entry) => entry.id));
       const started = Date.now();
       const response = await this.api

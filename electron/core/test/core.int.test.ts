@@ -175,3 +175,24 @@ describe('desktop core against a real sync server', { timeout: 120_000 }, () => 
     });
   });
 });
+
+describe('walk-ins at a busy door', { timeout: 60_000 }, () => {
+  it('walk-ins made in the same instant get distinct door codes that do not follow the clock', async () => {
+    const gate = await device(staff);
+    await gate.core.syncNow();
+    const account = gate.core.requireAccount();
+    const codes = Array.from(
+      { length: 40 },
+      (_, i) =>
+        walkInCommand(account, {
+          eventId: event.id,
+          ticketTypeId: event.ticketTypes[0]!.id,
+          attendee: { name: `Rush ${i}` },
+        }).code,
+    );
+    expect(new Set(codes).size).toBe(codes.length);
+    // Codes made a moment apart share no long prefix (a clock-derived code would).
+    const sharedPrefix = (a: string, b: string) => [...a].findIndex((char, i) => char !== b[i]);
+    expect(Math.max(...codes.slice(1).map((code, i) => sharedPrefix(code, codes[i]!)))).toBeLessThan(5);
+  });
+});

@@ -4,7 +4,8 @@ import { defineRoute } from '../routing';
 /** The answer of the health probes, with the protocol versions the server accepts (version.ts). */
 export const healthStatusSchema = z.object({
   status: z.literal('ok'),
-  protocol: z.object({ min: z.number().int(), max: z.number().int() }),
+  /** Absent on servers from before protocol versions (they speak version 1). */
+  protocol: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
 });
 
 /** Probes for the orchestrator; the server exempts them from the rate limit. */

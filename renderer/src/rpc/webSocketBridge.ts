@@ -85,8 +85,13 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
         return new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service did not answer');
       });
       const request: RpcRequestFrame = { type: 'request', id, method, params };
-      if (socket && ready) socket.send(JSON.stringify(request));
-      else queue.push(request);
+      try {
+        if (socket && ready) socket.send(JSON.stringify(request));
+        else queue.push(request);
+      } catch (error) {
+        // Not sent (params that cannot be serialized, a socket closing): a rejected call, nothing left waiting.
+        pending.settle(id, { ok: false, error: new RpcError('VALIDATION_FAILED', String(error)) });
+      }
       return answer;
     },
     subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {

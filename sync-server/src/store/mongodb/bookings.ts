@@ -6,7 +6,7 @@ import type { BookingRow } from '../rows';
 import { searchTermsOf } from '../search-words';
 import { changeOf } from '../wire';
 import type { MongoAlerts } from './alerts';
-import type { LoggedCollection } from './changelog';
+import type { InsertBatch, LoggedCollection } from './changelog';
 import { fieldsEqual } from './conditional';
 import type { StoreContext } from './context';
 import { BOOKING_LIST_PROJECTION, COLLECTIONS, toBookingRow, type BookingDoc, type EventDoc } from './documents';
@@ -224,8 +224,9 @@ export class MongoBookings implements BookingRepository {
     const allSeats = [...seats.values()].flat();
     await this.recounts.owe(eventId);
     let added = 0;
+    let batch: InsertBatch<BookingDoc> | null = null;
     try {
-      const batch = await this.context.changeLog.insertMany(
+      batch = await this.context.changeLog.insertMany(
         this.target,
         candidates.map((row) => ({
           _id: row.id,
@@ -264,6 +265,7 @@ export class MongoBookings implements BookingRepository {
       await this.seats.confirm(batch.inserted.flatMap((doc) => seats.get(doc._id) ?? []));
       added = batch.inserted.length;
     } catch (error) {
+      await batch?.abandon();
       await this.seats.release(allSeats);
       void this.recounts.schedule(eventId);
       throw error;

@@ -92,6 +92,11 @@ export type InsertBatch<D> = {
   duplicates: number[];
   log: () => Promise<void>;
   undo: () => Promise<void>;
+  /**
+   * Gives the batch up without logging or undoing it (the caller failed in between): its intents
+   * stop being kept fresh and are left to the repair sweep, as after a crash.
+   */
+  abandon: () => Promise<void>;
 };
 
 export type ChangeLogOptions = {
@@ -528,6 +533,10 @@ export class ChangeLog {
       });
       await this.intents.insertMany(intents, { ordered: false });
     }
+    // From here until the batch is logged or undone, however long the inserts and the caller's checks
+    // take on a slow server, its intents stay fresh: the repair sweep must not take this live writer
+    // for a dead one (it would log the rows twice, or log rows an undo then deletes).
+    const keepFresh = this.marks ? null : this.keepIntentsFresh(intentIds);
     const refused = new Set<number>();
     if (stored.length > 0) {
       const docs = (
@@ -538,6 +547,7 @@ export class ChangeLog {
       } catch (error) {
         const failures = writeErrorsOf(error);
         if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) {
+          await keepFresh?.stop();
           await this.closeIntents(intentIds);
           throw error;
         }
@@ -549,10 +559,6 @@ export class ChangeLog {
       inserted,
       duplicates: [...refused].sort((a, b) => a - b),
       log: async () => {
-        // A big batch on a slow server logs for longer than GAP_TIMEOUT_MS; its intents are kept
-        // fresh meanwhile, so the repair sweep never takes this live writer for a dead one and logs
-        // its rows a second time.
-        const keepFresh = this.marks ? null : this.keepIntentsFresh(intentIds);
         try {
           await Promise.all(inserted.map((row) => this.append(target.toChange(row))));
         } finally {
@@ -561,7 +567,11 @@ export class ChangeLog {
         if (this.marks) for (const row of inserted) this.clearMark(target, row._id, stamp);
         await this.closeIntents(intentIds);
       },
+      abandon: async () => {
+        await keepFresh?.stop();
+      },
       undo: async () => {
+        await keepFresh?.stop();
         const ids = inserted.map((row) => row._id);
         for (let start = 0; start < ids.length; start += MAX_GROUP_COMMIT) {
           await target.collection.deleteMany({ _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } } as Filter<D>);
@@ -577,29 +587,35 @@ export class ChangeLog {
    * with the same rev, which devices ignore).
    */
   private keepIntentsFresh(ids: string[]): { stop: () => Promise<void> } {
+    let stopped = false;
+    let timer: NodeJS.Timeout | null = null;
     let running: Promise<void> = Promise.resolve();
-    const timer = setInterval(
-      () => {
-        running = running.then(async () => {
-          const at = new Date();
-          try {
-            for (let start = 0; start < ids.length; start += MAX_GROUP_COMMIT) {
-              await this.intents.updateMany(
-                { _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } },
-                { $set: { at } },
-              );
-            }
-          } catch (error) {
-            this.onError(error, 're-stamping log intents failed; their rows may be logged twice');
-          }
-        });
-      },
-      Math.max(50, Math.floor(this.gapTimeoutMs / 3)),
-    );
-    timer.unref();
+    const restamp = async () => {
+      const at = new Date();
+      try {
+        for (let start = 0; start < ids.length && !stopped; start += MAX_GROUP_COMMIT) {
+          await this.intents.updateMany({ _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } }, { $set: { at } });
+        }
+      } catch (error) {
+        this.onError(error, 're-stamping log intents failed; their rows may be logged twice');
+      }
+    };
+    // Re-armed after each re-stamp finishes, so slow re-stamps never pile up.
+    const arm = () => {
+      if (stopped) return;
+      timer = setTimeout(
+        () => {
+          running = restamp().then(arm);
+        },
+        Math.max(50, Math.floor(this.gapTimeoutMs / 3)),
+      );
+      timer.unref();
+    };
+    arm();
     return {
       stop: async () => {
-        clearInterval(timer);
+        stopped = true;
+        if (timer) clearTimeout(timer);
         await running;
       },
     };
