@@ -144,7 +144,8 @@ async function commandsPerCheckIn(store: MongoStore, commands: { count: number }
   const event = await createEvent(store);
   const bookings: BookingRow[] = [];
   for (let i = 0; i < count; i++) bookings.push((await store.bookings.book(bookInput(event))).row);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The bookings' own follow-up writes (recounts, seat confirmations) finish before the window opens.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   commands.count = 0;
   const results = await Promise.all(bookings.map((booking) => store.checkins.record(scan(booking), noAlerts)));
   const used = commands.count;
@@ -176,10 +177,17 @@ describe('MongoDB adapter: commands per check-in', () => {
       dbName: dbName(),
       capabilities: MONGODB_CAPABILITIES,
       onCommand: () => (commands.count += 1),
+      // The timed repairs' queries are the server's, not the check-ins': one landing in the window
+      // made this 100 commands for 32 check-ins instead of 96.
+      repairs: false,
     });
-    const perCheckIn = await commandsPerCheckIn(store, commands, 32);
+    // How 32 concurrent check-ins fall into the adapter's groups depends on the database's timing
+    // (2.3–3.3 commands each in single rounds here): the median of three rounds is the figure.
+    const rounds: number[] = [];
+    for (let round = 0; round < 3; round++) rounds.push(await commandsPerCheckIn(store, commands, 32));
+    const perCheckIn = [...rounds].sort((a, b) => a - b)[1]!;
     console.info(
-      `[store-mongodb] straight path: ${perCheckIn.toFixed(2)} database commands per check-in (32 side by side)`,
+      `[store-mongodb] straight path: ${perCheckIn.toFixed(2)} database commands per check-in (32 side by side; rounds ${rounds.map((n) => n.toFixed(2)).join(', ')})`,
     );
     expect(perCheckIn).toBeLessThanOrEqual(3);
 

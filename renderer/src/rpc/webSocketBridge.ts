@@ -1,4 +1,5 @@
 import {
+  backoffMs,
   HOST_RPC_PATH,
   type GatehouseBridge,
   type HostHelloFrame,
@@ -17,7 +18,8 @@ type HostFrame = RpcServerFrame | { type: 'ready' };
 
 /** Long enough for a sign-in plus first sync page; a core that says nothing for this long is gone. */
 const REQUEST_TIMEOUT_MS = 60_000;
-const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/** Reconnects to a restarting host: 250 ms doubling to 4 s (protocol backoffMs). */
+const RECONNECT = { baseMs: 250, capMs: 4_000 };
 
 /**
  * The browser host's side of the bridge: the same GatehouseBridge over one WebSocket to the host that
@@ -70,7 +72,7 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
       pending.failAll(new RpcError('SERVICE_UNAVAILABLE', 'The local Gatehouse service closed the connection'), (id) =>
         queue.some((request) => request.id === id),
       );
-      const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
+      const delay = backoffMs(attempt, RECONNECT);
       attempt += 1;
       window.setTimeout(connect, delay);
     });

@@ -44,6 +44,11 @@ export type MongoStoreOptions = {
   onCommand?: (commandName: string) => void;
   /** How often `changes.watch` looks for other processes' commits (default 50 ms). */
   watchPollMs?: number;
+  /**
+   * Test hook: false leaves the repairs (change-log marks, seat holds, recounts) off, at open and on
+   * their timers, for a test that counts the database commands of one operation. Never in production.
+   */
+  repairs?: boolean;
 };
 
 /** The MongoDB adapter, and what it detected of its database. */
@@ -116,7 +121,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       ],
       log,
     );
-    await maintenance.start();
+    if (options.repairs !== false) await maintenance.start();
     log.info({ capabilities }, 'MongoDB store open');
 
     let closing: Promise<void> | null = null;
