@@ -101,6 +101,11 @@ export function zodIssuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDe
   }));
 }
 
+/** Details as one line for a person: `path: message; path: message`. */
+export function describeDetails(details: readonly ErrorDetail[]): string {
+  return details.map((detail) => (detail.path ? `${detail.path}: ${detail.message}` : detail.message)).join('; ');
+}
+
 /** Parses or throws a VALIDATION_FAILED GatehouseError, for code paths outside Fastify's schema step. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, what = 'input'): z.infer<T> {
   const result = schema.safeParse(input);

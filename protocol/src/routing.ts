@@ -127,7 +127,8 @@ export function combineRoutes<const T extends readonly Record<string, RouteDef>[
   return combined as UnionToIntersection<T[number]>;
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void
+/** `A | B` → `A & B`: the type of several tables combined into one. */
+export type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void
   ? I
   : never;
 

@@ -8,6 +8,7 @@ import {
   type RpcTopic,
   rpcMethods,
   rpcRequestFrameSchema,
+  describeDetails,
   zodIssuesToDetails,
 } from '@gatehouse/protocol';
 import type { Core } from '../core';
@@ -73,9 +74,7 @@ export function createRpcDispatcher(
       if (!isMethod(method)) return failure(id, 'NOT_FOUND', `Unknown method ${method}`);
       const params = rpcMethods[method].params.safeParse(frame.data.params ?? {});
       if (!params.success) {
-        const detail = zodIssuesToDetails(params.error.issues)
-          .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-          .join('; ');
+        const detail = describeDetails(zodIssuesToDetails(params.error.issues));
         return failure(id, 'VALIDATION_FAILED', `Invalid params for ${method}: ${detail}`);
       }
       try {
@@ -84,9 +83,7 @@ export function createRpcDispatcher(
         if (checkResults !== 'off') {
           const checked = rpcMethods[method].result.safeParse(result);
           if (!checked.success) {
-            const detail = zodIssuesToDetails(checked.error.issues)
-              .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-              .join('; ');
+            const detail = describeDetails(zodIssuesToDetails(checked.error.issues));
             log(`rpc ${method} answered outside its contract: ${detail}`);
             if (checkResults === 'fail') {
               return failure(id, 'INTERNAL', `Core answered ${method} outside its contract: ${detail}`);

@@ -1,4 +1,4 @@
-import type { RpcMethod, RpcResult, rpcMethods } from '@gatehouse/protocol';
+import type { RpcMethod, RpcResult, rpcMethods, UnionToIntersection } from '@gatehouse/protocol';
 import type { z } from 'zod';
 import type { Account } from '../account';
 import type { Core } from '../core';
@@ -19,10 +19,6 @@ export type RpcHandler<M extends RpcMethod> = (
 ) => Promise<RpcResult<M>> | RpcResult<M>;
 
 export type RpcHandlers<M extends RpcMethod> = { [K in M]: RpcHandler<K> };
-
-type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void
-  ? I
-  : never;
 
 /**
  * Combines the domains' handler maps into one, throwing on a method two of them handle: an object

@@ -7,6 +7,7 @@ import {
   parseHlc,
   pushMutationEnvelopeSchema,
   uuidSchema,
+  describeDetails,
   zodIssuesToDetails,
   type MutationName,
   type PushMutationEnvelope,
@@ -61,8 +62,8 @@ function rejected(code: GatehouseError['code'], message: string): StoredResult {
 }
 
 function describeIssues(error: GatehouseError): string {
-  const details = (error.details ?? []).map((d) => (d.path ? `${d.path}: ${d.message}` : d.message));
-  return details.length ? `${error.message}: ${details.join('; ')}` : error.message;
+  const details = describeDetails(error.details ?? []);
+  return details ? `${error.message}: ${details}` : error.message;
 }
 
 export function hashMutation(name: string, args: unknown): string {
