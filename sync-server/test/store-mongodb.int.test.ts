@@ -12,7 +12,10 @@ import {
 import type { MongoBookings } from '../src/store/mongodb/bookings';
 import { locationOf } from '../src/store/mongodb/connection';
 import type { MongoEvents } from '../src/store/mongodb/events';
+import { ChangeLog, type LoggedCollection } from '../src/store/mongodb/changelog';
+import type { LoggedDoc } from '../src/store/mongodb/documents';
 import { CLAIM_LEASE_MS } from '../src/store/mongodb/ledger';
+import { RowLock } from '../src/store/mongodb/row-lock';
 import type { BookInput, CommittedChange, DeriveAlerts, MutationWork } from '../src/store/port';
 import type { BookingRow, CheckinRow, EventRow, TicketKeyRow } from '../src/store/rows';
 
@@ -344,6 +347,48 @@ describe('MongoDB adapter: repairs a stopped process leaves behind', () => {
       type: 'noop',
     });
   });
+});
+
+describe('MongoDB adapter: the change-log sweep and a live writer', () => {
+  type Row = LoggedDoc & { name: string };
+  const bucket = 'test:sweep';
+
+  for (const [mode, capabilities] of [
+    ['intents (FerretDB)', FERRETDB_CAPABILITIES],
+    ['marks (MongoDB)', MONGODB_CAPABILITIES],
+  ] as const) {
+    it(`${mode}: never re-logs a batch this process is still writing, however old; an abandoned one is re-logged`, async () => {
+      const db = raw(dbName());
+      const changeLog = new ChangeLog(db, { capabilities, rowLock: new RowLock(!capabilities.isolatedUpdates) });
+      const target: LoggedCollection<Row> = changeLog.register({
+        collection: db.collection<Row>('rows'),
+        toChange: (row) => ({ bucket, type: 'booking', id: row._id, rev: row.rev, doc: { name: row.name } }),
+      });
+      const rows = (prefix: string) => [1, 2, 3].map((n) => ({ _id: `${prefix}-${n}`, name: `${prefix} ${n}` }));
+
+      // A batch stalled between its insert and its log (as behind a long write on FerretDB's SQLite):
+      // a sweep that counts every pending record as old must still leave it to its writer.
+      const live = await changeLog.insertMany(target, rows('live'));
+      expect(await changeLog.repairPending(target, -60_000)).toBe(0);
+      expect((await changeLog.read(bucket, 0, 100)).changes).toEqual([]);
+      await live.log();
+      await changeLog.flushMarks(); // what the sweep's age limit waits for on its own
+      expect(await changeLog.repairPending(target, -60_000)).toBe(0);
+      expect((await changeLog.read(bucket, 0, 100)).changes.map((change) => change.id)).toEqual(
+        rows('live').map((row) => row._id),
+      );
+
+      // A batch its writer gave up on is the sweep's, as after a crash.
+      const given = await changeLog.insertMany(target, rows('given'));
+      await given.abandon();
+      expect(await changeLog.repairPending(target, -60_000)).toBe(3);
+      const logged = (await changeLog.read(bucket, 0, 100)).changes;
+      expect(logged.map((change) => change.id).sort()).toEqual(
+        [...rows('live'), ...rows('given')].map((row) => row._id).sort(),
+      );
+      await changeLog.close();
+    });
+  }
 });
 
 describe('MongoDB adapter: what a crashed process leaves to the next', () => {

@@ -129,6 +129,13 @@ export class ChangeLog {
   private readonly intentDeletes: GroupWriter<string, true> | null;
   private readonly rowInserters = new Map<string, Inserter<Document>>();
   private readonly pendingClears = new Map<string, MarkClear[]>();
+  /**
+   * The pending-log records (intent ids, or marks by `markKey`) of writes this process is still
+   * working on. The sweep never takes these, however old: on a database that serialises writes
+   * (FerretDB on SQLite) a batch can wait behind another for longer than the gap timeout, and a
+   * stalled writer is slow, not dead. Time decides only for records of other processes.
+   */
+  private readonly inFlight = new Set<string>();
   private clearTimer: NodeJS.Timeout | null = null;
   private clearing: Promise<void> = Promise.resolve();
   private readonly onError: (error: unknown, message: string) => void;
@@ -446,21 +453,31 @@ export class ChangeLog {
     const stored = { ...row, rev: 1 } as D;
     if (this.marks) {
       const stamp = new Date();
-      await target.collection.insertOne({ ...stored, logPending: stamp } as OptionalUnlessRequiredId<D>);
-      await this.append(target.toChange(stored));
+      const key = markKey(target, stored._id, stamp);
+      this.inFlight.add(key);
+      try {
+        await target.collection.insertOne({ ...stored, logPending: stamp } as OptionalUnlessRequiredId<D>);
+        await this.append(target.toChange(stored));
+      } finally {
+        this.inFlight.delete(key);
+      }
       this.clearMark(target, stored._id, stamp);
       return stored;
     }
     const intent = await this.openIntent(target, stored._id);
     try {
-      await this.rowInserter(target).insert(stored as OptionalUnlessRequiredId<D>);
-    } catch (error) {
+      try {
+        await this.rowInserter(target).insert(stored as OptionalUnlessRequiredId<D>);
+      } catch (error) {
+        await this.closeIntent(intent);
+        throw error;
+      }
+      await this.append(target.toChange(stored));
       await this.closeIntent(intent);
-      throw error;
+      return stored;
+    } finally {
+      this.inFlight.delete(intent);
     }
-    await this.append(target.toChange(stored));
-    await this.closeIntent(intent);
-    return stored;
   }
 
   /**
@@ -486,12 +503,18 @@ export class ChangeLog {
         $set: { ...(update.$set ?? {}), logPending: stamp },
       };
       const filter = condition ? ({ ...condition.filter, _id: id } as Filter<D>) : byId;
-      const row = (await collection.findOneAndUpdate(filter, marked as UpdateFilter<D>, {
-        returnDocument: 'after',
-      })) as D | null;
-      if (!row) return null;
-      await this.append(target.toChange(row));
-      this.clearMark(target, id, stamp);
+      const key = markKey(target, id, stamp);
+      this.inFlight.add(key);
+      let row: D | null;
+      try {
+        row = (await collection.findOneAndUpdate(filter, marked as UpdateFilter<D>, {
+          returnDocument: 'after',
+        })) as D | null;
+        if (row) await this.append(target.toChange(row));
+      } finally {
+        this.inFlight.delete(key);
+      }
+      if (row) this.clearMark(target, id, stamp);
       return row;
     }
     const bumped: Document = { ...update, $inc: { ...(update.$inc ?? {}), rev: 1 } };
@@ -505,10 +528,14 @@ export class ChangeLog {
         filter = { ...condition.filter, _id: id } as Filter<D>;
       }
       const intent = await this.openIntent(target, id);
-      const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as D | null;
-      if (row) await this.append(target.toChange(row));
-      await this.closeIntent(intent);
-      return row;
+      try {
+        const row = (await collection.findOneAndUpdate(filter, merged, { returnDocument: 'after' })) as D | null;
+        if (row) await this.append(target.toChange(row));
+        await this.closeIntent(intent);
+        return row;
+      } finally {
+        this.inFlight.delete(intent);
+      }
     });
   }
 
@@ -525,13 +552,24 @@ export class ChangeLog {
     const stored = rows.map((row) => ({ ...row, rev: 1 }) as D);
     const stamp = new Date();
     const intentIds: string[] = [];
+    const held = this.marks ? stored.map((row) => markKey(target, row._id, stamp)) : intentIds;
+    // Held before anything is written (intent ids are pushed into `held` as they are made).
+    const release = () => {
+      for (const key of held) this.inFlight.delete(key);
+    };
     if (!this.marks && stored.length > 0) {
       const intents = stored.map((row) => {
         const _id = randomUUID();
         intentIds.push(_id);
+        this.inFlight.add(_id);
         return { _id, coll: target.collection.collectionName, rowId: row._id, at: stamp };
       });
-      await this.intents.insertMany(intents, { ordered: false });
+      await this.intents.insertMany(intents, { ordered: false }).catch((error: unknown) => {
+        release();
+        throw error;
+      });
+    } else {
+      for (const key of held) this.inFlight.add(key);
     }
     // From here until the batch is logged or undone, however long the inserts and the caller's checks
     // take on a slow server, its intents stay fresh: the repair sweep must not take this live writer
@@ -549,6 +587,7 @@ export class ChangeLog {
         if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) {
           await keepFresh?.stop();
           await this.closeIntents(intentIds);
+          release();
           throw error;
         }
         for (const failure of failures) refused.add(failure.index);
@@ -561,22 +600,30 @@ export class ChangeLog {
       log: async () => {
         try {
           await Promise.all(inserted.map((row) => this.append(target.toChange(row))));
+          if (this.marks) for (const row of inserted) this.clearMark(target, row._id, stamp);
+          await this.closeIntents(intentIds);
         } finally {
           await keepFresh?.stop();
+          release();
         }
-        if (this.marks) for (const row of inserted) this.clearMark(target, row._id, stamp);
-        await this.closeIntents(intentIds);
       },
       abandon: async () => {
         await keepFresh?.stop();
+        release();
       },
       undo: async () => {
-        await keepFresh?.stop();
-        const ids = inserted.map((row) => row._id);
-        for (let start = 0; start < ids.length; start += MAX_GROUP_COMMIT) {
-          await target.collection.deleteMany({ _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) } } as Filter<D>);
+        try {
+          const ids = inserted.map((row) => row._id);
+          for (let start = 0; start < ids.length; start += MAX_GROUP_COMMIT) {
+            await target.collection.deleteMany({
+              _id: { $in: ids.slice(start, start + MAX_GROUP_COMMIT) },
+            } as Filter<D>);
+          }
+          await this.closeIntents(intentIds);
+        } finally {
+          await keepFresh?.stop();
+          release();
         }
-        await this.closeIntents(intentIds);
       },
     };
   }
@@ -644,7 +691,13 @@ export class ChangeLog {
    */
   private async openIntent(target: { collection: { collectionName: string } }, rowId: string): Promise<string> {
     const _id = randomUUID();
-    await this.intentInserter.insert({ _id, coll: target.collection.collectionName, rowId, at: new Date() });
+    this.inFlight.add(_id);
+    try {
+      await this.intentInserter.insert({ _id, coll: target.collection.collectionName, rowId, at: new Date() });
+    } catch (error) {
+      this.inFlight.delete(_id);
+      throw error;
+    }
     return _id;
   }
 
@@ -715,10 +768,13 @@ export class ChangeLog {
   ): Promise<number> {
     const cutoff = new Date(Date.now() - olderThanMs);
     if (this.marks) {
-      const stale = (await target.collection
+      const found = (await target.collection
         .find({ logPending: { $lt: cutoff } } as Filter<D>)
         .limit(1000)
         .toArray()) as D[];
+      const stale = found.filter(
+        (row) => !row.logPending || !this.inFlight.has(markKey(target, row._id, row.logPending)),
+      );
       for (const row of stale) {
         await this.append(target.toChange(row));
         if (row.logPending) this.clearMark(target, row._id, row.logPending);
@@ -726,10 +782,12 @@ export class ChangeLog {
       if (stale.length > 0) await this.flushMarks();
       return stale.length;
     }
-    const stale = await this.intents
-      .find({ coll: target.collection.collectionName, at: { $lt: cutoff } })
-      .limit(1000)
-      .toArray();
+    const stale = (
+      await this.intents
+        .find({ coll: target.collection.collectionName, at: { $lt: cutoff } })
+        .limit(1000)
+        .toArray()
+    ).filter((intent) => !this.inFlight.has(intent._id));
     let relogged = 0;
     for (const rowId of new Set(stale.map((intent) => intent.rowId))) {
       const row = (await target.collection.findOne({ _id: rowId } as Filter<D>)) as D | null;
@@ -747,4 +805,9 @@ export class ChangeLog {
   private repairAgeMs(): number {
     return this.marks ? Math.max(this.gapTimeoutMs, 4 * MARK_FLUSH_MS) : this.gapTimeoutMs;
   }
+}
+
+/** How `inFlight` names a row's mark: the collection, the row and the mark's stamp (ms). */
+function markKey(target: { collection: { collectionName: string } }, rowId: string, stamp: Date): string {
+  return `${target.collection.collectionName}\u0000${rowId}\u0000${stamp.getTime()}`;
 }
