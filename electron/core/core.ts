@@ -128,7 +128,8 @@ export class Core {
   private openAccount(known: KnownUser, tokens: AccountTokens, serverSession: boolean): Account {
     let store: AccountStore;
     try {
-      store = AccountStore.open(this.accountFile(known.accountKey), this.device.deviceId, this.now);
+      // HLCs are stamped from server-corrected time: a wrong device clock orders nothing wrongly.
+      store = AccountStore.open(this.accountFile(known.accountKey), this.device.deviceId, () => this.trustedNow());
     } catch (error) {
       if (error instanceof GatehouseError && error.code === 'LOCAL_STORE_CORRUPT') {
         this.storeProblem = { code: error.code, message: error.message, accountKey: known.accountKey };

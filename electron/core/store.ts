@@ -305,6 +305,18 @@ export class AccountStore {
           const row = this.outbox.take(result.id);
           if (!row) continue;
           if (result.status === 'applied') {
+            // The server stored its own HLC (this clock ran too far ahead): order the scan by it here too.
+            if (result.hlc && row.target_table === 'checkins') this.adoptHlc(row.target_id, result.hlc);
+            if (result.superseded) {
+              this.insertRejected.run(
+                result.id,
+                row.name,
+                row.args,
+                'SUPERSEDED',
+                'Applied, but a later edit had already set the same fields; it did not take effect',
+                now,
+              );
+            }
             this.insertStale.run(row.target_table, row.target_id);
           } else {
             this.insertRejected.run(
@@ -323,6 +335,11 @@ export class AccountStore {
       })(),
     );
     return changed.result();
+  }
+
+  private adoptHlc(checkinId: string, hlc: string): void {
+    const doc = this.rows.getDoc<Checkin>('checkins', checkinId);
+    if (doc && doc.hlc !== hlc) this.rows.setDoc('checkins', checkinId, { ...doc, hlc });
   }
 
   /** Canonical hash of a bucket's rows as the UI sees them (compare with the server's after a full sync). */

@@ -62,7 +62,7 @@ export type BookingListQuery = z.infer<typeof bookingListQuerySchema>;
 export const ticketResponseSchema = z.object({
   bookingId: idSchema,
   token: z.string(),
-  /** Cancelled bookings keep their token for reference but are revoked. */
+  /** Cancelled bookings, and every booking of a cancelled event, keep their token for reference but are revoked. */
   revoked: z.boolean(),
   qrSvg: z.string(),
   qrPngDataUrl: z.string(),

@@ -30,6 +30,8 @@ export const ERROR_STATUS = {
   MUTATION_ID_REUSED: 422,
   /** A pushed mutation whose name this server does not know (an older server, or a bad client). */
   UNKNOWN_MUTATION: 422,
+  /** Not an HTTP answer: a device's notice that its edit was applied but lost last-writer-wins. */
+  SUPERSEDED: 409,
   UNPROCESSABLE: 422,
   /** The device's protocol version is outside what the server accepts (see version.ts). */
   PROTOCOL_UNSUPPORTED: 426,

@@ -52,6 +52,8 @@ const eventFields = {
   capacity: z.number().int().min(0).max(MAX_CAPACITY),
   status: eventStatusSchema,
   ticketTypes: z.array(ticketTypeInputSchema).min(1).max(20),
+  /** Whether a ticket holder who left (an exit scan) may enter again; the door refuses it otherwise. */
+  allowReentry: z.boolean(),
 };
 
 function endsAfterStart(value: { startsAt?: string | undefined; endsAt?: string | undefined }): boolean {
@@ -72,6 +74,7 @@ export const eventCreateSchema = z
     ...eventFields,
     description: eventFields.description.default(''),
     status: eventFields.status.default('draft'),
+    allowReentry: eventFields.allowReentry.default(true),
   })
   .refine(endsAfterStart, endsAfterStartIssue)
   .refine(uniqueTicketTypeNames, uniqueNamesIssue);
@@ -89,6 +92,7 @@ export const eventPatchSchema = z
     capacity: eventFields.capacity.optional(),
     status: eventFields.status.optional(),
     ticketTypes: eventFields.ticketTypes.optional(),
+    allowReentry: eventFields.allowReentry.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'patch must change something' })
   .refine(endsAfterStart, endsAfterStartIssue)
@@ -104,6 +108,7 @@ export const EVENT_PATCH_FIELDS = [
   'capacity',
   'status',
   'ticketTypes',
+  'allowReentry',
 ] as const;
 export type EventField = (typeof EVENT_PATCH_FIELDS)[number];
 
@@ -118,6 +123,7 @@ export const eventSchema = z.object({
   capacity: z.number().int(),
   status: eventStatusSchema,
   ticketTypes: z.array(ticketTypeSchema),
+  allowReentry: z.boolean(),
   organizerId: idSchema,
   staffIds: z.array(idSchema),
   /** Seats held by confirmed bookings, walk-ins included. */
@@ -159,8 +165,12 @@ export const eventStatsSchema = z.object({
   capacity: z.number().int(),
   booked: z.number().int(),
   cancelled: z.number().int(),
+  /** Live bookings with at least one admission (protocol/src/checkins countAdmissions). */
   checkedIn: z.number().int(),
+  /** Of those, inside now (their last scan in HLC order is an entry). */
   inside: z.number().int(),
+  /** Bookings someone was admitted on and that were cancelled since: never part of `checkedIn`. */
+  admittedThenCancelled: z.number().int(),
   byTicketType: z.array(
     z.object({
       ticketTypeId: idSchema,

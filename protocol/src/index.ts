@@ -8,6 +8,7 @@ export * from './mail';
 export * from './roles';
 export * from './sync';
 export * from './tickets';
+export * from './checkins/index';
 export * from './users';
 export * from './rpc';
 export * from './shell';

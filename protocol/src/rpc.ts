@@ -7,7 +7,8 @@ import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema } fr
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
-import { alertSchema, checkinSchema, gateSchema } from './sync';
+import { SCAN_VERDICTS } from './checkins/verdict';
+import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema } from './sync';
 import { deviceSchema, userAdminPatchSchema } from './users';
 
 /**
@@ -18,16 +19,21 @@ import { deviceSchema, userAdminPatchSchema } from './users';
  */
 
 export const scanResultSchema = z.object({
-  verdict: z.enum(['admit', 'duplicate', 'cancelled', 'wrongEvent', 'invalid']),
+  verdict: z.enum(SCAN_VERDICTS),
   /** Plain words for the steward, e.g. "Already inside since 19:02 (Gate B)". */
   message: z.string(),
+  /**
+   * A stable code: why a scan was refused (`alreadyInside`, `reentryNotAllowed`, `bookingCancelled`,
+   * `eventCancelled`, `wrongEvent`, or an InvalidReason), or `bookingNotOnDevice` for a ticket
+   * admitted on its signature alone; null for a plain admit or exit.
+   */
   reason: z.string().nullable(),
   booking: bookingSchema.nullable(),
   ticketTypeName: z.string().nullable(),
   firstEntry: z
     .object({ checkinId: z.string(), gate: z.string(), scannedAt: z.string(), deviceId: z.string() })
     .nullable(),
-  /** The check-in recorded by this scan (admit, or a duplicate entry that raises an alert). */
+  /** The check-in recorded by this scan (an admit or an exit). */
   checkinId: z.string().nullable(),
   /** Core time for verify + lookup + verdict + record, for the diagnostics line. */
   micros: z.number(),
@@ -91,13 +97,21 @@ export const sessionStateSchema = z.object({
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
+/** The door's figures on this device, by the rules of protocol/src/checkins (countAdmissions). */
 export const eventCountersSchema = z.object({
   eventId: idSchema,
+  /** Seats of confirmed bookings. */
   expected: z.number().int(),
+  /** Live bookings with at least one admission (bookings not yet on this device count as live). */
   admitted: z.number().int(),
+  /** Of those, inside now: their last scan in HLC order is an entry. */
   inside: z.number().int(),
+  /** Live bookings admitted at the gate asked about. */
   admittedAtGate: z.number().int(),
+  /** Cancelled bookings. */
   cancelled: z.number().int(),
+  /** Bookings someone was admitted on and that were cancelled since: never part of `admitted`. */
+  admittedThenCancelled: z.number().int(),
 });
 
 export const bookingRowSchema = bookingSchema.extend({
@@ -168,11 +182,22 @@ export const rpcMethods = {
 
   // check-in
   'checkin.scan': {
-    params: z.strictObject({ eventId: idSchema, gate: gateSchema, scan: z.string().max(20_000) }),
+    params: z.strictObject({
+      eventId: idSchema,
+      gate: gateSchema,
+      scan: z.string().max(20_000),
+      /** The gate's mode: entry (the default) or exit. */
+      direction: checkinDirectionSchema.optional(),
+    }),
     result: scanResultSchema,
   },
   'checkin.manual': {
-    params: z.strictObject({ eventId: idSchema, gate: gateSchema, bookingId: idSchema }),
+    params: z.strictObject({
+      eventId: idSchema,
+      gate: gateSchema,
+      bookingId: idSchema,
+      direction: checkinDirectionSchema.optional(),
+    }),
     result: scanResultSchema,
   },
   'checkin.search': {

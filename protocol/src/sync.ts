@@ -20,6 +20,14 @@ export const DEFAULT_PULL_LIMIT = 500;
 
 export const hlcSchema = z.string().regex(hlcSchemaPattern, 'must be a hybrid logical clock timestamp');
 
+/**
+ * How far a pushed HLC may lead the server's wall clock (ms). Further ahead, the server stores its
+ * own HLC for the mutation and answers it: one device with a fast clock cannot drag the server's
+ * clock, and through it every other device's, into the future (docs/ARCHITECTURE.md §3, Clocks).
+ * A minute covers clock error between corrections; devices stamp from server-corrected time.
+ */
+export const MAX_HLC_LEAD_MS = 60_000;
+
 export const checkinDirectionSchema = z.enum(['in', 'out']);
 export type CheckinDirection = z.infer<typeof checkinDirectionSchema>;
 export const gateSchema = z.string().trim().min(1).max(64);
@@ -81,6 +89,14 @@ export const mutationResultSchema = z.object({
   status: z.enum(['applied', 'rejected']),
   code: z.string().optional(),
   message: z.string().optional(),
+  /**
+   * The HLC the server stored instead of the pushed one: a device clock further ahead of the
+   * server's than MAX_HLC_LEAD_MS is not followed (the server stamps the mutation itself). The
+   * device adopts it for its copy, so device and server order the scan the same.
+   */
+  hlc: hlcSchema.optional(),
+  /** Applied, but every field it set had been written by a later HLC already: last writer wins, and it lost. */
+  superseded: z.literal(true).optional(),
 });
 export type MutationResult = z.infer<typeof mutationResultSchema>;
 export const pushResponseSchema = z.object({

@@ -1,6 +1,7 @@
 import type { Attendee } from '@gatehouse/protocol';
 import { describe, expect, it } from 'vitest';
-import { deriveCheckinAlerts, findDuplicateEntries } from '../src/checkins/service';
+import { HISTORY_CASES, recordsOf } from '../../tests/support/door-cases';
+import { checkinAlertsFor, deriveCheckinAlerts } from '../src/checkins/service';
 import { eventEdit } from '../src/events/service';
 import { computeEventStats } from '../src/events/stats';
 import type { BookingRow, CheckinRow, EventRow } from '../src/store/rows';
@@ -27,6 +28,7 @@ function event(overrides: Partial<EventRow> = {}): EventRow {
       { id: 'std', name: 'Standard', price: 0, quota: 10 },
       { id: 'vip', name: 'VIP', price: 0, quota: 2 },
     ],
+    allowReentry: true,
     organizerId: 'org',
     staffIds: [],
     bookedCount: 0,
@@ -114,8 +116,7 @@ const fact = (row: CheckinRow) => ({ checkinId: row.id, direction: row.direction
 describe('check-in alerts', () => {
   it('duplicates follow HLC order, whatever order the scans arrived in; an exit ends the stay', () => {
     const [a, b, c, d] = [scan('a', 'in', 10), scan('b', 'in', 20), scan('c', 'out', 30), scan('d', 'in', 40)];
-    expect(findDuplicateEntries([d, c, b, a].map(fact))).toEqual([{ checkinId: 'b', firstCheckinId: 'a' }]);
-    const alerts = deriveCheckinAlerts(booking(), b, [a, b].map(fact));
+    const alerts = deriveCheckinAlerts(booking(), b, [d, c, b, a].map(fact));
     expect(alerts).toMatchObject([{ id: 'dup-b', kind: 'duplicateEntry', checkinId: 'b', firstCheckinId: 'a' }]);
     expect(alerts[0]!.message).toContain('G-b');
   });
@@ -127,7 +128,43 @@ describe('check-in alerts', () => {
       { id: 'cancelled-x', kind: 'cancelledCheckin' },
     ]);
   });
+
+  it('a scan at a cancelled event is kept and raises an alert, even on a confirmed booking', () => {
+    const alerts = checkinAlertsFor('cancelled')(booking(), scan('x', 'in', 10), [fact(scan('x', 'in', 10))]);
+    expect(alerts).toMatchObject([{ id: 'cancelled-x', kind: 'cancelledCheckin', checkinId: 'x' }]);
+    expect(alerts[0]!.message).toContain('the event is cancelled');
+  });
+
+  // The door rules' shared table (protocol/src/checkins), as the server's alerts use them.
+  for (const historyCase of HISTORY_CASES) {
+    it(`the door table: ${historyCase.name}`, () => {
+      const rows: CheckinRow[] = recordsOf(historyCase, 'b1').map((record) => ({
+        ...record,
+        rev: 1,
+        eventId: 'ev',
+        staffId: 's',
+        receivedAt: '',
+      }));
+      const history = rows.map(fact);
+      const raised = rows.flatMap((row) => deriveCheckinAlerts(booking(), row, history));
+      expect(raised.map((alert) => [alert.checkinId, alert.firstCheckinId])).toEqual(
+        historyCase.duplicates.length > 0 ? expect.arrayContaining(historyCase.duplicates) : [],
+      );
+      expect(new Set(raised.map((alert) => alert.id)).size).toBe(historyCase.duplicates.length);
+    });
+  }
 });
+
+const statsScan = (
+  id: string,
+  at: number,
+  bookingId: string,
+  ticketTypeId: string,
+  gate: string,
+  direction: 'in' | 'out',
+  scannedAt: string,
+  bookingStatus: 'confirmed' | 'cancelled' = 'confirmed',
+) => ({ id, hlc: hlc(at), bookingId, ticketTypeId, bookingStatus, gate, direction, scannedAt });
 
 describe('computeEventStats', () => {
   it('counts seats by status and type, entries per gate and UTC hour, who entered and who is inside', () => {
@@ -138,21 +175,23 @@ describe('computeEventStats', () => {
         { ticketTypeId: 'std', status: 'cancelled', seats: 4 },
       ],
       scans: [
-        { bookingId: 'a', ticketTypeId: 'std', gate: 'N', direction: 'in', scannedAt: '2030-01-01T18:05:00Z' },
-        { bookingId: 'a', ticketTypeId: 'std', gate: 'N', direction: 'out', scannedAt: '2030-01-01T18:40:00Z' },
-        { bookingId: 'b', ticketTypeId: 'vip', gate: 'S', direction: 'in', scannedAt: '2030-01-01T19:20:00+01:00' },
-        { bookingId: 'b', ticketTypeId: 'vip', gate: 'S', direction: 'in', scannedAt: 'garbage' },
+        statsScan('a1', 10, 'a', 'std', 'N', 'in', '2030-01-01T18:05:00Z'),
+        statsScan('a2', 20, 'a', 'std', 'N', 'out', '2030-01-01T18:40:00Z'),
+        statsScan('b1', 30, 'b', 'vip', 'S', 'in', '2030-01-01T19:20:00+01:00'),
+        statsScan('b2', 40, 'b', 'vip', 'S', 'in', 'garbage'),
+        statsScan('c1', 50, 'c', 'std', 'S', 'in', '2030-01-01T18:10:00Z', 'cancelled'),
       ],
     });
-    expect(stats).toMatchObject({ booked: 4, cancelled: 4, checkedIn: 2, inside: 1 });
+    expect(stats).toMatchObject({ booked: 4, cancelled: 4, checkedIn: 2, inside: 1, admittedThenCancelled: 1 });
     expect(stats.byTicketType.map((type) => [type.ticketTypeId, type.booked, type.checkedIn])).toEqual([
       ['std', 3, 1],
       ['vip', 1, 1],
     ]);
     expect(stats.byGate).toEqual([
       { gate: 'N', entries: 1, exits: 1 },
-      { gate: 'S', entries: 2, exits: 0 },
+      { gate: 'S', entries: 3, exits: 0 },
     ]);
-    expect(stats.byHour).toEqual([{ hour: '2030-01-01T18:00:00.000Z', entries: 2 }]);
+    // Gates and hours count scans as made; only the admission figures separate cancelled bookings.
+    expect(stats.byHour).toEqual([{ hour: '2030-01-01T18:00:00.000Z', entries: 3 }]);
   });
 });

@@ -248,6 +248,7 @@ export async function seedEventWithAttendees(
       capacity: count,
       status: 'published',
       ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
+      allowReentry: true,
       organizerId: 'seed',
       staffIds: [],
       bookedCount: 0,

@@ -53,6 +53,7 @@ function eventInput(overrides: Partial<EventRow> = {}): Omit<EventRow, 'rev'> {
       { id: GENERAL, name: 'General', price: 0, quota: 100 },
       { id: VIP, name: 'VIP', price: 5000, quota: 10 },
     ],
+    allowReentry: true,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
@@ -1225,6 +1226,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       const broken = work(uid('m'), {
         kind: 'updateEvent',
         eventId: event.id,
+        hlc: 'bug',
         edit: () => {
           throw new TypeError('a bug');
         },
@@ -1611,6 +1613,7 @@ describe('SQLite store file', () => {
           apply: {
             kind: 'updateEvent',
             eventId: event.id,
+            hlc: 'bug',
             edit: () => {
               throw new TypeError('a bug');
             },

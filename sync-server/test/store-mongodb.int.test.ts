@@ -72,6 +72,7 @@ async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {})
     capacity: 100,
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
+    allowReentry: true,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,

@@ -68,6 +68,7 @@ function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
     capacity: 100,
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 1500, quota: 100 }],
+    allowReentry: true,
     organizerId: 'organizer',
     staffIds: [],
     bookedCount: 0,

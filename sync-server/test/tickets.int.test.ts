@@ -4,6 +4,7 @@ import {
   base64UrlEncode,
   decideScan,
   decodeTicket,
+  NOT_ENTERED,
   eventBucket,
   signTicket,
   ticketResponseSchema,
@@ -46,8 +47,10 @@ const scan = (token: string, keys: TicketKeyDoc[], status: 'confirmed' | 'cancel
   decideScan({
     verification: verifyTicket(token, finder(keys)),
     expectedEventId: event.id,
+    event: { ...event, allowReentry: event.allowReentry },
     booking: { status },
-    entry: { inside: false },
+    entry: NOT_ENTERED,
+    direction: 'in',
     nowMs: Date.parse(event.startsAt) + 60_000,
   });
 
@@ -77,7 +80,7 @@ describe('GET /bookings/:id/ticket', () => {
         validUntil: Math.ceil(Date.parse(event.endsAt) / 1000),
       },
     });
-    expect(scan(token, keys)).toEqual({ verdict: 'admit', bookingId: booking.id });
+    expect(scan(token, keys)).toEqual({ verdict: 'admit', bookingId: booking.id, bookingOnDevice: true });
     expect(token.length).toBeLessThan(300);
   });
 
@@ -171,7 +174,11 @@ describe('refusals, each with its own reason', () => {
     const keys = await keysOf(event.id);
     // The signature is still genuine; the booking state is what refuses it.
     expect(verifyTicket(after.body.token, finder(keys)).ok).toBe(true);
-    expect(scan(after.body.token, keys, 'cancelled')).toEqual({ verdict: 'cancelled', bookingId: doomed.id });
+    expect(scan(after.body.token, keys, 'cancelled')).toEqual({
+      verdict: 'cancelled',
+      bookingId: doomed.id,
+      of: 'booking',
+    });
     const listed = await cast.organizer.api.get(`/events/${event.id}/bookings?status=cancelled`);
     expect(listed.body.items.map((b: Booking) => b.id)).toContain(doomed.id);
   });

@@ -3,8 +3,9 @@ import {
   type Booking,
   type Checkin,
   decideScan,
-  type EntryState,
+  entryStateOf,
   type Event,
+  type EventAtDoor,
   type InvalidReason,
   type MutationArgs,
   type ScanResult,
@@ -38,17 +39,31 @@ function timeOf(iso: string, timeZone: string | undefined): string {
   }
 }
 
+/** What the door rules read of a synced event (protocol's EventAtDoor). */
+function atDoor(event: Event | null): EventAtDoor | undefined {
+  if (!event) return undefined;
+  return {
+    status: event.status,
+    startsAt: event.startsAt,
+    endsAt: event.endsAt,
+    allowReentry: event.allowReentry !== false,
+  };
+}
+
 export type ScanDeps = {
   /** Device time corrected by the skew measured against the server, so a wrong clock changes no verdict. */
   trustedNow: () => number;
-  /** Records an admission through the account's one write path (Account.mutate). */
+  /** Records a scan that lets someone through (entry or exit) through the account's one write path (Account.mutate). */
   record: (args: MutationArgs<'checkin.record'>) => void;
 };
 
+type ScanParams = { eventId: string; gate: string; direction?: 'in' | 'out' | undefined };
+
 /**
- * Offline verification in the order of docs/ARCHITECTURE.md §5 (Tickets): format, signature (the event's public keys),
- * event, cancelled, time window, already inside. Only an admit records a check-in (local row +
- * outbox in one transaction). Every lookup is a prepared statement on a primary key or index.
+ * The door on this device: reads what the rules need (the ticket's signature, the event as synced,
+ * the booking if it is here, the ticket's scans) and asks protocol's `decideScan`, the same rules
+ * the server holds. Entries and exits that pass are recorded (local row + outbox in one
+ * transaction). Every lookup is a prepared statement on a primary key or index.
  */
 export class Scanner {
   private readonly keyByKid;
@@ -65,9 +80,7 @@ export class Scanner {
     this.keyByKid = db.prepare('SELECT doc FROM ticket_keys WHERE kid = ? AND doc IS NOT NULL');
     this.bookingById = db.prepare('SELECT doc FROM bookings WHERE id = ? AND doc IS NOT NULL');
     this.bookingByCode = db.prepare('SELECT doc FROM bookings WHERE event_id = ? AND code = ? AND doc IS NOT NULL');
-    this.checkinsOf = db.prepare(
-      'SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL ORDER BY scanned_at, hlc',
-    );
+    this.checkinsOf = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
   }
 
   private findKey = (kid: string): TicketPublicKey | undefined => {
@@ -81,33 +94,18 @@ export class Scanner {
     return row ? (JSON.parse(row.doc) as Booking) : undefined;
   }
 
-  private entryState(bookingId: string): EntryState {
-    let state: EntryState = { inside: false };
-    for (const row of this.checkinsOf.all(bookingId) as { doc: string }[]) {
-      const checkin = JSON.parse(row.doc) as Checkin;
-      if (checkin.direction === 'out') state = { inside: false };
-      else if (!state.inside) {
-        state = {
-          inside: true,
-          firstEntry: {
-            checkinId: checkin.id,
-            gate: checkin.gate,
-            scannedAt: checkin.scannedAt,
-            deviceId: checkin.deviceId,
-          },
-        };
-      }
-    }
-    return state;
+  private scansOf(bookingId: string): Checkin[] {
+    return (this.checkinsOf.all(bookingId) as { doc: string }[]).map((row) => JSON.parse(row.doc) as Checkin);
   }
 
-  scan(params: { eventId: string; gate: string; scan: string }): ScanResult {
+  /** A wedge or camera scan: a signed ticket token, or a booking code typed at the door. */
+  scan(params: ScanParams & { scan: string }): ScanResult {
     const started = performance.now();
     const text = params.scan.trim();
     let verification: TicketVerification;
     if (!text.startsWith(`${TICKET_PREFIX}.`) && BOOKING_CODE.test(text)) {
       const row = this.bookingByCode.get(params.eventId, text.toLowerCase()) as { doc: string } | undefined;
-      if (!row) return this.finish(started, params, { verdict: 'invalid', reason: 'unknownBooking' });
+      if (!row) return this.finish(started, params, null, { verdict: 'invalid', reason: 'unknownBooking' });
       const booking = JSON.parse(row.doc) as Booking;
       verification = { ok: true, claims: this.claimsOf(booking) };
     } else {
@@ -116,10 +114,11 @@ export class Scanner {
     return this.decide(started, params, verification);
   }
 
-  manual(params: { eventId: string; gate: string; bookingId: string }): ScanResult {
+  /** A booking chosen from the search list (no ticket in hand): only a booking on this device. */
+  manual(params: ScanParams & { bookingId: string }): ScanResult {
     const started = performance.now();
     const booking = this.booking(params.bookingId);
-    if (!booking) return this.finish(started, params, { verdict: 'invalid', reason: 'unknownBooking' });
+    if (!booking) return this.finish(started, params, null, { verdict: 'invalid', reason: 'unknownBooking' });
     return this.decide(started, params, { ok: true, claims: this.claimsOf(booking) });
   }
 
@@ -127,49 +126,58 @@ export class Scanner {
     return { kid: '', eventId: booking.eventId, bookingId: booking.id, ticketTypeId: booking.ticketTypeId, ...FOREVER };
   }
 
-  private decide(
-    started: number,
-    params: { eventId: string; gate: string },
-    verification: TicketVerification,
-  ): ScanResult {
+  private decide(started: number, params: ScanParams, verification: TicketVerification): ScanResult {
     const bookingId = verification.ok ? verification.claims.bookingId : null;
     const booking = bookingId ? this.booking(bookingId) : undefined;
+    const event = this.store.rows.getDoc<Event>('events', params.eventId);
+    const scans = bookingId ? this.scansOf(bookingId) : [];
     const verdict = decideScan({
       verification,
       expectedEventId: params.eventId,
+      event: atDoor(event),
       booking,
-      entry: bookingId ? this.entryState(bookingId) : { inside: false },
+      entry: entryStateOf(scans),
+      direction: params.direction ?? 'in',
       nowMs: this.deps.trustedNow(),
     });
-    return this.finish(started, params, verdict, booking);
+    // A scan this verdict was based on (the exit it admits after) must order before the scan it
+    // records, even when another device's clock ran ahead: the HLC merges them first.
+    for (const seen of scans) this.store.clock.receive(seen.hlc);
+    return this.finish(started, params, event, verdict, booking);
   }
 
   private finish(
     started: number,
-    params: { eventId: string; gate: string },
+    params: ScanParams,
+    event: Event | null,
     verdict: ScanVerdict,
     booking?: Booking,
   ): ScanResult {
-    const event = this.store.rows.getDoc<Event>('events', params.eventId);
     const ticketTypeName = booking
       ? (event?.ticketTypes.find((type) => type.id === booking.ticketTypeId)?.name ?? null)
       : null;
+    const name = booking?.attendee.name ?? 'guest';
     let checkinId: string | null = null;
     let message: string;
     let reason: string | null = null;
     let firstEntry: ScanResult['firstEntry'] = null;
     switch (verdict.verdict) {
-      case 'admit': {
+      case 'admit':
+      case 'exit': {
         checkinId = newRowId();
         this.deps.record({
           id: checkinId,
           eventId: params.eventId,
           bookingId: verdict.bookingId,
           gate: params.gate,
-          direction: 'in',
+          direction: verdict.verdict === 'admit' ? 'in' : 'out',
           scannedAt: new Date(this.deps.trustedNow()).toISOString(),
         });
-        message = `Welcome, ${booking?.attendee.name ?? 'guest'}${ticketTypeName ? ` — ${ticketTypeName}` : ''}`;
+        if (verdict.verdict === 'exit') message = `Goodbye, ${name} — exit recorded`;
+        else if (!verdict.bookingOnDevice) {
+          message = 'Ticket verified by its signature — booking not yet on this device';
+          reason = 'bookingNotOnDevice';
+        } else message = `Welcome, ${name}${ticketTypeName ? ` — ${ticketTypeName}` : ''}`;
         break;
       }
       case 'duplicate':
@@ -177,14 +185,20 @@ export class Scanner {
         message = `Already inside since ${timeOf(verdict.firstEntry.scannedAt, event?.timezone)} (${verdict.firstEntry.gate})`;
         reason = 'alreadyInside';
         break;
-      case 'cancelled':
-        message = 'Booking cancelled — do not admit';
-        reason = 'cancelled';
+      case 'noReentry':
+        message = `Left at ${timeOf(verdict.lastExit.scannedAt, event?.timezone)} (${verdict.lastExit.gate}) — this event does not allow re-entry`;
+        reason = 'reentryNotAllowed';
         break;
-      case 'wrongEvent':
-        message = 'Ticket is for a different event';
+      case 'cancelled':
+        message = verdict.of === 'event' ? 'Event cancelled — ticket void' : 'Booking cancelled — do not admit';
+        reason = verdict.of === 'event' ? 'eventCancelled' : 'bookingCancelled';
+        break;
+      case 'wrongEvent': {
+        const ticketEvent = this.store.rows.getDoc<Event>('events', verdict.ticketEventId);
+        message = ticketEvent ? `Ticket is for another event: ${ticketEvent.title}` : 'Ticket is for a different event';
         reason = 'wrongEvent';
         break;
+      }
       case 'invalid':
         message = INVALID_TEXT[verdict.reason];
         reason = verdict.reason;

@@ -8,6 +8,7 @@ export type EventCounters = {
   inside: number;
   admittedAtGate: number;
   cancelled: number;
+  admittedThenCancelled: number;
 };
 
 export class EventQueries {
@@ -23,23 +24,29 @@ export class EventQueries {
     this.matching = db.prepare(
       `SELECT doc FROM events WHERE doc IS NOT NULL AND title_lower LIKE ? ESCAPE '\\' ORDER BY starts_at, id`,
     );
+    // The SQL form of protocol's countAdmissions, kept equal to it by a test on the door table:
+    // admitted = a live booking with an entry; inside = its last scan by (hlc, id) is an entry.
+    const live = `NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = c.booking_id AND b.status = 'cancelled')`;
     this.counts = db.prepare(
       `SELECT
          coalesce(sum(CASE WHEN status = 'confirmed' THEN json_extract(doc, '$.quantity') END), 0) AS expected,
          coalesce(sum(CASE WHEN status = 'cancelled' THEN 1 END), 0) AS cancelled,
-         (SELECT count(DISTINCT booking_id) FROM checkins
-            WHERE event_id = @eventId AND direction = 'in' AND doc IS NOT NULL) AS admitted
+         (SELECT count(DISTINCT c.booking_id) FROM checkins c
+            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live}) AS admitted,
+         (SELECT count(DISTINCT c.booking_id) FROM checkins c
+            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND NOT ${live})
+           AS admittedThenCancelled
        FROM bookings WHERE event_id = @eventId AND doc IS NOT NULL`,
     );
     this.inside = db.prepare(
       `SELECT count(*) AS n FROM (
-         SELECT direction, row_number() OVER (PARTITION BY booking_id ORDER BY scanned_at DESC, hlc DESC) AS latest
-         FROM checkins WHERE event_id = ? AND doc IS NOT NULL)
+         SELECT c.direction, row_number() OVER (PARTITION BY c.booking_id ORDER BY c.hlc DESC, c.id DESC) AS latest
+         FROM checkins c WHERE c.event_id = ? AND c.doc IS NOT NULL AND ${live})
        WHERE latest = 1 AND direction = 'in'`,
     );
     this.atGate = db.prepare(
-      `SELECT count(DISTINCT booking_id) AS n FROM checkins
-       WHERE event_id = ? AND gate = ? AND direction = 'in' AND doc IS NOT NULL`,
+      `SELECT count(DISTINCT c.booking_id) AS n FROM checkins c
+       WHERE c.event_id = ? AND c.gate = ? AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live}`,
     );
   }
 
@@ -56,12 +63,18 @@ export class EventQueries {
   }
 
   counters(eventId: string, gate?: string): EventCounters {
-    const counts = this.counts.get({ eventId }) as { expected: number; cancelled: number; admitted: number };
+    const counts = this.counts.get({ eventId }) as {
+      expected: number;
+      cancelled: number;
+      admitted: number;
+      admittedThenCancelled: number;
+    };
     return {
       eventId,
       expected: counts.expected,
       admitted: counts.admitted,
       cancelled: counts.cancelled,
+      admittedThenCancelled: counts.admittedThenCancelled,
       inside: (this.inside.get(eventId) as { n: number }).n,
       admittedAtGate: gate ? (this.atGate.get(eventId, gate) as { n: number }).n : 0,
     };

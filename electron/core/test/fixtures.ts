@@ -35,6 +35,7 @@ export function eventDoc(id: string, overrides: Partial<Event> = {}): Event {
     capacity: 1_000_000,
     status: 'published',
     ticketTypes: [{ id: 'tt-general', name: 'General', price: 1000, quota: 1_000_000, sold: 0 }],
+    allowReentry: true,
     organizerId: 'org-1',
     staffIds: [USER_ID],
     bookedCount: 0,

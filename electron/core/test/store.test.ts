@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { Booking, Event } from '@gatehouse/protocol';
+import type { Booking, Checkin, Event } from '@gatehouse/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../store';
+import { newRowId } from '../sync/ids';
 import { DEVICE_ID, USER_ID, bookingDoc, eventDoc, openTempStore, page, seedEvent, tempDir } from './fixtures';
 
 const meta = () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() });
@@ -127,6 +128,36 @@ describe('account store', () => {
     store.applyPullPage(page([], { hasMore: false }));
     expect(store.rows.getDoc<Event>('events', 'ev1')?.title).toBe('Event ev1');
     expect(store.clock.current() > '000009999999999').toBe(true);
+  });
+
+  it('adopts the HLC the server stored for its check-in, and keeps a superseded edit as a notice', () => {
+    const store = fresh();
+    seedEvent(store, 'ev1', 1);
+    const scan = store.mutate(
+      'checkin.record',
+      {
+        id: newRowId(),
+        eventId: 'ev1',
+        bookingId: 'ev1-b0',
+        gate: 'North',
+        direction: 'in',
+        scannedAt: new Date().toISOString(),
+      },
+      meta(),
+    );
+    const checkinId = (scan.doc as Checkin).id;
+    const serverStamped = '000001800000000000:00000:server';
+    const edit = store.mutate('event.update', { eventId: 'ev1', patch: { title: 'Too late' } }, meta());
+    store.applyPushResults(
+      [
+        { id: scan.id, status: 'applied', hlc: serverStamped },
+        { id: edit.id, status: 'applied', superseded: true },
+      ],
+      null,
+    );
+    expect(store.rows.getDoc<Checkin>('checkins', checkinId)?.hlc).toBe(serverStamped);
+    expect(store.rejected()).toMatchObject([{ mutationId: edit.id, code: 'SUPERSEDED', name: 'event.update' }]);
+    expect(store.outbox.count()).toBe(0);
   });
 
   it('purges every row of a removed bucket, and the cursor commits with the page', () => {

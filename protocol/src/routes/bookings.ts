@@ -71,7 +71,8 @@ export const bookingRoutes = {
     method: 'GET',
     path: '/bookings/:id/ticket',
     tags: ['tickets'],
-    description: 'The signed ticket token and its QR code; cancelled bookings come back revoked.',
+    description:
+      'The signed ticket token and its QR code; cancelled bookings, and bookings of a cancelled event, come back revoked.',
     access: 'signedIn',
     params: idParamsSchema,
     responses: { 200: ticketResponseSchema },

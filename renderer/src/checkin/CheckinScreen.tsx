@@ -15,7 +15,20 @@ import { VerdictPanel } from './VerdictPanel';
 export function CheckinScreen() {
   const gateId = useId();
   const event = useCurrentEvent();
-  const { gate, setGate, result, resultSerial, recent, counters, error, clearError, scan, refresh } = useCheckinStore();
+  const {
+    gate,
+    setGate,
+    direction,
+    setDirection,
+    result,
+    resultSerial,
+    recent,
+    counters,
+    error,
+    clearError,
+    scan,
+    refresh,
+  } = useCheckinStore();
   const eventId = event?.id ?? null;
 
   const onScan = useCallback(
@@ -41,6 +54,14 @@ export function CheckinScreen() {
           <div className="gate-field">
             <label htmlFor={gateId}>Gate</label>
             <input id={gateId} value={gate} onChange={(e) => setGate(e.target.value)} maxLength={64} />
+          </div>
+          <div className="segmented" role="group" aria-label="Gate mode">
+            <button type="button" aria-pressed={direction === 'in'} onClick={() => setDirection('in')}>
+              Entry
+            </button>
+            <button type="button" aria-pressed={direction === 'out'} onClick={() => setDirection('out')}>
+              Exit
+            </button>
           </div>
         </div>
       </header>

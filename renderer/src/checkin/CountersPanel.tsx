@@ -22,6 +22,14 @@ export function CountersPanel({ counters, gate }: { counters: Counters | null; g
             </dt>
             <dd>{counters.admittedAtGate.toLocaleString()}</dd>
           </div>
+          {counters.admittedThenCancelled > 0 ? (
+            <div>
+              <dt title="People let in on bookings that were cancelled afterwards; not counted as admitted">
+                Admitted, since cancelled
+              </dt>
+              <dd data-testid="admitted-cancelled-count">{counters.admittedThenCancelled.toLocaleString()}</dd>
+            </div>
+          ) : null}
         </dl>
       ) : (
         <p className="hint">Counting…</p>

@@ -28,7 +28,9 @@ export function RecentScans({ scans }: { scans: RecentScan[] }) {
 
 const VERDICT_WORDS: Record<string, string> = {
   admit: 'Admitted',
+  exit: 'Left',
   duplicate: 'Duplicate',
+  noReentry: 'No re-entry',
   cancelled: 'Cancelled',
   wrongEvent: 'Wrong event',
   invalid: 'Invalid',

@@ -2,7 +2,9 @@ import type { ScanResult } from '@gatehouse/protocol';
 
 const HEADLINES: Record<ScanResult['verdict'], string> = {
   admit: 'ADMIT',
+  exit: 'EXIT',
   duplicate: 'DUPLICATE',
+  noReentry: 'NO RE-ENTRY',
   cancelled: 'CANCELLED',
   wrongEvent: 'WRONG EVENT',
   invalid: 'INVALID',

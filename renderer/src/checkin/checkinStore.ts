@@ -8,17 +8,29 @@ export type RecentScan = RpcResult<'checkin.recent'>[number];
 export type Counters = RpcResult<'events.counters'>;
 
 const GATE_KEY = 'gatehouse.gate';
+const DIRECTION_KEY = 'gatehouse.gateDirection';
+export type GateDirection = 'in' | 'out';
 
-function savedGate(): string {
+function saved(key: string, fallback: string): string {
   try {
-    return window.localStorage.getItem(GATE_KEY) || 'Main gate';
+    return window.localStorage.getItem(key) || fallback;
   } catch {
-    return 'Main gate';
+    return fallback;
+  }
+}
+
+function save(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // A kiosk profile without storage just forgets the gate on reload.
   }
 }
 
 type CheckinStore = {
   gate: string;
+  /** Whether this gate lets people in (entry) or out (exit); kept per device like the gate's name. */
+  direction: GateDirection;
   result: ScanResult | null;
   /** Increments with every verdict, so the panel re-announces even when two verdicts read alike. */
   resultSerial: number;
@@ -28,6 +40,7 @@ type CheckinStore = {
   busy: boolean;
   error: UiError | null;
   setGate: (gate: string) => void;
+  setDirection: (direction: GateDirection) => void;
   scan: (eventId: string, text: string) => Promise<void>;
   manual: (eventId: string, bookingId: string) => Promise<void>;
   search: (eventId: string, q: string) => Promise<void>;
@@ -48,7 +61,8 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     void get().refresh(eventId);
   }
   return {
-    gate: savedGate(),
+    gate: saved(GATE_KEY, 'Main gate'),
+    direction: saved(DIRECTION_KEY, 'in') === 'out' ? 'out' : 'in',
     result: null,
     resultSerial: 0,
     recent: [],
@@ -58,15 +72,20 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     error: null,
     setGate: (gate) => {
       set({ gate });
-      try {
-        window.localStorage.setItem(GATE_KEY, gate);
-      } catch {
-        // A kiosk profile without storage just forgets the gate on reload.
-      }
+      save(GATE_KEY, gate);
     },
-    scan: (eventId, text) => record(eventId, () => invoke('checkin.scan', { eventId, gate: get().gate, scan: text })),
+    setDirection: (direction) => {
+      set({ direction });
+      save(DIRECTION_KEY, direction);
+    },
+    scan: (eventId, text) =>
+      record(eventId, () =>
+        invoke('checkin.scan', { eventId, gate: get().gate, scan: text, direction: get().direction }),
+      ),
     manual: (eventId, bookingId) =>
-      record(eventId, () => invoke('checkin.manual', { eventId, gate: get().gate, bookingId })),
+      record(eventId, () =>
+        invoke('checkin.manual', { eventId, gate: get().gate, bookingId, direction: get().direction }),
+      ),
     search: async (eventId, q) => {
       const query = q.trim();
       if (!query) return set({ matches: [] });

@@ -5,10 +5,12 @@ type Verdict = ScanResult['verdict'];
 /** Staff hear the outcome without looking: one high beep admits, two mid beeps warn, a low buzz refuses. */
 const TONES: Record<Verdict, Array<{ hz: number; ms: number; type: OscillatorType }>> = {
   admit: [{ hz: 1320, ms: 120, type: 'sine' }],
+  exit: [{ hz: 990, ms: 120, type: 'sine' }],
   duplicate: [
     { hz: 660, ms: 110, type: 'square' },
     { hz: 660, ms: 110, type: 'square' },
   ],
+  noReentry: [{ hz: 220, ms: 350, type: 'sawtooth' }],
   cancelled: [{ hz: 220, ms: 350, type: 'sawtooth' }],
   wrongEvent: [{ hz: 220, ms: 350, type: 'sawtooth' }],
   invalid: [{ hz: 180, ms: 350, type: 'sawtooth' }],

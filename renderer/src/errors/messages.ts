@@ -38,6 +38,8 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   STORAGE_FULL: 'The disk of this device is full. Free some space; nothing was half-saved.',
   SERVER_STORAGE_FULL: 'The server is out of disk space. Work saved here is kept and will sync once it has room.',
   UNKNOWN_MUTATION: 'The server does not know this kind of change. Update Gatehouse on this device.',
+  SUPERSEDED:
+    'Someone changed the same details later than this edit was made, so theirs stand and this one did not take effect.',
 };
 
 /** Partial on purpose: a code added elsewhere still shows words; errors.test.ts insists on all of them. */

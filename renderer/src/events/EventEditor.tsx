@@ -15,6 +15,7 @@ type Draft = {
   capacity: string;
   status: EventStatus;
   ticketTypes: TicketTypeInput[];
+  allowReentry: boolean;
 };
 
 function initialDraft(event: Event | null): Draft {
@@ -29,6 +30,7 @@ function initialDraft(event: Event | null): Draft {
       capacity: String(event.capacity),
       status: event.status,
       ticketTypes: event.ticketTypes.map(({ id, name, price, quota }) => ({ id, name, price, quota })),
+      allowReentry: event.allowReentry !== false,
     };
   }
   const start = new Date(Date.now() + 7 * 86_400_000);
@@ -44,6 +46,7 @@ function initialDraft(event: Event | null): Draft {
     capacity: '100',
     status: 'published',
     ticketTypes: [{ name: 'General admission', price: 0, quota: 100 }],
+    allowReentry: true,
   };
 }
 
@@ -70,6 +73,7 @@ function toEvent(draft: Draft): { event: EventCreate } | { problem: string } {
       capacity,
       status: draft.status,
       ticketTypes: draft.ticketTypes,
+      allowReentry: draft.allowReentry,
     },
   };
 }
@@ -140,6 +144,14 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
             <option value="published">Published</option>
             <option value="cancelled">Cancelled</option>
           </select>
+        </label>
+        <label className="checkbox-field">
+          <input
+            type="checkbox"
+            checked={draft.allowReentry}
+            onChange={(e) => edit('allowReentry', e.target.checked)}
+          />
+          Guests who leave may re-enter
         </label>
         <label className="span-2">
           Description

@@ -64,7 +64,7 @@ export function SyncScreen() {
       ) : null}
       <div className="two-columns">
         <section className="card" aria-labelledby="rejected-title">
-          <h2 id="rejected-title">Changes the server refused</h2>
+          <h2 id="rejected-title">Changes the server refused or overruled</h2>
           {!status || status.rejected.length === 0 ? (
             <EmptyState title="None. Everything sent was accepted." />
           ) : (

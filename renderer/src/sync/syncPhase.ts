@@ -26,7 +26,7 @@ export function phaseNotice(status: SyncStatus | null): PhaseNotice | null {
     return {
       phase,
       tone: 'warning',
-      text: 'Downloading events and bookings — a ticket not downloaded yet shows as unknown.',
+      text: 'Downloading events and bookings — signed tickets are admitted on their signature meanwhile; typed codes and name search need the download.',
       progress: progress
         ? {
             label: `Downloaded ${count(progress.done)} of about ${count(progress.total)}`,

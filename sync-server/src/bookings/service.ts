@@ -194,7 +194,9 @@ export class BookingService {
     const event = await this.store.events.findById(row.eventId);
     if (!event) throw new GatehouseError('NOT_FOUND', 'Booking not found');
     const token = await this.tickets.tokenFor(toBooking(row), event);
-    return { bookingId: row.id, token, revoked: row.status === 'cancelled', ...(await this.tickets.qrImages(token)) };
+    // A cancelled booking, or a cancelled event, voids the ticket: the door answers the same (decideScan).
+    const revoked = row.status === 'cancelled' || event.status === 'cancelled';
+    return { bookingId: row.id, token, revoked, ...(await this.tickets.qrImages(token)) };
   }
 
   async listForEvent(actor: UserRow, eventId: string, query: BookingListQuery): Promise<Page<Booking>> {

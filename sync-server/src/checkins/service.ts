@@ -1,68 +1,59 @@
-import { compareHlc, type Checkin, type MutationArgs } from '@gatehouse/protocol';
+import { findDuplicateEntries, type Checkin, type EventStatus, type MutationArgs } from '@gatehouse/protocol';
 import type { DeriveAlerts, ScanFact, Store, StoreOp } from '../store/port';
 import type { AlertRow, BookingRow, CheckinRow } from '../store/rows';
 import { toCheckin } from '../store/wire';
 
 /**
- * The duplicate entries in a booking's scans: an `in` while already inside, with the entry that
- * admitted. Entry state is derived by HLC order, then id (docs/ARCHITECTURE.md §3, Conflicts), so every server
- * and device that holds the same scans finds the same duplicates, whatever order they arrived in.
+ * The alerts one scan makes, for an event in `eventStatus`:
+ * - someone let in on a cancelled booking, or at a cancelled event (`cancelled-<checkinId>`);
+ * - an entry without an exit since the last one (`dup-<checkinId>`, naming the first), found by
+ *   protocol's door rules (`findDuplicateEntries`: HLC order, then id) — the device's rules too.
+ * Ids derive from their cause, so deriving them again (a retried scan, another server) raises
+ * nothing twice. A booking's first scan (most tickets are scanned once) cannot be a duplicate, nor
+ * can an exit. The scan itself is kept either way: it is a fact, whatever the rules make of it.
  */
-export function findDuplicateEntries(
-  scans: Pick<ScanFact, 'checkinId' | 'direction' | 'hlc'>[],
-): { checkinId: string; firstCheckinId: string }[] {
-  const ordered = [...scans].sort(
-    (a, b) => compareHlc(a.hlc, b.hlc) || (a.checkinId < b.checkinId ? -1 : a.checkinId > b.checkinId ? 1 : 0),
-  );
-  const duplicates: { checkinId: string; firstCheckinId: string }[] = [];
-  let admittedBy: string | null = null;
-  for (const scan of ordered) {
-    if (scan.direction === 'out') admittedBy = null;
-    else if (admittedBy === null) admittedBy = scan.checkinId;
-    else duplicates.push({ checkinId: scan.checkinId, firstCheckinId: admittedBy });
-  }
-  return duplicates;
+export function checkinAlertsFor(eventStatus: EventStatus): DeriveAlerts {
+  return (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => {
+    const who = booking.attendee.name ? ` (${booking.attendee.name})` : '';
+    const at = new Date().toISOString();
+    if (eventStatus === 'cancelled' || booking.status === 'cancelled') {
+      if (scan.direction !== 'in') return [];
+      return [
+        {
+          id: `cancelled-${scan.id}`,
+          eventId: scan.eventId,
+          kind: 'cancelledCheckin',
+          bookingId: booking.id,
+          checkinId: scan.id,
+          firstCheckinId: null,
+          message:
+            eventStatus === 'cancelled'
+              ? `Booking ${booking.id}${who} was checked in at gate ${scan.gate}, but the event is cancelled`
+              : `Cancelled booking ${booking.id}${who} was checked in at gate ${scan.gate}`,
+          createdAt: at,
+        },
+      ];
+    }
+    if (scan.direction !== 'in' || history.length <= 1) return [];
+    const gates = new Map(history.map((fact) => [fact.checkinId, fact.gate]));
+    const ordered = history.map((fact) => ({ id: fact.checkinId, direction: fact.direction, hlc: fact.hlc }));
+    return findDuplicateEntries(ordered).map((duplicate): Omit<AlertRow, 'rev'> => ({
+      id: `dup-${duplicate.checkinId}`,
+      eventId: scan.eventId,
+      kind: 'duplicateEntry',
+      bookingId: booking.id,
+      checkinId: duplicate.checkinId,
+      firstCheckinId: duplicate.firstCheckinId,
+      message:
+        `Ticket ${booking.id}${who} entered again at gate ${gates.get(duplicate.checkinId) ?? '?'} ` +
+        `without leaving since its entry at gate ${gates.get(duplicate.firstCheckinId) ?? '?'}`,
+      createdAt: at,
+    }));
+  };
 }
 
-/**
- * The alerts one scan makes: a cancelled booking that was let in (`cancelled-<checkinId>`), or
- * an entry without an exit since the last one (`dup-<checkinId>`, naming the first). Ids derive
- * from their cause, so deriving them again (a retried scan, another server) raises nothing twice.
- * A booking's first scan (most tickets are scanned once) cannot be a duplicate, nor can an exit.
- */
-export const deriveCheckinAlerts: DeriveAlerts = (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => {
-  const who = booking.attendee.name ? ` (${booking.attendee.name})` : '';
-  const at = new Date().toISOString();
-  if (booking.status === 'cancelled') {
-    if (scan.direction !== 'in') return [];
-    return [
-      {
-        id: `cancelled-${scan.id}`,
-        eventId: scan.eventId,
-        kind: 'cancelledCheckin',
-        bookingId: booking.id,
-        checkinId: scan.id,
-        firstCheckinId: null,
-        message: `Cancelled booking ${booking.id}${who} was checked in at gate ${scan.gate}`,
-        createdAt: at,
-      },
-    ];
-  }
-  if (scan.direction !== 'in' || history.length <= 1) return [];
-  const gates = new Map(history.map((fact) => [fact.checkinId, fact.gate]));
-  return findDuplicateEntries(history).map((duplicate): Omit<AlertRow, 'rev'> => ({
-    id: `dup-${duplicate.checkinId}`,
-    eventId: scan.eventId,
-    kind: 'duplicateEntry',
-    bookingId: booking.id,
-    checkinId: duplicate.checkinId,
-    firstCheckinId: duplicate.firstCheckinId,
-    message:
-      `Ticket ${booking.id}${who} entered again at gate ${gates.get(duplicate.checkinId) ?? '?'} ` +
-      `without leaving since its entry at gate ${gates.get(duplicate.firstCheckinId) ?? '?'}`,
-    createdAt: at,
-  }));
-};
+/** The alerts of a scan at an event that is not cancelled. */
+export const deriveCheckinAlerts: DeriveAlerts = checkinAlertsFor('published');
 
 /**
  * Check-ins are append-only facts: one row per scan, its id chosen by the device, never updated.
@@ -73,8 +64,15 @@ export const deriveCheckinAlerts: DeriveAlerts = (booking: BookingRow, scan: Che
 export class CheckinService {
   constructor(private readonly store: Store) {}
 
-  /** The store write of one scan; the caller has checked that `staffId` may check in at this event. */
-  recordOp(args: MutationArgs<'checkin.record'>, by: { staffId: string; deviceId: string; hlc: string }): StoreOp {
+  /**
+   * The store write of one scan; the caller has checked that `staffId` may check in at this event,
+   * and read its status (a scan at a cancelled event is kept, and raises an alert).
+   */
+  recordOp(
+    args: MutationArgs<'checkin.record'>,
+    by: { staffId: string; deviceId: string; hlc: string },
+    eventStatus: EventStatus = 'published',
+  ): StoreOp {
     return {
       kind: 'recordCheckIn',
       row: {
@@ -89,7 +87,7 @@ export class CheckinService {
         hlc: by.hlc,
         receivedAt: new Date().toISOString(),
       },
-      deriveAlerts: deriveCheckinAlerts,
+      deriveAlerts: checkinAlertsFor(eventStatus),
     };
   }
 

@@ -86,6 +86,7 @@ export async function seedDemoEvent(
         timezone: 'Europe/Berlin',
         capacity: 2500,
         status: 'published',
+        allowReentry: true,
         ticketTypes: [
           { name: 'Standard', price: 3500, quota: 2000 },
           { name: 'VIP', price: 12000, quota: 300 },

@@ -166,6 +166,7 @@ export class EventService {
         capacity: input.capacity,
         status: input.status,
         ticketTypes: resolveTicketTypes(input.ticketTypes, []),
+        allowReentry: input.allowReentry,
         organizerId: actor.id,
         staffIds: [],
         bookedCount: 0,

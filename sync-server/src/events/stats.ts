@@ -1,18 +1,17 @@
-import type { EventStats } from '@gatehouse/protocol';
+import { countAdmissions, scansByBooking, type EventStats } from '@gatehouse/protocol';
 import type { EventStatsFacts } from '../store/port';
 import type { EventRow } from '../store/rows';
 
 /**
  * Counts for the organizer's dashboard, from the seat totals per (ticket type, status) and one
- * pass over the event's scans: per gate, per UTC hour, who has entered and who is inside now.
- * "Checked in" is distinct bookings with at least one entry; "inside" those whose entries
- * outnumber their exits.
+ * pass over the event's scans: per gate, per UTC hour, and who was admitted and who is inside now
+ * by protocol's door rules (`countAdmissions`: HLC order, live bookings; people admitted on
+ * bookings cancelled since are counted on their own line), the same rules the devices apply.
  */
 export function computeEventStats(event: EventRow, facts: EventStatsFacts): EventStats {
   const gates = new Map<string, { entries: number; exits: number }>();
   const hours = new Map<string, number>();
-  const balance = new Map<string, number>();
-  const enteredType = new Map<string, string | null>();
+  const bookingOf = new Map<string, { status: 'confirmed' | 'cancelled'; ticketTypeId: string | null }>();
   for (const scan of facts.scans) {
     const gate = gates.get(scan.gate) ?? { entries: 0, exits: 0 };
     if (scan.direction === 'in') {
@@ -22,18 +21,14 @@ export function computeEventStats(event: EventRow, facts: EventStatsFacts): Even
         const hour = new Date(at - (at % 3_600_000)).toISOString();
         hours.set(hour, (hours.get(hour) ?? 0) + 1);
       }
-      balance.set(scan.bookingId, (balance.get(scan.bookingId) ?? 0) + 1);
-      enteredType.set(scan.bookingId, scan.ticketTypeId);
     } else {
       gate.exits += 1;
-      balance.set(scan.bookingId, (balance.get(scan.bookingId) ?? 0) - 1);
     }
     gates.set(scan.gate, gate);
+    if (scan.bookingStatus)
+      bookingOf.set(scan.bookingId, { status: scan.bookingStatus, ticketTypeId: scan.ticketTypeId });
   }
-  const checkedInByType = new Map<string, number>();
-  for (const type of enteredType.values()) {
-    if (type !== null) checkedInByType.set(type, (checkedInByType.get(type) ?? 0) + 1);
-  }
+  const counts = countAdmissions(scansByBooking(facts.scans), (id) => bookingOf.get(id));
   const seats = (ticketTypeId: string | null, status: 'confirmed' | 'cancelled') =>
     facts.seats
       .filter((group) => group.status === status && (ticketTypeId === null || group.ticketTypeId === ticketTypeId))
@@ -44,16 +39,17 @@ export function computeEventStats(event: EventRow, facts: EventStatsFacts): Even
     capacity: event.capacity,
     booked: seats(null, 'confirmed'),
     cancelled: seats(null, 'cancelled'),
-    checkedIn: enteredType.size,
-    inside: [...balance.values()].filter((value) => value > 0).length,
+    checkedIn: counts.checkedIn,
+    inside: counts.inside,
+    admittedThenCancelled: counts.admittedThenCancelled,
     byTicketType: event.ticketTypes.map((type) => ({
       ticketTypeId: type.id,
       name: type.name,
       quota: type.quota,
       booked: seats(type.id, 'confirmed'),
-      checkedIn: checkedInByType.get(type.id) ?? 0,
+      checkedIn: counts.checkedInByType.get(type.id) ?? 0,
     })),
-    byGate: [...gates.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([gate, counts]) => ({ gate, ...counts })),
+    byGate: [...gates.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([gate, n]) => ({ gate, ...n })),
     byHour: [...hours.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([hour, entries]) => ({ hour, entries })),
   };
 }

@@ -236,7 +236,12 @@ export function eventChangedMail(
       kind: 'eventChanged',
       subject: `Changed: ${event.title}`,
       lead: 'The time or place of an event you booked has changed. These are the current details:',
-      closing: 'Your ticket stays valid. The attached calendar file updates the entry in your calendar.',
+      // True because the door judges a ticket by the event's current dates (protocol/src/checkins),
+      // not by the dates in its QR code; a cancelled event voids it, and then the mail does not say so.
+      closing:
+        event.status === 'cancelled'
+          ? 'The attached calendar file updates the entry in your calendar.'
+          : 'Your ticket stays valid at the new time: no new ticket is needed. The attached calendar file updates the entry in your calendar.',
     },
     recipient,
   );

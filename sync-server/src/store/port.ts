@@ -167,9 +167,13 @@ export type EventListFilter = {
 /** What the organizer's stats are computed from (events/stats.ts). */
 export type EventStatsFacts = {
   seats: Array<{ ticketTypeId: string; status: 'confirmed' | 'cancelled'; seats: number }>;
+  /** Every scan of the event, with its booking's type and status (null when the booking is gone). */
   scans: Array<{
+    id: string;
+    hlc: string;
     bookingId: string;
     ticketTypeId: string | null;
+    bookingStatus: 'confirmed' | 'cancelled' | null;
     gate: string;
     direction: 'in' | 'out';
     scannedAt: string;
@@ -327,7 +331,40 @@ export type StoreOp =
   | { kind: 'recordCheckIn'; row: Omit<CheckinRow, 'rev'>; deriveAlerts: DeriveAlerts }
   | { kind: 'book'; input: BookInput }
   | { kind: 'cancelBooking'; bookingId: string; at: string; mailFor: (row: BookingRow) => string[] }
-  | { kind: 'updateEvent'; eventId: string; edit: EventEdit };
+  | {
+      kind: 'updateEvent';
+      eventId: string;
+      edit: EventEdit;
+      /** The edit's HLC: a field it won carries it (EventRow.fieldHlc); none does when it lost them all. */
+      hlc: string;
+    };
+
+/** The HLC an op stores with its rows: the scan's, the edit's; null for ops that store none. */
+function storedHlcOf(op: StoreOp): string | null {
+  if (op.kind === 'recordCheckIn') return op.row.hlc;
+  if (op.kind === 'updateEvent') return op.hlc;
+  return null;
+}
+
+/**
+ * What a mutation applied answers: `hlc` when the server stored another HLC than the device
+ * pushed (`claim.hlc`; a clock too far ahead, sync/push.ts), which the device adopts so both order
+ * the same; `superseded` when it was applied but every field it set had already been written by a
+ * later HLC (last writer wins: the device is told, not left believing it won).
+ */
+export function appliedResult(claim: MutationClaim, op: StoreOp, superseded: boolean): StoredResult {
+  const stored = storedHlcOf(op);
+  return {
+    status: 'applied',
+    ...(stored !== null && stored !== claim.hlc ? { hlc: stored } : {}),
+    ...(superseded ? { superseded: true as const } : {}),
+  };
+}
+
+/** Whether an event edit of HLC `hlc` lost every field it set: none of the row's fields carries it. */
+export function editSuperseded(row: EventRow, hlc: string): boolean {
+  return !Object.values(row.fieldHlc).includes(hlc);
+}
 
 /**
  * One mutation of a push: its claim and what applying it means — a store write, or a rejection

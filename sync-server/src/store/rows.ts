@@ -69,6 +69,8 @@ export type EventRow = LoggedRow & {
   capacity: number;
   status: EventStatus;
   ticketTypes: TicketTypeRow[];
+  /** Whether the door lets a ticket holder in again after an exit. */
+  allowReentry: boolean;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -93,6 +95,7 @@ export type EventSet = Partial<
     | 'endsAtMs'
     | 'timezone'
     | 'capacity'
+    | 'allowReentry'
     | 'status'
     | 'ticketTypes'
     | 'fieldHlc'
@@ -170,7 +173,9 @@ export type ChangeRow = {
 };
 
 /** What a pushed mutation's answer was, as stored for repeats. */
-export type StoredResult = { status: 'applied' } | { status: 'rejected'; code: string; message: string };
+/** A mutation's answer as the ledger keeps it (port.ts appliedResult); retries get it again as stored. */
+export type StoredResult =
+  { status: 'applied'; hlc?: string; superseded?: true } | { status: 'rejected'; code: string; message: string };
 
 /** An email message in the outbox. Its id derives from its cause, so queuing it twice is a no-op. */
 export type MailRow = {

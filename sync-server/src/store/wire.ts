@@ -70,6 +70,7 @@ export function toEvent(row: EventRow, counts?: SeatCounts): Event {
       quota: type.quota,
       sold: sold[type.id] ?? 0,
     })),
+    allowReentry: row.allowReentry,
     organizerId: row.organizerId,
     staffIds: row.staffIds,
     bookedCount: counts?.booked ?? row.bookedCount,

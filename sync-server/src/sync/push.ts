@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   GatehouseError,
   isMutationName,
+  MAX_HLC_LEAD_MS,
   MAX_PUSH_BATCH,
   mutationArgsSchemas,
   parseHlc,
@@ -21,9 +22,6 @@ import type { StoredResult, UserRow } from '../store/rows';
 import { BatchAccess } from './mutations/access';
 import { APPLIERS } from './mutations';
 import type { ApplyInput } from './mutations/types';
-
-/** Device clocks this far off are reported as such; nothing is refused for skew (docs/ARCHITECTURE.md §3, P8). */
-export const TOLERATED_SKEW_MS = 24 * 3600 * 1000;
 
 /**
  * The push's mutations, once the route's schema has checked the body's shape (a non-empty array,
@@ -115,7 +113,7 @@ export class PushProcessor {
         continue;
       }
       const mutation = envelope.data;
-      this.ctx.clock.receive(mutation.hlc);
+      const hlc = this.storedHlc(mutation.hlc);
       // Everything before a mutation that may depend on it is applied before it is planned.
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
       run.push({
@@ -127,12 +125,25 @@ export class PushProcessor {
           argsHash: hashMutation(mutation.name, mutation.args),
           hlc: mutation.hlc,
         },
-        apply: await this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc: mutation.hlc, access }),
+        apply: await this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc, access }),
       });
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
     }
     await applyRun();
     return { results, serverHlc: this.ctx.clock.current() };
+  }
+
+  /**
+   * The HLC the mutation is stored and ordered by: the pushed one, merged into the server's clock,
+   * unless it leads the server's wall clock by more than MAX_HLC_LEAD_MS. Then the server's own
+   * next HLC (later than everything it has seen, never dragged ahead), answered to the device in
+   * the result's `hlc`. The device's skew is recorded on its device row (clockOffsetOf).
+   */
+  private storedHlc(pushed: string): string {
+    const parsed = parseHlc(pushed);
+    if (parsed && parsed.wallMs - Date.now() > MAX_HLC_LEAD_MS) return this.ctx.clock.tick();
+    this.ctx.clock.receive(pushed);
+    return pushed;
   }
 
   /** The store write a mutation makes, or why it is rejected. */

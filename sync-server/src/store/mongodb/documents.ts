@@ -59,6 +59,8 @@ export type EventDoc = LoggedDoc & {
   capacity: number;
   status: EventStatus;
   ticketTypes: TicketTypeRow[];
+  /** Missing on events written before the rule existed: re-entry allowed, as the door always did. */
+  allowReentry?: boolean;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -106,6 +108,7 @@ export function toEventRow(doc: EventDoc): EventRow {
       price: type.price,
       quota: type.quota,
     })),
+    allowReentry: doc.allowReentry ?? true,
     organizerId: doc.organizerId,
     staffIds: doc.staffIds ?? [],
     bookedCount: doc.bookedCount ?? 0,

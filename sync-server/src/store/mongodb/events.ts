@@ -214,18 +214,18 @@ export class MongoEvents implements EventRepository {
       ])
       .toArray();
     const scans = await this.checkins
-      .find({ eventId: id }, { projection: { bookingId: 1, gate: 1, direction: 1, scannedAt: 1 } })
+      .find({ eventId: id }, { projection: { bookingId: 1, gate: 1, direction: 1, scannedAt: 1, hlc: 1 } })
       .toArray();
     const bookingIds = [...new Set(scans.map((scan) => scan.bookingId))];
-    const typeOf = new Map<string, string>();
+    const bookingOf = new Map<string, { ticketTypeId: string; status: 'confirmed' | 'cancelled' }>();
     for (let start = 0; start < bookingIds.length; start += ID_CHUNK) {
       const rows = await this.bookings
         .find(
           { eventId: id, _id: { $in: bookingIds.slice(start, start + ID_CHUNK) } },
-          { projection: { ticketTypeId: 1 } },
+          { projection: { ticketTypeId: 1, status: 1 } },
         )
         .toArray();
-      for (const row of rows) typeOf.set(row._id, row.ticketTypeId);
+      for (const row of rows) bookingOf.set(row._id, { ticketTypeId: row.ticketTypeId, status: row.status });
     }
     return {
       seats: groups.map((group) => ({
@@ -234,8 +234,11 @@ export class MongoEvents implements EventRepository {
         seats: group.seats,
       })),
       scans: scans.map((scan) => ({
+        id: scan._id,
+        hlc: scan.hlc,
         bookingId: scan.bookingId,
-        ticketTypeId: typeOf.get(scan.bookingId) ?? null,
+        ticketTypeId: bookingOf.get(scan.bookingId)?.ticketTypeId ?? null,
+        bookingStatus: bookingOf.get(scan.bookingId)?.status ?? null,
         gate: scan.gate,
         direction: scan.direction,
         scannedAt: scan.scannedAt,

@@ -1,5 +1,5 @@
 import { storeErrors } from '../errors';
-import type { StoreOp, Store } from '../port';
+import { editSuperseded, type StoreOp, type Store } from '../port';
 import { MongoAlerts } from './alerts';
 import { MongoBookings } from './bookings';
 import { detectCapabilities, type MongoCapabilities } from './capabilities';
@@ -84,21 +84,23 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const bookings = new MongoBookings(context, events, seats, events.recounts, alerts);
     const checkins = new MongoCheckins(context, alerts);
     const users = new MongoUsers(context);
-    const runOp = async (op: StoreOp): Promise<void> => {
+    const runOp = async (op: StoreOp): Promise<boolean> => {
       switch (op.kind) {
         case 'recordCheckIn':
           await checkins.record(op.row, op.deriveAlerts);
-          return;
+          return false;
         case 'book':
           await bookings.book(op.input);
-          return;
+          return false;
         case 'cancelBooking':
           if (!(await bookings.cancel(op.bookingId, op.at, op.mailFor)))
             throw storeErrors.bookingNotInEvent(op.bookingId);
-          return;
-        case 'updateEvent':
-          if (!(await events.update(op.eventId, op.edit))) throw storeErrors.eventNotFound();
-          return;
+          return false;
+        case 'updateEvent': {
+          const row = await events.update(op.eventId, op.edit);
+          if (!row) throw storeErrors.eventNotFound();
+          return editSuperseded(row, op.hlc);
+        }
       }
     };
     const ledger = new MongoLedger(context, runOp);

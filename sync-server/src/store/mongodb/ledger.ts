@@ -2,7 +2,14 @@ import { GatehouseError } from '@gatehouse/protocol';
 import type { Collection } from 'mongodb';
 import pLimit from 'p-limit';
 import { storeErrors } from '../errors';
-import type { LedgerEntry, MutationClaim, MutationLedger, MutationWork, StoreOp } from '../port';
+import {
+  appliedResult,
+  type LedgerEntry,
+  type MutationClaim,
+  type MutationLedger,
+  type MutationWork,
+  type StoreOp,
+} from '../port';
 import type { StoredResult } from '../rows';
 import { bulkEach, GroupWriter, insertEach } from './batching';
 import { groupsWrites } from './capabilities';
@@ -39,7 +46,8 @@ const WAIT_STEP_MS = 20;
 const APPLY_CONCURRENCY = 32;
 
 /** How the ledger applies each kind of store write: the same code the repositories run on their own. */
-export type OpRunner = (op: StoreOp) => Promise<void>;
+/** Runs one op; resolves true when it was applied but superseded (port.ts appliedResult). */
+export type OpRunner = (op: StoreOp) => Promise<boolean>;
 
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
@@ -155,7 +163,7 @@ export class MongoLedger implements MutationLedger {
     }
     if (claim.kind === 'done') return claim.result;
     try {
-      const result = work.apply.kind === 'reject' ? work.apply.result : await this.execute(work.apply);
+      const result = work.apply.kind === 'reject' ? work.apply.result : await this.execute(work.claim, work.apply);
       return await this.finish(work.claim.id, result, claim.takenOver);
     } catch (error) {
       await this.release(work.claim.id);
@@ -164,10 +172,9 @@ export class MongoLedger implements MutationLedger {
   }
 
   /** A client-side failure (< 500) is the mutation's answer and is recorded; anything else is the server's trouble. */
-  private async execute(op: StoreOp): Promise<StoredResult> {
+  private async execute(claim: MutationClaim, op: StoreOp): Promise<StoredResult> {
     try {
-      await this.runOp(op);
-      return { status: 'applied' };
+      return appliedResult(claim, op, await this.runOp(op));
     } catch (error) {
       if (error instanceof GatehouseError && error.status < 500) return rejected(error.code, error.message);
       throw error;

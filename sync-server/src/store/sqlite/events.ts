@@ -24,6 +24,7 @@ export type EventRecord = {
   capacity: number;
   status: EventStatus;
   ticket_types: string;
+  allow_reentry: 0 | 1;
   organizer_id: string;
   staff_ids: string;
   booked_count: number;
@@ -49,6 +50,7 @@ export function toEventRow(record: EventRecord): EventRow {
     capacity: record.capacity,
     status: record.status,
     ticketTypes: parseJson<TicketTypeRow[]>(record.ticket_types),
+    allowReentry: record.allow_reentry === 1,
     organizerId: record.organizer_id,
     staffIds: parseJson<string[]>(record.staff_ids),
     bookedCount: record.booked_count,
@@ -75,6 +77,7 @@ export function toEventParams(row: EventRow): EventRecord {
     capacity: row.capacity,
     status: row.status,
     ticket_types: JSON.stringify(row.ticketTypes),
+    allow_reentry: row.allowReentry ? 1 : 0,
     organizer_id: row.organizerId,
     staff_ids: JSON.stringify(row.staffIds),
     booked_count: row.bookedCount,
@@ -99,6 +102,7 @@ const SETTABLE: ReadonlyArray<keyof EventSet> = [
   'capacity',
   'status',
   'ticketTypes',
+  'allowReentry',
   'fieldHlc',
   'updatedAt',
 ];
@@ -156,7 +160,16 @@ export class SqliteEvents {
   >;
   private readonly scans: Database.Statement<
     [string],
-    { booking_id: string; ticket_type_id: string | null; gate: string; direction: 'in' | 'out'; scanned_at: string }
+    {
+      id: string;
+      hlc: string;
+      booking_id: string;
+      ticket_type_id: string | null;
+      booking_status: 'confirmed' | 'cancelled' | null;
+      gate: string;
+      direction: 'in' | 'out';
+      scanned_at: string;
+    }
   >;
 
   constructor(
@@ -170,7 +183,7 @@ export class SqliteEvents {
     this.anyById = db.prepare('SELECT * FROM events WHERE id = ?');
     const columns =
       'id, rev, title, description, venue, starts_at, ends_at, starts_at_ms, ends_at_ms, timezone, capacity, status, ' +
-      'ticket_types, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
+      'ticket_types, allow_reentry, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
     this.insertRow = db.prepare(
       `INSERT INTO events (${columns}) VALUES (${columns
         .split(', ')
@@ -213,7 +226,7 @@ export class SqliteEvents {
        GROUP BY ticket_type_id, status`,
     );
     this.scans = db.prepare(
-      `SELECT c.booking_id, b.ticket_type_id, c.gate, c.direction, c.scanned_at
+      `SELECT c.id, c.hlc, c.booking_id, b.ticket_type_id, b.status AS booking_status, c.gate, c.direction, c.scanned_at
        FROM checkins c LEFT JOIN bookings b ON b.id = c.booking_id WHERE c.event_id = ?`,
     );
   }
@@ -320,8 +333,11 @@ export class SqliteEvents {
         .all(id)
         .map((group) => ({ ticketTypeId: group.ticket_type_id, status: group.status, seats: group.seats })),
       scans: this.scans.all(id).map((scan) => ({
+        id: scan.id,
+        hlc: scan.hlc,
         bookingId: scan.booking_id,
         ticketTypeId: scan.ticket_type_id,
+        bookingStatus: scan.booking_status,
         gate: scan.gate,
         direction: scan.direction,
         scannedAt: scan.scanned_at,

@@ -1,7 +1,14 @@
 import { GatehouseError } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
-import type { LedgerEntry, MutationLedger, MutationWork, StoreOp } from '../port';
+import {
+  appliedResult,
+  editSuperseded,
+  type LedgerEntry,
+  type MutationLedger,
+  type MutationWork,
+  type StoreOp,
+} from '../port';
 import type { StoredResult } from '../rows';
 import type { SqliteBookings } from './bookings';
 import type { SqliteCheckins } from './checkins';
@@ -26,8 +33,6 @@ type MutationRecord = {
   result: string | null;
   applied_at_ms: number;
 };
-
-const APPLIED: StoredResult = { status: 'applied' };
 
 /** Mutations committed together at most, across the pushes waiting at one turn of the event loop. */
 const ITEMS_PER_GROUP_COMMIT = 500;
@@ -122,21 +127,23 @@ export class SqliteLedger {
     );
   }
 
-  /** One op, the same code path as the repository method of the same name. */
-  private run(op: StoreOp): void {
+  /** One op, the same code path as the repository method of the same name; true when applied but superseded. */
+  private run(op: StoreOp): boolean {
     switch (op.kind) {
       case 'recordCheckIn':
         this.checkins.record(op.row, op.deriveAlerts);
-        return;
+        return false;
       case 'book':
         this.bookings.book(op.input);
-        return;
+        return false;
       case 'cancelBooking':
         if (!this.bookings.cancel(op.bookingId, op.at, op.mailFor)) throw storeErrors.bookingNotInEvent(op.bookingId);
-        return;
-      case 'updateEvent':
-        if (!this.events.update(op.eventId, op.edit)) throw storeErrors.eventNotFound();
-        return;
+        return false;
+      case 'updateEvent': {
+        const row = this.events.update(op.eventId, op.edit);
+        if (!row) throw storeErrors.eventNotFound();
+        return editSuperseded(row, op.hlc);
+      }
     }
   }
 
@@ -159,8 +166,11 @@ export class SqliteLedger {
       result = apply.result;
     } else {
       try {
-        this.database.transaction(() => this.run(apply));
-        result = APPLIED;
+        result = appliedResult(
+          claim,
+          apply,
+          this.database.transaction(() => this.run(apply)),
+        );
       } catch (error) {
         // A client's mistake (its savepoint undone) is the mutation's answer; anything else —
         // a full disk, a bug — undoes the whole transaction and fails the call.

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context';
-import type { UserRow } from '../../store/rows';
+import type { EventRow, UserRow } from '../../store/rows';
 
 /**
  * Authorization at apply time, memoised for one push: the user and their assignments are read when
@@ -7,7 +7,7 @@ import type { UserRow } from '../../store/rows';
  * one event asks the database once, not 500 times. A rejection is memoised too, as the same error.
  */
 export class BatchAccess {
-  private readonly checkIn = new Map<string, Promise<unknown>>();
+  private readonly checkIn = new Map<string, Promise<EventRow>>();
   private readonly manage = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -15,15 +15,16 @@ export class BatchAccess {
     private readonly user: UserRow,
   ) {}
 
-  async assertCanCheckIn(eventId: string): Promise<void> {
-    await this.memo(this.checkIn, eventId, () => this.ctx.events.assertCanCheckIn(this.user, eventId));
+  /** The event as read for this push (its status decides the scan's alerts). */
+  assertCanCheckIn(eventId: string): Promise<EventRow> {
+    return this.memo(this.checkIn, eventId, () => this.ctx.events.assertCanCheckIn(this.user, eventId));
   }
 
   async assertCanManage(eventId: string): Promise<void> {
     await this.memo(this.manage, eventId, () => this.ctx.events.assertCanManage(this.user, eventId));
   }
 
-  private memo(cache: Map<string, Promise<unknown>>, key: string, check: () => Promise<unknown>): Promise<unknown> {
+  private memo<T>(cache: Map<string, Promise<T>>, key: string, check: () => Promise<T>): Promise<T> {
     let pending = cache.get(key);
     if (!pending) {
       pending = check();

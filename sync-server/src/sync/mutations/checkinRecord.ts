@@ -5,6 +5,6 @@ export const applyCheckinRecord: MutationApplier<'checkin.record'> = async (
   args,
   { ctx, user, deviceId, hlc, access },
 ) => {
-  await access.assertCanCheckIn(args.eventId);
-  return ctx.checkins.recordOp(args, { staffId: user.id, deviceId, hlc });
+  const event = await access.assertCanCheckIn(args.eventId);
+  return ctx.checkins.recordOp(args, { staffId: user.id, deviceId, hlc }, event.status);
 };
