@@ -1,5 +1,6 @@
 import {
   type Alert,
+  CHANGE_TYPES,
   changeSchema,
   type Checkin,
   GatehouseError,
@@ -33,7 +34,15 @@ export type RejectedMutation = { mutationId: string; name: string; code: string;
  */
 export type PullPage = Omit<PullResponse, 'changes'> & { changes: readonly unknown[] };
 
-function checkedChange(raw: unknown): PullResponse['changes'][number] {
+/**
+ * A change as stored, or null for a kind of row this device has no table for: a newer server's
+ * (docs/ARCHITECTURE.md §3, Versions — new facts come as new change types, never as new shapes of
+ * known ones), skipped so the rest of the page still lands. A known type in a shape that does not
+ * parse is the server's fault, and fails the page.
+ */
+function checkedChange(raw: unknown): PullResponse['changes'][number] | null {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && !(CHANGE_TYPES as readonly string[]).includes(type)) return null;
   const checked = changeSchema.safeParse(raw);
   if (!checked.success) throw new GatehouseError('INTERNAL', 'Unexpected answer from the server for /sync/pull');
   return checked.data;
@@ -240,6 +249,7 @@ export class AccountStore {
         let next = from;
         while (next < page.changes.length) {
           const change = checkedChange(page.changes[next++]);
+          if (!change) continue;
           const table = TABLE_OF_TYPE[change.type];
           const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
           if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending)) {
@@ -420,7 +430,7 @@ export class AccountStore {
         `SELECT c.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name FROM checkins c
          LEFT JOIN bookings b ON b.id = c.booking_id
          WHERE c.event_id = @eventId AND c.doc IS NOT NULL AND (@gate IS NULL OR c.gate = @gate)
-         ORDER BY c.scanned_at DESC LIMIT @limit`,
+         ORDER BY c.hlc DESC, c.id DESC LIMIT @limit`,
       )
       .all({ eventId: params.eventId, gate: params.gate ?? null, limit: params.limit }) as {
       doc: string;

@@ -79,6 +79,8 @@ export const eventCreateSchema = z
   .refine(endsAfterStart, endsAfterStartIssue)
   .refine(uniqueTicketTypeNames, uniqueNamesIssue);
 export type EventCreate = z.infer<typeof eventCreateSchema>;
+/** What a client sends to create an event: defaulted fields (description, status, allowReentry) may be left out. */
+export type EventCreateInput = z.input<typeof eventCreateSchema>;
 
 /** Shared by REST PATCH and the `event.update` sync mutation, so both accept exactly the same edits. */
 export const eventPatchSchema = z
@@ -123,7 +125,8 @@ export const eventSchema = z.object({
   capacity: z.number().int(),
   status: eventStatusSchema,
   ticketTypes: z.array(ticketTypeSchema),
-  allowReentry: z.boolean(),
+  /** Missing from servers before the rule existed, which always let people back in. */
+  allowReentry: z.boolean().default(true),
   organizerId: idSchema,
   staffIds: z.array(idSchema),
   /** Seats held by confirmed bookings, walk-ins included. */
@@ -170,7 +173,7 @@ export const eventStatsSchema = z.object({
   /** Of those, inside now (their last scan in HLC order is an entry). */
   inside: z.number().int(),
   /** Bookings someone was admitted on and that were cancelled since: never part of `checkedIn`. */
-  admittedThenCancelled: z.number().int(),
+  admittedThenCancelled: z.number().int().default(0),
   byTicketType: z.array(
     z.object({
       ticketTypeId: idSchema,

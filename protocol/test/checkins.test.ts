@@ -25,15 +25,6 @@ describe('entry state: one table, HLC order, then id', () => {
       expect(entryStateOf([...scans].reverse())).toEqual(state);
     });
   }
-
-  it('a voided admission is as if never made: the next entry admits', () => {
-    const [first, second] = recordsOf(HISTORY_CASES[2]!);
-    expect(entryStateOf([first!, second!], new Set([first!.id]))).toMatchObject({
-      inside: true,
-      firstEntry: { checkinId: second!.id },
-    });
-    expect(entryStateOf([first!], new Set([first!.id]))).toEqual(NOT_ENTERED);
-  });
 });
 
 const key = generateTicketKeyPair();
@@ -201,9 +192,5 @@ describe('countAdmissions: what the figures count', () => {
         ['tt_b', 1],
       ]),
     });
-  });
-  it('a voided admission is not counted', () => {
-    const counts = countAdmissions(scansByBooking(scans), (id) => bookings.get(id), new Set(['z1']));
-    expect(counts.checkedIn).toBe(2);
   });
 });

@@ -434,7 +434,9 @@ describe('GET /events/:id/stats', () => {
     const c = (await book(cast.otherAttendee.api, event, 4, 0)).body as Booking;
     await cast.attendee.api.post(`/bookings/${c.id}/cancel`); // not theirs: refused
     await cast.otherAttendee.api.post(`/bookings/${c.id}/cancel`);
-    // Check-in rows as the check-in domain writes them.
+    // Check-in rows as the check-in domain writes them, their HLCs in the order listed (the order
+    // the door rules count by; the device times below disagree on purpose).
+    let tick = 0;
     const checkin = (bookingId: string, gate: string, direction: 'in' | 'out', scannedAt: string) => ({
       id: randomUUID(),
       eventId: event.id,
@@ -444,7 +446,7 @@ describe('GET /events/:id/stats', () => {
       scannedAt,
       deviceId: randomUUID(),
       staffId: cast.staff.user.id,
-      hlc: '000000000000000:00000:x',
+      hlc: `${String(++tick).padStart(15, '0')}:00000:x`,
       receivedAt: new Date().toISOString(),
     });
     const scans = [
@@ -467,6 +469,7 @@ describe('GET /events/:id/stats', () => {
       cancelled: 4,
       checkedIn: 2,
       inside: 1,
+      admittedThenCancelled: 0,
       byTicketType: [
         { ticketTypeId: standard!.id, name: 'Standard', quota: 80, booked: 2, checkedIn: 1 },
         { ticketTypeId: vip!.id, name: 'VIP', quota: 20, booked: 1, checkedIn: 1 },

@@ -129,10 +129,15 @@ describe('check-in alerts', () => {
     ]);
   });
 
-  it('a scan at a cancelled event is kept and raises an alert, even on a confirmed booking', () => {
-    const alerts = checkinAlertsFor('cancelled')(booking(), scan('x', 'in', 10), [fact(scan('x', 'in', 10))]);
+  it('a scan made after its event was cancelled raises an alert, even on a confirmed booking; one made before does not', () => {
+    const cancelled = checkinAlertsFor({ status: 'cancelled', fieldHlc: { status: hlc(50) } });
+    const late = scan('x', 'in', 60);
+    const alerts = cancelled(booking(), late, [fact(late)]);
     expect(alerts).toMatchObject([{ id: 'cancelled-x', kind: 'cancelledCheckin', checkinId: 'x' }]);
     expect(alerts[0]!.message).toContain('the event is cancelled');
+    // Let in before the cancellation, pushed after it: rightly admitted then.
+    const early = scan('y', 'in', 40);
+    expect(cancelled(booking(), early, [fact(early)])).toEqual([]);
   });
 
   // The door rules' shared table (protocol/src/checkins), as the server's alerts use them.

@@ -511,6 +511,16 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
   });
 
   describe('events', () => {
+    it("keeps the door's re-entry rule through insert, edit and the change log", async () => {
+      const event = await createEvent(store, { allowReentry: false });
+      expect((await store.events.findById(event.id))?.allowReentry).toBe(false);
+      const logged = await store.changes.read(eventBucket(event.id), 0, 10);
+      expect(logged.changes.find((change) => change.type === 'event')?.doc).toMatchObject({ allowReentry: false });
+      const edited = await store.events.update(event.id, () => ({ set: { allowReentry: true }, mail: [] }));
+      expect(edited?.allowReentry).toBe(true);
+      expect((await store.events.findById(event.id))?.allowReentry).toBe(true);
+    });
+
     it('puts visibility in the query: admin, published, organizer, staff', async () => {
       const draft = await createEvent(store, { status: 'draft', organizerId: 'org-a', startsAtMs: 3 });
       const published = await createEvent(store, { status: 'published', organizerId: 'org-b', startsAtMs: 2 });

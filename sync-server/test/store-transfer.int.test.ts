@@ -68,7 +68,8 @@ function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
     capacity: 100,
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 1500, quota: 100 }],
-    allowReentry: true,
+    // Not the default: a transfer that dropped the field would read it back as true.
+    allowReentry: false,
     organizerId: 'organizer',
     staffIds: [],
     bookedCount: 0,

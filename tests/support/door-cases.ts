@@ -17,7 +17,8 @@ export type HistoryCase = {
   duplicates: Array<[checkinId: string, firstCheckinId: string]>;
 };
 
-const T = 1_800_000_000_000;
+// In the past of any run (2026-01-01 UTC): a device's own new scan orders after all of them.
+const T = Date.UTC(2026, 0, 1);
 const scan = (id: string, direction: 'in' | 'out', wallMs: number, gate = 'North', scannedAtMs = wallMs) => ({
   id,
   direction,

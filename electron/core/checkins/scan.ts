@@ -7,6 +7,8 @@ import {
   type Event,
   type EventAtDoor,
   type InvalidReason,
+  MAX_HLC_LEAD_MS,
+  parseHlc,
   type MutationArgs,
   type ScanResult,
   type ScanVerdict,
@@ -142,7 +144,10 @@ export class Scanner {
     });
     // A scan this verdict was based on (the exit it admits after) must order before the scan it
     // records, even when another device's clock ran ahead: the HLC merges them first.
-    for (const seen of scans) this.store.clock.receive(seen.hlc);
+    // One bound: an HLC further ahead than any server now stores (older rows, before the clamp)
+    // would drag this clock, and every later scan, ahead with it.
+    const bound = this.deps.trustedNow() + MAX_HLC_LEAD_MS;
+    for (const seen of scans) if ((parseHlc(seen.hlc)?.wallMs ?? Infinity) <= bound) this.store.clock.receive(seen.hlc);
     return this.finish(started, params, event, verdict, booking);
   }
 

@@ -1,4 +1,11 @@
-import { type Change, type Checkin, type Event, generateTicketKeyPair } from '@gatehouse/protocol';
+import {
+  type Change,
+  type Checkin,
+  countAdmissions,
+  type Event,
+  generateTicketKeyPair,
+  scansByBooking,
+} from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HISTORY_CASES, recordsOf } from '../../../tests/support/door-cases';
 import { Scanner } from '../checkins/scan';
@@ -63,12 +70,20 @@ describe('the door table on the device: its scanner and counters', () => {
   for (const historyCase of HISTORY_CASES) {
     it(historyCase.name, () => {
       const bookingId = `${EVENT}-b0`;
+      const records = recordsOf(historyCase, bookingId);
       serverRows(
-        recordsOf(historyCase, bookingId).map((record) => {
+        records.map((record) => {
           const doc: Checkin = { ...record, eventId: EVENT, staffId: USER_ID, receivedAt: record.scannedAt };
           return { type: 'checkin', id: record.id, rev: 1, doc };
         }),
       );
+      // The counters' SQL against protocol's countAdmissions on the same scans.
+      const rules = countAdmissions(scansByBooking(records), () => ({ status: 'confirmed', ticketTypeId: null }));
+      expect(new EventQueries(store).counters(EVENT)).toMatchObject({
+        admitted: rules.checkedIn,
+        inside: rules.inside,
+        admittedThenCancelled: 0,
+      });
       const verdict = enter(ticket(0), 'East');
       if (historyCase.inside) {
         expect(verdict).toMatchObject({ verdict: 'duplicate', firstEntry: { checkinId: historyCase.firstEntry } });

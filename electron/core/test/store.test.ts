@@ -24,6 +24,7 @@ describe('account store', () => {
       { version: 2, name: 'booking words' },
       { version: 3, name: 'booking list index' },
       { version: 4, name: 'initial sync phases' },
+      { version: 5, name: 'checkins by hlc' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -158,6 +159,19 @@ describe('account store', () => {
     expect(store.rows.getDoc<Checkin>('checkins', checkinId)?.hlc).toBe(serverStamped);
     expect(store.rejected()).toMatchObject([{ mutationId: edit.id, code: 'SUPERSEDED', name: 'event.update' }]);
     expect(store.outbox.count()).toBe(0);
+  });
+
+  it('skips a kind of row a newer server sends and applies the rest of the page; a known kind malformed fails it', () => {
+    const store = fresh();
+    seedEvent(store, 'ev1', 1);
+    const future = { bucket: 'event:ev1', seq: 10, type: 'checkinVoid', id: 'v1', rev: 1, doc: { voids: 'c1' } };
+    const booking = { bucket: 'event:ev1', seq: 11, type: 'booking', id: 'ev1-b9', rev: 1, doc: bookingDoc('ev1', 9) };
+    store.applyPullPage({ ...page([]), changes: [future, booking], cursor: 'after-future' });
+    expect(store.rows.getDoc<Booking>('bookings', 'ev1-b9')?.id).toBe('ev1-b9');
+    expect(store.state.get('cursor')).toBe('after-future');
+    const broken = { ...booking, id: 'ev1-b10', doc: { nonsense: true } };
+    expect(() => store.applyPullPage({ ...page([]), changes: [broken], cursor: 'never' })).toThrow(/Unexpected answer/);
+    expect(store.state.get('cursor')).toBe('after-future');
   });
 
   it('purges every row of a removed bucket, and the cursor commits with the page', () => {

@@ -20,16 +20,15 @@ export type AdmissionCounts = {
 
 /**
  * Counts from every scan of an event, grouped by booking, with the entry state of each from
- * replayScans (HLC order; voided scans left out). An admission is an entry that was not voided.
+ * replayScans (HLC order). An admission is an entry.
  */
 export function countAdmissions(
   scansByBooking: ReadonlyMap<string, readonly OrderedScan[]>,
   bookingOf: (bookingId: string) => CountedBooking | undefined,
-  voided?: ReadonlySet<string>,
 ): AdmissionCounts {
   const counts: AdmissionCounts = { checkedIn: 0, inside: 0, admittedThenCancelled: 0, checkedInByType: new Map() };
   for (const [bookingId, scans] of scansByBooking) {
-    const { admittedBy, admitted } = replayScans(scans, voided);
+    const { admittedBy, admitted } = replayScans(scans);
     if (!admitted) continue;
     const booking = bookingOf(bookingId);
     if (booking?.status === 'cancelled') {

@@ -48,15 +48,13 @@ export type OrderedScan = Pick<ScanRecord, 'id' | 'direction' | 'hlc'>;
 
 /**
  * Replays a ticket's scans in `compareScans` order: an entry admits when outside and is a
- * duplicate when inside; an exit lets out whoever is inside and changes nothing otherwise. Scans
- * whose id is in `voided` (undone admissions, `checkin.void`) are left out as if never made.
+ * duplicate when inside; an exit lets out whoever is inside and changes nothing otherwise.
  * Inside at the end exactly when the last scan in that order is an entry.
  */
 export function replayScans<S extends OrderedScan>(
   scans: readonly S[],
-  voided: ReadonlySet<string> = new Set(),
 ): { admittedBy: S | null; lastExit: S | null; admitted: boolean; duplicates: DuplicateEntry[] } {
-  const ordered = scans.filter((scan) => !voided.has(scan.id)).sort(compareScans);
+  const ordered = [...scans].sort(compareScans);
   const duplicates: DuplicateEntry[] = [];
   let admittedBy: S | null = null;
   let lastExit: S | null = null;
@@ -78,13 +76,13 @@ export function replayScans<S extends OrderedScan>(
 }
 
 /** The ticket's entry state from its scans (see replayScans). */
-export function entryStateOf(scans: readonly ScanRecord[], voided?: ReadonlySet<string>): EntryState {
-  const { admittedBy, lastExit, admitted } = replayScans(scans, voided);
+export function entryStateOf(scans: readonly ScanRecord[]): EntryState {
+  const { admittedBy, lastExit, admitted } = replayScans(scans);
   if (admittedBy) return { inside: true, firstEntry: refOf(admittedBy) };
   return { inside: false, admitted, lastExit: lastExit ? refOf(lastExit) : null };
 }
 
 /** The duplicate entries among a ticket's scans, the same wherever and in whatever order they arrived. */
-export function findDuplicateEntries(scans: readonly OrderedScan[], voided?: ReadonlySet<string>): DuplicateEntry[] {
-  return replayScans(scans, voided).duplicates;
+export function findDuplicateEntries(scans: readonly OrderedScan[]): DuplicateEntry[] {
+  return replayScans(scans).duplicates;
 }

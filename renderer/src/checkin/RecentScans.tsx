@@ -11,8 +11,9 @@ export function RecentScans({ scans }: { scans: RecentScan[] }) {
         <ol className="recent-list">
           {scans.map((scan) => (
             <li key={scan.id} className={`recent-${scan.verdict}`}>
-              <span className="recent-name truncate" title={scan.attendeeName}>
-                {scan.attendeeName}
+              {/* A ticket admitted on its signature before its booking arrived has no name here yet. */}
+              <span className="recent-name truncate" title={scan.attendeeName || undefined}>
+                {scan.attendeeName || 'Booking not yet on this device'}
               </span>
               <span className="recent-verdict">{VERDICT_WORDS[scan.verdict] ?? scan.verdict}</span>
               <span className="recent-meta truncate" title={scan.gate}>

@@ -1,4 +1,4 @@
-import type { Event, EventCreate, EventStatus, TicketTypeInput } from '@gatehouse/protocol';
+import type { Event, EventCreateInput, EventStatus, TicketTypeInput } from '@gatehouse/protocol';
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { fromLocalInputValue, toLocalInputValue } from '../ui/format';
@@ -50,8 +50,13 @@ function initialDraft(event: Event | null): Draft {
   };
 }
 
-/** Checks what a person can fix before anything is sent; the core validates again with the same schema. */
-function toEvent(draft: Draft): { event: EventCreate } | { problem: string } {
+/**
+ * Checks what a person can fix before anything is sent; the core validates again with the same
+ * schema. The re-entry rule is sent only when it differs from what the server already holds (or,
+ * for a new event, from its default): a server from before the rule refuses the field, and an
+ * organizer who never touches it must still be able to edit there.
+ */
+function toEvent(draft: Draft, original: Event | null): { event: EventCreateInput } | { problem: string } {
   const startsAt = fromLocalInputValue(draft.startsAt);
   const endsAt = fromLocalInputValue(draft.endsAt);
   const capacity = Number(draft.capacity);
@@ -62,8 +67,10 @@ function toEvent(draft: Draft): { event: EventCreate } | { problem: string } {
   if (!Number.isInteger(capacity) || capacity < 0) return { problem: 'Capacity must be a whole number.' };
   if (draft.ticketTypes.length === 0) return { problem: 'Add at least one ticket type.' };
   if (draft.ticketTypes.some((type) => !type.name.trim())) return { problem: 'Every ticket type needs a name.' };
+  const held = original ? original.allowReentry !== false : true;
   return {
     event: {
+      ...(draft.allowReentry !== held ? { allowReentry: draft.allowReentry } : {}),
       title: draft.title.trim(),
       venue: draft.venue.trim(),
       description: draft.description,
@@ -73,7 +80,6 @@ function toEvent(draft: Draft): { event: EventCreate } | { problem: string } {
       capacity,
       status: draft.status,
       ticketTypes: draft.ticketTypes,
-      allowReentry: draft.allowReentry,
     },
   };
 }
@@ -89,7 +95,7 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
   async function submit(submitEvent: FormEvent): Promise<void> {
     submitEvent.preventDefault();
     clearError();
-    const checked = toEvent(draft);
+    const checked = toEvent(draft, event);
     if ('problem' in checked) return setProblem(checked.problem);
     setProblem(null);
     setSaving(true);

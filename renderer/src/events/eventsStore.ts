@@ -1,4 +1,4 @@
-import type { Event, EventCreate, EventPatch } from '@gatehouse/protocol';
+import type { Event, EventCreateInput, EventPatch } from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
 import { invoke } from '../rpc/client';
@@ -11,7 +11,7 @@ type EventsStore = {
   error: UiError | null;
   load: () => Promise<void>;
   setQuery: (query: string) => void;
-  create: (event: EventCreate) => Promise<Event | null>;
+  create: (event: EventCreateInput) => Promise<Event | null>;
   update: (eventId: string, patch: EventPatch) => Promise<Event | null>;
   setStaff: (eventId: string, staffIds: string[]) => Promise<Event | null>;
   clearError: () => void;

@@ -1,22 +1,28 @@
-import { findDuplicateEntries, type Checkin, type EventStatus, type MutationArgs } from '@gatehouse/protocol';
+import { compareHlc, findDuplicateEntries, type Checkin, type MutationArgs } from '@gatehouse/protocol';
 import type { DeriveAlerts, ScanFact, Store, StoreOp } from '../store/port';
-import type { AlertRow, BookingRow, CheckinRow } from '../store/rows';
+import type { AlertRow, BookingRow, CheckinRow, EventRow } from '../store/rows';
 import { toCheckin } from '../store/wire';
 
+/** What the alerts read of the scan's event: whether, and from which HLC on, it is cancelled. */
+export type EventForAlerts = Pick<EventRow, 'status' | 'fieldHlc'>;
+
 /**
- * The alerts one scan makes, for an event in `eventStatus`:
- * - someone let in on a cancelled booking, or at a cancelled event (`cancelled-<checkinId>`);
+ * The alerts one scan makes at `event`:
+ * - someone let in on a cancelled booking, or at a cancelled event by a scan made after the
+ *   cancellation (HLC order: people admitted before it were let in rightly) (`cancelled-<checkinId>`);
  * - an entry without an exit since the last one (`dup-<checkinId>`, naming the first), found by
  *   protocol's door rules (`findDuplicateEntries`: HLC order, then id) — the device's rules too.
  * Ids derive from their cause, so deriving them again (a retried scan, another server) raises
  * nothing twice. A booking's first scan (most tickets are scanned once) cannot be a duplicate, nor
  * can an exit. The scan itself is kept either way: it is a fact, whatever the rules make of it.
  */
-export function checkinAlertsFor(eventStatus: EventStatus): DeriveAlerts {
+export function checkinAlertsFor(event: EventForAlerts): DeriveAlerts {
+  const cancelledAt = event.status === 'cancelled' ? (event.fieldHlc.status ?? '') : null;
   return (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => {
+    const eventCancelled = cancelledAt !== null && compareHlc(scan.hlc, cancelledAt) > 0;
     const who = booking.attendee.name ? ` (${booking.attendee.name})` : '';
     const at = new Date().toISOString();
-    if (eventStatus === 'cancelled' || booking.status === 'cancelled') {
+    if (eventCancelled || booking.status === 'cancelled') {
       if (scan.direction !== 'in') return [];
       return [
         {
@@ -26,10 +32,9 @@ export function checkinAlertsFor(eventStatus: EventStatus): DeriveAlerts {
           bookingId: booking.id,
           checkinId: scan.id,
           firstCheckinId: null,
-          message:
-            eventStatus === 'cancelled'
-              ? `Booking ${booking.id}${who} was checked in at gate ${scan.gate}, but the event is cancelled`
-              : `Cancelled booking ${booking.id}${who} was checked in at gate ${scan.gate}`,
+          message: eventCancelled
+            ? `Booking ${booking.id}${who} was checked in at gate ${scan.gate}, but the event is cancelled`
+            : `Cancelled booking ${booking.id}${who} was checked in at gate ${scan.gate}`,
           createdAt: at,
         },
       ];
@@ -53,7 +58,7 @@ export function checkinAlertsFor(eventStatus: EventStatus): DeriveAlerts {
 }
 
 /** The alerts of a scan at an event that is not cancelled. */
-export const deriveCheckinAlerts: DeriveAlerts = checkinAlertsFor('published');
+export const deriveCheckinAlerts: DeriveAlerts = checkinAlertsFor({ status: 'published', fieldHlc: {} });
 
 /**
  * Check-ins are append-only facts: one row per scan, its id chosen by the device, never updated.
@@ -66,12 +71,12 @@ export class CheckinService {
 
   /**
    * The store write of one scan; the caller has checked that `staffId` may check in at this event,
-   * and read its status (a scan at a cancelled event is kept, and raises an alert).
+   * and read its status (a scan made at a cancelled event is kept, and raises an alert).
    */
   recordOp(
     args: MutationArgs<'checkin.record'>,
     by: { staffId: string; deviceId: string; hlc: string },
-    eventStatus: EventStatus = 'published',
+    event: EventForAlerts = { status: 'published', fieldHlc: {} },
   ): StoreOp {
     return {
       kind: 'recordCheckIn',
@@ -87,7 +92,7 @@ export class CheckinService {
         hlc: by.hlc,
         receivedAt: new Date().toISOString(),
       },
-      deriveAlerts: checkinAlertsFor(eventStatus),
+      deriveAlerts: checkinAlertsFor(event),
     };
   }
 

@@ -323,7 +323,10 @@ export type MutationClaim = {
   name: string;
   /** Hash of name + args (canonical JSON): the same id with other content is MUTATION_ID_REUSED. */
   argsHash: string;
+  /** The HLC the mutation is ordered by: the pushed one, or the server's when that led too far. */
   hlc: string;
+  /** The HLC the device pushed, set only when the server stored another (sync/push.ts storedHlc). */
+  pushedHlc?: string;
 };
 
 /** A store write a mutation makes; the same operations the repositories offer on their own. */
@@ -339,25 +342,20 @@ export type StoreOp =
       hlc: string;
     };
 
-/** The HLC an op stores with its rows: the scan's, the edit's; null for ops that store none. */
-function storedHlcOf(op: StoreOp): string | null {
-  if (op.kind === 'recordCheckIn') return op.row.hlc;
-  if (op.kind === 'updateEvent') return op.hlc;
-  return null;
-}
+/** What applying an op tells its answer: whether it lost every field (an edit), and the HLC its row holds. */
+export type OpOutcome = { superseded: boolean; hlc: string | null };
 
 /**
- * What a mutation applied answers: `hlc` when the server stored another HLC than the device
- * pushed (`claim.hlc`; a clock too far ahead, sync/push.ts), which the device adopts so both order
- * the same; `superseded` when it was applied but every field it set had already been written by a
- * later HLC (last writer wins: the device is told, not left believing it won).
+ * What a mutation applied answers: `hlc` when the server stored another HLC than the device pushed
+ * (`claim.pushedHlc` set: a clock too far ahead, sync/push.ts) — the one the row holds, which the
+ * device adopts so both order the same; `superseded` when it was applied but every field it set had
+ * already been written by a later HLC (last writer wins: the device is told, not left believing it won).
  */
-export function appliedResult(claim: MutationClaim, op: StoreOp, superseded: boolean): StoredResult {
-  const stored = storedHlcOf(op);
+export function appliedResult(claim: MutationClaim, outcome: OpOutcome): StoredResult {
   return {
     status: 'applied',
-    ...(stored !== null && stored !== claim.hlc ? { hlc: stored } : {}),
-    ...(superseded ? { superseded: true as const } : {}),
+    ...(claim.pushedHlc !== undefined && outcome.hlc !== null ? { hlc: outcome.hlc } : {}),
+    ...(outcome.superseded ? { superseded: true as const } : {}),
   };
 }
 

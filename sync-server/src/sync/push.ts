@@ -123,7 +123,8 @@ export class PushProcessor {
           deviceId,
           name: mutation.name,
           argsHash: hashMutation(mutation.name, mutation.args),
-          hlc: mutation.hlc,
+          hlc,
+          ...(hlc !== mutation.hlc ? { pushedHlc: mutation.hlc } : {}),
         },
         apply: await this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc, access }),
       });

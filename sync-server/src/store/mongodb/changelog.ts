@@ -135,7 +135,7 @@ export class ChangeLog {
    * (FerretDB on SQLite) a batch can wait behind another for longer than the gap timeout, and a
    * stalled writer is slow, not dead. Time decides only for records of other processes.
    */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new InFlight();
   private clearTimer: NodeJS.Timeout | null = null;
   private clearing: Promise<void> = Promise.resolve();
   private readonly onError: (error: unknown, message: string) => void;
@@ -454,12 +454,12 @@ export class ChangeLog {
     if (this.marks) {
       const stamp = new Date();
       const key = markKey(target, stored._id, stamp);
-      this.inFlight.add(key);
+      this.inFlight.hold(key);
       try {
         await target.collection.insertOne({ ...stored, logPending: stamp } as OptionalUnlessRequiredId<D>);
         await this.append(target.toChange(stored));
       } finally {
-        this.inFlight.delete(key);
+        this.inFlight.release(key);
       }
       this.clearMark(target, stored._id, stamp);
       return stored;
@@ -476,7 +476,7 @@ export class ChangeLog {
       await this.closeIntent(intent);
       return stored;
     } finally {
-      this.inFlight.delete(intent);
+      this.inFlight.release(intent);
     }
   }
 
@@ -504,7 +504,7 @@ export class ChangeLog {
       };
       const filter = condition ? ({ ...condition.filter, _id: id } as Filter<D>) : byId;
       const key = markKey(target, id, stamp);
-      this.inFlight.add(key);
+      this.inFlight.hold(key);
       let row: D | null;
       try {
         row = (await collection.findOneAndUpdate(filter, marked as UpdateFilter<D>, {
@@ -512,7 +512,7 @@ export class ChangeLog {
         })) as D | null;
         if (row) await this.append(target.toChange(row));
       } finally {
-        this.inFlight.delete(key);
+        this.inFlight.release(key);
       }
       if (row) this.clearMark(target, id, stamp);
       return row;
@@ -534,7 +534,7 @@ export class ChangeLog {
         await this.closeIntent(intent);
         return row;
       } finally {
-        this.inFlight.delete(intent);
+        this.inFlight.release(intent);
       }
     });
   }
@@ -555,13 +555,13 @@ export class ChangeLog {
     const held = this.marks ? stored.map((row) => markKey(target, row._id, stamp)) : intentIds;
     // Held before anything is written (intent ids are pushed into `held` as they are made).
     const release = () => {
-      for (const key of held) this.inFlight.delete(key);
+      for (const key of held) this.inFlight.release(key);
     };
     if (!this.marks && stored.length > 0) {
       const intents = stored.map((row) => {
         const _id = randomUUID();
         intentIds.push(_id);
-        this.inFlight.add(_id);
+        this.inFlight.hold(_id);
         return { _id, coll: target.collection.collectionName, rowId: row._id, at: stamp };
       });
       await this.intents.insertMany(intents, { ordered: false }).catch((error: unknown) => {
@@ -569,7 +569,7 @@ export class ChangeLog {
         throw error;
       });
     } else {
-      for (const key of held) this.inFlight.add(key);
+      for (const key of held) this.inFlight.hold(key);
     }
     // From here until the batch is logged or undone, however long the inserts and the caller's checks
     // take on a slow server, its intents stay fresh: the repair sweep must not take this live writer
@@ -691,11 +691,11 @@ export class ChangeLog {
    */
   private async openIntent(target: { collection: { collectionName: string } }, rowId: string): Promise<string> {
     const _id = randomUUID();
-    this.inFlight.add(_id);
+    this.inFlight.hold(_id);
     try {
       await this.intentInserter.insert({ _id, coll: target.collection.collectionName, rowId, at: new Date() });
     } catch (error) {
-      this.inFlight.delete(_id);
+      this.inFlight.release(_id);
       throw error;
     }
     return _id;
@@ -773,7 +773,7 @@ export class ChangeLog {
         .limit(1000)
         .toArray()) as D[];
       const stale = found.filter(
-        (row) => !row.logPending || !this.inFlight.has(markKey(target, row._id, row.logPending)),
+        (row) => !row.logPending || !this.inFlight.holds(markKey(target, row._id, row.logPending)),
       );
       for (const row of stale) {
         await this.append(target.toChange(row));
@@ -787,7 +787,7 @@ export class ChangeLog {
         .find({ coll: target.collection.collectionName, at: { $lt: cutoff } })
         .limit(1000)
         .toArray()
-    ).filter((intent) => !this.inFlight.has(intent._id));
+    ).filter((intent) => !this.inFlight.holds(intent._id));
     let relogged = 0;
     for (const rowId of new Set(stale.map((intent) => intent.rowId))) {
       const row = (await target.collection.findOne({ _id: rowId } as Filter<D>)) as D | null;
@@ -810,4 +810,26 @@ export class ChangeLog {
 /** How `inFlight` names a row's mark: the collection, the row and the mark's stamp (ms). */
 function markKey(target: { collection: { collectionName: string } }, rowId: string, stamp: Date): string {
   return `${target.collection.collectionName}\u0000${rowId}\u0000${stamp.getTime()}`;
+}
+
+/**
+ * Keys held by writes in flight, counted: two writes of one row within the same millisecond share a
+ * mark key, and the first to finish must not unprotect the other.
+ */
+class InFlight {
+  private readonly counts = new Map<string, number>();
+
+  hold(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  release(key: string): void {
+    const left = (this.counts.get(key) ?? 0) - 1;
+    if (left > 0) this.counts.set(key, left);
+    else this.counts.delete(key);
+  }
+
+  holds(key: string): boolean {
+    return this.counts.has(key);
+  }
 }

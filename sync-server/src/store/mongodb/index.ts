@@ -1,5 +1,5 @@
 import { storeErrors } from '../errors';
-import { editSuperseded, type StoreOp, type Store } from '../port';
+import { editSuperseded, type OpOutcome, type StoreOp, type Store } from '../port';
 import { MongoAlerts } from './alerts';
 import { MongoBookings } from './bookings';
 import { detectCapabilities, type MongoCapabilities } from './capabilities';
@@ -84,22 +84,21 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const bookings = new MongoBookings(context, events, seats, events.recounts, alerts);
     const checkins = new MongoCheckins(context, alerts);
     const users = new MongoUsers(context);
-    const runOp = async (op: StoreOp): Promise<boolean> => {
+    const runOp = async (op: StoreOp): Promise<OpOutcome> => {
       switch (op.kind) {
         case 'recordCheckIn':
-          await checkins.record(op.row, op.deriveAlerts);
-          return false;
+          return { superseded: false, hlc: (await checkins.record(op.row, op.deriveAlerts)).row.hlc };
         case 'book':
           await bookings.book(op.input);
-          return false;
+          return { superseded: false, hlc: null };
         case 'cancelBooking':
           if (!(await bookings.cancel(op.bookingId, op.at, op.mailFor)))
             throw storeErrors.bookingNotInEvent(op.bookingId);
-          return false;
+          return { superseded: false, hlc: null };
         case 'updateEvent': {
           const row = await events.update(op.eventId, op.edit);
           if (!row) throw storeErrors.eventNotFound();
-          return editSuperseded(row, op.hlc);
+          return { superseded: editSuperseded(row, op.hlc), hlc: op.hlc };
         }
       }
     };

@@ -8,6 +8,7 @@ import {
   type MutationClaim,
   type MutationLedger,
   type MutationWork,
+  type OpOutcome,
   type StoreOp,
 } from '../port';
 import type { StoredResult } from '../rows';
@@ -46,8 +47,8 @@ const WAIT_STEP_MS = 20;
 const APPLY_CONCURRENCY = 32;
 
 /** How the ledger applies each kind of store write: the same code the repositories run on their own. */
-/** Runs one op; resolves true when it was applied but superseded (port.ts appliedResult). */
-export type OpRunner = (op: StoreOp) => Promise<boolean>;
+/** Runs one op; what it tells the mutation's answer (port.ts appliedResult). */
+export type OpRunner = (op: StoreOp) => Promise<OpOutcome>;
 
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
@@ -174,7 +175,7 @@ export class MongoLedger implements MutationLedger {
   /** A client-side failure (< 500) is the mutation's answer and is recorded; anything else is the server's trouble. */
   private async execute(claim: MutationClaim, op: StoreOp): Promise<StoredResult> {
     try {
-      return appliedResult(claim, op, await this.runOp(op));
+      return appliedResult(claim, await this.runOp(op));
     } catch (error) {
       if (error instanceof GatehouseError && error.status < 500) return rejected(error.code, error.message);
       throw error;

@@ -4,6 +4,7 @@ import { storeErrors } from '../errors';
 import {
   appliedResult,
   editSuperseded,
+  type OpOutcome,
   type LedgerEntry,
   type MutationLedger,
   type MutationWork,
@@ -128,21 +129,20 @@ export class SqliteLedger {
   }
 
   /** One op, the same code path as the repository method of the same name; true when applied but superseded. */
-  private run(op: StoreOp): boolean {
+  private run(op: StoreOp): OpOutcome {
     switch (op.kind) {
       case 'recordCheckIn':
-        this.checkins.record(op.row, op.deriveAlerts);
-        return false;
+        return { superseded: false, hlc: this.checkins.record(op.row, op.deriveAlerts).row.hlc };
       case 'book':
         this.bookings.book(op.input);
-        return false;
+        return { superseded: false, hlc: null };
       case 'cancelBooking':
         if (!this.bookings.cancel(op.bookingId, op.at, op.mailFor)) throw storeErrors.bookingNotInEvent(op.bookingId);
-        return false;
+        return { superseded: false, hlc: null };
       case 'updateEvent': {
         const row = this.events.update(op.eventId, op.edit);
         if (!row) throw storeErrors.eventNotFound();
-        return editSuperseded(row, op.hlc);
+        return { superseded: editSuperseded(row, op.hlc), hlc: op.hlc };
       }
     }
   }
@@ -168,7 +168,6 @@ export class SqliteLedger {
       try {
         result = appliedResult(
           claim,
-          apply,
           this.database.transaction(() => this.run(apply)),
         );
       } catch (error) {

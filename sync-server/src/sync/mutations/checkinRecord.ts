@@ -6,5 +6,5 @@ export const applyCheckinRecord: MutationApplier<'checkin.record'> = async (
   { ctx, user, deviceId, hlc, access },
 ) => {
   const event = await access.assertCanCheckIn(args.eventId);
-  return ctx.checkins.recordOp(args, { staffId: user.id, deviceId, hlc }, event.status);
+  return ctx.checkins.recordOp(args, { staffId: user.id, deviceId, hlc }, event);
 };

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Event } from '@gatehouse/protocol';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryTokenStore } from '../../electron/core/index';
+import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
+import { startTestServer, type TestServer } from '../support/server';
+import { signInAs, type SignedIn } from '../support/users';
+import { addBookings, createEvent, ticketToken } from '../sync/support';
+import { signIn, verdictPanel, wedgeScan } from './support/app';
+import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { PullGate } from './support/pull-gate';
+
+/**
+ * The door rules as a steward meets them in Chromium, on a device whose first download is held
+ * half-way by a proxy: a signed ticket admitted before its booking arrived, then an exit and a
+ * re-entry at another gate with the gate's Entry/Exit switch, at both laptop sizes.
+ */
+describe('the door: a new device mid-download, exits and re-entries', () => {
+  const BOOKINGS = 600;
+  let server: TestServer;
+  let gate: PullGate;
+  let organizer: SignedIn;
+  let staff: SignedIn;
+  let browser: Browser;
+  let context: BrowserContext;
+  let host: BrowserHost;
+  let page: Page;
+  let root: string;
+  let event: Event;
+  let bookingIds: string[];
+
+  const expectVerdict = (verdict: string, serial: number) =>
+    page.locator(`[data-verdict="${verdict}"][data-serial="${serial}"]`).waitFor();
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-door-'));
+    server = await startTestServer();
+    [organizer, staff] = await Promise.all([
+      signInAs(server, 'organizer', 'Ola Organizer'),
+      signInAs(server, 'staff', 'Sid Steward'),
+    ]);
+    event = await createEvent(organizer.api, [staff.user.id], { title: 'Quayside Nights' });
+    bookingIds = await addBookings(server, event, BOOKINGS, 'Quay Guest');
+    gate = await PullGate.start(server.baseUrl);
+    host = await startBrowserHost({
+      dataDir: path.join(root, 'new-tablet'),
+      tokenStore: new MemoryTokenStore(),
+      serverUrl: gate.url,
+      // A first page of 200: the event, its key and the first bookings; the rest waits at the gate.
+      core: { pollMs: 1000, verifierCost: 2 ** 10, initialPullLimit: 200 },
+    });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(host.url);
+  });
+
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    await screenshot(page, `failed-door-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
+      () => undefined,
+    );
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await host?.close().catch(() => undefined);
+    await gate?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('during the first download, a signed ticket whose booking has not arrived is admitted on its signature', async () => {
+    await signIn(page, { serverUrl: gate.url, email: staff.user.email, password: staff.password });
+    await page.getByRole('heading', { name: 'Check-in', level: 1 }).waitFor();
+    const phase = page.getByTestId('sync-phase');
+    await phase.filter({ hasText: 'signed tickets are admitted on their signature' }).waitFor();
+    await page.getByRole('combobox', { name: /event/i }).filter({ hasText: 'Quayside Nights' }).waitFor();
+
+    const late = await ticketToken(organizer.api, bookingIds[BOOKINGS - 1]!);
+    await wedgeScan(page, late);
+    await expectVerdict('admit', 1);
+    expect(await verdictPanel(page).textContent()).toContain('not yet on this device');
+    await screenshot(page, 'door-01-admit-before-download-1366');
+    await expectNoSeriousA11yViolations(page, 'check-in (admitted on signature, downloading)');
+
+    gate.release();
+    await phase.waitFor({ state: 'detached', timeout: 60_000 });
+    await page
+      .getByTestId('admitted-count')
+      .filter({ hasText: `1 / ${BOOKINGS}` })
+      .waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
+    expect(await server.ctx.store.checkins.countForEvent(event.id)).toBe(1);
+  });
+
+  it('an exit, then a re-entry at another gate, with the gate switched between Entry and Exit', async () => {
+    const token = await ticketToken(organizer.api, bookingIds[0]!);
+    const gateField = page.getByLabel('Gate', { exact: true });
+    const modes = page.getByRole('group', { name: 'Gate mode' });
+    await gateField.fill('North');
+    await wedgeScan(page, token);
+    await expectVerdict('admit', 2);
+
+    await modes.getByRole('button', { name: 'Exit' }).click();
+    expect(await modes.getByRole('button', { name: 'Exit' }).getAttribute('aria-pressed')).toBe('true');
+    // Focus is on the switch the steward just pressed: the wedge's Enter must not press it again.
+    await wedgeScan(page, token);
+    await expectVerdict('exit', 3);
+    expect(await verdictPanel(page).textContent()).toContain('exit recorded');
+    expect(await modes.getByRole('button', { name: 'Exit' }).getAttribute('aria-pressed')).toBe('true');
+    await screenshot(page, 'door-02-exit-1366');
+
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await gateField.fill('South');
+    await modes.getByRole('button', { name: 'Entry' }).click();
+    await wedgeScan(page, token);
+    await expectVerdict('admit', 4);
+    await page.getByRole('region', { name: 'Last scans' }).getByText('Left').first().waitFor();
+    await screenshot(page, 'door-03-reentry-1024');
+    await expectNoSeriousA11yViolations(page, 'check-in (re-entry, 1024×700)');
+
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
+    const stats = await organizer.api.get(`/events/${event.id}/stats`);
+    expect(stats.body).toMatchObject({ checkedIn: 2, inside: 2 });
+    expect((await organizer.api.get(`/events/${event.id}/stats`)).body.byGate).toEqual([
+      { gate: 'Main gate', entries: 1, exits: 0 },
+      { gate: 'North', entries: 1, exits: 1 },
+      { gate: 'South', entries: 1, exits: 0 },
+    ]);
+  });
+});
