@@ -2,6 +2,7 @@ import {
   type Alert,
   CHANGE_TYPES,
   changeSchema,
+  PROTOCOL_VERSION,
   type Checkin,
   GatehouseError,
   HybridClock,
@@ -103,6 +104,7 @@ export class AccountStore {
   private readonly latestRejected: Database.Statement<[], RejectedMutation>;
   private readonly insertBucket;
   private readonly anyBooking;
+  private readonly checkinsOfBooking;
   private readonly checkpointTimer: NodeJS.Timeout;
   private readonly defaultCacheSize: number;
 
@@ -119,6 +121,7 @@ export class AccountStore {
     this.searchIndex = new SearchIndex(db, this.state);
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
+    this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
     this.insertRejected = db.prepare(
       'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -128,6 +131,7 @@ export class AccountStore {
     );
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
+    this.refreshForProtocol();
     this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
   }
@@ -144,6 +148,25 @@ export class AccountStore {
     } catch {
       // The WAL keeps the data; the next attempt or the fallback checkpoint copies it.
     }
+  }
+
+  /**
+   * After an update that raised the protocol version, pulls every bucket again from the start: a
+   * server sends an older device no rows it cannot read (sync/pull.ts readableBy) while its cursor
+   * moves on, and older devices dropped fields they did not know from the docs they stored. Until
+   * the pull has caught up, an equal rev is stored again (in this version's shape); nothing local is
+   * lost (pending mutations replay on top as usual). A kill -9 midway resumes the refresh.
+   */
+  private refreshForProtocol(): void {
+    const pulledWith = Number(this.state.get('protocol') ?? '1');
+    if (pulledWith >= PROTOCOL_VERSION) return;
+    this.db.transaction(() => {
+      if (this.state.get('cursor') !== null) {
+        this.state.set('cursor', null);
+        this.state.set('refreshing', '1');
+      }
+      this.state.set('protocol', String(PROTOCOL_VERSION));
+    })();
   }
 
   static open(file: string, deviceId: string, now: () => number): AccountStore {
@@ -246,13 +269,14 @@ export class AccountStore {
         const now = new Date().toISOString();
         if (from === 0) for (const bucket of page.bucketsAdded) this.insertBucket.run(bucket, now);
         const outboxEmpty = this.outbox.count() === 0;
+        const refreshing = this.state.get('refreshing') !== null;
         let next = from;
         while (next < page.changes.length) {
           const change = checkedChange(page.changes[next++]);
           if (!change) continue;
           const table = TABLE_OF_TYPE[change.type];
           const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
-          if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending)) {
+          if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)) {
             if (pending) this.outbox.rebuild(table, change.id);
             changed.add(table, table === 'events' ? change.id : eventIdOfChange(change));
           }
@@ -262,6 +286,7 @@ export class AccountStore {
         for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
         this.state.set('cursor', page.cursor);
         if (caughtUp) {
+          if (refreshing) this.state.set('refreshing', null);
           if (answersCovered()) this.rebuildStale(changed);
           this.state.set('lastSyncAt', now);
           if (this.phase() === 'syncing') {
@@ -424,6 +449,11 @@ export class AccountStore {
     return rows.map((row) => JSON.parse(row.doc) as Alert);
   }
 
+  /** Every scan row of a booking as shown here (entries, exits, voids), in no order: the door rules order them. */
+  scansOfBooking(bookingId: string): Checkin[] {
+    return (this.checkinsOfBooking.all(bookingId) as { doc: string }[]).map((row) => JSON.parse(row.doc) as Checkin);
+  }
+
   recentCheckins(params: { eventId: string; gate?: string | undefined; limit: number }) {
     const rows = this.db
       .prepare(
@@ -438,7 +468,8 @@ export class AccountStore {
     }[];
     return rows.map((row) => {
       const checkin = JSON.parse(row.doc) as Checkin;
-      return { ...checkin, attendeeName: row.name, verdict: checkin.direction === 'in' ? 'admit' : 'exit' };
+      const verdict = checkin.direction === 'in' ? 'admit' : checkin.direction === 'out' ? 'exit' : 'undone';
+      return { ...checkin, attendeeName: row.name, verdict };
     });
   }
 

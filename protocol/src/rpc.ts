@@ -200,6 +200,14 @@ export const rpcMethods = {
     }),
     result: scanResultSchema,
   },
+  /**
+   * Undoes an admission (a `checkin.void`): this device's own within VOID_WINDOW_MS, or any for the
+   * event's organizer or an admin. FORBIDDEN / CONFLICT with the rule's words otherwise.
+   */
+  'checkin.undo': {
+    params: z.strictObject({ eventId: idSchema, checkinId: idSchema, gate: gateSchema }),
+    result: checkinSchema,
+  },
   'checkin.search': {
     params: z.strictObject({
       eventId: idSchema,

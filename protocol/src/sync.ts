@@ -30,6 +30,12 @@ export const MAX_HLC_LEAD_MS = 60_000;
 
 export const checkinDirectionSchema = z.enum(['in', 'out']);
 export type CheckinDirection = z.infer<typeof checkinDirectionSchema>;
+/**
+ * What a stored scan row is: an entry, an exit, or the undoing of an admission (`void`, naming it
+ * in `voids`). Void rows exist from protocol version 2; a version-1 device is never sent one.
+ */
+export const checkinKindSchema = z.enum(['in', 'out', 'void']);
+export type CheckinKind = z.infer<typeof checkinKindSchema>;
 export const gateSchema = z.string().trim().min(1).max(64);
 
 export const checkinRecordArgsSchema = z.strictObject({
@@ -39,6 +45,18 @@ export const checkinRecordArgsSchema = z.strictObject({
   gate: gateSchema,
   direction: checkinDirectionSchema,
   scannedAt: isoDateTimeSchema,
+});
+/** Undoes an admission (append-only: a void row naming it); see protocol/src/checkins canVoid. */
+export const checkinVoidArgsSchema = z.strictObject({
+  /** The void row's own id. */
+  id: uuidSchema,
+  eventId: idSchema,
+  /** The admission undone, and its booking (the server checks they belong together). */
+  checkinId: idSchema,
+  bookingId: idSchema,
+  /** Where and when the undo was made. */
+  gate: gateSchema,
+  voidedAt: isoDateTimeSchema,
 });
 export const bookingWalkInArgsSchema = z.strictObject({
   bookingId: uuidSchema,
@@ -52,6 +70,7 @@ export const eventUpdateArgsSchema = z.strictObject({ eventId: idSchema, patch: 
 /** One schema per mutation name; server and device validate with the same table. */
 export const mutationArgsSchemas = {
   'checkin.record': checkinRecordArgsSchema,
+  'checkin.void': checkinVoidArgsSchema,
   'booking.walkIn': bookingWalkInArgsSchema,
   'booking.cancel': bookingCancelArgsSchema,
   'event.update': eventUpdateArgsSchema,
@@ -137,7 +156,9 @@ export const checkinSchema = z.object({
   eventId: idSchema,
   bookingId: idSchema,
   gate: z.string(),
-  direction: checkinDirectionSchema,
+  direction: checkinKindSchema,
+  /** On a void row only: the admission it undoes. */
+  voids: idSchema.optional(),
   scannedAt: z.string(),
   deviceId: z.string(),
   staffId: idSchema,

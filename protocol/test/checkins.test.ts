@@ -9,8 +9,11 @@ import {
   scansByBooking,
   TICKET_WINDOW_GRACE_SECONDS,
   type EventAtDoor,
+  VOID_WINDOW_MS,
+  voidRefusal,
   type ScanInput,
 } from '../src/checkins/index';
+import { formatHlc } from '../src/hlc';
 import { generateTicketKeyPair, signTicket, verifyTicket, type TicketClaims } from '../src/tickets';
 
 describe('entry state: one table, HLC order, then id', () => {
@@ -192,5 +195,27 @@ describe('countAdmissions: what the figures count', () => {
         ['tt_b', 1],
       ]),
     });
+  });
+});
+
+describe('voidRefusal: who may undo an admission', () => {
+  const at = (ms: number) => formatHlc({ wallMs: ms, counter: 0, node: 'd' });
+  const admission = { direction: 'in' as const, deviceId: 'door-1', hlc: at(1_000_000) };
+  const steward = (deviceId: string, ms: number) => ({ manager: false, deviceId, hlc: at(ms) });
+  it('the admitting device, within the window', () => {
+    expect(voidRefusal(admission, steward('door-1', 1_000_000 + VOID_WINDOW_MS), false)).toBeNull();
+  });
+  it('not after the window', () => {
+    expect(voidRefusal(admission, steward('door-1', 1_000_001 + VOID_WINDOW_MS), false)).toBe('tooLate');
+  });
+  it('not from another device', () => {
+    expect(voidRefusal(admission, steward('door-2', 1_000_100), false)).toBe('notYours');
+  });
+  it('an organizer, from anywhere, at any time', () => {
+    expect(voidRefusal(admission, { manager: true, deviceId: 'laptop', hlc: at(9e12) }, false)).toBeNull();
+  });
+  it('only an entry, and only once', () => {
+    expect(voidRefusal({ ...admission, direction: 'out' }, steward('door-1', 1_000_100), false)).toBe('notAnAdmission');
+    expect(voidRefusal(admission, { manager: true, deviceId: 'laptop', hlc: at(1) }, true)).toBe('alreadyVoided');
   });
 });

@@ -111,7 +111,13 @@ const scan = (id: string, direction: 'in' | 'out', at: number): CheckinRow => ({
   hlc: hlc(at),
   receivedAt: '',
 });
-const fact = (row: CheckinRow) => ({ checkinId: row.id, direction: row.direction, hlc: row.hlc, gate: row.gate });
+const fact = (row: CheckinRow) => ({
+  checkinId: row.id,
+  direction: row.direction,
+  hlc: row.hlc,
+  gate: row.gate,
+  voids: row.voids,
+});
 
 describe('check-in alerts', () => {
   it('duplicates follow HLC order, whatever order the scans arrived in; an exit ends the stay', () => {

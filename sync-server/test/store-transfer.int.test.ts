@@ -166,6 +166,13 @@ function scanWork(eventId: string, bookingId: string, hlc: string, direction: 'i
   };
 }
 
+/** An undo of `checkinId` (protocol version 2): a void row that must travel like any scan. */
+function voidWork(eventId: string, bookingId: string, checkinId: string, hlc: string): MutationWork {
+  const work = scanWork(eventId, bookingId, hlc);
+  if (work.apply.kind !== 'recordCheckIn') throw new Error('unreachable');
+  return { ...work, apply: { ...work.apply, row: { ...work.apply.row, direction: 'void', voids: checkinId } } };
+}
+
 function message(id: string, eventId: string): ComposedMailRow {
   return {
     id,
@@ -273,15 +280,19 @@ async function populate(store: Store): Promise<Fixture> {
   expect(walkIn.row.overCapacity).toBe(true);
 
   // Two entries without an exit: a duplicate-entry alert; a third mutation rejected before the store.
+  const secondScan = scanWork(open.id, scanned.id, '0041-0000-a');
+  const secondId = secondScan.apply.kind === 'recordCheckIn' ? secondScan.apply.row.id : '';
   const results = await store.mutations.applyBatch([
     scanWork(open.id, scanned.id, '0040-0000-a'),
-    scanWork(open.id, scanned.id, '0041-0000-a'),
+    secondScan,
+    // The second entry undone: a void row, carried by every transfer and rebuilt into the scans.
+    voidWork(open.id, scanned.id, secondId, '0042-0000-a'),
     {
       claim: { id: uid('mut'), userId: 'staff', deviceId: 'device-1', name: 'checkin.record', argsHash: 'x', hlc: '1' },
       apply: { kind: 'reject', result: { status: 'rejected', code: 'FORBIDDEN', message: 'not staff here' } },
     },
   ]);
-  expect(results.map((result) => result.status)).toEqual(['applied', 'applied', 'rejected']);
+  expect(results.map((result) => result.status)).toEqual(['applied', 'applied', 'applied', 'rejected']);
 
   await store.events.update(open.id, () => ({
     set: { venue: 'Hall Two', updatedAt: iso(50) },
@@ -402,7 +413,7 @@ describe('store transfer: SQLite → MongoDB', () => {
     expect(before.buckets!.length).toBeGreaterThan(0);
     // A slot per seat per scope (type, all): two single seats in the open event, 2 + 1 in the full room.
     expect(before.seats!.length).toBe((1 + 1 + 2 + 1) * 2);
-    expect(before.checkinSlots!.length).toBe(2);
+    expect(before.checkinSlots!.length).toBe(3); // two entries and the void of the second
   });
 
   it('exportRows resumes after a key, on both adapters, for every repository', async () => {
@@ -538,9 +549,15 @@ describe('store transfer: SQLite → MongoDB', () => {
       expect((await compareStores(source, isolated)).every((comparison) => comparison.equal)).toBe(true);
       const copy = await snapshot(uri, isolatedDb);
       const booking = copy.bookings!.find((doc) => (doc as { _id: string })._id === fixture.scanned.id) as {
-        scans: Array<{ checkinId: string; hlc: string }>;
+        scans: Array<{ checkinId: string; hlc: string; direction: string; voids?: string }>;
       };
-      expect(booking.scans.map((scan) => scan.hlc)).toEqual(['0040-0000-a', '0041-0000-a']);
+      expect(booking.scans.map((scan) => [scan.hlc, scan.direction])).toEqual([
+        ['0040-0000-a', 'in'],
+        ['0041-0000-a', 'in'],
+        ['0042-0000-a', 'void'],
+      ]);
+      // The void keeps the admission it undoes, or the rules would count that entry as a duplicate.
+      expect(booking.scans[2]!.voids).toBe(booking.scans[1]!.checkinId);
       expect(copy.checkinSlots ?? []).toHaveLength(0);
     } finally {
       await isolated.close();

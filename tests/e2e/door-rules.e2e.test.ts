@@ -18,7 +18,7 @@ import { PullGate } from './support/pull-gate';
  * half-way by a proxy: a signed ticket admitted before its booking arrived, then an exit and a
  * re-entry at another gate with the gate's Entry/Exit switch, at both laptop sizes.
  */
-describe('the door: a new device mid-download, exits and re-entries', () => {
+describe('the door: a new device mid-download, exits and re-entries, an undo', () => {
   const BOOKINGS = 600;
   let server: TestServer;
   let gate: PullGate;
@@ -133,5 +133,26 @@ describe('the door: a new device mid-download, exits and re-entries', () => {
       { gate: 'North', entries: 1, exits: 1 },
       { gate: 'South', entries: 1, exits: 0 },
     ]);
+  });
+
+  it('a wrong admission is undone from the verdict panel, and the ticket admits again', async () => {
+    const token = await ticketToken(organizer.api, bookingIds[1]!);
+    const admitted = page.getByTestId('admitted-count');
+    await wedgeScan(page, token);
+    await expectVerdict('admit', 5);
+    await admitted.filter({ hasText: `3 / ${BOOKINGS}` }).waitFor();
+    await page.getByRole('button', { name: 'Undo admission' }).click();
+    await page.locator('[data-verdict="undone"][data-serial="5"]').getByText('Admission undone').waitFor();
+    await admitted.filter({ hasText: `2 / ${BOOKINGS}` }).waitFor();
+    await page.getByRole('region', { name: 'Last scans' }).getByText('Undone').first().waitFor();
+    await screenshot(page, 'door-04-undone-1024');
+    await expectNoSeriousA11yViolations(page, 'check-in (admission undone)');
+
+    // Focus is on the Undo button now: a scan must not press it.
+    await wedgeScan(page, token);
+    await expectVerdict('admit', 6);
+    await admitted.filter({ hasText: `3 / ${BOOKINGS}` }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
+    expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 3 });
   });
 });

@@ -8,7 +8,14 @@ import { formatHlc, type ScanRecord } from '@gatehouse/protocol';
  */
 export type HistoryCase = {
   name: string;
-  scans: Array<{ id: string; direction: 'in' | 'out'; wallMs: number; gate: string; scannedAtMs: number }>;
+  scans: Array<{
+    id: string;
+    direction: 'in' | 'out' | 'void';
+    wallMs: number;
+    gate: string;
+    scannedAtMs: number;
+    voids?: string;
+  }>;
   /** Inside at the end. */
   inside: boolean;
   /** The entry that admitted them this time, when inside. */
@@ -25,6 +32,14 @@ const scan = (id: string, direction: 'in' | 'out', wallMs: number, gate = 'North
   wallMs,
   gate,
   scannedAtMs,
+});
+const undo = (id: string, voids: string, wallMs: number) => ({
+  id,
+  direction: 'void' as const,
+  voids,
+  wallMs,
+  gate: 'North',
+  scannedAtMs: wallMs,
 });
 
 export const HISTORY_CASES: HistoryCase[] = [
@@ -71,6 +86,19 @@ export const HISTORY_CASES: HistoryCase[] = [
     duplicates: [['b1', 'b2']],
   },
   {
+    name: 'an undone admission is as if never made: the next entry admits, no duplicate',
+    scans: [scan('d1', 'in', T), undo('d9', 'd1', T + 30_000), scan('d2', 'in', T + 60_000, 'South')],
+    inside: true,
+    firstEntry: 'd2',
+    duplicates: [],
+  },
+  {
+    name: 'the only admission undone: outside, as if never scanned',
+    scans: [scan('e1', 'in', T), undo('e9', 'e1', T + 30_000)],
+    inside: false,
+    duplicates: [],
+  },
+  {
     name: 'equal HLC wall times: the id breaks the tie the same way everywhere',
     scans: [scan('c2', 'in', T), scan('c1', 'in', T, 'South')],
     inside: true,
@@ -88,6 +116,7 @@ export function recordsOf(
     id: entry.id,
     bookingId,
     direction: entry.direction,
+    ...(entry.voids ? { voids: entry.voids } : {}),
     hlc: formatHlc({ wallMs: entry.wallMs, counter: 0, node: 'dev' }),
     gate: entry.gate,
     scannedAt: new Date(entry.scannedAtMs).toISOString(),

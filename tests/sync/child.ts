@@ -2,7 +2,13 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RpcMethod, RpcParams, RpcResponseFrame, RpcResult } from '@gatehouse/protocol';
+import {
+  PROTOCOL_RANGE_HEADER,
+  type RpcMethod,
+  type RpcParams,
+  type RpcResponseFrame,
+  type RpcResult,
+} from '@gatehouse/protocol';
 
 const PROCESS_ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../electron/core/process.ts');
 const CALL_TIMEOUT_MS = 60_000;
@@ -138,9 +144,14 @@ export class InterceptingProxy {
           response.destroy();
           return;
         }
+        // The headers a device reads: the body's type, the clock, and the protocol range it accepts.
+        const passed = ['date', PROTOCOL_RANGE_HEADER].flatMap((name) => {
+          const value = answer.headers.get(name);
+          return value ? [[name, value] as const] : [];
+        });
         response.writeHead(answer.status, {
           'content-type': answer.headers.get('content-type') ?? 'application/json',
-          ...(answer.headers.get('date') ? { date: answer.headers.get('date')! } : {}),
+          ...Object.fromEntries(passed),
         });
         response.end(responseBody);
       })();

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { formatHlc, HybridClock, MAX_HLC_LEAD_MS, parseHlc, type Event } from '@gatehouse/protocol';
+import {
+  formatHlc,
+  HybridClock,
+  MAX_HLC_LEAD_MS,
+  parseHlc,
+  PROTOCOL_VERSION_HEADER,
+  VOID_WINDOW_MS,
+  type Event,
+} from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
+import { undoAdmission } from '../../electron/core/checkins/commands';
 import { addBookings, createEvent, type Device, signedInDevice, startSyncTestServer, ticketToken } from './support';
 
 /**
@@ -194,5 +203,108 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
       verdict: 'duplicate',
       booking: { id: fresh },
     });
+  });
+
+  it('undo: the admitting device voids its admission; it syncs and counts like any fact, and the ticket admits again', async () => {
+    const event = await createEvent(organizer.api, [staff.user.id]);
+    const [bookingId] = await addBookings(server, event, 1);
+    const token = await ticketToken(organizer.api, bookingId!);
+    const door = await device();
+    const other = await device();
+    const admitted = scanAt(door, event, token);
+    expect(admitted.verdict).toBe('admit');
+    await door.core.syncNow();
+    await other.core.syncNow();
+
+    // Another steward's device may not undo it; the admitting one may.
+    expect(() =>
+      undoAdmission(other.core.requireAccount(), { eventId: event.id, checkinId: admitted.checkinId!, gate: 'North' }),
+    ).toThrow(/Only the device that admitted/);
+    const undo = undoAdmission(door.core.requireAccount(), {
+      eventId: event.id,
+      checkinId: admitted.checkinId!,
+      gate: 'North',
+    });
+    expect(undo).toMatchObject({ direction: 'void', voids: admitted.checkinId });
+    expect(door.core.requireAccount().events.counters(event.id)).toMatchObject({ admitted: 0, inside: 0 });
+    expect(() =>
+      undoAdmission(door.core.requireAccount(), { eventId: event.id, checkinId: admitted.checkinId!, gate: 'North' }),
+    ).toThrow(/already undone/);
+    await door.core.syncNow();
+    expect(door.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
+    expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 0, inside: 0 });
+
+    // Both facts are kept; the other device learns of the undo and admits the ticket as new, no duplicate.
+    expect(await server.ctx.store.checkins.countForEvent(event.id)).toBe(2);
+    await other.core.syncNow();
+    expect(scanAt(other, event, token, 'South').verdict).toBe('admit');
+    await other.core.syncNow();
+    expect(other.core.requireAccount().store.alerts(event.id)).toEqual([]);
+    expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 1, inside: 1 });
+  });
+
+  it("the server holds the same undo rule: another device's or a late undo is refused, an organizer's is applied", async () => {
+    const event = await createEvent(organizer.api, [staff.user.id]);
+    const [bookingId] = await addBookings(server, event, 1);
+    const admissionId = randomUUID();
+    const deviceId = randomUUID();
+    const clock = new HybridClock('door-device');
+    const push = (api: typeof staff.api, fromDevice: string, name: string, args: object, hlc = clock.tick()) =>
+      api
+        .post(
+          '/sync/push',
+          { mutations: [{ id: randomUUID(), name, args, hlc }] },
+          { headers: { 'x-device-id': fromDevice } },
+        )
+        .then((answer) => answer.body.results[0]);
+    const scannedAt = new Date().toISOString();
+    expect(
+      await push(
+        staff.api,
+        deviceId,
+        'checkin.record',
+        { id: admissionId, eventId: event.id, bookingId, gate: 'North', direction: 'in', scannedAt },
+        formatHlc({ wallMs: Date.now() - VOID_WINDOW_MS - 60_000, counter: 0, node: 'door-device' }),
+      ),
+    ).toMatchObject({ status: 'applied' });
+    const undoArgs = () => ({
+      id: randomUUID(),
+      eventId: event.id,
+      checkinId: admissionId,
+      bookingId,
+      gate: 'North',
+      voidedAt: new Date().toISOString(),
+    });
+    expect(await push(staff.api, randomUUID(), 'checkin.void', undoArgs())).toMatchObject({
+      status: 'rejected',
+      code: 'FORBIDDEN',
+    });
+    // The admission was made offline six minutes ago (its HLC says so): too late for its device now.
+    expect(await push(staff.api, deviceId, 'checkin.void', undoArgs())).toMatchObject({
+      status: 'rejected',
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/ask an organizer/),
+    });
+    expect(await push(staff.api, deviceId, 'checkin.void', { ...undoArgs(), bookingId: 'someone-else' })).toMatchObject(
+      { status: 'rejected', code: 'NOT_FOUND' },
+    );
+    expect(await push(organizer.api, randomUUID(), 'checkin.void', undoArgs())).toMatchObject({ status: 'applied' });
+    expect(await push(organizer.api, randomUUID(), 'checkin.void', undoArgs())).toMatchObject({
+      status: 'rejected',
+      code: 'CONFLICT',
+    });
+
+    // A version-1 device is never sent the void row it could not read; a version-2 device is.
+    const pullTypes = async (version: string) => {
+      const page = await organizer.api.get('/sync/pull?limit=1000', {
+        headers: { 'x-device-id': randomUUID(), [PROTOCOL_VERSION_HEADER]: version },
+      });
+      expect(page.status).toBe(200);
+      return (page.body.changes as Array<{ type: string; doc: { direction?: string; eventId?: string } | null }>)
+        .filter((change) => change.type === 'checkin' && change.doc?.eventId === event.id)
+        .map((change) => change.doc?.direction);
+    };
+    expect(await pullTypes('1')).toEqual(['in']);
+    expect(await pullTypes('2')).toEqual(['in', 'void']);
   });
 });

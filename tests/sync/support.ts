@@ -7,6 +7,8 @@ import {
   type Event,
   HybridClock,
   type MutationName,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
   type PullResponse,
 } from '@gatehouse/protocol';
 import {
@@ -143,7 +145,9 @@ export async function serverBucketRows(api: ApiClient): Promise<Map<string, Hash
     if (cursor) query.set('cursor', cursor);
     const page = await expectOk<PullResponse>(
       'pull',
-      api.get(`/sync/pull?${query}`, { headers: { 'x-device-id': deviceId } }),
+      api.get(`/sync/pull?${query}`, {
+        headers: { 'x-device-id': deviceId, [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION) },
+      }),
     );
     for (const change of page.changes) {
       const key = `${change.type}:${change.id}`;

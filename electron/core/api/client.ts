@@ -220,7 +220,11 @@ export class ServerApi {
     this.hooks.onReachability(true);
     // A server whose range leaves this device out gets nothing from it (it could not read it); the
     // outbox stays as it is. A server from before versions sends no range and speaks version 1.
-    const range = parseProtocolRange(response.headers.get(PROTOCOL_RANGE_HEADER));
+    // No range on an error answer says nothing about the server's version: a server closing or
+    // starting answers 503 before its hooks run. Only a served answer without one is a server from
+    // before versions.
+    const header = response.headers.get(PROTOCOL_RANGE_HEADER);
+    const range = header === null && !response.ok ? null : parseProtocolRange(header);
     if (range) this.serverRange = range;
     const side = range ? protocolMismatch(this.protocolVersion, range) : null;
     if (range && side) {

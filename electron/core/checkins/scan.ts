@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import {
   type Booking,
-  type Checkin,
   decideScan,
   entryStateOf,
   type Event,
@@ -71,7 +70,6 @@ export class Scanner {
   private readonly keyByKid;
   private readonly bookingById;
   private readonly bookingByCode;
-  private readonly checkinsOf;
   private readonly verifier = new TicketVerifier();
 
   constructor(
@@ -82,7 +80,6 @@ export class Scanner {
     this.keyByKid = db.prepare('SELECT doc FROM ticket_keys WHERE kid = ? AND doc IS NOT NULL');
     this.bookingById = db.prepare('SELECT doc FROM bookings WHERE id = ? AND doc IS NOT NULL');
     this.bookingByCode = db.prepare('SELECT doc FROM bookings WHERE event_id = ? AND code = ? AND doc IS NOT NULL');
-    this.checkinsOf = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
   }
 
   private findKey = (kid: string): TicketPublicKey | undefined => {
@@ -94,10 +91,6 @@ export class Scanner {
   private booking(id: string): Booking | undefined {
     const row = this.bookingById.get(id) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Booking) : undefined;
-  }
-
-  private scansOf(bookingId: string): Checkin[] {
-    return (this.checkinsOf.all(bookingId) as { doc: string }[]).map((row) => JSON.parse(row.doc) as Checkin);
   }
 
   /** A wedge or camera scan: a signed ticket token, or a booking code typed at the door. */
@@ -132,7 +125,7 @@ export class Scanner {
     const bookingId = verification.ok ? verification.claims.bookingId : null;
     const booking = bookingId ? this.booking(bookingId) : undefined;
     const event = this.store.rows.getDoc<Event>('events', params.eventId);
-    const scans = bookingId ? this.scansOf(bookingId) : [];
+    const scans = bookingId ? this.store.scansOfBooking(bookingId) : [];
     const verdict = decideScan({
       verification,
       expectedEventId: params.eventId,

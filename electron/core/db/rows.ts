@@ -55,10 +55,34 @@ export function eventIdOf(table: SyncedTable, id: string, doc: Doc | null): stri
 }
 
 type Stmt = Database.Statement<unknown[], unknown>;
+
+/** A bucket's rows keep their event id when a change (a user row) carries none. */
+const KEEP_EVENT_ID = `event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`;
+
+/** Stores a server version as the shown doc too, if its rev is `replaces` the stored one ('>' or '>=' for a refresh). */
+function upsertBothSql(table: SyncedTable, derived: string[], replaces: '>' | '>='): string {
+  return `INSERT INTO ${table} (id, event_id, rev, doc, doc_is_server${derived.map((c) => `, ${c}`).join('')})
+    VALUES (?, ?, ?, ?, 1${derived.map(() => ', ?').join('')})
+    ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = NULL, doc = excluded.doc,
+      doc_is_server = 1, ${KEEP_EVENT_ID}
+      ${derived.map((c) => `, ${c} = excluded.${c}`).join('')}
+    WHERE excluded.rev ${replaces} rev`;
+}
+
+/** Stores a server version beside a shown doc that a pending mutation changed. */
+function upsertServerSql(table: SyncedTable, replaces: '>' | '>='): string {
+  return `INSERT INTO ${table} (id, event_id, rev, server_doc, doc_is_server) VALUES (?, ?, ?, ?, 0)
+    ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc, doc_is_server = 0,
+      ${KEEP_EVENT_ID}
+    WHERE excluded.rev ${replaces} rev`;
+}
 type Statements = {
   get: Stmt;
   upsertServer: Stmt;
   upsertBoth: Stmt;
+  /** The same two, replacing an equal rev too: for a refresh, when rows are pulled again. */
+  refreshServer: Stmt;
+  refreshBoth: Stmt;
   setDoc: Stmt;
   insertLocal: Stmt;
   remove: Stmt;
@@ -76,7 +100,6 @@ export class RowStore {
     for (const table of SYNCED_TABLES) {
       const derived = DERIVED[table].columns;
       const setDerived = derived.map((column) => `, ${column} = ?`).join('');
-      const keepEventId = `event_id = CASE WHEN excluded.event_id = '' THEN event_id ELSE excluded.event_id END`;
       this.statements.set(table, {
         get: db.prepare(
           `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc,
@@ -85,22 +108,12 @@ export class RowStore {
         ),
         // The common case of a pull: no local mutation pending on the row, so the server's version
         // is what the UI sees, stored once. Only a newer rev replaces what is stored.
-        upsertBoth: db.prepare(
-          `INSERT INTO ${table} (id, event_id, rev, doc, doc_is_server${derived.map((c) => `, ${c}`).join('')})
-           VALUES (?, ?, ?, ?, 1${derived.map(() => ', ?').join('')})
-           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = NULL, doc = excluded.doc,
-             doc_is_server = 1, ${keepEventId}
-             ${derived.map((c) => `, ${c} = excluded.${c}`).join('')}
-           WHERE excluded.rev > rev`,
-        ),
+        upsertBoth: db.prepare(upsertBothSql(table, derived, '>')),
         // A local mutation is pending: record the server's version beside the shown doc, which the
         // caller re-derives (Outbox.rebuild).
-        upsertServer: db.prepare(
-          `INSERT INTO ${table} (id, event_id, rev, server_doc, doc_is_server) VALUES (?, ?, ?, ?, 0)
-           ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, server_doc = excluded.server_doc, doc_is_server = 0,
-             ${keepEventId}
-           WHERE excluded.rev > rev`,
-        ),
+        upsertServer: db.prepare(upsertServerSql(table, '>')),
+        refreshBoth: db.prepare(upsertBothSql(table, derived, '>=')),
+        refreshServer: db.prepare(upsertServerSql(table, '>=')),
         // What the UI sees changes locally: a server version held in `doc` moves to `server_doc` first
         // (every expression reads the row as it was).
         setDoc: db.prepare(
@@ -127,14 +140,22 @@ export class RowStore {
   }
 
   /**
-   * Records a server version; returns false when an equal or newer rev is already stored. With
+   * Records a server version; returns false when an equal or newer rev is already stored (with
+   * `refresh`, only a newer: an equal rev is stored again, in the shape this version reads). With
    * `alsoShow` the version becomes the visible doc too (no local mutation pending on the row).
    */
-  putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null, alsoShow = false): boolean {
+  putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null, alsoShow = false, refresh = false): boolean {
     const json = doc ? JSON.stringify(doc) : null;
+    const st = this.st(table);
     const result = alsoShow
-      ? this.st(table).upsertBoth.run(id, eventIdOf(table, id, doc), rev, json, ...DERIVED[table].values(doc))
-      : this.st(table).upsertServer.run(id, eventIdOf(table, id, doc), rev, json);
+      ? (refresh ? st.refreshBoth : st.upsertBoth).run(
+          id,
+          eventIdOf(table, id, doc),
+          rev,
+          json,
+          ...DERIVED[table].values(doc),
+        )
+      : (refresh ? st.refreshServer : st.upsertServer).run(id, eventIdOf(table, id, doc), rev, json);
     return result.changes > 0;
   }
 

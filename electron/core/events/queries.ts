@@ -27,26 +27,31 @@ export class EventQueries {
     // The SQL form of protocol's countAdmissions, kept equal to it by a test on the door table:
     // admitted = a live booking with an entry; inside = its last scan by (hlc, id) is an entry.
     const live = `NOT EXISTS (SELECT 1 FROM bookings b WHERE b.id = c.booking_id AND b.status = 'cancelled')`;
+    // An undone admission is as if never made (checkin.void): a void row of the booking names it.
+    const kept = `NOT EXISTS (SELECT 1 FROM checkins v WHERE v.booking_id = c.booking_id AND v.direction = 'void'
+      AND v.doc IS NOT NULL AND json_extract(v.doc, '$.voids') = c.id)`;
     this.counts = db.prepare(
       `SELECT
          coalesce(sum(CASE WHEN status = 'confirmed' THEN json_extract(doc, '$.quantity') END), 0) AS expected,
          coalesce(sum(CASE WHEN status = 'cancelled' THEN 1 END), 0) AS cancelled,
          (SELECT count(DISTINCT c.booking_id) FROM checkins c
-            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live}) AS admitted,
+            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live} AND ${kept})
+           AS admitted,
          (SELECT count(DISTINCT c.booking_id) FROM checkins c
-            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND NOT ${live})
+            WHERE c.event_id = @eventId AND c.direction = 'in' AND c.doc IS NOT NULL AND NOT ${live} AND ${kept})
            AS admittedThenCancelled
        FROM bookings WHERE event_id = @eventId AND doc IS NOT NULL`,
     );
     this.inside = db.prepare(
       `SELECT count(*) AS n FROM (
          SELECT c.direction, row_number() OVER (PARTITION BY c.booking_id ORDER BY c.hlc DESC, c.id DESC) AS latest
-         FROM checkins c WHERE c.event_id = ? AND c.doc IS NOT NULL AND ${live})
+         FROM checkins c WHERE c.event_id = ? AND c.direction IN ('in', 'out') AND c.doc IS NOT NULL
+           AND ${live} AND ${kept})
        WHERE latest = 1 AND direction = 'in'`,
     );
     this.atGate = db.prepare(
       `SELECT count(DISTINCT c.booking_id) AS n FROM checkins c
-       WHERE c.event_id = ? AND c.gate = ? AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live}`,
+       WHERE c.event_id = ? AND c.gate = ? AND c.direction = 'in' AND c.doc IS NOT NULL AND ${live} AND ${kept}`,
     );
   }
 

@@ -19,6 +19,8 @@ export function targetOf(name: MutationName, args: unknown): { table: SyncedTabl
   switch (name) {
     case 'checkin.record':
       return { table: 'checkins', id: (args as MutationArgs<'checkin.record'>).id };
+    case 'checkin.void':
+      return { table: 'checkins', id: (args as MutationArgs<'checkin.void'>).id };
     case 'booking.walkIn':
       return { table: 'bookings', id: (args as MutationArgs<'booking.walkIn'>).bookingId };
     case 'booking.cancel':
@@ -68,6 +70,24 @@ export function applyEffect(mutation: PendingMutation, current: Doc | null): Doc
         receivedAt: args.scannedAt,
       };
       return checkin;
+    }
+    case 'checkin.void': {
+      if (current) return current;
+      const args = mutation.args as MutationArgs<'checkin.void'>;
+      const undo: Checkin = {
+        id: args.id,
+        eventId: args.eventId,
+        bookingId: args.bookingId,
+        gate: args.gate,
+        direction: 'void',
+        voids: args.checkinId,
+        scannedAt: args.voidedAt,
+        deviceId: meta.deviceId,
+        staffId: meta.userId,
+        hlc: mutation.hlc,
+        receivedAt: args.voidedAt,
+      };
+      return undo;
     }
     case 'booking.walkIn': {
       if (current) return current;

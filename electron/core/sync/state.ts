@@ -1,7 +1,12 @@
 import type { Db } from '../db/open';
 
-/** `phase`: the account's SyncPhase (protocol); absent means `ready` (databases from before phases). */
-export type SyncStateKey = 'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone' | 'phase';
+/**
+ * `phase`: the account's SyncPhase (protocol); absent means `ready` (databases from before phases).
+ * `protocol`: the protocol version the rows were pulled with (absent: 1); `refreshing`: set while the
+ * buckets are pulled again after it grew (AccountStore.refreshForProtocol).
+ */
+export type SyncStateKey =
+  'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone' | 'phase' | 'protocol' | 'refreshing';
 
 /** Small key-value rows next to the data they describe, so they commit in the same transactions. */
 export class SyncState {

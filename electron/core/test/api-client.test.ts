@@ -55,6 +55,14 @@ describe('ServerApi.ensureCompatible', () => {
     expect(seen).toEqual(['/health', '/health']);
   });
 
+  it('a server closing or starting (a 503 before its hooks, no range) is unreachable for now, not an old server', async () => {
+    const restarting = (async () =>
+      new Response(JSON.stringify({ message: 'closing' }), { status: 503 })) as unknown as typeof fetch;
+    const api = new ServerApi('http://server.test', 'dev-1', tokens, hooks, restarting, Date.now, 2);
+    const failure = await api.ensureCompatible().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+  });
+
   it('a device of this version asks once, then goes ahead', async () => {
     const seen: string[] = [];
     const api = new ServerApi('http://server.test', 'dev-1', tokens, hooks, oldServer(seen), Date.now, 1);

@@ -1,4 +1,4 @@
-import type { Change, Checkin } from '@gatehouse/protocol';
+import { type Change, type Checkin, PROTOCOL_RANGE_HEADER, PROTOCOL_VERSION } from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FetchLike, ServerApi } from '../api/client';
 import type { AccountStore } from '../store';
@@ -57,7 +57,9 @@ class FakeServer {
           };
     const held = this.held[method]!.shift();
     if (held) await held;
-    return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
+    // A server of this version: one from before versions (no range) would be refused by this device.
+    const headers = { 'content-type': 'application/json', [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}` };
+    return new Response(JSON.stringify(answer), { status: 200, headers });
   };
 
   count(method: string, path: string): number {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Booking, Checkin, Event } from '@gatehouse/protocol';
+import { type Booking, type Checkin, type Event, PROTOCOL_VERSION } from '@gatehouse/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../store';
 import { newRowId } from '../sync/ids';
@@ -172,6 +172,42 @@ describe('account store', () => {
     const broken = { ...booking, id: 'ev1-b10', doc: { nonsense: true } };
     expect(() => store.applyPullPage({ ...page([]), changes: [broken], cursor: 'never' })).toThrow(/Unexpected answer/);
     expect(store.state.get('cursor')).toBe('after-future');
+  });
+
+  it('after an update raised the protocol version, pulls its buckets again and stores equal revs in the new shape', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gatehouse.db');
+    const before = AccountStore.open(file, DEVICE_ID, Date.now);
+    seedEvent(before, 'ev1', 1);
+    before.applyPullPage({ ...page([]), cursor: 'cursor-of-version-1' });
+    // What a version-1 device left: no protocol recorded, and an event doc stored without a field it did not know.
+    before.state.set('protocol', null);
+    const { allowReentry: _dropped, ...stripped } = eventDoc('ev1', { allowReentry: false });
+    before.rows.putServer('events', 'ev1', 5, stripped, true);
+    before.close();
+
+    const after = AccountStore.open(file, DEVICE_ID, Date.now);
+    expect(after.state.get('cursor')).toBeNull();
+    expect(after.state.get('protocol')).toBe(String(PROTOCOL_VERSION));
+    const again = {
+      bucket: 'event:ev1',
+      seq: 1,
+      type: 'event',
+      id: 'ev1',
+      rev: 5,
+      doc: eventDoc('ev1', { allowReentry: false }),
+    };
+    after.applyPullPage({ ...page([]), changes: [again], cursor: 'cursor-of-version-2' });
+    expect(after.rows.getDoc<Event>('events', 'ev1')?.allowReentry).toBe(false);
+    expect(after.state.get('refreshing')).toBeNull();
+    // Caught up: an equal rev no longer replaces anything.
+    after.applyPullPage({ ...page([]), changes: [{ ...again, doc: eventDoc('ev1', { title: 'Not stored' }) }] });
+    expect(after.rows.getDoc<Event>('events', 'ev1')?.title).toBe('Event ev1');
+    after.close();
+    // Reopened at the same version: nothing is pulled again.
+    const later = AccountStore.open(file, DEVICE_ID, Date.now);
+    expect(later.state.get('cursor')).not.toBeNull();
+    later.close();
   });
 
   it('purges every row of a removed bucket, and the cursor commits with the page', () => {

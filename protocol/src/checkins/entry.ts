@@ -3,7 +3,9 @@ import { compareHlc } from '../hlc';
 /** One scan of a ticket as device and server both hold it (a check-in row, whatever its origin). */
 export type ScanRecord = {
   id: string;
-  direction: 'in' | 'out';
+  /** An entry, an exit, or a void: the undoing of the admission named by `voids`. */
+  direction: 'in' | 'out' | 'void';
+  voids?: string | undefined;
   /** The HLC every party orders by: the one the server stored (clamped, see sync/push.ts). */
   hlc: string;
   gate: string;
@@ -44,17 +46,20 @@ function refOf(scan: ScanRecord): EntryRef {
 }
 
 /** What ordering and replay read of a scan. */
-export type OrderedScan = Pick<ScanRecord, 'id' | 'direction' | 'hlc'>;
+export type OrderedScan = Pick<ScanRecord, 'id' | 'direction' | 'hlc' | 'voids'>;
 
 /**
  * Replays a ticket's scans in `compareScans` order: an entry admits when outside and is a
- * duplicate when inside; an exit lets out whoever is inside and changes nothing otherwise.
- * Inside at the end exactly when the last scan in that order is an entry.
+ * duplicate when inside; an exit lets out whoever is inside and changes nothing otherwise. A voided
+ * entry (`checkin.void`) is left out as if never made — whenever the void arrived — and the void
+ * itself moves no one. Inside at the end exactly when the last scan left in that order is an entry.
  */
 export function replayScans<S extends OrderedScan>(
   scans: readonly S[],
 ): { admittedBy: S | null; lastExit: S | null; admitted: boolean; duplicates: DuplicateEntry[] } {
-  const ordered = [...scans].sort(compareScans);
+  const voided = new Set<string>();
+  for (const scan of scans) if (scan.direction === 'void' && scan.voids) voided.add(scan.voids);
+  const ordered = scans.filter((scan) => scan.direction !== 'void' && !voided.has(scan.id)).sort(compareScans);
   const duplicates: DuplicateEntry[] = [];
   let admittedBy: S | null = null;
   let lastExit: S | null = null;

@@ -5,3 +5,4 @@
 export * from './entry';
 export * from './verdict';
 export * from './counts';
+export * from './void';

@@ -28,6 +28,8 @@ export function CheckinScreen() {
     clearError,
     scan,
     refresh,
+    undo,
+    undone,
   } = useCheckinStore();
   const eventId = event?.id ?? null;
 
@@ -73,7 +75,12 @@ export function CheckinScreen() {
       ) : (
         <div className="checkin-grid">
           <div className="checkin-main">
-            <VerdictPanel result={result} serial={resultSerial} />
+            <VerdictPanel
+              result={result}
+              serial={resultSerial}
+              undone={result?.checkinId != null && result.checkinId === undone}
+              onUndo={() => void undo(event.id)}
+            />
             <ErrorNotice error={error} onDismiss={clearError} />
             <div className="checkin-inputs">
               <ManualSearch eventId={event.id} />

@@ -32,6 +32,7 @@ const VERDICT_WORDS: Record<string, string> = {
   exit: 'Left',
   duplicate: 'Duplicate',
   noReentry: 'No re-entry',
+  undone: 'Undone',
   cancelled: 'Cancelled',
   wrongEvent: 'Wrong event',
   invalid: 'Invalid',

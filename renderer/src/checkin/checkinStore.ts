@@ -35,6 +35,8 @@ type CheckinStore = {
   /** Increments with every verdict, so the panel re-announces even when two verdicts read alike. */
   resultSerial: number;
   recent: RecentScan[];
+  /** The admission shown in the verdict panel that was undone from it, if any. */
+  undone: string | null;
   counters: Counters | null;
   matches: BookingRow[];
   busy: boolean;
@@ -43,6 +45,8 @@ type CheckinStore = {
   setDirection: (direction: GateDirection) => void;
   scan: (eventId: string, text: string) => Promise<void>;
   manual: (eventId: string, bookingId: string) => Promise<void>;
+  /** Undoes the admission the verdict panel shows (checkin.undo). */
+  undo: (eventId: string) => Promise<void>;
   search: (eventId: string, q: string) => Promise<void>;
   refresh: (eventId: string) => Promise<void>;
   clearError: () => void;
@@ -54,7 +58,7 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     try {
       const result = await action();
       playVerdictSound(result.verdict);
-      set((state) => ({ result, resultSerial: state.resultSerial + 1, busy: false }));
+      set((state) => ({ result, resultSerial: state.resultSerial + 1, busy: false, undone: null }));
     } catch (error) {
       set({ busy: false, error: describeError(error) });
     }
@@ -66,6 +70,7 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     result: null,
     resultSerial: 0,
     recent: [],
+    undone: null,
     counters: null,
     matches: [],
     busy: false,
@@ -86,6 +91,18 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
       record(eventId, () =>
         invoke('checkin.manual', { eventId, gate: get().gate, bookingId, direction: get().direction }),
       ),
+    undo: async (eventId) => {
+      const checkinId = get().result?.checkinId;
+      if (!checkinId) return;
+      set({ error: null });
+      try {
+        await invoke('checkin.undo', { eventId, checkinId, gate: get().gate });
+        set({ undone: checkinId });
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+      void get().refresh(eventId);
+    },
     search: async (eventId, q) => {
       const query = q.trim();
       if (!query) return set({ matches: [] });

@@ -41,7 +41,12 @@ export function checkinAlertsFor(event: EventForAlerts): DeriveAlerts {
     }
     if (scan.direction !== 'in' || history.length <= 1) return [];
     const gates = new Map(history.map((fact) => [fact.checkinId, fact.gate]));
-    const ordered = history.map((fact) => ({ id: fact.checkinId, direction: fact.direction, hlc: fact.hlc }));
+    const ordered = history.map((fact) => ({
+      id: fact.checkinId,
+      direction: fact.direction,
+      hlc: fact.hlc,
+      voids: fact.voids,
+    }));
     return findDuplicateEntries(ordered).map((duplicate): Omit<AlertRow, 'rev'> => ({
       id: `dup-${duplicate.checkinId}`,
       eventId: scan.eventId,
@@ -87,6 +92,32 @@ export class CheckinService {
         gate: args.gate,
         direction: args.direction,
         scannedAt: args.scannedAt,
+        deviceId: by.deviceId,
+        staffId: by.staffId,
+        hlc: by.hlc,
+        receivedAt: new Date().toISOString(),
+      },
+      deriveAlerts: checkinAlertsFor(event),
+    };
+  }
+
+  /** The store write of an undo: a void row naming `admission` (the applier checked voidRefusal). */
+  voidOp(
+    args: MutationArgs<'checkin.void'>,
+    admission: CheckinRow,
+    by: { staffId: string; deviceId: string; hlc: string },
+    event: EventForAlerts,
+  ): StoreOp {
+    return {
+      kind: 'recordCheckIn',
+      row: {
+        id: args.id,
+        eventId: args.eventId,
+        bookingId: admission.bookingId,
+        gate: args.gate,
+        direction: 'void',
+        voids: admission.id,
+        scannedAt: args.voidedAt,
         deviceId: by.deviceId,
         staffId: by.staffId,
         hlc: by.hlc,

@@ -45,7 +45,8 @@ export function viewerOf(user: UserRow): Viewer {
   return { id: user.id, role: user.role };
 }
 
-function canManageRow(user: UserRow, row: EventRow): boolean {
+/** The event's organizer, or an admin: who may edit it, and undo any of its admissions. */
+export function canManageRow(user: UserRow, row: EventRow): boolean {
   return user.role === 'admin' || (user.role === 'organizer' && row.organizerId === user.id);
 }
 

@@ -13,6 +13,10 @@ export function computeEventStats(event: EventRow, facts: EventStatsFacts): Even
   const hours = new Map<string, number>();
   const bookingOf = new Map<string, { status: 'confirmed' | 'cancelled'; ticketTypeId: string | null }>();
   for (const scan of facts.scans) {
+    if (scan.bookingStatus)
+      bookingOf.set(scan.bookingId, { status: scan.bookingStatus, ticketTypeId: scan.ticketTypeId });
+    // An undo is no passage through a gate; countAdmissions leaves the admission it names out.
+    if (scan.direction === 'void') continue;
     const gate = gates.get(scan.gate) ?? { entries: 0, exits: 0 };
     if (scan.direction === 'in') {
       gate.entries += 1;
@@ -25,8 +29,6 @@ export function computeEventStats(event: EventRow, facts: EventStatsFacts): Even
       gate.exits += 1;
     }
     gates.set(scan.gate, gate);
-    if (scan.bookingStatus)
-      bookingOf.set(scan.bookingId, { status: scan.bookingStatus, ticketTypeId: scan.ticketTypeId });
   }
   const counts = countAdmissions(scansByBooking(facts.scans), (id) => bookingOf.get(id));
   const seats = (ticketTypeId: string | null, status: 'confirmed' | 'cancelled') =>

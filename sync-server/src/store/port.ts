@@ -175,7 +175,8 @@ export type EventStatsFacts = {
     ticketTypeId: string | null;
     bookingStatus: 'confirmed' | 'cancelled' | null;
     gate: string;
-    direction: 'in' | 'out';
+    direction: 'in' | 'out' | 'void';
+    voids?: string | undefined;
     scannedAt: string;
   }>;
 };
@@ -284,7 +285,14 @@ export interface IdempotencyRepository {
 // ─── check-ins and alerts ────────────────────────────────────────────────────────────────────────
 
 /** What duplicate-entry detection needs to know of one scan. */
-export type ScanFact = { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string };
+export type ScanFact = {
+  checkinId: string;
+  direction: 'in' | 'out' | 'void';
+  hlc: string;
+  gate: string;
+  /** On a void: the admission it undoes. */
+  voids?: string | undefined;
+};
 
 /**
  * The alerts a scan makes, from its booking and every scan of that booking the store holds (this

@@ -127,7 +127,9 @@ export type CheckinRow = LoggedRow & {
   eventId: string;
   bookingId: string;
   gate: string;
-  direction: 'in' | 'out';
+  /** An entry, an exit, or a void (the undoing of the admission `voids` names; protocol version 2). */
+  direction: 'in' | 'out' | 'void';
+  voids?: string;
   /** As the device said it (its clock). */
   scannedAt: string;
   deviceId: string;

@@ -103,6 +103,7 @@ export function toCheckin(row: CheckinRow): Checkin {
     bookingId: row.bookingId,
     gate: row.gate,
     direction: row.direction,
+    ...(row.voids ? { voids: row.voids } : {}),
     scannedAt: row.scannedAt,
     deviceId: row.deviceId,
     staffId: row.staffId,

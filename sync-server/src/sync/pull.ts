@@ -1,4 +1,11 @@
-import { eventBucket, userBucket, type Change, type PullQuery, type PullResponse } from '@gatehouse/protocol';
+import {
+  eventBucket,
+  PROTOCOL_VOIDS,
+  userBucket,
+  type Change,
+  type PullQuery,
+  type PullResponse,
+} from '@gatehouse/protocol';
 import type { AppContext } from '../context';
 import type { ChangeRow, UserRow } from '../store/rows';
 import type { CursorCodec, CursorPositions } from './cursor';
@@ -7,6 +14,16 @@ import type { CursorCodec, CursorPositions } from './cursor';
 export async function bucketsOf(ctx: AppContext, user: UserRow): Promise<string[]> {
   const eventIds = await ctx.events.accessibleEventIds(user);
   return [userBucket(user.id), ...[...eventIds].sort().map(eventBucket)];
+}
+
+/**
+ * Whether a device speaking `protocolVersion` can read this change. A version-1 device fails a
+ * whole page on a check-in row it does not know (a void), so it is not sent one; its cursor still
+ * moves past it, and the device pulls its buckets again once its version grows (electron/core).
+ */
+export function readableBy(change: ChangeRow, protocolVersion: number): boolean {
+  if (protocolVersion >= PROTOCOL_VOIDS || change.type !== 'checkin') return true;
+  return (change.doc as { direction?: unknown } | null)?.direction !== 'void';
 }
 
 function toWire(change: ChangeRow): Change {
@@ -32,6 +49,7 @@ export async function pullChanges(
   codec: CursorCodec,
   user: UserRow,
   query: PullQuery,
+  protocolVersion: number,
 ): Promise<PullResponse> {
   const previous: CursorPositions = query.cursor ? codec.decode(user.id, query.cursor) : {};
   const buckets = await bucketsOf(ctx, user);
@@ -62,7 +80,7 @@ export async function pullChanges(
       break;
     }
     const page = await ctx.store.changes.read(bucket, from, budget);
-    for (const change of page.changes) changes.push(toWire(change));
+    for (const change of page.changes) if (readableBy(change, protocolVersion)) changes.push(toWire(change));
     next[bucket] = page.upTo;
     budget -= page.upTo - from;
   }

@@ -1,4 +1,4 @@
-import { GatehouseError, routes } from '@gatehouse/protocol';
+import { GatehouseError, PROTOCOL_VERSION_HEADER, requestProtocolVersion, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context';
 import { deviceIdOf, touchDevice } from '../devices/routes';
@@ -49,7 +49,9 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     routes['sync.pull'],
     async ({ request, user, query }) => {
       await touchDevice(ctx, deviceIdOf(request), user.id);
-      return pullChanges(ctx, codec, user, query);
+      // Checked before any route (app.ts): a version the server does not accept never gets here.
+      const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]) ?? 1;
+      return pullChanges(ctx, codec, user, query, version);
     },
     // A page holds up to MAX_PULL_LIMIT changes built from stored rows: checked in tests, not per request.
     { fastAnswer: true },

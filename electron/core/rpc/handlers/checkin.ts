@@ -1,8 +1,12 @@
+import { undoAdmission } from '../../checkins/commands';
 import type { RpcHandlers } from '../types';
 
-export const checkinHandlers: RpcHandlers<'checkin.scan' | 'checkin.manual' | 'checkin.search' | 'checkin.recent'> = {
+export const checkinHandlers: RpcHandlers<
+  'checkin.scan' | 'checkin.manual' | 'checkin.undo' | 'checkin.search' | 'checkin.recent'
+> = {
   'checkin.scan': ({ account }, params) => account().withRole('staff').scanner.scan(params),
   'checkin.manual': ({ account }, params) => account().withRole('staff').scanner.manual(params),
+  'checkin.undo': ({ account }, params) => undoAdmission(account(), params),
   'checkin.search': ({ account }, params) => account().bookings.find(params),
   'checkin.recent': ({ account }, params) => account().store.recentCheckins(params),
 };

@@ -19,6 +19,7 @@ function sameScan(stored: CheckinDoc, row: Omit<CheckinRow, 'rev'>): boolean {
     stored.eventId === row.eventId &&
     stored.bookingId === row.bookingId &&
     stored.direction === row.direction &&
+    stored.voids === row.voids &&
     stored.gate === row.gate &&
     stored.staffId === row.staffId
   );
@@ -55,14 +56,26 @@ export class MongoCheckins implements CheckinRepository {
     row: Omit<CheckinRow, 'rev'>,
     deriveAlerts: DeriveAlerts,
   ): Promise<{ row: CheckinRow; repeated: boolean }> {
-    const fact: ScanFact = { checkinId: row.id, direction: row.direction, hlc: row.hlc, gate: row.gate };
+    // No `voids` key at all on an entry or exit: the driver would store an undefined as null.
+    const fact: ScanFact = {
+      checkinId: row.id,
+      direction: row.direction,
+      hlc: row.hlc,
+      gate: row.gate,
+      ...(row.voids ? { voids: row.voids } : {}),
+    };
     const booking = this.context.capabilities.isolatedUpdates
       ? await this.pushScan(row, fact)
       : await this.readBooking(row);
     let stored: CheckinDoc;
     let repeated = false;
     try {
-      stored = await this.context.changeLog.insertAndLog(this.target, { _id: row.id, ...withoutId(row) });
+      const { voids, ...rest } = withoutId(row);
+      stored = await this.context.changeLog.insertAndLog(this.target, {
+        _id: row.id,
+        ...rest,
+        ...(voids ? { voids } : {}),
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const existing = await this.target.collection.findOne({ _id: row.id });

@@ -181,6 +181,7 @@ export function toCheckinRow(doc: CheckinDoc): CheckinRow {
     bookingId: doc.bookingId,
     gate: doc.gate,
     direction: doc.direction,
+    ...(doc.voids ? { voids: doc.voids } : {}),
     scannedAt: doc.scannedAt,
     deviceId: doc.deviceId,
     staffId: doc.staffId,

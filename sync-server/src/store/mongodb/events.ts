@@ -214,7 +214,7 @@ export class MongoEvents implements EventRepository {
       ])
       .toArray();
     const scans = await this.checkins
-      .find({ eventId: id }, { projection: { bookingId: 1, gate: 1, direction: 1, scannedAt: 1, hlc: 1 } })
+      .find({ eventId: id }, { projection: { bookingId: 1, gate: 1, direction: 1, voids: 1, scannedAt: 1, hlc: 1 } })
       .toArray();
     const bookingIds = [...new Set(scans.map((scan) => scan.bookingId))];
     const bookingOf = new Map<string, { ticketTypeId: string; status: 'confirmed' | 'cancelled' }>();
@@ -241,6 +241,7 @@ export class MongoEvents implements EventRepository {
         bookingStatus: bookingOf.get(scan.bookingId)?.status ?? null,
         gate: scan.gate,
         direction: scan.direction,
+        voids: scan.voids,
         scannedAt: scan.scannedAt,
       })),
     };

@@ -71,7 +71,13 @@ export class ScanSlots {
       for (const [index, doc] of docs.entries()) {
         // Gap-free by construction: a slot is only ever taken after the one before it was seen.
         if (!doc) return start + index;
-        seen.push({ checkinId: doc.checkinId, direction: doc.direction, hlc: doc.hlc, gate: doc.gate });
+        seen.push({
+          checkinId: doc.checkinId,
+          direction: doc.direction,
+          hlc: doc.hlc,
+          gate: doc.gate,
+          ...(doc.voids ? { voids: doc.voids } : {}),
+        });
       }
     }
   }

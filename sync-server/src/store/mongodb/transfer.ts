@@ -766,7 +766,7 @@ class MongoTransferImpl implements MongoTransfer {
     const byBooking = new Map<string, Array<ScanFact & { receivedAt: string }>>();
     for await (const doc of this.collection(COLLECTIONS.checkins).find(
       {},
-      { projection: { bookingId: 1, direction: 1, hlc: 1, gate: 1, receivedAt: 1 } },
+      { projection: { bookingId: 1, direction: 1, voids: 1, hlc: 1, gate: 1, receivedAt: 1 } },
     )) {
       const list = byBooking.get(doc.bookingId as string) ?? [];
       list.push({
@@ -774,6 +774,7 @@ class MongoTransferImpl implements MongoTransfer {
         direction: doc.direction as ScanFact['direction'],
         hlc: doc.hlc as string,
         gate: doc.gate as string,
+        ...(typeof doc.voids === 'string' ? { voids: doc.voids } : {}),
         receivedAt: doc.receivedAt as string,
       });
       byBooking.set(doc.bookingId as string, list);
@@ -796,7 +797,7 @@ class MongoTransferImpl implements MongoTransfer {
       );
       ordered.set(
         bookingId,
-        list.map(({ checkinId, direction, hlc, gate }) => ({ checkinId, direction, hlc, gate })),
+        list.map(({ receivedAt: _receivedAt, ...fact }) => fact),
       );
       scans += list.length;
     }
@@ -836,7 +837,8 @@ class MongoTransferImpl implements MongoTransfer {
         doc.checkinId !== want.checkinId ||
         doc.direction !== want.direction ||
         doc.hlc !== want.hlc ||
-        doc.gate !== want.gate
+        doc.gate !== want.gate ||
+        doc.voids !== want.voids
       ) {
         const { _id, ...fields } = want;
         replace.push({ replaceOne: { filter: { _id }, replacement: fields } });

@@ -13,7 +13,8 @@ export type CheckinRecord = {
   event_id: string;
   booking_id: string;
   gate: string;
-  direction: 'in' | 'out';
+  direction: 'in' | 'out' | 'void';
+  voids: string | null;
   scanned_at: string;
   device_id: string;
   staff_id: string;
@@ -30,6 +31,7 @@ export function toCheckinRow(record: CheckinRecord): CheckinRow {
     bookingId: record.booking_id,
     gate: record.gate,
     direction: record.direction,
+    ...(record.voids ? { voids: record.voids } : {}),
     scannedAt: record.scanned_at,
     deviceId: record.device_id,
     staffId: record.staff_id,
@@ -45,6 +47,7 @@ export function toCheckinParams(row: CheckinRow): CheckinRecord {
     booking_id: row.bookingId,
     gate: row.gate,
     direction: row.direction,
+    voids: row.voids ?? null,
     scanned_at: row.scannedAt,
     device_id: row.deviceId,
     staff_id: row.staffId,
@@ -60,7 +63,7 @@ export class SqliteCheckins {
   private readonly insertRow: Database.Statement<CheckinRecord>;
   private readonly scansOf: Database.Statement<
     [string],
-    { checkinId: string; direction: 'in' | 'out'; hlc: string; gate: string }
+    { checkinId: string; direction: 'in' | 'out' | 'void'; hlc: string; gate: string; voids: string | null }
   >;
   private readonly ofBooking: Database.Statement<[string], CheckinRecord>;
   private readonly ofEvent: Database.Statement<[string], CheckinRecord>;
@@ -75,10 +78,10 @@ export class SqliteCheckins {
     const { db } = database;
     this.byId = db.prepare('SELECT * FROM checkins WHERE id = ?');
     this.insertRow = db.prepare(
-      `INSERT INTO checkins (id, event_id, booking_id, gate, direction, scanned_at, device_id, staff_id, hlc, received_at, rev)
-       VALUES (@id, @event_id, @booking_id, @gate, @direction, @scanned_at, @device_id, @staff_id, @hlc, @received_at, @rev)`,
+      `INSERT INTO checkins (id, event_id, booking_id, gate, direction, voids, scanned_at, device_id, staff_id, hlc, received_at, rev)
+       VALUES (@id, @event_id, @booking_id, @gate, @direction, @voids, @scanned_at, @device_id, @staff_id, @hlc, @received_at, @rev)`,
     );
-    this.scansOf = db.prepare('SELECT id AS checkinId, direction, hlc, gate FROM checkins WHERE booking_id = ?');
+    this.scansOf = db.prepare('SELECT id AS checkinId, direction, hlc, gate, voids FROM checkins WHERE booking_id = ?');
     this.ofBooking = db.prepare('SELECT * FROM checkins WHERE booking_id = ? ORDER BY hlc, id');
     this.ofEvent = db.prepare('SELECT * FROM checkins WHERE event_id = ? ORDER BY id');
     this.countOfEvent = db.prepare('SELECT count(*) AS n FROM checkins WHERE event_id = ?');
@@ -95,6 +98,7 @@ export class SqliteCheckins {
       const sameScan =
         existing.booking_id === input.bookingId &&
         existing.direction === input.direction &&
+        (existing.voids ?? undefined) === input.voids &&
         existing.gate === input.gate &&
         existing.staff_id === input.staffId;
       if (!sameScan) throw storeErrors.checkinIdTaken(input.id);
@@ -107,7 +111,9 @@ export class SqliteCheckins {
       repeated = false;
     }
     // Re-derived on a repeat too: harmless (alerts are raised once) and it keeps the two paths one.
-    const history: ScanFact[] = this.scansOf.all(row.bookingId);
+    const history: ScanFact[] = this.scansOf
+      .all(row.bookingId)
+      .map((fact) => ({ ...fact, voids: fact.voids ?? undefined }));
     for (const alert of deriveAlerts(booking, row, history)) this.alerts.raise(alert);
     return { row, repeated };
   }

@@ -167,7 +167,8 @@ export class SqliteEvents {
       ticket_type_id: string | null;
       booking_status: 'confirmed' | 'cancelled' | null;
       gate: string;
-      direction: 'in' | 'out';
+      direction: 'in' | 'out' | 'void';
+      voids: string | null;
       scanned_at: string;
     }
   >;
@@ -226,7 +227,7 @@ export class SqliteEvents {
        GROUP BY ticket_type_id, status`,
     );
     this.scans = db.prepare(
-      `SELECT c.id, c.hlc, c.booking_id, b.ticket_type_id, b.status AS booking_status, c.gate, c.direction, c.scanned_at
+      `SELECT c.id, c.hlc, c.booking_id, b.ticket_type_id, b.status AS booking_status, c.gate, c.direction, c.voids, c.scanned_at
        FROM checkins c LEFT JOIN bookings b ON b.id = c.booking_id WHERE c.event_id = ?`,
     );
   }
@@ -340,6 +341,7 @@ export class SqliteEvents {
         bookingStatus: scan.booking_status,
         gate: scan.gate,
         direction: scan.direction,
+        voids: scan.voids ?? undefined,
         scannedAt: scan.scanned_at,
       })),
     };

@@ -2,12 +2,14 @@ import type { MutationName } from '@gatehouse/protocol';
 import { applyBookingCancel } from './bookingCancel';
 import { applyBookingWalkIn } from './bookingWalkIn';
 import { applyCheckinRecord } from './checkinRecord';
+import { applyCheckinVoid } from './checkinVoid';
 import { applyEventUpdate } from './eventUpdate';
 import type { MutationApplier } from './types';
 
 /** One apply function per mutation name; the protocol's `mutationArgsSchemas` has the same keys. */
 export const APPLIERS: { [N in MutationName]: MutationApplier<N> } = {
   'checkin.record': applyCheckinRecord,
+  'checkin.void': applyCheckinVoid,
   'booking.walkIn': applyBookingWalkIn,
   'booking.cancel': applyBookingCancel,
   'event.update': applyEventUpdate,
