@@ -74,6 +74,7 @@ export class Account implements AccountParts {
     this.scanner = new Scanner(this.store, {
       trustedNow: () => this.trustedNow(),
       record: (args) => this.mutate('checkin.record', args),
+      refuse: (args) => this.mutate('scan.refuse', args),
     });
   }
 

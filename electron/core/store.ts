@@ -67,6 +67,7 @@ const TYPE_OF_TABLE: Record<SyncedTable, string> = {
   alerts: 'alert',
   ticket_keys: 'ticketKey',
   users: 'user',
+  refusals: 'refusal',
 };
 
 function eventIdOfChange(change: PullResponse['changes'][number]): string {
@@ -388,7 +389,7 @@ export class AccountStore {
     if (!parsed) return [];
     const rows: HashedRow[] = [];
     const tables: SyncedTable[] =
-      parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys'];
+      parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys', 'refusals'];
     for (const table of tables) {
       const where = table === 'users' || table === 'events' ? 'id = ?' : 'event_id = ?';
       const found = this.db

@@ -8,7 +8,7 @@ import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
-import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema } from './sync';
+import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
 import { deviceSchema, userAdminPatchSchema } from './users';
 
 /**
@@ -207,6 +207,11 @@ export const rpcMethods = {
   'checkin.undo': {
     params: z.strictObject({ eventId: idSchema, checkinId: idSchema, gate: gateSchema }),
     result: checkinSchema,
+  },
+  /** Refused scans of an event (every door's, as synced), newest first: the door's audit. */
+  'checkin.refusals': {
+    params: z.strictObject({ eventId: idSchema, limit: z.number().int().min(1).max(500) }),
+    result: z.array(refusalSchema.extend({ attendeeName: z.string() })),
   },
   'checkin.search': {
     params: z.strictObject({

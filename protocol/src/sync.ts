@@ -58,6 +58,39 @@ export const checkinVoidArgsSchema = z.strictObject({
   gate: gateSchema,
   voidedAt: isoDateTimeSchema,
 });
+/**
+ * Why a scan was refused, as the verdict's reason code (protocol/src/checkins decideScan): kept for
+ * the organizer's audit of each door, never an admission.
+ */
+export const REFUSAL_REASONS = [
+  'alreadyInside',
+  'reentryNotAllowed',
+  'bookingCancelled',
+  'eventCancelled',
+  'wrongEvent',
+  'format',
+  'unknownKey',
+  'signature',
+  'notYetValid',
+  'expired',
+  'unknownBooking',
+] as const;
+export const refusalReasonSchema = z.enum(REFUSAL_REASONS);
+export type RefusalReason = z.infer<typeof refusalReasonSchema>;
+
+/** A refused scan, recorded by the device that refused it (protocol version 2). */
+export const scanRefuseArgsSchema = z.strictObject({
+  id: uuidSchema,
+  eventId: idSchema,
+  gate: gateSchema,
+  direction: checkinDirectionSchema,
+  reason: refusalReasonSchema,
+  /** The booking the ticket named, when it named one (not for a scan of garbage). */
+  bookingId: idSchema.nullable(),
+  /** For a ticket of another event: that event. */
+  ticketEventId: idSchema.nullable(),
+  scannedAt: isoDateTimeSchema,
+});
 export const bookingWalkInArgsSchema = z.strictObject({
   bookingId: uuidSchema,
   eventId: idSchema,
@@ -71,6 +104,7 @@ export const eventUpdateArgsSchema = z.strictObject({ eventId: idSchema, patch: 
 export const mutationArgsSchemas = {
   'checkin.record': checkinRecordArgsSchema,
   'checkin.void': checkinVoidArgsSchema,
+  'scan.refuse': scanRefuseArgsSchema,
   'booking.walkIn': bookingWalkInArgsSchema,
   'booking.cancel': bookingCancelArgsSchema,
   'event.update': eventUpdateArgsSchema,
@@ -136,7 +170,7 @@ export const pullQuerySchema = z.strictObject({
 });
 export type PullQuery = z.infer<typeof pullQuerySchema>;
 
-export const CHANGE_TYPES = ['event', 'booking', 'checkin', 'alert', 'ticketKey', 'user'] as const;
+export const CHANGE_TYPES = ['event', 'booking', 'checkin', 'alert', 'ticketKey', 'user', 'refusal'] as const;
 export const changeTypeSchema = z.enum(CHANGE_TYPES);
 export type ChangeType = z.infer<typeof changeTypeSchema>;
 
@@ -167,6 +201,23 @@ export const checkinSchema = z.object({
   receivedAt: z.string(),
 });
 export type Checkin = z.infer<typeof checkinSchema>;
+
+/** A refused scan as stored and synced: what was refused, why, where, by which device and when. */
+export const refusalSchema = z.object({
+  id: idSchema,
+  eventId: idSchema,
+  gate: z.string(),
+  direction: checkinDirectionSchema,
+  reason: refusalReasonSchema,
+  bookingId: idSchema.nullable(),
+  ticketEventId: idSchema.nullable(),
+  scannedAt: z.string(),
+  deviceId: z.string(),
+  staffId: idSchema,
+  hlc: z.string(),
+  receivedAt: z.string(),
+});
+export type Refusal = z.infer<typeof refusalSchema>;
 
 export const ALERT_KINDS = ['duplicateEntry', 'cancelledCheckin', 'overCapacity'] as const;
 export const alertSchema = z.object({
@@ -200,6 +251,7 @@ export const changeSchema = z.discriminatedUnion('type', [
   z.object({ ...changeEnvelope, type: z.literal('alert'), doc: alertSchema.nullable() }),
   z.object({ ...changeEnvelope, type: z.literal('ticketKey'), doc: ticketPublicKeySchema.nullable() }),
   z.object({ ...changeEnvelope, type: z.literal('user'), doc: userSchema.nullable() }),
+  z.object({ ...changeEnvelope, type: z.literal('refusal'), doc: refusalSchema.nullable() }),
 ]);
 export type Change = z.infer<typeof changeSchema>;
 

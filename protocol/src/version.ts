@@ -13,10 +13,11 @@
 export const PROTOCOL_VERSION = 2;
 /**
  * What each version added, for a server that still answers older devices:
- * - 2: `checkin.void` and void check-in rows (`direction: 'void'`), which a version-1 device cannot
- *   read and is never sent; a device whose version grew pulls its buckets again to get them.
+ * - 2: `checkin.void` and void check-in rows (`direction: 'void'`), `scan.refuse` and refusal rows
+ *   (change type `refusal`), which a version-1 device cannot read and is never sent; a device whose
+ *   version grew pulls its buckets again to get them.
  */
-export const PROTOCOL_VOIDS = 2;
+export const PROTOCOL_DOOR_RECORDS = 2;
 /** Request header: the protocol version the device speaks (a positive integer). */
 export const PROTOCOL_VERSION_HEADER = 'x-gatehouse-protocol';
 /** Answer header: the versions the server accepts, `min-max`. */

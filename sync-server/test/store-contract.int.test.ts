@@ -15,6 +15,7 @@ import type {
   ComposedMailRow,
   EventRow,
   RefreshTokenRow,
+  RefusalRow,
   TicketKeyRow,
 } from '../src/store/rows';
 import { searchTermsOf } from '../src/store/search-words';
@@ -1030,6 +1031,45 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect((await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 3_000)).kind).toBe('existing');
       await store.idempotency.release('u1:k1', 'booking-1');
       expect(await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 3_000)).toEqual({ kind: 'new' });
+    });
+  });
+
+  describe('refused scans', () => {
+    it('records a refusal once by its id, logs it to the event, lists an event newest first by HLC', async () => {
+      const event = await createEvent(store);
+      const refusal = (id: string, hlc: string, overrides: Partial<Omit<RefusalRow, 'rev'>> = {}) => ({
+        id,
+        eventId: event.id,
+        gate: 'North',
+        direction: 'in' as const,
+        reason: 'format' as const,
+        bookingId: null,
+        ticketEventId: null,
+        scannedAt: isoAt(1),
+        deviceId: 'device-1',
+        staffId: 'staff-1',
+        hlc,
+        receivedAt: isoAt(2),
+        ...overrides,
+      });
+      const first = await store.refusals.record(refusal(uid('r'), '0001-0000-a'));
+      expect(first.repeated).toBe(false);
+      expect(await store.refusals.record(refusal(first.row.id, '0001-0000-a'))).toMatchObject({ repeated: true });
+      await expect(
+        store.refusals.record(refusal(first.row.id, '0001-0000-a', { staffId: 'someone-else' })),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      const wrongEvent = await store.refusals.record(
+        refusal(uid('r'), '0002-0000-a', { reason: 'wrongEvent', bookingId: 'b-9', ticketEventId: 'ev-9' }),
+      );
+      expect((await store.refusals.listForEvent(event.id, 10)).map((row) => row.id)).toEqual([
+        wrongEvent.row.id,
+        first.row.id,
+      ]);
+      const logged = await store.changes.read(eventBucket(event.id), 0, 100);
+      expect(logged.changes.filter((change) => change.type === 'refusal').map((change) => change.doc)).toEqual([
+        expect.objectContaining({ id: first.row.id, reason: 'format', bookingId: null }),
+        expect.objectContaining({ id: wrongEvent.row.id, reason: 'wrongEvent', ticketEventId: 'ev-9' }),
+      ]);
     });
   });
 

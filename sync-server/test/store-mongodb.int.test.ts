@@ -389,6 +389,28 @@ describe('MongoDB adapter: the change-log sweep and a live writer', () => {
       );
       await changeLog.close();
     });
+
+    // Marks are taken by a conditional update, atomic on MongoDB only: on FerretDB the intents path runs.
+    if (capabilities !== FERRETDB_CAPABILITIES) continue;
+    it(`${mode}: two sweepers (processes) that find the same crashed write re-log it once`, async () => {
+      const db = raw(dbName());
+      const rowLock = new RowLock(!capabilities.isolatedUpdates);
+      const [first, second] = [0, 1].map(() => new ChangeLog(db, { capabilities, rowLock }));
+      const targets = [first!, second!].map((changeLog) =>
+        changeLog.register({
+          collection: db.collection<Row>('rows'),
+          toChange: (row: Row) => ({ bucket, type: 'booking', id: row._id, rev: row.rev, doc: { name: row.name } }),
+        }),
+      );
+      // What a crash between the row write and its change leaves, a minute old.
+      const crashedAt = new Date(Date.now() - 60_000);
+      await db.collection<Row>('rows').insertOne({ _id: 'lost-1', name: 'lost', rev: 1 });
+      await first!.intents.insertOne({ _id: randomUUID(), coll: 'rows', rowId: 'lost-1', at: crashedAt });
+      const relogged = await Promise.all([first!.repairPending(targets[0]!, 0), second!.repairPending(targets[1]!, 0)]);
+      expect(relogged[0]! + relogged[1]!).toBe(1);
+      expect((await first!.read(bucket, 0, 100)).changes.map((change) => change.id)).toEqual(['lost-1']);
+      await Promise.all([first!.close(), second!.close()]);
+    });
   }
 });
 

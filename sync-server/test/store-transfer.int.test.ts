@@ -47,6 +47,7 @@ const EVERY_TRANSFER_KEY: Record<keyof TransferRows, true> = {
   idempotency: true,
   checkins: true,
   alerts: true,
+  refusals: true,
   mutations: true,
   changes: true,
   mail: true,
@@ -293,6 +294,21 @@ async function populate(store: Store): Promise<Fixture> {
     },
   ]);
   expect(results.map((result) => result.status)).toEqual(['applied', 'applied', 'applied', 'rejected']);
+  // A refused scan at the door: a repository of its own, copied like the rest.
+  await store.refusals.record({
+    id: uid('refusal'),
+    eventId: open.id,
+    gate: 'North',
+    direction: 'in',
+    reason: 'wrongEvent',
+    bookingId: 'elsewhere-1',
+    ticketEventId: 'elsewhere',
+    scannedAt: AT,
+    deviceId: 'device-1',
+    staffId: 'staff',
+    hlc: '0043-0000-a',
+    receivedAt: iso(43),
+  });
 
   await store.events.update(open.id, () => ({
     set: { venue: 'Hall Two', updatedAt: iso(50) },

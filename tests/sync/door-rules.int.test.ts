@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { undoAdmission } from '../../electron/core/checkins/commands';
+import { listRefusals } from '../../electron/core/checkins/refusals';
 import { addBookings, createEvent, type Device, signedInDevice, startSyncTestServer, ticketToken } from './support';
 
 /**
@@ -306,5 +307,47 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     };
     expect(await pullTypes('1')).toEqual(['in']);
     expect(await pullTypes('2')).toEqual(['in', 'void']);
+  });
+
+  it("refused scans are kept: synced with reason, gate and device, listed on the organizer's device, never sent to version 1", async () => {
+    const event = await createEvent(organizer.api, [staff.user.id]);
+    const [bookingId] = await addBookings(server, event, 1);
+    const token = await ticketToken(organizer.api, bookingId!);
+    const door = await device();
+    expect(scanAt(door, event, token, 'North').verdict).toBe('admit');
+    expect(scanAt(door, event, token, 'South').verdict).toBe('duplicate');
+    expect(scanAt(door, event, 'not a ticket at all', 'South').verdict).toBe('invalid');
+    await door.core.syncNow();
+    expect(door.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
+
+    const stored = await server.ctx.store.refusals.listForEvent(event.id, 10);
+    expect(stored.map((refusal) => [refusal.reason, refusal.gate, refusal.bookingId])).toEqual([
+      ['format', 'South', null],
+      ['alreadyInside', 'South', bookingId],
+    ]);
+    expect(stored.every((refusal) => refusal.staffId === staff.user.id)).toBe(true);
+    // Refusals change no figure.
+    expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 1, inside: 1 });
+
+    const organizerDevice = await signedInDevice(server, organizer);
+    devices.push(organizerDevice);
+    await organizerDevice.core.syncNow();
+    const listed = listRefusals(organizerDevice.core.requireAccount().store, { eventId: event.id, limit: 10 });
+    expect(listed.map((refusal) => [refusal.reason, refusal.attendeeName])).toEqual([
+      ['format', ''],
+      ['alreadyInside', expect.stringMatching(/Guest/)],
+    ]);
+
+    const typesFor = async (version: string) => {
+      const page = await organizer.api.get('/sync/pull?limit=2000', {
+        headers: { 'x-device-id': randomUUID(), [PROTOCOL_VERSION_HEADER]: version },
+      });
+      const ofEvent = (page.body.changes as Array<{ bucket: string; type: string }>).filter(
+        (change) => change.bucket === `event:${event.id}`,
+      );
+      return new Set(ofEvent.map((change) => change.type));
+    };
+    expect((await typesFor('1')).has('refusal')).toBe(false);
+    expect((await typesFor('2')).has('refusal')).toBe(true);
   });
 });

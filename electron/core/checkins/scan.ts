@@ -9,6 +9,7 @@ import {
   MAX_HLC_LEAD_MS,
   parseHlc,
   type MutationArgs,
+  type RefusalReason,
   type ScanResult,
   type ScanVerdict,
   type TicketPublicKey,
@@ -56,6 +57,8 @@ export type ScanDeps = {
   trustedNow: () => number;
   /** Records a scan that lets someone through (entry or exit) through the account's one write path (Account.mutate). */
   record: (args: MutationArgs<'checkin.record'>) => void;
+  /** Records a refused scan for the door's audit, through the same path. */
+  refuse: (args: MutationArgs<'scan.refuse'>) => void;
 };
 
 type ScanParams = { eventId: string; gate: string; direction?: 'in' | 'out' | undefined };
@@ -201,6 +204,19 @@ export class Scanner {
         message = INVALID_TEXT[verdict.reason];
         reason = verdict.reason;
         break;
+    }
+    if (reason !== null && verdict.verdict !== 'admit' && verdict.verdict !== 'exit') {
+      // Every refusal is kept (pretix keeps its failed check-ins): which door, why, which ticket if any.
+      this.deps.refuse({
+        id: newRowId(),
+        eventId: params.eventId,
+        gate: params.gate,
+        direction: params.direction ?? 'in',
+        reason: reason as RefusalReason,
+        bookingId: 'bookingId' in verdict ? verdict.bookingId : null,
+        ticketEventId: verdict.verdict === 'wrongEvent' ? verdict.ticketEventId : null,
+        scannedAt: new Date(this.deps.trustedNow()).toISOString(),
+      });
     }
     return {
       verdict: verdict.verdict,

@@ -2,7 +2,7 @@ import type { ChangeType } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import type { Db } from './open';
 
-export const SYNCED_TABLES = ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys', 'users'] as const;
+export const SYNCED_TABLES = ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys', 'users', 'refusals'] as const;
 export type SyncedTable = (typeof SYNCED_TABLES)[number];
 
 export const TABLE_OF_TYPE: Record<ChangeType, SyncedTable> = {
@@ -12,6 +12,7 @@ export const TABLE_OF_TYPE: Record<ChangeType, SyncedTable> = {
   alert: 'alerts',
   ticketKey: 'ticket_keys',
   user: 'users',
+  refusal: 'refusals',
 };
 
 export type Doc = Record<string, unknown>;
@@ -45,6 +46,7 @@ const DERIVED: Record<SyncedTable, { columns: string[]; values: (doc: Doc | null
   alerts: { columns: ['created_at'], values: (d) => [text(d?.createdAt)] },
   ticket_keys: { columns: ['kid'], values: (d) => [text(d?.kid)] },
   users: { columns: [], values: () => [] },
+  refusals: { columns: ['hlc'], values: (d) => [text(d?.hlc)] },
 };
 
 /** The bucket's event id for a row; '' for user rows. */

@@ -5,6 +5,7 @@ import {
   type Event,
   type MutationArgs,
   type MutationName,
+  type Refusal,
   type TicketType,
 } from '@gatehouse/protocol';
 import type { Doc, SyncedTable } from '../db/rows';
@@ -21,6 +22,8 @@ export function targetOf(name: MutationName, args: unknown): { table: SyncedTabl
       return { table: 'checkins', id: (args as MutationArgs<'checkin.record'>).id };
     case 'checkin.void':
       return { table: 'checkins', id: (args as MutationArgs<'checkin.void'>).id };
+    case 'scan.refuse':
+      return { table: 'refusals', id: (args as MutationArgs<'scan.refuse'>).id };
     case 'booking.walkIn':
       return { table: 'bookings', id: (args as MutationArgs<'booking.walkIn'>).bookingId };
     case 'booking.cancel':
@@ -88,6 +91,18 @@ export function applyEffect(mutation: PendingMutation, current: Doc | null): Doc
         receivedAt: args.voidedAt,
       };
       return undo;
+    }
+    case 'scan.refuse': {
+      if (current) return current;
+      const args = mutation.args as MutationArgs<'scan.refuse'>;
+      const refusal: Refusal = {
+        ...args,
+        deviceId: meta.deviceId,
+        staffId: meta.userId,
+        hlc: mutation.hlc,
+        receivedAt: args.scannedAt,
+      };
+      return refusal;
     }
     case 'booking.walkIn': {
       if (current) return current;

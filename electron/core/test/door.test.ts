@@ -57,6 +57,8 @@ beforeEach(() => {
     trustedNow: Date.now,
     record: (args) =>
       store.mutate('checkin.record', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
+    refuse: (args) =>
+      store.mutate('scan.refuse', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
   });
 });
 afterEach(() => store.close());
@@ -113,11 +115,13 @@ describe('door rules on the device', () => {
     expect(enter(ticket(2))).toMatchObject({ verdict: 'invalid', reason: 'expired', checkinId: null });
   });
 
-  it('a cancelled event voids every ticket: "event cancelled", nothing recorded', () => {
+  it('a cancelled event voids every ticket: "event cancelled", no admission, the refusal kept', () => {
     setEvent({ status: 'cancelled' }, 2);
     const pending = store.outbox.count();
     expect(enter(ticket(1))).toMatchObject({ verdict: 'cancelled', reason: 'eventCancelled', checkinId: null });
-    expect(store.outbox.count()).toBe(pending);
+    expect(store.outbox.peek(100).slice(pending)).toMatchObject([
+      { name: 'scan.refuse', args: { reason: 'eventCancelled', bookingId: `${EVENT}-b1`, gate: 'North' } },
+    ]);
   });
 
   it('a signed ticket whose booking is not on the device yet is admitted, saying so; a typed unknown code is not', () => {

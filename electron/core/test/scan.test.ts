@@ -25,6 +25,8 @@ beforeAll(() => {
     trustedNow: Date.now,
     record: (args) =>
       store.mutate('checkin.record', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
+    refuse: (args) =>
+      store.mutate('scan.refuse', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
   });
 }, 120_000);
 afterAll(() => store.close());
@@ -58,7 +60,7 @@ describe(`scanning at ${BOOKINGS.toLocaleString('en')} local bookings`, () => {
     });
   });
 
-  it('answers duplicate with when and where the first entry was, recording nothing', () => {
+  it('answers duplicate with when and where the first entry was, admitting nothing and keeping the refusal', () => {
     const first = scan(ticketFor(EVENT, `${EVENT}-b7`, keys), 'North');
     const pending = store.outbox.count();
     const again = scan(ticketFor(EVENT, `${EVENT}-b7`, keys), 'South');
@@ -66,7 +68,11 @@ describe(`scanning at ${BOOKINGS.toLocaleString('en')} local bookings`, () => {
     expect(again.firstEntry).toMatchObject({ checkinId: first.checkinId, gate: 'North', deviceId: DEVICE_ID });
     expect(again.message).toMatch(/Already inside since \d\d:\d\d \(North\)/);
     expect(again.checkinId).toBeNull();
-    expect(store.outbox.count()).toBe(pending);
+    expect(store.outbox.count()).toBe(pending + 1);
+    expect(store.outbox.peek(1000).at(-1)).toMatchObject({
+      name: 'scan.refuse',
+      args: { reason: 'alreadyInside', gate: 'South', bookingId: `${EVENT}-b7`, ticketEventId: null },
+    });
   });
 
   it('refuses a cancelled booking', () => {
@@ -113,7 +119,7 @@ describe(`scanning at ${BOOKINGS.toLocaleString('en')} local bookings`, () => {
     expect(scan('Q0000000')).toMatchObject({ verdict: 'invalid', reason: 'unknownBooking' });
   });
 
-  it('answers garbage and a 10 kB scan with invalid, quickly and without recording', () => {
+  it('answers garbage and a 10 kB scan with invalid, quickly; each is kept as a refusal, never the text', () => {
     const pending = store.outbox.count();
     for (const garbage of [
       '',
@@ -129,7 +135,12 @@ describe(`scanning at ${BOOKINGS.toLocaleString('en')} local bookings`, () => {
     }
     const huge = scan('X'.repeat(10_000));
     expect(huge).toMatchObject({ verdict: 'invalid', reason: 'format' });
-    expect(store.outbox.count()).toBe(pending);
+    const refusals = store.outbox.peek(1000).slice(pending);
+    expect(refusals).toHaveLength(9);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ name: 'scan.refuse', args: { bookingId: null } });
+      expect(JSON.stringify(refusal.args).length).toBeLessThan(400);
+    }
   });
 
   it('admits by booking code (keyboard wedge or typed) and by manual check-in', () => {

@@ -25,6 +25,7 @@ describe('account store', () => {
       { version: 3, name: 'booking list index' },
       { version: 4, name: 'initial sync phases' },
       { version: 5, name: 'checkins by hlc' },
+      { version: 6, name: 'refusals' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);

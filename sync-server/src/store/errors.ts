@@ -22,6 +22,8 @@ export const storeErrors = {
     new GatehouseError('NOT_FOUND', `No booking ${bookingId.slice(0, 64)} in this event`),
   checkinIdTaken: (id: string) =>
     new GatehouseError('CONFLICT', `Check-in id ${id.slice(0, 64)} is already used by another scan`),
+  refusalIdTaken: (id: string) =>
+    new GatehouseError('CONFLICT', `Refusal id ${id.slice(0, 64)} is already used by another scan`),
   noFreeCode: () => new GatehouseError('SERVICE_UNAVAILABLE', 'Could not draw a free booking code; retry'),
   mailNotFound: () => new GatehouseError('NOT_FOUND', 'No such message in the outbox'),
   mailWrongStatus: (status: string, from: string[]) =>

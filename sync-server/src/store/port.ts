@@ -11,6 +11,7 @@ import type {
   MailHandoff,
   MailRow,
   RefreshTokenRow,
+  RefusalRow,
   SeatCounts,
   StoredResult,
   TicketKeyRow,
@@ -54,6 +55,7 @@ export interface Store {
   readonly idempotency: IdempotencyRepository;
   readonly checkins: CheckinRepository;
   readonly alerts: AlertRepository;
+  readonly refusals: RefusalRepository;
   readonly mutations: MutationLedger;
   readonly changes: ChangeFeed;
   readonly mail: MailRepository;
@@ -314,6 +316,16 @@ export interface CheckinRepository {
   countForEvent(eventId: string): Promise<number>;
 }
 
+export interface RefusalRepository {
+  /**
+   * Records one refused scan (rev 1, logged to its event's bucket). Idempotent on the id: the same
+   * refusal again is `repeated`; another under that id is CONFLICT.
+   */
+  record(row: Omit<RefusalRow, 'rev'>): Promise<{ row: RefusalRow; repeated: boolean }>;
+  /** Newest first by HLC, at most `limit`. */
+  listForEvent(eventId: string, limit: number): Promise<RefusalRow[]>;
+}
+
 export interface AlertRepository {
   /** Creates the alert once (rev 1, logged); false when it already existed. */
   raise(row: Omit<AlertRow, 'rev'>): Promise<boolean>;
@@ -340,6 +352,7 @@ export type MutationClaim = {
 /** A store write a mutation makes; the same operations the repositories offer on their own. */
 export type StoreOp =
   | { kind: 'recordCheckIn'; row: Omit<CheckinRow, 'rev'>; deriveAlerts: DeriveAlerts }
+  | { kind: 'recordRefusal'; row: Omit<RefusalRow, 'rev'> }
   | { kind: 'book'; input: BookInput }
   | { kind: 'cancelBooking'; bookingId: string; at: string; mailFor: (row: BookingRow) => string[] }
   | {

@@ -1,4 +1,12 @@
-import type { Attendee, BookingStatus, EventStatus, MailKind, MailStatus, Role } from '@gatehouse/protocol';
+import type {
+  Attendee,
+  BookingStatus,
+  EventStatus,
+  MailKind,
+  MailStatus,
+  RefusalReason,
+  Role,
+} from '@gatehouse/protocol';
 
 /**
  * Rows as the storage port speaks them: plain data, named in the domain's terms, with no driver
@@ -139,6 +147,23 @@ export type CheckinRow = LoggedRow & {
   receivedAt: string;
 };
 
+/** A refused scan, kept for the door's audit (protocol's `refusalSchema`); never an admission. */
+export type RefusalRow = LoggedRow & {
+  eventId: string;
+  gate: string;
+  direction: 'in' | 'out';
+  reason: RefusalReason;
+  bookingId: string | null;
+  ticketEventId: string | null;
+  /** As the device said it (its clock). */
+  scannedAt: string;
+  deviceId: string;
+  staffId: string;
+  hlc: string;
+  /** Server receipt time. */
+  receivedAt: string;
+};
+
 export type AlertKind = 'duplicateEntry' | 'cancelledCheckin' | 'overCapacity';
 
 /** A fact derived from other facts; its id derives from its cause (`dup-<checkinId>`), so raising twice is a no-op. */
@@ -166,7 +191,7 @@ export type TicketKeyRow = LoggedRow & {
 export type ChangeRow = {
   bucket: string;
   seq: number;
-  type: 'event' | 'booking' | 'checkin' | 'alert' | 'ticketKey' | 'user';
+  type: 'event' | 'booking' | 'checkin' | 'alert' | 'ticketKey' | 'user' | 'refusal';
   /** The row's id. */
   id: string;
   rev: number;

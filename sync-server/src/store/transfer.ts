@@ -9,6 +9,7 @@ import type {
   MailHandoff,
   MailRow,
   RefreshTokenRow,
+  RefusalRow,
   StoredResult,
   TicketKeyRow,
   UserRow,
@@ -32,6 +33,7 @@ export type TransferRows = {
   idempotency: { key: string; requestHash: string; bookingId: string; createdAtMs: number };
   checkins: CheckinRow;
   alerts: AlertRow;
+  refusals: RefusalRow;
   mutations: LedgerEntry & { result: StoredResult | null; claimedAtMs: number; appliedAtMs: number | null };
   changes: ChangeRow;
   mail: MailRow;
@@ -56,6 +58,7 @@ export const REPOSITORY_NAMES: RepositoryName[] = [
   'idempotency',
   'checkins',
   'alerts',
+  'refusals',
   'mutations',
   'changes',
   'mail',
@@ -76,6 +79,7 @@ export const TRANSFER_KEY: { [R in RepositoryName]: (row: TransferRows[R]) => st
   idempotency: (row) => row.key,
   checkins: (row) => row.id,
   alerts: (row) => row.id,
+  refusals: (row) => row.id,
   mutations: (row) => row.id,
   // Zero-padded, so key order is (bucket, seq) order.
   changes: (row) => `${row.bucket}\u0000${String(row.seq).padStart(16, '0')}`,

@@ -6,6 +6,7 @@ import {
   type Checkin,
   type Device,
   type Event,
+  type Refusal,
   type TicketKeyDoc,
   type User,
 } from '@gatehouse/protocol';
@@ -16,6 +17,7 @@ import type {
   CheckinRow,
   DeviceRow,
   EventRow,
+  RefusalRow,
   SeatCounts,
   TicketKeyRow,
   UserRow,
@@ -112,6 +114,23 @@ export function toCheckin(row: CheckinRow): Checkin {
   };
 }
 
+export function toRefusal(row: RefusalRow): Refusal {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    gate: row.gate,
+    direction: row.direction,
+    reason: row.reason,
+    bookingId: row.bookingId,
+    ticketEventId: row.ticketEventId,
+    scannedAt: row.scannedAt,
+    deviceId: row.deviceId,
+    staffId: row.staffId,
+    hlc: row.hlc,
+    receivedAt: row.receivedAt,
+  };
+}
+
 export function toAlert(row: AlertRow): Alert {
   return {
     id: row.id,
@@ -168,6 +187,13 @@ export const changeOf = {
     id: row.id,
     rev: row.rev,
     doc: toCheckin(row),
+  }),
+  refusal: (row: RefusalRow): PendingChange => ({
+    bucket: eventBucket(row.eventId),
+    type: 'refusal',
+    id: row.id,
+    rev: row.rev,
+    doc: toRefusal(row),
   }),
   alert: (row: AlertRow): PendingChange => ({
     bucket: eventBucket(row.eventId),

@@ -1,6 +1,6 @@
 import {
   eventBucket,
-  PROTOCOL_VOIDS,
+  PROTOCOL_DOOR_RECORDS,
   userBucket,
   type Change,
   type PullQuery,
@@ -18,12 +18,13 @@ export async function bucketsOf(ctx: AppContext, user: UserRow): Promise<string[
 
 /**
  * Whether a device speaking `protocolVersion` can read this change. A version-1 device fails a
- * whole page on a check-in row it does not know (a void), so it is not sent one; its cursor still
+ * whole page on a row it does not know (a void check-in, a refusal), so it is not sent one; its cursor still
  * moves past it, and the device pulls its buckets again once its version grows (electron/core).
  */
 export function readableBy(change: ChangeRow, protocolVersion: number): boolean {
-  if (protocolVersion >= PROTOCOL_VOIDS || change.type !== 'checkin') return true;
-  return (change.doc as { direction?: unknown } | null)?.direction !== 'void';
+  if (protocolVersion >= PROTOCOL_DOOR_RECORDS) return true;
+  if (change.type === 'refusal') return false;
+  return change.type !== 'checkin' || (change.doc as { direction?: unknown } | null)?.direction !== 'void';
 }
 
 function toWire(change: ChangeRow): Change {

@@ -76,7 +76,7 @@ export function hashMutation(name: string, args: unknown): string {
  * run of them is planned together and applied as one batch. Anything else (a walk-in, a cancel of
  * the walk-in just added, an event edit) is planned only after everything before it was applied.
  */
-const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record']);
+const COMMUTING_MUTATIONS: ReadonlySet<string> = new Set<MutationName>(['checkin.record', 'scan.refuse']);
 
 /**
  * A push: each mutation is checked here — shape, name, args, and the pushing user's permission as

@@ -4,11 +4,19 @@ import { migration002 } from './002_booking_words';
 import { migration003 } from './003_booking_list_index';
 import { migration004 } from './004_initial_sync_phases';
 import { migration005 } from './005_checkins_by_hlc';
+import { migration006 } from './006_refusals';
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** In order; a shipped migration is never edited, only followed by a new one. */
-export const MIGRATIONS: Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

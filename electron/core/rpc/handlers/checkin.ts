@@ -1,12 +1,14 @@
 import { undoAdmission } from '../../checkins/commands';
+import { listRefusals } from '../../checkins/refusals';
 import type { RpcHandlers } from '../types';
 
 export const checkinHandlers: RpcHandlers<
-  'checkin.scan' | 'checkin.manual' | 'checkin.undo' | 'checkin.search' | 'checkin.recent'
+  'checkin.scan' | 'checkin.manual' | 'checkin.undo' | 'checkin.refusals' | 'checkin.search' | 'checkin.recent'
 > = {
   'checkin.scan': ({ account }, params) => account().withRole('staff').scanner.scan(params),
   'checkin.manual': ({ account }, params) => account().withRole('staff').scanner.manual(params),
   'checkin.undo': ({ account }, params) => undoAdmission(account(), params),
+  'checkin.refusals': ({ account }, params) => listRefusals(account().withRole('staff').store, params),
   'checkin.search': ({ account }, params) => account().bookings.find(params),
   'checkin.recent': ({ account }, params) => account().store.recentCheckins(params),
 };

@@ -58,6 +58,8 @@ const POINT_READ_MAX = 64;
 const MAX_GROUP_COMMIT = 500;
 /** How long a head hint (from `heads` or this process's commits) picks the read strategy before it is asked again. */
 const HINT_TTL_MS = 2_000;
+/** The `coll` of a sweeper's claim on an intent (never a collection's name, so no sweep reads it as one). */
+const CLAIMS = '~claims';
 /** Clears of row marks wait this long to go out together. */
 const MARK_FLUSH_MS = 500;
 
@@ -83,7 +85,7 @@ export type LoggedCollection<D extends LoggedDoc> = {
 
 type AppendInput = Omit<PendingChange, 'bucket'>;
 type QueuedAppend = { change: AppendInput; resolve: (seq: number) => void; reject: (error: unknown) => void };
-type MarkClear = { id: string; stamp: Date };
+type MarkClear = { id: string; stamp: Date; key: string };
 
 /** Rows inserted but not yet logged (see ChangeLog.insertMany). */
 export type InsertBatch<D> = {
@@ -458,9 +460,11 @@ export class ChangeLog {
       try {
         await target.collection.insertOne({ ...stored, logPending: stamp } as OptionalUnlessRequiredId<D>);
         await this.append(target.toChange(stored));
-      } finally {
+      } catch (error) {
         this.inFlight.release(key);
+        throw error;
       }
+      // Held until the mark is cleared: a logged row still marked is not the sweep's.
       this.clearMark(target, stored._id, stamp);
       return stored;
     }
@@ -511,10 +515,12 @@ export class ChangeLog {
           returnDocument: 'after',
         })) as D | null;
         if (row) await this.append(target.toChange(row));
-      } finally {
+      } catch (error) {
         this.inFlight.release(key);
+        throw error;
       }
       if (row) this.clearMark(target, id, stamp);
+      else this.inFlight.release(key);
       return row;
     }
     const bumped: Document = { ...update, $inc: { ...(update.$inc ?? {}), rev: 1 } };
@@ -600,10 +606,18 @@ export class ChangeLog {
       log: async () => {
         try {
           await Promise.all(inserted.map((row) => this.append(target.toChange(row))));
-          if (this.marks) for (const row of inserted) this.clearMark(target, row._id, stamp);
           await this.closeIntents(intentIds);
-        } finally {
+        } catch (error) {
           await keepFresh?.stop();
+          release();
+          throw error;
+        }
+        await keepFresh?.stop();
+        if (this.marks) {
+          // A logged row's key is let go when its mark is cleared; a refused row's now.
+          for (const row of inserted) this.clearMark(target, row._id, stamp);
+          for (const index of refused) this.inFlight.release(held[index]!);
+        } else {
           release();
         }
       },
@@ -710,7 +724,7 @@ export class ChangeLog {
   private clearMark(target: { collection: { collectionName: string } }, id: string, stamp: Date): void {
     const name = target.collection.collectionName;
     const queue = this.pendingClears.get(name) ?? [];
-    queue.push({ id, stamp });
+    queue.push({ id, stamp, key: markKey(target, id, stamp) });
     this.pendingClears.set(name, queue);
     if (!this.clearTimer) {
       this.clearTimer = setTimeout(() => {
@@ -740,6 +754,8 @@ export class ChangeLog {
           }
         } catch (error) {
           this.onError(error, 'clearing log marks failed; the repair sweep will log those rows again');
+        } finally {
+          for (const clear of clears) this.inFlight.release(clear.key);
         }
       }
     });
@@ -773,14 +789,25 @@ export class ChangeLog {
         .limit(1000)
         .toArray()) as D[];
       const stale = found.filter(
-        (row) => !row.logPending || !this.inFlight.holds(markKey(target, row._id, row.logPending)),
+        (row) => row.logPending && !this.inFlight.holds(markKey(target, row._id, row.logPending)),
       );
+      let relogged = 0;
       for (const row of stale) {
+        // Taken only if still marked as found: a writer that finished and cleared it meanwhile keeps it.
+        const claim = new Date();
+        const taken = await target.collection.updateOne(
+          { _id: row._id, logPending: row.logPending } as Filter<D>,
+          {
+            $set: { logPending: claim },
+          } as UpdateFilter<D>,
+        );
+        if (taken.matchedCount === 0) continue;
         await this.append(target.toChange(row));
-        if (row.logPending) this.clearMark(target, row._id, row.logPending);
+        this.clearMark(target, row._id, claim);
+        relogged += 1;
       }
-      if (stale.length > 0) await this.flushMarks();
-      return stale.length;
+      if (relogged > 0) await this.flushMarks();
+      return relogged;
     }
     const stale = (
       await this.intents
@@ -788,8 +815,23 @@ export class ChangeLog {
         .limit(1000)
         .toArray()
     ).filter((intent) => !this.inFlight.holds(intent._id));
+    // Taken by a unique insert (the one write every backend makes atomic; FerretDB's updates are
+    // not), and only if the intent is still there once taken: a writer that finished closed it
+    // between the read and now, and of two sweepers (processes) only one inserts the claim.
+    const taken: LogIntent[] = [];
+    for (const intent of stale) {
+      const claimId = `claim:${intent._id}`;
+      try {
+        await this.intents.insertOne({ _id: claimId, coll: CLAIMS, rowId: intent.rowId, at: new Date() });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) continue;
+        throw error;
+      }
+      if (await this.intents.findOne({ _id: intent._id })) taken.push(intent);
+      else await this.intents.deleteOne({ _id: claimId });
+    }
     let relogged = 0;
-    for (const rowId of new Set(stale.map((intent) => intent.rowId))) {
+    for (const rowId of new Set(taken.map((intent) => intent.rowId))) {
       const row = (await target.collection.findOne({ _id: rowId } as Filter<D>)) as D | null;
       // No row: the process died before its insert landed, so there is nothing to announce.
       if (row) {
@@ -797,7 +839,10 @@ export class ChangeLog {
         relogged += 1;
       }
     }
-    for (const intent of stale) await this.closeIntent(intent._id);
+    for (const intent of taken) {
+      await this.closeIntent(intent._id);
+      await this.intents.deleteOne({ _id: `claim:${intent._id}` });
+    }
     return relogged;
   }
 

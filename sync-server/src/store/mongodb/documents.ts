@@ -6,6 +6,7 @@ import type {
   BookingSource,
   CheckinRow,
   EventRow,
+  RefusalRow,
   TicketKeyRow,
   TicketTypeRow,
   UserRow,
@@ -27,6 +28,7 @@ export const COLLECTIONS = {
   bookings: 'bookings',
   checkins: 'checkins',
   alerts: 'alerts',
+  refusals: 'refusals',
   ticketKeys: 'ticketKeys',
   users: 'users',
   refreshTokens: 'refreshTokens',
@@ -182,6 +184,26 @@ export function toCheckinRow(doc: CheckinDoc): CheckinRow {
     gate: doc.gate,
     direction: doc.direction,
     ...(doc.voids ? { voids: doc.voids } : {}),
+    scannedAt: doc.scannedAt,
+    deviceId: doc.deviceId,
+    staffId: doc.staffId,
+    hlc: doc.hlc,
+    receivedAt: doc.receivedAt,
+  };
+}
+
+export type RefusalDoc = LoggedDoc & Omit<RefusalRow, 'id' | 'rev'>;
+
+export function toRefusalRow(doc: RefusalDoc): RefusalRow {
+  return {
+    id: doc._id,
+    rev: doc.rev ?? 0,
+    eventId: doc.eventId,
+    gate: doc.gate,
+    direction: doc.direction,
+    reason: doc.reason,
+    bookingId: doc.bookingId ?? null,
+    ticketEventId: doc.ticketEventId ?? null,
     scannedAt: doc.scannedAt,
     deviceId: doc.deviceId,
     staffId: doc.staffId,

@@ -16,6 +16,7 @@ import { ensureIndexes } from './indexes';
 import { MongoLedger } from './ledger';
 import { MongoLockouts } from './lockouts';
 import { MongoMail } from './mail';
+import { MongoRefusals } from './refusals';
 import { LOG_REPAIR_INTERVAL_MS, Maintenance, SLOW_REPAIR_INTERVAL_MS } from './maintenance';
 import { RowLock } from './row-lock';
 import { SeatLedger } from './seats';
@@ -83,11 +84,14 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const seats = new SeatLedger(context);
     const bookings = new MongoBookings(context, events, seats, events.recounts, alerts);
     const checkins = new MongoCheckins(context, alerts);
+    const refusals = new MongoRefusals(context);
     const users = new MongoUsers(context);
     const runOp = async (op: StoreOp): Promise<OpOutcome> => {
       switch (op.kind) {
         case 'recordCheckIn':
           return { superseded: false, hlc: (await checkins.record(op.row, op.deriveAlerts)).row.hlc };
+        case 'recordRefusal':
+          return { superseded: false, hlc: (await refusals.record(op.row)).row.hlc };
         case 'book':
           await bookings.book(op.input);
           return { superseded: false, hlc: null };
@@ -151,6 +155,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       idempotency: guarded(new MongoIdempotency(context)),
       checkins: guarded(checkins),
       alerts: guarded(alerts),
+      refusals: guarded(refusals),
       mutations: guarded(ledger),
       changes: guarded(changes),
       mail: guarded(new MongoMail(context)),

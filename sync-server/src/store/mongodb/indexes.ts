@@ -9,6 +9,7 @@ const LOGGED = [
   COLLECTIONS.bookings,
   COLLECTIONS.checkins,
   COLLECTIONS.alerts,
+  COLLECTIONS.refusals,
   COLLECTIONS.ticketKeys,
   COLLECTIONS.users,
 ];
@@ -28,6 +29,7 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.checkins, key: { bookingId: 1, hlc: 1 } },
   { collection: COLLECTIONS.checkins, key: { eventId: 1, scannedAt: 1 } },
   { collection: COLLECTIONS.alerts, key: { eventId: 1, createdAt: -1 } },
+  { collection: COLLECTIONS.refusals, key: { eventId: 1, hlc: -1 } },
   { collection: COLLECTIONS.ticketKeys, key: { eventId: 1, createdAt: 1 } },
   { collection: COLLECTIONS.ticketKeys, key: { kid: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.users, key: { email: 1 }, options: { unique: true } },

@@ -16,12 +16,14 @@ import { connectMongo, locationOf } from './connection';
 import {
   COLLECTIONS,
   toAlertRow,
+  toRefusalRow,
   toBookingRow,
   toCheckinRow,
   toEventRow,
   toTicketKeyRow,
   toUserRow,
   type AlertDoc,
+  type RefusalDoc,
   type BookingDoc,
   type CheckinDoc,
   type EventDoc,
@@ -194,6 +196,11 @@ const SPECS: { [R in Exclude<RepositoryName, 'changes' | 'mailHandoffs'>]: Spec<
   alerts: {
     collection: COLLECTIONS.alerts,
     toRow: (doc) => toAlertRow(doc as AlertDoc),
+    toDoc: ({ id, ...fields }) => ({ _id: id, set: fields }),
+  },
+  refusals: {
+    collection: COLLECTIONS.refusals,
+    toRow: (doc) => toRefusalRow(doc as RefusalDoc),
     toDoc: ({ id, ...fields }) => ({ _id: id, set: fields }),
   },
   mutations: {

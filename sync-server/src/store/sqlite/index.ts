@@ -1,6 +1,7 @@
 import { storeErrors } from '../errors';
 import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
+import { SqliteRefusals } from './refusals';
 import { SqliteBookings } from './bookings';
 import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
@@ -54,7 +55,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const alerts = new SqliteAlerts(database, changes);
   const bookings = new SqliteBookings(database, changes, events, alerts, handoffs);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
-  const ledger = new SqliteLedger(database, checkins, bookings, events);
+  const refusals = new SqliteRefusals(database, changes);
+  const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
   const sessions = new SqliteSessions(database);
   const lockouts = new SqliteLockouts(database);
   const ping = database.db.prepare('SELECT 1');
@@ -90,6 +92,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     idempotency: new SqliteIdempotency(database).repository(),
     checkins: checkins.repository(),
     alerts: alerts.repository(),
+    refusals: refusals.repository(),
     mutations: ledger.repository(),
     changes: changeFeed(database, changes),
     mail: new SqliteMail(database, handoffs).repository(),

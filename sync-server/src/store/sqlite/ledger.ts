@@ -15,6 +15,7 @@ import type { SqliteBookings } from './bookings';
 import type { SqliteCheckins } from './checkins';
 import type { SqliteDatabase } from './database';
 import type { SqliteEvents } from './events';
+import type { SqliteRefusals } from './refusals';
 import { parseJson } from './sql';
 
 /**
@@ -114,6 +115,7 @@ export class SqliteLedger {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly checkins: SqliteCheckins,
+    private readonly refusals: SqliteRefusals,
     private readonly bookings: SqliteBookings,
     private readonly events: SqliteEvents,
   ) {
@@ -133,6 +135,8 @@ export class SqliteLedger {
     switch (op.kind) {
       case 'recordCheckIn':
         return { superseded: false, hlc: this.checkins.record(op.row, op.deriveAlerts).row.hlc };
+      case 'recordRefusal':
+        return { superseded: false, hlc: this.refusals.record(op.row).row.hlc };
       case 'book':
         this.bookings.book(op.input);
         return { superseded: false, hlc: null };

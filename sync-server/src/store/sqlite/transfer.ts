@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { REPOSITORY_NAMES, type RepositoryName, type StoreTransfer, type TransferRows } from '../transfer';
 import { toAlertParams, toAlertRow } from './alerts';
+import { toRefusalParams, toRefusalRow } from './refusals';
 import { attendeeOf, bookingTermsOf, searchTermsColumn, toBookingParams, toBookingRow } from './bookings';
 import { toCheckinParams, toCheckinRow } from './checkins';
 import { openDatabase, type SqliteDatabase, type SqliteLog } from './database';
@@ -197,6 +198,7 @@ function buildSpecs(db: Database.Database): Specs {
     }),
     checkins: specFor(db, { table: 'checkins', toRow: toCheckinRow, toParams: toCheckinParams }),
     alerts: specFor(db, { table: 'alerts', toRow: toAlertRow, toParams: toAlertParams }),
+    refusals: specFor(db, { table: 'refusals', toRow: toRefusalRow, toParams: toRefusalParams }),
     mutations: specFor(db, {
       table: 'mutations',
       // One instant here: a mutation is claimed and applied in one transaction. An `applying`

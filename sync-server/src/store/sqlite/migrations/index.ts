@@ -1,7 +1,7 @@
 import { migration001 } from './001-initial';
 import { migration002 } from './002-handoff-age';
 import { migration003 } from './003-reentry';
-import { migration004 } from './004-checkin-voids';
+import { migration004 } from './004-door-records';
 
 /** One schema step: SQL applied in one transaction, after which `PRAGMA user_version` is `version`. */
 export type Migration = { version: number; name: string; sql: string };

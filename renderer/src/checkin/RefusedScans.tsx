@@ -1,0 +1,74 @@
+import type { RefusalReason, RpcResult } from '@gatehouse/protocol';
+import { useEffect, useState } from 'react';
+import { describeError, type UiError } from '../errors/messages';
+import { onDataChanged } from '../rpc/dataChanged';
+import { invoke } from '../rpc/client';
+import { EmptyState } from '../ui/EmptyState';
+import { ErrorNotice } from '../ui/ErrorNotice';
+import { formatDateTime } from '../ui/format';
+
+type Listed = RpcResult<'checkin.refusals'>[number];
+
+/** What a refusal means, in a steward's words (protocol's REFUSAL_REASONS). */
+const REASON_WORDS: Record<RefusalReason, string> = {
+  alreadyInside: 'Already inside',
+  reentryNotAllowed: 'No re-entry',
+  bookingCancelled: 'Booking cancelled',
+  eventCancelled: 'Event cancelled',
+  wrongEvent: 'Ticket for another event',
+  format: 'Not a Gatehouse ticket',
+  unknownKey: 'Unknown signing key',
+  signature: 'Forged or damaged ticket',
+  notYetValid: 'Too early',
+  expired: 'Event over',
+  unknownBooking: 'Unknown booking',
+};
+
+function who(refusal: Listed): string {
+  if (refusal.attendeeName) return refusal.attendeeName;
+  if (refusal.bookingId) return `Booking ${refusal.bookingId.slice(0, 8)}`;
+  return 'No ticket read';
+}
+
+/** What every door of the event refused, newest first, as synced: why, where, which device, when. */
+export function RefusedScans({ eventId }: { eventId: string }) {
+  const [rows, setRows] = useState<Listed[]>([]);
+  const [error, setError] = useState<UiError | null>(null);
+
+  useEffect(() => {
+    const load = () =>
+      invoke('checkin.refusals', { eventId, limit: 100 }).then(
+        (found) => {
+          setRows(found);
+          setError(null);
+        },
+        (failure: unknown) => setError(describeError(failure)),
+      );
+    void load();
+    return onDataChanged(eventId, () => void load(), 300);
+  }, [eventId]);
+
+  return (
+    <section className="card" aria-labelledby="refused-title">
+      <h2 id="refused-title">Refused at the door</h2>
+      <ErrorNotice error={error} />
+      {rows.length === 0 ? (
+        <EmptyState title="No refused scans for this event." />
+      ) : (
+        <ul className="issue-list" data-testid="refused-scans">
+          {rows.map((refusal) => (
+            <li key={refusal.id}>
+              <p>
+                <strong>{REASON_WORDS[refusal.reason]}</strong>: {who(refusal)}
+              </p>
+              <p className="hint">
+                {refusal.gate} ({refusal.direction === 'in' ? 'entry' : 'exit'}) · device {refusal.deviceId.slice(0, 8)}{' '}
+                · {formatDateTime(refusal.scannedAt)}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
