@@ -8,10 +8,10 @@ import {
 } from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HISTORY_CASES, recordsOf } from '../../../tests/support/door-cases';
-import { Scanner } from '../checkins/scan';
+import type { Scanner } from '../checkins/scan';
 import { EventQueries } from '../events/queries';
 import type { AccountStore } from '../store';
-import { DEVICE_ID, USER_ID, bookingDoc, eventDoc, keyChange, openTempStore, page, ticketFor } from './fixtures';
+import { USER_ID, bookingDoc, eventDoc, keyChange, openTempStore, page, scannerOf, ticketFor } from './fixtures';
 
 /**
  * The door rules (protocol/src/checkins) as the device applies them: its scanner and its counters
@@ -53,13 +53,7 @@ beforeEach(() => {
       { bucketsAdded: [`event:${EVENT}`] },
     ),
   );
-  scanner = new Scanner(store, {
-    trustedNow: Date.now,
-    record: (args) =>
-      store.mutate('checkin.record', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
-    refuse: (args) =>
-      store.mutate('scan.refuse', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
-  });
+  scanner = scannerOf(store);
 });
 afterEach(() => store.close());
 

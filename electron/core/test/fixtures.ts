@@ -9,6 +9,7 @@ import {
   signTicket,
   type TicketKeyPair,
 } from '@gatehouse/protocol';
+import { Scanner } from '../checkins/scan';
 import { AccountStore } from '../store';
 
 export function tempDir(prefix = 'gatehouse-core-'): string {
@@ -133,4 +134,14 @@ export function ticketFor(
     },
     keys.privateKey,
   );
+}
+
+/** The device's door on `store`, writing as the test user on the test device (what Account wires up). */
+export function scannerOf(store: AccountStore): Scanner {
+  const meta = () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() });
+  return new Scanner(store, {
+    trustedNow: Date.now,
+    record: (args) => store.mutate('checkin.record', args, meta()),
+    refuse: (args) => store.mutate('scan.refuse', args, meta()),
+  });
 }

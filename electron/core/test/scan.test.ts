@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { generateTicketKeyPair } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOKING_SQL, BookingQueries } from '../bookings/queries';
-import { Scanner } from '../checkins/scan';
+import type { Scanner } from '../checkins/scan';
 import type { AccountStore } from '../store';
-import { DEVICE_ID, USER_ID, bookingDoc, openTempStore, page, seedEvent, ticketFor } from './fixtures';
+import { DEVICE_ID, bookingDoc, openTempStore, page, scannerOf, seedEvent, ticketFor } from './fixtures';
 
 const BOOKINGS = 100_000;
 const EVENT = 'ev-big';
@@ -21,13 +21,7 @@ beforeAll(() => {
   keys = seedEvent(store, EVENT, BOOKINGS).keys;
   otherKeys = seedEvent(store, OTHER, 10).keys;
   console.log(`seeded ${BOOKINGS} bookings in ${Math.round(performance.now() - started)} ms`);
-  scanner = new Scanner(store, {
-    trustedNow: Date.now,
-    record: (args) =>
-      store.mutate('checkin.record', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
-    refuse: (args) =>
-      store.mutate('scan.refuse', args, { userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() }),
-  });
+  scanner = scannerOf(store);
 }, 120_000);
 afterAll(() => store.close());
 
