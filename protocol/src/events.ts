@@ -125,8 +125,12 @@ export const eventSchema = z.object({
   capacity: z.number().int(),
   status: eventStatusSchema,
   ticketTypes: z.array(ticketTypeSchema),
-  /** Missing from servers before the rule existed, which always let people back in. */
-  allowReentry: z.boolean().default(true),
+  /**
+   * Missing (read as allowed) on events logged before the rule existed, by servers that always let
+   * people back in: a synced doc's newer fields are optional, since the change log keeps its older
+   * docs as they were written.
+   */
+  allowReentry: z.boolean().optional(),
   organizerId: idSchema,
   staffIds: z.array(idSchema),
   /** Seats held by confirmed bookings, walk-ins included. */

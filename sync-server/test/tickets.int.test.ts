@@ -47,7 +47,7 @@ const scan = (token: string, keys: TicketKeyDoc[], status: 'confirmed' | 'cancel
   decideScan({
     verification: verifyTicket(token, finder(keys)),
     expectedEventId: event.id,
-    event: { ...event, allowReentry: event.allowReentry },
+    event: { ...event, allowReentry: event.allowReentry !== false },
     booking: { status },
     entry: NOT_ENTERED,
     direction: 'in',
