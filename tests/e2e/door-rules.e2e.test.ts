@@ -155,4 +155,27 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]')?.textContent === '0');
     expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 3 });
   });
+
+  it('a scan reaches the door with focus in the gate name, the guest search or the event picker, and leaves them as they were', async () => {
+    const gateField = page.getByLabel('Gate', { exact: true });
+    const search = page.getByLabel('Find a guest by name, email or code');
+    const picker = page.getByRole('combobox', { name: /event/i });
+    const chosenEvent = await picker.inputValue();
+    let serial = 7;
+    for (const [name, control, id] of [
+      ['gate', gateField, bookingIds[2]!],
+      ['search', search, bookingIds[3]!],
+      ['picker', picker, bookingIds[4]!],
+    ] as const) {
+      const token = await ticketToken(organizer.api, id);
+      if (name === 'search') await search.fill('Quay');
+      await control.focus();
+      await wedgeScan(page, token, { keepFocus: true });
+      await expectVerdict('admit', serial++);
+      expect(await gateField.inputValue(), `after a scan in the ${name}`).toBe('South');
+      expect(await picker.inputValue()).toBe(chosenEvent);
+    }
+    expect(await search.inputValue()).toBe('Quay');
+    await screenshot(page, 'door-05-scan-with-focus-in-fields-1024');
+  });
 });

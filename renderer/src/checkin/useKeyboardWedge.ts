@@ -2,22 +2,62 @@ import { useEffect, useRef } from 'react';
 
 /** Scanners type a whole code in well under this per key; people rarely keep it up for 8+ keys. */
 const MAX_KEY_GAP_MS = 120;
+/**
+ * Inside a text field or a picker the bar is higher: a person typing a name there may be quick, a
+ * scanner is quicker still (a few ms a key). Only a burst this fast there is taken for a scan.
+ */
+const MAX_KEY_GAP_IN_FIELD_MS = 30;
 const MIN_SCAN_LENGTH = 8;
 const MAX_SCAN_LENGTH = 4096;
 
-function isTextEntry(element: Element | null): boolean {
+type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+function isTextEntry(element: Element | null): element is Control {
   if (!element) return false;
   if (element instanceof HTMLTextAreaElement || element instanceof HTMLSelectElement) return true;
   if (element instanceof HTMLInputElement) {
     return !['button', 'submit', 'reset', 'checkbox', 'radio', 'range', 'color', 'file'].includes(element.type);
   }
-  return element instanceof HTMLElement && element.isContentEditable;
+  return false;
+}
+
+/** What a control held when a burst began, to put back once the burst turns out to be a scan. */
+type Snapshot = { control: Control; value: string; selectedIndex: number };
+
+function snapshotOf(element: Element | null): Snapshot | null {
+  if (!isTextEntry(element)) return null;
+  return {
+    control: element,
+    value: element.value,
+    selectedIndex: element instanceof HTMLSelectElement ? element.selectedIndex : -1,
+  };
+}
+
+/**
+ * Puts a control back as it was, through the native setter and the events React listens to, so a
+ * controlled field's state (the gate's name, the search text, the chosen event) follows.
+ */
+function restore(snapshot: Snapshot): void {
+  const { control } = snapshot;
+  if (control instanceof HTMLSelectElement) {
+    if (control.selectedIndex === snapshot.selectedIndex) return;
+    control.selectedIndex = snapshot.selectedIndex;
+    control.dispatchEvent(new Event('change', { bubbles: true }));
+    return;
+  }
+  if (control.value === snapshot.value) return;
+  const prototype = control instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(prototype, 'value')?.set?.call(control, snapshot.value);
+  control.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
 /**
  * A USB keyboard-wedge scanner "types" the QR content and presses Enter. This listens on the whole
- * document, so staff never have to click into a field first: a fast burst of keys ending in Enter,
- * while no text field has focus, is a scan. Typing into fields is left alone.
+ * document, so staff never have to click into a field first: a fast burst of keys ending in Enter is
+ * a scan, wherever focus is. With focus in a text field or a picker the burst has to be faster still
+ * (a person typing there is left alone), and once it is a scan the control is put back as it was
+ * before the burst — the gate keeps its name, the search its text, the picker its event — and the
+ * scan goes to the door after that, so it is judged for the event the steward had chosen.
  */
 export function useKeyboardWedge(onScan: (text: string) => void, enabled = true): void {
   const onScanRef = useRef(onScan);
@@ -27,26 +67,40 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
     if (!enabled) return;
     let buffer = '';
     let lastKeyAt = 0;
+    let before: Snapshot | null = null;
     function onKeyDown(event: KeyboardEvent): void {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if (isTextEntry(document.activeElement)) return;
+      const inField = isTextEntry(document.activeElement);
+      const maxGap = inField ? MAX_KEY_GAP_IN_FIELD_MS : MAX_KEY_GAP_MS;
       // When the key was pressed, not when a busy page got round to it: a re-render in the middle of
       // a scan delays dispatch of the queued keys, but their timestamps keep the scanner's rhythm.
       const now = event.timeStamp;
-      if (now - lastKeyAt > MAX_KEY_GAP_MS) buffer = '';
+      if (now - lastKeyAt > maxGap) {
+        buffer = '';
+        before = null;
+      }
       lastKeyAt = now;
       if (event.key === 'Enter') {
-        if (buffer.length >= MIN_SCAN_LENGTH) {
-          // Without this, Enter would also press whichever button happens to have focus.
-          event.preventDefault();
-          const text = buffer;
-          buffer = '';
+        const text = buffer;
+        const snapshot = before;
+        buffer = '';
+        before = null;
+        if (text.length < MIN_SCAN_LENGTH) return;
+        // Without this, Enter would also press whichever button has focus, or open the picker.
+        event.preventDefault();
+        event.stopPropagation();
+        if (snapshot) {
+          restore(snapshot);
+          // After React has taken the restored value, so the scan is judged with the chosen event and gate.
+          setTimeout(() => onScanRef.current(text), 0);
+        } else {
           onScanRef.current(text);
         }
-        buffer = '';
         return;
       }
-      if (event.key.length === 1 && buffer.length < MAX_SCAN_LENGTH) buffer += event.key;
+      if (event.key.length !== 1 || buffer.length >= MAX_SCAN_LENGTH) return;
+      if (buffer === '') before = snapshotOf(document.activeElement);
+      buffer += event.key;
     }
     document.addEventListener('keydown', onKeyDown, true);
     return () => document.removeEventListener('keydown', onKeyDown, true);

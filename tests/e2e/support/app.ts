@@ -19,8 +19,9 @@ export async function goTo(page: Page, screen: 'Events' | 'Attendees' | 'Check-i
  * 4 ms apart as scanner hardware types them. The stamps, not the delivery time, are what the page
  * judges, so a loaded test machine delivering keys slowly still looks like a scanner.
  */
-export async function wedgeScan(page: Page, text: string) {
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+export async function wedgeScan(page: Page, text: string, options: { keepFocus?: boolean } = {}) {
+  // By default from a screen with nothing focused; `keepFocus` scans into whatever control has focus.
+  if (!options.keepFocus) await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   const cdp = await page.context().newCDPSession(page);
   try {
     const start = Date.now() / 1000;
