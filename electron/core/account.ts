@@ -1,6 +1,7 @@
 import { GatehouseError, hasRoleAtLeast, type MutationName, type Role } from '@gatehouse/protocol';
 import type { ServerApi } from './api/client';
 import type { BookingQueries } from './bookings/queries';
+import type { CheckinQueries } from './checkins/queries';
 import { Scanner } from './checkins/scan';
 import type { SearchIndexer } from './bookings/search-index';
 import type { EventQueries } from './events/queries';
@@ -24,6 +25,8 @@ export type AccountParts = {
   indexer: SearchIndexer;
   events: EventQueries;
   bookings: BookingQueries;
+  /** Last scans, refused scans and alerts, for the door screens. */
+  checkins: CheckinQueries;
   /** False after offline unlock without tokens, or once the server ended the session. */
   serverSession: boolean;
 };
@@ -53,6 +56,7 @@ export class Account implements AccountParts {
   readonly indexer: SearchIndexer;
   readonly events: EventQueries;
   readonly bookings: BookingQueries;
+  readonly checkins: CheckinQueries;
   readonly scanner: Scanner;
   serverSession: boolean;
 
@@ -70,6 +74,7 @@ export class Account implements AccountParts {
     this.indexer = parts.indexer;
     this.events = parts.events;
     this.bookings = parts.bookings;
+    this.checkins = parts.checkins;
     this.serverSession = parts.serverSession;
     this.scanner = new Scanner(this.store, {
       trustedNow: () => this.trustedNow(),

@@ -15,6 +15,7 @@ import { Account, type LocalUser } from './account';
 import { type FetchLike, ServerApi } from './api/client';
 import { BookingQueries } from './bookings/queries';
 import { SearchIndexer } from './bookings/search-index';
+import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
 import { EventQueries } from './events/queries';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
@@ -216,6 +217,7 @@ export class Core {
         indexer,
         events: new EventQueries(store),
         bookings: new BookingQueries(store),
+        checkins: new CheckinQueries(store),
         serverSession,
       },
       {

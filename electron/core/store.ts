@@ -1,5 +1,4 @@
 import {
-  type Alert,
   CHANGE_TYPES,
   changeSchema,
   PROTOCOL_VERSION,
@@ -439,39 +438,9 @@ export class AccountStore {
     this.write(() => this.db.prepare('DELETE FROM rejected_mutations WHERE id = ?').run(mutationId));
   }
 
-  alerts(eventId?: string): Alert[] {
-    const rows = (
-      eventId
-        ? this.db
-            .prepare('SELECT doc FROM alerts WHERE event_id = ? AND doc IS NOT NULL ORDER BY created_at DESC LIMIT 500')
-            .all(eventId)
-        : this.db.prepare('SELECT doc FROM alerts WHERE doc IS NOT NULL ORDER BY created_at DESC LIMIT 500').all()
-    ) as { doc: string }[];
-    return rows.map((row) => JSON.parse(row.doc) as Alert);
-  }
-
   /** Every scan row of a booking as shown here (entries, exits, voids), in no order: the door rules order them. */
   scansOfBooking(bookingId: string): Checkin[] {
     return (this.checkinsOfBooking.all(bookingId) as { doc: string }[]).map((row) => JSON.parse(row.doc) as Checkin);
-  }
-
-  recentCheckins(params: { eventId: string; gate?: string | undefined; limit: number }) {
-    const rows = this.db
-      .prepare(
-        `SELECT c.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name FROM checkins c
-         LEFT JOIN bookings b ON b.id = c.booking_id
-         WHERE c.event_id = @eventId AND c.doc IS NOT NULL AND (@gate IS NULL OR c.gate = @gate)
-         ORDER BY c.hlc DESC, c.id DESC LIMIT @limit`,
-      )
-      .all({ eventId: params.eventId, gate: params.gate ?? null, limit: params.limit }) as {
-      doc: string;
-      name: string;
-    }[];
-    return rows.map((row) => {
-      const checkin = JSON.parse(row.doc) as Checkin;
-      const verdict = checkin.direction === 'in' ? 'admit' : checkin.direction === 'out' ? 'exit' : 'undone';
-      return { ...checkin, attendeeName: row.name, verdict };
-    });
   }
 
   /** Every event on this device. */

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { undoAdmission } from '../../electron/core/checkins/commands';
-import { listRefusals } from '../../electron/core/checkins/refusals';
 import { addBookings, createEvent, type Device, signedInDevice, startSyncTestServer, ticketToken } from './support';
 
 /**
@@ -99,7 +98,7 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     expect(unaware.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
     expect(await server.ctx.store.checkins.countForEvent(event.id)).toBe(1);
     await aware.core.syncNow();
-    const alerts = aware.core.requireAccount().store.alerts(event.id);
+    const alerts = aware.core.requireAccount().checkins.alerts(event.id);
     expect(alerts).toMatchObject([{ kind: 'cancelledCheckin', bookingId: second }]);
     expect(alerts[0]!.message).toContain('the event is cancelled');
   });
@@ -143,7 +142,7 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     expect(scanAt(door, event, token, 'South').verdict).toBe('admit');
     await door.core.syncNow();
     await door.core.syncNow();
-    expect(door.core.requireAccount().store.alerts(event.id)).toEqual([]);
+    expect(door.core.requireAccount().checkins.alerts(event.id)).toEqual([]);
     const scans = await server.ctx.store.checkins.listForBooking(bookingId!);
     expect(scans).toHaveLength(3);
     // Every stored HLC is within the lead bound of when it was received.
@@ -196,7 +195,7 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     expect(door.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
     expect(await server.ctx.store.checkins.countForEvent(event.id)).toBe(2);
     // The cancellation found on arrival raises the usual alert; the live booking raises none.
-    expect(door.core.requireAccount().store.alerts(event.id)).toMatchObject([
+    expect(door.core.requireAccount().checkins.alerts(event.id)).toMatchObject([
       { kind: 'cancelledCheckin', bookingId: cancelled },
     ]);
     // Now on the device: the next scan of the live ticket is a duplicate, with the booking named.
@@ -240,7 +239,7 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     await other.core.syncNow();
     expect(scanAt(other, event, token, 'South').verdict).toBe('admit');
     await other.core.syncNow();
-    expect(other.core.requireAccount().store.alerts(event.id)).toEqual([]);
+    expect(other.core.requireAccount().checkins.alerts(event.id)).toEqual([]);
     expect((await organizer.api.get(`/events/${event.id}/stats`)).body).toMatchObject({ checkedIn: 1, inside: 1 });
   });
 
@@ -332,7 +331,7 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     const organizerDevice = await signedInDevice(server, organizer);
     devices.push(organizerDevice);
     await organizerDevice.core.syncNow();
-    const listed = listRefusals(organizerDevice.core.requireAccount().store, { eventId: event.id, limit: 10 });
+    const listed = organizerDevice.core.requireAccount().checkins.refusals({ eventId: event.id, limit: 10 });
     expect(listed.map((refusal) => [refusal.reason, refusal.attendeeName])).toEqual([
       ['format', ''],
       ['alreadyInside', expect.stringMatching(/Guest/)],

@@ -70,7 +70,7 @@ describe('P8 clock skew ±24 h', { timeout: 120_000 }, () => {
     expect(serverCheckins).toBe(5);
     const alerts = correct.core
       .requireAccount()
-      .store.alerts(event.id)
+      .checkins.alerts(event.id)
       .filter((alert) => alert.kind === 'duplicateEntry');
     expect(alerts).toHaveLength(2);
     expect(alerts.every((alert) => alert.bookingId === bookingIds[0])).toBe(true);
@@ -78,7 +78,7 @@ describe('P8 clock skew ±24 h', { timeout: 120_000 }, () => {
     // Check-in times are stored as the corrected time, so a day's skew does not move them a day.
     const times = ahead.core
       .requireAccount()
-      .store.recentCheckins({ eventId: event.id, limit: 10 })
+      .checkins.recent({ eventId: event.id, limit: 10 })
       .map((checkin) => Date.parse(checkin.scannedAt));
     expect(times.every((time) => Math.abs(time - Date.now()) < 10 * 60_000)).toBe(true);
 

@@ -8,6 +8,7 @@ import {
   type InvalidReason,
   MAX_HLC_LEAD_MS,
   parseHlc,
+  passes,
   type MutationArgs,
   type RefusalReason,
   type ScanResult,
@@ -205,13 +206,14 @@ export class Scanner {
         reason = verdict.reason;
         break;
     }
-    if (reason !== null && verdict.verdict !== 'admit' && verdict.verdict !== 'exit') {
+    if (!passes(verdict)) {
       // Every refusal is kept (pretix keeps its failed check-ins): which door, why, which ticket if any.
       this.deps.refuse({
         id: newRowId(),
         eventId: params.eventId,
         gate: params.gate,
         direction: params.direction ?? 'in',
+        // Every refusal above set its code; the codes are protocol's REFUSAL_REASONS.
         reason: reason as RefusalReason,
         bookingId: 'bookingId' in verdict ? verdict.bookingId : null,
         ticketEventId: verdict.verdict === 'wrongEvent' ? verdict.ticketEventId : null,

@@ -1,5 +1,4 @@
 import { undoAdmission } from '../../checkins/commands';
-import { listRefusals } from '../../checkins/refusals';
 import type { RpcHandlers } from '../types';
 
 export const checkinHandlers: RpcHandlers<
@@ -8,7 +7,7 @@ export const checkinHandlers: RpcHandlers<
   'checkin.scan': ({ account }, params) => account().withRole('staff').scanner.scan(params),
   'checkin.manual': ({ account }, params) => account().withRole('staff').scanner.manual(params),
   'checkin.undo': ({ account }, params) => undoAdmission(account(), params),
-  'checkin.refusals': ({ account }, params) => listRefusals(account().withRole('staff').store, params),
+  'checkin.refusals': ({ account }, params) => account().withRole('staff').checkins.refusals(params),
   'checkin.search': ({ account }, params) => account().bookings.find(params),
-  'checkin.recent': ({ account }, params) => account().store.recentCheckins(params),
+  'checkin.recent': ({ account }, params) => account().checkins.recent(params),
 };
