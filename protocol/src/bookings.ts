@@ -25,13 +25,6 @@ export const walkInRequestSchema = z.strictObject({
 });
 export type WalkInRequest = z.infer<typeof walkInRequestSchema>;
 
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-export const idempotencyKeySchema = z
-  .string()
-  .min(8)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/);
-
 export const bookingSchema = z.object({
   id: idSchema,
   eventId: idSchema,

@@ -23,9 +23,12 @@ export const ERROR_STATUS = {
   SOLD_OUT: 409,
   EVENT_NOT_BOOKABLE: 409,
   BOOKING_NOT_CANCELLABLE: 409,
+  /** The first request with this Idempotency-Key is still running; retry after Retry-After. */
+  IDEMPOTENCY_KEY_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
   BATCH_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The Idempotency-Key was used with another body, route or method by this user. */
   IDEMPOTENCY_KEY_REUSED: 422,
   MUTATION_ID_REUSED: 422,
   /** A pushed mutation whose name this server does not know (an older server, or a bad client). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idempotencyHeadersSchema } from './idempotency';
 import { PERMISSIONS, type Permission, type Role } from './roles';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -35,7 +36,23 @@ export type RouteDef = {
   status?: SuccessStatus;
   /** Left out of the OpenAPI document (e.g. internal probes). */
   hidden?: boolean;
+  /**
+   * A route that creates something: it takes an `Idempotency-Key` header (idempotency.ts), and the
+   * server answers a retry with that key with the first answer instead of creating again. Every
+   * creating POST declares it (protocol/test/idempotent-routes.test.ts walks the table); not for
+   * public routes, as keys are kept per user.
+   */
+  idempotent?: boolean;
 };
+
+/**
+ * The request headers a route takes: its own `headers`, plus the Idempotency-Key on an idempotent
+ * route. The server validates and documents these; the device's client sends the key by them.
+ */
+export function routeHeaders(route: RouteDef): z.ZodObject | undefined {
+  if (!route.idempotent) return route.headers;
+  return route.headers ? route.headers.extend(idempotencyHeadersSchema.shape) : idempotencyHeadersSchema;
+}
 
 /** The `:name` segments of a path, as a union of names (never when there are none). */
 export type PathParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`

@@ -34,6 +34,7 @@ import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
+import { IdempotencyKeys } from './http/idempotency';
 import { routeServer } from './http/serve';
 import { registerMailDomain } from './mail/routes';
 import { MailService } from './mail/service';
@@ -136,7 +137,10 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
     tokens,
     lockout: new LoginLockout(store.lockouts, config.lockout),
     guard,
-    routes: routeServer(app, guard, { checkAnswers: config.checkAnswers ?? true }),
+    routes: routeServer(app, guard, {
+      checkAnswers: config.checkAnswers ?? true,
+      idempotency: new IdempotencyKeys(store.idempotency),
+    }),
     events,
     bookings: new BookingService(store, events, tickets),
     tickets,

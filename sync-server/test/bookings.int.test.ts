@@ -139,7 +139,8 @@ describe('idempotency keys', () => {
     const first = await book(cast.attendee.api, event, 2, 0, { 'idempotency-key': key });
     expect(first.status).toBe(201);
     const retry = await book(cast.attendee.api, event, 2, 0, { 'idempotency-key': key });
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toEqual(first.body);
     const reused = await book(cast.attendee.api, event, 3, 0, { 'idempotency-key': key });
     expect(reused.status).toBe(422);
@@ -157,7 +158,8 @@ describe('idempotency keys', () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, () => book(cast.attendee.api, event, 1, 0, { 'idempotency-key': key })),
     );
-    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(await bookingsOf(server, event.id)).toHaveLength(1);
     expect((await cast.admin.api.get(`/events/${event.id}`)).body.bookedCount).toBe(1);

@@ -1,10 +1,7 @@
-import { z } from 'zod';
 import {
-  IDEMPOTENCY_KEY_HEADER,
   bookRequestSchema,
   bookingListQuerySchema,
   bookingSchema,
-  idempotencyKeySchema,
   ticketResponseSchema,
   walkInRequestSchema,
 } from '../bookings';
@@ -19,14 +16,13 @@ export const bookingRoutes = {
     path: '/events/:id/book',
     tags: ['bookings'],
     description:
-      'Books seats on a published event. With an Idempotency-Key header a retried request returns the ' +
-      'first booking (200) instead of booking again; the same key with a different body is a 422.',
+      'Books seats on a published event. With an Idempotency-Key header a retried request answers the ' +
+      'first booking again instead of booking twice.',
     access: { permission: 'events.book' },
     params: idParamsSchema,
-    headers: z.object({ [IDEMPOTENCY_KEY_HEADER]: idempotencyKeySchema.optional() }),
     body: bookRequestSchema,
-    responses: { 200: bookingSchema, 201: bookingSchema },
-    status: 201,
+    responses: { 201: bookingSchema },
+    idempotent: true,
   }),
   'bookings.listForEvent': defineRoute({
     method: 'GET',
@@ -43,11 +39,14 @@ export const bookingRoutes = {
     method: 'POST',
     path: '/events/:id/bookings',
     tags: ['bookings'],
-    description: 'Adds a walk-in; accepted even beyond capacity, then flagged overCapacity.',
+    description:
+      'Adds a walk-in; accepted even beyond capacity, then flagged overCapacity. With an Idempotency-Key ' +
+      'header a retried request answers the first walk-in again instead of adding a second.',
     access: 'signedIn',
     params: idParamsSchema,
     body: walkInRequestSchema,
     responses: { 201: bookingSchema },
+    idempotent: true,
   }),
   'bookings.listMine': defineRoute({
     method: 'GET',

@@ -34,10 +34,13 @@ export const eventsRoutes = {
     method: 'POST',
     path: '/events',
     tags: ['events'],
-    description: 'Creates an event organized by the caller, with its first ticket signing key; drafts by default.',
+    description:
+      'Creates an event organized by the caller, with its first ticket signing key; drafts by default. With an ' +
+      'Idempotency-Key header a retried request answers the first event again instead of creating a second.',
     access: manager,
     body: eventCreateSchema,
     responses: { 201: eventSchema },
+    idempotent: true,
   }),
   'events.get': defineRoute({
     method: 'GET',
@@ -111,9 +114,12 @@ export const eventsRoutes = {
     method: 'POST',
     path: '/events/:id/ticket-keys/rotate',
     tags: ['tickets'],
-    description: 'Adds a new signing key; tickets signed by older keys stay valid.',
+    description:
+      'Adds a new signing key; tickets signed by older keys stay valid. With an Idempotency-Key header a ' +
+      'retried request answers the first rotation again instead of adding another key.',
     access: manager,
     params: idParamsSchema,
     responses: { 200: ticketKeysSchema },
+    idempotent: true,
   }),
 } as const;

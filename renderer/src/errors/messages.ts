@@ -21,6 +21,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   SOLD_OUT: 'That ticket type is sold out.',
   EVENT_NOT_BOOKABLE: 'This event is not open for bookings.',
   BOOKING_NOT_CANCELLABLE: 'This booking can no longer be cancelled.',
+  IDEMPOTENCY_KEY_IN_PROGRESS: 'The same request is still being carried out. Please wait a moment and try again.',
   PAYLOAD_TOO_LARGE: 'That is too much data to send at once.',
   BATCH_TOO_LARGE: 'Too many changes at once; they will be sent in smaller parts.',
   UNSUPPORTED_MEDIA_TYPE: 'The request was in a format the server does not accept.',

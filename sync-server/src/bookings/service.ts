@@ -18,10 +18,8 @@ import type { BookingRow, UserRow } from '../store/rows';
 import { searchWordsOf } from '../store/search-words';
 import { toBooking } from '../store/wire';
 import type { TicketService } from '../tickets/service';
-import { IdempotencyKeys } from './idempotency';
 
 export type BookingAccess = 'owner' | 'manage' | 'checkIn';
-export type BookOutcome = { booking: Booking; replayed: boolean };
 
 /** The booking's own code first (what a device that added a walk-in offline already showed), then fresh draws. */
 function codesFor(bookingId: string): (attempt: number) => string {
@@ -42,67 +40,47 @@ function cancellationMail(row: BookingRow): string[] {
  * the door (accepted over capacity and flagged), cancellations, tickets, lists.
  */
 export class BookingService {
-  readonly idempotency: IdempotencyKeys;
-
   constructor(
     private readonly store: Store,
     private readonly events: EventService,
     private readonly tickets: TicketService,
-  ) {
-    this.idempotency = new IdempotencyKeys(store.idempotency);
-  }
-
-  async book(actor: UserRow, eventId: string, input: BookRequest, idempotencyKey?: string): Promise<Booking> {
-    return (await this.bookWithOutcome(actor, eventId, input, idempotencyKey)).booking;
-  }
+  ) {}
 
   /**
-   * An attendee's booking of a published event. Errors: NOT_FOUND (not visible), EVENT_NOT_BOOKABLE,
-   * UNPROCESSABLE (ticket type), SOLD_OUT (with how many are left), IDEMPOTENCY_KEY_REUSED.
+   * An attendee's booking of a published event, under `options.bookingId` when given (the
+   * Idempotency-Key's id: a repeat of it answers the booking made under it). Errors: NOT_FOUND (not
+   * visible), EVENT_NOT_BOOKABLE, UNPROCESSABLE (ticket type), SOLD_OUT (with how many are left),
+   * CONFLICT (the id is another's booking).
    */
-  async bookWithOutcome(
+  async book(
     actor: UserRow,
     eventId: string,
     input: BookRequest,
-    idempotencyKey?: string,
-  ): Promise<BookOutcome> {
+    options: { bookingId?: string } = {},
+  ): Promise<Booking> {
     await this.events.readableRow(actor, eventId);
     const attendee: Attendee = input.attendee ?? { name: actor.name, email: actor.email };
-    let bookingId: string = randomUUID();
-    if (idempotencyKey) {
-      const requestHash = IdempotencyKeys.hashRequest([eventId, input.ticketTypeId, input.quantity, attendee]);
-      const claim = await this.idempotency.claim(actor.id, idempotencyKey, requestHash, async (id) => {
-        const row = await this.store.bookings.findById(id);
-        return row !== null && row.userId === actor.id;
-      });
-      if (claim.kind === 'replay') {
-        const existing = await this.store.bookings.findById(claim.bookingId);
-        return { booking: toBooking(existing!), replayed: true };
-      }
-      bookingId = claim.bookingId;
+    const bookingId = options.bookingId ?? randomUUID();
+    const outcome = await this.store.bookings.book({
+      booking: {
+        id: bookingId,
+        eventId,
+        userId: actor.id,
+        ticketTypeId: input.ticketTypeId,
+        quantity: input.quantity,
+        attendee,
+        source: 'online',
+        createdAt: new Date().toISOString(),
+      },
+      limits: 'enforce',
+      statuses: ['published'],
+      codes: codesFor(bookingId),
+      mail: confirmationMail(attendee),
+    });
+    if (outcome.replayed && (outcome.row.userId !== actor.id || outcome.row.source !== 'online')) {
+      throw new GatehouseError('CONFLICT', 'This booking id is taken');
     }
-    try {
-      const outcome = await this.store.bookings.book({
-        booking: {
-          id: bookingId,
-          eventId,
-          userId: actor.id,
-          ticketTypeId: input.ticketTypeId,
-          quantity: input.quantity,
-          attendee,
-          source: 'online',
-          createdAt: new Date().toISOString(),
-        },
-        limits: 'enforce',
-        statuses: ['published'],
-        codes: codesFor(bookingId),
-        mail: confirmationMail(attendee),
-      });
-      return { booking: toBooking(outcome.row), replayed: outcome.replayed };
-    } catch (error) {
-      if (idempotencyKey) await this.idempotency.release(actor.id, idempotencyKey, bookingId);
-      throw error;
-    }
+    return toBooking(outcome.row);
   }
 
   /**

@@ -7,7 +7,7 @@ export function registerEventRoutes(_app: FastifyInstance, ctx: AppContext): voi
 
   server.serve(routes['events.list'], async ({ user, query }) => events.list(user, query));
 
-  server.serve(routes['events.create'], async ({ user, body }) => events.create(user, body));
+  server.serve(routes['events.create'], async ({ user, body, newId }) => events.create(user, body, { id: newId }));
 
   server.serve(routes['events.get'], async ({ user, params }) => events.get(user, params.id));
 

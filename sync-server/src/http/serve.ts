@@ -1,8 +1,9 @@
-import { errorBodySchema, type RouteAnswer, type RouteDef, usualStatus } from '@gatehouse/protocol';
+import { errorBodySchema, type RouteAnswer, type RouteDef, routeHeaders, usualStatus } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Guard } from '../auth/guard';
 import type { UserRow } from '../store/rows';
+import type { IdempotencyKeys } from './idempotency';
 
 /** Error answers every route may give (`errorBodySchema`, see http/errors.ts for when). */
 export const ERROR_RESPONSES = {
@@ -28,6 +29,12 @@ export type RouteCall<R extends RouteDef> = {
   query: Parsed<R['query']>;
   body: Parsed<R['body']>;
   headers: Parsed<R['headers']>;
+  /**
+   * On an idempotent route: the id what the call creates should take. With an Idempotency-Key it
+   * is the key's (http/idempotency.ts), so a re-run after a first attempt died meets what that
+   * attempt created instead of creating a second; without one, a fresh UUID.
+   */
+  newId: R['idempotent'] extends true ? string : undefined;
   /** The caller; null only on public routes. */
   user: R['access'] extends 'public' ? UserRow | null : UserRow;
   request: FastifyRequest;
@@ -62,10 +69,23 @@ export type RouteServer = {
  * the access check and the OpenAPI description all come from the table. The handler only says
  * what the route does. `checkAnswers` false (production) lets `fastAnswer` routes skip the check.
  */
-export function routeServer(app: FastifyInstance, guard: Guard, options: { checkAnswers: boolean }): RouteServer {
+export function routeServer(
+  app: FastifyInstance,
+  guard: Guard,
+  options: {
+    checkAnswers: boolean;
+    /** Where idempotent routes keep their keys; needed once such a route is served. */
+    idempotency?: IdempotencyKeys;
+  },
+): RouteServer {
   return {
     serve(route, handler, serveOptions = {}) {
       const { access } = route;
+      const keys = route.idempotent ? options.idempotency : undefined;
+      if (route.idempotent && (!keys || access === 'public')) {
+        throw new Error(`${route.method} ${route.path}: an idempotent route needs a signed-in caller and a key store`);
+      }
+      const headers = routeHeaders(route);
       const status = usualStatus(route);
       const authenticate =
         serveOptions.authenticate ??
@@ -86,7 +106,7 @@ export function routeServer(app: FastifyInstance, guard: Guard, options: { check
           ...(access === 'public' ? {} : { security: [{ bearer: [] }] }),
           ...(route.params ? { params: route.params } : {}),
           ...(route.query ? { querystring: route.query } : {}),
-          ...(route.headers ? { headers: route.headers } : {}),
+          ...(headers ? { headers } : {}),
           ...(route.body ? { body: route.body } : {}),
           response: { ...route.responses, ...ERROR_RESPONSES },
         },
@@ -105,16 +125,20 @@ export function routeServer(app: FastifyInstance, guard: Guard, options: { check
         handler: async (request, reply) => {
           if (status !== 200) void reply.status(status);
           // Fastify validated params, query, headers and body against these same schemas.
-          const call = {
-            params: request.params,
-            query: request.query,
-            body: request.body,
-            headers: request.headers,
-            user: request.principal?.user ?? null,
-            request,
-            reply,
-          } as RouteCall<typeof route>;
-          return handler(call);
+          const user = request.principal?.user ?? null;
+          const call = (newId: string | undefined) =>
+            ({
+              params: request.params,
+              query: request.query,
+              body: request.body,
+              headers: request.headers,
+              newId,
+              user,
+              request,
+              reply,
+            }) as RouteCall<typeof route>;
+          if (!keys || !user) return handler(call(undefined));
+          return keys.answer(route, request, reply, user.id, (newId) => handler(call(newId)));
         },
       });
     },

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './port';
+import type { IdempotentAnswer, LedgerEntry } from './port';
 import type {
   AlertRow,
   BookingRow,
@@ -30,7 +30,13 @@ export type TransferRows = {
   events: EventRow;
   ticketKeys: TicketKeyRow;
   bookings: BookingRow;
-  idempotency: { key: string; requestHash: string; bookingId: string; createdAtMs: number };
+  idempotency: {
+    key: string;
+    requestHash: string;
+    resourceId: string;
+    createdAtMs: number;
+    answer: IdempotentAnswer | null;
+  };
   checkins: CheckinRow;
   alerts: AlertRow;
   refusals: RefusalRow;

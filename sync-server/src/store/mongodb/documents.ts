@@ -42,7 +42,8 @@ export const COLLECTIONS = {
   seats: 'seats',
   checkinSlots: 'checkinSlots',
   recountsOwed: 'recountsOwed',
-  bookingIdempotency: 'bookingIdempotency',
+  /** Named when only online bookings took keys; kept so claims taken before an upgrade still hold. */
+  idempotencyKeys: 'bookingIdempotency',
   mail: 'mail',
   mailClaims: 'mailClaims',
   mailFanOuts: 'mailFanOuts',

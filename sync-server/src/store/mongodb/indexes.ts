@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_TTL_HOURS } from '@gatehouse/protocol';
 import type { Db, IndexSpecification, CreateIndexesOptions } from 'mongodb';
 import type { MongoCapabilities } from './capabilities';
 import { COLLECTIONS } from './documents';
@@ -50,7 +51,11 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.seats, key: { eventId: 1, scope: 1, slot: 1 } },
   { collection: COLLECTIONS.seats, key: { heldSince: 1 }, options: { sparse: true } },
   { collection: COLLECTIONS.recountsOwed, key: { at: 1 } },
-  { collection: COLLECTIONS.bookingIdempotency, key: { createdAt: 1 } },
+  {
+    collection: COLLECTIONS.idempotencyKeys,
+    key: { createdAt: 1 },
+    ttlSeconds: IDEMPOTENCY_KEY_TTL_HOURS * 3600,
+  },
   { collection: COLLECTIONS.mail, key: { status: 1, nextAttemptAt: 1 } },
   { collection: COLLECTIONS.mail, key: { status: 1, leaseUntil: 1 } },
   { collection: COLLECTIONS.mail, key: { createdAt: -1, _id: -1 } },

@@ -31,6 +31,7 @@ import {
   type UserDoc,
 } from './documents';
 import { isDuplicateKeyError, translateError } from './errors';
+import { toIdempotencyRow, type IdempotencyDoc } from './idempotency';
 import { ensureIndexes } from './indexes';
 import { scopeKeyOfType } from './seats';
 
@@ -176,16 +177,16 @@ const SPECS: { [R in Exclude<RepositoryName, 'changes' | 'mailHandoffs'>]: Spec<
     }),
   },
   idempotency: {
-    collection: COLLECTIONS.bookingIdempotency,
-    toRow: (doc) => ({
-      key: doc._id as string,
-      requestHash: doc.requestHash as string,
-      bookingId: doc.bookingId as string,
-      createdAtMs: msOf(doc.createdAt),
-    }),
+    collection: COLLECTIONS.idempotencyKeys,
+    toRow: (doc) => toIdempotencyRow(doc as IdempotencyDoc),
     toDoc: (row) => ({
       _id: row.key,
-      set: { requestHash: row.requestHash, bookingId: row.bookingId, createdAt: date(row.createdAtMs) },
+      set: {
+        requestHash: row.requestHash,
+        resourceId: row.resourceId,
+        createdAt: date(row.createdAtMs),
+        ...(row.answer ? { answer: row.answer } : {}),
+      },
     }),
   },
   checkins: {

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_TTL_HOURS } from '@gatehouse/protocol';
 import { storeErrors } from '../errors';
 import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
@@ -38,7 +39,10 @@ export type SqliteStoreOptions = {
   maxPageCount?: number;
 };
 
-/** How often expired refresh tokens and idle lockout counters are purged (the MongoDB TTL indexes' job). */
+/**
+ * How often expired refresh tokens, idle lockout counters and forgotten Idempotency-Keys are purged
+ * (the MongoDB TTL indexes' job).
+ */
 const PURGE_INTERVAL_MS = 60 * 60_000;
 
 /**
@@ -59,6 +63,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
   const sessions = new SqliteSessions(database);
   const lockouts = new SqliteLockouts(database);
+  const idempotency = new SqliteIdempotency(database);
   const ping = database.db.prepare('SELECT 1');
 
   const purge = () => {
@@ -68,6 +73,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       database.transaction(() => {
         sessions.purge(nowMs);
         lockouts.purge(nowMs);
+        idempotency.purge(nowMs - IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000);
       });
     } catch (error) {
       database.log.warn({ err: error }, 'purging expired sessions failed; will try again');
@@ -89,7 +95,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     events: events.repository(),
     ticketKeys: ticketKeys.repository(),
     bookings: bookings.repository(),
-    idempotency: new SqliteIdempotency(database).repository(),
+    idempotency: idempotency.repository(),
     checkins: checkins.repository(),
     alerts: alerts.repository(),
     refusals: refusals.repository(),

@@ -186,14 +186,20 @@ function buildSpecs(db: Database.Database): Specs {
       toRow: (r: Record_) => ({
         key: str(r.key),
         requestHash: str(r.request_hash),
-        bookingId: str(r.booking_id),
+        resourceId: str(r.resource_id),
         createdAtMs: num(r.created_at_ms),
+        answer:
+          r.answer_status === null || r.answer_body === null
+            ? null
+            : { status: num(r.answer_status), body: str(r.answer_body) },
       }),
       toParams: (row) => ({
         key: row.key,
         request_hash: row.requestHash,
-        booking_id: row.bookingId,
+        resource_id: row.resourceId,
         created_at_ms: row.createdAtMs,
+        answer_status: row.answer?.status ?? null,
+        answer_body: row.answer?.body ?? null,
       }),
     }),
     checkins: specFor(db, { table: 'checkins', toRow: toCheckinRow, toParams: toCheckinParams }),
