@@ -1019,16 +1019,16 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
   });
 
   describe('idempotency keys', () => {
-    it('claims a key once, answers the holder, and releases only its own claim', async () => {
+    it('claims a key once, answers the holder and its answer, and releases or completes only its own claim', async () => {
       expect(await store.idempotency.claim('u1:k1', 'hash-a', 'booking-1', 1_000)).toEqual({ kind: 'new' });
-      expect(await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 2_000)).toEqual({
-        kind: 'existing',
-        requestHash: 'hash-a',
-        bookingId: 'booking-1',
-        createdAtMs: 1_000,
-      });
+      const held = { kind: 'existing', requestHash: 'hash-a', resourceId: 'booking-1', createdAtMs: 1_000 };
+      expect(await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 2_000)).toEqual({ ...held, answer: null });
+      await store.idempotency.complete('u1:k1', 'booking-2', { status: 201, body: '{"id":"booking-2"}' });
       await store.idempotency.release('u1:k1', 'booking-2');
-      expect((await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 3_000)).kind).toBe('existing');
+      expect(await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 3_000)).toEqual({ ...held, answer: null });
+      const answer = { status: 201, body: '{"id":"booking-1"}' };
+      await store.idempotency.complete('u1:k1', 'booking-1', answer);
+      expect(await store.idempotency.claim('u1:k1', 'hash-a', 'booking-3', 4_000)).toEqual({ ...held, answer });
       await store.idempotency.release('u1:k1', 'booking-1');
       expect(await store.idempotency.claim('u1:k1', 'hash-b', 'booking-2', 3_000)).toEqual({ kind: 'new' });
     });

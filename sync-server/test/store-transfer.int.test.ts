@@ -326,6 +326,12 @@ async function populate(store: Store): Promise<Fixture> {
   await store.mail.claim('worker', 60_000, NOW + 4);
   await store.mail.markFanOutDone(`${open.id}:eventChanged:2`, NOW + 5);
   await store.idempotency.claim('attendee:key-0001', 'request-hash', scanned.id, NOW);
+  // One answered, one still running: both kinds of claim travel.
+  await store.idempotency.claim('organizer:key-0002', 'other-hash', open.id, NOW);
+  await store.idempotency.complete('organizer:key-0002', open.id, {
+    status: 201,
+    body: JSON.stringify({ id: open.id }),
+  });
   return { full, pair, open, scanned, cancelled };
 }
 
