@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   DEVICE_ID_HEADER,
   ERROR_CODES,
   type ErrorCode,
   GatehouseError,
+  IDEMPOTENCY_KEY_HEADER,
   parseProtocolRange,
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
@@ -112,13 +114,16 @@ export class ServerApi {
    * Calls a route of the protocol's table (`routes`): the path is built from its params (each
    * URI-encoded), the query and body are typed by its schemas, and the answer is checked against
    * its success schemas — or against `answer`, a looser schema for a hot path whose parts the
-   * caller checks itself. Throws GatehouseError: the server's code, OFFLINE, or INTERNAL for an
-   * answer that does not match.
+   * caller checks itself. A route that creates (`idempotent`) is sent with an Idempotency-Key —
+   * `idempotencyKey`, or one drawn for this call — that every attempt of the call repeats: the
+   * resend after a token refresh, and one resend when the answer was lost (OFFLINE), which the
+   * server answers with the first answer instead of creating twice. Throws GatehouseError: the
+   * server's code, OFFLINE, or INTERNAL for an answer that does not match.
    */
   call<R extends RouteDef, A = RouteAnswer<R>>(
     route: R,
     input: RouteRequest<R>,
-    options: { timeoutMs?: number; answer?: z.ZodType<A> } = {},
+    options: { timeoutMs?: number; answer?: z.ZodType<A>; idempotencyKey?: string } = {},
   ): Promise<A> {
     const path = routePath(route, input.params) + routeQuery(input.query);
     return this.request(route.method, path, {
@@ -126,6 +131,7 @@ export class ServerApi {
       auth: route.access !== 'public',
       schema: options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(route.idempotent ? { idempotencyKey: options.idempotencyKey ?? randomUUID() } : {}),
     });
   }
 
@@ -171,15 +177,25 @@ export class ServerApi {
   private async request<S extends z.ZodType>(
     method: string,
     path: string,
-    options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number },
+    options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number; idempotencyKey?: string },
   ): Promise<z.infer<S>> {
     const auth = options.auth ?? true;
-    let response = await this.send(method, path, options.body, auth, options.timeoutMs);
+    const { idempotencyKey } = options;
+    const attempt = async () => {
+      const sent = () => this.send(method, path, options.body, auth, options.timeoutMs, idempotencyKey);
+      if (idempotencyKey === undefined) return sent();
+      // Only a request the server recognises by its key is safe to send again when its answer is lost.
+      return sent().catch((error: unknown) => {
+        if (error instanceof GatehouseError && error.code === 'OFFLINE') return sent();
+        throw error;
+      });
+    };
+    let response = await attempt();
     if (auth && response.status === 401) {
       const error = await errorFromResponse(response);
       if (!RETRY_WITH_REFRESH.has(error.code)) throw error;
       await this.refresh();
-      response = await this.send(method, path, options.body, auth, options.timeoutMs);
+      response = await attempt();
     }
     if (!response.ok) throw await errorFromResponse(response);
     const parsed = options.schema.safeParse(await response.json());
@@ -193,11 +209,13 @@ export class ServerApi {
     body: unknown,
     auth: boolean,
     timeoutMs = REQUEST_TIMEOUT_MS,
+    idempotencyKey?: string,
   ): Promise<Response> {
     const headers: Record<string, string> = {
       [DEVICE_ID_HEADER]: this.deviceId,
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
+    if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       const token = this.tokens?.accessToken() ?? null;
