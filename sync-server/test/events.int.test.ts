@@ -203,13 +203,13 @@ describe('GET /events listing', () => {
     expect((await cast.anonymous.get('/events')).status).toBe(401);
   });
 
-  it('pages with a cursor in a stable order (starts, then id), without repeats or gaps', async () => {
+  it('pages with a cursor in a stable order (created, then id), without repeats or gaps', async () => {
     const t = tag();
     const base = Date.now() + 48 * HOUR_MS;
     const created: Event[] = [];
     for (let i = 0; i < 7; i++) {
-      // Three share one start time, so the id tie-breaker is exercised.
-      const start = base + (i < 3 ? 0 : i) * HOUR_MS;
+      // Starts in the reverse order of creation: the list follows creation.
+      const start = base + (6 - i) * HOUR_MS;
       created.push(
         await createEvent(cast.organizer.api, {
           title: `Series ${t} #${i}`,
@@ -229,8 +229,9 @@ describe('GET /events listing', () => {
       cursor = result.body.nextCursor;
       if (!cursor) break;
     }
+    // By creation, not by start: an edit moves a start, never a creation time (list-walks.int.test.ts).
     const expected = [...created]
-      .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.id < b.id ? -1 : 1))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
       .map((event) => event.id);
     expect(seen).toEqual(expected);
   });
@@ -255,12 +256,13 @@ describe('GET /events listing', () => {
     expect(await list('&status=published')).toEqual([early.id, late.id]);
     const from = encodeURIComponent(new Date(base + 3 * 24 * HOUR_MS).toISOString());
     const to = encodeURIComponent(new Date(base + 7 * 24 * HOUR_MS).toISOString());
-    expect(await list(`&from=${from}`)).toEqual([cancelled.id, late.id]);
+    // In the order they were created, whatever their dates.
+    expect(await list(`&from=${from}`)).toEqual([late.id, cancelled.id]);
     expect(await list(`&to=${to}`)).toEqual([early.id, cancelled.id]);
     expect(await list(`&from=${from}&to=${to}`)).toEqual([cancelled.id]);
     // Offsets other than Z mean the same instants.
     const plusTwo = new Date(base + 3 * 24 * HOUR_MS + 2 * HOUR_MS).toISOString().replace('Z', '+02:00');
-    expect(await list(`&from=${encodeURIComponent(plusTwo)}`)).toEqual([cancelled.id, late.id]);
+    expect(await list(`&from=${encodeURIComponent(plusTwo)}`)).toEqual([late.id, cancelled.id]);
 
     const search = async (q: string) =>
       ((await cast.organizer.api.get(`/events?q=${encodeURIComponent(q)}`)).body.items as Event[]).map((e) => e.id);

@@ -492,14 +492,16 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       ).toBe(-5);
       await store.devices.touch({ deviceId: 'd2', userId: 'u1', at: isoAt(4) });
       await store.devices.touch({ deviceId: 'd3', userId: 'u1', at: isoAt(5) });
+      // A device that syncs again keeps its place: the list is by when each was first seen.
+      await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(6) });
 
       const all = await store.devices.list({}, undefined, 2);
-      expect(all.map((device) => device.id)).toEqual(['d3', 'd2', 'd1']);
-      const rest = await store.devices.list({}, { value: all[1]!.lastSeenAt, id: all[1]!.id }, 2);
-      expect(rest.map((device) => device.id)).toEqual(['d1']);
+      expect(all.map((device) => device.id)).toEqual(['d1', 'd2', 'd3']);
+      const rest = await store.devices.list({}, { value: all[1]!.firstSeenAt, id: all[1]!.id }, 2);
+      expect(rest.map((device) => device.id)).toEqual(['d3']);
       expect((await store.devices.list({ userId: 'u1' }, undefined, 10)).map((device) => device.id)).toEqual([
-        'd3',
         'd2',
+        'd3',
       ]);
 
       expect(await store.devices.revoke('d1', { userId: 'u1' }, isoAt(9))).toBeNull();
@@ -557,7 +559,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect(await store.events.findVisible(staffed.id, { id: 'staff-s', role: 'staff' })).toBeNull();
     });
 
-    it('lists with filters and pages by (startsAtMs, id)', async () => {
+    it('lists with filters and pages by (createdAt, id), whatever the start times', async () => {
       const base = Date.parse(STARTS);
       const hour = 3_600_000;
       const made: EventRow[] = [];
@@ -569,14 +571,17 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
             startsAtMs: base + i * hour,
             endsAtMs: base + i * hour + hour,
             status: i === 4 ? 'cancelled' : 'published',
+            // Created in the reverse order of their starts: the list follows creation.
+            createdAt: isoAt(4 - i),
           }),
         );
       }
       const admin = { id: 'adm', role: 'admin' as const };
       const page = await store.events.list(admin, {}, undefined, 2);
-      expect(page.map((event) => event.id)).toEqual(made.slice(0, 3).map((event) => event.id));
-      const next = await store.events.list(admin, {}, { value: page[1]!.startsAtMs, id: page[1]!.id }, 2);
-      expect(next.map((event) => event.id)).toEqual(made.slice(2, 5).map((event) => event.id));
+      const byCreation = [...made].reverse().map((event) => event.id);
+      expect(page.map((event) => event.id)).toEqual(byCreation.slice(0, 3));
+      const next = await store.events.list(admin, {}, { value: page[1]!.createdAt, id: page[1]!.id }, 2);
+      expect(next.map((event) => event.id)).toEqual(byCreation.slice(2, 5));
       expect((await store.events.list(admin, { q: 'JAZZ' }, undefined, 10)).map((e) => e.id)).toEqual([made[3]!.id]);
       expect((await store.events.list(admin, { q: 'zürich' }, undefined, 10)).map((e) => e.id)).toEqual([made[1]!.id]);
       expect((await store.events.list(admin, { status: 'cancelled' }, undefined, 10)).map((e) => e.id)).toEqual([
@@ -589,7 +594,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         10,
       );
       // Talk 1 ends exactly at 2h (included); Jazz Night starts at 3h (excluded).
-      expect(window.map((event) => event.id)).toEqual([made[1]!.id, made[2]!.id]);
+      expect(window.map((event) => event.id)).toEqual([made[2]!.id, made[1]!.id]);
     });
 
     it('updates atomically against the current row and its exact seat counts', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { walkIn as walkInCommand } from '../bookings/commands';
 import type { Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,5 +195,31 @@ describe('walk-ins at a busy door', { timeout: 60_000 }, () => {
     // Codes made a moment apart share no long prefix (a clock-derived code would).
     const sharedPrefix = (a: string, b: string) => [...a].findIndex((char, i) => char !== b[i]);
     expect(Math.max(...codes.slice(1).map((code, i) => sharedPrefix(code, codes[i]!)))).toBeLessThan(5);
+  });
+});
+
+describe('admin lists on the device', { timeout: 60_000 }, () => {
+  it('devices come most recently seen first, though the server pages them by when each was first seen', async () => {
+    const admin = await signInAs(server, 'admin');
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const [early, middle, late] = [randomUUID(), randomUUID(), randomUUID()];
+    const { devices: registry } = server.ctx.store;
+    await registry.touch({ deviceId: early, userId: staff.user.id, at: at(40) });
+    await registry.touch({ deviceId: middle, userId: staff.user.id, at: at(30) });
+    await registry.touch({ deviceId: late, userId: staff.user.id, at: at(20) });
+    // The first device syncs again: last seen most recently, still first seen earliest.
+    await registry.touch({ deviceId: early, userId: staff.user.id, at: at(10) });
+
+    const desk = await device(admin);
+    const answer = await createRpcDispatcher(desk.core).dispatch({
+      type: 'request',
+      id: 1,
+      method: 'admin.devices.list',
+      params: {},
+    });
+    expect(answer).toMatchObject({ ok: true });
+    const listed = (answer as { result: Array<{ id: string }> }).result.map((row) => row.id);
+    const ours: string[] = [early, middle, late];
+    expect(listed.filter((id) => ours.includes(id))).toEqual([early, late, middle]);
   });
 });

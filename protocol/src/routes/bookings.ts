@@ -29,7 +29,8 @@ export const bookingRoutes = {
     path: '/events/:id/bookings',
     tags: ['bookings'],
     description:
-      "The event's bookings, for its organizer, assigned staff and admins. `q` matches name, email or code prefixes.",
+      "The event's bookings, for its organizer, assigned staff and admins, in the order they were made (oldest " +
+      'first; search results too), so a walk with `cursor` lists each once. `q` matches name, email or code prefixes.',
     access: 'signedIn',
     params: idParamsSchema,
     query: bookingListQuerySchema,
@@ -52,7 +53,7 @@ export const bookingRoutes = {
     method: 'GET',
     path: '/bookings/me',
     tags: ['bookings'],
-    description: "The caller's own online bookings, newest first.",
+    description: "The caller's own online bookings, newest first by when they were made.",
     access: 'signedIn',
     query: listQuerySchema.omit({ q: true }),
     responses: { 200: pageSchema(bookingSchema) },

@@ -15,7 +15,10 @@ export const devicesRoutes = {
     method: 'GET',
     path: '/devices',
     tags: ['devices'],
-    description: "The caller's devices (every device for an admin), most recently seen first.",
+    description:
+      "The caller's devices (every device for an admin), in the order they were first seen (oldest first) — " +
+      'not by `lastSeenAt`, which every sync moves. A walk with `cursor` lists every device exactly once; ' +
+      'sort by `lastSeenAt` on your side.',
     access: 'signedIn',
     query: deviceListQuerySchema,
     responses: { 200: pageSchema(deviceSchema) },

@@ -25,7 +25,11 @@ export const eventsRoutes = {
     method: 'GET',
     path: '/events',
     tags: ['events'],
-    description: 'Published events for everyone signed in, plus the drafts you organize or staff (admins: all).',
+    description:
+      'Published events for everyone signed in, plus the drafts you organize or staff (admins: all), in the ' +
+      'order they were created (oldest first) — not by start, which an edit moves: paging on it could skip a ' +
+      'rescheduled event. A walk with `cursor` lists every event that exists for the whole walk exactly once; ' +
+      'sort by `startsAt` on your side.',
     access: 'signedIn',
     query: eventListQuerySchema,
     responses: { 200: pageSchema(eventSchema) },

@@ -10,7 +10,9 @@ export const mailRoutes = {
     method: 'GET',
     path: '/admin/mail',
     tags: ['mail'],
-    description: 'Outbox messages, newest first; `status=dead` lists the dead letters.',
+    description:
+      'Outbox messages, newest first by when they were queued (a retry keeps its place); `status=dead` lists ' +
+      'the dead letters.',
     access: admin,
     query: mailListQuerySchema,
     responses: { 200: pageSchema(mailMessageSchema) },

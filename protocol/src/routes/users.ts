@@ -28,7 +28,9 @@ export const usersRoutes = {
     method: 'GET',
     path: '/users',
     tags: ['users'],
-    description: 'Every user, oldest first; `q` matches part of the email or name, `role` keeps one role.',
+    description:
+      'Every user in the order they were created (oldest first), so a walk with `cursor` lists each once ' +
+      'whatever is renamed meanwhile; `q` matches part of the email or name, `role` keeps one role.',
     access: admin,
     query: userListQuerySchema,
     responses: { 200: pageSchema(userSchema) },

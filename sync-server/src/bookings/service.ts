@@ -12,7 +12,7 @@ import {
   type WalkInRequest,
 } from '@gatehouse/protocol';
 import type { EventService } from '../events/service';
-import { afterOf, toPage } from '../http/pagination';
+import { ListPages } from '../http/pagination';
 import type { BookInput, Store } from '../store/port';
 import type { BookingRow, UserRow } from '../store/rows';
 import { searchWordsOf } from '../store/search-words';
@@ -20,6 +20,11 @@ import { toBooking } from '../store/wire';
 import type { TicketService } from '../tickets/service';
 
 export type BookingAccess = 'owner' | 'manage' | 'checkIn';
+
+/** An event's bookings by when they were made, oldest first; the search answers in the same order. */
+const EVENT_BOOKING_PAGES = new ListPages('eventBookings', 'createdAt', 'string');
+/** The caller's own bookings by when they were made, newest first. */
+const MY_BOOKING_PAGES = new ListPages('myBookings', 'createdAt', 'string');
 
 /** The booking's own code first (what a device that added a walk-in offline already showed), then fresh draws. */
 function codesFor(bookingId: string): (attempt: number) => string {
@@ -182,14 +187,14 @@ export class BookingService {
     const rows = await this.store.bookings.listForEvent(
       eventId,
       { ...(query.status ? { status: query.status } : {}), ...(query.q ? { words: searchWordsOf(query.q) } : {}) },
-      afterOf(query.cursor, 'string'),
+      EVENT_BOOKING_PAGES.after(query.cursor),
       query.limit,
     );
-    return toPage(rows, query.limit, (row) => row.createdAt, toBooking);
+    return EVENT_BOOKING_PAGES.page(rows, query.limit, toBooking);
   }
 
   async listMine(actor: UserRow, query: { limit: number; cursor?: string | undefined }): Promise<Page<Booking>> {
-    const rows = await this.store.bookings.listForUser(actor.id, afterOf(query.cursor, 'string'), query.limit);
-    return toPage(rows, query.limit, (row) => row.createdAt, toBooking);
+    const rows = await this.store.bookings.listForUser(actor.id, MY_BOOKING_PAGES.after(query.cursor), query.limit);
+    return MY_BOOKING_PAGES.page(rows, query.limit, toBooking);
   }
 }

@@ -1,7 +1,7 @@
 import { DEVICE_ID_HEADER, deviceIdSchema, GatehouseError, can, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context';
-import { afterOf, toPage } from '../http/pagination';
+import { ListPages } from '../http/pagination';
 import type { UserRow } from '../store/rows';
 import { toDevice } from '../store/wire';
 
@@ -17,6 +17,12 @@ export function deviceIdOf(request: FastifyRequest): string {
   return parsed.data;
 }
 
+/**
+ * Devices by when they were first seen, oldest first: not by last sync, which changes on every
+ * pull and would move devices across the cursor during a walk (the admin screen sorts by it).
+ */
+const DEVICE_PAGES = new ListPages('devices', 'firstSeenAt', 'string');
+
 export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): void {
   const { routes: server } = ctx;
   const devices = ctx.store.devices;
@@ -25,8 +31,8 @@ export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): vo
 
   server.serve(routes['devices.list'], async ({ user, query }) => {
     const { limit, cursor } = query;
-    const rows = await devices.list(scopeOf(user), afterOf(cursor, 'string'), limit);
-    return toPage(rows, limit, (row) => row.lastSeenAt, toDevice);
+    const rows = await devices.list(scopeOf(user), DEVICE_PAGES.after(cursor), limit);
+    return DEVICE_PAGES.page(rows, limit, toDevice);
   });
 
   server.serve(routes['devices.revoke'], async ({ user, params }) => {

@@ -15,7 +15,7 @@ import {
   type StaffMember,
   type TicketTypeInput,
 } from '@gatehouse/protocol';
-import { afterOf, toPage } from '../http/pagination';
+import { ListPages } from '../http/pagination';
 import type { EventEdit, Store, Viewer } from '../store/port';
 import type { EventRow, EventSet, TicketTypeRow, UserRow } from '../store/rows';
 import { toEvent } from '../store/wire';
@@ -25,6 +25,11 @@ import { computeEventStats } from './stats';
 /** Fields whose change is worth an email to everyone booked. */
 const MAIL_WORTHY_FIELDS: EventField[] = ['startsAt', 'endsAt', 'venue', 'timezone'];
 const STAFF_ROLES = ['staff', 'organizer', 'admin'] as const;
+/**
+ * Events by when they were created, oldest first: never by start time, which an edit moves (an
+ * event rescheduled from page 3 to page 1 during a walk was never listed). Screens sort by start.
+ */
+const EVENT_PAGES = new ListPages('events', 'createdAt', 'string');
 
 function newTicketTypeId(): string {
   return `tt_${randomBytes(6).toString('base64url')}`;
@@ -195,15 +200,10 @@ export class EventService {
         ...(query.from ? { endsFromMs: Date.parse(query.from) } : {}),
         ...(query.to ? { startsBeforeMs: Date.parse(query.to) } : {}),
       },
-      afterOf(query.cursor, 'number'),
+      EVENT_PAGES.after(query.cursor),
       query.limit,
     );
-    return toPage(
-      rows,
-      query.limit,
-      (row) => row.startsAtMs,
-      (row) => toEvent(row),
-    );
+    return EVENT_PAGES.page(rows, query.limit, (row) => toEvent(row));
   }
 
   /**

@@ -1,50 +1,74 @@
-import { GatehouseError } from '@gatehouse/protocol';
+import { GatehouseError, type Page } from '@gatehouse/protocol';
 import { z } from 'zod';
 import type { After } from '../store/port';
 
 /**
- * Keyset pagination on (sortValue, id): stable under inserts, unlike skip/limit, and each page is
- * one indexed range read. The cursor is the last row's key, base64url JSON; a cursor that does not
- * decode to exactly that shape is refused (CURSOR_INVALID) rather than passed into a query.
+ * Row fields written once, when the row is created, and never changed: the only fields a list may
+ * page on. A keyset on a field that moves (an event's start, a device's last sync) loses rows: a
+ * row moved from behind the cursor to ahead of it is never listed, one moved the other way twice.
+ * On (creation time, id) a walk lists every row that exists for the whole walk exactly once, however
+ * the rows are edited meanwhile; a screen that wants another order sorts what it fetched.
  */
-const cursorPayloadSchema = z.strictObject({ v: z.union([z.string().max(300), z.number()]), id: z.string().max(200) });
+export type CreationField = 'createdAt' | 'createdAtMs' | 'firstSeenAt';
 
-export function encodeCursor(after: After): string {
-  return Buffer.from(JSON.stringify({ v: after.value, id: after.id })).toString('base64url');
+type ValueKind = 'string' | 'number';
+type ValueOf<K extends ValueKind> = K extends 'string' ? string : number;
+
+/**
+ * The cursor: the list's name and the last row's key, base64url JSON. A cursor that does not decode
+ * to exactly that shape, or that another list (or an older order of this one) issued, is refused
+ * with CURSOR_INVALID rather than passed into a query.
+ */
+const cursorPayloadSchema = z.strictObject({
+  l: z.string().max(40),
+  v: z.union([z.string().max(300), z.number()]),
+  id: z.string().max(200),
+});
+
+function invalid(): GatehouseError {
+  return new GatehouseError('CURSOR_INVALID', 'The cursor is not valid; start again without one');
 }
 
-function decode(cursor: string): After {
-  try {
-    const payload = cursorPayloadSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return { value: payload.v, id: payload.id };
-  } catch {
-    throw new GatehouseError('CURSOR_INVALID', 'The cursor is not valid; start again without one');
+/**
+ * How one list pages: keyset pagination on (`field`, id), stable under inserts, edits and deletes,
+ * each page one indexed range read. `list` names the list inside its cursors, so a cursor works
+ * only where it was issued; a new order of a list takes a new name, so old cursors are refused.
+ */
+export class ListPages<F extends CreationField, K extends ValueKind> {
+  constructor(
+    readonly list: string,
+    readonly field: F,
+    private readonly kind: K,
+  ) {}
+
+  /** The position a cursor names; undefined without one. Throws CURSOR_INVALID. */
+  after(cursor: string | undefined): After<ValueOf<K>> | undefined {
+    if (!cursor) return undefined;
+    let payload: z.infer<typeof cursorPayloadSchema>;
+    try {
+      payload = cursorPayloadSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    } catch {
+      throw invalid();
+    }
+    if (payload.l !== this.list || typeof payload.v !== this.kind) throw invalid();
+    return { value: payload.v as ValueOf<K>, id: payload.id };
   }
-}
 
-/** The position a cursor names, with the sort value of the type the list sorts by. */
-export function afterOf(cursor: string | undefined, kind: 'string'): After<string> | undefined;
-export function afterOf(cursor: string | undefined, kind: 'number'): After<number> | undefined;
-export function afterOf(cursor: string | undefined, kind: 'string' | 'number'): After | undefined {
-  if (!cursor) return undefined;
-  const after = decode(cursor);
-  if (typeof after.value !== kind) {
-    throw new GatehouseError('CURSOR_INVALID', 'The cursor is not valid; start again without one');
+  /** A page from `limit + 1` rows in (field, id) order: the extra row only says that another page exists. */
+  page<Row extends { id: string } & Record<F, ValueOf<K>>, Item>(
+    rows: Row[],
+    limit: number,
+    toItem: (row: Row) => Item,
+  ): Page<Item> {
+    const pageRows = rows.slice(0, limit);
+    const last = pageRows[pageRows.length - 1];
+    return {
+      items: pageRows.map(toItem),
+      nextCursor: rows.length > limit && last ? this.encode({ value: last[this.field], id: last.id }) : null,
+    };
   }
-  return after;
-}
 
-/** A page from `limit + 1` rows: the extra row only says that another page exists. */
-export function toPage<Row extends { id: string }, Item>(
-  rows: Row[],
-  limit: number,
-  sortValue: (row: Row) => string | number,
-  toItem: (row: Row) => Item,
-): { items: Item[]; nextCursor: string | null } {
-  const pageRows = rows.slice(0, limit);
-  const last = pageRows[pageRows.length - 1];
-  return {
-    items: pageRows.map(toItem),
-    nextCursor: rows.length > limit && last ? encodeCursor({ value: sortValue(last), id: last.id }) : null,
-  };
+  private encode(after: After<ValueOf<K>>): string {
+    return Buffer.from(JSON.stringify({ l: this.list, v: after.value, id: after.id })).toString('base64url');
+  }
 }

@@ -1,5 +1,5 @@
 import { type MailListQuery, type MailMessage, type MailSummary, type Page } from '@gatehouse/protocol';
-import { afterOf, toPage } from '../http/pagination';
+import { ListPages } from '../http/pagination';
 import type { MailRepository } from '../store/port';
 import type { MailRow } from '../store/rows';
 import type { ComposedMail } from './compose';
@@ -15,6 +15,9 @@ import type { ComposedMail } from './compose';
  */
 
 const MAX_ERROR_LENGTH = 500;
+
+/** The outbox newest first, by when each message was queued (a retry keeps its place). */
+const MAIL_PAGES = new ListPages('mail', 'createdAtMs', 'number');
 
 /** `<bookingConfirmed.abc@example.org>`: a valid msg-id (RFC 5322 dot-atom) derived from the row id. */
 export function messageIdFor(id: string, domain: string): string {
@@ -79,10 +82,10 @@ export class MailOutbox {
   async list(query: MailListQuery): Promise<Page<MailMessage>> {
     const rows = await this.mail.list(
       query.status ? { status: query.status } : {},
-      afterOf(query.cursor, 'number'),
+      MAIL_PAGES.after(query.cursor),
       query.limit,
     );
-    return toPage(rows, query.limit, (row) => row.createdAtMs, toMailMessage);
+    return MAIL_PAGES.page(rows, query.limit, toMailMessage);
   }
 
   summary(): Promise<MailSummary> {

@@ -71,7 +71,11 @@ export type StoreKind = 'sqlite' | 'mongodb';
 /** Who is asking, for queries that carry authorization inside them. */
 export type Viewer = { id: string; role: Role };
 
-/** A keyset position: the sort value and id of the last row of the previous page. */
+/**
+ * A keyset position: the creation time (as the row stores it) and id of the last row of the
+ * previous page. Lists page only on keys a row never changes (http/pagination.ts), so a walk lists
+ * every row that exists for the whole walk exactly once.
+ */
 export type After<V extends string | number = string | number> = { value: V; id: string };
 
 /**
@@ -143,7 +147,10 @@ export interface DeviceRepository {
    */
   touch(input: { deviceId: string; userId: string; at: string; clockOffsetMs?: number }): Promise<DeviceRow>;
   findById(id: string): Promise<DeviceRow | null>;
-  /** By (lastSeenAt, id) descending; `userId` limits to one user's devices (the filter is in the query). */
+  /**
+   * By (firstSeenAt, id) ascending — never by lastSeenAt, which every sync moves; `userId` limits to
+   * one user's devices (the filter is in the query).
+   */
   list(scope: { userId?: string }, after: After<string> | undefined, limit: number): Promise<DeviceRow[]>;
   /** Revokes the device if it is in scope; null when it is not (someone else's is NOT_FOUND to the caller). */
   revoke(id: string, scope: { userId?: string }, at: string): Promise<DeviceRow | null>;
@@ -190,8 +197,8 @@ export interface EventRepository {
   findById(id: string): Promise<EventRow | null>;
   /** The event if `viewer` may read it: admin; published; its organizer; its staff. */
   findVisible(id: string, viewer: Viewer): Promise<EventRow | null>;
-  /** Visible events by (startsAtMs, id) ascending. */
-  list(viewer: Viewer, filter: EventListFilter, after: After<number> | undefined, limit: number): Promise<EventRow[]>;
+  /** Visible events by (createdAt, id) ascending — never by start, which an edit moves. */
+  list(viewer: Viewer, filter: EventListFilter, after: After<string> | undefined, limit: number): Promise<EventRow[]>;
   /** Events whose bucket `viewer`'s devices receive: admin all; organizer own or staffed; staff staffed. */
   accessibleIds(viewer: Viewer): Promise<string[]>;
   /** Applies `edit` to the current row atomically (retrying on MongoDB if the row moved); null when gone. */

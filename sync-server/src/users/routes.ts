@@ -1,8 +1,11 @@
 import { GatehouseError, routes } from '@gatehouse/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
-import { afterOf, toPage } from '../http/pagination';
+import { ListPages } from '../http/pagination';
 import { toUser } from '../store/wire';
+
+/** Users by when they were created, oldest first. */
+const USER_PAGES = new ListPages('users', 'createdAt', 'string');
 
 export function registerUserRoutes(_app: FastifyInstance, ctx: AppContext): void {
   const { tokens, routes: server } = ctx;
@@ -19,8 +22,8 @@ export function registerUserRoutes(_app: FastifyInstance, ctx: AppContext): void
 
   server.serve(routes['users.list'], async ({ query }) => {
     const { q, role, limit, cursor } = query;
-    const rows = await users.list({ ...(q ? { q } : {}), ...(role ? { role } : {}) }, afterOf(cursor, 'string'), limit);
-    return toPage(rows, limit, (row) => row.createdAt, toUser);
+    const rows = await users.list({ ...(q ? { q } : {}), ...(role ? { role } : {}) }, USER_PAGES.after(cursor), limit);
+    return USER_PAGES.page(rows, limit, toUser);
   });
 
   server.serve(routes['users.update'], async ({ user: me, params, body: patch }) => {

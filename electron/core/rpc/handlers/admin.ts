@@ -1,5 +1,16 @@
-import { routes } from '@gatehouse/protocol';
+import { routes, type Device } from '@gatehouse/protocol';
 import type { RpcHandlers } from '../types';
+
+/**
+ * Most recently seen first, as the Devices screen shows them. The server pages devices by when
+ * each was first seen (last-seen moves on every sync, so paging on it would lose devices), so the
+ * order is ours to make once every page is in.
+ */
+function lastSeenFirst(devices: Device[]): Device[] {
+  return [...devices].sort(
+    (a, b) => Date.parse(b.lastSeenAt) - Date.parse(a.lastSeenAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
 
 /** Admin screens are online only: a straight pass-through to the sync server with the user's token. */
 export const adminHandlers: RpcHandlers<
@@ -19,7 +30,8 @@ export const adminHandlers: RpcHandlers<
     account()
       .online()
       .api.call(routes['users.update'], { params: { id: userId }, body: patch }),
-  'admin.devices.list': ({ account }) => account().online().api.callAllPages(routes['devices.list'], {}),
+  'admin.devices.list': async ({ account }) =>
+    lastSeenFirst(await account().online().api.callAllPages(routes['devices.list'], {})),
   'admin.devices.revoke': async ({ account }, { deviceId }) => {
     await account()
       .online()

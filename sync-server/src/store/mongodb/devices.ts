@@ -9,7 +9,8 @@ type DeviceDoc = {
   _id: string;
   userId: string;
   name: string | null;
-  firstSeenAt: string;
+  /** Missing only where an upsert's `$setOnInsert` was skipped (FerretDB); `touch` writes it then. */
+  firstSeenAt?: string;
   lastSeenAt: string;
   revoked: boolean;
   revokedAt?: string | null;
@@ -59,6 +60,13 @@ export class MongoDevices implements DeviceRepository {
       ),
     );
     if (!doc) throw new Error(`device ${input.deviceId} vanished during upsert`);
+    if (doc.firstSeenAt === undefined) {
+      // The list pages on firstSeenAt, so it must be stored: written once, only where still missing.
+      await this.devices.updateOne(
+        { _id: input.deviceId, firstSeenAt: { $exists: false } },
+        { $set: { firstSeenAt: input.at } },
+      );
+    }
     return toRow(doc);
   }
 
@@ -68,11 +76,11 @@ export class MongoDevices implements DeviceRepository {
   }
 
   async list(scope: { userId?: string }, after: After<string> | undefined, limit: number): Promise<DeviceRow[]> {
-    const and: Filter<DeviceDoc>[] = [afterKey<DeviceDoc>('lastSeenAt', -1, after)];
+    const and: Filter<DeviceDoc>[] = [afterKey<DeviceDoc>('firstSeenAt', 1, after)];
     if (scope.userId !== undefined) and.push({ userId: scope.userId });
     const docs = await this.devices
       .find({ $and: and })
-      .sort({ lastSeenAt: -1, _id: -1 })
+      .sort({ firstSeenAt: 1, _id: 1 })
       .limit(limit + 1)
       .toArray();
     return docs.map(toRow);

@@ -88,11 +88,11 @@ export class MongoEvents implements EventRepository {
   async list(
     viewer: Viewer,
     filter: EventListFilter,
-    after: After<number> | undefined,
+    after: After<string> | undefined,
     limit: number,
   ): Promise<EventRow[]> {
     const and: Filter<EventDoc>[] = [visibilityFilter(viewer)];
-    if (after) and.push(afterKey<EventDoc>('startsAtMs', 1, after));
+    if (after) and.push(afterKey<EventDoc>('createdAt', 1, after));
     if (filter.status) and.push({ status: filter.status });
     if (filter.endsFromMs !== undefined) and.push({ endsAtMs: { $gte: filter.endsFromMs } });
     if (filter.startsBeforeMs !== undefined) and.push({ startsAtMs: { $lt: filter.startsBeforeMs } });
@@ -102,7 +102,7 @@ export class MongoEvents implements EventRepository {
     }
     const docs = await this.events
       .find({ $and: and })
-      .sort({ startsAtMs: 1, _id: 1 })
+      .sort({ createdAt: 1, _id: 1 })
       .limit(limit + 1)
       .toArray();
     return docs.map(toEventRow);

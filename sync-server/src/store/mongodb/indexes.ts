@@ -17,10 +17,10 @@ const LOGGED = [
 
 /** Every index the adapter's queries rely on, in one place. */
 const INDEXES: IndexDef[] = [
-  { collection: COLLECTIONS.events, key: { startsAtMs: 1, _id: 1 } },
+  { collection: COLLECTIONS.events, key: { createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.events, key: { organizerId: 1, startsAtMs: 1 } },
   { collection: COLLECTIONS.events, key: { staffIds: 1 } },
-  { collection: COLLECTIONS.events, key: { status: 1, startsAtMs: 1 } },
+  { collection: COLLECTIONS.events, key: { status: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.events, key: { mailPending: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, code: 1 }, options: { unique: true } },
@@ -40,8 +40,8 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.refreshTokens, key: { expiresAt: 1 }, ttlSeconds: 7 * 24 * 3600 },
   { collection: COLLECTIONS.refreshTokenRotations, key: { at: 1 }, ttlSeconds: 60 * 24 * 3600 },
   { collection: COLLECTIONS.loginAttempts, key: { updatedAt: 1 }, ttlSeconds: 24 * 3600 },
-  { collection: COLLECTIONS.devices, key: { userId: 1, lastSeenAt: -1 } },
-  { collection: COLLECTIONS.devices, key: { lastSeenAt: -1, _id: -1 } },
+  { collection: COLLECTIONS.devices, key: { userId: 1, firstSeenAt: 1, _id: 1 } },
+  { collection: COLLECTIONS.devices, key: { firstSeenAt: 1, _id: 1 } },
   { collection: COLLECTIONS.mutations, key: { userId: 1, claimedAt: -1 } },
   { collection: COLLECTIONS.mutations, key: { deviceId: 1, claimedAt: -1 } },
   { collection: COLLECTIONS.changes, key: { bucket: 1, seq: 1 }, options: { unique: true } },

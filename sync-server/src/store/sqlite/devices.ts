@@ -55,8 +55,8 @@ export class SqliteDevices {
        RETURNING *`,
     );
     this.byId = db.prepare('SELECT * FROM devices WHERE id = ?');
-    const order = 'ORDER BY last_seen_at DESC, id DESC LIMIT @limit';
-    const after = '(last_seen_at, id) < (@afterValue, @afterId)';
+    const order = 'ORDER BY first_seen_at, id LIMIT @limit';
+    const after = '(first_seen_at, id) > (@afterValue, @afterId)';
     this.lists = {
       all: db.prepare(`SELECT * FROM devices WHERE @userId IS NULL AND @afterValue IS NULL ${order}`),
       allAfter: db.prepare(`SELECT * FROM devices WHERE @userId IS NULL AND ${after} ${order}`),

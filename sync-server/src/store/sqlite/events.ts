@@ -131,7 +131,7 @@ type ListParams = ViewerParams & {
   endsFrom: number | null;
   startsBefore: number | null;
   q: string | null;
-  afterValue: number | null;
+  afterValue: string | null;
   afterId: string | null;
   limit: number;
 };
@@ -207,11 +207,11 @@ export class SqliteEvents {
       AND (@startsBefore IS NULL OR e.starts_at_ms < @startsBefore)
       AND (@q IS NULL OR gh_contains(e.title, @q) OR gh_contains(e.venue, @q) OR gh_contains(e.description, @q))`;
     this.listFirst = db.prepare(
-      `SELECT e.* FROM events e WHERE ${filters} AND @afterValue IS NULL ORDER BY e.starts_at_ms, e.id LIMIT @limit`,
+      `SELECT e.* FROM events e WHERE ${filters} AND @afterValue IS NULL ORDER BY e.created_at, e.id LIMIT @limit`,
     );
     this.listAfter = db.prepare(
-      `SELECT e.* FROM events e WHERE ${filters} AND (e.starts_at_ms, e.id) > (@afterValue, @afterId)
-       ORDER BY e.starts_at_ms, e.id LIMIT @limit`,
+      `SELECT e.* FROM events e WHERE ${filters} AND (e.created_at, e.id) > (@afterValue, @afterId)
+       ORDER BY e.created_at, e.id LIMIT @limit`,
     );
     this.allIds = db.prepare('SELECT id FROM events WHERE deleted_at IS NULL');
     this.organizerIds = db.prepare(
@@ -301,7 +301,7 @@ export class SqliteEvents {
     return next;
   }
 
-  list(viewer: Viewer, filter: EventListFilter, after: After<number> | undefined, limit: number): EventRow[] {
+  list(viewer: Viewer, filter: EventListFilter, after: After<string> | undefined, limit: number): EventRow[] {
     const params: ListParams = {
       ...viewerParams(viewer),
       status: filter.status ?? null,

@@ -3,12 +3,20 @@ import { migration002 } from './002-handoff-age';
 import { migration003 } from './003-reentry';
 import { migration004 } from './004-door-records';
 import { migration005 } from './005-idempotent-answers';
+import { migration006 } from './006-creation-order';
 
 /** One schema step: SQL applied in one transaction, after which `PRAGMA user_version` is `version`. */
 export type Migration = { version: number; name: string; sql: string };
 
 /** In order, versions 1, 2, …; a shipped migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
