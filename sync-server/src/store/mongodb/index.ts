@@ -18,6 +18,7 @@ import { MongoLockouts } from './lockouts';
 import { MongoMail } from './mail';
 import { MongoRefusals } from './refusals';
 import { LOG_REPAIR_INTERVAL_MS, Maintenance, SLOW_REPAIR_INTERVAL_MS } from './maintenance';
+import { upgradeSearchTerms } from './search-upgrade';
 import { RowLock } from './row-lock';
 import { SeatLedger } from './seats';
 import { MongoSecrets } from './secrets';
@@ -110,6 +111,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const changes = new MongoChangeFeed(changeLog, events.recounts, log, options.watchPollMs);
 
     await ensureIndexes(db, capabilities, changeLog.marksRows);
+    const refolded = await upgradeSearchTerms(db, capabilities);
+    if (refolded > 0) log.info({ bookings: refolded }, 'search words folded again (search folding upgrade)');
     const maintenance = new Maintenance(
       [
         {
