@@ -60,7 +60,8 @@ const SILENT: MongoStoreLog = { info: () => undefined, warn: () => undefined, er
 
 /**
  * Opens the MongoDB (or FerretDB) store: connects, detects the database's capabilities once,
- * ensures every index, runs the repairs a stopped process may have left (change-log marks, seat
+ * ensures every index, brings stored search words to the current folding (search-upgrade.ts),
+ * runs the repairs a stopped process may have left (change-log marks, seat
  * holds, recounts) and keeps running them on timers until `close`.
  */
 export async function openMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
