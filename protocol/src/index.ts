@@ -18,3 +18,5 @@ export * from './routes/index';
 export * from './version';
 export * from './pending';
 export * from './backoff';
+export * from './text';
+export * from './time-range';

@@ -1,4 +1,4 @@
-import type { Booking, BookingRow, Event } from '@gatehouse/protocol';
+import { foldForSearch, type Booking, type BookingRow, type Event } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import type { AccountStore } from '../store';
 
@@ -7,12 +7,12 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /**
  * What the steward typed as an FTS5 query: every word must start a word of the booking (name, email
- * or code), in any order. Each word is quoted, so FTS5 syntax in it is text; null when nothing
- * searchable is left (only punctuation).
+ * or code), in any order, folded like the indexed words (foldForSearch: "Søren" finds "soren").
+ * Each word is quoted, so FTS5 syntax in it is text; null when nothing searchable is left (only
+ * punctuation).
  */
 export function wordsQuery(q: string): string | null {
-  const words = q
-    .toLowerCase()
+  const words = foldForSearch(q)
     .split(/\s+/)
     .filter((word) => /[\p{L}\p{N}]/u.test(word))
     .slice(0, 8);

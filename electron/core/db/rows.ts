@@ -1,4 +1,4 @@
-import type { ChangeType } from '@gatehouse/protocol';
+import { foldForSearch, type ChangeType } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import type { Db } from './open';
 
@@ -28,15 +28,19 @@ export type StoredRow = {
 
 const lower = (value: unknown): string | null => (typeof value === 'string' ? value.toLowerCase() : null);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+/** Search folding (protocol foldForSearch), the same as the server's search words (migration 007). */
+const folded = (value: unknown): string | null => (typeof value === 'string' ? foldForSearch(value) : null);
 
 /** Columns copied out of a doc so queries can filter and sort with an index. */
 const DERIVED: Record<SyncedTable, { columns: string[]; values: (doc: Doc | null) => (string | null)[] }> = {
   events: { columns: ['title_lower', 'starts_at'], values: (d) => [lower(d?.title), text(d?.startsAt)] },
+  // `name_lower` and `email_lower` are folded for search, not only lower-cased (migration 007): they
+  // are the search index's words, and the list's order ("Ødegaard" among the O's).
   bookings: {
     columns: ['code', 'name_lower', 'email_lower', 'status', 'created_at'],
     values: (d) => {
       const attendee = (d?.attendee ?? {}) as { name?: unknown; email?: unknown };
-      return [lower(d?.code), lower(attendee.name), lower(attendee.email), text(d?.status), text(d?.createdAt)];
+      return [lower(d?.code), folded(attendee.name), folded(attendee.email), text(d?.status), text(d?.createdAt)];
     },
   },
   checkins: {

@@ -1,4 +1,4 @@
-import type { Event } from '@gatehouse/protocol';
+import { truncateText, type Event } from '@gatehouse/protocol';
 import { useState, type FormEvent } from 'react';
 import { useAttendeesStore } from './attendeesStore';
 
@@ -30,7 +30,7 @@ export function WalkInForm({ event }: { event: Event }) {
     <form className="walkin" aria-label="Add walk-in" onSubmit={(e) => void submit(e)}>
       <label>
         Walk-in name
-        <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        <input value={name} onChange={(e) => setName(truncateText(e.target.value, 200))} required />
       </label>
       <label>
         Email (optional)

@@ -1,4 +1,10 @@
-import type { Event, EventCreateInput, EventStatus, TicketTypeInput } from '@gatehouse/protocol';
+import {
+  truncateText,
+  type Event,
+  type EventCreateInput,
+  type EventStatus,
+  type TicketTypeInput,
+} from '@gatehouse/protocol';
 import { useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { fromLocalInputValue, toLocalInputValue } from '../ui/format';
@@ -115,11 +121,11 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
       <form className="card form-grid" onSubmit={(submitEvent) => void submit(submitEvent)}>
         <label className="span-2">
           Title
-          <input value={draft.title} onChange={(e) => edit('title', e.target.value)} required maxLength={200} />
+          <input value={draft.title} onChange={(e) => edit('title', truncateText(e.target.value, 200))} required />
         </label>
         <label className="span-2">
           Venue
-          <input value={draft.venue} onChange={(e) => edit('venue', e.target.value)} required maxLength={300} />
+          <input value={draft.venue} onChange={(e) => edit('venue', truncateText(e.target.value, 300))} required />
         </label>
         <label>
           Starts

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useNavigationStore } from '../shell/navigationStore';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
-import { formatDateTime } from '../ui/format';
+import { formatEventRange } from '../ui/format';
 import { EventEditor } from './EventEditor';
 import { EventStaffPanel } from './EventStaffPanel';
 import { useEventsStore } from './eventsStore';
@@ -56,7 +56,7 @@ export function EventsScreen() {
           <thead>
             <tr>
               <th scope="col">Event</th>
-              <th scope="col">Starts</th>
+              <th scope="col">When</th>
               <th scope="col">Venue</th>
               <th scope="col">Status</th>
               <th scope="col" className="numeric">
@@ -73,7 +73,7 @@ export function EventsScreen() {
                 <td className="truncate" title={event.title}>
                   {event.title}
                 </td>
-                <td>{formatDateTime(event.startsAt, event.timezone)}</td>
+                <td>{formatEventRange(event.startsAt, event.endsAt, event.timezone)}</td>
                 <td className="truncate" title={event.venue}>
                   {event.venue}
                 </td>

@@ -1,4 +1,4 @@
-import type { TicketTypeInput } from '@gatehouse/protocol';
+import { truncateText, type TicketTypeInput } from '@gatehouse/protocol';
 
 export function TicketTypesField({
   value,
@@ -16,7 +16,7 @@ export function TicketTypesField({
         <div className="ticket-type-row" key={type.id ?? `new-${index}`}>
           <label>
             Name
-            <input value={type.name} onChange={(e) => change(index, { name: e.target.value })} maxLength={100} />
+            <input value={type.name} onChange={(e) => change(index, { name: truncateText(e.target.value, 100) })} />
           </label>
           <label>
             Price (cents)

@@ -1,3 +1,5 @@
+import { formatTimeRange, type RangeFields } from '@gatehouse/protocol';
+
 /** Dates are shown in the event's own time zone: a steward in Berlin reads the doors-open time of Berlin. */
 export function formatDateTime(iso: string, timeZone?: string): string {
   const date = new Date(iso);
@@ -8,6 +10,26 @@ export function formatDateTime(iso: string, timeZone?: string): string {
     return date.toLocaleString();
   }
 }
+
+/**
+ * An event's "from – to" in its own time zone, via protocol's formatTimeRange: the zone named once,
+ * or at both ends when a clock change lies between them ("31 Oct 2027, 02:30 CEST – 02:45 CET").
+ */
+export function formatEventRange(startsAt: string, endsAt: string, timeZone: string): string {
+  try {
+    return formatTimeRange(startsAt, endsAt, timeZone, { fields: EVENT_RANGE_FIELDS });
+  } catch {
+    return `${formatDateTime(startsAt, timeZone)} – ${formatDateTime(endsAt, timeZone)}`;
+  }
+}
+
+const EVENT_RANGE_FIELDS: RangeFields = {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+};
 
 export function formatTime(iso: string): string {
   const date = new Date(iso);

@@ -1,4 +1,4 @@
-import { GatehouseError, zodIssuesToDetails, type ErrorBody } from '@gatehouse/protocol';
+import { type ErrorBody, GatehouseError, truncateText, zodIssuesToDetails } from '@gatehouse/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
@@ -69,7 +69,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendError(reply, 404, {
       error: {
         code: 'NOT_FOUND',
-        message: `No route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`,
+        message: `No route ${request.method} ${truncateText(request.url.split('?')[0] ?? '', 200)}`,
       },
     }),
   );

@@ -1,4 +1,4 @@
-import { type MailListQuery, type MailMessage, type MailSummary, type Page } from '@gatehouse/protocol';
+import { type MailListQuery, type MailMessage, type MailSummary, type Page, truncateText } from '@gatehouse/protocol';
 import { ListPages } from '../http/pagination';
 import type { MailRepository } from '../store/port';
 import type { MailRow } from '../store/rows';
@@ -71,11 +71,11 @@ export class MailOutbox {
   }
 
   markRetry(id: string, claimSeq: number, error: string, nextAttemptAtMs: number): Promise<boolean> {
-    return this.mail.markRetry(id, claimSeq, error.slice(0, MAX_ERROR_LENGTH), nextAttemptAtMs);
+    return this.mail.markRetry(id, claimSeq, truncateText(error, MAX_ERROR_LENGTH), nextAttemptAtMs);
   }
 
   markDead(id: string, claimSeq: number, error: string): Promise<boolean> {
-    return this.mail.markDead(id, claimSeq, error.slice(0, MAX_ERROR_LENGTH));
+    return this.mail.markDead(id, claimSeq, truncateText(error, MAX_ERROR_LENGTH));
   }
 
   /** Newest first, keyset-paginated on (createdAt, id). */

@@ -1,3 +1,4 @@
+import { formatTimeRange, LONG_RANGE_FIELDS, truncateText } from '@gatehouse/protocol';
 import escapeHtmlLibrary from 'escape-html';
 
 /**
@@ -18,10 +19,12 @@ const CONTROL_EXCEPT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f
 /**
  * For anything that ends up in a header (subject, display name). Nodemailer encodes headers, but a
  * CR/LF or other control character has no business in one line of text, so it never gets that far.
+ * Longer than `maxLength` UTF-16 code units, it is cut between graphemes and ends in "…" (an emoji
+ * near the cut stays whole or goes whole, never leaving half a surrogate pair to become U+FFFD).
  */
 export function oneLine(text: string, maxLength = 200): string {
   const flat = text.replace(LINE_BREAKING, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  return truncateText(flat, maxLength, '…');
 }
 
 /** Plain-text bodies keep line breaks the sender chose but drop other control characters. */
@@ -30,19 +33,10 @@ export function plainText(text: string): string {
 }
 
 /**
- * "Saturday, 12 December 2026, 19:00 – 23:00 CET": the event's own time zone, since that is
- * where the attendee will be, whatever zone the server or the reader's mail client is in.
+ * "Saturday, 12 December 2026, 19:00–23:00 CET": the event's own time zone, since that is where
+ * the attendee will be, whatever zone the server or the reader's mail client is in. Across a clock
+ * change each end names its zone: "Sunday, 31 October 2027 at 02:30 CEST – 02:45 CET".
  */
 export function formatEventTime(startsAt: string, endsAt: string, timeZone: string): string {
-  const format = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  });
-  return format.formatRange(new Date(startsAt), new Date(endsAt));
+  return formatTimeRange(startsAt, endsAt, timeZone, { locale: 'en-GB', fields: LONG_RANGE_FIELDS });
 }

@@ -1,4 +1,4 @@
-import { GatehouseError, type EventStatus } from '@gatehouse/protocol';
+import { type EventStatus, GatehouseError, truncateText } from '@gatehouse/protocol';
 
 /**
  * The errors store operations raise, built in one place so both adapters say the same thing with
@@ -11,7 +11,7 @@ export const storeErrors = {
     new GatehouseError('EVENT_NOT_BOOKABLE', `This event is ${status}, not open for booking`),
   unknownTicketType: (ticketTypeId: string) =>
     new GatehouseError('UNPROCESSABLE', 'This event has no such ticket type', [
-      { path: 'ticketTypeId', message: `unknown ticket type ${ticketTypeId.slice(0, 64)}` },
+      { path: 'ticketTypeId', message: `unknown ticket type ${truncateText(ticketTypeId, 64)}` },
     ]),
   soldOut: (left: number) =>
     new GatehouseError('SOLD_OUT', 'Not enough seats left for this request', [
@@ -19,11 +19,11 @@ export const storeErrors = {
     ]),
   bookingOfOtherEvent: () => new GatehouseError('CONFLICT', 'This booking id belongs to another event'),
   bookingNotInEvent: (bookingId: string) =>
-    new GatehouseError('NOT_FOUND', `No booking ${bookingId.slice(0, 64)} in this event`),
+    new GatehouseError('NOT_FOUND', `No booking ${truncateText(bookingId, 64)} in this event`),
   checkinIdTaken: (id: string) =>
-    new GatehouseError('CONFLICT', `Check-in id ${id.slice(0, 64)} is already used by another scan`),
+    new GatehouseError('CONFLICT', `Check-in id ${truncateText(id, 64)} is already used by another scan`),
   refusalIdTaken: (id: string) =>
-    new GatehouseError('CONFLICT', `Refusal id ${id.slice(0, 64)} is already used by another scan`),
+    new GatehouseError('CONFLICT', `Refusal id ${truncateText(id, 64)} is already used by another scan`),
   noFreeCode: () => new GatehouseError('SERVICE_UNAVAILABLE', 'Could not draw a free booking code; retry'),
   mailNotFound: () => new GatehouseError('NOT_FOUND', 'No such message in the outbox'),
   mailWrongStatus: (status: string, from: string[]) =>

@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
 import {
+  describeDetails,
   GatehouseError,
   isMutationName,
   MAX_HLC_LEAD_MS,
   MAX_PUSH_BATCH,
   mutationArgsSchemas,
-  parseHlc,
-  pushMutationEnvelopeSchema,
-  uuidSchema,
-  describeDetails,
-  zodIssuesToDetails,
   type MutationName,
-  type PushMutationEnvelope,
-  type PushResponse,
   type MutationResult,
+  parseHlc,
+  type PushMutationEnvelope,
+  pushMutationEnvelopeSchema,
+  type PushResponse,
+  truncateText,
+  uuidSchema,
+  zodIssuesToDetails,
 } from '@gatehouse/protocol';
 import stringify from 'safe-stable-stringify';
 import type { AppContext } from '../context';
@@ -157,7 +158,7 @@ export class PushProcessor {
       return reject('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
     }
     if (!isMutationName(mutation.name)) {
-      return reject('UNKNOWN_MUTATION', `Unknown mutation "${mutation.name.slice(0, 64)}"`);
+      return reject('UNKNOWN_MUTATION', `Unknown mutation "${truncateText(mutation.name, 64)}"`);
     }
     const name: MutationName = mutation.name;
     const args = mutationArgsSchemas[name].safeParse(mutation.args);

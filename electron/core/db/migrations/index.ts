@@ -5,8 +5,10 @@ import { migration003 } from './003_booking_list_index';
 import { migration004 } from './004_initial_sync_phases';
 import { migration005 } from './005_checkins_by_hlc';
 import { migration006 } from './006_refusals';
+import { migration007 } from './007_search_folding';
 
-export type Migration = { version: number; name: string; sql: string };
+/** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
+export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
 
 /** In order; a shipped migration is never edited, only followed by a new one. */
 export const MIGRATIONS: Migration[] = [
@@ -16,6 +18,7 @@ export const MIGRATIONS: Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
@@ -30,6 +33,7 @@ export function migrate(db: Database.Database, migrations: Migration[] = MIGRATI
     if (applied.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.run?.(db);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,
         migration.name,

@@ -1,6 +1,6 @@
 import type { Filter, UpdateFilter } from 'mongodb';
 import { seatsLeft, storeErrors } from '../errors';
-import { GatehouseError } from '@gatehouse/protocol';
+import { foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
 import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
 import type { BookingRow } from '../rows';
 import { searchTermsOf } from '../search-words';
@@ -28,7 +28,7 @@ type Held = { seatIds: string[]; overCapacity: boolean };
 
 /** An imported code that another booking of the event has (errors.ts has no entry for it; the SQLite adapter says the same). */
 function codeTaken(code: string): GatehouseError {
-  return new GatehouseError('CONFLICT', `Booking code ${code.slice(0, 64)} is already used in this event`);
+  return new GatehouseError('CONFLICT', `Booking code ${truncateText(code, 64)} is already used in this event`);
 }
 
 /**
@@ -347,7 +347,7 @@ export class MongoBookings implements BookingRepository {
     if (after) and.push(afterKey<BookingDoc>('createdAt', 1, after));
     if (filter.status) and.push({ status: filter.status });
     for (const word of filter.words ?? []) {
-      if (word.length > 0) and.push({ searchTerms: { $regex: `^${escapeRegex(word.toLowerCase())}` } });
+      if (word.length > 0) and.push({ searchTerms: { $regex: `^${escapeRegex(foldForSearch(word))}` } });
     }
     const docs = await this.bookings
       .find({ $and: and }, { projection: BOOKING_LIST_PROJECTION })

@@ -48,6 +48,8 @@ export const COLLECTIONS = {
   mailClaims: 'mailClaims',
   mailFanOuts: 'mailFanOuts',
   secrets: 'secrets',
+  /** Data upgrades done at open (search-upgrade.ts), one document each. */
+  upgrades: 'upgrades',
 } as const;
 
 export type EventDoc = LoggedDoc & {
@@ -135,7 +137,7 @@ export type BookingDoc = LoggedDoc & {
   code: string;
   createdAt: string;
   cancelledAt: string | null;
-  /** Lower-case words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
+  /** Folded words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
   searchTerms: string[];
   mailPending: string[];
   /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */

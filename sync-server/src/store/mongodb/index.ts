@@ -18,6 +18,7 @@ import { MongoLockouts } from './lockouts';
 import { MongoMail } from './mail';
 import { MongoRefusals } from './refusals';
 import { LOG_REPAIR_INTERVAL_MS, Maintenance, SLOW_REPAIR_INTERVAL_MS } from './maintenance';
+import { upgradeSearchTerms } from './search-upgrade';
 import { RowLock } from './row-lock';
 import { SeatLedger } from './seats';
 import { MongoSecrets } from './secrets';
@@ -59,7 +60,8 @@ const SILENT: MongoStoreLog = { info: () => undefined, warn: () => undefined, er
 
 /**
  * Opens the MongoDB (or FerretDB) store: connects, detects the database's capabilities once,
- * ensures every index, runs the repairs a stopped process may have left (change-log marks, seat
+ * ensures every index, brings stored search words to the current folding (search-upgrade.ts),
+ * runs the repairs a stopped process may have left (change-log marks, seat
  * holds, recounts) and keeps running them on timers until `close`.
  */
 export async function openMongoStore(options: MongoStoreOptions): Promise<MongoStore> {
@@ -110,6 +112,8 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     const changes = new MongoChangeFeed(changeLog, events.recounts, log, options.watchPollMs);
 
     await ensureIndexes(db, capabilities, changeLog.marksRows);
+    const refolded = await upgradeSearchTerms(db, capabilities);
+    if (refolded > 0) log.info({ bookings: refolded }, 'search words folded again (search folding upgrade)');
     const maintenance = new Maintenance(
       [
         {

@@ -1,4 +1,4 @@
-import { MAIL_STATUSES, type MailStatus } from '@gatehouse/protocol';
+import { MAIL_STATUSES, type MailStatus, truncateText } from '@gatehouse/protocol';
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import { storeErrors } from '../errors';
 import type { After, MailListFilter, MailRepository } from '../port';
@@ -189,14 +189,14 @@ export class MongoMail implements MailRepository {
         nextAttemptAt: new Date(nextAttemptAtMs),
         leaseOwner: null,
         leaseUntil: null,
-        lastError: error.slice(0, MAX_ERROR_LENGTH),
+        lastError: truncateText(error, MAX_ERROR_LENGTH),
       },
     });
   }
 
   async markDead(id: string, claimSeq: number, error: string): Promise<boolean> {
     return this.outcome(id, claimSeq, {
-      $set: { status: 'dead', leaseOwner: null, leaseUntil: null, lastError: error.slice(0, MAX_ERROR_LENGTH) },
+      $set: { status: 'dead', leaseOwner: null, leaseUntil: null, lastError: truncateText(error, MAX_ERROR_LENGTH) },
     });
   }
 

@@ -1,4 +1,4 @@
-import { GatehouseError, type Attendee } from '@gatehouse/protocol';
+import { type Attendee, foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { seatsLeft, storeErrors } from '../errors';
 import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
@@ -110,7 +110,7 @@ function newRow(booking: NewBooking, code: string, overCapacity: boolean): Booki
 }
 
 function codeTaken(code: string): GatehouseError {
-  return new GatehouseError('CONFLICT', `Booking code ${code.slice(0, 64)} is already used in this event`);
+  return new GatehouseError('CONFLICT', `Booking code ${truncateText(code, 64)} is already used in this event`);
 }
 
 type ListParams = Record<string, string | number | null>;
@@ -354,7 +354,7 @@ export class SqliteBookings {
       params.afterValue = after.value;
       params.afterId = after.id;
     }
-    const words = [...new Set((filter.words ?? []).map((word) => word.toLowerCase().replaceAll(TERM_MARK, '')))];
+    const words = [...new Set((filter.words ?? []).map((word) => foldForSearch(word).replaceAll(TERM_MARK, '')))];
     const searched = words.filter((word) => word.length > 0);
     const shape: ListShape = {
       after: after !== undefined,

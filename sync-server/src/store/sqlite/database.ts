@@ -345,6 +345,7 @@ function migrate(db: Database.Database, from: number): number {
     if (migration.version <= from) continue;
     db.transaction(() => {
       db.exec(migration.sql);
+      migration.run?.(db);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
     applied += 1;

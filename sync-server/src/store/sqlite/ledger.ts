@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/protocol';
+import { GatehouseError, truncateText } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
 import {
@@ -160,7 +160,7 @@ export class SqliteLedger {
         return {
           status: 'rejected',
           code: 'MUTATION_ID_REUSED',
-          message: `Mutation id ${claim.id.slice(0, 64)} was already used for a different mutation`,
+          message: `Mutation id ${truncateText(claim.id, 64)} was already used for a different mutation`,
         };
       }
       if (existing.status === 'done' && existing.result !== null) return parseJson<StoredResult>(existing.result);

@@ -1,12 +1,17 @@
+import type Database from 'better-sqlite3';
 import { migration001 } from './001-initial';
 import { migration002 } from './002-handoff-age';
 import { migration003 } from './003-reentry';
 import { migration004 } from './004-door-records';
 import { migration005 } from './005-idempotent-answers';
 import { migration006 } from './006-creation-order';
+import { migration007 } from './007-search-folding';
 
-/** One schema step: SQL applied in one transaction, after which `PRAGMA user_version` is `version`. */
-export type Migration = { version: number; name: string; sql: string };
+/**
+ * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
+ * in one transaction, after which `PRAGMA user_version` is `version`.
+ */
+export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
 
 /** In order, versions 1, 2, …; a shipped migration is never edited, only followed by a new one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
