@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reopenedDbName, startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs } from '../../tests/support/users';
 import { createStaffedEvent, signInCast, type Cast } from './events-fixtures';
+import { migration007 } from '../src/store/sqlite/migrations/007-search-folding';
 
 /**
  * Booking search folds case and accents (protocol foldForSearch) on the server, on whichever store
@@ -93,7 +94,8 @@ async function unfold(closed: TestServer, booked: Booking[]): Promise<void> {
             booking.id,
           );
         }
-        db.pragma('user_version = 4');
+        // Back to the version before search folding, so reopening runs that migration again.
+        db.pragma(`user_version = ${migration007.version - 1}`);
       })();
     } finally {
       db.close();
