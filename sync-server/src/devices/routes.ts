@@ -1,5 +1,6 @@
 import { DEVICE_ID_HEADER, deviceIdSchema, GatehouseError, can, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { revokedDeviceError } from '../auth/guard';
 import type { AppContext } from '../context';
 import { afterOf, toPage } from '../http/pagination';
 import type { UserRow } from '../store/rows';
@@ -33,7 +34,8 @@ export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): vo
     // Someone else's device is NOT_FOUND, not FORBIDDEN: its existence does not leak.
     const revoked = await devices.revoke(params.id, scopeOf(user), new Date().toISOString());
     if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
-    // Its refresh tokens go too, so the device cannot even sign in again silently.
+    // Its sessions end too (access tokens within the session check's bound, refresh tokens at
+    // once), so the device cannot sync under another id nor sign in again silently.
     await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
     return toDevice(revoked);
   });
@@ -55,10 +57,5 @@ export async function touchDevice(
     at: new Date().toISOString(),
     ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
   });
-  if (device.revoked) {
-    throw new GatehouseError(
-      'FORBIDDEN',
-      'This device was revoked by an administrator or its owner; it can no longer sync',
-    );
-  }
+  if (device.revoked) throw revokedDeviceError();
 }

@@ -1,7 +1,8 @@
 import { errorBodySchema, type RouteAnswer, type RouteDef, usualStatus } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Guard } from '../auth/guard';
+import type { Guard, Principal } from '../auth/guard';
+import type { ActiveSessionRow } from '../store/port';
 import type { UserRow } from '../store/rows';
 
 /** Error answers every route may give (`errorBodySchema`, see http/errors.ts for when). */
@@ -30,6 +31,8 @@ export type RouteCall<R extends RouteDef> = {
   headers: Parsed<R['headers']>;
   /** The caller; null only on public routes. */
   user: R['access'] extends 'public' ? UserRow | null : UserRow;
+  /** The session the caller's token was issued in; null only on public routes. */
+  session: R['access'] extends 'public' ? ActiveSessionRow | null : ActiveSessionRow;
   request: FastifyRequest;
   /** To answer with another of the route's success statuses than its usual one (`reply.status(200)`). */
   reply: FastifyReply;
@@ -37,7 +40,7 @@ export type RouteCall<R extends RouteDef> = {
 
 export type ServeOptions = {
   /** Replaces the route's access check and returns the caller (e.g. a push signed by a disabled account). */
-  authenticate?: (request: FastifyRequest) => Promise<UserRow>;
+  authenticate?: (request: FastifyRequest) => Promise<Principal>;
   /** Fastify route config (e.g. `{ rateLimit: false }`). */
   config?: Record<string, unknown>;
   /**
@@ -98,7 +101,7 @@ export function routeServer(app: FastifyInstance, guard: Guard, options: { check
         ...(authenticate
           ? {
               preHandler: async (request: FastifyRequest) => {
-                request.principal = { user: await authenticate(request) };
+                request.principal = await authenticate(request);
               },
             }
           : {}),
@@ -111,6 +114,7 @@ export function routeServer(app: FastifyInstance, guard: Guard, options: { check
             body: request.body,
             headers: request.headers,
             user: request.principal?.user ?? null,
+            session: request.principal?.session ?? null,
             request,
             reply,
           } as RouteCall<typeof route>;
