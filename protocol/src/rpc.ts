@@ -84,6 +84,19 @@ export const syncStatusSchema = z.object({
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
 export const localUserSchema = userSchema.pick({ id: true, email: true, name: true, role: true });
+/**
+ * The device was revoked (DEVICE_REVOKED) or its account disabled (ACCOUNT_DISABLED): its unsent
+ * changes were saved to `exportFiles` (give them to an admin to import) and, when `wiped`, its local
+ * data removed. `unsentChanges` is -1 when the file could not be written (then nothing was wiped).
+ */
+export const accessLostSchema = z.object({
+  code: z.string(),
+  exportFiles: z.array(z.string()),
+  unsentChanges: z.number().int(),
+  wiped: z.boolean(),
+});
+export type AccessLost = z.infer<typeof accessLostSchema>;
+
 export const sessionStateSchema = z.object({
   user: localUserSchema.nullable(),
   serverUrl: z.string().nullable(),
@@ -94,6 +107,8 @@ export const sessionStateSchema = z.object({
   knownUsers: z.array(z.object({ email: z.string(), name: z.string() })),
   /** Set when the account's local database is damaged: the UI offers `sync.recoverStore`. */
   storeProblem: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  /** Set when the server ended this device's access for good; shown until the next sign-in. */
+  accessLost: accessLostSchema.nullable().optional(),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 

@@ -26,6 +26,7 @@ describe('account store', () => {
       { version: 4, name: 'initial sync phases' },
       { version: 5, name: 'checkins by hlc' },
       { version: 6, name: 'refusals' },
+      { version: 7, name: 'rejected-hlc' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);

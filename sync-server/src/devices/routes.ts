@@ -5,6 +5,11 @@ import type { AppContext } from '../context';
 import { afterOf, toPage } from '../http/pagination';
 import type { UserRow } from '../store/rows';
 import { toDevice } from '../store/wire';
+import { PushProcessor } from '../sync/push';
+import { importUnsent } from './unsent-import';
+
+/** A file of MAX_UNSENT_EXPORT changes at ~500 bytes each, with room to spare. */
+const UNSENT_IMPORT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** The X-Device-Id of a sync call; required, because exactly-once and revocation are per device. */
 export function deviceIdOf(request: FastifyRequest): string {
@@ -28,6 +33,11 @@ export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): vo
     const { limit, cursor } = query;
     const rows = await devices.list(scopeOf(user), afterOf(cursor, 'string'), limit);
     return toPage(rows, limit, (row) => row.lastSeenAt, toDevice);
+  });
+
+  const pusher = new PushProcessor(ctx);
+  server.serve(routes['devices.importUnsent'], async ({ user, body }) => importUnsent(ctx, pusher, user, body), {
+    bodyLimit: UNSENT_IMPORT_BODY_LIMIT_BYTES,
   });
 
   server.serve(routes['devices.revoke'], async ({ user, params }) => {

@@ -41,6 +41,8 @@ export type RouteCall<R extends RouteDef> = {
 export type ServeOptions = {
   /** Replaces the route's access check and returns the caller (e.g. a push signed by a disabled account). */
   authenticate?: (request: FastifyRequest) => Promise<Principal>;
+  /** The route's own body limit in bytes, above the server's BODY_LIMIT_BYTES (an admin's file import). */
+  bodyLimit?: number;
   /** Fastify route config (e.g. `{ rateLimit: false }`). */
   config?: Record<string, unknown>;
   /**
@@ -82,6 +84,7 @@ export function routeServer(app: FastifyInstance, guard: Guard, options: { check
         method: route.method,
         url: route.path,
         ...(serveOptions.config ? { config: serveOptions.config } : {}),
+        ...(serveOptions.bodyLimit ? { bodyLimit: serveOptions.bodyLimit } : {}),
         schema: {
           tags: [...route.tags],
           description: route.description,
