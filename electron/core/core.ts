@@ -346,6 +346,22 @@ export class Core {
     return this.sessionState();
   }
 
+  /**
+   * Changes the signed-in user's password on the server (every other session of theirs ends there)
+   * and renews this device's offline-unlock verifier, so only the new password unlocks it offline.
+   */
+  async changePassword(params: { currentPassword: string; newPassword: string }): Promise<{ ended: number }> {
+    const account = this.requireAccount();
+    const answer = await account.online().api.call(routes['users.changeMyPassword'], { body: params });
+    await this.device.remember(
+      account.user,
+      account.serverUrl,
+      params.newPassword,
+      this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
+    );
+    return answer;
+  }
+
   async unlock(params: { email: string; password: string }) {
     const known = await this.device.verify(params.email, params.password);
     if (!known) throw new GatehouseError('INVALID_CREDENTIALS', 'Email or password is wrong for offline unlock');

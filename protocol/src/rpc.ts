@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userSchema } from './auth';
+import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessionSchema } from './auth';
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { errorCodeSchema } from './errors';
@@ -9,6 +9,7 @@ import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
 import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
+import { unsentExportSchema, unsentImportResultSchema } from './unsent';
 import { deviceSchema, userAdminPatchSchema } from './users';
 
 /**
@@ -269,6 +270,17 @@ export const rpcMethods = {
   },
   'admin.mail.retry': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
   'admin.mail.discard': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
+  /** Signs a user out everywhere (their devices keep data and outbox and ask them to sign in). */
+  'admin.users.endSessions': { params: z.strictObject({ userId: idSchema }), result: sessionsEndedSchema },
+  /** Applies a file of unsent changes a revoked or disabled device saved (protocol/src/unsent.ts). */
+  'admin.devices.importUnsent': { params: z.strictObject({ file: unsentExportSchema }), result: unsentImportResultSchema },
+
+  // profile (online: the signed-in user's own sessions and password)
+  'profile.sessions.list': { params: nothing, result: z.array(userSessionSchema) },
+  'profile.sessions.end': { params: z.strictObject({ sessionId: idSchema }), result: ok },
+  'profile.sessions.endOthers': { params: nothing, result: sessionsEndedSchema },
+  /** Also renews this device's offline-unlock verifier, so the old password no longer unlocks it. */
+  'profile.password.change': { params: passwordChangeRequestSchema, result: sessionsEndedSchema },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;
