@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type AccessLost,
   type ErrorCode,
   GatehouseError,
   can,
@@ -17,6 +18,7 @@ import { BookingQueries } from './bookings/queries';
 import { SearchIndexer } from './bookings/search-index';
 import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
+import { writeUnsentExport } from './session/unsent';
 import { EventQueries } from './events/queries';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { AccountTokens } from './session/tokens';
@@ -57,6 +59,9 @@ const DEFAULT_INITIAL_PULL_LIMIT = 2000;
 /** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
 const INDEX_STATUS_EVERY_MS = 100;
 
+/** Answers after which this device may not keep the account's data (#18: purge, outbox saved first). */
+const ACCESS_LOST_FOR_GOOD = new Set<ErrorCode>(['DEVICE_REVOKED', 'ACCOUNT_DISABLED']);
+
 export type StoreProblem = { code: ErrorCode; message: string; accountKey: string };
 
 /**
@@ -69,6 +74,8 @@ export class Core {
   readonly device: DeviceStore;
   private account: Account | null = null;
   private storeProblem: StoreProblem | null = null;
+  /** Set when the server ended this device's access for good (shown until the next sign-in). */
+  private accessLost: AccessLost | null = null;
   private reachable = false;
   private clockSkewMs: number | null = null;
   private readonly emitter = new EventEmitter();
@@ -119,6 +126,46 @@ export class Core {
     }
   }
 
+  /**
+   * The device was revoked or its account disabled (the server said so at its first contact
+   * since): what the outbox still held, and the changes the server refused, are saved to a file of
+   * unsent changes first (an admin imports it), then the account's local data is wiped, as losing
+   * an event already wipes that event. If the file cannot be written the data stays, and the
+   * screen says so.
+   */
+  private async loseAccess(store: AccountStore, code: ErrorCode): Promise<void> {
+    const account = this.account;
+    if (!account || account.store !== store || !store.db.open) return;
+    let saved: { files: string[]; changes: number } | null = null;
+    try {
+      saved = writeUnsentExport(
+        store.db,
+        {
+          dir: path.join(this.options.dataDir, 'unsent'),
+          now: this.now(),
+          reason: code,
+          serverUrl: account.serverUrl,
+          deviceId: this.device.deviceId,
+          user: { id: account.user.id, email: account.user.email, name: account.user.name },
+        },
+        () => store.clock.tick(),
+      );
+    } catch (error) {
+      this.log(
+        'error',
+        `access lost (${code}), but the unsent changes could not be saved: ${(error as Error).message}`,
+      );
+      this.accessLost = { code, exportFiles: [], unsentChanges: -1, wiped: false };
+      account.serverSession = false;
+      this.emit('session.changed', this.sessionState());
+      return;
+    }
+    this.log('warn', `access lost (${code}): ${saved?.changes ?? 0} unsent changes saved; local data wiped`);
+    await this.signOut({ wipeLocalData: true });
+    this.accessLost = { code, exportFiles: saved?.files ?? [], unsentChanges: saved?.changes ?? 0, wiped: true };
+    this.emit('session.changed', this.sessionState());
+  }
+
   private accountDir(accountKey: string): string {
     return path.join(this.options.dataDir, 'accounts', accountKey);
   }
@@ -161,6 +208,10 @@ export class Core {
           store.state.set('clockSkewMs', String(skewMs));
         },
         onSessionLost: (code) => {
+          if (ACCESS_LOST_FOR_GOOD.has(code)) {
+            void this.loseAccess(store, code);
+            return;
+          }
           this.log('warn', `server session ended (${code}); local data and outbox are kept`);
           if (this.account?.store === store) this.account.serverSession = false;
           this.emit('session.changed', this.sessionState());
@@ -264,10 +315,12 @@ export class Core {
       online: account?.serverSession ?? false,
       knownUsers: this.device.knownUsers().map((known) => ({ email: known.email, name: known.name })),
       storeProblem: this.storeProblem ? { code: this.storeProblem.code, message: this.storeProblem.message } : null,
+      accessLost: this.accessLost,
     };
   }
 
   async signIn(params: { serverUrl: string; email: string; password: string }) {
+    this.accessLost = null;
     const serverUrl = params.serverUrl.replace(/\/+$/, '');
     const session = await ServerApi.login(
       serverUrl,
@@ -291,6 +344,22 @@ export class Core {
     await tokens.store(session);
     this.openAccount(known, tokens, true);
     return this.sessionState();
+  }
+
+  /**
+   * Changes the signed-in user's password on the server (every other session of theirs ends there)
+   * and renews this device's offline-unlock verifier, so only the new password unlocks it offline.
+   */
+  async changePassword(params: { currentPassword: string; newPassword: string }): Promise<{ ended: number }> {
+    const account = this.requireAccount();
+    const answer = await account.online().api.call(routes['users.changeMyPassword'], { body: params });
+    await this.device.remember(
+      account.user,
+      account.serverUrl,
+      params.newPassword,
+      this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
+    );
+    return answer;
   }
 
   async unlock(params: { email: string; password: string }) {

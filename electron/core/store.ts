@@ -123,7 +123,7 @@ export class AccountStore {
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
     this.insertRejected = db.prepare(
-      'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
     this.latestRejected = db.prepare(
@@ -350,6 +350,7 @@ export class AccountStore {
                 'SUPERSEDED',
                 'Applied, but a later edit had already set the same fields; it did not take effect',
                 now,
+                row.hlc,
               );
             }
             this.insertStale.run(row.target_table, row.target_id);
@@ -361,6 +362,7 @@ export class AccountStore {
               result.code ?? 'REJECTED',
               result.message ?? 'The server refused this change',
               now,
+              row.hlc,
             );
             this.outbox.rebuild(row.target_table, row.target_id);
             changed.add(row.target_table, this.rows.get(row.target_table, row.target_id)?.event_id ?? '');

@@ -41,14 +41,51 @@ export const sessionSchema = z.object({
 });
 export type Session = z.infer<typeof sessionSchema>;
 
-/** Claims of an access JWT. `typ` separates them from anything else signed with the same key. */
+/**
+ * Claims of an access JWT. `typ` separates them from anything else signed with the same key. `sid`
+ * names the session (the refresh-token family) the token was issued in, so ending that session
+ * ends the token too; `did` is the device it was issued for (null: a sign-in that named none).
+ * Tokens signed before sessions were named lack both and are answered TOKEN_EXPIRED, so the
+ * client refreshes into a named session.
+ */
 export const accessClaimsSchema = z.object({
   sub: idSchema,
   role: roleSchema,
   typ: z.literal('access'),
+  sid: idSchema.optional(),
+  did: z.string().nullable().optional(),
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),
   exp: z.number(),
   iat: z.number(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
+
+/** `POST /users/me/password`: the current password proves the caller; every other session ends. */
+export const passwordChangeRequestSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+});
+export type PasswordChangeRequest = z.infer<typeof passwordChangeRequestSchema>;
+
+/**
+ * One signed-in session of a user (a refresh-token family): where it runs and when it was last
+ * refreshed. Times are ISO 8601 UTC. `current` marks the session of the token that asked.
+ */
+export const userSessionSchema = z.object({
+  id: idSchema,
+  deviceId: z.string().nullable(),
+  /** The device's name as it reported it, null when unknown or when the session names no device. */
+  deviceName: z.string().nullable(),
+  startedAt: z.string(),
+  /** When the session last exchanged its refresh token (about every access-token lifetime while in use). */
+  lastActiveAt: z.string(),
+  expiresAt: z.string(),
+  current: z.boolean(),
+});
+export type UserSession = z.infer<typeof userSessionSchema>;
+export const userSessionListSchema = z.object({ items: z.array(userSessionSchema) });
+
+/** How many sessions a sign-out-everywhere or a password change ended. */
+export const sessionsEndedSchema = z.object({ ended: z.number().int().nonnegative() });
+export type SessionsEnded = z.infer<typeof sessionsEndedSchema>;

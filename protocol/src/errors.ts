@@ -15,6 +15,12 @@ export const ERROR_STATUS = {
   REFRESH_TOKEN_INVALID: 401,
   REFRESH_TOKEN_REUSED: 401,
   ACCOUNT_DISABLED: 401,
+  /** The access token's session was ended (sign-out, sign-out everywhere, password change, revoked device). */
+  SESSION_ENDED: 401,
+  /** The access token was issued for another device than the X-Device-Id it is sent with. */
+  TOKEN_DEVICE_MISMATCH: 403,
+  /** This device was revoked by an admin or its owner: it may not sync, and wipes its local data. */
+  DEVICE_REVOKED: 403,
   FORBIDDEN: 403,
   ORIGIN_FORBIDDEN: 403,
   NOT_FOUND: 404,

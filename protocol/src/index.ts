@@ -11,6 +11,7 @@ export * from './sync';
 export * from './tickets';
 export * from './checkins/index';
 export * from './users';
+export * from './unsent';
 export * from './rpc';
 export * from './shell';
 export * from './routing';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { userSchema } from './auth';
+import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessionSchema } from './auth';
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { errorCodeSchema } from './errors';
@@ -9,6 +9,7 @@ import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
 import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
+import { unsentExportSchema, unsentImportResultSchema } from './unsent';
 import { deviceSchema, userAdminPatchSchema } from './users';
 
 /**
@@ -84,6 +85,19 @@ export const syncStatusSchema = z.object({
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
 export const localUserSchema = userSchema.pick({ id: true, email: true, name: true, role: true });
+/**
+ * The device was revoked (DEVICE_REVOKED) or its account disabled (ACCOUNT_DISABLED): its unsent
+ * changes were saved to `exportFiles` (give them to an admin to import) and, when `wiped`, its local
+ * data removed. `unsentChanges` is -1 when the file could not be written (then nothing was wiped).
+ */
+export const accessLostSchema = z.object({
+  code: z.string(),
+  exportFiles: z.array(z.string()),
+  unsentChanges: z.number().int(),
+  wiped: z.boolean(),
+});
+export type AccessLost = z.infer<typeof accessLostSchema>;
+
 export const sessionStateSchema = z.object({
   user: localUserSchema.nullable(),
   serverUrl: z.string().nullable(),
@@ -94,6 +108,8 @@ export const sessionStateSchema = z.object({
   knownUsers: z.array(z.object({ email: z.string(), name: z.string() })),
   /** Set when the account's local database is damaged: the UI offers `sync.recoverStore`. */
   storeProblem: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  /** Set when the server ended this device's access for good; shown until the next sign-in. */
+  accessLost: accessLostSchema.nullable().optional(),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -254,6 +270,20 @@ export const rpcMethods = {
   },
   'admin.mail.retry': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
   'admin.mail.discard': { params: z.strictObject({ messageId: mailIdSchema }), result: ok },
+  /** Signs a user out everywhere (their devices keep data and outbox and ask them to sign in). */
+  'admin.users.endSessions': { params: z.strictObject({ userId: idSchema }), result: sessionsEndedSchema },
+  /** Applies a file of unsent changes a revoked or disabled device saved (protocol/src/unsent.ts). */
+  'admin.devices.importUnsent': {
+    params: z.strictObject({ file: unsentExportSchema }),
+    result: unsentImportResultSchema,
+  },
+
+  // profile (online: the signed-in user's own sessions and password)
+  'profile.sessions.list': { params: nothing, result: z.array(userSessionSchema) },
+  'profile.sessions.end': { params: z.strictObject({ sessionId: idSchema }), result: ok },
+  'profile.sessions.endOthers': { params: nothing, result: sessionsEndedSchema },
+  /** Also renews this device's offline-unlock verifier, so the old password no longer unlocks it. */
+  'profile.password.change': { params: passwordChangeRequestSchema, result: sessionsEndedSchema },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;

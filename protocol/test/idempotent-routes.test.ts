@@ -14,6 +14,9 @@ const NOT_CREATING_POSTS: Record<string, string> = {
   'bookings.cancel': 'a state change; cancelling again answers the cancelled booking',
   'mail.retry': 'reschedules an existing message',
   'mail.discard': 'changes an existing message’s state',
+  'users.changeMyPassword':
+    'changes a password (the current one is the proof); repeating it with the old one as current fails',
+  'devices.importUnsent': 'applies a file exactly once by itself (derived mutation ids, applied changes skipped)',
   'sync.push': 'exactly-once by each mutation’s own id',
 };
 

@@ -22,6 +22,7 @@ import { LoginLockout } from './auth/lockout';
 import { registerAuthRoutes } from './auth/routes';
 import { registerBookingRoutes } from './bookings/routes';
 import { BookingService } from './bookings/service';
+import { SessionCheck } from './auth/session-check';
 import { TokenService } from './auth/tokens';
 import { registerAlertRoutes } from './alerts/routes';
 import { AlertService } from './alerts/service';
@@ -124,11 +125,12 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   });
   const running: RunningConfig = { ...config, jwt: { ...config.jwt, secret: await resolveJwtSecret(config, store) } };
   const clock = new HybridClock(`server-${randomBytes(4).toString('hex')}`);
-  const tokens = new TokenService(store.sessions, running.jwt);
+  const sessionCheck = new SessionCheck(store.sessions, config.sessionCheckStalenessMs);
+  const tokens = new TokenService(store.sessions, running.jwt, (ended) => sessionCheck.ended(ended));
   const tickets = new TicketService(store);
   const events = new EventService(store, clock, tickets);
   const alerts = new AlertService(store.alerts);
-  const guard = createGuard(tokens, store.users);
+  const guard = createGuard(tokens, store.users, store.devices, sessionCheck);
   const ctx: AppContext = {
     config: running,
     store,

@@ -82,6 +82,12 @@ export type ServerConfig = {
    * plays a newer or older server. Read per request.
    */
   protocolRange?: ProtocolRange;
+  /**
+   * How stale a process's view of a session may be, in ms (auth/session-check.ts; default
+   * SESSION_CHECK_STALENESS_MS, 2 s): an ended session stops its access tokens on every process
+   * within it. Set only by tests.
+   */
+  sessionCheckStalenessMs?: number;
   /** `/sync/live` timings (see sync/live.ts for the defaults); shortened only by tests. */
   live?: { heartbeatMs?: number; authTimeoutMs?: number; accessTtlMs?: number; pollMs?: number };
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
-import { signInAs, type SignedIn } from '../../tests/support/users';
+import { signInAs, signInOnDevice, type SignedIn } from '../../tests/support/users';
 import { addBooking, createEvent, SimDevice } from './sync-fixtures';
 
 let server: TestServer;
@@ -40,14 +40,26 @@ describe('device registry', () => {
   });
 
   it('only the owner or an admin revokes; a revoked device can no longer push or pull', async () => {
-    const device = new SimDevice(staff.api);
+    const deviceId = randomUUID();
+    const onDevice = await signInOnDevice(server, staff, deviceId);
+    const device = new SimDevice(onDevice.api, Date.now, deviceId);
     await device.pullOnce();
     const notYours = await otherStaff.api.delete(`/devices/${device.deviceId}`);
     expect(notYours.status).toBe(404);
     expect((await staff.api.delete(`/devices/${device.deviceId}`)).status).toBe(200);
-    const pull = await staff.api.get('/sync/pull', { headers: { 'x-device-id': device.deviceId } });
+    const pull = await onDevice.api.get('/sync/pull', { headers: { 'x-device-id': device.deviceId } });
     expect(pull.status).toBe(403);
-    expect(pull.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/revoked/) });
+    expect(pull.body.error).toMatchObject({ code: 'DEVICE_REVOKED', message: expect.stringMatching(/revoked/) });
+    // The device's refresh token says so too, so the app wipes its data even when its access token ran out.
+    const refresh = await onDevice.api.post('/auth/refresh', { refreshToken: onDevice.refreshToken });
+    expect(refresh.body.error).toMatchObject({ code: 'DEVICE_REVOKED' });
+    // Under a fresh device id the same token is refused: the session ended with its device.
+    const elsewhere = await onDevice.api.get('/sync/pull', { headers: { 'x-device-id': randomUUID() } });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.error.code).toBe('DEVICE_REVOKED');
+    // A sign-in that named no device (staff's, which synced as it) ends with any of its user's devices.
+    expect((await staff.api.get('/users/me')).body.error.code).toBe('SESSION_ENDED');
+    staff = await signInAs(server, 'staff');
     const event = await createEvent(organizer.api, [staff.user.id]);
     const bookingId = await addBooking(organizer.api, event);
     const push = await device.pushRaw([device.checkin(event.id, bookingId)]);

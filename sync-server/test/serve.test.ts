@@ -35,12 +35,12 @@ const guard = {
   requireUser: async (request: FastifyRequest) => {
     const user = users[String(request.headers.authorization)];
     if (!user) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first');
-    return user;
+    return { user, session: { familyId: `session-of-${user.id}`, userId: user.id, deviceId: null } };
   },
   requirePermission: async (request: FastifyRequest, permission: Permission) => {
-    const user = await guard.requireUser(request);
-    if (!can(user.role, permission)) throw new GatehouseError('FORBIDDEN', 'Your role does not allow this');
-    return user;
+    const principal = await guard.requireUser(request);
+    if (!can(principal.user.role, permission)) throw new GatehouseError('FORBIDDEN', 'Your role does not allow this');
+    return principal;
   },
 } as unknown as Guard;
 

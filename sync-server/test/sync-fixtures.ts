@@ -81,7 +81,6 @@ type Row = { rev: number; doc: unknown };
  * `type:id`, keeping the highest rev (as the desktop core does). Talks real HTTP.
  */
 export class SimDevice {
-  readonly deviceId = randomUUID();
   readonly clock: HybridClock;
   cursor: string | undefined;
   readonly buckets = new Map<string, Map<string, Row>>();
@@ -92,6 +91,7 @@ export class SimDevice {
   constructor(
     public api: ApiClient,
     now: () => number = Date.now,
+    readonly deviceId: string = randomUUID(),
   ) {
     this.clock = new HybridClock(this.deviceId.slice(0, 8), now);
   }

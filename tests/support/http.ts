@@ -56,6 +56,11 @@ export class ApiClient {
   withToken(token: string): ApiClient {
     return new ApiClient(this.baseUrl, token, this.defaultHeaders);
   }
+
+  /** The same caller against another server (another process on the same store). */
+  withBaseUrl(baseUrl: string): ApiClient {
+    return new ApiClient(baseUrl, this.accessToken, this.defaultHeaders);
+  }
 }
 
 let counter = 0;

@@ -20,3 +20,18 @@ export async function signInAs(server: TestServer, role: Role, name = `${role} u
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { ...login.body, password: TEST_PASSWORD, api: api.withToken(login.body.accessToken) };
 }
+
+/**
+ * A second sign-in of the same user, naming `deviceId` (X-Device-Id) as the desktop app does: its
+ * session may sync as that device only, and ends when that device is revoked.
+ */
+export async function signInOnDevice(server: TestServer, user: SignedIn, deviceId: string): Promise<SignedIn> {
+  const api = new ApiClient(server.baseUrl);
+  const login = await api.post<Session>(
+    '/auth/login',
+    { email: user.user.email, password: user.password },
+    { headers: { 'x-device-id': deviceId } },
+  );
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return { ...login.body, password: user.password, api: api.withToken(login.body.accessToken) };
+}

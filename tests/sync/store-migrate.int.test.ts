@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { SimDevice } from '../../sync-server/test/sync-fixtures';
 import { REPOSITORY_NAMES } from '../../sync-server/src/store/transfer';
 import { ApiClient } from '../support/http';
 import type { TestServer } from '../support/server';
-import { signInAs } from '../support/users';
+import { signInAs, signInOnDevice } from '../support/users';
 import { addBookings, createEvent, startSyncTestServer, tempDataDir } from './support';
 
 /**
@@ -108,13 +108,14 @@ describe('store:migrate, SQLite → MongoDB', () => {
     const spentToken = login.body.refreshToken;
     const refreshToken = firstRotation.body.refreshToken;
 
-    // A second device of the same user, revoked.
-    const revoked = new SimDevice(staff.api);
+    // A second device of the same user (signed in on it, as the app does), revoked.
+    const revokedId = randomUUID();
+    const revoked = new SimDevice((await signInOnDevice(sqlite, staff, revokedId)).api, Date.now, revokedId);
     await revoked.pullOnce();
-    expect((await staff.api.delete(`/devices/${revoked.deviceId}`)).status).toBe(200);
+    expect((await device.api.delete(`/devices/${revoked.deviceId}`)).status).toBe(200);
     const pullAs = (simulated: SimDevice) =>
       simulated.api.get('/sync/pull?limit=10', { headers: { 'x-device-id': simulated.deviceId } });
-    expect((await pullAs(revoked)).status).toBe(403);
+    expect((await pullAs(revoked)).body).toMatchObject({ error: { code: 'DEVICE_REVOKED' } });
 
     // One ticket scanned once; the device syncs everything.
     const ticket = bookingIds[0]!;
@@ -198,8 +199,8 @@ describe('store:migrate, SQLite → MongoDB', () => {
     expect(rotated.body.user.id).toBe(staff.user.id);
 
     // The revoked device stays revoked.
-    revoked.api = on(staff.api);
-    expect((await pullAs(revoked)).status).toBe(403);
+    revoked.api = on(revoked.api);
+    expect((await pullAs(revoked)).body).toMatchObject({ error: { code: 'DEVICE_REVOKED' } });
 
     // The same ticket scanned again: a duplicate entry, derived from the scan made before the move.
     const second = device.checkin(event.id, ticket);

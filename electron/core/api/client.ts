@@ -26,8 +26,15 @@ import type { z } from 'zod';
 export type FetchLike = typeof fetch;
 
 /** Refresh outcomes that end the server session (keep local data and outbox; the user signs in again). */
-const SESSION_ENDING = new Set<ErrorCode>(['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED', 'ACCOUNT_DISABLED']);
-const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED']);
+const SESSION_ENDING = new Set<ErrorCode>([
+  'REFRESH_TOKEN_INVALID',
+  'REFRESH_TOKEN_REUSED',
+  'ACCOUNT_DISABLED',
+  'DEVICE_REVOKED',
+]);
+/** Answers to any call after which the device may not go on: the core saves the outbox and wipes. */
+const ACCESS_LOST = new Set<ErrorCode>(['ACCOUNT_DISABLED', 'DEVICE_REVOKED']);
+const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED', 'SESSION_ENDED']);
 const REQUEST_TIMEOUT_MS = 20_000;
 
 export type ApiHooks = {
@@ -132,6 +139,12 @@ export class ServerApi {
       schema: options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(route.idempotent ? { idempotencyKey: options.idempotencyKey ?? randomUUID() } : {}),
+    }).catch(async (error: unknown) => {
+      if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+      }
+      throw error;
     });
   }
 

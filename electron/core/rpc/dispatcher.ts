@@ -16,6 +16,7 @@ import { adminHandlers } from './handlers/admin';
 import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
+import { profileHandlers } from './handlers/profile';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
 import { combineHandlers, type RpcHandler, type RpcHandlers, type RpcScope } from './types';
@@ -27,6 +28,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   checkinHandlers,
   syncHandlers,
   adminHandlers,
+  profileHandlers,
 );
 
 const TOPICS: RpcTopic[] = ['sync.status', 'data.changed', 'session.changed'];

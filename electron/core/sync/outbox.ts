@@ -16,6 +16,9 @@ type OutboxRow = {
   target_id: string;
 };
 
+/** An answered mutation as it left the outbox (args as stored JSON). */
+export type TakenEntry = { name: string; args: string; hlc: string; target_table: SyncedTable; target_id: string };
+
 export type OutboxEntry = PendingMutation & { seq: number; target: { table: SyncedTable; id: string } };
 
 function toEntry(row: OutboxRow): OutboxEntry {
@@ -56,7 +59,7 @@ export class Outbox {
     this.pendingFor = db.prepare('SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq');
     this.anyFor = db.prepare('SELECT 1 FROM outbox WHERE target_table = ? AND target_id = ? LIMIT 1');
     this.head = db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?');
-    this.takeRow = db.prepare('DELETE FROM outbox WHERE id = ? RETURNING name, args, target_table, target_id');
+    this.takeRow = db.prepare('DELETE FROM outbox WHERE id = ? RETURNING name, args, hlc, target_table, target_id');
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
     this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
   }
@@ -100,9 +103,8 @@ export class Outbox {
   }
 
   /** Removes an answered mutation; returns what it was and which row it changed, or undefined if it was not queued. */
-  take(id: string): { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined {
-    return this.takeRow.get(id) as
-      { name: string; args: string; target_table: SyncedTable; target_id: string } | undefined;
+  take(id: string): TakenEntry | undefined {
+    return this.takeRow.get(id) as TakenEntry | undefined;
   }
 
   markAttempted(ids: string[]): void {

@@ -27,6 +27,7 @@ describe('account store', () => {
       { version: 5, name: 'checkins by hlc' },
       { version: 6, name: 'refusals' },
       { version: 7, name: 'search folding' },
+      { version: 8, name: 'rejected-hlc' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);

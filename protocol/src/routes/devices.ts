@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorSchema, limitSchema, pageSchema } from '../common';
 import { defineRoute } from '../routing';
+import { unsentExportSchema, unsentImportResultSchema } from '../unsent';
 import { deviceSchema, idParamsSchema } from '../users';
 
 /** A page of devices (no search: a user has few, an admin pages through all). */
@@ -33,5 +34,17 @@ export const devicesRoutes = {
     access: 'signedIn',
     params: idParamsSchema,
     responses: { 200: deviceSchema },
+  }),
+  'devices.importUnsent': defineRoute({
+    method: 'POST',
+    path: '/admin/unsent-imports',
+    tags: ['devices'],
+    description:
+      'Applies the unsent changes a device saved to a file when it lost its access (revoked, or its account ' +
+      "disabled), with the importing admin's authority and under the device's id. Exactly once: a change " +
+      'the server already applied is skipped, and importing the same file again changes nothing.',
+    access: { permission: 'devices.manage' },
+    body: unsentExportSchema,
+    responses: { 200: unsentImportResultSchema },
   }),
 } as const;

@@ -1,5 +1,5 @@
-import { userSchema } from '../auth';
-import { pageSchema } from '../common';
+import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessionListSchema } from '../auth';
+import { okSchema, pageSchema } from '../common';
 import { defineRoute } from '../routing';
 import { idParamsSchema, userAdminPatchSchema, userListQuerySchema, userSelfPatchSchema } from '../users';
 
@@ -23,6 +23,57 @@ export const usersRoutes = {
     access: 'signedIn',
     body: userSelfPatchSchema,
     responses: { 200: userSchema },
+  }),
+  'users.mySessions': defineRoute({
+    method: 'GET',
+    path: '/users/me/sessions',
+    tags: ['users'],
+    description:
+      "The caller's sessions that are still signed in (one per sign-in on a device or script), most recently " +
+      'active first; `current` marks the one asking.',
+    access: 'signedIn',
+    responses: { 200: userSessionListSchema },
+  }),
+  'users.endMySession': defineRoute({
+    method: 'DELETE',
+    path: '/users/me/sessions/:id',
+    tags: ['users'],
+    description:
+      "Signs out one of the caller's sessions: its refresh token stops at once and its access tokens within the " +
+      "server's session-check bound (2 s by default). Another user's session, or one already over, is NOT_FOUND.",
+    access: 'signedIn',
+    params: idParamsSchema,
+    responses: { 200: okSchema },
+  }),
+  'users.endMyOtherSessions': defineRoute({
+    method: 'DELETE',
+    path: '/users/me/sessions',
+    tags: ['users'],
+    description: 'Signs out every session of the caller but the one asking ("sign out everywhere else").',
+    access: 'signedIn',
+    responses: { 200: sessionsEndedSchema },
+  }),
+  'users.changeMyPassword': defineRoute({
+    method: 'POST',
+    path: '/users/me/password',
+    tags: ['users'],
+    description:
+      "Changes the caller's password; the current one is the proof (INVALID_CREDENTIALS otherwise, counted " +
+      'towards the sign-in lockout). Every other session of the caller ends; the one asking stays signed in.',
+    access: 'signedIn',
+    body: passwordChangeRequestSchema,
+    responses: { 200: sessionsEndedSchema },
+  }),
+  'users.endSessions': defineRoute({
+    method: 'DELETE',
+    path: '/users/:id/sessions',
+    tags: ['users'],
+    description:
+      "An admin signs a user out everywhere: every session ends (the user's devices keep their data and " +
+      'outbox, and ask them to sign in again).',
+    access: admin,
+    params: idParamsSchema,
+    responses: { 200: sessionsEndedSchema },
   }),
   'users.list': defineRoute({
     method: 'GET',

@@ -3,6 +3,7 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { useAdminStore } from './adminStore';
 import { DevicesPanel } from './DevicesPanel';
 import { MailPanel } from './MailPanel';
+import { UnsentImport } from './UnsentImport';
 import { UsersPanel } from './UsersPanel';
 
 const TABS = [
@@ -42,7 +43,16 @@ export function AdminScreen() {
         </p>
       ) : null}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
-        {tab === 'users' ? <UsersPanel /> : tab === 'devices' ? <DevicesPanel /> : <MailPanel />}
+        {tab === 'users' ? (
+          <UsersPanel />
+        ) : tab === 'devices' ? (
+          <>
+            <UnsentImport />
+            <DevicesPanel />
+          </>
+        ) : (
+          <MailPanel />
+        )}
       </div>
     </section>
   );

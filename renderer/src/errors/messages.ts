@@ -13,6 +13,10 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   REFRESH_TOKEN_INVALID: 'Your session is no longer valid. Please sign in again.',
   REFRESH_TOKEN_REUSED: 'For your safety this session was closed. Please sign in again.',
   ACCOUNT_DISABLED: 'This account has been disabled. Ask an administrator.',
+  SESSION_ENDED:
+    'You were signed out of this session (from another device, or after a password change). Please sign in again.',
+  TOKEN_DEVICE_MISMATCH: 'This sign-in belongs to another device. Please sign in on this one.',
+  DEVICE_REVOKED: 'This device was removed from Gatehouse. Ask an administrator.',
   FORBIDDEN: 'Your role does not allow this.',
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to Gatehouse.',
   NOT_FOUND: 'That no longer exists, or you cannot see it.',

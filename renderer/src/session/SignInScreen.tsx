@@ -2,6 +2,7 @@ import { HOST_SERVER_URL_META_NAME, type SessionState } from '@gatehouse/protoco
 import { useState, type FormEvent } from 'react';
 import { metaContent } from '../rpc/client';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { AccessLostNotice } from './AccessLostNotice';
 import { useSessionStore } from './sessionStore';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:4000';
@@ -26,6 +27,7 @@ export function SignInScreen({ session }: { session: SessionState }) {
     <main className="signin">
       <form className="card signin-card" onSubmit={submit} aria-labelledby="signin-title">
         <h1 id="signin-title">Sign in to Gatehouse</h1>
+        {session.accessLost ? <AccessLostNotice lost={session.accessLost} /> : null}
         {canUnlock ? (
           <div className="segmented" role="group" aria-label="How to sign in">
             <button type="button" aria-pressed={mode === 'online'} onClick={() => setMode('online')}>

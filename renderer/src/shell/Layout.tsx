@@ -5,6 +5,7 @@ import { AttendeesScreen } from '../attendees/AttendeesScreen';
 import { CheckinScreen } from '../checkin/CheckinScreen';
 import { EventsScreen } from '../events/EventsScreen';
 import { useEventsStore } from '../events/eventsStore';
+import { ProfileScreen } from '../profile/ProfileScreen';
 import { SyncScreen } from '../sync/SyncScreen';
 import { useSyncStore } from '../sync/syncStore';
 import { onDataChanged } from '../rpc/dataChanged';
@@ -19,6 +20,7 @@ const SCREENS: Record<Screen, () => React.JSX.Element> = {
   checkin: CheckinScreen,
   sync: SyncScreen,
   admin: AdminScreen,
+  profile: ProfileScreen,
 };
 
 export function Layout({ session, user }: { session: SessionState; user: User }) {

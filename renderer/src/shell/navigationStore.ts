@@ -1,7 +1,7 @@
 import { hasRoleAtLeast, type Role } from '@gatehouse/protocol';
 import { create } from 'zustand';
 
-export type Screen = 'events' | 'attendees' | 'checkin' | 'sync' | 'admin';
+export type Screen = 'events' | 'attendees' | 'checkin' | 'sync' | 'admin' | 'profile';
 
 export const SCREEN_LABELS: Record<Screen, string> = {
   events: 'Events',
@@ -9,13 +9,14 @@ export const SCREEN_LABELS: Record<Screen, string> = {
   checkin: 'Check-in',
   sync: 'Sync',
   admin: 'Admin',
+  profile: 'Profile',
 };
 
 /** What each role sees in the navigation, in order; the first is where they land after sign-in. */
 export function screensFor(role: Role): Screen[] {
-  if (role === 'admin') return ['events', 'attendees', 'checkin', 'sync', 'admin'];
-  if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'sync'];
-  if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'sync'];
+  if (role === 'admin') return ['events', 'attendees', 'checkin', 'sync', 'admin', 'profile'];
+  if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'sync', 'profile'];
+  if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'sync', 'profile'];
   return [];
 }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import type { UserRow } from '../store/rows';
 import { toUser } from '../store/wire';
+import { revokedDeviceError } from './guard';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 
 export function registerAuthRoutes(_app: FastifyInstance, ctx: AppContext): void {
@@ -11,12 +12,27 @@ export function registerAuthRoutes(_app: FastifyInstance, ctx: AppContext): void
   const users = ctx.store.users;
 
   async function startSession(user: UserRow, deviceId: string | null): Promise<Session> {
+    const { refreshToken, sessionId } = await tokens.issueRefreshToken(user.id, deviceId);
     return {
-      accessToken: tokens.issueAccessToken({ id: user.id, role: user.role }),
-      refreshToken: await tokens.issueRefreshToken(user.id, deviceId),
+      accessToken: tokens.issueAccessToken(user, { id: sessionId, deviceId }),
+      refreshToken,
       expiresIn: config.jwt.accessTtlSeconds,
       user: toUser(user),
     };
+  }
+
+  /**
+   * A refused refresh token whose account was disabled, or whose device was revoked, says so
+   * (ACCOUNT_DISABLED / DEVICE_REVOKED): at that answer the device saves its outbox to a file and
+   * wipes its local data, which a plain REFRESH_TOKEN_INVALID (sign in again) must not do.
+   */
+  async function whyRefreshRefused(refreshToken: string): Promise<GatehouseError | null> {
+    const row = await tokens.findRefreshToken(refreshToken);
+    if (!row) return null;
+    const user = await users.findById(row.userId);
+    if (user?.disabled) return new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
+    const device = row.deviceId === null ? null : await ctx.store.devices.findById(row.deviceId);
+    return device?.revoked ? revokedDeviceError() : null;
   }
 
   // Public routes (the proof is a password or a refresh token in the body), all on the login limit.
@@ -64,14 +80,16 @@ export function registerAuthRoutes(_app: FastifyInstance, ctx: AppContext): void
   server.serve(
     routes['auth.refresh'],
     async ({ body }) => {
-      const rotated = await tokens.rotate(body.refreshToken);
+      const rotated = await tokens.rotate(body.refreshToken).catch(async (error: unknown) => {
+        throw (await whyRefreshRefused(body.refreshToken)) ?? error;
+      });
       const user = await users.findById(rotated.userId);
       if (!user || user.disabled) {
         await tokens.revokeAllForUser(rotated.userId);
         throw new GatehouseError('ACCOUNT_DISABLED', 'This account is disabled');
       }
       return {
-        accessToken: tokens.issueAccessToken({ id: user.id, role: user.role }),
+        accessToken: tokens.issueAccessToken(user, { id: rotated.sessionId, deviceId: rotated.deviceId }),
         refreshToken: rotated.refreshToken,
         expiresIn: config.jwt.accessTtlSeconds,
         user: toUser(user),

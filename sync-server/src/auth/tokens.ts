@@ -8,6 +8,9 @@ import type { RefreshTokenRow } from '../store/rows';
 /** The only algorithm we sign with and the only one we accept: `alg: none` and key confusion fail. */
 const ALGORITHM = 'HS256' as const;
 
+/** Which sessions ended: one family, or a user's (on one device, or but one family). */
+export type SessionMatch = { familyId?: string; userId?: string; deviceId?: string; exceptFamilyId?: string };
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
@@ -24,15 +27,25 @@ export class TokenService {
    */
   private readonly key: KeyObject;
 
+  /**
+   * `onEnded` hears of every session this process ends, so the guard's session cache refuses
+   * their access tokens at once rather than after its staleness bound.
+   */
   constructor(
     private readonly sessions: SessionRepository,
     private readonly config: JwtSettings,
+    private readonly onEnded: (match: SessionMatch) => void = () => undefined,
   ) {
     this.key = createSecretKey(Buffer.from(config.secret, 'utf8'));
   }
 
-  issueAccessToken(user: { id: string; role: Role }): string {
-    return jwt.sign({ role: user.role, typ: 'access' }, this.key, {
+  /**
+   * A signed access token for `user` in `session` (its refresh-token family), valid for
+   * `accessTtlSeconds`. The session id lets ending the session end the token; the device id ties
+   * the token to the device the session was started on (null: none named yet).
+   */
+  issueAccessToken(user: { id: string; role: Role }, session: { id: string; deviceId: string | null }): string {
+    return jwt.sign({ role: user.role, typ: 'access', sid: session.id, did: session.deviceId }, this.key, {
       algorithm: ALGORITHM,
       expiresIn: this.config.accessTtlSeconds,
       issuer: this.config.issuer,
@@ -60,11 +73,15 @@ export class TokenService {
     return claims.data;
   }
 
-  /** Starts a new family (a sign-in). Returns the token, which is stored only as its hash. */
-  async issueRefreshToken(userId: string, deviceId: string | null): Promise<string> {
+  /** Starts a new session (a refresh-token family: a sign-in). The token is stored only as its hash. */
+  async issueRefreshToken(
+    userId: string,
+    deviceId: string | null,
+  ): Promise<{ refreshToken: string; sessionId: string }> {
     const token = randomBytes(32).toString('base64url');
-    await this.sessions.insert(this.refreshRow(token, { familyId: randomUUID(), userId, deviceId }, Date.now()));
-    return token;
+    const sessionId = randomUUID();
+    await this.sessions.insert(this.refreshRow(token, { familyId: sessionId, userId, deviceId }, Date.now()));
+    return { refreshToken: token, sessionId };
   }
 
   private refreshRow(
@@ -90,7 +107,9 @@ export class TokenService {
    * leaked: the whole family is revoked (REFRESH_TOKEN_REUSED). Unknown, expired or revoked:
    * REFRESH_TOKEN_INVALID.
    */
-  async rotate(token: string): Promise<{ userId: string; deviceId: string | null; refreshToken: string }> {
+  async rotate(
+    token: string,
+  ): Promise<{ userId: string; deviceId: string | null; sessionId: string; refreshToken: string }> {
     const refreshToken = randomBytes(32).toString('base64url');
     const now = Date.now();
     const outcome = await this.sessions.rotate(hashToken(token), now, (previous) =>
@@ -101,24 +120,47 @@ export class TokenService {
     }
     if (outcome.kind === 'reused') {
       await this.sessions.revokeFamily(outcome.familyId, now);
+      this.onEnded({ familyId: outcome.familyId });
       throw new GatehouseError(
         'REFRESH_TOKEN_REUSED',
         'This refresh token was already used; all sessions from it were signed out',
       );
     }
-    return { userId: outcome.previous.userId, deviceId: outcome.previous.deviceId, refreshToken };
+    const { userId, deviceId, familyId } = outcome.previous;
+    return { userId, deviceId, sessionId: familyId, refreshToken };
   }
 
+  /** The stored row of a refresh token, whatever its state; null when unknown. */
+  findRefreshToken(token: string): Promise<RefreshTokenRow | null> {
+    return this.sessions.findByHash(hashToken(token));
+  }
+
+  /** Ends the session the refresh token belongs to (a sign-out); an unknown token ends nothing. */
   async revokeByToken(token: string): Promise<void> {
     const existing = await this.sessions.findByHash(hashToken(token));
-    if (existing) await this.sessions.revokeFamily(existing.familyId, Date.now());
+    if (!existing) return;
+    await this.sessions.revokeFamily(existing.familyId, Date.now());
+    this.onEnded({ familyId: existing.familyId });
   }
 
-  async revokeAllForUser(userId: string): Promise<void> {
-    await this.sessions.revokeUser(userId, Date.now());
+  /** Ends one of the user's sessions; NOT_FOUND when it is not theirs or already over. */
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    const ended = await this.sessions.revokeFamily(sessionId, Date.now(), userId);
+    if (ended === 0) throw new GatehouseError('NOT_FOUND', 'No such session');
+    this.onEnded({ familyId: sessionId });
   }
 
-  async revokeAllForDevice(userId: string, deviceId: string): Promise<void> {
-    await this.sessions.revokeDevice(userId, deviceId, Date.now());
+  /** Ends every session of the user but `exceptSessionId`; answers how many ended. */
+  async revokeAllForUser(userId: string, exceptSessionId?: string): Promise<number> {
+    const ended = await this.sessions.revokeUser(userId, Date.now(), exceptSessionId);
+    this.onEnded({ userId, ...(exceptSessionId === undefined ? {} : { exceptFamilyId: exceptSessionId }) });
+    return ended;
+  }
+
+  /** Ends every session of the user on one device (the device was revoked). */
+  async revokeAllForDevice(userId: string, deviceId: string): Promise<number> {
+    const ended = await this.sessions.revokeDevice(userId, deviceId, Date.now());
+    this.onEnded({ userId, deviceId });
+    return ended;
   }
 }

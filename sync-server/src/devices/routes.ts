@@ -1,9 +1,15 @@
 import { DEVICE_ID_HEADER, deviceIdSchema, GatehouseError, can, routes } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { revokedDeviceError } from '../auth/guard';
 import type { AppContext } from '../context';
 import { ListPages } from '../http/pagination';
 import type { UserRow } from '../store/rows';
 import { toDevice } from '../store/wire';
+import { PushProcessor } from '../sync/push';
+import { importUnsent } from './unsent-import';
+
+/** A file of MAX_UNSENT_EXPORT changes at ~500 bytes each, with room to spare. */
+const UNSENT_IMPORT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** The X-Device-Id of a sync call; required, because exactly-once and revocation are per device. */
 export function deviceIdOf(request: FastifyRequest): string {
@@ -35,11 +41,17 @@ export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): vo
     return DEVICE_PAGES.page(rows, limit, toDevice);
   });
 
+  const pusher = new PushProcessor(ctx);
+  server.serve(routes['devices.importUnsent'], async ({ user, body }) => importUnsent(ctx, pusher, user, body), {
+    bodyLimit: UNSENT_IMPORT_BODY_LIMIT_BYTES,
+  });
+
   server.serve(routes['devices.revoke'], async ({ user, params }) => {
     // Someone else's device is NOT_FOUND, not FORBIDDEN: its existence does not leak.
     const revoked = await devices.revoke(params.id, scopeOf(user), new Date().toISOString());
     if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
-    // Its refresh tokens go too, so the device cannot even sign in again silently.
+    // Its sessions end too (access tokens within the session check's bound, refresh tokens at
+    // once), so the device cannot sync under another id nor sign in again silently.
     await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
     return toDevice(revoked);
   });
@@ -61,10 +73,5 @@ export async function touchDevice(
     at: new Date().toISOString(),
     ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
   });
-  if (device.revoked) {
-    throw new GatehouseError(
-      'FORBIDDEN',
-      'This device was revoked by an administrator or its owner; it can no longer sync',
-    );
-  }
+  if (device.revoked) throw revokedDeviceError();
 }

@@ -1,7 +1,8 @@
 import { errorBodySchema, type RouteAnswer, type RouteDef, routeHeaders, usualStatus } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Guard } from '../auth/guard';
+import type { Guard, Principal } from '../auth/guard';
+import type { ActiveSessionRow } from '../store/port';
 import type { UserRow } from '../store/rows';
 import type { IdempotencyKeys } from './idempotency';
 
@@ -37,6 +38,8 @@ export type RouteCall<R extends RouteDef> = {
   newId: R['idempotent'] extends true ? string : undefined;
   /** The caller; null only on public routes. */
   user: R['access'] extends 'public' ? UserRow | null : UserRow;
+  /** The session the caller's token was issued in; null only on public routes. */
+  session: R['access'] extends 'public' ? ActiveSessionRow | null : ActiveSessionRow;
   request: FastifyRequest;
   /** To answer with another of the route's success statuses than its usual one (`reply.status(200)`). */
   reply: FastifyReply;
@@ -44,7 +47,9 @@ export type RouteCall<R extends RouteDef> = {
 
 export type ServeOptions = {
   /** Replaces the route's access check and returns the caller (e.g. a push signed by a disabled account). */
-  authenticate?: (request: FastifyRequest) => Promise<UserRow>;
+  authenticate?: (request: FastifyRequest) => Promise<Principal>;
+  /** The route's own body limit in bytes, above the server's BODY_LIMIT_BYTES (an admin's file import). */
+  bodyLimit?: number;
   /** Fastify route config (e.g. `{ rateLimit: false }`). */
   config?: Record<string, unknown>;
   /**
@@ -99,6 +104,7 @@ export function routeServer(
         method: route.method,
         url: route.path,
         ...(serveOptions.config ? { config: serveOptions.config } : {}),
+        ...(serveOptions.bodyLimit ? { bodyLimit: serveOptions.bodyLimit } : {}),
         schema: {
           tags: [...route.tags],
           description: route.description,
@@ -118,7 +124,7 @@ export function routeServer(
         ...(authenticate
           ? {
               preHandler: async (request: FastifyRequest) => {
-                request.principal = { user: await authenticate(request) };
+                request.principal = await authenticate(request);
               },
             }
           : {}),
@@ -126,6 +132,7 @@ export function routeServer(
           if (status !== 200) void reply.status(status);
           // Fastify validated params, query, headers and body against these same schemas.
           const user = request.principal?.user ?? null;
+          const session = request.principal?.session ?? null;
           const call = (newId: string | undefined) =>
             ({
               params: request.params,
@@ -134,6 +141,7 @@ export function routeServer(
               headers: request.headers,
               newId,
               user,
+              session,
               request,
               reply,
             }) as RouteCall<typeof route>;

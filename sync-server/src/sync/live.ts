@@ -34,6 +34,8 @@ type LiveSocket = {
   ws: WebSocket;
   userId: string;
   deviceId: string;
+  /** The session of the token that opened the socket: ending it closes the socket. */
+  sessionId: string;
   alive: boolean;
   buckets: Set<string>;
   bucketsAt: number;
@@ -119,13 +121,16 @@ export class LiveHub {
 
   private async authenticate(ws: WebSocket, token: string, deviceId: string): Promise<void> {
     try {
-      const { user } = await this.ctx.guard.authenticateToken(token);
+      const principal = await this.ctx.guard.authenticateToken(token);
+      const { user } = principal;
       if (!/^[0-9a-f-]{36}$/i.test(deviceId)) throw new GatehouseError('VALIDATION_FAILED', 'deviceId must be a UUID');
+      this.ctx.guard.requireDevice(principal, deviceId);
       await touchDevice(this.ctx, deviceId, user.id);
       const socket: LiveSocket = {
         ws,
         userId: user.id,
         deviceId,
+        sessionId: principal.session.familyId,
         alive: true,
         buckets: new Set(await bucketsOf(this.ctx, user)),
         bucketsAt: Date.now(),
@@ -145,6 +150,12 @@ export class LiveHub {
       if (!(error instanceof GatehouseError)) this.ctx.log.error({ err: error }, 'live socket authentication failed');
       this.refuse(ws, known.status === 403 ? CLOSE.forbidden : CLOSE.unauthenticated, known.code, known.message);
     }
+  }
+
+  private drop(socket: LiveSocket, closeCode: number, code: string, message: string): void {
+    this.sockets.delete(socket);
+    this.refuse(socket.ws, closeCode, code, message);
+    socket.buckets = new Set();
   }
 
   private refuse(ws: WebSocket, closeCode: number, code: string, message: string): void {
@@ -186,16 +197,22 @@ export class LiveHub {
     }
   }
 
-  /** Re-reads the user, device and assignments: a disabled user or revoked device loses the socket. */
+  /**
+   * Re-reads the user, device, session and assignments: a disabled user, a revoked device or an
+   * ended session loses the socket.
+   */
   private async refreshAccess(socket: LiveSocket): Promise<void> {
-    const [user, device] = await Promise.all([
+    const [user, device, session] = await Promise.all([
       this.ctx.store.users.findById(socket.userId),
       this.ctx.store.devices.findById(socket.deviceId),
+      this.ctx.guard.sessionActive(socket.sessionId),
     ]);
     if (!user || user.disabled || !device || device.revoked || device.userId !== socket.userId) {
-      this.sockets.delete(socket);
-      this.refuse(socket.ws, CLOSE.forbidden, 'FORBIDDEN', 'Access to live updates was withdrawn');
-      socket.buckets = new Set();
+      this.drop(socket, CLOSE.forbidden, 'FORBIDDEN', 'Access to live updates was withdrawn');
+      return;
+    }
+    if (!session) {
+      this.drop(socket, CLOSE.unauthenticated, 'SESSION_ENDED', 'This session was signed out');
       return;
     }
     socket.buckets = new Set(await bucketsOf(this.ctx, user));

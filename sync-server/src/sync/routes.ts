@@ -1,31 +1,14 @@
-import { GatehouseError, PROTOCOL_VERSION_HEADER, requestProtocolVersion, routes } from '@gatehouse/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PROTOCOL_VERSION_HEADER, requestProtocolVersion, routes } from '@gatehouse/protocol';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context';
 import { deviceIdOf, touchDevice } from '../devices/routes';
 import { sendError } from '../http/errors';
-import type { UserRow } from '../store/rows';
 import { CursorCodec } from './cursor';
 import { isAllowedOrigin, LiveHub, type LiveOptions } from './live';
 import { pullChanges } from './pull';
 import { clockOffsetOf, PushProcessor, readBatch } from './push';
 
 export type SyncDomainOptions = { live?: Partial<LiveOptions> };
-
-/**
- * The push signer may be a disabled account: its queued mutations are then answered one by one as
- * rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (docs/ARCHITECTURE.md §3, P6).
- * Every other sync route uses the ordinary guard.
- */
-async function pushSigner(ctx: AppContext, request: FastifyRequest): Promise<UserRow> {
-  const header = request.headers.authorization;
-  if (!header) throw new GatehouseError('UNAUTHENTICATED', 'Sign in first: send Authorization: Bearer <token>');
-  const match = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/.exec(header);
-  if (!match) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
-  const claims = ctx.tokens.verifyAccessToken(match[1]!);
-  const user = await ctx.store.users.findById(claims.sub);
-  if (!user) throw new GatehouseError('TOKEN_INVALID', 'The access token is not valid');
-  return user;
-}
 
 export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void {
   const codec = new CursorCodec(ctx.config.jwt.secret);
@@ -35,20 +18,24 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
 
   server.serve(
     routes['sync.push'],
-    async ({ request, body }) => {
+    async ({ request, body, user, session }) => {
       const batch = readBatch(body.mutations);
       const deviceId = deviceIdOf(request);
-      const user = request.principal!.user;
+      ctx.guard.requireDevice({ user, session }, deviceId);
       await touchDevice(ctx, deviceId, user.id, clockOffsetOf(batch, Date.now()));
       return pusher.push(user, deviceId, batch);
     },
-    { authenticate: (request) => pushSigner(ctx, request) },
+    // The signer may be a disabled account: its queued mutations are then answered one by one as
+    // rejected (ACCOUNT_DISABLED), so the device shows them instead of retrying forever (§3, P6).
+    { authenticate: (request) => ctx.guard.authenticateSigner(request) },
   );
 
   server.serve(
     routes['sync.pull'],
-    async ({ request, user, query }) => {
-      await touchDevice(ctx, deviceIdOf(request), user.id);
+    async ({ request, user, session, query }) => {
+      const deviceId = deviceIdOf(request);
+      ctx.guard.requireDevice({ user, session }, deviceId);
+      await touchDevice(ctx, deviceId, user.id);
       // Checked before any route (app.ts): a version the server does not accept never gets here.
       const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]) ?? 1;
       return pullChanges(ctx, codec, user, query, version);

@@ -6,6 +6,7 @@ import { migration004 } from './004_initial_sync_phases';
 import { migration005 } from './005_checkins_by_hlc';
 import { migration006 } from './006_refusals';
 import { migration007 } from './007_search_folding';
+import { migration008 } from './008_rejected_hlc';
 
 /** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
 export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
@@ -19,6 +20,7 @@ export const MIGRATIONS: Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */

@@ -21,7 +21,15 @@ export const adminHandlers: RpcHandlers<
   | 'admin.mail.list'
   | 'admin.mail.retry'
   | 'admin.mail.discard'
+  | 'admin.users.endSessions'
+  | 'admin.devices.importUnsent'
 > = {
+  'admin.users.endSessions': ({ account }, { userId }) =>
+    account()
+      .online()
+      .api.call(routes['users.endSessions'], { params: { id: userId } }),
+  'admin.devices.importUnsent': ({ account }, { file }) =>
+    account().online().api.call(routes['devices.importUnsent'], { body: file }, { timeoutMs: 120_000 }),
   'admin.users.list': ({ account }, { q, cursor }) =>
     account()
       .online()

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import type { RotateOutcome, SessionRepository } from '../port';
+import type { ActiveSessionRow, RotateOutcome, SessionRepository, SessionSummaryRow } from '../port';
 import type { RefreshTokenRow } from '../rows';
 import type { StoreContext } from './context';
 import { COLLECTIONS } from './documents';
@@ -109,15 +109,65 @@ export class MongoSessions implements SessionRepository {
     return { kind: 'rotated', previous, next: nextRow };
   }
 
-  async revokeFamily(familyId: string, nowMs: number): Promise<void> {
+  async activeSession(familyId: string, nowMs: number): Promise<ActiveSessionRow | null> {
+    const doc = await this.tokens.findOne(
+      { familyId, revokedAt: null, expiresAt: { $gt: new Date(nowMs) } },
+      { projection: { familyId: 1, userId: 1, deviceId: 1 } },
+    );
+    return doc ? { familyId: doc.familyId, userId: doc.userId, deviceId: doc.deviceId ?? null } : null;
+  }
+
+  async listActive(userId: string, nowMs: number): Promise<SessionSummaryRow[]> {
+    // A user has a handful of sessions, each a token per refresh: grouped here, not by the server.
+    const families = new Map<string, SessionSummaryRow>();
+    for await (const doc of this.tokens.find({ userId, revokedAt: null })) {
+      const created = doc.createdAt.getTime();
+      const expires = doc.expiresAt.getTime();
+      const known = families.get(doc.familyId);
+      if (!known) {
+        families.set(doc.familyId, {
+          familyId: doc.familyId,
+          userId,
+          deviceId: doc.deviceId ?? null,
+          startedAtMs: created,
+          lastActiveAtMs: created,
+          expiresAtMs: expires,
+        });
+        continue;
+      }
+      known.deviceId ??= doc.deviceId ?? null;
+      known.startedAtMs = Math.min(known.startedAtMs, created);
+      known.lastActiveAtMs = Math.max(known.lastActiveAtMs, created);
+      known.expiresAtMs = Math.max(known.expiresAtMs, expires);
+    }
+    return [...families.values()]
+      .filter((session) => session.expiresAtMs > nowMs)
+      .sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs);
+  }
+
+  async revokeFamily(familyId: string, nowMs: number, userId?: string): Promise<number> {
+    const live = await this.activeSession(familyId, nowMs);
+    if (!live || (userId !== undefined && live.userId !== userId)) return 0;
     await this.tokens.updateMany({ familyId, revokedAt: null }, { $set: { revokedAt: new Date(nowMs) } });
+    return 1;
   }
 
-  async revokeUser(userId: string, nowMs: number): Promise<void> {
-    await this.tokens.updateMany({ userId, revokedAt: null }, { $set: { revokedAt: new Date(nowMs) } });
+  async revokeUser(userId: string, nowMs: number, exceptFamilyId?: string): Promise<number> {
+    const ended = (await this.listActive(userId, nowMs)).filter((session) => session.familyId !== exceptFamilyId);
+    if (ended.length === 0) return 0;
+    const filter = exceptFamilyId === undefined ? { userId } : { userId, familyId: { $ne: exceptFamilyId } };
+    await this.tokens.updateMany({ ...filter, revokedAt: null }, { $set: { revokedAt: new Date(nowMs) } });
+    return ended.length;
   }
 
-  async revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<void> {
-    await this.tokens.updateMany({ userId, deviceId, revokedAt: null }, { $set: { revokedAt: new Date(nowMs) } });
+  async revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<number> {
+    const ended = (await this.listActive(userId, nowMs)).filter(
+      (session) => session.deviceId === deviceId || session.deviceId === null,
+    ).length;
+    await this.tokens.updateMany(
+      { userId, deviceId: { $in: [deviceId, null] }, revokedAt: null },
+      { $set: { revokedAt: new Date(nowMs) } },
+    );
+    return ended;
   }
 }
