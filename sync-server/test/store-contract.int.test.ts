@@ -525,17 +525,33 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
     });
 
     it('puts visibility in the query: admin, published, organizer, staff', async () => {
-      const draft = await createEvent(store, { status: 'draft', organizerId: 'org-a', startsAtMs: 3 });
-      const published = await createEvent(store, { status: 'published', organizerId: 'org-b', startsAtMs: 2 });
-      const staffed = await createEvent(store, { status: 'draft', organizerId: 'org-b', startsAtMs: 1 });
+      // Listed in creation order (createdAt, id), whatever their starts.
+      const draft = await createEvent(store, {
+        status: 'draft',
+        organizerId: 'org-a',
+        startsAtMs: 3,
+        createdAt: isoAt(1),
+      });
+      const published = await createEvent(store, {
+        status: 'published',
+        organizerId: 'org-b',
+        startsAtMs: 2,
+        createdAt: isoAt(2),
+      });
+      const staffed = await createEvent(store, {
+        status: 'draft',
+        organizerId: 'org-b',
+        startsAtMs: 1,
+        createdAt: isoAt(3),
+      });
       await store.events.setStaff(staffed.id, ['staff-s', 'org-a'], isoAt(1));
 
       const ids = async (viewer: { id: string; role: 'admin' | 'organizer' | 'staff' | 'attendee' }) =>
         (await store.events.list(viewer, {}, undefined, 10)).map((event) => event.id);
-      expect(await ids({ id: 'adm', role: 'admin' })).toEqual([staffed.id, published.id, draft.id]);
-      expect(await ids({ id: 'org-a', role: 'organizer' })).toEqual([staffed.id, published.id, draft.id]);
+      expect(await ids({ id: 'adm', role: 'admin' })).toEqual([draft.id, published.id, staffed.id]);
+      expect(await ids({ id: 'org-a', role: 'organizer' })).toEqual([draft.id, published.id, staffed.id]);
       expect(await ids({ id: 'org-c', role: 'organizer' })).toEqual([published.id]);
-      expect(await ids({ id: 'staff-s', role: 'staff' })).toEqual([staffed.id, published.id]);
+      expect(await ids({ id: 'staff-s', role: 'staff' })).toEqual([published.id, staffed.id]);
       expect(await ids({ id: 'att', role: 'attendee' })).toEqual([published.id]);
 
       expect(await store.events.findVisible(draft.id, { id: 'att', role: 'attendee' })).toBeNull();
