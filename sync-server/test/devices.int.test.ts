@@ -57,9 +57,15 @@ describe('device registry', () => {
     const elsewhere = await onDevice.api.get('/sync/pull', { headers: { 'x-device-id': randomUUID() } });
     expect(elsewhere.status).toBe(403);
     expect(elsewhere.body.error.code).toBe('DEVICE_REVOKED');
-    // A sign-in that named no device (staff's, which synced as it) ends with any of its user's devices.
-    expect((await staff.api.get('/users/me')).body.error.code).toBe('SESSION_ENDED');
-    staff = await signInAs(server, 'staff');
+    // The owner's sign-in that named no device, and never synced as it, goes on.
+    expect((await staff.api.get('/users/me')).status).toBe(200);
+    // One that synced as a device (a script's) ends with it, and cannot sync under a fresh id.
+    const script = await signInAs(server, 'staff', 'Script Runner');
+    const scripted = new SimDevice(script.api);
+    await scripted.pullOnce();
+    expect((await admin.api.delete(`/devices/${scripted.deviceId}`)).status).toBe(200);
+    const fresh = await script.api.get('/sync/pull', { headers: { 'x-device-id': randomUUID() } });
+    expect(fresh.body.error.code).toBe('SESSION_ENDED');
     const event = await createEvent(organizer.api, [staff.user.id]);
     const bookingId = await addBooking(organizer.api, event);
     const push = await device.pushRaw([device.checkin(event.id, bookingId)]);

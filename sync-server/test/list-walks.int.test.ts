@@ -3,7 +3,7 @@ import type { Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../tests/support/http';
 import type { TestServer } from '../../tests/support/server';
-import { signInAs, TEST_PASSWORD, type SignedIn } from '../../tests/support/users';
+import { signInAs, signInOnDevice, TEST_PASSWORD, type SignedIn } from '../../tests/support/users';
 import type { ComposedMailRow } from '../src/store/rows';
 import { ensureUser } from '../src/users/seed';
 import { createEvent, createStaffedEvent, signInCast, startServerWithQuietMail, type Cast } from './events-fixtures';
@@ -201,9 +201,14 @@ const cases: ListCase[] = [
     list: 'GET /devices (every device not yet listed syncs again; devices added and revoked)',
     async setUp() {
       const owner: SignedIn = await signInAs(server, 'staff', 'Device Owner');
+      // Each device syncs in a session of its own, as the app does: revoking one ends only that one.
+      const onItsOwn = async () => {
+        const deviceId = randomUUID();
+        return new SimDevice((await signInOnDevice(server, owner, deviceId)).api, Date.now, deviceId);
+      };
       const devices: SimDevice[] = [];
       for (let i = 0; i < ROWS; i++) {
-        const device = new SimDevice(owner.api);
+        const device = await onItsOwn();
         await device.pullOnce();
         devices.push(device);
       }
@@ -217,7 +222,7 @@ const cases: ListCase[] = [
           if (later.length === 0) return [];
           // Each sync moves a device's last-seen time past every other device's.
           for (const device of devices.filter((d) => later.includes(d.deviceId))) await device.pullOnce();
-          await new SimDevice(owner.api).pullOnce();
+          await (await onItsOwn()).pullOnce();
           await ok('revoke', owner.api.delete(`/devices/${later[0]}`));
           return [];
         },

@@ -474,8 +474,15 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
 
   describe('devices', () => {
     it('touches (insert, move to the new user, keep the clock offset), lists and revokes in scope', async () => {
-      const first = await store.devices.touch({ deviceId: 'd1', userId: 'u1', at: isoAt(1), clockOffsetMs: 250 });
+      const first = await store.devices.touch({
+        deviceId: 'd1',
+        userId: 'u1',
+        at: isoAt(1),
+        clockOffsetMs: 250,
+        sessionId: 's1',
+      });
       expect(first).toMatchObject({
+        sessionId: 's1',
         id: 'd1',
         userId: 'u1',
         firstSeenAt: isoAt(1),
@@ -486,7 +493,17 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         name: null,
       });
       const moved = await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(2) });
-      expect(moved).toMatchObject({ userId: 'u2', firstSeenAt: isoAt(1), lastSeenAt: isoAt(2), clockOffsetMs: 250 });
+      // A touch that names no session keeps the last one.
+      expect(moved).toMatchObject({
+        userId: 'u2',
+        firstSeenAt: isoAt(1),
+        lastSeenAt: isoAt(2),
+        clockOffsetMs: 250,
+        sessionId: 's1',
+      });
+      expect(
+        (await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(2), sessionId: 's2' })).sessionId,
+      ).toBe('s2');
       expect(
         (await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(3), clockOffsetMs: -5 })).clockOffsetMs,
       ).toBe(-5);

@@ -239,7 +239,13 @@ async function populate(store: Store): Promise<Fixture> {
   await store.lockouts.recordFailure('account:staff@example.org', NOW + 1);
   await store.lockouts.lock('pair:staff@example.org:127.0.0.1', NOW + 10 * 365 * 86_400_000);
 
-  await store.devices.touch({ deviceId: 'device-1', userId: 'staff', at: iso(10), clockOffsetMs: -42 });
+  await store.devices.touch({
+    deviceId: 'device-1',
+    userId: 'staff',
+    at: iso(10),
+    clockOffsetMs: -42,
+    sessionId: 's-1',
+  });
   await store.devices.touch({ deviceId: 'device-2', userId: 'staff', at: iso(11) });
   expect(await store.devices.revoke('device-2', {}, iso(12))).not.toBeNull();
 

@@ -71,8 +71,8 @@ export function createGuard(
   /**
    * Syncing as `deviceId`: a session started on a device (the desktop app always names its own)
    * syncs as that device only (TOKEN_DEVICE_MISMATCH otherwise), so a token taken from one device
-   * cannot sync as a fresh one. A session that named none (a script, the REST API) is ended with
-   * any of its user's devices it may have synced as (`revokeDevice`).
+   * cannot sync as a fresh one. A session that named none (a script, the REST API) is recorded on
+   * each device it syncs as, and ends when that device is revoked.
    */
   function requireDevice(principal: Principal, deviceId: string): void {
     const issuedFor = principal.session.deviceId;

@@ -61,7 +61,7 @@ export class SessionCheck {
         (session !== null &&
           match.userId !== undefined &&
           session.userId === match.userId &&
-          (match.deviceId === undefined || session.deviceId === match.deviceId || session.deviceId === null));
+          (match.deviceId === undefined || session.deviceId === match.deviceId));
       if (hit) this.entries.set(familyId, { session: null, checkedAtMs: this.now(), reading: null });
     }
   }

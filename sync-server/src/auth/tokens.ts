@@ -157,10 +157,19 @@ export class TokenService {
     return ended;
   }
 
-  /** Ends every session of the user on one device (the device was revoked). */
-  async revokeAllForDevice(userId: string, deviceId: string): Promise<number> {
-    const ended = await this.sessions.revokeDevice(userId, deviceId, Date.now());
+  /**
+   * Ends every session of the user started on one device (the device was revoked), and
+   * `lastSessionId`, the session that last synced as it, when it is the user's: a sign-in that named
+   * no device cannot go on syncing under a fresh device id either.
+   */
+  async revokeAllForDevice(userId: string, deviceId: string, lastSessionId: string | null = null): Promise<number> {
+    const now = Date.now();
+    let ended = await this.sessions.revokeDevice(userId, deviceId, now);
     this.onEnded({ userId, deviceId });
+    if (lastSessionId !== null && (await this.sessions.revokeFamily(lastSessionId, now, userId)) > 0) {
+      ended += 1;
+      this.onEnded({ familyId: lastSessionId });
+    }
     return ended;
   }
 }

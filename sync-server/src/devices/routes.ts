@@ -52,24 +52,26 @@ export function registerDeviceRoutes(_app: FastifyInstance, ctx: AppContext): vo
     if (!revoked) throw new GatehouseError('NOT_FOUND', 'Device not found');
     // Its sessions end too (access tokens within the session check's bound, refresh tokens at
     // once), so the device cannot sync under another id nor sign in again silently.
-    await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id);
+    await ctx.tokens.revokeAllForDevice(revoked.userId, revoked.id, revoked.sessionId);
     return toDevice(revoked);
   });
 }
 
 /**
- * Records that the device synced for `userId` and refuses a revoked device (FORBIDDEN). The device
+ * Records that the device synced for the caller (and in which session) and refuses a revoked
+ * device (DEVICE_REVOKED). The device
  * follows its latest user: a shared tablet signed in by someone else now belongs to them.
  */
 export async function touchDevice(
   ctx: AppContext,
   deviceId: string,
-  userId: string,
+  caller: { userId: string; sessionId: string },
   clockOffsetMs?: number,
 ): Promise<void> {
   const device = await ctx.store.devices.touch({
     deviceId,
-    userId,
+    userId: caller.userId,
+    sessionId: caller.sessionId,
     at: new Date().toISOString(),
     ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
   });

@@ -137,10 +137,7 @@ export interface SessionRepository {
   revokeFamily(familyId: string, nowMs: number, userId?: string): Promise<number>;
   /** Ends every session of the user except `exceptFamilyId`; returns how many ended. */
   revokeUser(userId: string, nowMs: number, exceptFamilyId?: string): Promise<number>;
-  /**
-   * Ends every session of the user started on `deviceId`, and those that named no device (a
-   * script's or the REST API's: any of them may have synced as it); returns how many ended.
-   */
+  /** Ends every session of the user started on `deviceId`; returns how many ended. */
   revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<number>;
 }
 
@@ -170,7 +167,14 @@ export interface DeviceRepository {
    * Records that `deviceId` synced for `userId` now (inserting it on first sight, moving it to the
    * user who signs in on it) and returns it; `clockOffsetMs` is kept when given.
    */
-  touch(input: { deviceId: string; userId: string; at: string; clockOffsetMs?: number }): Promise<DeviceRow>;
+  touch(input: {
+    deviceId: string;
+    userId: string;
+    at: string;
+    clockOffsetMs?: number;
+    /** The session syncing as the device now (recorded as `sessionId`). */
+    sessionId?: string;
+  }): Promise<DeviceRow>;
   findById(id: string): Promise<DeviceRow | null>;
   /**
    * By (firstSeenAt, id) ascending — never by lastSeenAt, which every sync moves; `userId` limits to

@@ -55,6 +55,11 @@ export type DeviceRow = {
   revokedAt: string | null;
   /** Device clock minus server clock at its last push, ms. */
   clockOffsetMs: number | null;
+  /**
+   * The session (refresh-token family) that last synced as this device: revoking the device ends
+   * it too, even when its sign-in named no device (a script's).
+   */
+  sessionId: string | null;
 };
 
 export type TicketTypeRow = { id: string; name: string; price: number; quota: number };

@@ -125,7 +125,7 @@ export class LiveHub {
       const { user } = principal;
       if (!/^[0-9a-f-]{36}$/i.test(deviceId)) throw new GatehouseError('VALIDATION_FAILED', 'deviceId must be a UUID');
       this.ctx.guard.requireDevice(principal, deviceId);
-      await touchDevice(this.ctx, deviceId, user.id);
+      await touchDevice(this.ctx, deviceId, { userId: user.id, sessionId: principal.session.familyId });
       const socket: LiveSocket = {
         ws,
         userId: user.id,

@@ -22,7 +22,12 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       const batch = readBatch(body.mutations);
       const deviceId = deviceIdOf(request);
       ctx.guard.requireDevice({ user, session }, deviceId);
-      await touchDevice(ctx, deviceId, user.id, clockOffsetOf(batch, Date.now()));
+      await touchDevice(
+        ctx,
+        deviceId,
+        { userId: user.id, sessionId: session.familyId },
+        clockOffsetOf(batch, Date.now()),
+      );
       return pusher.push(user, deviceId, batch);
     },
     // The signer may be a disabled account: its queued mutations are then answered one by one as
@@ -35,7 +40,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
     async ({ request, user, session, query }) => {
       const deviceId = deviceIdOf(request);
       ctx.guard.requireDevice({ user, session }, deviceId);
-      await touchDevice(ctx, deviceId, user.id);
+      await touchDevice(ctx, deviceId, { userId: user.id, sessionId: session.familyId });
       // Checked before any route (app.ts): a version the server does not accept never gets here.
       const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]) ?? 1;
       return pullChanges(ctx, codec, user, query, version);

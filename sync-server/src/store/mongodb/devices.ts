@@ -15,6 +15,8 @@ type DeviceDoc = {
   revoked: boolean;
   revokedAt?: string | null;
   clockOffsetMs: number | null;
+  /** Missing on devices recorded before sessions were. */
+  sessionId?: string | null;
 };
 
 /** Defaults guard rows from an upsert whose `$setOnInsert` the database skipped (seen on FerretDB). */
@@ -28,6 +30,7 @@ function toRow(doc: DeviceDoc): DeviceRow {
     revoked: doc.revoked === true,
     revokedAt: doc.revokedAt ?? null,
     clockOffsetMs: doc.clockOffsetMs ?? null,
+    sessionId: doc.sessionId ?? null,
   };
 }
 
@@ -39,9 +42,10 @@ export class MongoDevices implements DeviceRepository {
     this.devices = context.db.collection<DeviceDoc>(COLLECTIONS.devices);
   }
 
-  async touch(input: { deviceId: string; userId: string; at: string; clockOffsetMs?: number }): Promise<DeviceRow> {
+  async touch(input: Parameters<DeviceRepository['touch']>[0]): Promise<DeviceRow> {
     const set: Partial<DeviceDoc> = { userId: input.userId, lastSeenAt: input.at };
     if (input.clockOffsetMs !== undefined) set.clockOffsetMs = input.clockOffsetMs;
+    if (input.sessionId !== undefined) set.sessionId = input.sessionId;
     // Two first syncs of one device may race to insert it.
     const doc = await upsertRacing(() =>
       this.devices.findOneAndUpdate(

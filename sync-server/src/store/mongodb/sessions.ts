@@ -161,13 +161,8 @@ export class MongoSessions implements SessionRepository {
   }
 
   async revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<number> {
-    const ended = (await this.listActive(userId, nowMs)).filter(
-      (session) => session.deviceId === deviceId || session.deviceId === null,
-    ).length;
-    await this.tokens.updateMany(
-      { userId, deviceId: { $in: [deviceId, null] }, revokedAt: null },
-      { $set: { revokedAt: new Date(nowMs) } },
-    );
+    const ended = (await this.listActive(userId, nowMs)).filter((session) => session.deviceId === deviceId).length;
+    await this.tokens.updateMany({ userId, deviceId, revokedAt: null }, { $set: { revokedAt: new Date(nowMs) } });
     return ended;
   }
 }

@@ -154,6 +154,7 @@ const SPECS: { [R in Exclude<RepositoryName, 'changes' | 'mailHandoffs'>]: Spec<
       revoked: doc.revoked === true,
       revokedAt: orNull(doc.revokedAt as string | null | undefined),
       clockOffsetMs: orNull(doc.clockOffsetMs as number | null | undefined),
+      sessionId: orNull(doc.sessionId as string | null | undefined),
     }),
     toDoc: ({ id, ...fields }) => ({ _id: id, set: fields }),
   },

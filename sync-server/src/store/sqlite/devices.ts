@@ -13,6 +13,7 @@ export type DeviceRecord = {
   revoked: number;
   revoked_at: string | null;
   clock_offset_ms: number | null;
+  session_id: string | null;
 };
 
 export function toDeviceRow(record: DeviceRecord): DeviceRow {
@@ -25,6 +26,7 @@ export function toDeviceRow(record: DeviceRecord): DeviceRow {
     revoked: record.revoked === 1,
     revokedAt: record.revoked_at,
     clockOffsetMs: record.clock_offset_ms,
+    sessionId: record.session_id,
   };
 }
 
@@ -33,7 +35,7 @@ type ListParams = { userId: string | null; afterValue: string | null; afterId: s
 /** The device registry. Not logged: devices do not sync the registry itself. */
 export class SqliteDevices {
   private readonly touchRow: Database.Statement<
-    { id: string; userId: string; at: string; clockOffsetMs: number | null },
+    { id: string; userId: string; at: string; clockOffsetMs: number | null; sessionId: string | null },
     DeviceRecord
   >;
   private readonly byId: Database.Statement<[string], DeviceRecord>;
@@ -46,12 +48,13 @@ export class SqliteDevices {
   constructor(private readonly database: SqliteDatabase) {
     const { db } = database;
     this.touchRow = db.prepare(
-      `INSERT INTO devices (id, user_id, name, first_seen_at, last_seen_at, revoked, revoked_at, clock_offset_ms)
-       VALUES (@id, @userId, NULL, @at, @at, 0, NULL, @clockOffsetMs)
+      `INSERT INTO devices (id, user_id, name, first_seen_at, last_seen_at, revoked, revoked_at, clock_offset_ms, session_id)
+       VALUES (@id, @userId, NULL, @at, @at, 0, NULL, @clockOffsetMs, @sessionId)
        ON CONFLICT (id) DO UPDATE SET
          user_id = excluded.user_id,
          last_seen_at = excluded.last_seen_at,
-         clock_offset_ms = coalesce(excluded.clock_offset_ms, clock_offset_ms)
+         clock_offset_ms = coalesce(excluded.clock_offset_ms, clock_offset_ms),
+         session_id = coalesce(excluded.session_id, session_id)
        RETURNING *`,
     );
     this.byId = db.prepare('SELECT * FROM devices WHERE id = ?');
@@ -81,6 +84,7 @@ export class SqliteDevices {
               userId: input.userId,
               at: input.at,
               clockOffsetMs: input.clockOffsetMs ?? null,
+              sessionId: input.sessionId ?? null,
             })!,
           ),
         ),

@@ -73,8 +73,7 @@ export class SqliteSessions {
       'UPDATE refresh_tokens SET revoked_at_ms = ? WHERE family_id = ? AND revoked_at_ms IS NULL',
     );
     this.revokeByDevice = db.prepare(
-      `UPDATE refresh_tokens SET revoked_at_ms = ?
-       WHERE user_id = ? AND (device_id = ? OR device_id IS NULL) AND revoked_at_ms IS NULL`,
+      'UPDATE refresh_tokens SET revoked_at_ms = ? WHERE user_id = ? AND device_id = ? AND revoked_at_ms IS NULL',
     );
     this.purgeExpired = db.prepare('DELETE FROM refresh_tokens WHERE expires_at_ms < ?');
     // A family is on while any of its tokens is unrevoked and unexpired (revocation marks them all).
@@ -113,9 +112,7 @@ export class SqliteSessions {
   }
 
   private endDeviceSessions(userId: string, deviceId: string, nowMs: number): number {
-    const ended = this.live(userId, nowMs).filter(
-      (session) => session.deviceId === deviceId || session.deviceId === null,
-    ).length;
+    const ended = this.live(userId, nowMs).filter((session) => session.deviceId === deviceId).length;
     this.revokeByDevice.run(nowMs, userId, deviceId);
     return ended;
   }

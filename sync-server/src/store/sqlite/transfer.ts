@@ -149,6 +149,7 @@ function buildSpecs(db: Database.Database): Specs {
         revoked: bit(row.revoked),
         revoked_at: row.revokedAt,
         clock_offset_ms: row.clockOffsetMs,
+        session_id: row.sessionId,
       }),
     }),
     events: specFor(db, {

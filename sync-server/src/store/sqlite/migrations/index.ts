@@ -6,6 +6,7 @@ import { migration004 } from './004-door-records';
 import { migration005 } from './005-idempotent-answers';
 import { migration006 } from './006-creation-order';
 import { migration007 } from './007-search-folding';
+import { migration008 } from './008-device-session';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
