@@ -5,8 +5,8 @@ import { migration003 } from './003-reentry';
 import { migration004 } from './004-door-records';
 import { migration005 } from './005-idempotent-answers';
 import { migration006 } from './006-creation-order';
-import { migration007 } from './007-search-folding';
-import { migration008 } from './008-device-session';
+import { migration007 } from './007-device-session';
+import { migration008 } from './008-search-folding';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
