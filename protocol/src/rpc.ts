@@ -24,8 +24,9 @@ export const scanResultSchema = z.object({
   message: z.string(),
   /**
    * A stable code: why a scan was refused (`alreadyInside`, `reentryNotAllowed`, `bookingCancelled`,
-   * `eventCancelled`, `wrongEvent`, or an InvalidReason), or `bookingNotOnDevice` for a ticket
-   * admitted on its signature alone; null for a plain admit or exit.
+   * `eventCancelled`, `wrongEvent`, or an InvalidReason), `bookingNotOnDevice` for a ticket
+   * admitted on its signature alone, `reentry` for an admission after an exit; null for a plain
+   * admit or exit.
    */
   reason: z.string().nullable(),
   booking: bookingSchema.nullable(),

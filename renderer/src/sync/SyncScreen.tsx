@@ -3,14 +3,11 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatAgo, formatDateTime } from '../ui/format';
 import { plainWordsFor } from '../errors/messages';
-import { RefusedScans } from '../checkin/RefusedScans';
-import { useCurrentEvent } from '../ui/EventPicker';
 import { PhaseNotice } from './PhaseNotice';
 import { useSyncStore } from './syncStore';
 
 export function SyncScreen() {
   const { status, alerts, error, syncing, load, loadAlerts, syncNow, dismissRejected } = useSyncStore();
-  const event = useCurrentEvent();
 
   useEffect(() => {
     void load();
@@ -106,7 +103,6 @@ export function SyncScreen() {
           )}
         </section>
       </div>
-      {event ? <RefusedScans eventId={event.id} /> : null}
     </section>
   );
 }
