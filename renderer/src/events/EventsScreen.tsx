@@ -84,7 +84,7 @@ export function EventsScreen() {
                   <span className={`status status-${event.status}`}>{event.status}</span>
                 </td>
                 <td className="numeric">
-                  {event.bookedCount} / {event.capacity}
+                  {event.bookedCount.toLocaleString()} / {event.capacity.toLocaleString()}
                 </td>
                 <td>
                   <div className="row-actions">
