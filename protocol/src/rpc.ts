@@ -78,6 +78,9 @@ export const syncStatusSchema = z.object({
       code: z.string(),
       message: z.string(),
       at: z.string(),
+      /** The guest and the event the change was about, as the device held them when it was refused. */
+      guestName: z.string().nullable(),
+      eventTitle: z.string().nullable(),
     }),
   ),
   clockSkewMs: z.number().nullable(),

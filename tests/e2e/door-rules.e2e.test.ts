@@ -9,7 +9,7 @@ import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { addBookings, createEvent, ticketToken } from '../sync/support';
-import { signIn, verdictPanel, wedgeScan } from './support/app';
+import { pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
 import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
 import { PullGate } from './support/pull-gate';
 
@@ -253,5 +253,28 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
       .waitFor();
     await screenshot(page, 'door-07-ready-for-next-guest-1366');
     await expectNoSeriousA11yViolations(page, 'check-in (ready for the next guest)');
+  });
+
+  it('a check-in the server refuses (the steward was taken off the door team meanwhile) is named in a banner', async () => {
+    await page.clock.resume();
+    // Held at the proxy: the scan is queued here while the organizer takes the steward off the event.
+    gate.hold();
+    await wedgeScan(page, await ticketToken(organizer.api, bookingIds[8]!));
+    await expectVerdict('admit', 15);
+    await pendingCount(page).filter({ hasText: /^1$/ }).waitFor();
+    expect((await organizer.api.put(`/events/${event.id}/staff`, { staffIds: [] })).status).toBe(200);
+
+    gate.releasePushes();
+    const banner = page.getByRole('alert', { name: 'Refused by the server' });
+    await banner.getByText('The server refused the check-in of Quay Guest 8 at Quayside Nights.').waitFor();
+    await banner.getByText(/ask its organizer to add you back/).waitFor();
+    // The next pull takes the event off this device; the banner still says whose check-in, where.
+    gate.release();
+    await page.getByText('No event chosen.').waitFor();
+    expect(await banner.textContent()).toContain('Quay Guest 8 at Quayside Nights');
+    await screenshot(page, 'door-08-refused-by-server-1366');
+    await expectNoSeriousA11yViolations(page, 'check-in (a check-in refused by the server)');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await banner.waitFor({ state: 'detached' });
   });
 });

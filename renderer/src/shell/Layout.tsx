@@ -5,6 +5,7 @@ import { AttendeesScreen } from '../attendees/AttendeesScreen';
 import { CheckinScreen } from '../checkin/CheckinScreen';
 import { EventsScreen } from '../events/EventsScreen';
 import { useEventsStore } from '../events/eventsStore';
+import { RefusedChangesBanner } from '../sync/RefusedChangesBanner';
 import { SyncScreen } from '../sync/SyncScreen';
 import { useSyncStore } from '../sync/syncStore';
 import { onDataChanged } from '../rpc/dataChanged';
@@ -52,6 +53,7 @@ export function Layout({ session, user }: { session: SessionState; user: User })
     <div className="layout">
       <SideNavigation session={session} user={user} screens={allowed} current={current} />
       <main className="content" id="main">
+        <RefusedChangesBanner />
         <Current />
       </main>
     </div>

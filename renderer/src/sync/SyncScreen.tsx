@@ -4,6 +4,7 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatAgo, formatDateTime } from '../ui/format';
 import { plainWordsFor } from '../errors/messages';
 import { PhaseNotice } from './PhaseNotice';
+import { describeRefusedChange } from './refusedChange';
 import { useSyncStore } from './syncStore';
 
 export function SyncScreen() {
@@ -72,7 +73,7 @@ export function SyncScreen() {
               {status.rejected.map((item) => (
                 <li key={item.mutationId}>
                   <p>
-                    <strong>{item.name}</strong>: {plainWordsFor(item.code)}
+                    <strong>{describeRefusedChange(item)}</strong> {plainWordsFor(item.code)}
                   </p>
                   <p className="hint">
                     {item.message} · {formatDateTime(item.at)}

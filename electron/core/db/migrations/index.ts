@@ -5,6 +5,7 @@ import { migration003 } from './003_booking_list_index';
 import { migration004 } from './004_initial_sync_phases';
 import { migration005 } from './005_checkins_by_hlc';
 import { migration006 } from './006_refusals';
+import { migration007 } from './007_rejected_subject';
 
 export type Migration = { version: number; name: string; sql: string };
 
@@ -16,6 +17,7 @@ export const MIGRATIONS: Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
