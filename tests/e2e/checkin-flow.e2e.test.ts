@@ -280,8 +280,25 @@ describe('check-in across two devices, online and offline', () => {
     await page.getByRole('cell', { name: staff.user.email }).waitFor();
     await screenshot(page, '15-admin-users');
     await expectNoSeriousA11yViolations(page, 'admin users');
+    // A role change asks first: dismissed, nothing changes; confirmed, the notice names the person.
+    const role = page.getByLabel(`Role of ${staff.user.name}`);
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await role.selectOption('organizer');
+    expect(await role.inputValue()).toBe('staff');
+    expect((await admin.api.get(`/users?q=${encodeURIComponent(staff.user.email)}`)).body.items[0].role).toBe('staff');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await role.selectOption('organizer');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${staff.user.name} is now organizer.` })
+      .waitFor();
+    expect(await role.inputValue()).toBe('organizer');
+
     await page.getByRole('tab', { name: 'Devices' }).click();
-    await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No devices have synced yet.')).waitFor();
+    // Devices are named by their user's name and email, and the one in use is marked.
+    const devices = page.getByRole('tabpanel').getByRole('table');
+    await devices.getByRole('row').filter({ hasText: 'This device' }).waitFor();
+    await devices.getByRole('row').filter({ hasText: staff.user.name }).filter({ hasText: staff.user.email }).waitFor();
     await screenshot(page, '16-admin-devices');
     await expectNoSeriousA11yViolations(page, 'admin devices');
 
