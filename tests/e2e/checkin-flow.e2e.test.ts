@@ -139,6 +139,15 @@ describe('check-in across two devices, online and offline', () => {
     await dialog.getByRole('img', { name: 'Ticket QR code' }).waitFor();
     walkInToken = await dialog.getByTestId('ticket-token').inputValue();
     expect(walkInToken).toMatch(/^GH1\./);
+    // The badge says whose ticket, for what, and the short code under the QR; it prints alone.
+    const badge = await dialog.getByTestId('ticket-badge').textContent();
+    const addedCode = /\(([0-9A-Z]{8})\)/.exec((await page.getByText(`Added ${walkInName}`).textContent()) ?? '')?.[1];
+    for (const part of [walkInName, title, 'General admission', addedCode!]) expect(badge).toContain(part);
+    await page.evaluate(() => {
+      window.print = () => document.body.setAttribute('data-printed', 'yes');
+    });
+    await dialog.getByRole('button', { name: 'Print badge' }).click();
+    expect(await page.locator('body').getAttribute('data-printed')).toBe('yes');
     await screenshot(page, '06-ticket');
     await expectNoSeriousA11yViolations(page, 'ticket dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();

@@ -47,7 +47,7 @@ export function AttendeesScreen() {
           </div>
           <ErrorNotice error={error} onDismiss={clearError} />
           <AttendeeTable timezone={event.timezone} />
-          <TicketDialog />
+          <TicketDialog event={event} />
         </>
       )}
     </section>
