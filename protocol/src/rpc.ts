@@ -233,7 +233,11 @@ export const rpcMethods = {
   // sync
   'sync.status': { params: nothing, result: syncStatusSchema },
   'sync.now': { params: nothing, result: syncStatusSchema },
-  'sync.alerts': { params: z.strictObject({ eventId: idSchema.optional() }), result: z.array(alertSchema) },
+  /** Alerts of one event (or all on this device), newest first, with the guest's name and event's title ('' when not held). */
+  'sync.alerts': {
+    params: z.strictObject({ eventId: idSchema.optional() }),
+    result: z.array(alertSchema.extend({ attendeeName: z.string(), eventTitle: z.string() })),
+  },
   'sync.dismissRejected': { params: z.strictObject({ mutationId: z.string() }), result: ok },
   /** Moves a damaged local database aside (kept) and resyncs; unsent changes still readable are kept. */
   'sync.recoverStore': {
