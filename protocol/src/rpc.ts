@@ -3,7 +3,7 @@ import { userSchema } from './auth';
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { errorCodeSchema } from './errors';
-import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema } from './events';
+import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
@@ -162,6 +162,11 @@ export const rpcMethods = {
     params: z.strictObject({ eventId: idSchema, gate: gateSchema.optional() }),
     result: eventCountersSchema,
   },
+  /**
+   * The event's figures as the server counts them from every device that synced (by ticket type,
+   * gate and hour): online only, OFFLINE without the server. For organizers, admins and its staff.
+   */
+  'events.stats': { params: eventIdParams, result: eventStatsSchema },
 
   // bookings
   'bookings.list': {

@@ -270,6 +270,16 @@ describe('check-in across two devices, online and offline', () => {
 
     await goTo(page, 'Check-in');
     await page.getByTestId('admitted-count').filter({ hasText: '4 / 4' }).waitFor();
+    // The night's figures as the server counts them: per gate, per ticket type, per hour (a chart).
+    await goTo(page, 'Stats');
+    await page.getByTestId('stats-admitted').filter({ hasText: '4 / 4 expected' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'Main gate' }).filter({ hasText: '4' }).waitFor();
+    await page
+      .getByRole('img', { name: /^Entries per hour — \d{2}:\d{2}: 4$/ })
+      .locator('canvas')
+      .waitFor();
+    await screenshot(page, '13b-stats');
+    await expectNoSeriousA11yViolations(page, 'stats');
     await goTo(page, 'Sync');
     await page.getByRole('heading', { name: 'Alerts' }).waitFor();
     await screenshot(page, '14-sync-organizer');

@@ -6,6 +6,7 @@ import { CheckinScreen } from '../checkin/CheckinScreen';
 import { EventsScreen } from '../events/EventsScreen';
 import { useEventsStore } from '../events/eventsStore';
 import { RefusedChangesBanner } from '../sync/RefusedChangesBanner';
+import { StatsScreen } from '../stats/StatsScreen';
 import { SyncScreen } from '../sync/SyncScreen';
 import { useSyncStore } from '../sync/syncStore';
 import { onDataChanged } from '../rpc/dataChanged';
@@ -18,6 +19,7 @@ const SCREENS: Record<Screen, () => React.JSX.Element> = {
   events: EventsScreen,
   attendees: AttendeesScreen,
   checkin: CheckinScreen,
+  stats: StatsScreen,
   sync: SyncScreen,
   admin: AdminScreen,
 };

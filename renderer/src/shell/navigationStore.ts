@@ -1,20 +1,21 @@
 import { hasRoleAtLeast, type Role } from '@gatehouse/protocol';
 import { create } from 'zustand';
 
-export type Screen = 'events' | 'attendees' | 'checkin' | 'sync' | 'admin';
+export type Screen = 'events' | 'attendees' | 'checkin' | 'stats' | 'sync' | 'admin';
 
 export const SCREEN_LABELS: Record<Screen, string> = {
   events: 'Events',
   attendees: 'Attendees',
   checkin: 'Check-in',
+  stats: 'Stats',
   sync: 'Sync',
   admin: 'Admin',
 };
 
 /** What each role sees in the navigation, in order; the first is where they land after sign-in. */
 export function screensFor(role: Role): Screen[] {
-  if (role === 'admin') return ['events', 'attendees', 'checkin', 'sync', 'admin'];
-  if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'sync'];
+  if (role === 'admin') return ['events', 'attendees', 'checkin', 'stats', 'sync', 'admin'];
+  if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'stats', 'sync'];
   if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'sync'];
   return [];
 }
