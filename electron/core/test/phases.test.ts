@@ -266,7 +266,9 @@ describe('migration 004 on a database from before phases', () => {
     old.close();
 
     const store = open(file);
-    expect(store.db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({ v: 6 });
+    expect(store.db.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toEqual({
+      v: MIGRATIONS.at(-1)!.version,
+    });
     expect(store.phase()).toBe('ready');
     expect(store.searchIndex.complete()).toBe(true);
     expect(indexNames(store)).toEqual(['bookings_code', 'bookings_list']);
