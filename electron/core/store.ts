@@ -25,7 +25,19 @@ import { SyncState } from './sync/state';
 
 export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
 /** A mutation the server refused, kept for the Sync screen (newest first, 200 at most). */
-export type RejectedMutation = { mutationId: string; name: string; code: string; message: string; at: string };
+/**
+ * A change the server refused or overruled, with the guest and event it was about as the device
+ * held them at the answer (null when the change named none, or the device did not hold it).
+ */
+export type RejectedMutation = {
+  mutationId: string;
+  name: string;
+  code: string;
+  message: string;
+  at: string;
+  guestName: string | null;
+  eventTitle: string | null;
+};
 
 /**
  * A pull page as the engine receives it: the envelope checked, each change checked (protocol's
@@ -123,11 +135,16 @@ export class AccountStore {
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
     this.insertRejected = db.prepare(
-      'INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at, hlc, guest_name, event_title)
+       VALUES (@id, @name, @args, @code, @message, @at, @hlc,
+         (SELECT json_extract(doc, '$.attendee.name') FROM bookings WHERE id = json_extract(@args, '$.bookingId')),
+         (SELECT json_extract(doc, '$.title') FROM events WHERE id = coalesce(json_extract(@args, '$.eventId'),
+           (SELECT event_id FROM bookings WHERE id = json_extract(@args, '$.bookingId')))))`,
     );
     this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
     this.latestRejected = db.prepare(
-      'SELECT id AS mutationId, name, code, message, at FROM rejected_mutations ORDER BY at DESC LIMIT 200',
+      `SELECT id AS mutationId, name, code, message, at, guest_name AS guestName, event_title AS eventTitle
+       FROM rejected_mutations ORDER BY at DESC LIMIT 200`,
     );
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
@@ -343,27 +360,27 @@ export class AccountStore {
             // The server stored its own HLC (this clock ran too far ahead): order the scan by it here too.
             if (result.hlc && row.target_table === 'checkins') this.adoptHlc(row.target_id, result.hlc);
             if (result.superseded) {
-              this.insertRejected.run(
-                result.id,
-                row.name,
-                row.args,
-                'SUPERSEDED',
-                'Applied, but a later edit had already set the same fields; it did not take effect',
-                now,
-                row.hlc,
-              );
+              this.insertRejected.run({
+                id: result.id,
+                name: row.name,
+                args: row.args,
+                code: 'SUPERSEDED',
+                message: 'Applied, but a later edit had already set the same fields; it did not take effect',
+                at: now,
+                hlc: row.hlc,
+              });
             }
             this.insertStale.run(row.target_table, row.target_id);
           } else {
-            this.insertRejected.run(
-              result.id,
-              row.name,
-              row.args,
-              result.code ?? 'REJECTED',
-              result.message ?? 'The server refused this change',
-              now,
-              row.hlc,
-            );
+            this.insertRejected.run({
+              id: result.id,
+              name: row.name,
+              args: row.args,
+              code: result.code ?? 'REJECTED',
+              message: result.message ?? 'The server refused this change',
+              at: now,
+              hlc: row.hlc,
+            });
             this.outbox.rebuild(row.target_table, row.target_id);
             changed.add(row.target_table, this.rows.get(row.target_table, row.target_id)?.event_id ?? '');
           }

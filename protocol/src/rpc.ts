@@ -3,7 +3,7 @@ import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessi
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { errorCodeSchema } from './errors';
-import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema } from './events';
+import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
@@ -25,8 +25,9 @@ export const scanResultSchema = z.object({
   message: z.string(),
   /**
    * A stable code: why a scan was refused (`alreadyInside`, `reentryNotAllowed`, `bookingCancelled`,
-   * `eventCancelled`, `wrongEvent`, or an InvalidReason), or `bookingNotOnDevice` for a ticket
-   * admitted on its signature alone; null for a plain admit or exit.
+   * `eventCancelled`, `wrongEvent`, or an InvalidReason), `bookingNotOnDevice` for a ticket
+   * admitted on its signature alone, `reentry` for an admission after an exit; null for a plain
+   * admit or exit.
    */
   reason: z.string().nullable(),
   booking: bookingSchema.nullable(),
@@ -78,6 +79,9 @@ export const syncStatusSchema = z.object({
       code: z.string(),
       message: z.string(),
       at: z.string(),
+      /** The guest and the event the change was about, as the device held them when it was refused. */
+      guestName: z.string().nullable(),
+      eventTitle: z.string().nullable(),
     }),
   ),
   clockSkewMs: z.number().nullable(),
@@ -174,6 +178,11 @@ export const rpcMethods = {
     params: z.strictObject({ eventId: idSchema, gate: gateSchema.optional() }),
     result: eventCountersSchema,
   },
+  /**
+   * The event's figures as the server counts them from every device that synced (by ticket type,
+   * gate and hour): online only, OFFLINE without the server. For organizers, admins and its staff.
+   */
+  'events.stats': { params: eventIdParams, result: eventStatsSchema },
 
   // bookings
   'bookings.list': {
@@ -245,7 +254,11 @@ export const rpcMethods = {
   // sync
   'sync.status': { params: nothing, result: syncStatusSchema },
   'sync.now': { params: nothing, result: syncStatusSchema },
-  'sync.alerts': { params: z.strictObject({ eventId: idSchema.optional() }), result: z.array(alertSchema) },
+  /** Alerts of one event (or all on this device), newest first, with the guest's name and event's title ('' when not held). */
+  'sync.alerts': {
+    params: z.strictObject({ eventId: idSchema.optional() }),
+    result: z.array(alertSchema.extend({ attendeeName: z.string(), eventTitle: z.string() })),
+  },
   'sync.dismissRejected': { params: z.strictObject({ mutationId: z.string() }), result: ok },
   /** Moves a damaged local database aside (kept) and resyncs; unsent changes still readable are kept. */
   'sync.recoverStore': {

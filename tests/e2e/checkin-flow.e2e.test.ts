@@ -139,6 +139,15 @@ describe('check-in across two devices, online and offline', () => {
     await dialog.getByRole('img', { name: 'Ticket QR code' }).waitFor();
     walkInToken = await dialog.getByTestId('ticket-token').inputValue();
     expect(walkInToken).toMatch(/^GH1\./);
+    // The badge says whose ticket, for what, and the short code under the QR; it prints alone.
+    const badge = await dialog.getByTestId('ticket-badge').textContent();
+    const addedCode = /\(([0-9A-Z]{8})\)/.exec((await page.getByText(`Added ${walkInName}`).textContent()) ?? '')?.[1];
+    for (const part of [walkInName, title, 'General admission', addedCode!]) expect(badge).toContain(part);
+    await page.evaluate(() => {
+      window.print = () => document.body.setAttribute('data-printed', 'yes');
+    });
+    await dialog.getByRole('button', { name: 'Print badge' }).click();
+    expect(await page.locator('body').getAttribute('data-printed')).toBe('yes');
     await screenshot(page, '06-ticket');
     await expectNoSeriousA11yViolations(page, 'ticket dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -261,6 +270,16 @@ describe('check-in across two devices, online and offline', () => {
 
     await goTo(page, 'Check-in');
     await page.getByTestId('admitted-count').filter({ hasText: '4 / 4' }).waitFor();
+    // The night's figures as the server counts them: per gate, per ticket type, per hour (a chart).
+    await goTo(page, 'Stats');
+    await page.getByTestId('stats-admitted').filter({ hasText: '4 / 4 expected' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'Main gate' }).filter({ hasText: '4' }).waitFor();
+    await page
+      .getByRole('img', { name: /^Entries per hour — \d{2}:\d{2}: 4$/ })
+      .locator('canvas')
+      .waitFor();
+    await screenshot(page, '13b-stats');
+    await expectNoSeriousA11yViolations(page, 'stats');
     await goTo(page, 'Sync');
     await page.getByRole('heading', { name: 'Alerts' }).waitFor();
     await screenshot(page, '14-sync-organizer');
@@ -280,8 +299,25 @@ describe('check-in across two devices, online and offline', () => {
     await page.getByRole('cell', { name: staff.user.email }).waitFor();
     await screenshot(page, '15-admin-users');
     await expectNoSeriousA11yViolations(page, 'admin users');
+    // A role change asks first: dismissed, nothing changes; confirmed, the notice names the person.
+    const role = page.getByLabel(`Role of ${staff.user.name}`);
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await role.selectOption('organizer');
+    expect(await role.inputValue()).toBe('staff');
+    expect((await admin.api.get(`/users?q=${encodeURIComponent(staff.user.email)}`)).body.items[0].role).toBe('staff');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await role.selectOption('organizer');
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${staff.user.name} is now organizer.` })
+      .waitFor();
+    expect(await role.inputValue()).toBe('organizer');
+
     await page.getByRole('tab', { name: 'Devices' }).click();
-    await page.getByRole('tabpanel').getByRole('table').or(page.getByText('No devices have synced yet.')).waitFor();
+    // Devices are named by their user's name and email, and the one in use is marked.
+    const devices = page.getByRole('tabpanel').getByRole('table');
+    await devices.getByRole('row').filter({ hasText: 'This device' }).waitFor();
+    await devices.getByRole('row').filter({ hasText: staff.user.name }).filter({ hasText: staff.user.email }).waitFor();
     await screenshot(page, '16-admin-devices');
     await expectNoSeriousA11yViolations(page, 'admin devices');
 

@@ -9,7 +9,7 @@ import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { addBookings, createEvent, ticketToken } from '../sync/support';
-import { signIn, verdictPanel, wedgeScan } from './support/app';
+import { pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
 import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
 import { PullGate } from './support/pull-gate';
 
@@ -121,6 +121,10 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     await modes.getByRole('button', { name: 'Entry' }).click();
     await wedgeScan(page, token);
     await expectVerdict('admit', 4);
+    // A re-entry says so, with when and where the guest left (on the event's clock).
+    expect(await verdictPanel(page).textContent()).toMatch(
+      /re-entry.*Welcome back, Quay Guest 0 — re-entry \(left \d{2}:\d{2}, North\)/,
+    );
     await page.getByRole('region', { name: 'Last scans' }).getByText('Left').first().waitFor();
     await screenshot(page, 'door-03-reentry-1024');
     await expectNoSeriousA11yViolations(page, 'check-in (re-entry, 1024×700)');
@@ -141,7 +145,7 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     await wedgeScan(page, token);
     await expectVerdict('admit', 5);
     await admitted.filter({ hasText: `3 / ${BOOKINGS}` }).waitFor();
-    await page.getByRole('button', { name: 'Undo admission' }).click();
+    await page.getByRole('button', { name: 'Undo admission', exact: true }).click();
     await page.locator('[data-verdict="undone"][data-serial="5"]').getByText('Admission undone').waitFor();
     await admitted.filter({ hasText: `2 / ${BOOKINGS}` }).waitFor();
     await page.getByRole('region', { name: 'Last scans' }).getByText('Undone').first().waitFor();
@@ -177,5 +181,100 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     }
     expect(await search.inputValue()).toBe('Quay');
     await screenshot(page, 'door-05-scan-with-focus-in-fields-1024');
+  });
+
+  it('Last scans lists every verdict with its reason, on the verdict’s clock, and undoes an admission', async () => {
+    const lastScans = page.getByRole('region', { name: 'Last scans' });
+    const admitted = page.getByTestId('admitted-count');
+    const token = await ticketToken(organizer.api, bookingIds[5]!);
+    await wedgeScan(page, token);
+    await expectVerdict('admit', 10);
+    await admitted.filter({ hasText: `7 / ${BOOKINGS}` }).waitFor();
+    await wedgeScan(page, token);
+    await expectVerdict('duplicate', 11);
+    // The machine runs in another zone than the event's (Europe/Berlin): both read the event's clock.
+    const since = /since (\d{2}:\d{2}) \(South\)/.exec((await verdictPanel(page).textContent()) ?? '')?.[1];
+    expect(since).toBeDefined();
+    const duplicateRow = lastScans.locator('li[data-verdict="duplicate"]').first();
+    await duplicateRow.filter({ hasText: 'Already inside' }).waitFor();
+    const admissionRow = lastScans.locator('li[data-verdict="admit"]').filter({ hasText: 'Quay Guest 5' }).first();
+    expect(await admissionRow.textContent()).toContain(`${since} · South`);
+
+    await wedgeScan(page, 'GH1.this-is-no-ticket.at-all');
+    await expectVerdict('invalid', 12);
+    await lastScans.locator('li[data-verdict="invalid"]').first().waitFor();
+    await page.getByTestId('refused-scans').getByText('Already inside').first().waitFor();
+    await screenshot(page, 'door-06-last-scans-every-verdict-1024');
+    await page.setViewportSize({ width: 1366, height: 800 });
+    await screenshot(page, 'door-06-last-scans-every-verdict-1366');
+
+    await admissionRow.getByRole('button', { name: `Undo admission of Quay Guest 5 at ${since}` }).click();
+    await lastScans.locator('li[data-verdict="undone"]').filter({ hasText: 'Quay Guest 5' }).waitFor();
+    await admitted.filter({ hasText: `6 / ${BOOKINGS}` }).waitFor();
+    await expectNoSeriousA11yViolations(page, 'check-in (last scans with refusals, undone from the list)');
+  });
+
+  it('Enter in the guest search checks in its single match and gives focus back to scanning', async () => {
+    const search = page.getByLabel('Find a guest by name, email or code');
+    await search.fill('Quay Guest 598');
+    await page.getByText('Enter checks this guest in.').waitFor();
+    await search.press('Enter');
+    await expectVerdict('admit', 13);
+    expect(await verdictPanel(page).textContent()).toContain('Quay Guest 598');
+    expect(await search.inputValue()).toBe('');
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+  });
+
+  it('each refusal has its own colour, and a verdict steps back to "ready for the next guest"', async () => {
+    const colours = await page.evaluate(() =>
+      ['noReentry', 'invalid', 'wrongEvent', 'duplicate', 'admit'].map((verdict) => {
+        const probe = document.createElement('section');
+        probe.className = `verdict verdict-${verdict}`;
+        document.body.append(probe);
+        const colour = getComputedStyle(probe).backgroundColor;
+        probe.remove();
+        return colour;
+      }),
+    );
+    expect(new Set(colours).size).toBe(colours.length);
+
+    // The page's clock is taken over only now, so the earlier steps ran on real time; the guest is
+    // checked in from the search (a wedge burst is judged by key timestamps, which a faked clock skews).
+    await page.clock.install();
+    const search = page.getByLabel('Find a guest by name, email or code');
+    await search.fill('Quay Guest 597');
+    await page.getByText('Enter checks this guest in.').waitFor();
+    await search.press('Enter');
+    await page.locator('[data-verdict="admit"][data-serial="14"][data-state="shown"]').waitFor();
+    await page.clock.runFor(10_000);
+    await page
+      .locator('[data-verdict="admit"][data-serial="14"][data-state="ready"]')
+      .getByText('Ready for the next guest')
+      .waitFor();
+    await screenshot(page, 'door-07-ready-for-next-guest-1366');
+    await expectNoSeriousA11yViolations(page, 'check-in (ready for the next guest)');
+  });
+
+  it('a check-in the server refuses (the steward was taken off the door team meanwhile) is named in a banner', async () => {
+    await page.clock.resume();
+    // Held at the proxy: the scan is queued here while the organizer takes the steward off the event.
+    gate.hold();
+    await wedgeScan(page, await ticketToken(organizer.api, bookingIds[8]!));
+    await expectVerdict('admit', 15);
+    await pendingCount(page).filter({ hasText: /^1$/ }).waitFor();
+    expect((await organizer.api.put(`/events/${event.id}/staff`, { staffIds: [] })).status).toBe(200);
+
+    gate.releasePushes();
+    const banner = page.getByRole('alert', { name: 'Refused by the server' });
+    await banner.getByText('The server refused the check-in of Quay Guest 8 at Quayside Nights.').waitFor();
+    await banner.getByText(/ask its organizer to add you back/).waitFor();
+    // The next pull takes the event off this device; the banner still says whose check-in, where.
+    gate.release();
+    await page.getByText('No event chosen.').waitFor();
+    expect(await banner.textContent()).toContain('Quay Guest 8 at Quayside Nights');
+    await screenshot(page, 'door-08-refused-by-server-1366');
+    await expectNoSeriousA11yViolations(page, 'check-in (a check-in refused by the server)');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await banner.waitFor({ state: 'detached' });
   });
 });

@@ -195,8 +195,14 @@ describe('door rules over the real server and a device', { timeout: 120_000 }, (
     expect(door.core.syncStatus()).toMatchObject({ pending: 0, rejected: [] });
     expect(await server.ctx.store.checkins.countForEvent(event.id)).toBe(2);
     // The cancellation found on arrival raises the usual alert; the live booking raises none.
+    // Named by guest and event for the Sync screen, not by ids.
     expect(door.core.requireAccount().checkins.alerts(event.id)).toMatchObject([
-      { kind: 'cancelledCheckin', bookingId: cancelled },
+      {
+        kind: 'cancelledCheckin',
+        bookingId: cancelled,
+        attendeeName: expect.stringMatching(/\S/),
+        eventTitle: event.title,
+      },
     ]);
     // Now on the device: the next scan of the live ticket is a duplicate, with the booking named.
     expect(scanAt(door, event, await ticketToken(organizer.api, fresh!))).toMatchObject({

@@ -7,6 +7,9 @@ export type ListedRefusal = Refusal & { attendeeName: string };
 /** A scan row as "Last scans" shows it: with the guest's name and what it did. */
 export type RecentScan = Checkin & { attendeeName: string; verdict: 'admit' | 'exit' | 'undone' };
 
+/** An alert as the Sync screen lists it: with the guest's name and the event's title when held. */
+export type ListedAlert = Alert & { attendeeName: string; eventTitle: string };
+
 /** At most this many alerts are listed (newest first). */
 const ALERTS_LISTED = 500;
 
@@ -33,11 +36,15 @@ export class CheckinQueries {
        LEFT JOIN bookings b ON b.id = json_extract(r.doc, '$.bookingId')
        WHERE r.event_id = ? AND r.doc IS NOT NULL ORDER BY r.hlc DESC, r.id DESC LIMIT ?`,
     );
+    const alertsWithNames = `SELECT a.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name,
+         coalesce(json_extract(e.doc, '$.title'), '') AS title FROM alerts a
+       LEFT JOIN bookings b ON b.id = json_extract(a.doc, '$.bookingId')
+       LEFT JOIN events e ON e.id = a.event_id`;
     this.alertsOfEvent = db.prepare(
-      `SELECT doc FROM alerts WHERE event_id = ? AND doc IS NOT NULL ORDER BY created_at DESC LIMIT ${ALERTS_LISTED}`,
+      `${alertsWithNames} WHERE a.event_id = ? AND a.doc IS NOT NULL ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`,
     );
     this.alertsOfAll = db.prepare(
-      `SELECT doc FROM alerts WHERE doc IS NOT NULL ORDER BY created_at DESC LIMIT ${ALERTS_LISTED}`,
+      `${alertsWithNames} WHERE a.doc IS NOT NULL ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`,
     );
   }
 
@@ -61,9 +68,13 @@ export class CheckinQueries {
     return rows.map((row) => ({ ...(JSON.parse(row.doc) as Refusal), attendeeName: row.name }));
   }
 
-  /** Alerts of one event, or of every event on this device. */
-  alerts(eventId?: string): Alert[] {
-    const rows = (eventId ? this.alertsOfEvent.all(eventId) : this.alertsOfAll.all()) as { doc: string }[];
-    return rows.map((row) => JSON.parse(row.doc) as Alert);
+  /** Alerts of one event, or of every event on this device, named by guest and event. */
+  alerts(eventId?: string): ListedAlert[] {
+    const rows = (eventId ? this.alertsOfEvent.all(eventId) : this.alertsOfAll.all()) as {
+      doc: string;
+      name: string;
+      title: string;
+    }[];
+    return rows.map((row) => ({ ...(JSON.parse(row.doc) as Alert), attendeeName: row.name, eventTitle: row.title }));
   }
 }

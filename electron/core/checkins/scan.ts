@@ -4,6 +4,7 @@ import {
   decideScan,
   entryStateOf,
   type Event,
+  type EntryRef,
   type EventAtDoor,
   type InvalidReason,
   MAX_HLC_LEAD_MS,
@@ -130,12 +131,13 @@ export class Scanner {
     const booking = bookingId ? this.booking(bookingId) : undefined;
     const event = this.store.rows.getDoc<Event>('events', params.eventId);
     const scans = bookingId ? this.store.scansOfBooking(bookingId) : [];
+    const entry = entryStateOf(scans);
     const verdict = decideScan({
       verification,
       expectedEventId: params.eventId,
       event: atDoor(event),
       booking,
-      entry: entryStateOf(scans),
+      entry,
       direction: params.direction ?? 'in',
       nowMs: this.deps.trustedNow(),
     });
@@ -145,7 +147,8 @@ export class Scanner {
     // would drag this clock, and every later scan, ahead with it.
     const bound = this.deps.trustedNow() + MAX_HLC_LEAD_MS;
     for (const seen of scans) if ((parseHlc(seen.hlc)?.wallMs ?? Infinity) <= bound) this.store.clock.receive(seen.hlc);
-    return this.finish(started, params, event, verdict, booking);
+    const leftAt = !entry.inside && entry.lastExit ? entry.lastExit : undefined;
+    return this.finish(started, params, event, verdict, booking, leftAt);
   }
 
   private finish(
@@ -154,6 +157,8 @@ export class Scanner {
     event: Event | null,
     verdict: ScanVerdict,
     booking?: Booking,
+    /** The exit before this scan, when the holder was let in before and left: an admit is a re-entry. */
+    leftAt?: EntryRef,
   ): ScanResult {
     const ticketTypeName = booking
       ? (event?.ticketTypes.find((type) => type.id === booking.ticketTypeId)?.name ?? null)
@@ -179,6 +184,10 @@ export class Scanner {
         else if (!verdict.bookingOnDevice) {
           message = 'Ticket verified by its signature — booking not yet on this device';
           reason = 'bookingNotOnDevice';
+        } else if (leftAt) {
+          // A steward must see that this is someone coming back, not a first entry on a shared ticket.
+          message = `Welcome back, ${name} — re-entry (left ${timeOf(leftAt.scannedAt, event?.timezone)}, ${leftAt.gate})`;
+          reason = 'reentry';
         } else message = `Welcome, ${name}${ticketTypeName ? ` — ${ticketTypeName}` : ''}`;
         break;
       }

@@ -137,7 +137,9 @@ describe('door rules on the device', () => {
     expect(leave(ticket(3), 'North')).toMatchObject({ verdict: 'exit', reason: null });
     expect(new EventQueries(store).counters(EVENT)).toMatchObject({ admitted: 1, inside: 0 });
     const again = enter(ticket(3), 'South');
-    expect(again).toMatchObject({ verdict: 'admit' });
+    // It says it is a re-entry, naming the exit, so a shared ticket's second holder stands out.
+    expect(again).toMatchObject({ verdict: 'admit', reason: 'reentry' });
+    expect(again.message).toMatch(/^Welcome back, .+ — re-entry \(left \d\d:\d\d, North\)$/);
     expect(again.checkinId).not.toBe(first.checkinId);
     expect(new EventQueries(store).counters(EVENT, 'South')).toMatchObject({
       admitted: 1,

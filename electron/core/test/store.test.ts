@@ -27,7 +27,8 @@ describe('account store', () => {
       { version: 5, name: 'checkins by hlc' },
       { version: 6, name: 'refusals' },
       { version: 7, name: 'search folding' },
-      { version: 8, name: 'rejected-hlc' },
+      { version: 8, name: 'rejected hlc' },
+      { version: 9, name: 'rejected subject' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -115,7 +116,16 @@ describe('account store', () => {
       null,
     );
     expect(store.rows.getDoc<Booking>('bookings', 'ev1-b0')?.status).toBe('confirmed');
-    expect(store.rejected()).toMatchObject([{ mutationId: cancel.id, code: 'FORBIDDEN', name: 'booking.cancel' }]);
+    // Named by guest and event as held at the answer (kept in its row: a purge may take them next).
+    expect(store.rejected()).toMatchObject([
+      {
+        mutationId: cancel.id,
+        code: 'FORBIDDEN',
+        name: 'booking.cancel',
+        guestName: 'Guest 000000',
+        eventTitle: 'Event ev1',
+      },
+    ]);
     expect(store.outbox.peek(10).map((entry) => entry.id)).toEqual([walkIn.id]);
     const walkInId = (walkIn.doc as Booking).id;
     store.applyPushResults([{ id: walkIn.id, status: 'rejected', code: 'FORBIDDEN', message: 'x' }], null);

@@ -55,21 +55,23 @@ export function MailPanel() {
                 </td>
                 <td className="numeric">{message.attempts}</td>
                 <td>{formatAgo(message.createdAt)}</td>
-                <td className="row-actions">
-                  {message.status === 'dead' ? (
-                    <>
-                      <button type="button" className="button-small" onClick={() => void retryMail(message.id)}>
-                        Retry
-                      </button>
-                      <button
-                        type="button"
-                        className="button-small button-danger"
-                        onClick={() => void discardMail(message.id)}
-                      >
-                        Discard
-                      </button>
-                    </>
-                  ) : null}
+                <td>
+                  <div className="row-actions">
+                    {message.status === 'dead' ? (
+                      <>
+                        <button type="button" className="button-small" onClick={() => void retryMail(message.id)}>
+                          Retry
+                        </button>
+                        <button
+                          type="button"
+                          className="button-small button-danger"
+                          onClick={() => void discardMail(message.id)}
+                        >
+                          Discard
+                        </button>
+                      </>
+                    ) : null}
+                  </div>
                 </td>
               </tr>
             ))}

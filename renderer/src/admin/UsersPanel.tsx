@@ -46,7 +46,16 @@ export function UsersPanel() {
                     aria-label={`Role of ${user.name}`}
                     value={user.role}
                     disabled={user.id === myId}
-                    onChange={(e) => void updateUser(user.id, { role: e.target.value as Role })}
+                    onChange={(e) => {
+                      const role = e.target.value as Role;
+                      // The select stays on the held role unless confirmed: it shows user.role.
+                      if (
+                        window.confirm(
+                          `Change ${user.name}'s role from ${roleLabels[user.role]} to ${roleLabels[role]}?`,
+                        )
+                      )
+                        void updateUser(user.id, { role });
+                    }}
                   >
                     {ROLES.map((role) => (
                       <option key={role} value={role}>
@@ -61,7 +70,12 @@ export function UsersPanel() {
                     className={user.disabled ? 'button-secondary' : 'button-small button-danger'}
                     disabled={user.id === myId}
                     aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.name}`}
-                    onClick={() => void updateUser(user.id, { disabled: !user.disabled })}
+                    onClick={() => {
+                      const question = user.disabled
+                        ? `Let ${user.name} sign in again?`
+                        : `Disable ${user.name}? They are signed out on every device, and changes their devices still hold are refused.`;
+                      if (window.confirm(question)) void updateUser(user.id, { disabled: !user.disabled });
+                    }}
                   >
                     {user.disabled ? 'Enable' : 'Disable'}
                   </button>

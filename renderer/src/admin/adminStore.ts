@@ -1,4 +1,11 @@
-import type { Device, MailMessage, MailStatus, User, UserAdminPatch } from '@gatehouse/protocol';
+import {
+  roleLabels,
+  type Device,
+  type MailMessage,
+  type MailStatus,
+  type User,
+  type UserAdminPatch,
+} from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
 import { invoke } from '../rpc/client';
@@ -23,6 +30,14 @@ type AdminStore = {
   discardMail: (messageId: string) => Promise<void>;
   clearError: () => void;
 };
+
+/** What changed, said of the person: "Sam Steward is now an organizer." */
+function describeUpdate(user: User, patch: UserAdminPatch): string {
+  if (patch.disabled === true) return `${user.name} is disabled and signed out everywhere.`;
+  if (patch.disabled === false) return `${user.name} can sign in again.`;
+  if (patch.role) return `${user.name} is now ${roleLabels[patch.role].toLowerCase()}.`;
+  return `${user.name} was updated.`;
+}
 
 export const useAdminStore = create<AdminStore>((set, get) => {
   async function attempt(action: () => Promise<void>, notice: string | null = null): Promise<void> {
@@ -54,11 +69,18 @@ export const useAdminStore = create<AdminStore>((set, get) => {
       set({ userQuery });
       void get().loadUsers();
     },
-    updateUser: (userId, patch) =>
-      attempt(async () => {
+    updateUser: async (userId, patch) => {
+      set({ error: null, notice: null });
+      try {
         const updated = await invoke('admin.users.update', { userId, patch });
-        set((state) => ({ users: state.users.map((user) => (user.id === userId ? updated : user)) }));
-      }, 'User updated.'),
+        set((state) => ({
+          users: state.users.map((user) => (user.id === userId ? updated : user)),
+          notice: describeUpdate(updated, patch),
+        }));
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
     loadDevices: () => attempt(async () => set({ devices: await invoke('admin.devices.list', {}) })),
     revokeDevice: (deviceId) =>
       attempt(async () => {

@@ -42,11 +42,12 @@ export function AttendeesScreen() {
                 {query ? ' match' : ''}
               </p>
             </div>
-            <WalkInForm event={event} />
+            {/* Keyed by event: a ticket type chosen for one event is never sent for another. */}
+            <WalkInForm key={event.id} event={event} />
           </div>
           <ErrorNotice error={error} onDismiss={clearError} />
           <AttendeeTable timezone={event.timezone} />
-          <TicketDialog />
+          <TicketDialog event={event} />
         </>
       )}
     </section>

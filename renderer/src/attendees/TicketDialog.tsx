@@ -1,8 +1,14 @@
+import type { Event } from '@gatehouse/protocol';
 import { useEffect, useRef } from 'react';
+import { formatDateTime, zoneLabel } from '../ui/format';
 import { useAttendeesStore } from './attendeesStore';
 
-/** The QR an organizer can show or print for a walk-in; the token text is what a scanner would type. */
-export function TicketDialog() {
+/**
+ * A ticket as its holder would carry it: name, event, date, ticket type, the QR and the short code
+ * under it (what the steward types when the QR will not read). "Print badge" prints the badge alone
+ * (styles.css, @media print) through the system print dialog, sized for an A6 or label printer.
+ */
+export function TicketDialog({ event }: { event: Event }) {
   const ticket = useAttendeesStore((state) => state.ticket);
   const close = useAttendeesStore((state) => state.closeTicket);
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -18,22 +24,36 @@ export function TicketDialog() {
     <dialog ref={dialogRef} className="ticket-dialog" aria-labelledby="ticket-title" onClose={close}>
       {ticket ? (
         <>
-          <h2 id="ticket-title">Ticket</h2>
+          <h2 id="ticket-title">Ticket{ticket.holder ? ` for ${ticket.holder.name}` : ''}</h2>
           {ticket.revoked ? (
             <p className="notice notice-error">This booking is cancelled; the ticket no longer admits.</p>
           ) : null}
-          <img
-            className="ticket-qr"
-            alt="Ticket QR code"
-            src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qrSvg)}`}
-          />
-          <label>
-            Ticket code
-            <textarea readOnly rows={3} value={ticket.token} data-testid="ticket-token" />
-          </label>
-          <button type="button" className="button-primary" onClick={close} autoFocus>
-            Close
-          </button>
+          <div className="ticket-badge" data-testid="ticket-badge">
+            {ticket.holder ? <p className="badge-name">{ticket.holder.name}</p> : null}
+            <p className="badge-event">{event.title}</p>
+            <p className="badge-when">
+              {formatDateTime(event.startsAt, event.timezone)} ({zoneLabel(event.timezone)}) · {event.venue}
+            </p>
+            {ticket.holder ? <p className="badge-type">{ticket.holder.ticketTypeName}</p> : null}
+            <img
+              className="ticket-qr"
+              alt="Ticket QR code"
+              src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qrSvg)}`}
+            />
+            {ticket.holder ? <p className="badge-code mono">{ticket.holder.code}</p> : null}
+          </div>
+          <details>
+            <summary>Ticket code for a scanner</summary>
+            <textarea readOnly rows={3} value={ticket.token} data-testid="ticket-token" aria-label="Ticket code" />
+          </details>
+          <div className="form-actions">
+            <button type="button" className="button-secondary" onClick={() => window.print()}>
+              Print badge
+            </button>
+            <button type="button" className="button-primary" onClick={close} autoFocus>
+              Close
+            </button>
+          </div>
         </>
       ) : null}
     </dialog>

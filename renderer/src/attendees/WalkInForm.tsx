@@ -8,7 +8,7 @@ export function WalkInForm({ event }: { event: Event }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [ticketTypeId, setTicketTypeId] = useState(event.ticketTypes[0]?.id ?? '');
-  const [added, setAdded] = useState<{ id: string; name: string; code: string } | null>(null);
+  const [added, setAdded] = useState<{ id: string; name: string; code: string; ticketTypeName: string } | null>(null);
   const [saving, setSaving] = useState(false);
 
   async function submit(submitEvent: FormEvent): Promise<void> {
@@ -20,7 +20,8 @@ export function WalkInForm({ event }: { event: Event }) {
     });
     setSaving(false);
     if (booking) {
-      setAdded({ id: booking.id, name: booking.attendee.name, code: booking.code });
+      const typeName = event.ticketTypes.find((type) => type.id === booking.ticketTypeId)?.name ?? '';
+      setAdded({ id: booking.id, name: booking.attendee.name, code: booking.code, ticketTypeName: typeName });
       setName('');
       setEmail('');
     }
@@ -52,7 +53,7 @@ export function WalkInForm({ event }: { event: Event }) {
       {added ? (
         <p className="walkin-added" role="status">
           Added {added.name} ({added.code}).{' '}
-          <button type="button" className="button-link" onClick={() => void showTicket(added.id)}>
+          <button type="button" className="button-link" onClick={() => void showTicket(added.id, added)}>
             Show ticket
           </button>
         </p>

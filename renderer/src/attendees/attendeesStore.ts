@@ -5,7 +5,9 @@ import { invoke } from '../rpc/client';
 
 export const ATTENDEE_PAGE_SIZE = 100;
 
-type Ticket = { bookingId: string; token: string; qrSvg: string; revoked: boolean };
+/** Who a ticket is for, as the badge prints it: name, ticket type, the short code under the QR. */
+export type TicketHolder = { name: string; ticketTypeName: string; code: string };
+type Ticket = { bookingId: string; token: string; qrSvg: string; revoked: boolean; holder: TicketHolder | null };
 
 type AttendeesStore = {
   eventId: string | null;
@@ -22,7 +24,8 @@ type AttendeesStore = {
   refresh: () => void;
   walkIn: (input: { ticketTypeId: string; attendee: Attendee }) => Promise<Booking | null>;
   cancel: (bookingId: string) => Promise<boolean>;
-  showTicket: (bookingId: string) => Promise<void>;
+  /** Opens the ticket dialog; `holder` when the caller knows it better than the loaded pages do. */
+  showTicket: (bookingId: string, holder?: TicketHolder) => Promise<void>;
   closeTicket: () => void;
   clearError: () => void;
 };
@@ -113,11 +116,16 @@ export const useAttendeesStore = create<AttendeesStore>((set, get) => {
         return false;
       }
     },
-    showTicket: async (bookingId) => {
+    showTicket: async (bookingId, known) => {
       set({ error: null });
       try {
         const ticket = await invoke('bookings.ticket', { bookingId });
-        set({ ticket: { bookingId, ...ticket } });
+        const row = Object.values(get().pages)
+          .flat()
+          .find((booking) => booking.id === bookingId);
+        const holder =
+          known ?? (row ? { name: row.attendee.name, ticketTypeName: row.ticketTypeName, code: row.code } : null);
+        set({ ticket: { bookingId, ...ticket, holder } });
       } catch (error) {
         set({ error: describeError(error) });
       }

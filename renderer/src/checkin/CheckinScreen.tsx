@@ -1,5 +1,7 @@
+import { hasRoleAtLeast } from '@gatehouse/protocol';
 import { useCallback, useEffect, useId } from 'react';
 import { onDataChanged } from '../rpc/dataChanged';
+import { useSessionStore } from '../session/sessionStore';
 import { PhaseNotice } from '../sync/PhaseNotice';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
@@ -9,6 +11,7 @@ import { useCheckinStore } from './checkinStore';
 import { CountersPanel } from './CountersPanel';
 import { ManualSearch } from './ManualSearch';
 import { RecentScans } from './RecentScans';
+import { RefusedScans } from './RefusedScans';
 import { useKeyboardWedge } from './useKeyboardWedge';
 import { VerdictPanel } from './VerdictPanel';
 
@@ -32,6 +35,11 @@ export function CheckinScreen() {
     undone,
   } = useCheckinStore();
   const eventId = event?.id ?? null;
+  const session = useSessionStore((state) => state.session);
+  const undoRight = {
+    manager: session?.user ? hasRoleAtLeast(session.user.role, 'organizer') : false,
+    deviceId: session?.deviceId ?? '',
+  };
 
   const onScan = useCallback(
     (text: string) => {
@@ -89,7 +97,13 @@ export function CheckinScreen() {
           </div>
           <div className="checkin-side">
             <CountersPanel counters={counters} gate={gate} />
-            <RecentScans scans={recent} />
+            <RecentScans
+              scans={recent}
+              timeZone={event.timezone}
+              undoRight={undoRight}
+              onUndo={(checkinId) => void undo(event.id, checkinId)}
+            />
+            <RefusedScans eventId={event.id} timeZone={event.timezone} />
           </div>
         </div>
       )}

@@ -1,4 +1,4 @@
-import type { RefusalReason, RpcResult } from '@gatehouse/protocol';
+import type { RpcResult } from '@gatehouse/protocol';
 import { useEffect, useState } from 'react';
 import { describeError, type UiError } from '../errors/messages';
 import { onDataChanged } from '../rpc/dataChanged';
@@ -6,23 +6,9 @@ import { invoke } from '../rpc/client';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatDateTime } from '../ui/format';
+import { REFUSAL_WORDS } from './refusalWords';
 
 type Listed = RpcResult<'checkin.refusals'>[number];
-
-/** What a refusal means, in a steward's words (protocol's REFUSAL_REASONS). */
-const REASON_WORDS: Record<RefusalReason, string> = {
-  alreadyInside: 'Already inside',
-  reentryNotAllowed: 'No re-entry',
-  bookingCancelled: 'Booking cancelled',
-  eventCancelled: 'Event cancelled',
-  wrongEvent: 'Ticket for another event',
-  format: 'Not a Gatehouse ticket',
-  unknownKey: 'Unknown signing key',
-  signature: 'Forged or damaged ticket',
-  notYetValid: 'Too early',
-  expired: 'Event over',
-  unknownBooking: 'Unknown booking',
-};
 
 function who(refusal: Listed): string {
   if (refusal.attendeeName) return refusal.attendeeName;
@@ -30,8 +16,11 @@ function who(refusal: Listed): string {
   return 'No ticket read';
 }
 
-/** What every door of the event refused, newest first, as synced: why, where, which device, when. */
-export function RefusedScans({ eventId }: { eventId: string }) {
+/**
+ * What every door of the event refused, newest first, as synced: why, where, which device, when
+ * (on the event's clock). Beside Last scans on the check-in screen, the door's audit.
+ */
+export function RefusedScans({ eventId, timeZone }: { eventId: string; timeZone: string }) {
   const [rows, setRows] = useState<Listed[]>([]);
   const [error, setError] = useState<UiError | null>(null);
 
@@ -49,7 +38,7 @@ export function RefusedScans({ eventId }: { eventId: string }) {
   }, [eventId]);
 
   return (
-    <section className="card" aria-labelledby="refused-title">
+    <section className="card refused" aria-labelledby="refused-title">
       <h2 id="refused-title">Refused at the door</h2>
       <ErrorNotice error={error} />
       {rows.length === 0 ? (
@@ -59,11 +48,11 @@ export function RefusedScans({ eventId }: { eventId: string }) {
           {rows.map((refusal) => (
             <li key={refusal.id}>
               <p>
-                <strong>{REASON_WORDS[refusal.reason]}</strong>: {who(refusal)}
+                <strong>{REFUSAL_WORDS[refusal.reason]}</strong>: {who(refusal)}
               </p>
               <p className="hint">
                 {refusal.gate} ({refusal.direction === 'in' ? 'entry' : 'exit'}) · device {refusal.deviceId.slice(0, 8)}{' '}
-                · {formatDateTime(refusal.scannedAt)}
+                · {formatDateTime(refusal.scannedAt, timeZone)}
               </p>
             </li>
           ))}

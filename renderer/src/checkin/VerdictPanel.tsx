@@ -1,4 +1,5 @@
 import type { ScanResult } from '@gatehouse/protocol';
+import { useEffect, useState } from 'react';
 
 const HEADLINES: Record<ScanResult['verdict'], string> = {
   admit: 'ADMIT',
@@ -10,10 +11,18 @@ const HEADLINES: Record<ScanResult['verdict'], string> = {
   invalid: 'INVALID',
 };
 
-/** Readable from two metres: the colour says it at a glance, the word says it without colour. */
 /**
- * `onUndo`: offered on an admission this device just made (the core refuses it later than the
- * undo window allows, in words); `undone`: that admission was undone, so the panel says so.
+ * How long a verdict stays in full colour. After that the panel says it is ready for the next
+ * guest, keeping the last verdict small, so a steward glancing up never takes an old green for the
+ * person in front of them; two admissions in a row are told apart by the flash each one starts with.
+ */
+export const VERDICT_SHOWN_MS = 8000;
+
+/**
+ * The door's verdict, readable from two metres: the colour says it at a glance, the word says it
+ * without colour, and each new verdict flashes (the section is keyed by `serial`, restarting its
+ * animation). `onUndo` is offered on an admission this device just made (the core refuses it, in
+ * words, once the undo window has passed); `undone` says that admission was undone.
  */
 export function VerdictPanel({
   result,
@@ -26,6 +35,13 @@ export function VerdictPanel({
   undone?: boolean;
   onUndo?: () => void;
 }) {
+  const [fadedSerial, setFadedSerial] = useState(-1);
+  useEffect(() => {
+    if (!result) return;
+    const timer = window.setTimeout(() => setFadedSerial(serial), VERDICT_SHOWN_MS);
+    return () => window.clearTimeout(timer);
+  }, [result, serial]);
+
   if (!result) {
     return (
       <section className="verdict verdict-idle" aria-label="Scan result" data-verdict="none">
@@ -36,10 +52,25 @@ export function VerdictPanel({
   }
   // An undone admission no longer shows green: the person at the door is not let in on it.
   const shown = undone && result.verdict === 'admit' ? 'undone' : result.verdict;
+  const faded = fadedSerial === serial;
+  const reentry = result.reason === 'reentry';
   return (
-    <section className={`verdict verdict-${shown}`} aria-label="Scan result" data-verdict={shown} data-serial={serial}>
-      <p className="verdict-headline" role="alert" key={`${serial}-${shown}`}>
+    <section
+      key={serial}
+      className={`verdict verdict-${shown}${faded ? ' verdict-faded' : ' verdict-fresh'}`}
+      aria-label="Scan result"
+      data-verdict={shown}
+      data-serial={serial}
+      data-state={faded ? 'ready' : 'shown'}
+    >
+      {faded ? (
+        <p className="verdict-ready" role="status">
+          Ready for the next guest
+        </p>
+      ) : null}
+      <p className="verdict-headline" role={faded ? undefined : 'alert'}>
         {shown === 'undone' ? 'UNDONE' : HEADLINES[result.verdict]}
+        {reentry && shown === 'admit' ? <span className="verdict-kicker">re-entry</span> : null}
       </p>
       {result.booking ? (
         <p className="verdict-name truncate" title={result.booking.attendee.name}>
@@ -47,7 +78,7 @@ export function VerdictPanel({
           {result.ticketTypeName ? <span className="verdict-type"> · {result.ticketTypeName}</span> : null}
         </p>
       ) : null}
-      {/* The core's message already names a duplicate's first entry (time in the event's zone, gate). */}
+      {/* The core's message names a duplicate's first entry and a re-entry's exit (time in the event's zone, gate). */}
       {shown === 'undone' ? null : <p className="verdict-message">{result.message}</p>}
       {result.verdict === 'admit' && result.checkinId ? (
         undone ? (
@@ -55,7 +86,7 @@ export function VerdictPanel({
             Admission undone — not counted as inside.
           </p>
         ) : onUndo ? (
-          <button type="button" className="button-small verdict-undo" onClick={onUndo}>
+          <button type="button" className="verdict-undo" onClick={onUndo}>
             Undo admission
           </button>
         ) : null

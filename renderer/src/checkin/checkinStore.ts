@@ -2,11 +2,13 @@ import type { BookingRow, RpcResult, ScanResult } from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
 import { invoke } from '../rpc/client';
+import { mergeLastScans, type LastScan } from './lastScans';
 import { playVerdictSound } from './verdictSound';
 
-export type RecentScan = RpcResult<'checkin.recent'>[number];
 export type Counters = RpcResult<'events.counters'>;
 
+/** How many scans Last scans lists. */
+const LAST_SCANS = 12;
 const GATE_KEY = 'gatehouse.gate';
 const DIRECTION_KEY = 'gatehouse.gateDirection';
 export type GateDirection = 'in' | 'out';
@@ -34,25 +36,29 @@ type CheckinStore = {
   result: ScanResult | null;
   /** Increments with every verdict, so the panel re-announces even when two verdicts read alike. */
   resultSerial: number;
-  recent: RecentScan[];
+  /** Last scans: every verdict any door of the event gave, newest first. */
+  recent: LastScan[];
   /** The admission shown in the verdict panel that was undone from it, if any. */
   undone: string | null;
   counters: Counters | null;
   matches: BookingRow[];
+  /** The search text `matches` answer (trimmed), so Enter never checks in a match of older text. */
+  matchesFor: string;
   busy: boolean;
   error: UiError | null;
   setGate: (gate: string) => void;
   setDirection: (direction: GateDirection) => void;
   scan: (eventId: string, text: string) => Promise<void>;
   manual: (eventId: string, bookingId: string) => Promise<void>;
-  /** Undoes the admission the verdict panel shows (checkin.undo). */
-  undo: (eventId: string) => Promise<void>;
+  /** Undoes an admission (checkin.undo): the one the verdict panel shows, or one from Last scans. */
+  undo: (eventId: string, checkinId?: string) => Promise<void>;
   search: (eventId: string, q: string) => Promise<void>;
   refresh: (eventId: string) => Promise<void>;
   clearError: () => void;
 };
 
 export const useCheckinStore = create<CheckinStore>((set, get) => {
+  let searches = 0;
   async function record(eventId: string, action: () => Promise<ScanResult>): Promise<void> {
     set({ busy: true, error: null });
     try {
@@ -73,6 +79,7 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     undone: null,
     counters: null,
     matches: [],
+    matchesFor: '',
     busy: false,
     error: null,
     setGate: (gate) => {
@@ -91,13 +98,14 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
       record(eventId, () =>
         invoke('checkin.manual', { eventId, gate: get().gate, bookingId, direction: get().direction }),
       ),
-    undo: async (eventId) => {
-      const checkinId = get().result?.checkinId;
+    undo: async (eventId, listed) => {
+      const checkinId = listed ?? get().result?.checkinId;
       if (!checkinId) return;
       set({ error: null });
       try {
         await invoke('checkin.undo', { eventId, checkinId, gate: get().gate });
-        set({ undone: checkinId });
+        // Undone from Last scans, the verdict panel still says so when it shows that admission.
+        if (checkinId === get().result?.checkinId) set({ undone: checkinId });
       } catch (error) {
         set({ error: describeError(error) });
       }
@@ -105,9 +113,12 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     },
     search: async (eventId, q) => {
       const query = q.trim();
-      if (!query) return set({ matches: [] });
+      const asked = ++searches;
+      if (!query) return set({ matches: [], matchesFor: '' });
       try {
-        set({ matches: await invoke('checkin.search', { eventId, q: query, limit: 8 }) });
+        const matches = await invoke('checkin.search', { eventId, q: query, limit: 8 });
+        // Answers can overtake each other; only the newest search's is shown.
+        if (asked === searches) set({ matches, matchesFor: query });
       } catch (error) {
         set({ error: describeError(error) });
       }
@@ -115,11 +126,12 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     refresh: async (eventId) => {
       const gate = get().gate.trim();
       try {
-        const [counters, recent] = await Promise.all([
+        const [counters, checkins, refusals] = await Promise.all([
           invoke('events.counters', gate ? { eventId, gate } : { eventId }),
-          invoke('checkin.recent', { eventId, limit: 12 }),
+          invoke('checkin.recent', { eventId, limit: LAST_SCANS }),
+          invoke('checkin.refusals', { eventId, limit: LAST_SCANS }),
         ]);
-        set({ counters, recent });
+        set({ counters, recent: mergeLastScans(checkins, refusals, LAST_SCANS) });
       } catch (error) {
         set({ error: describeError(error) });
       }

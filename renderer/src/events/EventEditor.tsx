@@ -5,9 +5,9 @@ import {
   type EventStatus,
   type TicketTypeInput,
 } from '@gatehouse/protocol';
-import { useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorNotice } from '../ui/ErrorNotice';
-import { fromLocalInputValue, toLocalInputValue } from '../ui/format';
+import { fromZonedInputValue, isKnownTimeZone, knownTimeZones, toZonedInputValue, zoneLabel } from '../ui/format';
 import { useEventsStore } from './eventsStore';
 import { TicketTypesField } from './TicketTypesField';
 
@@ -30,8 +30,8 @@ function initialDraft(event: Event | null): Draft {
       title: event.title,
       venue: event.venue,
       description: event.description,
-      startsAt: toLocalInputValue(event.startsAt),
-      endsAt: toLocalInputValue(event.endsAt),
+      startsAt: toZonedInputValue(event.startsAt, event.timezone),
+      endsAt: toZonedInputValue(event.endsAt, event.timezone),
       timezone: event.timezone,
       capacity: String(event.capacity),
       status: event.status,
@@ -39,16 +39,16 @@ function initialDraft(event: Event | null): Draft {
       allowReentry: event.allowReentry !== false,
     };
   }
-  const start = new Date(Date.now() + 7 * 86_400_000);
-  start.setHours(19, 0, 0, 0);
-  const end = new Date(start.getTime() + 4 * 3_600_000);
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  // A week from now, 19:00 to 23:00 on the event zone's clock.
+  const day = toZonedInputValue(new Date(Date.now() + 7 * 86_400_000).toISOString(), timezone).slice(0, 10);
   return {
     title: '',
     venue: '',
     description: '',
-    startsAt: toLocalInputValue(start.toISOString()),
-    endsAt: toLocalInputValue(end.toISOString()),
-    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    startsAt: `${day}T19:00`,
+    endsAt: `${day}T23:00`,
+    timezone,
     capacity: '100',
     status: 'published',
     ticketTypes: [{ name: 'General admission', price: 0, quota: 100 }],
@@ -56,23 +56,35 @@ function initialDraft(event: Event | null): Draft {
   };
 }
 
+/** A field a person can fix, and what to tell them beside it. */
+type Problem = { field: keyof Draft | 'ticketTypes'; text: string };
+
 /**
  * Checks what a person can fix before anything is sent; the core validates again with the same
- * schema. The re-entry rule is sent only when it differs from what the server already holds (or,
- * for a new event, from its default): a server from before the rule refuses the field, and an
- * organizer who never touches it must still be able to edit there.
+ * schema. Times are wall times on the event zone's clock, made instants here. The re-entry rule is
+ * sent only when it differs from what the server already holds (or, for a new event, from its
+ * default): a server from before the rule refuses the field, and an organizer who never touches it
+ * must still be able to edit there.
  */
-function toEvent(draft: Draft, original: Event | null): { event: EventCreateInput } | { problem: string } {
-  const startsAt = fromLocalInputValue(draft.startsAt);
-  const endsAt = fromLocalInputValue(draft.endsAt);
+function toEvent(draft: Draft, original: Event | null): { event: EventCreateInput } | { problem: Problem } {
+  const timezone = draft.timezone.trim();
   const capacity = Number(draft.capacity);
-  if (!draft.title.trim()) return { problem: 'Give the event a title.' };
-  if (!draft.venue.trim()) return { problem: 'Say where the event takes place.' };
-  if (!startsAt || !endsAt) return { problem: 'Enter when the event starts and ends.' };
-  if (Date.parse(endsAt) <= Date.parse(startsAt)) return { problem: 'The event must end after it starts.' };
-  if (!Number.isInteger(capacity) || capacity < 0) return { problem: 'Capacity must be a whole number.' };
-  if (draft.ticketTypes.length === 0) return { problem: 'Add at least one ticket type.' };
-  if (draft.ticketTypes.some((type) => !type.name.trim())) return { problem: 'Every ticket type needs a name.' };
+  if (!draft.title.trim()) return { problem: { field: 'title', text: 'Give the event a title.' } };
+  if (!draft.venue.trim()) return { problem: { field: 'venue', text: 'Say where the event takes place.' } };
+  if (!isKnownTimeZone(timezone))
+    return { problem: { field: 'timezone', text: 'Pick the time zone from the list, e.g. Europe/Berlin.' } };
+  const startsAt = fromZonedInputValue(draft.startsAt, timezone);
+  const endsAt = fromZonedInputValue(draft.endsAt, timezone);
+  if (!startsAt) return { problem: { field: 'startsAt', text: 'Enter when the event starts.' } };
+  if (!endsAt) return { problem: { field: 'endsAt', text: 'Enter when the event ends.' } };
+  if (Date.parse(endsAt) <= Date.parse(startsAt))
+    return { problem: { field: 'endsAt', text: 'The event must end after it starts.' } };
+  if (!Number.isInteger(capacity) || capacity < 0)
+    return { problem: { field: 'capacity', text: 'Capacity must be a whole number.' } };
+  if (draft.ticketTypes.length === 0)
+    return { problem: { field: 'ticketTypes', text: 'Add at least one ticket type.' } };
+  if (draft.ticketTypes.some((type) => !type.name.trim()))
+    return { problem: { field: 'ticketTypes', text: 'Every ticket type needs a name.' } };
   const held = original ? original.allowReentry !== false : true;
   return {
     event: {
@@ -82,7 +94,7 @@ function toEvent(draft: Draft, original: Event | null): { event: EventCreateInpu
       description: draft.description,
       startsAt,
       endsAt,
-      timezone: draft.timezone.trim(),
+      timezone,
       capacity,
       status: draft.status,
       ticketTypes: draft.ticketTypes,
@@ -90,13 +102,53 @@ function toEvent(draft: Draft, original: Event | null): { event: EventCreateInpu
   };
 }
 
+/**
+ * A labelled control that shows its problem beside it: the control is marked invalid (and so
+ * outlined) and described by the message, which a screen reader reads with the field.
+ */
+function Field(props: {
+  label: string;
+  problem: Problem | null;
+  field: Problem['field'];
+  className?: string;
+  hint?: string;
+  children: (aria: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const id = useId();
+  const faulty = props.problem?.field === props.field;
+  const describedBy = [faulty ? `${id}-problem` : null, props.hint ? `${id}-hint` : null].filter(Boolean).join(' ');
+  return (
+    <label className={`${props.className ?? ''}${faulty ? ' field-invalid' : ''}`.trim() || undefined}>
+      {props.label}
+      {props.children({
+        ...(faulty ? { 'aria-invalid': true } : {}),
+        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+      })}
+      {props.hint ? (
+        <span id={`${id}-hint`} className="field-hint">
+          {props.hint}
+        </span>
+      ) : null}
+      {faulty ? (
+        <span id={`${id}-problem`} className="field-problem" role="alert">
+          {props.problem!.text}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
 export function EventEditor({ event, onDone }: { event: Event | null; onDone: (saved: Event | null) => void }) {
   const [draft, setDraft] = useState(() => initialDraft(event));
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const zones = useMemo(knownTimeZones, []);
+  const zonesId = useId();
   const [saving, setSaving] = useState(false);
   const { create, update, error, clearError } = useEventsStore();
-  const edit = <K extends keyof Draft>(key: K, value: Draft[K]) =>
+  const edit = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((current) => ({ ...current, [key]: value }));
+    if (problem?.field === key) setProblem(null);
+  };
 
   async function submit(submitEvent: FormEvent): Promise<void> {
     submitEvent.preventDefault();
@@ -119,36 +171,74 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
         </h1>
       </header>
       <form className="card form-grid" onSubmit={(submitEvent) => void submit(submitEvent)}>
-        <label className="span-2">
-          Title
-          <input value={draft.title} onChange={(e) => edit('title', truncateText(e.target.value, 200))} required />
-        </label>
-        <label className="span-2">
-          Venue
-          <input value={draft.venue} onChange={(e) => edit('venue', truncateText(e.target.value, 300))} required />
-        </label>
-        <label>
-          Starts
-          <input type="datetime-local" value={draft.startsAt} onChange={(e) => edit('startsAt', e.target.value)} />
-        </label>
-        <label>
-          Ends
-          <input type="datetime-local" value={draft.endsAt} onChange={(e) => edit('endsAt', e.target.value)} />
-        </label>
-        <label>
-          Time zone
-          <input value={draft.timezone} onChange={(e) => edit('timezone', e.target.value)} />
-        </label>
-        <label>
-          Capacity
-          <input
-            type="number"
-            min={0}
-            value={draft.capacity}
-            onChange={(e) => edit('capacity', e.target.value)}
-            inputMode="numeric"
-          />
-        </label>
+        <Field label="Title" field="title" problem={problem} className="span-2">
+          {(aria) => (
+            <input {...aria} value={draft.title} onChange={(e) => edit('title', truncateText(e.target.value, 200))} />
+          )}
+        </Field>
+        <Field label="Venue" field="venue" problem={problem} className="span-2">
+          {(aria) => (
+            <input {...aria} value={draft.venue} onChange={(e) => edit('venue', truncateText(e.target.value, 300))} />
+          )}
+        </Field>
+        <Field
+          label="Time zone"
+          field="timezone"
+          problem={problem}
+          hint="Start typing a city or region; times below are on this zone's clock."
+        >
+          {(aria) => (
+            <>
+              <input
+                {...aria}
+                list={zonesId}
+                value={draft.timezone}
+                onChange={(e) => edit('timezone', e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+              />
+              <datalist id={zonesId}>
+                {zones.map((zone) => (
+                  <option key={zone} value={zone}>
+                    {zoneLabel(zone)}
+                  </option>
+                ))}
+              </datalist>
+            </>
+          )}
+        </Field>
+        <Field label="Capacity" field="capacity" problem={problem}>
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              min={0}
+              value={draft.capacity}
+              onChange={(e) => edit('capacity', e.target.value)}
+              inputMode="numeric"
+            />
+          )}
+        </Field>
+        <Field label={`Starts (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`} field="startsAt" problem={problem}>
+          {(aria) => (
+            <input
+              {...aria}
+              type="datetime-local"
+              value={draft.startsAt}
+              onChange={(e) => edit('startsAt', e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label={`Ends (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`} field="endsAt" problem={problem}>
+          {(aria) => (
+            <input
+              {...aria}
+              type="datetime-local"
+              value={draft.endsAt}
+              onChange={(e) => edit('endsAt', e.target.value)}
+            />
+          )}
+        </Field>
         <label>
           Status
           <select value={draft.status} onChange={(e) => edit('status', e.target.value as EventStatus)}>
@@ -169,13 +259,12 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
           Description
           <textarea rows={2} value={draft.description} onChange={(e) => edit('description', e.target.value)} />
         </label>
-        <TicketTypesField value={draft.ticketTypes} onChange={(ticketTypes) => edit('ticketTypes', ticketTypes)} />
+        <TicketTypesField
+          value={draft.ticketTypes}
+          onChange={(ticketTypes) => edit('ticketTypes', ticketTypes)}
+          problem={problem?.field === 'ticketTypes' ? problem.text : null}
+        />
         <div className="span-2">
-          {problem ? (
-            <p className="notice notice-error" role="alert">
-              {problem}
-            </p>
-          ) : null}
           <ErrorNotice error={error} />
         </div>
         <div className="span-2 form-actions">

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useNavigationStore } from '../shell/navigationStore';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
-import { formatEventRange } from '../ui/format';
+import { formatEventRange, zoneLabel } from '../ui/format';
 import { EventEditor } from './EventEditor';
 import { EventStaffPanel } from './EventStaffPanel';
 import { useEventsStore } from './eventsStore';
@@ -73,7 +73,10 @@ export function EventsScreen() {
                 <td className="truncate" title={event.title}>
                   {event.title}
                 </td>
-                <td>{formatEventRange(event.startsAt, event.endsAt, event.timezone)}</td>
+                <td>
+                  {formatEventRange(event.startsAt, event.endsAt, event.timezone)}
+                  <span className="cell-hint">{zoneLabel(event.timezone)} time</span>
+                </td>
                 <td className="truncate" title={event.venue}>
                   {event.venue}
                 </td>
@@ -81,47 +84,49 @@ export function EventsScreen() {
                   <span className={`status status-${event.status}`}>{event.status}</span>
                 </td>
                 <td className="numeric">
-                  {event.bookedCount} / {event.capacity}
+                  {event.bookedCount.toLocaleString()} / {event.capacity.toLocaleString()}
                 </td>
-                <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button-small"
-                    aria-label={`Edit ${event.title}`}
-                    onClick={() => setEditing({ mode: 'edit', event })}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="button-small"
-                    aria-label={`Staff of ${event.title}`}
-                    onClick={() => setEditing({ mode: 'staff', event })}
-                  >
-                    Staff
-                  </button>
-                  <button
-                    type="button"
-                    className="button-small"
-                    aria-label={`Attendees of ${event.title}`}
-                    onClick={() => {
-                      chooseEvent(event.id);
-                      go('attendees');
-                    }}
-                  >
-                    Attendees
-                  </button>
-                  <button
-                    type="button"
-                    className="button-small"
-                    aria-label={`Check in for ${event.title}`}
-                    onClick={() => {
-                      chooseEvent(event.id);
-                      go('checkin');
-                    }}
-                  >
-                    Check-in
-                  </button>
+                <td>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button-small"
+                      aria-label={`Edit ${event.title}`}
+                      onClick={() => setEditing({ mode: 'edit', event })}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="button-small"
+                      aria-label={`Staff of ${event.title}`}
+                      onClick={() => setEditing({ mode: 'staff', event })}
+                    >
+                      Staff
+                    </button>
+                    <button
+                      type="button"
+                      className="button-small"
+                      aria-label={`Attendees of ${event.title}`}
+                      onClick={() => {
+                        chooseEvent(event.id);
+                        go('attendees');
+                      }}
+                    >
+                      Attendees
+                    </button>
+                    <button
+                      type="button"
+                      className="button-small"
+                      aria-label={`Check in for ${event.title}`}
+                      onClick={() => {
+                        chooseEvent(event.id);
+                        go('checkin');
+                      }}
+                    >
+                      Check-in
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}

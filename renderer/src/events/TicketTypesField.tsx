@@ -1,32 +1,65 @@
 import { truncateText, type TicketTypeInput } from '@gatehouse/protocol';
+import { useState } from 'react';
+import { parsePrice } from '../ui/format';
+
+/**
+ * A price typed in currency units ("12.50"), kept in minor units: the text stays as typed while it
+ * is being written, and an amount that cannot be read is marked at the field.
+ */
+function PriceInput({ minorUnits, onChange }: { minorUnits: number; onChange: (minorUnits: number) => void }) {
+  const [text, setText] = useState(() => (minorUnits / 100).toFixed(2));
+  const readable = parsePrice(text) !== null;
+  return (
+    <label className={readable ? undefined : 'field-invalid'}>
+      Price
+      <input
+        inputMode="decimal"
+        value={text}
+        aria-invalid={readable ? undefined : true}
+        onChange={(e) => {
+          setText(e.target.value);
+          const parsed = parsePrice(e.target.value);
+          if (parsed !== null) onChange(parsed);
+        }}
+        onBlur={() => {
+          if (readable) setText((minorUnits / 100).toFixed(2));
+        }}
+      />
+      {readable ? null : <span className="field-problem">An amount like 12.50</span>}
+    </label>
+  );
+}
 
 export function TicketTypesField({
   value,
   onChange,
+  problem = null,
 }: {
   value: TicketTypeInput[];
   onChange: (next: TicketTypeInput[]) => void;
+  /** What is wrong with the ticket types, shown under them. */
+  problem?: string | null;
 }) {
   const change = (index: number, patch: Partial<TicketTypeInput>) =>
     onChange(value.map((type, at) => (at === index ? { ...type, ...patch } : type)));
   return (
-    <fieldset className="span-2 ticket-types">
+    <fieldset
+      className={`span-2 ticket-types${problem ? ' field-invalid' : ''}`}
+      aria-describedby={problem ? 'ticket-types-problem' : undefined}
+    >
       <legend>Ticket types</legend>
+      {problem ? (
+        <p id="ticket-types-problem" className="field-problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
       {value.map((type, index) => (
         <div className="ticket-type-row" key={type.id ?? `new-${index}`}>
           <label>
             Name
             <input value={type.name} onChange={(e) => change(index, { name: truncateText(e.target.value, 100) })} />
           </label>
-          <label>
-            Price (cents)
-            <input
-              type="number"
-              min={0}
-              value={type.price}
-              onChange={(e) => change(index, { price: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })}
-            />
-          </label>
+          <PriceInput minorUnits={type.price} onChange={(price) => change(index, { price })} />
           <label>
             Quota
             <input

@@ -1,9 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect } from 'react';
 import { SignInScreen } from '../session/SignInScreen';
 import { useSessionStore, watchSession } from '../session/sessionStore';
 import { watchSync } from '../sync/syncStore';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { Layout } from './Layout';
+import { resetScreensFor } from './sessionScreens';
 import { ShellNotices } from './ShellNotices';
 import { watchShellStatus } from './shellStatus';
 
@@ -11,6 +12,9 @@ export function App() {
   const session = useSessionStore((state) => state.session);
   const error = useSessionStore((state) => state.error);
   const load = useSessionStore((state) => state.load);
+  const userId = session?.user?.id ?? null;
+  // Before the browser paints the new person's screen, so the last person's is never seen.
+  useLayoutEffect(() => resetScreensFor(userId), [userId]);
 
   useEffect(() => {
     const offSession = watchSession();

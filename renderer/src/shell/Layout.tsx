@@ -6,6 +6,8 @@ import { CheckinScreen } from '../checkin/CheckinScreen';
 import { EventsScreen } from '../events/EventsScreen';
 import { useEventsStore } from '../events/eventsStore';
 import { ProfileScreen } from '../profile/ProfileScreen';
+import { RefusedChangesBanner } from '../sync/RefusedChangesBanner';
+import { StatsScreen } from '../stats/StatsScreen';
 import { SyncScreen } from '../sync/SyncScreen';
 import { useSyncStore } from '../sync/syncStore';
 import { onDataChanged } from '../rpc/dataChanged';
@@ -18,6 +20,7 @@ const SCREENS: Record<Screen, () => React.JSX.Element> = {
   events: EventsScreen,
   attendees: AttendeesScreen,
   checkin: CheckinScreen,
+  stats: StatsScreen,
   sync: SyncScreen,
   admin: AdminScreen,
   profile: ProfileScreen,
@@ -54,6 +57,7 @@ export function Layout({ session, user }: { session: SessionState; user: User })
     <div className="layout">
       <SideNavigation session={session} user={user} screens={allowed} current={current} />
       <main className="content" id="main">
+        <RefusedChangesBanner />
         <Current />
       </main>
     </div>

@@ -3,19 +3,20 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatAgo, formatDateTime } from '../ui/format';
 import { plainWordsFor } from '../errors/messages';
-import { RefusedScans } from '../checkin/RefusedScans';
 import { useCurrentEvent } from '../ui/EventPicker';
 import { PhaseNotice } from './PhaseNotice';
+import { describeRefusedChange } from './refusedChange';
 import { useSyncStore } from './syncStore';
 
 export function SyncScreen() {
   const { status, alerts, error, syncing, load, loadAlerts, syncNow, dismissRejected } = useSyncStore();
   const event = useCurrentEvent();
+  const eventId = event?.id;
 
   useEffect(() => {
     void load();
-    void loadAlerts();
-  }, [load, loadAlerts]);
+    void loadAlerts(eventId);
+  }, [load, loadAlerts, eventId]);
 
   return (
     <section className="screen" aria-labelledby="sync-title">
@@ -75,7 +76,7 @@ export function SyncScreen() {
               {status.rejected.map((item) => (
                 <li key={item.mutationId}>
                   <p>
-                    <strong>{item.name}</strong>: {plainWordsFor(item.code)}
+                    <strong>{describeRefusedChange(item)}</strong> {plainWordsFor(item.code)}
                   </p>
                   <p className="hint">
                     {item.message} · {formatDateTime(item.at)}
@@ -89,24 +90,28 @@ export function SyncScreen() {
           )}
         </section>
         <section className="card" aria-labelledby="alerts-title">
-          <h2 id="alerts-title">Alerts</h2>
+          <h2 id="alerts-title">Alerts{event ? ` at ${event.title}` : ''}</h2>
           {alerts.length === 0 ? (
             <EmptyState title="No duplicate entries or other alerts." />
           ) : (
-            <ul className="issue-list">
+            <ul className="issue-list" data-testid="alerts">
               {alerts.map((alert) => (
                 <li key={alert.id} className={`alert-${alert.kind}`}>
                   <p>
-                    <strong>{ALERT_LABELS[alert.kind]}</strong>: {alert.message}
+                    <strong>{ALERT_LABELS[alert.kind]}</strong>: {alert.attendeeName || 'a booking not on this device'}
+                    {event ? '' : ` at ${alert.eventTitle || 'an event not on this device'}`}
                   </p>
-                  <p className="hint">{formatDateTime(alert.createdAt)}</p>
+                  <p className="hint">
+                    {/* The server's words name the booking by id; people read the name above instead. */}
+                    {alert.message.replace(` ${alert.bookingId}`, '')} ·{' '}
+                    {formatDateTime(alert.createdAt, event?.timezone)}
+                  </p>
                 </li>
               ))}
             </ul>
           )}
         </section>
       </div>
-      {event ? <RefusedScans eventId={event.id} /> : null}
     </section>
   );
 }

@@ -1,11 +1,15 @@
-import type { Alert, SyncStatus } from '@gatehouse/protocol';
+import type { RpcResult, SyncStatus } from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
 import { invoke, subscribe } from '../rpc/client';
 
+export type ListedAlert = RpcResult<'sync.alerts'>[number];
+
 type SyncStore = {
   status: SyncStatus | null;
-  alerts: Alert[];
+  alerts: ListedAlert[];
+  /** The event the alerts are of (the chosen one), or null for every event on this device. */
+  alertsEventId: string | null;
   error: UiError | null;
   syncing: boolean;
   load: () => Promise<void>;
@@ -17,6 +21,7 @@ type SyncStore = {
 export const useSyncStore = create<SyncStore>((set, get) => ({
   status: null,
   alerts: [],
+  alertsEventId: null,
   error: null,
   syncing: false,
   load: async () => {
@@ -27,8 +32,11 @@ export const useSyncStore = create<SyncStore>((set, get) => ({
     }
   },
   loadAlerts: async (eventId) => {
+    set({ alertsEventId: eventId ?? null });
     try {
-      set({ alerts: await invoke('sync.alerts', eventId ? { eventId } : {}) });
+      const alerts = await invoke('sync.alerts', eventId ? { eventId } : {});
+      // Only the answer for the event still chosen is shown.
+      if ((eventId ?? null) === get().alertsEventId) set({ alerts });
     } catch (error) {
       set({ error: describeError(error) });
     }
@@ -54,7 +62,8 @@ export const useSyncStore = create<SyncStore>((set, get) => ({
 export function watchSync(): () => void {
   const offStatus = subscribe('sync.status', (status) => useSyncStore.setState({ status }));
   const offData = subscribe('data.changed', (change) => {
-    if (change.tables.includes('alerts')) void useSyncStore.getState().loadAlerts();
+    const { alertsEventId, loadAlerts } = useSyncStore.getState();
+    if (change.tables.includes('alerts')) void loadAlerts(alertsEventId ?? undefined);
   });
   return () => {
     offStatus();

@@ -9,7 +9,10 @@ export async function signIn(page: Page, input: { serverUrl: string; email: stri
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
-export async function goTo(page: Page, screen: 'Events' | 'Attendees' | 'Check-in' | 'Sync' | 'Admin' | 'Profile') {
+export async function goTo(
+  page: Page,
+  screen: 'Events' | 'Attendees' | 'Check-in' | 'Stats' | 'Sync' | 'Admin' | 'Profile',
+) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: screen, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: screen }).waitFor();
 }

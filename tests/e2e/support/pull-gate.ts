@@ -32,6 +32,8 @@ export class PullGate {
   private passed = 0;
   private open = false;
   private readonly waiting: Array<() => void> = [];
+  private pushesHeld = false;
+  private readonly waitingPushes: Array<() => void> = [];
 
   private constructor(
     private readonly server: Server,
@@ -45,6 +47,7 @@ export class PullGate {
         const chunks: Buffer[] = [];
         for await (const chunk of request) chunks.push(chunk as Buffer);
         if (request.url?.startsWith('/sync/pull') && gate) await gate.admit(letThrough);
+        if (request.url?.startsWith('/sync/push') && gate) await gate.admitPush();
         try {
           const upstream = await fetch(`${target}${request.url ?? '/'}`, {
             method: request.method ?? 'GET',
@@ -71,10 +74,28 @@ export class PullGate {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  /** Pulls held so far, and every later one, go through. */
+  private async admitPush(): Promise<void> {
+    if (!this.pushesHeld) return;
+    await new Promise<void>((resolve) => this.waitingPushes.push(resolve));
+  }
+
+  /** From now on pulls and pushes wait: the device keeps working, and nothing reaches it or leaves. */
+  hold(): void {
+    this.open = false;
+    this.pushesHeld = true;
+  }
+
+  /** Pushes held so far, and every later one, go through; pulls still wait. */
+  releasePushes(): void {
+    this.pushesHeld = false;
+    for (const resolve of this.waitingPushes.splice(0)) resolve();
+  }
+
+  /** Pulls and pushes held so far, and every later one, go through. */
   release(): void {
     this.open = true;
     for (const resolve of this.waiting.splice(0)) resolve();
+    this.releasePushes();
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,6 @@ import type { Migration } from './index';
  */
 export const migration008: Migration = {
   version: 8,
-  name: 'rejected-hlc',
+  name: 'rejected hlc',
   sql: `ALTER TABLE rejected_mutations ADD COLUMN hlc TEXT;`,
 };

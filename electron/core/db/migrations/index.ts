@@ -7,6 +7,7 @@ import { migration005 } from './005_checkins_by_hlc';
 import { migration006 } from './006_refusals';
 import { migration007 } from './007_search_folding';
 import { migration008 } from './008_rejected_hlc';
+import { migration009 } from './009_rejected_subject';
 
 /** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
 export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
@@ -21,6 +22,7 @@ export const MIGRATIONS: Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */

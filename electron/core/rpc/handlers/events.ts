@@ -10,6 +10,7 @@ export const eventHandlers: RpcHandlers<
   | 'events.setStaff'
   | 'events.staff'
   | 'events.counters'
+  | 'events.stats'
 > = {
   'events.list': ({ account }, { q }) => account().events.list(q),
   'events.get': ({ account }, { eventId }) => {
@@ -36,4 +37,8 @@ export const eventHandlers: RpcHandlers<
       .online()
       .api.call(routes['events.staff.list'], { params: { id: eventId }, query: { q } }),
   'events.counters': ({ account }, { eventId, gate }) => account().events.counters(eventId, gate),
+  'events.stats': ({ account }, { eventId }) =>
+    account()
+      .online()
+      .api.call(routes['events.stats'], { params: { id: eventId } }),
 };
