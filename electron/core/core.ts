@@ -59,6 +59,16 @@ const DEFAULT_INITIAL_PULL_LIMIT = 2000;
 /** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
 const INDEX_STATUS_EVERY_MS = 100;
 
+/**
+ * The accounts the offline-unlock list names: the door's (staff and organizers), most recent first.
+ * Others (admins) unlock by typing their email, so a laptop left at a door does not list them.
+ */
+function listedForUnlock(known: KnownUser[]): KnownUser[] {
+  return known
+    .filter((user) => user.role === 'staff' || user.role === 'organizer')
+    .sort((a, b) => b.lastSignInAt.localeCompare(a.lastSignInAt));
+}
+
 /** Answers after which this device may not keep the account's data (#18: purge, outbox saved first). */
 const ACCESS_LOST_FOR_GOOD = new Set<ErrorCode>(['DEVICE_REVOKED', 'ACCOUNT_DISABLED']);
 
@@ -313,7 +323,8 @@ export class Core {
       serverUrl: account?.serverUrl ?? null,
       deviceId: this.device.deviceId,
       online: account?.serverSession ?? false,
-      knownUsers: this.device.knownUsers().map((known) => ({ email: known.email, name: known.name })),
+      knownUsers: listedForUnlock(this.device.knownUsers()).map((known) => ({ email: known.email, name: known.name })),
+      otherUnlockable: this.device.knownUsers().length > listedForUnlock(this.device.knownUsers()).length,
       storeProblem: this.storeProblem ? { code: this.storeProblem.code, message: this.storeProblem.message } : null,
       accessLost: this.accessLost,
     };

@@ -108,8 +108,16 @@ export const sessionStateSchema = z.object({
   deviceId: z.string(),
   /** False when signed in offline (unlock): server-only screens say so instead of failing. */
   online: z.boolean(),
-  /** Users who signed in on this device before and can unlock offline. */
+  /**
+   * The door's accounts (staff and organizers) that signed in on this device before and can unlock
+   * offline, most recent first.
+   */
   knownUsers: z.array(z.object({ email: z.string(), name: z.string() })),
+  /**
+   * Other accounts that signed in here and can unlock offline by typing their email (admins): not
+   * listed, so the sign-in screen does not show every account the laptop has seen.
+   */
+  otherUnlockable: z.boolean().optional(),
   /** Set when the account's local database is damaged: the UI offers `sync.recoverStore`. */
   storeProblem: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
   /** Set when the server ended this device's access for good; shown until the next sign-in. */

@@ -177,6 +177,25 @@ describe('desktop core against a real sync server', { timeout: 120_000 }, () => 
   });
 });
 
+describe('offline unlock at a shared laptop', { timeout: 60_000 }, () => {
+  it('lists the door’s accounts that signed in here, most recent first; an admin is not listed but unlocks by email', async () => {
+    const admin = await signInAs(server, 'admin', 'Ada Admin');
+    const laptop = await device(staff);
+    const signInAgain = async (user: SignedIn) => {
+      await laptop.core.signOut({ wipeLocalData: false });
+      await laptop.core.signIn({ serverUrl: server.baseUrl, email: user.user.email, password: user.password });
+    };
+    await signInAgain(admin);
+    await signInAgain(organizer);
+    await laptop.core.signOut({ wipeLocalData: false });
+    const state = laptop.core.sessionState();
+    expect(state.knownUsers.map((user) => user.email)).toEqual([organizer.user.email, staff.user.email]);
+    expect(state.otherUnlockable).toBe(true);
+    const unlocked = await laptop.core.unlock({ email: admin.user.email, password: admin.password });
+    expect(unlocked).toMatchObject({ user: { id: admin.user.id }, online: false });
+  });
+});
+
 describe('walk-ins at a busy door', { timeout: 60_000 }, () => {
   it('walk-ins made in the same instant get distinct door codes that do not follow the clock', async () => {
     const gate = await device(staff);

@@ -5,7 +5,7 @@ import { EmptyState } from '../ui/EmptyState';
 import { useAdminStore } from './adminStore';
 
 export function UsersPanel() {
-  const { users, usersCursor, userQuery, loadUsers, setUserQuery, updateUser } = useAdminStore();
+  const { users, usersCursor, userQuery, loadUsers, setUserQuery, updateUser, endSessions } = useAdminStore();
   const myId = useSessionStore((state) => state.session?.user?.id);
   useEffect(() => {
     void loadUsers();
@@ -78,6 +78,22 @@ export function UsersPanel() {
                     }}
                   >
                     {user.disabled ? 'Enable' : 'Disable'}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="button-small"
+                    disabled={user.id === myId || user.disabled}
+                    aria-label={`Sign ${user.name} out everywhere`}
+                    onClick={() => {
+                      if (
+                        window.confirm(
+                          `Sign ${user.name} out on every device? Their devices keep their data and unsent changes and ask them to sign in again.`,
+                        )
+                      )
+                        void endSessions(user);
+                    }}
+                  >
+                    Sign out everywhere
                   </button>
                 </td>
               </tr>

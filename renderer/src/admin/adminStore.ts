@@ -24,6 +24,8 @@ type AdminStore = {
   updateUser: (userId: string, patch: UserAdminPatch) => Promise<void>;
   loadDevices: () => Promise<void>;
   revokeDevice: (deviceId: string) => Promise<void>;
+  /** Signs the user out on every device (they keep their data and outbox and are asked to sign in). */
+  endSessions: (user: { id: string; name: string }) => Promise<void>;
   loadMail: () => Promise<void>;
   setMailFilter: (filter: MailStatus | 'all') => void;
   retryMail: (messageId: string) => Promise<void>;
@@ -87,6 +89,20 @@ export const useAdminStore = create<AdminStore>((set, get) => {
         await invoke('admin.devices.revoke', { deviceId });
         set({ devices: await invoke('admin.devices.list', {}) });
       }, 'Device revoked; it will be signed out at its next sync.'),
+    endSessions: async (user) => {
+      set({ error: null, notice: null });
+      try {
+        const { ended } = await invoke('admin.users.endSessions', { userId: user.id });
+        set({
+          notice:
+            ended === 0
+              ? `${user.name} was not signed in anywhere.`
+              : `${user.name} was signed out of ${ended === 1 ? 'one session' : `${ended} sessions`}.`,
+        });
+      } catch (error) {
+        set({ error: describeError(error) });
+      }
+    },
     loadMail: () =>
       attempt(async () => {
         const filter = get().mailFilter;

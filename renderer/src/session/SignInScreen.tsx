@@ -6,6 +6,7 @@ import { AccessLostNotice } from './AccessLostNotice';
 import { useSessionStore } from './sessionStore';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:4000';
+const OTHER_ACCOUNT = '\u0000other';
 
 export function SignInScreen({ session }: { session: SessionState }) {
   const [mode, setMode] = useState<'online' | 'unlock'>('online');
@@ -15,7 +16,9 @@ export function SignInScreen({ session }: { session: SessionState }) {
   );
   const [email, setEmail] = useState(session.knownUsers[0]?.email ?? '');
   const [password, setPassword] = useState('');
-  const canUnlock = session.knownUsers.length > 0;
+  const canUnlock = session.knownUsers.length > 0 || session.otherUnlockable === true;
+  // An account the list does not name (an admin's) is typed in.
+  const [typedForUnlock, setTypedForUnlock] = useState(session.knownUsers.length === 0);
 
   function submit(event: FormEvent): void {
     event.preventDefault();
@@ -54,13 +57,22 @@ export function SignInScreen({ session }: { session: SessionState }) {
         )}
         <label>
           Email
-          {mode === 'unlock' ? (
-            <select value={email} onChange={(event) => setEmail(event.target.value)}>
+          {mode === 'unlock' && !typedForUnlock ? (
+            <select
+              value={email}
+              onChange={(event) => {
+                if (event.target.value === OTHER_ACCOUNT) {
+                  setTypedForUnlock(true);
+                  setEmail('');
+                } else setEmail(event.target.value);
+              }}
+            >
               {session.knownUsers.map((user) => (
                 <option key={user.email} value={user.email}>
                   {user.name} ({user.email})
                 </option>
               ))}
+              {session.otherUnlockable ? <option value={OTHER_ACCOUNT}>Another account on this device…</option> : null}
             </select>
           ) : (
             <input
