@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryTokenStore } from '../../electron/core/index';
+import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
+import { startTestServer, type TestServer } from '../support/server';
+import { signInAs, type SignedIn } from '../support/users';
+import { addBookings, createEvent, ticketToken } from '../sync/support';
+import { signIn, verdictPanel } from './support/app';
+import { launchChromium, screenshot } from './support/browser';
+import { qrLuma, writeY4m } from './support/fakeCamera';
+
+/**
+ * The camera path end to end: the server's ticket for a booking, drawn as a QR into a video that
+ * Chromium's fake camera plays, read by the Check-in screen's camera scanner (ZXing) and admitted.
+ */
+describe('the camera reads a ticket', () => {
+  let server: TestServer;
+  let staff: SignedIn;
+  let browser: Browser;
+  let context: BrowserContext;
+  let host: BrowserHost;
+  let page: Page;
+  let root: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-camera-'));
+    server = await startTestServer();
+    const organizer = await signInAs(server, 'organizer', 'Cora Organizer');
+    staff = await signInAs(server, 'staff', 'Cam Steward');
+    const event = await createEvent(organizer.api, [staff.user.id], { title: 'Lens Night' });
+    const [bookingId] = await addBookings(server, event, 1, 'Quinn QR');
+    const video = path.join(root, 'ticket.y4m');
+    writeY4m(video, qrLuma(await ticketToken(organizer.api, bookingId!)));
+
+    host = await startBrowserHost({
+      dataDir: path.join(root, 'gate-tablet'),
+      tokenStore: new MemoryTokenStore(),
+      serverUrl: server.baseUrl,
+      core: { pollMs: 1000, verifierCost: 2 ** 10 },
+    });
+    browser = await launchChromium([
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+      // Answers the camera prompt, which a headless browser has no one to click.
+      '--use-fake-ui-for-media-stream',
+    ]);
+    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    await context.grantPermissions(['camera'], { origin: host.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(host.url);
+  });
+
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    await screenshot(page, 'failed-camera').catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await host?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a QR held to the camera is admitted', async () => {
+    await signIn(page, { serverUrl: server.baseUrl, email: staff.user.email, password: staff.password });
+    await page.getByRole('heading', { name: 'Check-in', level: 1 }).waitFor();
+    await page.getByRole('combobox', { name: /event/i }).filter({ hasText: 'Lens Night' }).waitFor();
+    await page.getByRole('button', { name: 'Start camera' }).click();
+    await page.getByRole('button', { name: 'Stop camera' }).waitFor();
+
+    await page.locator('[data-verdict="admit"][data-serial="1"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Quinn QR');
+    await screenshot(page, 'camera-01-admit-1366');
+    await page.getByRole('button', { name: 'Stop camera' }).click();
+    await page.getByRole('button', { name: 'Start camera' }).waitFor();
+  });
+});
