@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { useAdminStore } from './adminStore';
 import { DevicesPanel } from './DevicesPanel';
@@ -13,8 +13,33 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
+/** The tab an arrow, Home or End key moves to from `current`, wrapping round (WAI-ARIA APG tabs pattern). */
+function tabAfterKey(current: Tab, key: string): Tab | null {
+  const at = TABS.findIndex((entry) => entry.id === current);
+  const to =
+    key === 'ArrowRight'
+      ? (at + 1) % TABS.length
+      : key === 'ArrowLeft'
+        ? (at - 1 + TABS.length) % TABS.length
+        : key === 'Home'
+          ? 0
+          : key === 'End'
+            ? TABS.length - 1
+            : null;
+  return to === null ? null : TABS[to]!.id;
+}
+
 export function AdminScreen() {
   const [tab, setTab] = useState<Tab>('users');
+
+  // One Tab stop for the tab list, arrows within it, as screen-reader and keyboard users expect of tabs.
+  function onTabKeyDown(event: KeyboardEvent<HTMLButtonElement>): void {
+    const next = tabAfterKey(tab, event.key);
+    if (!next) return;
+    event.preventDefault();
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  }
   const { error, notice, clearError } = useAdminStore();
   return (
     <section className="screen" aria-labelledby="admin-title">
@@ -30,7 +55,9 @@ export function AdminScreen() {
             id={`tab-${entry.id}`}
             aria-selected={tab === entry.id}
             aria-controls={`panel-${entry.id}`}
+            tabIndex={tab === entry.id ? 0 : -1}
             onClick={() => setTab(entry.id)}
+            onKeyDown={onTabKeyDown}
           >
             {entry.label}
           </button>

@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryTokenStore } from '../../electron/core/index';
+import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
+import { startTestServer, type TestServer } from '../support/server';
+import { signInAs, type SignedIn } from '../support/users';
+import { addBookings, createEvent, ticketToken } from '../sync/support';
+import { goTo, verdictPanel, wedgeScan } from './support/app';
+import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { qrLuma, writeY4m } from './support/fakeCamera';
+
+const SIZES = [
+  [1366, 800],
+  [1024, 700],
+] as const;
+
+/** Tab stops a screen may have before the one wanted; more means it is not reachable in practice. */
+const MAX_TAB_STOPS = 40;
+
+/** Presses Tab until `target` has the focus, as a keyboard user would; fails if it never does. */
+async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let stops = 0; stops < MAX_TAB_STOPS; stops++) {
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${target.toString()}`);
+}
+
+/**
+ * Every screen an admin has and every way a guest gets in, on one device: the door round by keyboard
+ * alone (sign in, move between screens, pick the event, check a guest in by search and Enter, scan
+ * another, read the admin tabs), every screen at both laptop sizes through axe (no serious or critical
+ * violation) and into a screenshot, and a ticket's QR read by the camera — Chromium's fake camera
+ * playing a video drawn from the server's ticket. One browser and server for all keeps the e2e step short.
+ */
+describe('every screen at both sizes, by keyboard alone, and by camera', () => {
+  let server: TestServer;
+  let admin: SignedIn;
+  let browser: Browser;
+  let context: BrowserContext;
+  let host: BrowserHost;
+  let page: Page;
+  let root: string;
+  let scannedToken: string;
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-screens-'));
+    server = await startTestServer();
+    admin = await signInAs(server, 'admin', 'Ada Admin');
+    const organizer = await signInAs(server, 'organizer', 'Kai Organizer');
+    await createEvent(organizer.api, [], { title: 'Quiet Hall' });
+    const event = await createEvent(organizer.api, [], { title: 'Keyboard Gala' });
+    const bookingIds = await addBookings(server, event, 3, 'Kit Guest');
+    scannedToken = await ticketToken(organizer.api, bookingIds[2]!);
+    const video = path.join(root, 'ticket.y4m');
+    writeY4m(video, qrLuma(await ticketToken(organizer.api, bookingIds[0]!)));
+    host = await startBrowserHost({
+      dataDir: path.join(root, 'admin-laptop'),
+      tokenStore: new MemoryTokenStore(),
+      serverUrl: server.baseUrl,
+      core: { pollMs: 1000, verifierCost: 2 ** 10 },
+    });
+    browser = await launchChromium([
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+      // Answers the camera prompt, which a headless browser has no one to click.
+      '--use-fake-ui-for-media-stream',
+    ]);
+    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    await context.grantPermissions(['camera'], { origin: host.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(host.url);
+  });
+
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    await screenshot(page, `failed-screens-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
+      () => undefined,
+    );
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await host?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the sign-in screen passes axe at both sizes', async () => {
+    await page.getByRole('heading', { name: 'Sign in to Gatehouse' }).waitFor();
+    for (const [width, height] of SIZES) {
+      await page.setViewportSize({ width, height });
+      await screenshot(page, `screens-sign-in-${width}`);
+      await expectNoSeriousA11yViolations(page, `sign in at ${width}×${height}`);
+    }
+  });
+
+  it('by keyboard alone: sign in, go to Check-in, pick the event, check in by search and Enter, scan, read the admin tabs', async () => {
+    await page.setViewportSize({ width: 1366, height: 800 });
+    const keyboard = page.keyboard;
+    await tabTo(page, page.getByLabel('Server address'));
+    await keyboard.press('ControlOrMeta+A');
+    await keyboard.type(server.baseUrl);
+    await tabTo(page, page.getByLabel('Email'));
+    await keyboard.type(admin.user.email);
+    await tabTo(page, page.getByLabel('Password'));
+    await keyboard.type(admin.password);
+    await keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Events', level: 1 }).waitFor();
+
+    const navigation = page.getByRole('navigation', { name: 'Main' });
+    await tabTo(page, navigation.getByRole('button', { name: 'Check-in', exact: true }));
+    await keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Check-in', level: 1 }).waitFor();
+    const picker = page.getByRole('combobox', { name: 'Event' });
+    await picker.filter({ hasText: 'Keyboard Gala' }).waitFor();
+    await tabTo(page, picker);
+    for (
+      let stops = 0;
+      stops < 3 && (await picker.locator('option:checked').textContent()) !== 'Keyboard Gala';
+      stops++
+    )
+      await keyboard.press('ArrowDown');
+    expect(await picker.locator('option:checked').textContent()).toBe('Keyboard Gala');
+
+    await tabTo(page, page.getByLabel('Find a guest by name, email or code'));
+    await keyboard.type('Kit Guest 1');
+    await page.getByText('Enter checks this guest in.').waitFor();
+    await keyboard.press('Enter');
+    await page.locator('[data-verdict="admit"][data-serial="1"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Kit Guest 1');
+    // After the check-in the focus is back where a scan lands, so the next guest's QR needs no click.
+    await wedgeScan(page, scannedToken, { keepFocus: true });
+    await page.locator('[data-verdict="admit"][data-serial="2"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Kit Guest 2');
+    await screenshot(page, 'screens-keyboard-checkin-1366');
+
+    await tabTo(page, navigation.getByRole('button', { name: 'Admin', exact: true }));
+    await keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
+    await tabTo(page, page.getByRole('tab', { name: 'Users and roles' }));
+    await keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Devices' }).evaluate((tab) => tab === document.activeElement)).toBe(
+      true,
+    );
+    await page.getByRole('tabpanel', { name: 'Devices' }).waitFor();
+    await keyboard.press('ArrowRight');
+    await page.getByRole('tabpanel', { name: 'Email outbox' }).waitFor();
+    await keyboard.press('ArrowRight');
+    await page.getByRole('tabpanel', { name: 'Users and roles' }).waitFor();
+  });
+
+  it('every screen and admin tab passes axe at 1366×800 and 1024×700', async () => {
+    for (const [width, height] of SIZES) {
+      await page.setViewportSize({ width, height });
+      for (const screen of ['Events', 'Attendees', 'Check-in', 'Stats', 'Sync', 'Profile'] as const) {
+        await goTo(page, screen);
+        // The screens that list guests are looked at with them in place, not while loading.
+        if (screen === 'Attendees' || screen === 'Check-in') await page.getByText('Kit Guest 1').first().waitFor();
+        await screenshot(page, `screens-${screen.toLowerCase()}-${width}`);
+        await expectNoSeriousA11yViolations(page, `${screen} at ${width}×${height}`);
+      }
+      await goTo(page, 'Admin');
+      for (const tab of ['Users and roles', 'Devices', 'Email outbox']) {
+        await page.getByRole('tab', { name: tab }).click();
+        await page.getByRole('tabpanel', { name: tab }).waitFor();
+        await screenshot(page, `screens-admin-${tab.split(' ')[0]!.toLowerCase()}-${width}`);
+        await expectNoSeriousA11yViolations(page, `Admin › ${tab} at ${width}×${height}`);
+      }
+    }
+  });
+
+  it('a QR held to the camera is admitted', async () => {
+    await page.setViewportSize({ width: 1366, height: 800 });
+    await goTo(page, 'Check-in');
+    await page.getByRole('button', { name: 'Start camera' }).click();
+    await page.getByRole('button', { name: 'Stop camera' }).waitFor();
+    await page.locator('[data-verdict="admit"][data-serial="3"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Kit Guest 0');
+    await screenshot(page, 'screens-camera-admit-1366');
+    await page.getByRole('button', { name: 'Stop camera' }).click();
+    await page.getByRole('button', { name: 'Start camera' }).waitFor();
+  });
+});
