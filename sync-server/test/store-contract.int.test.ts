@@ -55,6 +55,7 @@ function eventInput(overrides: Partial<EventRow> = {}): Omit<EventRow, 'rev'> {
       { id: VIP, name: 'VIP', price: 5000, quota: 10 },
     ],
     allowReentry: true,
+    staffWalkIns: false,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,

@@ -73,6 +73,7 @@ async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {})
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
     allowReentry: true,
+    staffWalkIns: false,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
