@@ -29,7 +29,7 @@ const devices: Device[] = [];
 beforeAll(async () => {
   server = await startSyncTestServer();
   [organizer, staff] = await Promise.all([signInAs(server, 'organizer'), signInAs(server, 'staff', 'Gate Steward')]);
-  event = await createEvent(organizer.api, [staff.user.id]);
+  event = await createEvent(organizer.api, [staff.user.id], { staffWalkIns: true });
   bookingIds = await addBookings(server, event, 300);
 }, 120_000);
 afterAll(async () => {
