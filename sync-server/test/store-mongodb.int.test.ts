@@ -287,6 +287,18 @@ describe('MongoDB adapter: seats under a lowered limit', () => {
   });
 });
 
+describe('MongoDB adapter: events written before a field existed', () => {
+  it('an event without staffWalkIns reads as not allowing staff walk-ins', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name });
+    const event = await createEvent(store, { staffWalkIns: true });
+    await raw(name)
+      .collection('events')
+      .updateOne({ _id: event.id } as never, { $unset: { staffWalkIns: '' } });
+    expect((await store.events.findById(event.id))?.staffWalkIns).toBe(false);
+  });
+});
+
 describe('MongoDB adapter: repairs a stopped process leaves behind', () => {
   it('a recount owed by a process that stopped is done by the next store opened on the database', async () => {
     const name = dbName();
