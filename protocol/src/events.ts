@@ -54,6 +54,11 @@ const eventFields = {
   ticketTypes: z.array(ticketTypeInputSchema).min(1).max(20),
   /** Whether a ticket holder who left (an exit scan) may enter again; the door refuses it otherwise. */
   allowReentry: z.boolean(),
+  /**
+   * Whether the event's assigned check-in staff may add walk-ins (its organizer and admins always
+   * may); the server refuses theirs otherwise (protocol/src/walk-ins.ts).
+   */
+  staffWalkIns: z.boolean(),
 };
 
 function endsAfterStart(value: { startsAt?: string | undefined; endsAt?: string | undefined }): boolean {
@@ -75,11 +80,12 @@ export const eventCreateSchema = z
     description: eventFields.description.default(''),
     status: eventFields.status.default('draft'),
     allowReentry: eventFields.allowReentry.default(true),
+    staffWalkIns: eventFields.staffWalkIns.default(false),
   })
   .refine(endsAfterStart, endsAfterStartIssue)
   .refine(uniqueTicketTypeNames, uniqueNamesIssue);
 export type EventCreate = z.infer<typeof eventCreateSchema>;
-/** What a client sends to create an event: defaulted fields (description, status, allowReentry) may be left out. */
+/** What a client sends to create an event: defaulted fields (description, status, allowReentry, staffWalkIns) may be left out. */
 export type EventCreateInput = z.input<typeof eventCreateSchema>;
 
 /** Shared by REST PATCH and the `event.update` sync mutation, so both accept exactly the same edits. */
@@ -95,6 +101,7 @@ export const eventPatchSchema = z
     status: eventFields.status.optional(),
     ticketTypes: eventFields.ticketTypes.optional(),
     allowReentry: eventFields.allowReentry.optional(),
+    staffWalkIns: eventFields.staffWalkIns.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'patch must change something' })
   .refine(endsAfterStart, endsAfterStartIssue)
@@ -111,6 +118,7 @@ export const EVENT_PATCH_FIELDS = [
   'status',
   'ticketTypes',
   'allowReentry',
+  'staffWalkIns',
 ] as const;
 export type EventField = (typeof EVENT_PATCH_FIELDS)[number];
 
@@ -131,6 +139,11 @@ export const eventSchema = z.object({
    * docs as they were written.
    */
   allowReentry: z.boolean().optional(),
+  /**
+   * Missing (read as not allowed) on events logged before the setting existed: staff walk-ins
+   * are an opt-in of the organizer's, and the app never offered them to staff before it.
+   */
+  staffWalkIns: z.boolean().optional(),
   organizerId: idSchema,
   staffIds: z.array(idSchema),
   /** Seats held by confirmed bookings, walk-ins included. */

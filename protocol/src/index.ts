@@ -21,3 +21,4 @@ export * from './pending';
 export * from './backoff';
 export * from './text';
 export * from './time-range';
+export * from './walk-ins';

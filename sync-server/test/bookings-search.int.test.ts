@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reopenedDbName, startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs } from '../../tests/support/users';
 import { createStaffedEvent, signInCast, type Cast } from './events-fixtures';
-import { migration008 } from '../src/store/sqlite/migrations/008-search-folding';
+import { migration009 } from '../src/store/sqlite/migrations/009-search-folding';
 
 /**
  * Booking search folds case and accents (protocol foldForSearch) on the server, on whichever store
@@ -96,7 +96,7 @@ async function unfold(closed: TestServer, booked: Booking[]): Promise<void> {
         }
         // Back to the version before search folding, so reopening runs that migration again (and any
         // after it: keep search folding last, or rewind differently).
-        db.pragma(`user_version = ${migration008.version - 1}`);
+        db.pragma(`user_version = ${migration009.version - 1}`);
       })();
     } finally {
       db.close();

@@ -380,6 +380,7 @@ describe('GET/POST /events/:id/bookings (organizer list and walk-ins)', () => {
 
   it('walk-ins: organizer and assigned staff add them, accepted over capacity and flagged', async () => {
     const event = await createStaffedEvent(cast, {
+      staffWalkIns: true,
       capacity: 1,
       ticketTypes: [{ name: 'Door', price: 0, quota: 1 }],
     });
@@ -405,7 +406,7 @@ describe('GET/POST /events/:id/bookings (organizer list and walk-ins)', () => {
   });
 
   it('walkIn via the service is idempotent on the device-chosen booking id, even concurrently', async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const staff = await userDoc(cast.staff.user.id);
     const bookingId = randomUUID();
     const input = {

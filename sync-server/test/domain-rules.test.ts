@@ -29,6 +29,7 @@ function event(overrides: Partial<EventRow> = {}): EventRow {
       { id: 'vip', name: 'VIP', price: 0, quota: 2 },
     ],
     allowReentry: true,
+    staffWalkIns: false,
     organizerId: 'org',
     staffIds: [],
     bookedCount: 0,

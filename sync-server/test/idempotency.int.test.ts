@@ -33,7 +33,7 @@ const bookedCount = async (event: Event) => (await cast.admin.api.get<Event>(`/e
 
 describe('Idempotency-Key on creating routes', () => {
   it('a walk-in sent twice with one key adds one booking, takes one seat, and answers the same twice', async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const key = randomUUID();
     const first = await walkIn(cast.staff.api, event, walkInBody(event), key);
     const retry = await walkIn(cast.staff.api, event, walkInBody(event), key);
@@ -47,7 +47,7 @@ describe('Idempotency-Key on creating routes', () => {
   });
 
   it('concurrent retries of one walk-in add it once', async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const key = randomUUID();
     const results = await Promise.all(
       Array.from({ length: 5 }, () => walkIn(cast.staff.api, event, walkInBody(event), key)),
@@ -86,7 +86,7 @@ describe('Idempotency-Key on creating routes', () => {
   });
 
   it("another user's request with the same key is their own: never given the first user's answer", async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const key = randomUUID();
     const organizers = await walkIn(cast.organizer.api, event, walkInBody(event), key);
     const staffs = await walkIn(cast.staff.api, event, walkInBody(event), key);
@@ -98,7 +98,7 @@ describe('Idempotency-Key on creating routes', () => {
   });
 
   it('a first attempt that died after creating (a claim 30 s old, no answer) is re-run under its id: answered, not added twice', async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const staff = (await server.ctx.store.users.findById(cast.staff.user.id))!;
     const body = walkInBody(event);
     const bookingId = randomUUID();
@@ -119,7 +119,7 @@ describe('Idempotency-Key on creating routes', () => {
   });
 
   it('a key is forgotten after its time: an old claim of another request does not stand in the way', async () => {
-    const event = await createStaffedEvent(cast);
+    const event = await createStaffedEvent(cast, { staffWalkIns: true });
     const key = randomUUID();
     const dayAndMore = 25 * 3_600_000;
     await server.ctx.store.idempotency.claim(

@@ -249,6 +249,7 @@ export async function seedEventWithAttendees(
       status: 'published',
       ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
       allowReentry: true,
+      staffWalkIns: false,
       organizerId: 'seed',
       staffIds: [],
       bookedCount: 0,

@@ -21,6 +21,7 @@ import type {
 import { searchTermsOf } from '../src/store/search-words';
 import { openSqliteStore } from '../src/store/sqlite/index';
 import { migration001 } from '../src/store/sqlite/migrations/001-initial';
+import { migration008 } from '../src/store/sqlite/migrations/008-staff-walk-ins';
 import { LATEST_SCHEMA_VERSION } from '../src/store/sqlite/migrations/index';
 import { toBooking, toEvent } from '../src/store/wire';
 import { STORE_ADAPTERS } from './store-adapters';
@@ -55,6 +56,7 @@ function eventInput(overrides: Partial<EventRow> = {}): Omit<EventRow, 'rev'> {
       { id: VIP, name: 'VIP', price: 5000, quota: 10 },
     ],
     allowReentry: true,
+    staffWalkIns: false,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
@@ -539,6 +541,16 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       const edited = await store.events.update(event.id, () => ({ set: { allowReentry: true }, mail: [] }));
       expect(edited?.allowReentry).toBe(true);
       expect((await store.events.findById(event.id))?.allowReentry).toBe(true);
+    });
+
+    it('keeps the staff walk-in setting through insert, edit and the change log', async () => {
+      const event = await createEvent(store, { staffWalkIns: true });
+      expect((await store.events.findById(event.id))?.staffWalkIns).toBe(true);
+      const logged = await store.changes.read(eventBucket(event.id), 0, 10);
+      expect(logged.changes.find((change) => change.type === 'event')?.doc).toMatchObject({ staffWalkIns: true });
+      const edited = await store.events.update(event.id, () => ({ set: { staffWalkIns: false }, mail: [] }));
+      expect(edited?.staffWalkIns).toBe(false);
+      expect((await store.events.findById(event.id))?.staffWalkIns).toBe(false);
     });
 
     it('puts visibility in the query: admin, published, organizer, staff', async () => {
@@ -1597,6 +1609,23 @@ describe('SQLite store file', () => {
     const reopened = new Database(file, { readonly: true });
     expect(reopened.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     reopened.close();
+  });
+
+  it('migration 008: events from before it do not allow staff walk-ins', async () => {
+    const store = await openSqliteStore({ file });
+    const event = await createEvent(store, { staffWalkIns: true });
+    await store.close();
+    // The file as a schema-7 server left it: no column yet, and migrations 008 on still to run.
+    const raw = new Database(file);
+    raw.exec('ALTER TABLE events DROP COLUMN staff_walk_ins');
+    raw.pragma(`user_version = ${migration008.version - 1}`);
+    raw.close();
+    const reopened = await openSqliteStore({ file });
+    try {
+      expect((await reopened.events.findById(event.id))?.staffWalkIns).toBe(false);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('refuses a file that is not SQLite, naming the file and leaving it alone', async () => {

@@ -73,6 +73,7 @@ async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {})
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
     allowReentry: true,
+    staffWalkIns: false,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
@@ -283,6 +284,18 @@ describe('MongoDB adapter: seats under a lowered limit', () => {
     const rest = await outcomes(Array.from({ length: 8 }, () => store.bookings.book(bookInput(event))));
     expect(rest.ok).toHaveLength(3);
     expect((await store.events.findById(event.id))?.bookedCount).toBe(10);
+  });
+});
+
+describe('MongoDB adapter: events written before a field existed', () => {
+  it('an event without staffWalkIns reads as not allowing staff walk-ins', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name });
+    const event = await createEvent(store, { staffWalkIns: true });
+    await raw(name)
+      .collection('events')
+      .updateOne({ _id: event.id } as never, { $unset: { staffWalkIns: '' } });
+    expect((await store.events.findById(event.id))?.staffWalkIns).toBe(false);
   });
 });
 

@@ -69,8 +69,9 @@ function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
     capacity: 100,
     status: 'published',
     ticketTypes: [{ id: GENERAL, name: 'General', price: 1500, quota: 100 }],
-    // Not the default: a transfer that dropped the field would read it back as true.
+    // Not the defaults: a transfer that dropped either field would read it back the other way.
     allowReentry: false,
+    staffWalkIns: true,
     organizerId: 'organizer',
     staffIds: [],
     bookedCount: 0,

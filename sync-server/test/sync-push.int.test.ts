@@ -19,7 +19,8 @@ beforeAll(async () => {
     signInAs(server, 'organizer', 'Olu Organizer'),
     signInAs(server, 'staff', 'Sam Staff'),
   ]);
-  event = await createEvent(organizer.api, [staff.user.id]);
+  // Staff devices push walk-ins here too (the event allows them; staff-walk-ins.int.test.ts for when not).
+  event = await createEvent(organizer.api, [staff.user.id], { staffWalkIns: true });
 });
 afterAll(async () => {
   await server.close();
@@ -376,6 +377,7 @@ describe('P7 duplicate entry across offline devices', () => {
 
   it('a walk-in over capacity is accepted, flagged and alerted; alerts are listed for the event staff only', async () => {
     const small = await createEvent(organizer.api, [staff.user.id], {
+      staffWalkIns: true,
       capacity: 1,
       ticketTypes: [{ name: 'Only', price: 0, quota: 1 }],
     });

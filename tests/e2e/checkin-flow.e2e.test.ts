@@ -192,9 +192,14 @@ describe('check-in across two devices, online and offline', () => {
 
     const page = staffPage;
     await signIn(page, { serverUrl: server.baseUrl, email: staff.user.email, password: staff.password });
-    // Staff see only what they need: check-in and sync.
+    // Staff see only what they need: check-in, the attendee list, sync and their profile.
     const navigation = page.getByRole('navigation', { name: 'Main' });
-    expect(await navigation.getByRole('button').allTextContents()).toEqual(['Check-in', 'Sync']);
+    expect(await navigation.getByRole('button').allTextContents()).toEqual([
+      'Check-in',
+      'Attendees',
+      'Sync',
+      'Profile',
+    ]);
     await page.getByRole('heading', { name: 'Check-in', level: 1 }).waitFor();
     await page.getByTestId('admitted-count').filter({ hasText: '0 / 4' }).waitFor();
     await screenshot(page, '07-checkin-ready');
@@ -217,6 +222,32 @@ describe('check-in across two devices, online and offline', () => {
     expect(duplicate?.match(/\d{1,2}:\d{2}/g)).toHaveLength(1);
     await screenshot(page, '09-checkin-duplicate');
     await expectNoSeriousA11yViolations(page, 'check-in (duplicate)');
+  });
+
+  it('the steward gets the walk-in form once the organizer lets staff add walk-ins', async () => {
+    const page = staffPage;
+    const walkInForm = page.getByRole('form', { name: 'Add walk-in' });
+    await goTo(page, 'Attendees');
+    await page.getByRole('row').filter({ hasText: walkInName }).waitFor();
+    expect(await walkInForm.count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Cancel booking of ${walkInName}` }).count()).toBe(0);
+
+    const organizerSide = organizerPage;
+    await goTo(organizerSide, 'Events');
+    await organizerSide.getByRole('button', { name: `Edit ${title}` }).click();
+    const setting = organizerSide.getByLabel('Check-in staff may add walk-ins');
+    expect(await setting.isChecked()).toBe(false);
+    await setting.check();
+    await organizerSide.getByRole('button', { name: 'Save changes' }).click();
+    await organizerSide.getByRole('cell', { name: title, exact: true }).waitFor();
+
+    // The edit reaches the steward's device by sync; the form appears without a reload.
+    await walkInForm.waitFor();
+    await screenshot(page, '09b-staff-walk-in-form');
+    await expectNoSeriousA11yViolations(page, 'attendees (staff)');
+    expect((await organizer.api.get(`/events/${eventId}`)).body.staffWalkIns).toBe(true);
+    await goTo(organizerSide, 'Attendees');
+    await goTo(page, 'Check-in');
   });
 
   it('keeps checking people in while the server is down, then drains the queue when it returns', async () => {

@@ -1,10 +1,12 @@
-import { type Booking, GatehouseError } from '@gatehouse/protocol';
+import { type Booking, GatehouseError, mayAddWalkIn, STAFF_WALK_INS_OFF_MESSAGE } from '@gatehouse/protocol';
 import type { Account } from '../account';
 
 /**
  * A walk-in at the door: a confirmed booking made offline, flagged over capacity when the event is
- * already full (the door lets them in; the organizer sees the flag). Staff and above.
- * NOT_FOUND for an event not on this device; VALIDATION_FAILED for a ticket type it does not have.
+ * already full (the door lets them in; the organizer sees the flag). The event's organizer and
+ * admins; its assigned staff when the event allows them (protocol's mayAddWalkIn, as the server
+ * rules when the push arrives). NOT_FOUND for an event not on this device; FORBIDDEN when the rule
+ * says no; VALIDATION_FAILED for a ticket type it does not have.
  */
 export function walkIn(
   account: Account,
@@ -13,6 +15,7 @@ export function walkIn(
   account.withRole('staff');
   const event = account.events.get(params.eventId);
   if (!event) throw new GatehouseError('NOT_FOUND', 'No such event on this device');
+  if (!mayAddWalkIn(account.user, event)) throw new GatehouseError('FORBIDDEN', STAFF_WALK_INS_OFF_MESSAGE);
   if (!event.ticketTypes.some((type) => type.id === params.ticketTypeId)) {
     throw new GatehouseError('VALIDATION_FAILED', 'No such ticket type for this event');
   }

@@ -29,7 +29,7 @@ const devices: Device[] = [];
 beforeAll(async () => {
   server = await startSyncTestServer();
   [organizer, staff] = await Promise.all([signInAs(server, 'organizer'), signInAs(server, 'staff', 'Gate Steward')]);
-  event = await createEvent(organizer.api, [staff.user.id]);
+  event = await createEvent(organizer.api, [staff.user.id], { staffWalkIns: true });
   bookingIds = await addBookings(server, event, 300);
 }, 120_000);
 afterAll(async () => {
@@ -214,6 +214,41 @@ describe('walk-ins at a busy door', { timeout: 60_000 }, () => {
     // Codes made a moment apart share no long prefix (a clock-derived code would).
     const sharedPrefix = (a: string, b: string) => [...a].findIndex((char, i) => char !== b[i]);
     expect(Math.max(...codes.slice(1).map((code, i) => sharedPrefix(code, codes[i]!)))).toBeLessThan(5);
+  });
+
+  it('staff add walk-ins only at events that allow them, and follow the organizer switching it on', async () => {
+    const closed = await createEvent(organizer.api, [staff.user.id], { title: 'No walk-ins by staff' });
+    const gate = await device(staff);
+    await gate.core.syncNow();
+    const account = gate.core.requireAccount();
+    const addWalkIn = () =>
+      walkInCommand(account, {
+        eventId: closed.id,
+        ticketTypeId: closed.ticketTypes[0]!.id,
+        attendee: { name: 'At The Door' },
+      });
+    const refusal = (() => {
+      try {
+        addWalkIn();
+        return null;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toMatchObject({ code: 'FORBIDDEN' });
+    // Refused before anything was written: nothing queued, nothing shown.
+    expect(gate.core.syncStatus().pending).toBe(0);
+    expect(account.bookings.list({ eventId: closed.id, offset: 0, limit: 10 }).total).toBe(0);
+
+    expect((await organizer.api.patch(`/events/${closed.id}`, { staffWalkIns: true })).status).toBe(200);
+    await gate.core.syncNow();
+    const added = addWalkIn();
+    const status = await gate.core.syncNow();
+    expect(status).toMatchObject({ pending: 0, rejected: [] });
+    expect(await server.ctx.store.bookings.findById(added.id)).toMatchObject({
+      source: 'walkIn',
+      userId: staff.user.id,
+    });
   });
 });
 

@@ -41,7 +41,8 @@ export const bookingRoutes = {
     path: '/events/:id/bookings',
     tags: ['bookings'],
     description:
-      'Adds a walk-in; accepted even beyond capacity, then flagged overCapacity. With an Idempotency-Key ' +
+      'Adds a walk-in; accepted even beyond capacity, then flagged overCapacity. The organizer and admins ' +
+      "may always; the event's assigned staff only when it has staffWalkIns (FORBIDDEN otherwise). With an Idempotency-Key " +
       'header a retried request answers the first walk-in again instead of adding a second.',
     access: 'signedIn',
     params: idParamsSchema,

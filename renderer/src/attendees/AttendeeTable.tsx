@@ -9,9 +9,19 @@ const ROW_HEIGHT = 44;
 
 /**
  * 100,000 rows: only the ~20 on screen exist in the DOM, and only the pages around them are fetched
- * from core. ARIA row indexes tell assistive tech where in the full list a row sits.
+ * from core. ARIA row indexes tell assistive tech where in the full list a row sits. `mayCancel`
+ * shows each row's Cancel (organizers and admins: the device and server refuse staff's);
+ * `mayAddWalkIn` says whether the empty list points to the walk-in form.
  */
-export function AttendeeTable({ timezone }: { timezone: string }) {
+export function AttendeeTable({
+  timezone,
+  mayCancel,
+  mayAddWalkIn,
+}: {
+  timezone: string;
+  mayCancel: boolean;
+  mayAddWalkIn: boolean;
+}) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const { total, pages, ensureRange, loadedOnce, query } = useAttendeesStore();
   const virtualizer = useVirtualizer({
@@ -31,7 +41,11 @@ export function AttendeeTable({ timezone }: { timezone: string }) {
   if (loadedOnce && total === 0) {
     return (
       <EmptyState title={query ? 'Nobody matches that search.' : 'No bookings yet.'}>
-        {query ? <p>Try part of the name, the email or the ticket code.</p> : <p>Add a walk-in above.</p>}
+        {query ? (
+          <p>Try part of the name, the email or the ticket code.</p>
+        ) : mayAddWalkIn ? (
+          <p>Add a walk-in above.</p>
+        ) : null}
       </EmptyState>
     );
   }
@@ -60,6 +74,7 @@ export function AttendeeTable({ timezone }: { timezone: string }) {
               top={item.start}
               row={rowAt(pages, item.index)}
               timezone={timezone}
+              mayCancel={mayCancel}
             />
           ))}
         </div>
@@ -73,9 +88,11 @@ function AttendeeRow({
   top,
   row,
   timezone,
+  mayCancel,
 }: {
   index: number;
   top: number;
+  mayCancel: boolean;
   row: BookingRow | undefined;
   timezone: string;
 }) {
@@ -135,17 +152,19 @@ function AttendeeRow({
         >
           Ticket
         </button>
-        <button
-          type="button"
-          className="button-small button-danger"
-          aria-label={`Cancel booking of ${name}`}
-          disabled={cancelled}
-          onClick={() => {
-            if (window.confirm(`Cancel the booking of ${name}? Their ticket will stop working.`)) void cancel(row.id);
-          }}
-        >
-          Cancel
-        </button>
+        {mayCancel ? (
+          <button
+            type="button"
+            className="button-small button-danger"
+            aria-label={`Cancel booking of ${name}`}
+            disabled={cancelled}
+            onClick={() => {
+              if (window.confirm(`Cancel the booking of ${name}? Their ticket will stop working.`)) void cancel(row.id);
+            }}
+          >
+            Cancel
+          </button>
+        ) : null}
       </span>
     </div>
   );

@@ -1,5 +1,7 @@
+import { hasRoleAtLeast, mayAddWalkIn } from '@gatehouse/protocol';
 import { useEffect } from 'react';
 import { onDataChanged } from '../rpc/dataChanged';
+import { useSessionStore } from '../session/sessionStore';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { EventPicker, useCurrentEvent } from '../ui/EventPicker';
@@ -8,9 +10,17 @@ import { useAttendeesStore } from './attendeesStore';
 import { TicketDialog } from './TicketDialog';
 import { WalkInForm } from './WalkInForm';
 
+/**
+ * An event's attendees: search, tickets, and — for organizers and admins, and for check-in staff
+ * where the event allows them (protocol's mayAddWalkIn, the rule the server applies) — walk-ins.
+ * Only organizers and admins cancel bookings.
+ */
 export function AttendeesScreen() {
   const event = useCurrentEvent();
   const { open, refresh, query, setQuery, total, error, clearError } = useAttendeesStore();
+  const user = useSessionStore((state) => state.session?.user ?? null);
+  const walkInsHere = Boolean(user && event && mayAddWalkIn(user, event));
+  const mayCancel = Boolean(user && hasRoleAtLeast(user.role, 'organizer'));
 
   useEffect(() => {
     if (!event) return;
@@ -43,10 +53,10 @@ export function AttendeesScreen() {
               </p>
             </div>
             {/* Keyed by event: a ticket type chosen for one event is never sent for another. */}
-            <WalkInForm key={event.id} event={event} />
+            {walkInsHere ? <WalkInForm key={event.id} event={event} /> : null}
           </div>
           <ErrorNotice error={error} onDismiss={clearError} />
-          <AttendeeTable timezone={event.timezone} />
+          <AttendeeTable timezone={event.timezone} mayCancel={mayCancel} mayAddWalkIn={walkInsHere} />
           <TicketDialog event={event} />
         </>
       )}

@@ -22,6 +22,7 @@ type Draft = {
   status: EventStatus;
   ticketTypes: TicketTypeInput[];
   allowReentry: boolean;
+  staffWalkIns: boolean;
 };
 
 function initialDraft(event: Event | null): Draft {
@@ -37,6 +38,7 @@ function initialDraft(event: Event | null): Draft {
       status: event.status,
       ticketTypes: event.ticketTypes.map(({ id, name, price, quota }) => ({ id, name, price, quota })),
       allowReentry: event.allowReentry !== false,
+      staffWalkIns: event.staffWalkIns === true,
     };
   }
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -53,6 +55,7 @@ function initialDraft(event: Event | null): Draft {
     status: 'published',
     ticketTypes: [{ name: 'General admission', price: 0, quota: 100 }],
     allowReentry: true,
+    staffWalkIns: false,
   };
 }
 
@@ -61,8 +64,8 @@ type Problem = { field: keyof Draft | 'ticketTypes'; text: string };
 
 /**
  * Checks what a person can fix before anything is sent; the core validates again with the same
- * schema. Times are wall times on the event zone's clock, made instants here. The re-entry rule is
- * sent only when it differs from what the server already holds (or, for a new event, from its
+ * schema. Times are wall times on the event zone's clock, made instants here. The re-entry rule and
+ * the staff walk-in setting are each sent only when it differs from what the server already holds (or, for a new event, from its
  * default): a server from before the rule refuses the field, and an organizer who never touches it
  * must still be able to edit there.
  */
@@ -86,9 +89,11 @@ function toEvent(draft: Draft, original: Event | null): { event: EventCreateInpu
   if (draft.ticketTypes.some((type) => !type.name.trim()))
     return { problem: { field: 'ticketTypes', text: 'Every ticket type needs a name.' } };
   const held = original ? original.allowReentry !== false : true;
+  const heldWalkIns = original?.staffWalkIns === true;
   return {
     event: {
       ...(draft.allowReentry !== held ? { allowReentry: draft.allowReentry } : {}),
+      ...(draft.staffWalkIns !== heldWalkIns ? { staffWalkIns: draft.staffWalkIns } : {}),
       title: draft.title.trim(),
       venue: draft.venue.trim(),
       description: draft.description,
@@ -254,6 +259,14 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
             onChange={(e) => edit('allowReentry', e.target.checked)}
           />
           Guests who leave may re-enter
+        </label>
+        <label className="checkbox-field">
+          <input
+            type="checkbox"
+            checked={draft.staffWalkIns}
+            onChange={(e) => edit('staffWalkIns', e.target.checked)}
+          />
+          Check-in staff may add walk-ins
         </label>
         <label className="span-2">
           Description

@@ -17,7 +17,8 @@ export const SCREEN_LABELS: Record<Screen, string> = {
 export function screensFor(role: Role): Screen[] {
   if (role === 'admin') return ['events', 'attendees', 'checkin', 'stats', 'sync', 'admin', 'profile'];
   if (hasRoleAtLeast(role, 'organizer')) return ['events', 'attendees', 'checkin', 'stats', 'sync', 'profile'];
-  if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'sync', 'profile'];
+  // Staff find attendees, show tickets and — where the event allows it — add walk-ins there.
+  if (hasRoleAtLeast(role, 'staff')) return ['checkin', 'attendees', 'sync', 'profile'];
   return [];
 }
 

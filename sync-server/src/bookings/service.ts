@@ -121,14 +121,17 @@ export class BookingService {
     };
   }
 
-  /** A walk-in added over REST by the organizer or assigned staff. */
+  /**
+   * A walk-in added over REST by the organizer, an admin, or assigned staff when the event has
+   * `staffWalkIns` (protocol's mayAddWalkIn). FORBIDDEN otherwise; NOT_FOUND if not visible.
+   */
   async walkIn(
     actor: UserRow,
     eventId: string,
     input: WalkInRequest,
     options: { bookingId?: string } = {},
   ): Promise<Booking> {
-    await this.events.assertCanCheckIn(actor, eventId);
+    await this.events.assertCanAddWalkIn(actor, eventId);
     const outcome = await this.store.bookings.book(
       this.walkInInput(actor, eventId, input, options.bookingId ?? randomUUID()),
     );

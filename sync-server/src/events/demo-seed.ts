@@ -87,6 +87,8 @@ export async function seedDemoEvent(
         capacity: 2500,
         status: 'published',
         allowReentry: true,
+        // Staff signing in to the demo can try adding a walk-in at the door.
+        staffWalkIns: true,
         ticketTypes: [
           { name: 'Standard', price: 3500, quota: 2000 },
           { name: 'VIP', price: 12000, quota: 300 },

@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   EVENT_PATCH_FIELDS,
   GatehouseError,
+  STAFF_WALK_INS_OFF_MESSAGE,
   compareHlc,
+  mayAddWalkIn,
   type Event,
   type EventCreate,
   type EventField,
@@ -145,6 +147,16 @@ export class EventService {
     return row;
   }
 
+  /**
+   * As assertCanCheckIn, and the event lets this user add walk-ins (protocol's mayAddWalkIn): its
+   * assigned staff only when it has `staffWalkIns`. FORBIDDEN otherwise, NOT_FOUND if not visible.
+   */
+  async assertCanAddWalkIn(user: UserRow, eventId: string): Promise<EventRow> {
+    const row = await this.assertCanCheckIn(user, eventId);
+    if (!mayAddWalkIn(user, row)) throw new GatehouseError('FORBIDDEN', STAFF_WALK_INS_OFF_MESSAGE);
+    return row;
+  }
+
   /** Events whose sync bucket the user's devices receive (docs/ARCHITECTURE.md, "Buckets"). */
   accessibleEventIds(user: UserRow): Promise<string[]> {
     return this.store.events.accessibleIds(viewerOf(user));
@@ -173,6 +185,7 @@ export class EventService {
         status: input.status,
         ticketTypes: resolveTicketTypes(input.ticketTypes, []),
         allowReentry: input.allowReentry,
+        staffWalkIns: input.staffWalkIns,
         organizerId: actor.id,
         staffIds: [],
         bookedCount: 0,

@@ -84,6 +84,8 @@ export type EventRow = LoggedRow & {
   ticketTypes: TicketTypeRow[];
   /** Whether the door lets a ticket holder in again after an exit. */
   allowReentry: boolean;
+  /** Whether the event's assigned check-in staff may add walk-ins (protocol's mayAddWalkIn). */
+  staffWalkIns: boolean;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -109,6 +111,7 @@ export type EventSet = Partial<
     | 'timezone'
     | 'capacity'
     | 'allowReentry'
+    | 'staffWalkIns'
     | 'status'
     | 'ticketTypes'
     | 'fieldHlc'

@@ -73,6 +73,7 @@ export function toEvent(row: EventRow, counts?: SeatCounts): Event {
       sold: sold[type.id] ?? 0,
     })),
     allowReentry: row.allowReentry,
+    staffWalkIns: row.staffWalkIns,
     organizerId: row.organizerId,
     staffIds: row.staffIds,
     bookedCount: counts?.booked ?? row.bookedCount,

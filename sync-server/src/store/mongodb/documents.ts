@@ -66,6 +66,8 @@ export type EventDoc = LoggedDoc & {
   ticketTypes: TicketTypeRow[];
   /** Missing on events written before the rule existed: re-entry allowed, as the door always did. */
   allowReentry?: boolean;
+  /** Missing on events written before the setting existed: staff walk-ins not allowed (migration 008's reading). */
+  staffWalkIns?: boolean;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -114,6 +116,7 @@ export function toEventRow(doc: EventDoc): EventRow {
       quota: type.quota,
     })),
     allowReentry: doc.allowReentry ?? true,
+    staffWalkIns: doc.staffWalkIns ?? false,
     organizerId: doc.organizerId,
     staffIds: doc.staffIds ?? [],
     bookedCount: doc.bookedCount ?? 0,

@@ -25,6 +25,7 @@ export type EventRecord = {
   status: EventStatus;
   ticket_types: string;
   allow_reentry: 0 | 1;
+  staff_walk_ins: 0 | 1;
   organizer_id: string;
   staff_ids: string;
   booked_count: number;
@@ -51,6 +52,7 @@ export function toEventRow(record: EventRecord): EventRow {
     status: record.status,
     ticketTypes: parseJson<TicketTypeRow[]>(record.ticket_types),
     allowReentry: record.allow_reentry === 1,
+    staffWalkIns: record.staff_walk_ins === 1,
     organizerId: record.organizer_id,
     staffIds: parseJson<string[]>(record.staff_ids),
     bookedCount: record.booked_count,
@@ -78,6 +80,7 @@ export function toEventParams(row: EventRow): EventRecord {
     status: row.status,
     ticket_types: JSON.stringify(row.ticketTypes),
     allow_reentry: row.allowReentry ? 1 : 0,
+    staff_walk_ins: row.staffWalkIns ? 1 : 0,
     organizer_id: row.organizerId,
     staff_ids: JSON.stringify(row.staffIds),
     booked_count: row.bookedCount,
@@ -103,6 +106,7 @@ const SETTABLE: ReadonlyArray<keyof EventSet> = [
   'status',
   'ticketTypes',
   'allowReentry',
+  'staffWalkIns',
   'fieldHlc',
   'updatedAt',
 ];
@@ -184,7 +188,7 @@ export class SqliteEvents {
     this.anyById = db.prepare('SELECT * FROM events WHERE id = ?');
     const columns =
       'id, rev, title, description, venue, starts_at, ends_at, starts_at_ms, ends_at_ms, timezone, capacity, status, ' +
-      'ticket_types, allow_reentry, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
+      'ticket_types, allow_reentry, staff_walk_ins, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
     this.insertRow = db.prepare(
       `INSERT INTO events (${columns}) VALUES (${columns
         .split(', ')

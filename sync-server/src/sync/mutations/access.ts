@@ -9,6 +9,7 @@ import type { EventRow, UserRow } from '../../store/rows';
 export class BatchAccess {
   private readonly checkIn = new Map<string, Promise<EventRow>>();
   private readonly manage = new Map<string, Promise<unknown>>();
+  private readonly walkIn = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -18,6 +19,11 @@ export class BatchAccess {
   /** The event as read for this push (its status decides the scan's alerts). */
   assertCanCheckIn(eventId: string): Promise<EventRow> {
     return this.memo(this.checkIn, eventId, () => this.ctx.events.assertCanCheckIn(this.user, eventId));
+  }
+
+  /** The event lets this user add walk-ins (its staff only when it has `staffWalkIns`). */
+  async assertCanAddWalkIn(eventId: string): Promise<void> {
+    await this.memo(this.walkIn, eventId, () => this.ctx.events.assertCanAddWalkIn(this.user, eventId));
   }
 
   async assertCanManage(eventId: string): Promise<void> {

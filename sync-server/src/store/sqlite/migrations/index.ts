@@ -6,7 +6,8 @@ import { migration004 } from './004-door-records';
 import { migration005 } from './005-idempotent-answers';
 import { migration006 } from './006-creation-order';
 import { migration007 } from './007-device-session';
-import { migration008 } from './008-search-folding';
+import { migration008 } from './008-staff-walk-ins';
+import { migration009 } from './009-search-folding';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */

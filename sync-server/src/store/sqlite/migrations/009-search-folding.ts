@@ -21,8 +21,8 @@ const PLAIN = /^[\u0000-\u007f]*$/;
  * `search_terms` and `booking_words` are rebuilt from its stored name, email and code; a booking
  * whose name, email and code are plain ASCII folds as it did, and is left as it is.
  */
-export const migration008: Migration = {
-  version: 8,
+export const migration009: Migration = {
+  version: 9,
   name: 'search-folding',
   sql: '',
   run(db: Database.Database): void {
