@@ -83,7 +83,7 @@ export function UsersPanel() {
                     type="button"
                     className="button-small"
                     disabled={user.id === myId || user.disabled}
-                    aria-label={`Sign ${user.name} out everywhere`}
+                    aria-label={`Sign out everywhere: ${user.name}`}
                     onClick={() => {
                       if (
                         window.confirm(
