@@ -27,8 +27,26 @@ export interface BridgeIpc {
 /** Topics whose last value is replayed to a late subscriber (the shell tells it once, at load). */
 const STICKY_TOPICS: ReadonlySet<string> = new Set<RpcTopic>(['shell.status']);
 
+type PlainDetail = { path?: string; message: string };
+
+/**
+ * Copies only well-formed `{path?, message}` entries (at most 20, as the core sends), so nothing but
+ * plain strings reaches the page; without zod, which preload does not load.
+ */
+function plainDetails(details: unknown): PlainDetail[] {
+  if (!Array.isArray(details)) return [];
+  const plain: PlainDetail[] = [];
+  for (const entry of details.slice(0, 20) as unknown[]) {
+    if (!entry || typeof entry !== 'object') continue;
+    const { path, message } = entry as { path?: unknown; message?: unknown };
+    if (typeof message !== 'string') continue;
+    plain.push(typeof path === 'string' ? { path, message } : { message });
+  }
+  return plain;
+}
+
 export function createBridge(ipc: BridgeIpc): GatehouseBridge {
-  const pending = new PendingRequests<{ code: string; message: string }>();
+  const pending = new PendingRequests<{ code: string; message: string; details?: PlainDetail[] }>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const lastSticky = new Map<string, unknown>();
 
@@ -39,12 +57,14 @@ export function createBridge(ipc: BridgeIpc): GatehouseBridge {
       if (message.ok === true) {
         pending.settle(message.id, { ok: true, value: message.result });
       } else {
-        const error = (message.error ?? {}) as { code?: unknown; message?: unknown };
+        const error = (message.error ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+        const details = plainDetails(error.details);
         pending.settle(message.id, {
           ok: false,
           error: {
             code: typeof error.code === 'string' ? error.code : 'INTERNAL',
             message: typeof error.message === 'string' ? error.message : 'Unknown error',
+            ...(details.length > 0 ? { details } : {}),
           },
         });
       }

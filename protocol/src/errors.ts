@@ -67,12 +67,14 @@ export const errorDetailSchema = z.object({
   message: z.string(),
 });
 export type ErrorDetail = z.infer<typeof errorDetailSchema>;
+/** At most 20, as `zodIssuesToDetails` keeps: what a client accepts from a server or bridge. */
+export const errorDetailsSchema = z.array(errorDetailSchema).max(20);
 
 export const errorBodySchema = z.object({
   error: z.object({
     code: errorCodeSchema,
     message: z.string(),
-    details: z.array(errorDetailSchema).optional(),
+    details: errorDetailsSchema.optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessionSchema } from './auth';
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
-import type { errorCodeSchema } from './errors';
+import type { ErrorDetail, errorCodeSchema } from './errors';
 import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
@@ -333,7 +333,13 @@ export const rpcRequestFrameSchema = z.strictObject({
 export type RpcRequestFrame = z.infer<typeof rpcRequestFrameSchema>;
 export type RpcResponseFrame =
   | { type: 'response'; id: number; ok: true; result: unknown }
-  | { type: 'response'; id: number; ok: false; error: { code: z.infer<typeof errorCodeSchema>; message: string } };
+  | {
+      type: 'response';
+      id: number;
+      ok: false;
+      /** `details`: which input was wrong (VALIDATION_FAILED), as the server's error body carries them. */
+      error: { code: z.infer<typeof errorCodeSchema>; message: string; details?: ErrorDetail[] };
+    };
 export type RpcEventFrame = { type: 'event'; topic: RpcTopic; payload: unknown };
 export type RpcServerFrame = RpcResponseFrame | RpcEventFrame;
 
@@ -347,7 +353,7 @@ export const roleLabels: Record<z.infer<typeof roleSchema>, string> = {
 /**
  * What the renderer sees of core, whatever the transport: Electron's preload exposes exactly this
  * as `window.gatehouse`; the browser host's WebSocket client implements the same interface.
- * Rejections carry `{ code, message }` with a code from ERROR_CODES.
+ * Rejections carry `{ code, message, details? }` with a code from ERROR_CODES.
  */
 export interface GatehouseBridge {
   invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;

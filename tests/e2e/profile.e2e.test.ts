@@ -78,6 +78,9 @@ describe('profile: sessions and password, and a device revoked', () => {
     await form.getByLabel('New password again').fill('a much better passphrase');
     await form.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('The current password is wrong.').waitFor();
+    // Beside the field at fault, which alone is outlined.
+    expect(await form.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('New password (at least 10 characters)').getAttribute('aria-invalid')).toBeNull();
     await form.getByLabel('Current password').fill(staff.password);
     await form.getByRole('button', { name: 'Change password' }).click();
     await page

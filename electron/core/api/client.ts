@@ -3,6 +3,7 @@ import {
   DEVICE_ID_HEADER,
   ERROR_CODES,
   type ErrorCode,
+  errorDetailsSchema,
   GatehouseError,
   IDEMPOTENCY_KEY_HEADER,
   parseProtocolRange,
@@ -75,9 +76,15 @@ export async function errorFromResponse(response: Response): Promise<GatehouseEr
   } catch {
     body = null;
   }
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
   const message = typeof error?.message === 'string' ? error.message : `Server answered ${response.status}`;
-  return new GatehouseError(toErrorCode(error?.code, response.status), message);
+  // The server's details name the input at fault; a form marks those fields, so they are kept.
+  const details = errorDetailsSchema.safeParse(error?.details);
+  return new GatehouseError(
+    toErrorCode(error?.code, response.status),
+    message,
+    details.success && details.data.length > 0 ? details.data : undefined,
+  );
 }
 
 /** HTTP to the sync server: device id header, bearer token, one refresh-and-retry on an expired token. */

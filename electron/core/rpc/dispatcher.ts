@@ -1,6 +1,7 @@
 import {
   ERROR_CODES,
   type ErrorCode,
+  type ErrorDetail,
   GatehouseError,
   type RpcEventFrame,
   type RpcMethod,
@@ -42,8 +43,14 @@ function isMethod(name: string): name is RpcMethod {
   return Object.hasOwn(rpcMethods, name);
 }
 
-function failure(id: number, code: ErrorCode, message: string): RpcResponseFrame {
-  return { type: 'response', id, ok: false, error: { code, message } };
+/** `details` travel to the renderer so a form can mark the field each one names. */
+function failure(id: number, code: ErrorCode, message: string, details?: readonly ErrorDetail[]): RpcResponseFrame {
+  return {
+    type: 'response',
+    id,
+    ok: false,
+    error: { code, message, ...(details?.length ? { details: [...details] } : {}) },
+  };
 }
 
 /**
@@ -76,8 +83,8 @@ export function createRpcDispatcher(
       if (!isMethod(method)) return failure(id, 'NOT_FOUND', `Unknown method ${method}`);
       const params = rpcMethods[method].params.safeParse(frame.data.params ?? {});
       if (!params.success) {
-        const detail = describeDetails(zodIssuesToDetails(params.error.issues));
-        return failure(id, 'VALIDATION_FAILED', `Invalid params for ${method}: ${detail}`);
+        const details = zodIssuesToDetails(params.error.issues);
+        return failure(id, 'VALIDATION_FAILED', `Invalid params for ${method}: ${describeDetails(details)}`, details);
       }
       try {
         const handler = handlers[method] as RpcHandler<RpcMethod>;
@@ -95,7 +102,7 @@ export function createRpcDispatcher(
         return { type: 'response', id, ok: true, result };
       } catch (error) {
         if (error instanceof GatehouseError && (ERROR_CODES as string[]).includes(error.code)) {
-          return failure(id, error.code, error.message);
+          return failure(id, error.code, error.message, error.details);
         }
         log(`rpc ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
         return failure(id, 'INTERNAL', `Internal error in core while running ${method}`);

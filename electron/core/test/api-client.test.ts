@@ -10,6 +10,16 @@ describe('errorFromResponse', () => {
     expect(await errorFromResponse(answer)).toMatchObject({ code: 'SOLD_OUT', message: 'No seats left' });
   });
 
+  it('keeps the server’s details of the input at fault, and drops a list not of their shape', async () => {
+    const answer = (details: unknown) =>
+      new Response(JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: 'Invalid body', details } }), {
+        status: 400,
+      });
+    const details = [{ path: 'ticketTypes.0.quota', message: 'Too big' }];
+    expect((await errorFromResponse(answer(details))).details).toEqual(details);
+    expect((await errorFromResponse(answer([{ path: 3 }]))).details).toBeUndefined();
+  });
+
   it('names an answer without a code by its status: an outage is not a bug', async () => {
     const codeOf = async (status: number, body = '<html>Service Unavailable</html>') =>
       (await errorFromResponse(new Response(body, { status }))).code;

@@ -50,6 +50,10 @@ describe('RPC dispatcher', () => {
     });
     expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect((bad as { error: { message: string } }).error.message).toMatch(/gate/);
+    // The field at fault travels with the refusal, so the screen can mark it.
+    expect((bad as { error: { details?: unknown } }).error.details).toEqual([
+      { path: 'gate', message: expect.any(String) },
+    ]);
     const extra = await rpc.dispatch({ type: 'request', id: 5, method: 'session.get', params: { admin: true } });
     expect(extra).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });

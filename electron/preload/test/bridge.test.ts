@@ -57,6 +57,20 @@ describe('createBridge', () => {
     await expect(second).rejects.toEqual({ code: 'OFFLINE', message: 'No network' });
   });
 
+  it('passes the inputs at fault on with a refusal, as plain strings only', async () => {
+    const { ipc, sent, fromMain } = fakeIpc();
+    const bridge = createBridge(ipc);
+    const answer = bridge.invoke('session.get', {});
+    const details = [{ path: 'attendee.email', message: 'Invalid email address' }, { message: 7 }, { message: 'x' }];
+    const error = { code: 'VALIDATION_FAILED', message: 'Invalid params', details };
+    fromMain({ type: 'response', id: sent[0]!.frame.id, ok: false, error });
+    await expect(answer).rejects.toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid params',
+      details: [{ path: 'attendee.email', message: 'Invalid email address' }, { message: 'x' }],
+    });
+  });
+
   it('ignores malformed frames and answers for unknown ids', async () => {
     const { ipc, sent, fromMain } = fakeIpc();
     const bridge = createBridge(ipc);

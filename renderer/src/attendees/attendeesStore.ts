@@ -22,7 +22,8 @@ type AttendeesStore = {
   setQuery: (query: string) => void;
   ensureRange: (firstIndex: number, lastIndex: number) => void;
   refresh: () => void;
-  walkIn: (input: { ticketTypeId: string; attendee: Attendee }) => Promise<Booking | null>;
+  /** The booking made, or why not: the walk-in form shows that beside the field at fault. */
+  walkIn: (input: { ticketTypeId: string; attendee: Attendee }) => Promise<{ booking: Booking } | { error: UiError }>;
   cancel: (bookingId: string) => Promise<boolean>;
   /** Opens the ticket dialog; `holder` when the caller knows it better than the loaded pages do. */
   showTicket: (bookingId: string, holder?: TicketHolder) => Promise<void>;
@@ -94,15 +95,13 @@ export const useAttendeesStore = create<AttendeesStore>((set, get) => {
     refresh: () => restart(true),
     walkIn: async ({ ticketTypeId, attendee }) => {
       const { eventId } = get();
-      if (!eventId) return null;
-      set({ error: null });
       try {
+        if (!eventId) throw new Error('No event is open');
         const booking = await invoke('bookings.walkIn', { eventId, ticketTypeId, attendee });
         restart(true);
-        return booking;
+        return { booking };
       } catch (error) {
-        set({ error: describeError(error) });
-        return null;
+        return { error: describeError(error) };
       }
     },
     cancel: async (bookingId) => {

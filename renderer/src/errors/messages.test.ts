@@ -14,7 +14,25 @@ describe('plain-word error messages', () => {
       code: 'INVALID_CREDENTIALS',
       text: 'That email and password do not match.',
       detail: 'email or password is wrong',
+      details: [],
     });
+  });
+
+  it('carries the inputs at fault from a plain rejection, naming them in the detail line', () => {
+    const shown = describeError({
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid params for bookings.walkIn: attendee.email: Invalid email address',
+      details: [{ path: 'attendee.email', message: 'Invalid email address' }],
+    });
+    expect(shown).toEqual({
+      code: 'VALIDATION_FAILED',
+      text: 'Some of the details are not valid.',
+      detail: 'attendee.email: Invalid email address',
+      details: [{ path: 'attendee.email', message: 'Invalid email address' }],
+    });
+    // A list not of that shape is dropped whole; the core's message stands in for it.
+    const garbled = describeError({ code: 'VALIDATION_FAILED', message: 'bad', details: [{ nonsense: true }] });
+    expect(garbled).toMatchObject({ detail: 'bad', details: [] });
   });
 
   it('turns plain {code, message} rejections from the Electron bridge into the same shape', () => {

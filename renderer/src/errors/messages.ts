@@ -1,9 +1,10 @@
-import type { ErrorCode } from '@gatehouse/protocol';
+import { describeDetails, type ErrorCode, type ErrorDetail } from '@gatehouse/protocol';
 import { toRpcError } from '../rpc/RpcError';
 
 /** What a person at a venue should read for each code; the server's own message goes to details. */
 const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
-  VALIDATION_FAILED: 'Some of the details are not valid. Please check the highlighted fields.',
+  // Said where no field of a form could be marked (see ui/fieldProblems.ts); the details follow it.
+  VALIDATION_FAILED: 'Some of the details are not valid.',
   MALFORMED_JSON: 'The request was garbled on the way. Please try again.',
   CURSOR_INVALID: 'The list moved on; please reload it.',
   UNAUTHENTICATED: 'Please sign in again.',
@@ -56,10 +57,22 @@ export function codesWithoutWords(codes: readonly string[]): string[] {
   return codes.filter((code) => !Object.hasOwn(PLAIN_WORDS, code));
 }
 
-export type UiError = { code: string; text: string; detail: string };
+/**
+ * A failure as a screen shows it: `text` in plain words, `detail` the technical line under it, and
+ * `details` the inputs at fault (VALIDATION_FAILED), which a form turns into marked fields.
+ */
+export type UiError = { code: string; text: string; detail: string; details: readonly ErrorDetail[] };
 
-/** Turns any rejection into what a screen shows: plain words first, the technical message as detail. */
+/**
+ * Turns any rejection into what a screen shows: plain words first, then as detail what was wrong
+ * with which input (`path: message; …`) when the core said, else its technical message.
+ */
 export function describeError(error: unknown): UiError {
   const rpcError = toRpcError(error);
-  return { code: rpcError.code, text: plainWordsFor(rpcError.code), detail: rpcError.message };
+  return {
+    code: rpcError.code,
+    text: plainWordsFor(rpcError.code),
+    detail: rpcError.details.length > 0 ? describeDetails(rpcError.details) : rpcError.message,
+    details: rpcError.details,
+  };
 }

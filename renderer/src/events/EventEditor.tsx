@@ -5,8 +5,10 @@ import {
   type EventStatus,
   type TicketTypeInput,
 } from '@gatehouse/protocol';
-import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { localProblem, placeProblems, type FieldMap, type PlacedProblems } from '../ui/fieldProblems';
+import { FormField } from '../ui/FormField';
 import { fromZonedInputValue, isKnownTimeZone, knownTimeZones, toZonedInputValue, zoneLabel } from '../ui/format';
 import { useEventsStore } from './eventsStore';
 import { TicketTypesField } from './TicketTypesField';
@@ -60,7 +62,34 @@ function initialDraft(event: Event | null): Draft {
 }
 
 /** A field a person can fix, and what to tell them beside it. */
-type Problem = { field: keyof Draft | 'ticketTypes'; text: string };
+type Problem = { field: EditorField; text: string };
+type EditorField = Exclude<keyof Draft, 'allowReentry' | 'staffWalkIns'>;
+
+const EDITOR_FIELDS: readonly EditorField[] = [
+  'title',
+  'venue',
+  'description',
+  'startsAt',
+  'endsAt',
+  'timezone',
+  'capacity',
+  'status',
+  'ticketTypes',
+];
+
+/**
+ * The core's detail paths for each field: `event.*` (events.create), `patch.*` (events.update),
+ * and bare names, as the server's own answer for the same body names them.
+ */
+const EVENT_FIELD_MAP: FieldMap<EditorField> = {
+  paths: Object.fromEntries(
+    EDITOR_FIELDS.flatMap((field) => [
+      [field, field],
+      [`event.${field}`, field],
+      [`patch.${field}`, field],
+    ]),
+  ),
+};
 
 /**
  * Checks what a person can fix before anything is sent; the core validates again with the same
@@ -107,42 +136,6 @@ function toEvent(draft: Draft, original: Event | null): { event: EventCreateInpu
   };
 }
 
-/**
- * A labelled control that shows its problem beside it: the control is marked invalid (and so
- * outlined) and described by the message, which a screen reader reads with the field.
- */
-function Field(props: {
-  label: string;
-  problem: Problem | null;
-  field: Problem['field'];
-  className?: string;
-  hint?: string;
-  children: (aria: { 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
-}) {
-  const id = useId();
-  const faulty = props.problem?.field === props.field;
-  const describedBy = [faulty ? `${id}-problem` : null, props.hint ? `${id}-hint` : null].filter(Boolean).join(' ');
-  return (
-    <label className={`${props.className ?? ''}${faulty ? ' field-invalid' : ''}`.trim() || undefined}>
-      {props.label}
-      {props.children({
-        ...(faulty ? { 'aria-invalid': true } : {}),
-        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-      })}
-      {props.hint ? (
-        <span id={`${id}-hint`} className="field-hint">
-          {props.hint}
-        </span>
-      ) : null}
-      {faulty ? (
-        <span id={`${id}-problem`} className="field-problem" role="alert">
-          {props.problem!.text}
-        </span>
-      ) : null}
-    </label>
-  );
-}
-
 export function EventEditor({ event, onDone }: { event: Event | null; onDone: (saved: Event | null) => void }) {
   const [draft, setDraft] = useState(() => initialDraft(event));
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -150,9 +143,16 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
   const zonesId = useId();
   const [saving, setSaving] = useState(false);
   const { create, update, error, clearError } = useEventsStore();
+  // A problem found here comes first; else what the core refused, on the fields it names.
+  const placed: PlacedProblems<EditorField> = problem
+    ? localProblem(problem.field, problem.text)
+    : placeProblems(error, EVENT_FIELD_MAP);
   const edit = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((current) => ({ ...current, [key]: value }));
-    if (problem?.field === key) setProblem(null);
+    if (placed.fields[key as EditorField]) {
+      setProblem(null);
+      clearError();
+    }
   };
 
   async function submit(submitEvent: FormEvent): Promise<void> {
@@ -176,20 +176,19 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
         </h1>
       </header>
       <form className="card form-grid" onSubmit={(submitEvent) => void submit(submitEvent)}>
-        <Field label="Title" field="title" problem={problem} className="span-2">
+        <FormField label="Title" problem={placed.fields.title} className="span-2">
           {(aria) => (
             <input {...aria} value={draft.title} onChange={(e) => edit('title', truncateText(e.target.value, 200))} />
           )}
-        </Field>
-        <Field label="Venue" field="venue" problem={problem} className="span-2">
+        </FormField>
+        <FormField label="Venue" problem={placed.fields.venue} className="span-2">
           {(aria) => (
             <input {...aria} value={draft.venue} onChange={(e) => edit('venue', truncateText(e.target.value, 300))} />
           )}
-        </Field>
-        <Field
+        </FormField>
+        <FormField
           label="Time zone"
-          field="timezone"
-          problem={problem}
+          problem={placed.fields.timezone}
           hint="Start typing a city or region; times below are on this zone's clock."
         >
           {(aria) => (
@@ -211,8 +210,8 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
               </datalist>
             </>
           )}
-        </Field>
-        <Field label="Capacity" field="capacity" problem={problem}>
+        </FormField>
+        <FormField label="Capacity" problem={placed.fields.capacity}>
           {(aria) => (
             <input
               {...aria}
@@ -223,8 +222,11 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
               inputMode="numeric"
             />
           )}
-        </Field>
-        <Field label={`Starts (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`} field="startsAt" problem={problem}>
+        </FormField>
+        <FormField
+          label={`Starts (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`}
+          problem={placed.fields.startsAt}
+        >
           {(aria) => (
             <input
               {...aria}
@@ -233,8 +235,8 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
               onChange={(e) => edit('startsAt', e.target.value)}
             />
           )}
-        </Field>
-        <Field label={`Ends (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`} field="endsAt" problem={problem}>
+        </FormField>
+        <FormField label={`Ends (${zoneLabel(draft.timezone.trim() || 'UTC')} time)`} problem={placed.fields.endsAt}>
           {(aria) => (
             <input
               {...aria}
@@ -243,15 +245,16 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
               onChange={(e) => edit('endsAt', e.target.value)}
             />
           )}
-        </Field>
-        <label>
-          Status
-          <select value={draft.status} onChange={(e) => edit('status', e.target.value as EventStatus)}>
-            <option value="draft">Draft</option>
-            <option value="published">Published</option>
-            <option value="cancelled">Cancelled</option>
-          </select>
-        </label>
+        </FormField>
+        <FormField label="Status" problem={placed.fields.status}>
+          {(aria) => (
+            <select {...aria} value={draft.status} onChange={(e) => edit('status', e.target.value as EventStatus)}>
+              <option value="draft">Draft</option>
+              <option value="published">Published</option>
+              <option value="cancelled">Cancelled</option>
+            </select>
+          )}
+        </FormField>
         <label className="checkbox-field">
           <input
             type="checkbox"
@@ -268,17 +271,23 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
           />
           Check-in staff may add walk-ins
         </label>
-        <label className="span-2">
-          Description
-          <textarea rows={2} value={draft.description} onChange={(e) => edit('description', e.target.value)} />
-        </label>
+        <FormField label="Description" problem={placed.fields.description} className="span-2">
+          {(aria) => (
+            <textarea
+              {...aria}
+              rows={2}
+              value={draft.description}
+              onChange={(e) => edit('description', e.target.value)}
+            />
+          )}
+        </FormField>
         <TicketTypesField
           value={draft.ticketTypes}
           onChange={(ticketTypes) => edit('ticketTypes', ticketTypes)}
-          problem={problem?.field === 'ticketTypes' ? problem.text : null}
+          problem={placed.fields.ticketTypes?.text ?? null}
         />
         <div className="span-2">
-          <ErrorNotice error={error} />
+          <ErrorNotice error={placed.notice} />
         </div>
         <div className="span-2 form-actions">
           <button type="submit" className="button-primary" disabled={saving}>

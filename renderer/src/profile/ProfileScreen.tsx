@@ -5,6 +5,8 @@ import { invoke } from '../rpc/client';
 import { useSessionStore } from '../session/sessionStore';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { localProblem, placeProblems, type FieldMap } from '../ui/fieldProblems';
+import { FormField } from '../ui/FormField';
 import { formatAgo, formatDateTime } from '../ui/format';
 
 /**
@@ -125,28 +127,49 @@ export function ProfileScreen() {
           </table>
         )}
       </section>
-      <PasswordChange onChanged={(text) => void act(async () => text)} onError={setError} />
+      <PasswordChange onChanged={(text) => void act(async () => text)} />
     </section>
   );
 }
 
-function PasswordChange({
-  onChanged,
-  onError,
-}: {
-  onChanged: (text: string) => void;
-  onError: (error: UiError) => void;
-}) {
+type PasswordField = 'currentPassword' | 'newPassword' | 'repeat';
+
+/**
+ * `profile.password.change` params (protocol auth.ts `passwordChangeRequestSchema`) to the fields.
+ * A wrong current password comes back as INVALID_CREDENTIALS; here the email is not in question.
+ */
+const PASSWORD_FIELDS: FieldMap<PasswordField> = {
+  paths: {
+    currentPassword: { field: 'currentPassword', text: 'Enter your current password.' },
+    newPassword: { field: 'newPassword', text: 'The new password needs at least 10 characters (at most 256).' },
+  },
+  codes: { INVALID_CREDENTIALS: { fields: ['currentPassword'], text: 'The current password is wrong.' } },
+};
+
+/**
+ * The password form. The core's schema judges the passwords (not the browser's own checks, so
+ * every message sits beside its field); only the repeat is compared here.
+ */
+function PasswordChange({ onChanged }: { onChanged: (text: string) => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
   const mismatch = repeat.length > 0 && next !== repeat;
+  const placed = mismatch
+    ? localProblem<PasswordField>('repeat', 'The two new passwords differ.')
+    : placeProblems(error, PASSWORD_FIELDS);
+  /** Editing a field at fault takes the mark away: the person is fixing it. */
+  const edited = (field: PasswordField) => {
+    if (placed.fields[field]) setError(null);
+  };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (next !== repeat) return;
     setBusy(true);
+    setError(null);
     try {
       const { ended } = await invoke('profile.password.change', { currentPassword: current, newPassword: next });
       setCurrent('');
@@ -156,59 +179,68 @@ function PasswordChange({
         `Password changed. ${ended === 0 ? 'No other session was signed in.' : `${ended} other session${ended === 1 ? ' was' : 's were'} signed out.`}`,
       );
     } catch (caught) {
-      const error = describeError(caught);
-      // Here the email is not in question: say which password was wrong.
-      onError(error.code === 'INVALID_CREDENTIALS' ? { ...error, text: 'The current password is wrong.' } : error);
+      setError(describeError(caught));
     } finally {
       setBusy(false);
     }
   }
 
   return (
-    <form className="card stack-form" aria-labelledby="password-title" onSubmit={(event) => void submit(event)}>
+    <form
+      className="card stack-form"
+      aria-labelledby="password-title"
+      noValidate
+      onSubmit={(event) => void submit(event)}
+    >
       <h2 id="password-title">Change password</h2>
       <p className="hint">
         Every other session is signed out; this one stays. Offline unlock on this device takes the new password.
       </p>
-      <label>
-        Current password
-        <input
-          type="password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-          required
-          autoComplete="current-password"
-        />
-      </label>
-      <label>
-        New password (at least 10 characters)
-        <input
-          type="password"
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-          required
-          minLength={10}
-          maxLength={256}
-          autoComplete="new-password"
-        />
-      </label>
-      <label>
-        New password again
-        <input
-          type="password"
-          value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
-          required
-          aria-invalid={mismatch}
-          aria-describedby={mismatch ? 'password-mismatch' : undefined}
-          autoComplete="new-password"
-        />
-      </label>
-      {mismatch ? (
-        <p id="password-mismatch" className="field-error">
-          The two new passwords differ.
-        </p>
-      ) : null}
+      <FormField label="Current password" problem={placed.fields.currentPassword}>
+        {(aria) => (
+          <input
+            {...aria}
+            type="password"
+            value={current}
+            onChange={(e) => {
+              setCurrent(e.target.value);
+              edited('currentPassword');
+            }}
+            required
+            autoComplete="current-password"
+          />
+        )}
+      </FormField>
+      <FormField label="New password (at least 10 characters)" problem={placed.fields.newPassword}>
+        {(aria) => (
+          <input
+            {...aria}
+            type="password"
+            value={next}
+            onChange={(e) => {
+              setNext(e.target.value);
+              edited('newPassword');
+            }}
+            required
+            minLength={10}
+            maxLength={256}
+            autoComplete="new-password"
+          />
+        )}
+      </FormField>
+      <FormField label="New password again" problem={placed.fields.repeat}>
+        {(aria) => (
+          <input
+            {...aria}
+            type="password"
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+            required
+            autoComplete="new-password"
+          />
+        )}
+      </FormField>
+      <ErrorNotice error={placed.notice} onDismiss={() => setError(null)} />
       <button type="submit" className="button-primary" disabled={busy || mismatch}>
         {busy ? 'Changing…' : 'Change password'}
       </button>

@@ -58,7 +58,7 @@ export function createWebSocketBridge(options: { url: string; token: string }): 
           frame.id,
           frame.ok
             ? { ok: true, value: frame.result }
-            : { ok: false, error: new RpcError(frame.error.code, frame.error.message) },
+            : { ok: false, error: new RpcError(frame.error.code, frame.error.message, frame.error.details) },
         );
       } else if (frame.type === 'event') {
         for (const listener of listeners.get(frame.topic) ?? []) listener(frame.payload);

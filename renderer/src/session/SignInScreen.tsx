@@ -2,11 +2,29 @@ import { HOST_SERVER_URL_META_NAME, type SessionState } from '@gatehouse/protoco
 import { useState, type FormEvent } from 'react';
 import { metaContent } from '../rpc/client';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { placeProblems, type FieldMap } from '../ui/fieldProblems';
+import { FormField } from '../ui/FormField';
 import { AccessLostNotice } from './AccessLostNotice';
 import { useSessionStore } from './sessionStore';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:4000';
 const OTHER_ACCOUNT = '\u0000other';
+
+type SignInField = 'serverUrl' | 'email' | 'password';
+
+/**
+ * `session.signIn` / `session.unlock` params (protocol rpc.ts) to the fields. A wrong email or
+ * password is one answer, INVALID_CREDENTIALS, that does not say which (so as not to tell anyone
+ * which emails have accounts): both credentials are marked.
+ */
+const SIGN_IN_FIELDS: FieldMap<SignInField> = {
+  paths: {
+    serverUrl: { field: 'serverUrl', text: 'Enter the server address, like https://gatehouse.example.org.' },
+    email: { field: 'email', text: 'Enter an email like name@example.com.' },
+    password: 'password',
+  },
+  codes: { INVALID_CREDENTIALS: { fields: ['email', 'password'] } },
+};
 
 export function SignInScreen({ session }: { session: SessionState }) {
   const [mode, setMode] = useState<'online' | 'unlock'>('online');
@@ -19,6 +37,11 @@ export function SignInScreen({ session }: { session: SessionState }) {
   const canUnlock = session.knownUsers.length > 0 || session.otherUnlockable === true;
   // An account the list does not name (an admin's) is typed in.
   const [typedForUnlock, setTypedForUnlock] = useState(session.knownUsers.length === 0);
+  const placed = placeProblems(error, SIGN_IN_FIELDS);
+  /** Editing a field at fault takes the mark away: the person is fixing it. */
+  const edited = (field: SignInField) => {
+    if (placed.fields[field]) clearError();
+  };
 
   function submit(event: FormEvent): void {
     event.preventDefault();
@@ -42,62 +65,78 @@ export function SignInScreen({ session }: { session: SessionState }) {
           </div>
         ) : null}
         {mode === 'online' ? (
-          <label>
-            Server address
-            <input
-              type="url"
-              value={serverUrl}
-              onChange={(event) => setServerUrl(event.target.value)}
-              required
-              autoComplete="url"
-            />
-          </label>
+          <FormField label="Server address" problem={placed.fields.serverUrl}>
+            {(aria) => (
+              <input
+                {...aria}
+                type="url"
+                value={serverUrl}
+                onChange={(event) => {
+                  setServerUrl(event.target.value);
+                  edited('serverUrl');
+                }}
+                required
+                autoComplete="url"
+              />
+            )}
+          </FormField>
         ) : (
           <p className="hint">Unlock with the password you last used on this device. Changes sync when online.</p>
         )}
-        <label>
-          Email
-          {mode === 'unlock' && !typedForUnlock ? (
-            <select
-              value={email}
-              onChange={(event) => {
-                if (event.target.value === OTHER_ACCOUNT) {
-                  setTypedForUnlock(true);
-                  setEmail('');
-                } else setEmail(event.target.value);
-              }}
-            >
-              {session.knownUsers.map((user) => (
-                <option key={user.email} value={user.email}>
-                  {user.name} ({user.email})
-                </option>
-              ))}
-              {session.otherUnlockable ? <option value={OTHER_ACCOUNT}>Another account on this device…</option> : null}
-            </select>
-          ) : (
+        <FormField label="Email" problem={placed.fields.email}>
+          {(aria) =>
+            mode === 'unlock' && !typedForUnlock ? (
+              <select
+                {...aria}
+                value={email}
+                onChange={(event) => {
+                  edited('email');
+                  if (event.target.value === OTHER_ACCOUNT) {
+                    setTypedForUnlock(true);
+                    setEmail('');
+                  } else setEmail(event.target.value);
+                }}
+              >
+                {session.knownUsers.map((user) => (
+                  <option key={user.email} value={user.email}>
+                    {user.name} ({user.email})
+                  </option>
+                ))}
+                {session.otherUnlockable ? (
+                  <option value={OTHER_ACCOUNT}>Another account on this device…</option>
+                ) : null}
+              </select>
+            ) : (
+              <input
+                {...aria}
+                type="email"
+                value={email}
+                onChange={(event) => {
+                  setEmail(event.target.value);
+                  edited('email');
+                }}
+                required
+                autoComplete="username"
+              />
+            )
+          }
+        </FormField>
+        <FormField label="Password" problem={placed.fields.password}>
+          {(aria) => (
             <input
-              type="email"
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
+              {...aria}
+              type="password"
+              value={password}
+              onChange={(event) => {
+                setPassword(event.target.value);
+                if (error) clearError();
+              }}
               required
-              autoComplete="username"
+              autoComplete="current-password"
             />
           )}
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            value={password}
-            onChange={(event) => {
-              setPassword(event.target.value);
-              if (error) clearError();
-            }}
-            required
-            autoComplete="current-password"
-          />
-        </label>
-        <ErrorNotice error={error} />
+        </FormField>
+        <ErrorNotice error={placed.notice} />
         <button type="submit" className="button-primary" disabled={busy}>
           {busy ? 'Signing in…' : mode === 'online' ? 'Sign in' : 'Unlock'}
         </button>
