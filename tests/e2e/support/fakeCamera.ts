@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 
-/** The fake camera's picture size in pixels: small, so Chromium and ZXing have little to chew. */
-export const CAMERA_WIDTH = 320;
-export const CAMERA_HEIGHT = 240;
+/**
+ * The fake camera's picture size in pixels: VGA, so the QR's modules are several pixels wide (at
+ * 320×240 they were 3, and a decode sometimes took longer than the test's wait).
+ */
+export const CAMERA_WIDTH = 640;
+export const CAMERA_HEIGHT = 480;
 
 /** The blank margin around a QR, in modules, that readers need to find it (ISO/IEC 18004 §6.3.8). */
 const QUIET_ZONE_MODULES = 4;
