@@ -5,6 +5,9 @@ import { invoke } from '../rpc/client';
 import { mergeLastScans, type LastScan } from './lastScans';
 import { playVerdictSound } from './verdictSound';
 
+/** The longest text the device's guest search takes (`checkin.search`'s `q`, protocol/src/rpc.ts). */
+const MAX_SEARCH_LENGTH = 200;
+
 export type Counters = RpcResult<'events.counters'>;
 
 /** How many scans Last scans lists. */
@@ -114,7 +117,9 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
     search: async (eventId, q) => {
       const query = q.trim();
       const asked = ++searches;
-      if (!query) return set({ matches: [], matchesFor: '' });
+      // Longer than any name, email or code the search takes: a scanner's burst caught mid-way in
+      // the field (the wedge hook then takes it as a scan), not something to search for.
+      if (!query || query.length > MAX_SEARCH_LENGTH) return set({ matches: [], matchesFor: '' });
       try {
         const matches = await invoke('checkin.search', { eventId, q: query, limit: 8 });
         // Answers can overtake each other; only the newest search's is shown.
