@@ -48,6 +48,10 @@ export const COLLECTIONS = {
   mailClaims: 'mailClaims',
   mailFanOuts: 'mailFanOuts',
   secrets: 'secrets',
+  /** Blob head documents (blobs.ts), one per blob, by `_id` = the blob's id. */
+  blobs: 'blobs',
+  /** Blob bytes in chunks, by `_id` = `<blobId>@<version>:<n>`. */
+  blobChunks: 'blobChunks',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
@@ -156,6 +160,8 @@ export type BookingDoc = LoggedDoc & {
    * of two concurrent scans, the later push returns both.
    */
   scans?: ScanFact[];
+  /** The attendee photo's id; missing: none. */
+  photoId?: string;
 };
 
 /** Fields a list never needs: a booking's scans can be many. */
@@ -176,6 +182,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     code: doc.code,
     createdAt: doc.createdAt,
     cancelledAt: doc.cancelledAt ?? null,
+    ...(doc.photoId ? { photoId: doc.photoId } : {}),
   };
 }
 
@@ -266,6 +273,8 @@ export type UserDoc = LoggedDoc & {
   passwordHash: string;
   createdAt: string;
   updatedAt: string;
+  /** The profile photo's id; missing: none. */
+  photoId?: string;
 };
 
 export function toUserRow(doc: UserDoc): UserRow {
@@ -279,6 +288,7 @@ export function toUserRow(doc: UserDoc): UserRow {
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    ...(doc.photoId ? { photoId: doc.photoId } : {}),
   };
 }
 
