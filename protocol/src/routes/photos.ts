@@ -23,10 +23,11 @@ const imageBytesSchema = z.unknown().describe(`${IMAGE_OUTPUT_MEDIA_TYPE} bytes`
  * (images.ts). Reads answer the bytes with ETag (the photo id) and `Cache-Control: private`, and 304
  * on a matching If-None-Match.
  *
- * Who may: a user puts and removes their own photo; any signed-in user who shares an event with
- * them (its organizer, its assigned staff) and admins read it. A booking's photo is put and removed
- * by the event's organizer and admins, and read by them and the event's assigned staff. Anyone else
- * gets NOT_FOUND, as if there were nothing there.
+ * Who may: a user puts and removes their own photo; they, admins, and organizers or staff who serve
+ * an event with them (its organizer or assigned staff, both) read it. A booking's photo is put and
+ * removed by the event's organizer and admins (FORBIDDEN for its staff), and read by them, the
+ * event's assigned staff and the booking's own attendee. Anyone else gets NOT_FOUND, as if there
+ * were nothing there.
  */
 export const photosRoutes = {
   'photos.putMine': defineRoute({
@@ -53,9 +54,9 @@ export const photosRoutes = {
     path: '/users/:id/photo',
     tags: ['photos'],
     description:
-      "A user's profile photo (WebP bytes), for themselves, admins and anyone who shares an event with them " +
-      '(organizer or assigned staff of an event the user organizes or staffs). NOT_FOUND when there is none or ' +
-      'the caller may not see it.',
+      "A user's profile photo (WebP bytes), for themselves, admins, and organizers or staff who serve an event " +
+      'with them (as its organizer or assigned staff). ETag is the photo id; If-None-Match answers 304. ' +
+      'NOT_FOUND when there is none or the caller may not see it.',
     access: 'signedIn',
     params: idParamsSchema,
     bytesAnswer: image,
@@ -66,8 +67,9 @@ export const photosRoutes = {
     path: '/bookings/:id/photo',
     tags: ['photos'],
     description:
-      "Sets the attendee's photo on a booking, for the event's organizer and admins (same image rules as the " +
-      "profile photo). The booking's row changes (its photoId), so devices serving the event learn of it.",
+      "Sets the attendee's photo on a booking, for the event's organizer and admins (FORBIDDEN for its staff; same " +
+      "image rules as the profile photo). The booking's row changes (its photoId), so devices serving the event " +
+      'learn of it.',
     access: 'signedIn',
     params: idParamsSchema,
     rawBody: upload,
@@ -87,8 +89,9 @@ export const photosRoutes = {
     path: '/bookings/:id/photo',
     tags: ['photos'],
     description:
-      "The attendee's photo on a booking (WebP bytes), for the event's organizer, its assigned staff and admins. " +
-      'NOT_FOUND when there is none or the caller may not see it.',
+      "The attendee's photo on a booking (WebP bytes), for the event's organizer, its assigned staff, admins and " +
+      "the booking's own attendee. ETag is the photo id; If-None-Match answers 304. NOT_FOUND when there is " +
+      'none or the caller may not see it.',
     access: 'signedIn',
     params: idParamsSchema,
     bytesAnswer: image,
