@@ -344,7 +344,12 @@ async function populate(store: Store): Promise<Fixture> {
   const large = randomBytes(300 * 1024);
   const profile = await store.blobs.put({ id: 'user:attendee', contentType: 'image/webp', bytes: large, at: iso(60) });
   await store.users.update('attendee', { photoId: profile.sha256 }, iso(60));
-  await store.blobs.put({ id: `booking:${scanned.id}`, contentType: 'image/webp', bytes: randomBytes(10), at: iso(61) });
+  await store.blobs.put({
+    id: `booking:${scanned.id}`,
+    contentType: 'image/webp',
+    bytes: randomBytes(10),
+    at: iso(61),
+  });
   const photo = await store.blobs.put({
     id: `booking:${scanned.id}`,
     contentType: 'image/webp',
