@@ -1,4 +1,5 @@
 import { type Booking, eventBucket, type Event, type Photo, userBucket } from '@gatehouse/protocol';
+import { eventInput } from './events-fixtures';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
@@ -299,5 +300,39 @@ describe('attendee photos on bookings', () => {
     });
     expect(empty.json.error.code).toBe('IMAGE_EMPTY');
     expect((await server.ctx.store.bookings.findById(booking.id))?.photoId ?? null).toBeNull();
+  });
+});
+
+describe('ticket types that require a photo', () => {
+  it('are kept as the organizer says, left out means false, and reach devices in the event doc', async () => {
+    const created = await cast.organizer.api.post<Event>(
+      '/events',
+      eventInput({
+        ticketTypes: [
+          { name: 'Day pass', price: 0, quota: 10 },
+          { name: 'Season pass', price: 0, quota: 10, requiresPhoto: true },
+        ],
+      }),
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.ticketTypes.map((type) => type.requiresPhoto ?? false)).toEqual([false, true]);
+    const [day, season] = created.body.ticketTypes;
+    const patched = await cast.organizer.api.patch<Event>(`/events/${created.body.id}`, {
+      ticketTypes: [
+        { id: day!.id, name: day!.name, price: 0, quota: 10, requiresPhoto: true },
+        { id: season!.id, name: season!.name, price: 0, quota: 10 },
+      ],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.ticketTypes.map((type) => type.requiresPhoto ?? false)).toEqual([true, false]);
+    const device = new SimDevice(cast.organizer.api);
+    await device.pullAll();
+    const doc = device.doc<Event>(eventBucket(created.body.id), 'event', created.body.id);
+    expect(doc?.ticketTypes.map((type) => type.requiresPhoto ?? false)).toEqual([true, false]);
+    const refused = await cast.organizer.api.patch<{ error: { code: string } }>(`/events/${created.body.id}`, {
+      ticketTypes: [{ id: day!.id, name: day!.name, price: 0, quota: 10, requiresPhoto: 'yes' }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('VALIDATION_FAILED');
   });
 });
