@@ -286,6 +286,22 @@ describe('attendee photos on bookings', () => {
     expect(ownPut.status).toBe(200);
   });
 
+  it('racing uploads to one booking settle on one photo: the row names the one that is stored', async () => {
+    const event = await createStaffedEvent(cast);
+    const booking = await bookingOf(event);
+    const url = `/bookings/${booking.id}/photo`;
+    const colours = ['#111', '#822', '#282', '#228', '#888', '#c5c'];
+    const bodies = await Promise.all(colours.map((colour) => jpeg(300, 300, colour)));
+    const answers = await Promise.all(
+      bodies.map((body) => call(cast.organizer, 'PUT', url, { body, type: 'image/jpeg' })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(colours.map(() => 200));
+    const served = await call(cast.staff, 'GET', url);
+    const row = await server.ctx.store.bookings.findById(booking.id);
+    expect(served.headers.get('etag')).toBe(`"${row?.photoId}"`);
+    expect(answers.map((answer) => answer.json.photoId)).toContain(row?.photoId);
+  });
+
   it('an unknown booking is NOT_FOUND, and a bad image on a booking gets its code', async () => {
     const missing = await call(cast.admin, 'PUT', '/bookings/no-such-booking/photo', {
       body: await jpeg(),

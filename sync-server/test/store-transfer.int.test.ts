@@ -69,7 +69,7 @@ function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
     timezone: 'Europe/Berlin',
     capacity: 100,
     status: 'published',
-    ticketTypes: [{ id: GENERAL, name: 'General', price: 1500, quota: 100 }],
+    ticketTypes: [{ id: GENERAL, name: 'General', price: 1500, quota: 100, requiresPhoto: true }],
     // Not the defaults: a transfer that dropped either field would read it back the other way.
     allowReentry: false,
     staffWalkIns: true,

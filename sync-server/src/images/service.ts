@@ -33,7 +33,8 @@ function notFound(what: string): GatehouseError {
  * Profile and attendee photos (issue #20 parts 3–4; protocol/src/images.ts, routes/photos.ts).
  * Every upload goes through the pipeline (pipeline.ts); the blob is written first and the row's
  * photoId second, so a row never names a photo that is not stored (a crash in between leaves a blob
- * the row does not name yet, which the next upload replaces). Who may do what is decided from the
+ * the row does not name yet, which the next upload replaces), and racing uploads settle on the
+ * blob stored last (storedPhotoId). Who may do what is decided from the
  * rows each call reads, as the route table says.
  */
 export class PhotoService {
@@ -46,13 +47,11 @@ export class PhotoService {
   async putMine(user: UserRow, bytes: Buffer | undefined): Promise<Photo> {
     const image = await processImage(bytes ?? Buffer.alloc(0));
     const at = new Date().toISOString();
-    await this.store.blobs.put({
-      id: userPhotoBlobId(user.id),
-      contentType: image.contentType,
-      bytes: image.bytes,
-      at,
-    });
+    const blobId = userPhotoBlobId(user.id);
+    await this.store.blobs.put({ id: blobId, contentType: image.contentType, bytes: image.bytes, at });
     if (!(await this.store.users.update(user.id, { photoId: image.photoId }, at))) throw notFound('User');
+    const stored = await this.storedPhotoId(blobId);
+    if (stored !== image.photoId) await this.store.users.update(user.id, { photoId: stored }, at);
     return this.photoOf(image);
   }
 
@@ -89,13 +88,16 @@ export class PhotoService {
   async putBooking(viewer: UserRow, bookingId: string, bytes: Buffer | undefined): Promise<Photo> {
     await this.assertCanManage(viewer, bookingId);
     const image = await processImage(bytes ?? Buffer.alloc(0));
+    const blobId = bookingPhotoBlobId(bookingId);
     await this.store.blobs.put({
-      id: bookingPhotoBlobId(bookingId),
+      id: blobId,
       contentType: image.contentType,
       bytes: image.bytes,
       at: new Date().toISOString(),
     });
     if (!(await this.store.bookings.setPhoto(bookingId, image.photoId))) throw notFound('Booking');
+    const stored = await this.storedPhotoId(blobId);
+    if (stored !== image.photoId) await this.store.bookings.setPhoto(bookingId, stored);
     return this.photoOf(image);
   }
 
@@ -121,6 +123,16 @@ export class PhotoService {
     if (event && canManageRow(viewer, event)) return;
     if (!(await this.bookings.accessOf(viewer, row))) throw notFound('Booking');
     throw new GatehouseError('FORBIDDEN', "Only the event's organizer or an admin may change an attendee's photo");
+  }
+
+  /**
+   * The photo id of what the blob holds now. Two uploads racing can store their blobs in one order
+   * and set the row in the other; each looks again after setting the row and, when the blob is
+   * another upload's, sets the row to that one. The last look sees the last blob stored, so the row
+   * ends up naming the photo that is stored.
+   */
+  private async storedPhotoId(blobId: string): Promise<string | null> {
+    return (await this.store.blobs.get(blobId))?.row.sha256 ?? null;
   }
 
   private async answer(blobId: string): Promise<BytesAnswer> {

@@ -118,6 +118,7 @@ export function toEventRow(doc: EventDoc): EventRow {
       name: type.name,
       price: type.price,
       quota: type.quota,
+      ...(type.requiresPhoto ? { requiresPhoto: true } : {}),
     })),
     allowReentry: doc.allowReentry ?? true,
     staffWalkIns: doc.staffWalkIns ?? false,
