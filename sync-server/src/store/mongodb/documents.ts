@@ -142,6 +142,8 @@ export type BookingDoc = LoggedDoc & {
   cancelledAt: string | null;
   /** Folded words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
   searchTerms: string[];
+  /** The ticket's id in the system it was imported from (BookingRow.externalId); absent when not imported. */
+  externalId?: string;
   mailPending: string[];
   /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
   mailRev?: number;
@@ -176,6 +178,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     code: doc.code,
     createdAt: doc.createdAt,
     cancelledAt: doc.cancelledAt ?? null,
+    ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { storeErrors } from '../errors';
 import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
 import { SqliteRefusals } from './refusals';
+import { SqliteBookingImports } from './booking-imports';
 import { SqliteBookings } from './bookings';
 import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
@@ -58,6 +59,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const events = new SqliteEvents(database, changes, handoffs, ticketKeys);
   const alerts = new SqliteAlerts(database, changes);
   const bookings = new SqliteBookings(database, changes, events, alerts, handoffs);
+  const bookingImports = new SqliteBookingImports(database, changes, bookings, events);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
   const refusals = new SqliteRefusals(database, changes);
   const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
@@ -94,7 +96,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     devices: new SqliteDevices(database).repository(),
     events: events.repository(),
     ticketKeys: ticketKeys.repository(),
-    bookings: bookings.repository(),
+    bookings: { ...bookings.repository(), importRows: (chunk) => bookingImports.importRows(chunk) },
     idempotency: idempotency.repository(),
     checkins: checkins.repository(),
     alerts: alerts.repository(),
