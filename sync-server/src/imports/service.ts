@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   bookingCodeFromBytes,
   columnIndex,
@@ -19,6 +19,7 @@ import {
   type ImportRowProblem,
   type ImportSummary,
 } from '@gatehouse/protocol';
+import { v7 as timeOrderedId } from 'uuid';
 import type { EventService } from '../events/service';
 import { storeErrors } from '../store/errors';
 import { IMPORT_STATUSES } from '../store/imports';
@@ -31,7 +32,7 @@ import { openCsv } from './csv';
  * that commits are a small share of the time, small enough that a chunk never holds the writer
  * long and an interrupted import loses at most one chunk — which the re-run then adds.
  */
-export const IMPORT_CHUNK_ROWS = 500;
+export const IMPORT_CHUNK_ROWS = 1_000;
 
 export type ImportRequest = {
   preset?: ImportPreset | undefined;
@@ -62,8 +63,22 @@ function parseMapping(json: string | undefined): ImportMapping | undefined {
   return parsed.data;
 }
 
-/** A fresh random booking code per attempt (an imported booking's id says nothing about its code). */
-const randomCodes = () => bookingCodeFromBytes(randomBytes(5));
+/**
+ * Fresh random booking codes (an imported booking's id is time-ordered and says nothing about its
+ * code), drawn from a pool: one `randomBytes` call per 1,000 codes instead of one per row.
+ */
+function randomCodes(): () => string {
+  let pool = randomBytes(0);
+  let offset = 0;
+  return () => {
+    if (offset + 5 > pool.length) {
+      pool = randomBytes(5 * 1_000);
+      offset = 0;
+    }
+    offset += 5;
+    return bookingCodeFromBytes(pool.subarray(offset - 5, offset));
+  };
+}
 
 /**
  * CSV import of attendees (issue #20, part 1; protocol imports.ts). Two phases, so that a file
@@ -145,7 +160,10 @@ export class ImportService {
       firstLineOf.set(key, candidate.line);
       rows.push({
         line: candidate.line,
-        id: randomUUID(),
+        // Time-ordered (UUIDv7): 100,000 bookings then land at the right edge of the id-keyed
+        // b-trees instead of on random pages — with random v4 ids a 100,000-row import on this
+        // machine took 146 s, its commits rewriting ever more pages as the trees outgrew the cache.
+        id: timeOrderedId(),
         externalId: candidate.externalId,
         attendee:
           candidate.email === null ? { name: candidate.name } : { name: candidate.name, email: candidate.email },
@@ -157,13 +175,14 @@ export class ImportService {
     const counts = { created: 0, updated: 0, unchanged: 0 };
     if (!request.dryRun) {
       const createdAt = new Date().toISOString();
+      const codes = randomCodes();
       for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS) {
         const outcomes = await this.store.bookings.importRows({
           eventId,
           userId: actor.id,
           createdAt,
           rows: rows.slice(start, start + IMPORT_CHUNK_ROWS),
-          codes: randomCodes,
+          codes,
         });
         for (const outcome of outcomes) {
           if (outcome.kind === 'refused') {
