@@ -223,6 +223,35 @@ export class ServerApi {
     return parsed.data;
   }
 
+  /**
+   * Sends `stream` as the body of a route that takes a file (the CSV import, `text/csv`) and
+   * checks the answer like `call`. Never resent — a stream is read once — so the caller first
+   * makes any `call`, which refreshes an expired token. Throws as `call` does.
+   */
+  async upload<R extends RouteDef>(
+    route: R,
+    input: RouteRequest<R>,
+    stream: ReadableStream<Uint8Array>,
+    options: { contentType: string; timeoutMs: number },
+  ): Promise<RouteAnswer<R>> {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    const response = await this.send(route.method, path, undefined, true, options.timeoutMs, undefined, {
+      stream,
+      contentType: options.contentType,
+    });
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      if (ACCESS_LOST.has(error.code) && this.tokens) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+      }
+      throw error;
+    }
+    const parsed = routeAnswerSchema(route).safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
+    return parsed.data;
+  }
+
   private async send(
     method: string,
     path: string,
@@ -230,6 +259,7 @@ export class ServerApi {
     auth: boolean,
     timeoutMs = REQUEST_TIMEOUT_MS,
     idempotencyKey?: string,
+    raw?: { stream: ReadableStream<Uint8Array>; contentType: string },
   ): Promise<Response> {
     const headers: Record<string, string> = {
       [DEVICE_ID_HEADER]: this.deviceId,
@@ -237,6 +267,7 @@ export class ServerApi {
     };
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (raw) headers['content-type'] = raw.contentType;
     if (auth) {
       const token = this.tokens?.accessToken() ?? null;
       if (!token) await this.refresh();
@@ -248,9 +279,11 @@ export class ServerApi {
       response = await this.fetchImpl(this.serverUrl + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.stream : body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
-      });
+        // A streamed body (fetch requires saying so).
+        ...(raw ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (error) {
       this.hooks.onReachability(false);
       throw new GatehouseError('OFFLINE', `Cannot reach the server (${(error as Error).message})`);

@@ -17,6 +17,7 @@ import { adminHandlers } from './handlers/admin';
 import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
+import { importHandlers } from './handlers/imports';
 import { profileHandlers } from './handlers/profile';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
@@ -26,6 +27,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   sessionHandlers,
   eventHandlers,
   bookingHandlers,
+  importHandlers,
   checkinHandlers,
   syncHandlers,
   adminHandlers,
