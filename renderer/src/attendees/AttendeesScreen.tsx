@@ -56,8 +56,8 @@ export function AttendeesScreen() {
                 {total.toLocaleString()} {total === 1 ? 'booking' : 'bookings'}
                 {query ? ' match' : ''}
               </p>
+              {mayImport ? <ImportDialog key={`import-${event.id}`} event={event} /> : null}
             </div>
-            {mayImport ? <ImportDialog key={`import-${event.id}`} event={event} /> : null}
             {/* Keyed by event: a ticket type chosen for one event is never sent for another. */}
             {walkInsHere ? <WalkInForm key={event.id} event={event} /> : null}
           </div>
