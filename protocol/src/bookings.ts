@@ -35,7 +35,8 @@ export const bookingSchema = z.object({
   quantity: z.number().int(),
   attendee: z.object({ name: z.string(), email: z.string().optional() }),
   status: bookingStatusSchema,
-  source: z.enum(['online', 'walkIn']),
+  /** `import`: added by a CSV import of attendees (imports.ts). */
+  source: z.enum(['online', 'walkIn', 'import']),
   /** A walk-in accepted at the door beyond capacity: kept, and flagged for the organizer. */
   overCapacity: z.boolean(),
   /** Short human code printed under the QR, for manual lookup at the door. */

@@ -66,6 +66,28 @@ export const ERROR_STATUS = {
   IMAGE_INVALID: 422,
   /** An image declaring more than IMAGE_MAX_INPUT_PIXELS pixels: refused before decoding (a decompression bomb). */
   IMAGE_TOO_MANY_PIXELS: 422,
+  /** CSV import (imports.ts): the file is over IMPORT_LIMITS.maxBytes (or the row limit); nothing was written. */
+  IMPORT_TOO_LARGE: 413,
+  /** CSV import: the body is empty, or has a header and no row. */
+  IMPORT_EMPTY: 422,
+  /** CSV import: the CSV cannot be read (broken quoting, a field too long); details name the line. */
+  IMPORT_MALFORMED: 422,
+  /** CSV import: more columns than IMPORT_LIMITS.maxColumns. */
+  IMPORT_TOO_MANY_COLUMNS: 422,
+  /** CSV import: the bytes are not in the encoding asked for (or mix UTF-8 with another). */
+  IMPORT_ENCODING_INVALID: 422,
+  /** CSV import: the mapping names a column the file lacks, or the file matches no preset. */
+  IMPORT_MAPPING_INVALID: 422,
+  /** CSV import, one row (reported, not thrown): no name, a bad email, a wrong number of fields. */
+  IMPORT_ROW_INVALID: 422,
+  /** CSV import, one row: neither an email nor an external id to match it by on a re-import. */
+  IMPORT_ROW_UNMATCHABLE: 422,
+  /** CSV import, one row: the same attendee (external id, or email + name) as an earlier row of the file. */
+  IMPORT_DUPLICATE_ROW: 422,
+  /** CSV import, one row: the event has no ticket type by that name or id. */
+  IMPORT_UNKNOWN_TICKET_TYPE: 422,
+  /** CSV import, one row: it matches a cancelled booking, which an import does not bring back. */
+  IMPORT_BOOKING_CANCELLED: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './events';
 export * from './hlc';
 export * from './images';
+export * from './imports';
 export * from './idempotency';
 export * from './mail';
 export * from './roles';

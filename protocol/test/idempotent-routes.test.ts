@@ -18,6 +18,8 @@ const NOT_CREATING_POSTS: Record<string, string> = {
     'changes a password (the current one is the proof); repeating it with the old one as current fails',
   'devices.importUnsent': 'applies a file exactly once by itself (derived mutation ids, applied changes skipped)',
   'sync.push': 'exactly-once by each mutation’s own id',
+  'bookings.import':
+    'a re-run of the same file matches each row to the booking the first run made (external id, or email + name)',
 };
 
 const table = routes as Record<string, RouteDef>;

@@ -11,6 +11,7 @@ export const MEASURE_NAMES = [
   'api_latency',
   'attendee_list',
   'db_commands',
+  'csv_import',
 ] as const;
 export type MeasureName = (typeof MEASURE_NAMES)[number];
 

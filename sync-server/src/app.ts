@@ -33,6 +33,7 @@ import type { Store } from './store/port';
 import type { AppContext } from './context';
 import { registerHealthRoutes } from './health/routes';
 import { registerPhotoRoutes } from './images/routes';
+import { registerImportRoutes } from './imports/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
@@ -81,6 +82,7 @@ const DOMAINS: Domain[] = [
   { name: 'events', init: registerEventRoutes },
   { name: 'bookings', init: registerBookingRoutes },
   { name: 'photos', init: registerPhotoRoutes },
+  { name: 'imports', init: registerImportRoutes },
   { name: 'devices', init: registerDeviceRoutes },
   { name: 'alerts', init: registerAlertRoutes },
   { name: 'sync', init: registerSyncRoutes },

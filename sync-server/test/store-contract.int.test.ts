@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { eventBucket, GatehouseError, userBucket } from '@gatehouse/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BookInput, CommittedChange, DeriveAlerts, MutationWork, NewBooking, Store } from '../src/store/port';
+import type {
+  BookInput,
+  CommittedChange,
+  DeriveAlerts,
+  ImportRowInput,
+  MutationWork,
+  NewBooking,
+  Store,
+} from '../src/store/port';
 import type {
   AlertRow,
   BookingRow,
@@ -1065,6 +1073,64 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect(
         (await store.bookings.listForEvent(event.id, { words: ['imp3'] }, undefined, 10)).map((r) => r.code),
       ).toEqual(['IMP3']);
+    });
+
+    it('imports CSV rows: matched by external id or email + name, updated and logged, limits held, outcomes in order', async () => {
+      const event = await createEvent(store, { capacity: 3 });
+      const online = await store.bookings.book(
+        bookInput(event, { attendee: { name: 'Zoë Ferrant', email: 'zoe@example.org' } }),
+      );
+      let drawn = 0;
+      const chunk = (rows: ImportRowInput[]) => ({
+        eventId: event.id,
+        userId: 'organizer-1',
+        createdAt: AT,
+        rows,
+        codes: () => `IMPORT${(drawn += 1)}`,
+      });
+      const row = (line: number, overrides: Partial<ImportRowInput> = {}): ImportRowInput => ({
+        line,
+        id: uid('imp'),
+        externalId: `X-${line}`,
+        attendee: { name: `Guest ${line}`, email: `guest${line}@example.org` },
+        ticketTypeId: GENERAL,
+        ...overrides,
+      });
+      const headBefore = await head(store, eventBucket(event.id));
+      const first = await store.bookings.importRows(
+        chunk([
+          row(2),
+          // No external id: matched by email and folded name to the online booking, which takes the VIP type.
+          row(3, { externalId: null, attendee: { name: 'ZOE FERRANT', email: 'zoe@example.org' }, ticketTypeId: VIP }),
+          row(4),
+          row(5),
+        ]),
+      );
+      expect(first.map((outcome) => [outcome.line, outcome.kind])).toEqual([
+        [2, 'created'],
+        [3, 'updated'],
+        [4, 'created'],
+        [5, 'refused'],
+      ]);
+      expect(first[3]).toMatchObject({ code: 'SOLD_OUT' });
+      const zoe = await store.bookings.findById(online.row.id);
+      expect(zoe).toMatchObject({ ticketTypeId: VIP, attendee: { name: 'ZOE FERRANT' }, rev: 2, source: 'online' });
+      const two = await store.bookings.findById((first[0] as { bookingId: string }).bookingId);
+      expect(two).toMatchObject({ externalId: 'X-2', source: 'import', userId: 'organizer-1', status: 'confirmed' });
+      expect(await head(store, eventBucket(event.id))).toBeGreaterThan(headBefore + 2);
+      // Seat counts as of every booking write that has answered (a recount snapshot on MongoDB).
+      expect(await store.events.findById(event.id)).toMatchObject({
+        bookedCount: 3,
+        typeSold: { [GENERAL]: 2, [VIP]: 1 },
+      });
+      // Again, with a renamed guest: the same bookings, one updated, nothing added.
+      const again = await store.bookings.importRows(
+        chunk([row(2, { attendee: { name: 'Guest Two', email: 'guest2@example.org' } }), row(4)]),
+      );
+      expect(again.map((outcome) => outcome.kind)).toEqual(['updated', 'unchanged']);
+      expect(again[0]).toMatchObject({ bookingId: two!.id });
+      expect((await store.bookings.listForEvent(event.id, {}, undefined, 10)).length).toBe(3);
+      await rejectsWith(store.bookings.importRows(chunk([row(9, { ticketTypeId: 'tt_nope' })])), 'UNPROCESSABLE');
     });
   });
 

@@ -41,7 +41,11 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const BYTES_TIMEOUT_MS = 60_000;
 
 /** A request body: JSON, or bytes with their type (an image upload). */
-type Payload = { json: unknown } | { bytes: Uint8Array; contentType: string };
+/** A request body: JSON, bytes in memory (a photo), or a stream sent as it is read (a CSV import). */
+type Payload =
+  | { json: unknown }
+  | { bytes: Uint8Array; contentType: string }
+  | { stream: ReadableStream<Uint8Array>; contentType: string };
 
 /** A `bytesAnswer` route's answer: the bytes with their validators, or "what you hold is current". */
 export type FetchedBytes =
@@ -300,6 +304,38 @@ export class ServerApi {
     return response;
   }
 
+  /**
+   * Sends `stream` as the body of a route that takes a file (the CSV import, `text/csv`) and
+   * checks the answer like `call`. Never resent — a stream is read once — so the caller first
+   * makes any `call`, which refreshes an expired token. Throws as `call` does.
+   */
+  async upload<R extends RouteDef>(
+    route: R,
+    input: RouteRequest<R>,
+    stream: ReadableStream<Uint8Array>,
+    options: { contentType: string; timeoutMs: number },
+  ): Promise<RouteAnswer<R>> {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    const response = await this.send(
+      route.method,
+      path,
+      { stream, contentType: options.contentType },
+      true,
+      options.timeoutMs,
+    );
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      if (ACCESS_LOST.has(error.code) && this.tokens) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+      }
+      throw error;
+    }
+    const parsed = routeAnswerSchema(route).safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
+    return parsed.data;
+  }
+
   private async send(
     method: string,
     path: string,
@@ -315,10 +351,13 @@ export class ServerApi {
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
-    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | undefined;
     if (payload && 'bytes' in payload) {
       headers['content-type'] = payload.contentType;
       body = new Uint8Array(payload.bytes);
+    } else if (payload && 'stream' in payload) {
+      headers['content-type'] = payload.contentType;
+      body = payload.stream;
     } else if (payload) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(payload.json);
@@ -336,7 +375,9 @@ export class ServerApi {
         headers,
         body,
         signal: AbortSignal.timeout(timeoutMs),
-      });
+        // A streamed body (fetch requires saying so).
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (error) {
       this.hooks.onReachability(false);
       throw new GatehouseError('OFFLINE', `Cannot reach the server (${(error as Error).message})`);

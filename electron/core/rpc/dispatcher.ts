@@ -18,6 +18,7 @@ import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
 import { photoHandlers } from './handlers/photos';
+import { importHandlers } from './handlers/imports';
 import { profileHandlers } from './handlers/profile';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
@@ -27,6 +28,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   sessionHandlers,
   eventHandlers,
   bookingHandlers,
+  importHandlers,
   checkinHandlers,
   syncHandlers,
   adminHandlers,

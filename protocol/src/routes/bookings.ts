@@ -6,6 +6,7 @@ import {
   walkInRequestSchema,
 } from '../bookings';
 import { listQuerySchema, pageSchema } from '../common';
+import { importQuerySchema, importSummarySchema } from '../imports';
 import { defineRoute } from '../routing';
 import { idParamsSchema } from '../users';
 
@@ -49,6 +50,28 @@ export const bookingRoutes = {
     body: walkInRequestSchema,
     responses: { 201: bookingSchema },
     idempotent: true,
+  }),
+  'bookings.import': defineRoute({
+    method: 'POST',
+    path: '/events/:id/imports',
+    tags: ['bookings'],
+    description:
+      'Imports attendees from a CSV file (the body, `Content-Type: text/csv`, streamed; at most 32 MiB, 200 ' +
+      'columns, 200,000 rows) as bookings of the event, for its organizer and admins. `preset` (eventbrite, ' +
+      'pretix, plain; guessed from the header when absent) or `mapping` (JSON) says which columns hold what; ' +
+      '`encoding` auto-detects UTF-8 (with or without BOM) or Windows-1252; `;` or `,` is detected. The whole ' +
+      'file is read and checked before anything is written: a file that cannot be read (IMPORT_TOO_LARGE, ' +
+      'IMPORT_EMPTY, IMPORT_MALFORMED with its line, IMPORT_TOO_MANY_COLUMNS, IMPORT_ENCODING_INVALID, ' +
+      'IMPORT_MAPPING_INVALID) writes nothing. Rows then go in chunks, each atomic: a row matching a booking by ' +
+      'its external id, or by email and name, updates it instead of adding another; capacity and quota are ' +
+      'judged as for online bookings, and rows beyond them are refused (SOLD_OUT) and listed with every other ' +
+      'refused row (line, column, code). Re-running the same file completes an interrupted or partly refused ' +
+      'import without duplicates. `dryRun=true` checks without writing. Imported bookings sync to devices ' +
+      'like any other; no confirmation mail is sent.',
+    access: 'signedIn',
+    params: idParamsSchema,
+    query: importQuerySchema,
+    responses: { 200: importSummarySchema },
   }),
   'bookings.listMine': defineRoute({
     method: 'GET',

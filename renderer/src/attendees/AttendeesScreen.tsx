@@ -6,6 +6,7 @@ import { EmptyState } from '../ui/EmptyState';
 import { ErrorNotice } from '../ui/ErrorNotice';
 import { EventPicker, useCurrentEvent } from '../ui/EventPicker';
 import { AttendeeTable } from './AttendeeTable';
+import { ImportDialog } from './ImportDialog';
 import { useAttendeesStore } from './attendeesStore';
 import { TicketDialog } from './TicketDialog';
 import { WalkInForm } from './WalkInForm';
@@ -21,6 +22,10 @@ export function AttendeesScreen() {
   const user = useSessionStore((state) => state.session?.user ?? null);
   const walkInsHere = Boolean(user && event && mayAddWalkIn(user, event));
   const mayCancel = Boolean(user && hasRoleAtLeast(user.role, 'organizer'));
+  // The server's rule for imports (events' assertCanManage): the event's organizer or an admin.
+  const mayImport = Boolean(
+    user && event && (user.role === 'admin' || (user.role === 'organizer' && event.organizerId === user.id)),
+  );
 
   useEffect(() => {
     if (!event) return;
@@ -51,6 +56,7 @@ export function AttendeesScreen() {
                 {total.toLocaleString()} {total === 1 ? 'booking' : 'bookings'}
                 {query ? ' match' : ''}
               </p>
+              {mayImport ? <ImportDialog key={`import-${event.id}`} event={event} /> : null}
             </div>
             {/* Keyed by event: a ticket type chosen for one event is never sent for another. */}
             {walkInsHere ? <WalkInForm key={event.id} event={event} /> : null}

@@ -51,6 +51,17 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   IMAGE_TOO_MANY_PIXELS: 'That picture has too many pixels. Choose a smaller one.',
   SUPERSEDED:
     'Someone changed the same details later than this edit was made, so theirs stand and this one did not take effect.',
+  IMPORT_TOO_LARGE: 'That file is too large to import at once (32 MB, 200,000 rows). Split it into several files.',
+  IMPORT_EMPTY: 'That file has no attendees in it.',
+  IMPORT_MALFORMED: 'That file is not a readable CSV file. Nothing was imported.',
+  IMPORT_TOO_MANY_COLUMNS: 'That file has too many columns (more than 200). Nothing was imported.',
+  IMPORT_ENCODING_INVALID: 'The characters of that file cannot be read. Save it again as UTF-8 and retry.',
+  IMPORT_MAPPING_INVALID: 'Choose which columns hold the name, email and ticket type.',
+  IMPORT_ROW_INVALID: 'This row cannot be read.',
+  IMPORT_ROW_UNMATCHABLE: 'This row has neither an email nor an id, so a later import could not find it again.',
+  IMPORT_DUPLICATE_ROW: 'This row repeats an earlier row of the file.',
+  IMPORT_UNKNOWN_TICKET_TYPE: 'The event has no ticket type by that name.',
+  IMPORT_BOOKING_CANCELLED: 'This row matches a cancelled booking, which an import does not bring back.',
 };
 
 /** Partial on purpose: a code added elsewhere still shows words; errors.test.ts insists on all of them. */

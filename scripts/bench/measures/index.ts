@@ -1,6 +1,7 @@
 import type { Measure } from '../measure';
 import { apiLatency } from './api-latency';
 import { attendeeList } from './attendee-list';
+import { csvImport } from './csv-import';
 import { dbCommands } from './db-commands';
 import { initialSync } from './initial-sync';
 import { propagation } from './propagation';
@@ -21,5 +22,6 @@ export const MEASURES: Measure[] = [
   apiLatency,
   attendeeList,
   dbCommands,
+  csvImport,
   serverThroughput,
 ];

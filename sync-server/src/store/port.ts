@@ -1,4 +1,4 @@
-import type { EventStatus, MailStatus, Role } from '@gatehouse/protocol';
+import type { Attendee, ErrorCode, EventStatus, MailStatus, Role } from '@gatehouse/protocol';
 import type {
   AlertRow,
   BlobRow,
@@ -272,8 +272,35 @@ export interface TicketKeyRepository {
 
 export type NewBooking = Pick<
   BookingRow,
-  'id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'createdAt'
+  'id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'createdAt' | 'externalId'
 >;
+
+/** One attendee of a CSV import, its ticket type resolved (imports/service.ts). Always one seat. */
+export type ImportRowInput = {
+  /** The line of the file the row starts on, echoed in its outcome. */
+  line: number;
+  /** The id a booking made for it takes. */
+  id: string;
+  externalId: string | null;
+  attendee: Attendee;
+  ticketTypeId: string;
+};
+
+/** What became of one import row; `refused` carries a stable code (SOLD_OUT, IMPORT_BOOKING_CANCELLED). */
+export type ImportRowOutcome =
+  | { line: number; kind: 'created' | 'updated' | 'unchanged'; bookingId: string }
+  | { line: number; kind: 'refused'; code: ErrorCode; message: string };
+
+/** A chunk of an import: its rows, and what every new booking of it shares. */
+export type ImportChunk = {
+  eventId: string;
+  /** Who imports (the new bookings' `userId`). */
+  userId: string;
+  createdAt: string;
+  rows: ImportRowInput[];
+  /** The booking code to try at attempt 0, 1, … for a new booking. */
+  codes: (attempt: number) => string;
+};
 
 export type BookInput = {
   booking: NewBooking;
@@ -319,6 +346,19 @@ export interface BookingRepository {
    * Codes must be unique within the event (CONFLICT otherwise, nothing added).
    */
   importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number>;
+  /**
+   * One chunk of a CSV import (the issue's `importBookings`), atomic on SQLite, row by row on
+   * MongoDB, each row's outcome returned in order. A row is matched to a booking of the event by
+   * its external id, else — when it has an email — by email and folded name among bookings without
+   * an external id (which then takes the row's). A match whose name, email or ticket type differs
+   * is updated (rev bumped, change logged; a type change needs room in the new type's quota); a
+   * match of a cancelled booking is refused IMPORT_BOOKING_CANCELLED. A row without a match
+   * becomes a confirmed booking (`source: 'import'`) if capacity and its type's quota leave a seat
+   * — judged as for online bookings — and is refused SOLD_OUT otherwise. Thrown for the whole
+   * chunk: NOT_FOUND (no such event), EVENT_NOT_BOOKABLE (not draft or published), UNPROCESSABLE
+   * (a ticket type the event lacks). No mail is owed.
+   */
+  importRows(chunk: ImportChunk): Promise<ImportRowOutcome[]>;
   findById(id: string): Promise<BookingRow | null>;
   /** By (createdAt, id) ascending. */
   listForEvent(

@@ -122,7 +122,7 @@ export type EventSet = Partial<
   >
 >;
 
-export type BookingSource = 'online' | 'walkIn';
+export type BookingSource = 'online' | 'walkIn' | 'import';
 
 export type BookingRow = LoggedRow & {
   eventId: string;
@@ -139,6 +139,12 @@ export type BookingRow = LoggedRow & {
   cancelledAt: string | null;
   /** The attendee's photo: its blob `booking:<id>`'s SHA-256 (protocol's photoId). Missing or null: none. */
   photoId?: string | null;
+  /**
+   * The ticket's id in the system it was imported from (Eventbrite's attendee number, pretix's
+   * order code and position), unique within the event; absent on bookings not imported. Server-side
+   * only: devices do not receive it.
+   */
+  externalId?: string | null;
 };
 
 /** Seats held by confirmed bookings: in all, and per ticket type id. */

@@ -1,7 +1,17 @@
 import type { Filter, UpdateFilter } from 'mongodb';
 import { seatsLeft, storeErrors } from '../errors';
 import { foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
-import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
+import type {
+  After,
+  BookInput,
+  BookingListFilter,
+  BookingRepository,
+  BookOutcome,
+  ImportChunk,
+  ImportRowOutcome,
+  NewBooking,
+} from '../port';
+import { MongoBookingImports } from './booking-imports';
 import type { BookingRow } from '../rows';
 import { searchTermsOf } from '../search-words';
 import { changeOf } from '../wire';
@@ -52,8 +62,13 @@ export class MongoBookings implements BookingRepository {
     });
   }
 
-  private get bookings() {
+  get bookings() {
     return this.target.collection;
+  }
+
+  /** A CSV import's chunk, row by row (booking-imports.ts). */
+  importRows(chunk: ImportChunk): Promise<ImportRowOutcome[]> {
+    return new MongoBookingImports(this.context, this, this.events, this.seats, this.recounts).run(chunk);
   }
 
   async book(input: BookInput): Promise<BookOutcome> {
@@ -170,6 +185,7 @@ export class MongoBookings implements BookingRepository {
             createdAt: booking.createdAt,
             cancelledAt: null,
             searchTerms: searchTermsOf(booking.attendee, code),
+            ...(booking.externalId ? { externalId: booking.externalId } : {}),
             mailPending: [...new Set(input.mail)],
             mailRev: 1,
             ...(input.mail.length > 0 ? { mailSince: new Date() } : {}),

@@ -147,6 +147,8 @@ export type BookingDoc = LoggedDoc & {
   cancelledAt: string | null;
   /** Folded words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
   searchTerms: string[];
+  /** The ticket's id in the system it was imported from (BookingRow.externalId); absent when not imported. */
+  externalId?: string;
   mailPending: string[];
   /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
   mailRev?: number;
@@ -184,6 +186,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     createdAt: doc.createdAt,
     cancelledAt: doc.cancelledAt ?? null,
     ...(doc.photoId ? { photoId: doc.photoId } : {}),
+    ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
   };
 }
 

@@ -27,6 +27,9 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.bookings, key: { eventId: 1, searchTerms: 1 } },
   { collection: COLLECTIONS.bookings, key: { userId: 1, createdAt: -1, _id: -1 } },
   { collection: COLLECTIONS.bookings, key: { mailPending: 1 } },
+  // CSV import matching (booking-imports.ts): by external id, and by email.
+  { collection: COLLECTIONS.bookings, key: { eventId: 1, externalId: 1 } },
+  { collection: COLLECTIONS.bookings, key: { eventId: 1, 'attendee.email': 1 } },
   { collection: COLLECTIONS.checkins, key: { bookingId: 1, hlc: 1 } },
   { collection: COLLECTIONS.checkins, key: { eventId: 1, scannedAt: 1 } },
   { collection: COLLECTIONS.alerts, key: { eventId: 1, createdAt: -1 } },

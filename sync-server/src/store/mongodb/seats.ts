@@ -299,6 +299,11 @@ export class SeatLedger {
     await this.seats.updateMany({ bookingId }, { $set: { heldSince: new Date() } });
   }
 
+  /** Gives back a booking's seats of one scope (its old ticket type's, when an import changes the type). */
+  async releaseScope(bookingId: string, scope: string): Promise<void> {
+    await this.seats.deleteMany({ bookingId, scope });
+  }
+
   /** Releasing is a delete by booking id: repeating it (a racing cancel) frees nothing twice. */
   async releaseBooking(bookingId: string): Promise<void> {
     await this.seats.deleteMany({ bookingId });

@@ -20,7 +20,7 @@ const TERM_MARK = '\u0001';
 /** The columns of a BookingRow (every read takes these, never the search terms). */
 const COLUMNS =
   'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
-  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev, b.photo_id';
+  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev, b.photo_id, b.external_id';
 
 export type BookingRecord = {
   id: string;
@@ -38,6 +38,7 @@ export type BookingRecord = {
   cancelled_at: string | null;
   rev: number;
   photo_id: string | null;
+  external_id: string | null;
 };
 
 export function attendeeOf(name: string, email: string | null | undefined): Attendee {
@@ -70,6 +71,7 @@ export function toBookingRow(record: BookingRecord): BookingRow {
     createdAt: record.created_at,
     cancelledAt: record.cancelled_at,
     ...(record.photo_id ? { photoId: record.photo_id } : {}),
+    ...(record.external_id === null || record.external_id === undefined ? {} : { externalId: record.external_id }),
   };
 }
 
@@ -91,6 +93,7 @@ export function toBookingParams(row: BookingRow, searchTerms: string): BookingRe
     cancelled_at: row.cancelledAt,
     rev: row.rev,
     photo_id: row.photoId ?? null,
+    external_id: row.externalId ?? null,
   };
 }
 
@@ -109,6 +112,7 @@ function newRow(booking: NewBooking, code: string, overCapacity: boolean): Booki
     code,
     createdAt: booking.createdAt,
     cancelledAt: null,
+    ...(booking.externalId ? { externalId: booking.externalId } : {}),
   };
 }
 
@@ -238,9 +242,9 @@ export class SqliteBookings {
     this.codeExists = db.prepare('SELECT 1 AS found FROM bookings WHERE event_id = ? AND code = ?');
     this.insertRow = db.prepare(
       `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
-         source, over_capacity, code, created_at, cancelled_at, rev, photo_id, search_terms)
+         source, over_capacity, code, created_at, cancelled_at, rev, photo_id, search_terms, external_id)
        VALUES (@id, @event_id, @user_id, @ticket_type_id, @quantity, @attendee_name, @attendee_email, @status,
-         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @photo_id, @search_terms)`,
+         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @photo_id, @search_terms, @external_id)`,
     );
     this.insertWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
     this.cancelRow = db.prepare(`UPDATE bookings SET status = 'cancelled', cancelled_at = ?, rev = ? WHERE id = ?`);
@@ -290,7 +294,7 @@ export class SqliteBookings {
     return { row, replayed: false };
   }
 
-  private freeCode(eventId: string, codes: (attempt: number) => string): string {
+  freeCode(eventId: string, codes: (attempt: number) => string): string {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = codes(attempt);
       if (!this.codeExists.get(eventId, code)) return code;
@@ -299,7 +303,7 @@ export class SqliteBookings {
   }
 
   /** Inserts a new booking with its search words and logs it (the event's counts are the caller's). */
-  private insert(row: BookingRow): void {
+  insert(row: BookingRow): void {
     const terms = bookingTermsOf(row.attendee, row.code);
     this.insertRow.run(toBookingParams(row, searchTermsColumn(terms)));
     for (const term of terms) this.insertWord.run(row.eventId, term, row.id);
@@ -430,7 +434,8 @@ export class SqliteBookings {
     return statement;
   }
 
-  repository(): BookingRepository {
+  /** Every method but importRows, which booking-imports.ts adds. */
+  repository(): Omit<BookingRepository, 'importRows'> {
     const { database } = this;
     return {
       book: (input) => database.write(() => this.book(input)),

@@ -4,6 +4,7 @@ import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
 import { SqliteRefusals } from './refusals';
 import { SqliteBlobs } from './blobs';
+import { SqliteBookingImports } from './booking-imports';
 import { SqliteBookings } from './bookings';
 import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
@@ -59,6 +60,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const events = new SqliteEvents(database, changes, handoffs, ticketKeys);
   const alerts = new SqliteAlerts(database, changes);
   const bookings = new SqliteBookings(database, changes, events, alerts, handoffs);
+  const bookingImports = new SqliteBookingImports(database, changes, bookings, events);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
   const refusals = new SqliteRefusals(database, changes);
   const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
@@ -96,7 +98,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     devices: new SqliteDevices(database).repository(),
     events: events.repository(),
     ticketKeys: ticketKeys.repository(),
-    bookings: bookings.repository(),
+    bookings: { ...bookings.repository(), importRows: (chunk) => bookingImports.importRows(chunk) },
     idempotency: idempotency.repository(),
     checkins: checkins.repository(),
     alerts: alerts.repository(),

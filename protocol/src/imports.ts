@@ -1,0 +1,541 @@
+import { z } from 'zod';
+import { emailSchema, idSchema } from './common';
+import { GatehouseError } from './errors';
+import { foldForSearch, truncateText } from './text';
+
+/**
+ * CSV import of attendees into an event (issue #20, part 1): the presets of the tools organizers
+ * export from, the column mapping, the limits, and the shapes of the answer. Pure: the server
+ * (sync-server/src/imports/) and the device's preview (electron/core/imports/) both use it, so a
+ * file previews as it imports.
+ */
+
+/**
+ * What one import may hold. 32 MiB is ~3× a 100,000-row Eventbrite report (≈120 bytes a row
+ * with the columns this reads; its full export is wider); a 50 MB file is refused before any row is
+ * read. 200 columns is above the widest export we know (Eventbrite with custom questions, ~80).
+ */
+export const IMPORT_LIMITS = {
+  maxBytes: 32 * 1024 * 1024,
+  maxColumns: 200,
+  maxRows: 200_000,
+  /** One record, in characters: far above any real row; a broken quote that swallows the file stops here. */
+  maxRecordChars: 1_000_000,
+  /** Refused rows listed in the answer at most (all are counted). */
+  maxReportedRefusals: 5_000,
+} as const;
+
+export const IMPORT_PRESETS = ['eventbrite', 'pretix', 'plain'] as const;
+export const importPresetSchema = z.enum(IMPORT_PRESETS);
+export type ImportPreset = z.infer<typeof importPresetSchema>;
+
+export const IMPORT_ENCODINGS = ['auto', 'utf-8', 'windows-1252'] as const;
+export const importEncodingSchema = z.enum(IMPORT_ENCODINGS);
+export type ImportEncoding = z.infer<typeof importEncodingSchema>;
+
+const headerSchema = z.string().min(1).max(200);
+
+/**
+ * Which column (by its header, as written in the file) holds what. A name is `name`, or
+ * `firstName` and/or `lastName` joined by a space. `externalId` may join several columns with `-`
+ * (pretix: order code + position id). Without `ticketType` the event must have one ticket type.
+ */
+export const importMappingSchema = z
+  .strictObject({
+    name: headerSchema.optional(),
+    firstName: headerSchema.optional(),
+    lastName: headerSchema.optional(),
+    email: headerSchema.optional(),
+    ticketType: headerSchema.optional(),
+    externalId: z.array(headerSchema).min(1).max(4).optional(),
+  })
+  .refine(
+    (mapping) => mapping.name !== undefined || mapping.firstName !== undefined || mapping.lastName !== undefined,
+    {
+      message: 'map a name column, or first and last name columns',
+      path: ['name'],
+    },
+  );
+export type ImportMapping = z.infer<typeof importMappingSchema>;
+
+type PresetColumns = {
+  /** Shown in the app. */
+  label: string;
+  /** Headers that must all be there for auto-detection to pick the preset (compared folded). */
+  signature: string[];
+  /** Per field, the headers the tool writes (the first present is taken). */
+  columns: {
+    name?: string[];
+    firstName?: string[];
+    lastName?: string[];
+    email?: string[];
+    ticketType?: string[];
+    externalId?: string[][];
+  };
+};
+
+/**
+ * Header names as the tools write them. Eventbrite's attendee report (Orders › Attendee summary,
+ * CSV): "Order #", "Order Date" (`2024-05-02 14:31:07-07:00`), "First Name", "Last Name",
+ * "Email", "Quantity", "Ticket Type", "Attendee #", … — "Attendee #" is unique per ticket.
+ * pretix order positions (Export › Order data › Order positions, CSV): "Order code", "Position ID"
+ * (counts from 1 within the order), "Order date" (`2024-05-02`), "Product", "Attendee name",
+ * "Attendee email" (older versions: "E-mail"), … — a ticket is the order code with its position.
+ * The plain sheet is the one people make by hand: name, email, ticket_type and an optional
+ * external_id.
+ */
+export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
+  eventbrite: {
+    label: 'Eventbrite attendee report',
+    signature: ['Attendee #', 'Ticket Type'],
+    columns: {
+      firstName: ['First Name'],
+      lastName: ['Last Name'],
+      email: ['Email'],
+      ticketType: ['Ticket Type'],
+      externalId: [['Attendee #']],
+    },
+  },
+  pretix: {
+    label: 'pretix order positions',
+    signature: ['Order code', 'Position ID'],
+    columns: {
+      name: ['Attendee name', 'Name'],
+      email: ['Attendee email', 'E-mail', 'Email'],
+      ticketType: ['Product', 'Item'],
+      externalId: [['Order code', 'Position ID']],
+    },
+  },
+  plain: {
+    label: 'Name, email, ticket type',
+    signature: ['name'],
+    columns: {
+      name: ['name', 'full name', 'attendee'],
+      email: ['email', 'e-mail'],
+      ticketType: ['ticket_type', 'ticket type', 'ticket'],
+      externalId: [['external_id'], ['external id'], ['id']],
+    },
+  },
+};
+
+function headerKey(header: string): string {
+  return foldForSearch(header.trim());
+}
+
+/** The file's header as written, by folded name (the first of equal ones wins). */
+function headerIndex(headers: readonly string[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const header of headers) if (!index.has(headerKey(header))) index.set(headerKey(header), header.trim());
+  return index;
+}
+
+/** The preset whose signature headers the file has (most specific first), or null. */
+export function guessImportPreset(headers: readonly string[]): ImportPreset | null {
+  const present = headerIndex(headers);
+  for (const preset of IMPORT_PRESETS) {
+    if (IMPORT_PRESET_COLUMNS[preset].signature.every((header) => present.has(headerKey(header)))) return preset;
+  }
+  return null;
+}
+
+/** The mapping a preset gives this file's headers (fields whose columns are missing are left out). */
+export function presetMapping(preset: ImportPreset, headers: readonly string[]): Partial<ImportMapping> {
+  const present = headerIndex(headers);
+  const pick = (candidates: string[] | undefined) =>
+    candidates?.map((candidate) => present.get(headerKey(candidate))).find((found) => found !== undefined);
+  const { columns } = IMPORT_PRESET_COLUMNS[preset];
+  const mapping: Partial<ImportMapping> = {};
+  for (const field of ['name', 'firstName', 'lastName', 'email', 'ticketType'] as const) {
+    const header = pick(columns[field]);
+    if (header !== undefined) mapping[field] = header;
+  }
+  for (const group of columns.externalId ?? []) {
+    const found = group.map((candidate) => present.get(headerKey(candidate)));
+    if (found.every((header) => header !== undefined)) {
+      mapping.externalId = found as string[];
+      break;
+    }
+  }
+  return mapping;
+}
+
+/**
+ * The mapping to import with: `mapping` as given (its headers must exist), else the preset's (or
+ * the guessed one's). IMPORT_MAPPING_INVALID names what is missing.
+ */
+export function resolveImportMapping(
+  headers: readonly string[],
+  choice: { preset?: ImportPreset | undefined; mapping?: ImportMapping | undefined },
+): ImportMapping {
+  const preset = choice.preset ?? guessImportPreset(headers);
+  const candidate = choice.mapping ?? (preset ? presetMapping(preset, headers) : {});
+  const parsed = importMappingSchema.safeParse(candidate);
+  if (!parsed.success) {
+    throw new GatehouseError(
+      'IMPORT_MAPPING_INVALID',
+      preset || choice.mapping
+        ? 'The file lacks a column the import needs: a name (or first and last name)'
+        : 'The columns match no preset; choose one or map the columns',
+      [{ path: 'mapping.name', message: 'no name column' }],
+    );
+  }
+  const present = new Set(headers.map((header) => header.trim()));
+  const missing = mappedHeaders(parsed.data).filter((header) => !present.has(header));
+  if (missing.length > 0) {
+    throw new GatehouseError(
+      'IMPORT_MAPPING_INVALID',
+      `The file has no column ${missing.map((header) => `"${truncateText(header, 60)}"`).join(', ')}`,
+      missing.slice(0, 20).map((header) => ({ path: 'mapping', message: `no column "${truncateText(header, 60)}"` })),
+    );
+  }
+  return parsed.data;
+}
+
+function mappedHeaders(mapping: ImportMapping): string[] {
+  return [
+    mapping.name,
+    mapping.firstName,
+    mapping.lastName,
+    mapping.email,
+    mapping.ticketType,
+    ...(mapping.externalId ?? []),
+  ].filter((header): header is string => header !== undefined);
+}
+
+/** One attendee read from a row, before its ticket type is resolved against the event. */
+export type ImportCandidate = {
+  /** The line the row starts on (1 = the header). */
+  line: number;
+  name: string;
+  email: string | null;
+  ticketType: string | null;
+  externalId: string | null;
+};
+
+/** A row's problem: its line, the column (header) at fault when there is one, a code and a message. */
+export const importRowProblemSchema = z.object({
+  line: z.number().int(),
+  column: z.string().optional(),
+  code: z.string(),
+  message: z.string(),
+});
+export type ImportRowProblem = z.infer<typeof importRowProblemSchema>;
+
+/**
+ * Reads a parsed record by the mapping. Problems: IMPORT_ROW_INVALID (no name, a bad email, a
+ * wrong number of fields) and IMPORT_ROW_UNMATCHABLE (neither an email nor an external id: a
+ * re-import could not find it again, so it would be added twice).
+ */
+export function readImportRow(
+  record: readonly string[],
+  line: number,
+  headers: readonly string[],
+  mapping: ImportMapping,
+  columnOf: Map<string, number> = columnIndex(headers),
+): ImportCandidate | ImportRowProblem {
+  if (record.length !== headers.length) {
+    return {
+      line,
+      code: 'IMPORT_ROW_INVALID',
+      message: `The row has ${record.length} fields where the header has ${headers.length}`,
+    };
+  }
+  const cell = (header: string | undefined) =>
+    header === undefined ? '' : (record[columnOf.get(header.trim()) ?? -1] ?? '').trim();
+  const name = mapping.name
+    ? cell(mapping.name)
+    : [cell(mapping.firstName), cell(mapping.lastName)].filter((part) => part.length > 0).join(' ');
+  if (name.length === 0) {
+    const column = mapping.name ?? mapping.firstName ?? mapping.lastName;
+    return { line, ...(column ? { column } : {}), code: 'IMPORT_ROW_INVALID', message: 'The name is empty' };
+  }
+  if (name.length > 200) {
+    return { line, code: 'IMPORT_ROW_INVALID', message: 'The name is longer than 200 characters' };
+  }
+  let email: string | null = null;
+  const rawEmail = cell(mapping.email);
+  if (rawEmail.length > 0) {
+    const parsed = emailSchema.safeParse(rawEmail);
+    if (!parsed.success) {
+      return {
+        line,
+        column: mapping.email!,
+        code: 'IMPORT_ROW_INVALID',
+        message: `"${truncateText(rawEmail, 80)}" is not an email address`,
+      };
+    }
+    email = parsed.data;
+  }
+  const idParts = (mapping.externalId ?? []).map((header) => cell(header));
+  const externalId = idParts.length > 0 && idParts.every((part) => part.length > 0) ? idParts.join('-') : null;
+  if (externalId !== null && externalId.length > 200) {
+    return {
+      line,
+      column: mapping.externalId![0]!,
+      code: 'IMPORT_ROW_INVALID',
+      message: 'The external id is longer than 200 characters',
+    };
+  }
+  if (externalId === null && email === null) {
+    return {
+      line,
+      ...(mapping.email ? { column: mapping.email } : {}),
+      code: 'IMPORT_ROW_UNMATCHABLE',
+      message: 'The row has neither an email nor an external id, so a re-import could not find it',
+    };
+  }
+  const ticketType = cell(mapping.ticketType);
+  return { line, name, email, ticketType: ticketType.length > 0 ? ticketType : null, externalId };
+}
+
+/** Header (trimmed) → field position. */
+export function columnIndex(headers: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  headers.forEach((header, position) => {
+    if (!index.has(header.trim())) index.set(header.trim(), position);
+  });
+  return index;
+}
+
+export function isImportProblem(value: ImportCandidate | ImportRowProblem): value is ImportRowProblem {
+  return 'code' in value;
+}
+
+/**
+ * The key a row is matched by — its external id, else its email and folded name — which is also
+ * how a duplicate row within one file is found.
+ */
+export function importMatchKey(candidate: Pick<ImportCandidate, 'externalId' | 'email' | 'name'>): string {
+  return candidate.externalId !== null
+    ? `x:${candidate.externalId}`
+    : `e:${candidate.email ?? ''}\u0001${foldForSearch(candidate.name)}`;
+}
+
+/**
+ * Resolves a ticket type as written in the file — its id, or its name with case and accents
+ * folded ("VIP", "vip", "Vìp") — against the event's types. With no ticket type column, an event
+ * with a single type takes it. Null: unknown.
+ */
+export function ticketTypeResolver(
+  ticketTypes: ReadonlyArray<{ id: string; name: string }>,
+): (written: string | null) => string | null {
+  const byName = new Map<string, string>();
+  const ids = new Set<string>();
+  for (const type of ticketTypes) {
+    ids.add(type.id);
+    if (!byName.has(foldForSearch(type.name.trim()))) byName.set(foldForSearch(type.name.trim()), type.id);
+  }
+  const only = ticketTypes.length === 1 ? ticketTypes[0]!.id : null;
+  return (written) => {
+    if (written === null) return only;
+    if (ids.has(written)) return written;
+    return byName.get(foldForSearch(written)) ?? null;
+  };
+}
+
+/**
+ * `;` or `,`, whichever the header line has more of outside quotes (Excel in much of Europe
+ * writes `;`). A header with neither is one column: `,`.
+ */
+export function detectDelimiter(headerLine: string): ',' | ';' {
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  for (const character of headerLine) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && character === ',') commas += 1;
+    else if (!quoted && character === ';') semicolons += 1;
+    else if (!quoted && (character === '\n' || character === '\r')) break;
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
+/** The length of an incomplete UTF-8 sequence at the end of `bytes` (0–3), held back for the next chunk. */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? back : 0;
+  }
+  return 0;
+}
+
+/** Whether the bytes hold a well-formed UTF-8 multi-byte sequence (text that is UTF-8, not Windows-1252). */
+function hasUtf8Sequence(bytes: Uint8Array): boolean {
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index]!;
+    if (byte < 0xc2 || byte > 0xf4) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    let continued = true;
+    for (let next = 1; next < length; next++) {
+      const following = bytes[index + next];
+      if (following === undefined || (following & 0xc0) !== 0x80) continued = false;
+    }
+    if (continued) return true;
+  }
+  return false;
+}
+
+function hasHighBytes(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte >= 0x80) return true;
+  return false;
+}
+
+/**
+ * Decodes a file's bytes chunk by chunk. `auto` reads UTF-8 (with or without a BOM) until a byte
+ * sequence is not UTF-8; if everything before was ASCII — where the two agree — it reads the
+ * whole file as Windows-1252 (Excel's "CSV" on Windows), otherwise the file mixes encodings:
+ * IMPORT_ENCODING_INVALID (also when the chunk itself holds well-formed UTF-8 sequences beside
+ * the bad bytes). The BOM is left in the text for the CSV parser to drop.
+ */
+export class ImportTextDecoder {
+  private mode: 'utf-8' | 'windows-1252';
+  private carry: Uint8Array = new Uint8Array(0);
+  private sawNonAscii = false;
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private readonly latin = { decode: decodeWindows1252 };
+
+  constructor(private readonly encoding: ImportEncoding = 'auto') {
+    this.mode = encoding === 'windows-1252' ? 'windows-1252' : 'utf-8';
+  }
+
+  /** The encoding read so far (`auto` settles on the first non-UTF-8 byte). */
+  get current(): 'utf-8' | 'windows-1252' {
+    return this.mode;
+  }
+
+  /** Decodes one chunk; `last` flushes what was held back. */
+  decode(chunk: Uint8Array, last = false): string {
+    if (this.mode === 'windows-1252') return this.latin.decode(chunk);
+    const bytes = this.carry.length > 0 ? concat(this.carry, chunk) : chunk;
+    const tail = last ? 0 : incompleteTail(bytes);
+    const body = tail > 0 ? bytes.subarray(0, bytes.length - tail) : bytes;
+    this.carry = tail > 0 ? bytes.slice(bytes.length - tail) : new Uint8Array(0);
+    try {
+      const text = this.utf8.decode(body);
+      if (!this.sawNonAscii && hasHighBytes(body)) this.sawNonAscii = true;
+      return text;
+    } catch {
+      if (this.encoding === 'auto' && !this.sawNonAscii && !hasUtf8Sequence(bytes)) {
+        this.mode = 'windows-1252';
+        this.carry = new Uint8Array(0);
+        return this.latin.decode(bytes);
+      }
+      throw new GatehouseError(
+        'IMPORT_ENCODING_INVALID',
+        this.encoding === 'auto'
+          ? 'The file mixes UTF-8 with another encoding; save it again as UTF-8'
+          : 'The file is not valid UTF-8; choose Windows-1252, or save it again as UTF-8',
+      );
+    }
+  }
+}
+
+/**
+ * Windows-1252's 0x80–0x9F (WHATWG encoding standard's index; the rest is Latin-1). Written out
+ * because runtimes' `TextDecoder('windows-1252')` differ: Node's reads these bytes as Latin-1's
+ * control characters, so "Œ" (0x8C) or "€" (0x80) would be lost.
+ */
+const WINDOWS_1252_HIGH =
+  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +
+  '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (let start = 0; start < bytes.length; start += 8192) {
+    const part = bytes.subarray(start, Math.min(bytes.length, start + 8192));
+    const codes = new Array<number>(part.length);
+    for (let index = 0; index < part.length; index++) {
+      const byte = part[index]!;
+      codes[index] = byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH.charCodeAt(byte - 0x80) : byte;
+    }
+    text += String.fromCharCode(...codes);
+  }
+  return text;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
+/**
+ * The import request's query (the body is the CSV itself, `text/csv`). `mapping` is the JSON of
+ * an `importMappingSchema` object; without it the preset's (or the guessed preset's) is used.
+ * `dryRun`: read and check the whole file, write nothing.
+ */
+export const importQuerySchema = z.strictObject({
+  preset: importPresetSchema.optional(),
+  mapping: z.string().max(4_000).optional(),
+  encoding: importEncodingSchema.default('auto'),
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value === 'true'),
+});
+export type ImportQuery = z.input<typeof importQuerySchema>;
+
+/**
+ * What an import did: rows read, and per outcome how many — `created`, `updated` (a re-import
+ * changed name, email or ticket type), `unchanged`, `refused` (each listed, up to
+ * `IMPORT_LIMITS.maxReportedRefusals`, with line, column, code and message: IMPORT_ROW_INVALID,
+ * IMPORT_ROW_UNMATCHABLE, IMPORT_DUPLICATE_ROW, IMPORT_UNKNOWN_TICKET_TYPE, SOLD_OUT when capacity
+ * or the type's quota is reached, IMPORT_BOOKING_CANCELLED for a cancelled booking a row matches (an
+ * import does not bring it back)).
+ * A re-run of the same file after fixing the refused rows adds them and leaves the rest unchanged.
+ */
+export const importSummarySchema = z.object({
+  eventId: idSchema,
+  dryRun: z.boolean(),
+  preset: importPresetSchema.nullable(),
+  mapping: importMappingSchema,
+  encoding: z.enum(['utf-8', 'windows-1252']),
+  delimiter: z.enum([',', ';']),
+  bytes: z.number().int(),
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  refused: z.number().int(),
+  refusals: z.array(importRowProblemSchema),
+});
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+/** The first bytes of a file the device previews (64 KiB: a header and well over ten rows). */
+export const IMPORT_PREVIEW_BYTES = 64 * 1024;
+/**
+ * Bytes per `imports.chunk` RPC: in base64 (×4/3) with the frame around it, under the browser
+ * host's 256 KiB WebSocket frame limit (electron/host/rpcSocket.ts); 256 calls for 32 MiB.
+ */
+export const IMPORT_CHUNK_BYTES = 128 * 1024;
+
+/** One previewed row: its cells, what the mapping reads from it, and its problem if any. */
+export const importPreviewRowSchema = z.object({
+  line: z.number().int(),
+  cells: z.array(z.string()),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  /** The event's ticket type the row resolves to (its name), or null. */
+  ticketType: z.string().nullable(),
+  externalId: z.string().nullable(),
+  problem: importRowProblemSchema.nullable(),
+});
+
+/**
+ * What the device shows before an import: the header, the delimiter and encoding detected, the
+ * preset guessed (or chosen) and the mapping it gives — or why there is none yet — and the first
+ * rows read by it, problems marked with line and column.
+ */
+export const importPreviewSchema = z.object({
+  headers: z.array(z.string()),
+  delimiter: z.enum([',', ';']),
+  encoding: z.enum(['utf-8', 'windows-1252']),
+  preset: importPresetSchema.nullable(),
+  mapping: importMappingSchema.nullable(),
+  mappingProblem: z.string().nullable(),
+  rows: z.array(importPreviewRowSchema),
+});
+export type ImportPreview = z.infer<typeof importPreviewSchema>;
