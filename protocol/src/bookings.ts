@@ -41,6 +41,11 @@ export const bookingSchema = z.object({
   code: z.string(),
   createdAt: z.string(),
   cancelledAt: z.string().nullable(),
+  /**
+   * When the attendee's personal data was erased (name replaced by ERASED_ATTENDEE_NAME, email
+   * gone); absent when it never was. Optional: the change log keeps older docs as they were written.
+   */
+  erasedAt: z.string().optional(),
 });
 export type Booking = z.infer<typeof bookingSchema>;
 

@@ -33,6 +33,7 @@ import type { Store } from './store/port';
 import type { AppContext } from './context';
 import { registerHealthRoutes } from './health/routes';
 import { registerEventRoutes } from './events/routes';
+import { registerExportRoutes } from './exports/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
 import { IdempotencyKeys } from './http/idempotency';
@@ -83,6 +84,7 @@ const DOMAINS: Domain[] = [
   { name: 'alerts', init: registerAlertRoutes },
   { name: 'sync', init: registerSyncRoutes },
   { name: 'mail', init: registerMailDomain },
+  { name: 'exports', init: registerExportRoutes },
 ];
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };

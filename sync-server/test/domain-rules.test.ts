@@ -98,6 +98,7 @@ const booking = (status: 'confirmed' | 'cancelled' = 'confirmed'): BookingRow =>
   code: 'C',
   createdAt: '',
   cancelledAt: null,
+  erasedAt: null,
 });
 const scan = (id: string, direction: 'in' | 'out', at: number): CheckinRow => ({
   id,

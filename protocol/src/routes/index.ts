@@ -4,6 +4,7 @@ import { authRoutes } from './auth';
 import { bookingRoutes } from './bookings';
 import { devicesRoutes } from './devices';
 import { eventsRoutes } from './events';
+import { exportsRoutes } from './exports';
 import { healthRoutes } from './health';
 import { mailRoutes } from './mail';
 import { syncRoutes } from './sync';
@@ -25,6 +26,7 @@ export const routes = combineRoutes(
   alertsRoutes,
   syncRoutes,
   mailRoutes,
+  exportsRoutes,
 );
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

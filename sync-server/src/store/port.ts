@@ -298,6 +298,8 @@ export interface BookingRepository {
    */
   importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number>;
   findById(id: string): Promise<BookingRow | null>;
+  /** The bookings of these ids that exist, in no particular order (an export's page of scans names them). */
+  findByIds(ids: string[]): Promise<BookingRow[]>;
   /** By (createdAt, id) ascending. */
   listForEvent(
     eventId: string,
@@ -369,6 +371,16 @@ export interface CheckinRepository {
   listForBooking(bookingId: string): Promise<CheckinRow[]>;
   /** Every scan of the event, by id (tests, audits; an event has at most a few scans per ticket). */
   listForEvent(eventId: string): Promise<CheckinRow[]>;
+  /**
+   * Every scan of these bookings (at most a few per ticket), in no particular order: the door state
+   * of one page of an export's bookings, read in one query.
+   */
+  listForBookings(bookingIds: string[]): Promise<CheckinRow[]>;
+  /**
+   * The event's scans in door order — (hlc, id) ascending, keys a scan never changes — after
+   * `after` (the last row's hlc and id), up to `limit + 1` rows: the check-in log export's pages.
+   */
+  pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<CheckinRow[]>;
   countForEvent(eventId: string): Promise<number>;
 }
 
@@ -380,6 +392,8 @@ export interface RefusalRepository {
   record(row: Omit<RefusalRow, 'rev'>): Promise<{ row: RefusalRow; repeated: boolean }>;
   /** Newest first by HLC, at most `limit`. */
   listForEvent(eventId: string, limit: number): Promise<RefusalRow[]>;
+  /** As CheckinRepository.pageForEvent: (hlc, id) ascending after `after`, up to `limit + 1` rows. */
+  pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<RefusalRow[]>;
 }
 
 export interface AlertRepository {

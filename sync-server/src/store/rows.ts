@@ -134,6 +134,11 @@ export type BookingRow = LoggedRow & {
   code: string;
   createdAt: string;
   cancelledAt: string | null;
+  /**
+   * When the attendee's personal data was erased on request or by the event's retention setting
+   * (BookingRepository.erase): the name is then ERASED_ATTENDEE_NAME and there is no email. Null: never.
+   */
+  erasedAt: string | null;
 };
 
 /** Seats held by confirmed bookings: in all, and per ticket type id. */

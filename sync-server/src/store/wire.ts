@@ -96,6 +96,7 @@ export function toBooking(row: BookingRow): Booking {
     code: row.code,
     createdAt: row.createdAt,
     cancelledAt: row.cancelledAt,
+    ...(row.erasedAt ? { erasedAt: row.erasedAt } : {}),
   };
 }
 

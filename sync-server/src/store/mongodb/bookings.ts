@@ -332,6 +332,11 @@ export class MongoBookings implements BookingRepository {
     return latest;
   }
 
+  async findByIds(ids: string[]): Promise<BookingRow[]> {
+    const docs = await findByIds(this.bookings, ids, this.context.capabilities);
+    return docs.map(toBookingRow);
+  }
+
   async findById(id: string): Promise<BookingRow | null> {
     const doc = await this.bookings.findOne({ _id: id }, { projection: BOOKING_LIST_PROJECTION });
     return doc ? toBookingRow(doc) : null;

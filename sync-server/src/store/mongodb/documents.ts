@@ -140,6 +140,8 @@ export type BookingDoc = LoggedDoc & {
   code: string;
   createdAt: string;
   cancelledAt: string | null;
+  /** Missing on bookings never erased (BookingRow.erasedAt). */
+  erasedAt?: string | null;
   /** Folded words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
   searchTerms: string[];
   mailPending: string[];
@@ -176,6 +178,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     code: doc.code,
     createdAt: doc.createdAt,
     cancelledAt: doc.cancelledAt ?? null,
+    erasedAt: doc.erasedAt ?? null,
   };
 }
 

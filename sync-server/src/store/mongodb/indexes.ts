@@ -29,8 +29,11 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.bookings, key: { mailPending: 1 } },
   { collection: COLLECTIONS.checkins, key: { bookingId: 1, hlc: 1 } },
   { collection: COLLECTIONS.checkins, key: { eventId: 1, scannedAt: 1 } },
+  // The check-in log export's pages, in door order.
+  { collection: COLLECTIONS.checkins, key: { eventId: 1, hlc: 1, _id: 1 } },
   { collection: COLLECTIONS.alerts, key: { eventId: 1, createdAt: -1 } },
   { collection: COLLECTIONS.refusals, key: { eventId: 1, hlc: -1 } },
+  { collection: COLLECTIONS.refusals, key: { eventId: 1, hlc: 1, _id: 1 } },
   { collection: COLLECTIONS.ticketKeys, key: { eventId: 1, createdAt: 1 } },
   { collection: COLLECTIONS.ticketKeys, key: { kid: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.users, key: { email: 1 }, options: { unique: true } },
