@@ -30,6 +30,7 @@ function event(overrides: Partial<EventRow> = {}): EventRow {
     ],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: null,
     organizerId: 'org',
     staffIds: [],
     bookedCount: 0,

@@ -74,6 +74,7 @@ async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {})
     ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: null,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,

@@ -236,6 +236,13 @@ export interface EventRepository {
   /** Soft delete: the bucket gets `doc: null`. False when already gone. */
   remove(id: string, at: string): Promise<boolean>;
   seatCounts(id: string): Promise<SeatCounts>;
+  /**
+   * Live events whose `eraseAttendeesAfterDays` has passed since they ended (endsAt + days ≤
+   * `nowMs`), at most `limit`, by id: the retention sweeper erases their attendees. An event whose
+   * attendees are all erased stays in this list (a booking added later is erased too); the sweeper
+   * finds nothing to do for it.
+   */
+  dueForErasure(nowMs: number, limit: number): Promise<string[]>;
   statsFacts(id: string): Promise<EventStatsFacts>;
 }
 
@@ -265,6 +272,15 @@ export type BookInput = {
   mail: string[];
   /** An alert to raise with a booking accepted over capacity. */
   overCapacityAlert?: (row: BookingRow) => Omit<AlertRow, 'rev'>;
+};
+
+/**
+ * What an erasure writes (BookingRepository.erase). `alertText` gives an alert of the booking its
+ * text without the attendee's name (pure; the alert texts are the checkins/bookings domains').
+ */
+export type ErasureInput = {
+  at: string;
+  alertText: (alert: AlertRow) => string;
 };
 
 /** `replayed`: a booking with this id existed already (a retried walk-in or idempotent request). */
@@ -297,6 +313,22 @@ export interface BookingRepository {
    * Codes must be unique within the event (CONFLICT otherwise, nothing added).
    */
   importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number>;
+  /**
+   * Erases the attendee's personal data (name → ERASED_ATTENDEE_NAME, no email, `erasedAt` = `at`):
+   * the booking keeps id, code, ticket type, status and check-ins, and its new version is logged
+   * (rev + 1) so every device replaces what it holds. In the same operation the data is scrubbed
+   * from where else the store keeps it: every earlier change-log entry of the booking (so an
+   * initial sync, or the log on disk, never carries it), the booking's search words, its alerts
+   * (text by `alertText`, logged again) and their earlier entries, its mail (address, name, bodies,
+   * attachments; unsent messages are discarded, hand-offs dropped) and the answers kept for its
+   * Idempotency-Keys. A photo, once bookings have one, is deleted here too — this method is the
+   * one place an erasure happens. Repeating it answers `changed: false` (on MongoDB, which has no
+   * transactions, it also finishes the scrubbing of an erasure cut off half-way). Null when there
+   * is no such booking.
+   */
+  erase(id: string, input: ErasureInput): Promise<{ row: BookingRow; changed: boolean } | null>;
+  /** Ids of up to `limit` of the event's bookings not erased yet, oldest first (the retention sweeper's batches). */
+  listNotErased(eventId: string, limit: number): Promise<string[]>;
   findById(id: string): Promise<BookingRow | null>;
   /** The bookings of these ids that exist, in no particular order (an export's page of scans names them). */
   findByIds(ids: string[]): Promise<BookingRow[]>;

@@ -86,6 +86,8 @@ export type EventRow = LoggedRow & {
   allowReentry: boolean;
   /** Whether the event's assigned check-in staff may add walk-ins (protocol's mayAddWalkIn). */
   staffWalkIns: boolean;
+  /** Erase the attendees' personal data this many days after the event ends (1…3650); null: never. */
+  eraseAttendeesAfterDays: number | null;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -112,6 +114,7 @@ export type EventSet = Partial<
     | 'capacity'
     | 'allowReentry'
     | 'staffWalkIns'
+    | 'eraseAttendeesAfterDays'
     | 'status'
     | 'ticketTypes'
     | 'fieldHlc'

@@ -74,6 +74,7 @@ export function toEvent(row: EventRow, counts?: SeatCounts): Event {
     })),
     allowReentry: row.allowReentry,
     staffWalkIns: row.staffWalkIns,
+    eraseAttendeesAfterDays: row.eraseAttendeesAfterDays,
     organizerId: row.organizerId,
     staffIds: row.staffIds,
     bookedCount: counts?.booked ?? row.bookedCount,

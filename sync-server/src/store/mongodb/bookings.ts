@@ -1,7 +1,15 @@
 import type { Filter, UpdateFilter } from 'mongodb';
 import { seatsLeft, storeErrors } from '../errors';
 import { foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
-import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
+import type {
+  After,
+  BookInput,
+  BookingListFilter,
+  BookingRepository,
+  BookOutcome,
+  ErasureInput,
+  NewBooking,
+} from '../port';
 import type { BookingRow } from '../rows';
 import { searchTermsOf } from '../search-words';
 import { changeOf } from '../wire';
@@ -10,6 +18,7 @@ import type { InsertBatch, LoggedCollection } from './changelog';
 import { fieldsEqual } from './conditional';
 import type { StoreContext } from './context';
 import { BOOKING_LIST_PROJECTION, COLLECTIONS, toBookingRow, type BookingDoc, type EventDoc } from './documents';
+import { MongoErasure } from './erasure';
 import { isDuplicateKeyError } from './errors';
 import type { MongoEvents } from './events';
 import { afterKey, escapeRegex, findByIds, sleep } from './queries';
@@ -38,6 +47,7 @@ function codeTaken(code: string): GatehouseError {
  */
 export class MongoBookings implements BookingRepository {
   readonly target: LoggedCollection<BookingDoc>;
+  private readonly erasure: MongoErasure;
 
   constructor(
     private readonly context: StoreContext,
@@ -50,6 +60,15 @@ export class MongoBookings implements BookingRepository {
       collection: context.db.collection<BookingDoc>(COLLECTIONS.bookings),
       toChange: (doc) => changeOf.booking(toBookingRow(doc)),
     });
+    this.erasure = new MongoErasure(context, this.target, alerts.target);
+  }
+
+  erase(id: string, input: ErasureInput): Promise<{ row: BookingRow; changed: boolean } | null> {
+    return this.erasure.erase(id, input);
+  }
+
+  listNotErased(eventId: string, limit: number): Promise<string[]> {
+    return this.erasure.listNotErased(eventId, limit);
   }
 
   private get bookings() {

@@ -68,6 +68,8 @@ export type EventDoc = LoggedDoc & {
   allowReentry?: boolean;
   /** Missing on events written before the setting existed: staff walk-ins not allowed (migration 008's reading). */
   staffWalkIns?: boolean;
+  /** Missing on events written before the setting existed: never erased (EventRow.eraseAttendeesAfterDays). */
+  eraseAttendeesAfterDays?: number | null;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -117,6 +119,7 @@ export function toEventRow(doc: EventDoc): EventRow {
     })),
     allowReentry: doc.allowReentry ?? true,
     staffWalkIns: doc.staffWalkIns ?? false,
+    eraseAttendeesAfterDays: doc.eraseAttendeesAfterDays ?? null,
     organizerId: doc.organizerId,
     staffIds: doc.staffIds ?? [],
     bookedCount: doc.bookedCount ?? 0,

@@ -22,6 +22,14 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.events, key: { staffIds: 1 } },
   { collection: COLLECTIONS.events, key: { status: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.events, key: { mailPending: 1 } },
+  // The retention sweeper's events (dueForErasure); sparse in effect: most events have none.
+  { collection: COLLECTIONS.events, key: { eraseAttendeesAfterDays: 1 } },
+  // An erasure's scrubbing of one booking: its change-log entries, alerts, mail and kept answers.
+  { collection: COLLECTIONS.changes, key: { bucket: 1, id: 1 } },
+  { collection: COLLECTIONS.alerts, key: { bookingId: 1 } },
+  { collection: COLLECTIONS.mail, key: { bookingId: 1 } },
+  { collection: COLLECTIONS.idempotencyKeys, key: { resourceId: 1 } },
+  { collection: COLLECTIONS.bookings, key: { eventId: 1, erasedAt: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, code: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, searchTerms: 1 } },

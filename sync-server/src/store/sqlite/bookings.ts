@@ -420,7 +420,8 @@ export class SqliteBookings {
     return statement;
   }
 
-  repository(): BookingRepository {
+  /** The repository but its erasure, which SqliteErasure adds (sqlite/index.ts). */
+  repository(): Omit<BookingRepository, 'erase' | 'listNotErased'> {
     const { database } = this;
     return {
       book: (input) => database.write(() => this.book(input)),

@@ -21,5 +21,6 @@ ALTER TABLE events ADD COLUMN erase_attendees_after_days INTEGER;
 CREATE INDEX changes_by_row ON changes (bucket, id);
 CREATE INDEX alerts_by_booking ON alerts (booking_id);
 CREATE INDEX mail_by_booking ON mail (booking_id) WHERE booking_id IS NOT NULL;
+CREATE INDEX idempotency_claims_by_resource ON idempotency_claims (resource_id);
 `,
 };
