@@ -37,6 +37,8 @@ const SESSION_ENDING = new Set<ErrorCode>([
 const ACCESS_LOST = new Set<ErrorCode>(['ACCOUNT_DISABLED', 'DEVICE_REVOKED']);
 const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED', 'SESSION_ENDED']);
 const REQUEST_TIMEOUT_MS = 20_000;
+/** A file download (an export) may take long for a large event; it still ends. */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 export type ApiHooks = {
   /** Every real request outcome: true after any HTTP answer, false when the server could not be reached. */
@@ -156,6 +158,32 @@ export class ServerApi {
   }
 
   /**
+   * Calls a route whose answer is a file (a CSV export) rather than JSON: as `call` — token
+   * refresh, error codes, access loss — but a successful answer is handed to `save` as it arrives,
+   * unread. `timeoutMs` bounds the whole transfer (default 10 minutes: a large event's export).
+   */
+  download<R extends RouteDef, T>(
+    route: R,
+    input: RouteRequest<R>,
+    save: (response: Response) => Promise<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    return this.respond(route.method, path, {
+      auth: route.access !== 'public',
+      timeoutMs: options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS,
+    })
+      .then(save)
+      .catch(async (error: unknown) => {
+        if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
+          await this.tokens.clear();
+          this.hooks.onSessionLost(error.code);
+        }
+        throw error;
+      });
+  }
+
+  /**
    * Makes sure the server's protocol range is known before anything is pushed: asks `/health` when
    * no answer has said it yet, or the last one left this device out (the server may have been
    * updated since). A server too old to refuse a newer device itself (one from before versions)
@@ -199,6 +227,18 @@ export class ServerApi {
     path: string,
     options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number; idempotencyKey?: string },
   ): Promise<z.infer<S>> {
+    const response = await this.respond(method, path, options);
+    const parsed = options.schema.safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
+    return parsed.data;
+  }
+
+  /** A successful answer, after one refresh-and-retry on an expired token; an error answer throws its code. */
+  private async respond(
+    method: string,
+    path: string,
+    options: { body?: unknown; auth?: boolean; timeoutMs?: number; idempotencyKey?: string },
+  ): Promise<Response> {
     const auth = options.auth ?? true;
     const { idempotencyKey } = options;
     const attempt = async () => {
@@ -218,9 +258,7 @@ export class ServerApi {
       response = await attempt();
     }
     if (!response.ok) throw await errorFromResponse(response);
-    const parsed = options.schema.safeParse(await response.json());
-    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
-    return parsed.data;
+    return response;
   }
 
   private async send(
