@@ -1367,6 +1367,17 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
   });
 
   describe('mail', () => {
+    it('does not queue a message of a booking erased since it was composed', async () => {
+      const event = await createEvent(store);
+      const { row } = await store.bookings.book(bookInput(event));
+      const composed = mailMessage(`bookingConfirmed:${row.id}`, { bookingId: row.id, eventId: event.id });
+      const erased = await store.bookings.erase(row.id, { at: AT, alertText: (alert) => alert.message });
+      expect(erased?.changed).toBe(true);
+      expect(await store.mail.enqueue([composed, mailMessage(uid('other'))], messageIdOf, 1_000)).toBe(1);
+      const queued = await store.mail.list({}, undefined, 100);
+      expect(queued.some((message) => message.bookingId === row.id)).toBe(false);
+    });
+
     it('queues once, leases the oldest due message, and records outcomes only under the live claim', async () => {
       expect(await store.mail.enqueue([mailMessage('m1')], messageIdOf, 1_000)).toBe(1);
       expect(await store.mail.enqueue([mailMessage('m2')], messageIdOf, 1_500)).toBe(1);

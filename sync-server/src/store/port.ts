@@ -532,7 +532,10 @@ export interface ChangeFeed {
 export type MailListFilter = { status?: MailStatus };
 
 export interface MailRepository {
-  /** Queues messages; those already queued (same id) are left alone. Returns how many were new. */
+  /**
+   * Queues messages; those already queued (same id) are left alone, and those of an erased booking
+   * (composed from a read before the erasure) are dropped. Returns how many were new.
+   */
   enqueue(messages: ComposedMailRow[], messageIdOf: (id: string) => string, nowMs: number): Promise<number>;
   /**
    * Leases the next due message to `owner` for `leaseMs` — a pending one whose time has come, or
