@@ -93,6 +93,11 @@ export class Core {
   private readonly log: CoreLog;
   private closed = false;
 
+  /** Where CSV exports are saved (`<data folder>/exports`), in every host. */
+  exportsDir(): string {
+    return path.join(this.options.dataDir, 'exports');
+  }
+
   constructor(readonly options: CoreOptions) {
     this.device = new DeviceStore(options.dataDir);
     this.now = options.now ?? Date.now;

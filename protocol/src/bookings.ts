@@ -49,8 +49,21 @@ export const bookingSchema = z.object({
    * logged before photos existed): no photo.
    */
   photoId: photoIdSchema.nullable().optional(),
+  /**
+   * When the attendee's personal data was erased (name replaced by ERASED_ATTENDEE_NAME, email
+   * gone); absent when it never was. Optional: the change log keeps older docs as they were written.
+   */
+  erasedAt: z.string().optional(),
 });
 export type Booking = z.infer<typeof bookingSchema>;
+
+/**
+ * The name an attendee's booking carries once their personal data is erased (on request, or by the
+ * event's `eraseAttendeesAfterDays`): the booking keeps its id, code, ticket type, status and
+ * check-ins; name, email (and photo) are gone from the server, its change log, its mail records,
+ * every device and every export.
+ */
+export const ERASED_ATTENDEE_NAME = 'Erased attendee';
 
 export const bookingListQuerySchema = z.strictObject({
   limit: limitSchema,

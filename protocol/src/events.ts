@@ -66,6 +66,11 @@ const eventFields = {
    * may); the server refuses theirs otherwise (protocol/src/walk-ins.ts).
    */
   staffWalkIns: z.boolean(),
+  /**
+   * Erase the attendees' personal data (name, email, photo) this many days after the event ends —
+   * the server's retention sweeper does it (sync-server/src/bookings/erasure-sweeper.ts); null: never.
+   */
+  eraseAttendeesAfterDays: z.number().int().min(1).max(3650).nullable(),
 };
 
 function endsAfterStart(value: { startsAt?: string | undefined; endsAt?: string | undefined }): boolean {
@@ -88,6 +93,7 @@ export const eventCreateSchema = z
     status: eventFields.status.default('draft'),
     allowReentry: eventFields.allowReentry.default(true),
     staffWalkIns: eventFields.staffWalkIns.default(false),
+    eraseAttendeesAfterDays: eventFields.eraseAttendeesAfterDays.default(null),
   })
   .refine(endsAfterStart, endsAfterStartIssue)
   .refine(uniqueTicketTypeNames, uniqueNamesIssue);
@@ -109,6 +115,7 @@ export const eventPatchSchema = z
     ticketTypes: eventFields.ticketTypes.optional(),
     allowReentry: eventFields.allowReentry.optional(),
     staffWalkIns: eventFields.staffWalkIns.optional(),
+    eraseAttendeesAfterDays: eventFields.eraseAttendeesAfterDays.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'patch must change something' })
   .refine(endsAfterStart, endsAfterStartIssue)
@@ -126,6 +133,7 @@ export const EVENT_PATCH_FIELDS = [
   'ticketTypes',
   'allowReentry',
   'staffWalkIns',
+  'eraseAttendeesAfterDays',
 ] as const;
 export type EventField = (typeof EVENT_PATCH_FIELDS)[number];
 
@@ -151,6 +159,8 @@ export const eventSchema = z.object({
    * are an opt-in of the organizer's, and the app never offered them to staff before it.
    */
   staffWalkIns: z.boolean().optional(),
+  /** Missing (read as never) on events logged before the setting existed. */
+  eraseAttendeesAfterDays: z.number().int().nullable().optional(),
   organizerId: idSchema,
   staffIds: z.array(idSchema),
   /** Seats held by confirmed bookings, walk-ins included. */

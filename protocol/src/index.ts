@@ -3,6 +3,7 @@ export * from './bookings';
 export * from './common';
 export * from './errors';
 export * from './events';
+export * from './exports';
 export * from './hlc';
 export * from './images';
 export * from './imports';

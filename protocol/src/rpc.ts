@@ -3,6 +3,7 @@ import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessi
 import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { ErrorDetail, errorCodeSchema } from './errors';
+import { EXPORT_KINDS } from './exports';
 import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
 import { photoDataSchema, photoSchema, photoUploadSchema } from './images';
 import {
@@ -217,6 +218,21 @@ export const rpcMethods = {
     result: bookingSchema,
   },
   'bookings.cancel': { params: z.strictObject({ bookingId: idSchema }), result: bookingSchema },
+  /**
+   * Online: erases the attendee's personal data on the server (`POST /bookings/:id/erasure`; the
+   * organizer of the event or an admin), then syncs, so this device holds the erased version too.
+   */
+  'bookings.erase': { params: z.strictObject({ bookingId: idSchema }), result: bookingSchema },
+  /**
+   * Online: downloads one of the event's CSV exports (protocol/src/exports.ts; organizer or admin)
+   * into the exports folder of the data folder, as it streams; the file appears under its final
+   * name only once complete. Answers where it was saved. OFFLINE when the server cannot be reached
+   * — an export must be complete, so it is never made from this device's copy.
+   */
+  'exports.save': {
+    params: z.strictObject({ eventId: idSchema, kind: z.enum(EXPORT_KINDS) }),
+    result: z.object({ path: z.string(), fileName: z.string(), bytes: z.number().int() }),
+  },
   /** Online: fetches the signed token and QR from the server (devices never hold private keys). */
   'bookings.ticket': {
     params: z.strictObject({ bookingId: idSchema }),

@@ -12,6 +12,7 @@ const NOT_CREATING_POSTS: Record<string, string> = {
   'auth.refresh': 'rotates a token; replaying its answer would hand out a spent token',
   'auth.logout': 'ends a session; doing it twice is harmless',
   'bookings.cancel': 'a state change; cancelling again answers the cancelled booking',
+  'bookings.erase': 'a state change; erasing again answers the erased booking (and finishes a cut-off erasure)',
   'mail.retry': 'reschedules an existing message',
   'mail.discard': 'changes an existing message’s state',
   'users.changeMyPassword':

@@ -35,6 +35,7 @@ import { registerHealthRoutes } from './health/routes';
 import { registerPhotoRoutes } from './images/routes';
 import { registerImportRoutes } from './imports/routes';
 import { registerEventRoutes } from './events/routes';
+import { registerExportRoutes } from './exports/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
 import { IdempotencyKeys } from './http/idempotency';
@@ -87,6 +88,7 @@ const DOMAINS: Domain[] = [
   { name: 'alerts', init: registerAlertRoutes },
   { name: 'sync', init: registerSyncRoutes },
   { name: 'mail', init: registerMailDomain },
+  { name: 'exports', init: registerExportRoutes },
 ];
 
 export type BuiltServer = { app: FastifyInstance; ctx: AppContext };

@@ -30,6 +30,7 @@ function event(overrides: Partial<EventRow> = {}): EventRow {
     ],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: null,
     organizerId: 'org',
     staffIds: [],
     bookedCount: 0,
@@ -98,6 +99,7 @@ const booking = (status: 'confirmed' | 'cancelled' = 'confirmed'): BookingRow =>
   code: 'C',
   createdAt: '',
   cancelledAt: null,
+  erasedAt: null,
 });
 const scan = (id: string, direction: 'in' | 'out', at: number): CheckinRow => ({
   id,

@@ -250,6 +250,7 @@ export async function seedEventWithAttendees(
       ticketTypes: [{ id: 'std', name: 'Standard', price: 0, quota: count }],
       allowReentry: true,
       staffWalkIns: false,
+      eraseAttendeesAfterDays: null,
       organizerId: 'seed',
       staffIds: [],
       bookedCount: 0,

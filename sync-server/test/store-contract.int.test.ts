@@ -65,6 +65,7 @@ function eventInput(overrides: Partial<EventRow> = {}): Omit<EventRow, 'rev'> {
     ],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: null,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
@@ -1535,6 +1536,17 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
   });
 
   describe('mail', () => {
+    it('does not queue a message of a booking erased since it was composed', async () => {
+      const event = await createEvent(store);
+      const { row } = await store.bookings.book(bookInput(event));
+      const composed = mailMessage(`bookingConfirmed:${row.id}`, { bookingId: row.id, eventId: event.id });
+      const erased = await store.bookings.erase(row.id, { at: AT, alertText: (alert) => alert.message });
+      expect(erased?.changed).toBe(true);
+      expect(await store.mail.enqueue([composed, mailMessage(uid('other'))], messageIdOf, 1_000)).toBe(1);
+      const queued = await store.mail.list({}, undefined, 100);
+      expect(queued.some((message) => message.bookingId === row.id)).toBe(false);
+    });
+
     it('queues once, leases the oldest due message, and records outcomes only under the live claim', async () => {
       expect(await store.mail.enqueue([mailMessage('m1')], messageIdOf, 1_000)).toBe(1);
       expect(await store.mail.enqueue([mailMessage('m2')], messageIdOf, 1_500)).toBe(1);
@@ -1784,9 +1796,9 @@ describe('SQLite store file', () => {
     const store = await openSqliteStore({ file });
     const event = await createEvent(store, { staffWalkIns: true });
     await store.close();
-    // The file as a schema-7 server left it (no column yet), then what opening it does: migration
-    // 008's step. Rewinding `user_version` instead would re-run every later migration too, which
-    // only the last may bear (a table or column added again is an error).
+    // The events table as a schema-7 server left it (no column yet), then migration 008's step over
+    // it, as opening a version-7 file does. Rewinding `user_version` instead would re-run every later
+    // migration too, which only the last may bear.
     const raw = new Database(file);
     raw.exec('ALTER TABLE events DROP COLUMN staff_walk_ins');
     raw.exec(migration008.sql);

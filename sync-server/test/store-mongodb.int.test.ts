@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eventBucket } from '@gatehouse/protocol';
+import { ERASED_ATTENDEE_NAME, eventBucket } from '@gatehouse/protocol';
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
@@ -74,6 +74,7 @@ async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {})
     ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: null,
     organizerId: 'organizer-1',
     staffIds: [],
     bookedCount: 0,
@@ -176,6 +177,43 @@ describe('MongoDB adapter: capabilities', () => {
 });
 
 describe('MongoDB adapter: commands per check-in', () => {
+  it('an erasure cut off after its booking write is finished by the retry: the change log and mail lose the data', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name });
+    const event = await createEvent(store);
+    const { row } = await store.bookings.book(bookInput(event));
+    const db = raw(name);
+    await db.collection('mail').insertOne({
+      _id: `bookingConfirmed:${row.id}`,
+      bookingId: row.id,
+      eventId: event.id,
+      status: 'pending',
+      to: 'ada@example.org',
+      toName: 'Ada Lovelace',
+      html: '<p>Ada Lovelace</p>',
+      text: 'Ada Lovelace',
+    } as never);
+    // What a crash right after the booking's own write leaves: the booking erased, nothing else.
+    await db
+      .collection('bookings')
+      .updateOne({ _id: row.id } as never, { $set: { attendee: { name: ERASED_ATTENDEE_NAME }, erasedAt: AT } });
+    const logged = async () => JSON.stringify(await db.collection('changes').find({ id: row.id }).toArray());
+    expect(await logged()).toContain('Ada Lovelace');
+
+    const retried = await store.bookings.erase(row.id, { at: AT, alertText: (alert) => alert.message });
+    expect(retried).toMatchObject({ changed: false, row: { erasedAt: AT, attendee: { name: ERASED_ATTENDEE_NAME } } });
+    expect(await logged()).not.toContain('Ada Lovelace');
+    expect(await logged()).not.toContain('ada@example.org');
+    const mail = await db.collection('mail').findOne({ _id: `bookingConfirmed:${row.id}` } as never);
+    expect(mail).toMatchObject({
+      status: 'discarded',
+      to: '(erased)',
+      toName: ERASED_ATTENDEE_NAME,
+      html: '',
+      text: '',
+    });
+  });
+
   it('the straight path (all capabilities, forced on FerretDB with one writer) records a check-in in ≤ 3 commands', async () => {
     const commands = { count: 0 };
     const store = await open({

@@ -73,6 +73,7 @@ function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
     // Not the defaults: a transfer that dropped either field would read it back the other way.
     allowReentry: false,
     staffWalkIns: true,
+    eraseAttendeesAfterDays: null,
     organizerId: 'organizer',
     staffIds: [],
     bookedCount: 0,

@@ -40,7 +40,6 @@ const REQUEST_TIMEOUT_MS = 20_000;
 /** An upload of up to 5 MB, or a photo's download, on a slow venue line. */
 const BYTES_TIMEOUT_MS = 60_000;
 
-/** A request body: JSON, or bytes with their type (an image upload). */
 /** A request body: JSON, bytes in memory (a photo), or a stream sent as it is read (a CSV import). */
 type Payload =
   | { json: unknown }
@@ -50,6 +49,9 @@ type Payload =
 /** A `bytesAnswer` route's answer: the bytes with their validators, or "what you hold is current". */
 export type FetchedBytes =
   { notModified: false; bytes: Uint8Array; contentType: string; etag: string } | { notModified: true; etag: string };
+
+/** A file download (an export) may take long for a large event; it still ends. */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 export type ApiHooks = {
   /** Every real request outcome: true after any HTTP answer, false when the server could not be reached. */
@@ -166,6 +168,35 @@ export class ServerApi {
       }
       throw error;
     });
+  }
+
+  /**
+   * Calls a route whose answer is a file (a CSV export) rather than JSON: as `call` — token
+   * refresh, error codes, access loss — but a successful answer is handed to `save` as it arrives,
+   * unread. `timeoutMs` bounds the whole transfer (default 10 minutes: a large event's export).
+   */
+  download<R extends RouteDef, T>(
+    route: R,
+    input: RouteRequest<R>,
+    save: (response: Response) => Promise<T>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    return this.exchange(route.method, path, {
+      auth: route.access !== 'public',
+      timeoutMs: options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS,
+    })
+      .then(async (response) => {
+        if (!response.ok) throw await errorFromResponse(response);
+        return save(response);
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
+          await this.tokens.clear();
+          this.hooks.onSessionLost(error.code);
+        }
+        throw error;
+      });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { type Booking, GatehouseError, mayAddWalkIn, STAFF_WALK_INS_OFF_MESSAGE } from '@gatehouse/protocol';
+import { type Booking, GatehouseError, mayAddWalkIn, routes, STAFF_WALK_INS_OFF_MESSAGE } from '@gatehouse/protocol';
 import type { Account } from '../account';
 
 /**
@@ -46,4 +46,18 @@ export function cancelBooking(account: Account, bookingId: string): Booking {
   if (!booking) throw new GatehouseError('NOT_FOUND', 'No such booking on this device');
   if (booking.status === 'cancelled') throw new GatehouseError('BOOKING_NOT_CANCELLABLE', 'Already cancelled');
   return account.mutate('booking.cancel', { bookingId }).doc as Booking;
+}
+
+/**
+ * Erases the attendee's personal data on the server — online only (OFFLINE otherwise): an erasure
+ * is the server's to make everywhere at once, never queued on one device. The organizer of the
+ * event or an admin (the server judges: FORBIDDEN, NOT_FOUND). Then syncs, so this device replaces
+ * its copy (name, email, search words) with the erased version before answering; a sync that fails
+ * then is left to the next one.
+ */
+export async function eraseBooking(account: Account, bookingId: string): Promise<Booking> {
+  account.withRole('organizer');
+  const erased = await account.online().api.call(routes['bookings.erase'], { params: { id: bookingId } });
+  await account.engine.syncNow().catch(() => undefined);
+  return erased;
 }

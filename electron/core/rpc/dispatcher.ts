@@ -19,6 +19,7 @@ import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
 import { photoHandlers } from './handlers/photos';
 import { importHandlers } from './handlers/imports';
+import { exportHandlers } from './handlers/exports';
 import { profileHandlers } from './handlers/profile';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
@@ -34,6 +35,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   adminHandlers,
   profileHandlers,
   photoHandlers,
+  exportHandlers,
 );
 
 const TOPICS: RpcTopic[] = ['sync.status', 'data.changed', 'session.changed'];

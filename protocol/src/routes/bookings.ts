@@ -91,6 +91,20 @@ export const bookingRoutes = {
     params: idParamsSchema,
     responses: { 200: bookingSchema },
   }),
+  'bookings.erase': defineRoute({
+    method: 'POST',
+    path: '/bookings/:id/erasure',
+    tags: ['bookings'],
+    description:
+      "Erases the attendee's personal data on request (GDPR art. 17), by the event's organizer or an admin: the " +
+      'name becomes "Erased attendee", the email goes, `erasedAt` is set; the booking keeps its id, code, ticket ' +
+      'type, status and check-ins. The change log, alerts, mail records and search words of the booking lose the ' +
+      'data too, and every device receives the erased version. Erasing again answers the erased booking. ' +
+      'FORBIDDEN for staff and for others who can see the event, NOT_FOUND for the rest.',
+    access: { permission: 'events.create' },
+    params: idParamsSchema,
+    responses: { 200: bookingSchema },
+  }),
   'bookings.ticket': defineRoute({
     method: 'GET',
     path: '/bookings/:id/ticket',

@@ -4,6 +4,7 @@ import { authRoutes } from './auth';
 import { bookingRoutes } from './bookings';
 import { devicesRoutes } from './devices';
 import { eventsRoutes } from './events';
+import { exportsRoutes } from './exports';
 import { healthRoutes } from './health';
 import { mailRoutes } from './mail';
 import { photosRoutes } from './photos';
@@ -27,6 +28,7 @@ export const routes = combineRoutes(
   syncRoutes,
   mailRoutes,
   photosRoutes,
+  exportsRoutes,
 );
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

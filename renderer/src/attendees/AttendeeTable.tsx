@@ -97,6 +97,7 @@ function AttendeeRow({
   timezone: string;
 }) {
   const cancel = useAttendeesStore((state) => state.cancel);
+  const erase = useAttendeesStore((state) => state.erase);
   const showTicket = useAttendeesStore((state) => state.showTicket);
   const style = { transform: `translateY(${top}px)`, height: ROW_HEIGHT };
   if (!row) {
@@ -119,6 +120,11 @@ function AttendeeRow({
       <span role="cell" className="truncate" title={name}>
         {name}
         {row.source === 'walkIn' ? <span className="tag">walk-in</span> : null}
+        {row.erasedAt ? (
+          <span className="tag" title={`Personal data erased ${formatDateTime(row.erasedAt, timezone)}`}>
+            erased
+          </span>
+        ) : null}
       </span>
       <span role="cell" className="truncate" title={row.attendee.email ?? ''}>
         {row.attendee.email ?? '—'}
@@ -163,6 +169,22 @@ function AttendeeRow({
             }}
           >
             Cancel
+          </button>
+        ) : null}
+        {mayCancel ? (
+          <button
+            type="button"
+            className="button-small button-danger"
+            aria-label={`Erase personal data of ${name}`}
+            disabled={Boolean(row.erasedAt)}
+            onClick={() => {
+              const question =
+                `Erase the name and email of ${name} everywhere, for good? ` +
+                'The booking keeps its code and check-ins. This needs the server.';
+              if (window.confirm(question)) void erase(row.id);
+            }}
+          >
+            Erase
           </button>
         ) : null}
       </span>

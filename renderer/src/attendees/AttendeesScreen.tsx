@@ -12,13 +12,15 @@ import { TicketDialog } from './TicketDialog';
 import { WalkInForm } from './WalkInForm';
 
 /**
- * An event's attendees: search, tickets, and — for organizers and admins, and for check-in staff
+ * An event's attendees: search, tickets, CSV exports and erasure of an attendee's personal data
+ * (organizers and admins; both need the server, and say so offline), and — for organizers and admins, and for check-in staff
  * where the event allows them (protocol's mayAddWalkIn, the rule the server applies) — walk-ins.
  * Only organizers and admins cancel bookings.
  */
 export function AttendeesScreen() {
   const event = useCurrentEvent();
-  const { open, refresh, query, setQuery, total, error, clearError } = useAttendeesStore();
+  const { open, refresh, query, setQuery, total, error, clearError, exporting, saved, saveExport } =
+    useAttendeesStore();
   const user = useSessionStore((state) => state.session?.user ?? null);
   const walkInsHere = Boolean(user && event && mayAddWalkIn(user, event));
   const mayCancel = Boolean(user && hasRoleAtLeast(user.role, 'organizer'));
@@ -58,6 +60,33 @@ export function AttendeesScreen() {
               </p>
               {mayImport ? <ImportDialog key={`import-${event.id}`} event={event} /> : null}
             </div>
+            {mayCancel ? (
+              <div className="toolbar" role="group" aria-label="Export">
+                <span>Export (CSV):</span>
+                <button
+                  type="button"
+                  className="button-small"
+                  disabled={exporting !== null}
+                  onClick={() => void saveExport('attendees')}
+                >
+                  {exporting === 'attendees' ? 'Exporting…' : 'Attendees'}
+                </button>
+                <button
+                  type="button"
+                  className="button-small"
+                  disabled={exporting !== null}
+                  onClick={() => void saveExport('checkins')}
+                >
+                  {exporting === 'checkins' ? 'Exporting…' : 'Check-in log'}
+                </button>
+              </div>
+            ) : null}
+            {saved ? (
+              <p className="notice" role="status" data-testid="export-saved">
+                {saved.kind === 'attendees' ? 'Attendees' : 'Check-in log'} saved to{' '}
+                <span className="mono">{saved.path}</span>
+              </p>
+            ) : null}
             {/* Keyed by event: a ticket type chosen for one event is never sent for another. */}
             {walkInsHere ? <WalkInForm key={event.id} event={event} /> : null}
           </div>

@@ -1,4 +1,4 @@
-import type { Attendee, Booking, BookingRow } from '@gatehouse/protocol';
+import type { Attendee, Booking, BookingRow, ExportKind } from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
 import { invoke } from '../rpc/client';
@@ -25,6 +25,14 @@ type AttendeesStore = {
   /** The booking made, or why not: the walk-in form shows that beside the field at fault. */
   walkIn: (input: { ticketTypeId: string; attendee: Attendee }) => Promise<{ booking: Booking } | { error: UiError }>;
   cancel: (bookingId: string) => Promise<boolean>;
+  /** Erases the attendee's name and email on the server (online only), then shows the erased row. */
+  erase: (bookingId: string) => Promise<boolean>;
+  /** The export being saved now, if any. */
+  exporting: ExportKind | null;
+  /** Where the last export was saved, for the screen to say. */
+  saved: { kind: ExportKind; path: string } | null;
+  /** Saves one of the event's CSV exports from the server; `saved` or `error` tells how it went. */
+  saveExport: (kind: ExportKind) => Promise<void>;
   /** Opens the ticket dialog; `holder` when the caller knows it better than the loaded pages do. */
   showTicket: (bookingId: string, holder?: TicketHolder) => Promise<void>;
   closeTicket: () => void;
@@ -77,9 +85,11 @@ export const useAttendeesStore = create<AttendeesStore>((set, get) => {
     loadedOnce: false,
     error: null,
     ticket: null,
+    exporting: null,
+    saved: null,
     open: (eventId) => {
       if (get().eventId === eventId) return restart(true);
-      set({ eventId, query: '', loadedOnce: false, error: null });
+      set({ eventId, query: '', loadedOnce: false, error: null, saved: null });
       restart(false);
     },
     setQuery: (query) => {
@@ -113,6 +123,30 @@ export const useAttendeesStore = create<AttendeesStore>((set, get) => {
       } catch (error) {
         set({ error: describeError(error) });
         return false;
+      }
+    },
+    erase: async (bookingId) => {
+      set({ error: null });
+      try {
+        await invoke('bookings.erase', { bookingId });
+        restart(true);
+        return true;
+      } catch (error) {
+        set({ error: describeError(error) });
+        return false;
+      }
+    },
+    saveExport: async (kind) => {
+      const { eventId } = get();
+      if (!eventId || get().exporting) return;
+      set({ exporting: kind, saved: null, error: null });
+      try {
+        const saved = await invoke('exports.save', { eventId, kind });
+        if (get().eventId === eventId) set({ saved: { kind, path: saved.path } });
+      } catch (error) {
+        if (get().eventId === eventId) set({ error: describeError(error) });
+      } finally {
+        set({ exporting: null });
       }
     },
     showTicket: async (bookingId, known) => {

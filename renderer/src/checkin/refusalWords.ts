@@ -1,19 +1,7 @@
 import type { RefusalReason } from '@gatehouse/protocol';
 
-/** What a refusal means, in a steward's words (protocol's REFUSAL_REASONS). */
-export const REFUSAL_WORDS: Record<RefusalReason, string> = {
-  alreadyInside: 'Already inside',
-  reentryNotAllowed: 'No re-entry',
-  bookingCancelled: 'Booking cancelled',
-  eventCancelled: 'Event cancelled',
-  wrongEvent: 'Ticket for another event',
-  format: 'Not a Gatehouse ticket',
-  unknownKey: 'Unknown signing key',
-  signature: 'Forged or damaged ticket',
-  notYetValid: 'Too early',
-  expired: 'Event over',
-  unknownBooking: 'Unknown booking',
-};
+/** What a refusal means, in a steward's words: one table in protocol, which the exports print too. */
+export { REFUSAL_WORDS } from '@gatehouse/protocol';
 
 /** The verdict a refusal was given, so Last scans colours it as the verdict panel did. */
 export function verdictOfRefusal(

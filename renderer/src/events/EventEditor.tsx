@@ -25,6 +25,8 @@ type Draft = {
   ticketTypes: TicketTypeInput[];
   allowReentry: boolean;
   staffWalkIns: boolean;
+  /** Days after the end that attendees' personal data is erased; '' for never. */
+  eraseAttendeesAfterDays: string;
 };
 
 function initialDraft(event: Event | null): Draft {
@@ -47,6 +49,7 @@ function initialDraft(event: Event | null): Draft {
       })),
       allowReentry: event.allowReentry !== false,
       staffWalkIns: event.staffWalkIns === true,
+      eraseAttendeesAfterDays: event.eraseAttendeesAfterDays ? String(event.eraseAttendeesAfterDays) : '',
     };
   }
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -64,6 +67,7 @@ function initialDraft(event: Event | null): Draft {
     ticketTypes: [{ name: 'General admission', price: 0, quota: 100 }],
     allowReentry: true,
     staffWalkIns: false,
+    eraseAttendeesAfterDays: '',
   };
 }
 
@@ -81,6 +85,7 @@ const EDITOR_FIELDS: readonly EditorField[] = [
   'capacity',
   'status',
   'ticketTypes',
+  'eraseAttendeesAfterDays',
 ];
 
 /**
@@ -123,12 +128,23 @@ function toEvent(draft: Draft, original: Event | null): { event: EventCreateInpu
     return { problem: { field: 'ticketTypes', text: 'Add at least one ticket type.' } };
   if (draft.ticketTypes.some((type) => !type.name.trim()))
     return { problem: { field: 'ticketTypes', text: 'Every ticket type needs a name.' } };
+  const days = draft.eraseAttendeesAfterDays.trim();
+  const eraseAfter = days === '' ? null : Number(days);
+  if (eraseAfter !== null && (!Number.isInteger(eraseAfter) || eraseAfter < 1 || eraseAfter > 3650))
+    return {
+      problem: {
+        field: 'eraseAttendeesAfterDays',
+        text: 'Enter a whole number of days from 1 to 3650, or leave it empty to keep the data.',
+      },
+    };
+  const heldEraseAfter = original?.eraseAttendeesAfterDays ?? null;
   const held = original ? original.allowReentry !== false : true;
   const heldWalkIns = original?.staffWalkIns === true;
   return {
     event: {
       ...(draft.allowReentry !== held ? { allowReentry: draft.allowReentry } : {}),
       ...(draft.staffWalkIns !== heldWalkIns ? { staffWalkIns: draft.staffWalkIns } : {}),
+      ...(eraseAfter !== heldEraseAfter ? { eraseAttendeesAfterDays: eraseAfter } : {}),
       title: draft.title.trim(),
       venue: draft.venue.trim(),
       description: draft.description,
@@ -277,6 +293,23 @@ export function EventEditor({ event, onDone }: { event: Event | null; onDone: (s
           />
           Check-in staff may add walk-ins
         </label>
+        <FormField
+          label="Erase attendees' names and emails this many days after the event (empty: keep)"
+          problem={placed.fields.eraseAttendeesAfterDays}
+        >
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              min={1}
+              max={3650}
+              step={1}
+              inputMode="numeric"
+              value={draft.eraseAttendeesAfterDays}
+              onChange={(e) => edit('eraseAttendeesAfterDays', e.target.value)}
+            />
+          )}
+        </FormField>
         <FormField label="Description" problem={placed.fields.description} className="span-2">
           {(aria) => (
             <textarea

@@ -17,6 +17,7 @@ import type { BookInput, Store } from '../store/port';
 import type { BookingRow, UserRow } from '../store/rows';
 import { searchWordsOf } from '../store/search-words';
 import { toBooking } from '../store/wire';
+import { erasureInput } from './erasure';
 import type { TicketService } from '../tickets/service';
 
 export type BookingAccess = 'owner' | 'manage' | 'checkIn';
@@ -166,6 +167,20 @@ export class BookingService {
   async cancel(actor: UserRow, bookingId: string): Promise<Booking> {
     await this.assertCanCancel(actor, bookingId);
     const outcome = await this.store.bookings.cancel(bookingId, new Date().toISOString(), cancellationMail);
+    if (!outcome) throw new GatehouseError('NOT_FOUND', 'Booking not found');
+    return toBooking(outcome.row);
+  }
+
+  /**
+   * Erases the attendee's personal data (BookingRepository.erase), by the event's organizer or an
+   * admin: FORBIDDEN for others who can see the event, NOT_FOUND for the rest (and for no such
+   * booking). Erasing again answers the erased booking.
+   */
+  async erase(actor: UserRow, bookingId: string): Promise<Booking> {
+    const row = await this.store.bookings.findById(bookingId);
+    if (!row) throw new GatehouseError('NOT_FOUND', 'Booking not found');
+    await this.events.assertCanManage(actor, row.eventId);
+    const outcome = await this.store.bookings.erase(bookingId, erasureInput(new Date()));
     if (!outcome) throw new GatehouseError('NOT_FOUND', 'Booking not found');
     return toBooking(outcome.row);
   }

@@ -89,6 +89,7 @@ export async function seedDemoEvent(
         allowReentry: true,
         // Staff signing in to the demo can try adding a walk-in at the door.
         staffWalkIns: true,
+        eraseAttendeesAfterDays: null,
         ticketTypes: [
           { name: 'Standard', price: 3500, quota: 2000 },
           { name: 'VIP', price: 12000, quota: 300 },

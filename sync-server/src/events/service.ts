@@ -188,6 +188,7 @@ export class EventService {
         ticketTypes: resolveTicketTypes(input.ticketTypes, []),
         allowReentry: input.allowReentry,
         staffWalkIns: input.staffWalkIns,
+        eraseAttendeesAfterDays: input.eraseAttendeesAfterDays,
         organizerId: actor.id,
         staffIds: [],
         bookedCount: 0,

@@ -7,6 +7,7 @@ import {
   usualStatus,
 } from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Guard, Principal } from '../auth/guard';
 import type { ActiveSessionRow } from '../store/port';
@@ -84,6 +85,16 @@ export type RouteServer = {
     handler: (call: RouteCall<R>) => Promise<HandlerAnswer<R>>,
     options?: ServeOptions,
   ): void;
+  /**
+   * A route whose answer is a stream (a CSV export) rather than a JSON body: the handler sets the
+   * headers on `call.reply` and returns the stream, which Fastify sends as it is produced (a stream
+   * is never serialized). Errors thrown before the stream is returned answer as any route's do.
+   */
+  serveStream<R extends RouteDef>(
+    route: R,
+    handler: (call: RouteCall<R>) => Promise<Readable>,
+    options?: ServeOptions,
+  ): void;
 };
 
 /**
@@ -102,7 +113,15 @@ export function routeServer(
   },
 ): RouteServer {
   let rawParser = false;
-  return {
+  const server: RouteServer = {
+    serveStream(route, handler, serveOptions) {
+      // The same registration; only the answer differs, and Fastify sends a stream without serializing it.
+      server.serve(
+        route,
+        handler as unknown as (call: RouteCall<typeof route>) => Promise<HandlerAnswer<typeof route>>,
+        serveOptions,
+      );
+    },
     serve(route, handler, serveOptions = {}) {
       const { access } = route;
       const keys = route.idempotent ? options.idempotency : undefined;
@@ -190,4 +209,5 @@ export function routeServer(
       });
     },
   };
+  return server;
 }

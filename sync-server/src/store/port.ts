@@ -258,6 +258,13 @@ export interface EventRepository {
   /** Soft delete: the bucket gets `doc: null`. False when already gone. */
   remove(id: string, at: string): Promise<boolean>;
   seatCounts(id: string): Promise<SeatCounts>;
+  /**
+   * Live events whose `eraseAttendeesAfterDays` has passed since they ended (endsAt + days ≤
+   * `nowMs`), at most `limit`, by id: the retention sweeper erases their attendees. An event whose
+   * attendees are all erased stays in this list (a booking added later is erased too); the sweeper
+   * finds nothing to do for it.
+   */
+  dueForErasure(nowMs: number, limit: number): Promise<string[]>;
   statsFacts(id: string): Promise<EventStatsFacts>;
 }
 
@@ -316,6 +323,15 @@ export type BookInput = {
   overCapacityAlert?: (row: BookingRow) => Omit<AlertRow, 'rev'>;
 };
 
+/**
+ * What an erasure writes (BookingRepository.erase). `alertText` gives an alert of the booking its
+ * text without the attendee's name (pure; the alert texts are the checkins/bookings domains').
+ */
+export type ErasureInput = {
+  at: string;
+  alertText: (alert: AlertRow) => string;
+};
+
 /** `replayed`: a booking with this id existed already (a retried walk-in or idempotent request). */
 export type BookOutcome = { row: BookingRow; replayed: boolean };
 
@@ -359,7 +375,25 @@ export interface BookingRepository {
    * (a ticket type the event lacks). No mail is owed.
    */
   importRows(chunk: ImportChunk): Promise<ImportRowOutcome[]>;
+  /**
+   * Erases the attendee's personal data (name → ERASED_ATTENDEE_NAME, no email, `erasedAt` = `at`):
+   * the booking keeps id, code, ticket type, status and check-ins, and its new version is logged
+   * (rev + 1) so every device replaces what it holds. In the same operation the data is scrubbed
+   * from where else the store keeps it: every earlier change-log entry of the booking (so an
+   * initial sync, or the log on disk, never carries it), the booking's search words, its alerts
+   * (text by `alertText`, logged again) and their earlier entries, its mail (address, name, bodies,
+   * attachments; unsent messages are discarded, hand-offs dropped) and the answers kept for its
+   * Idempotency-Keys, and its photo (blob `booking:<id>`, `photoId` cleared) — this method is the
+   * one place an erasure happens. Repeating it answers `changed: false` (on MongoDB, which has no
+   * transactions, it also finishes the scrubbing of an erasure cut off half-way). Null when there
+   * is no such booking.
+   */
+  erase(id: string, input: ErasureInput): Promise<{ row: BookingRow; changed: boolean } | null>;
+  /** Ids of up to `limit` of the event's bookings not erased yet, oldest first (the retention sweeper's batches). */
+  listNotErased(eventId: string, limit: number): Promise<string[]>;
   findById(id: string): Promise<BookingRow | null>;
+  /** The bookings of these ids that exist, in no particular order (an export's page of scans names them). */
+  findByIds(ids: string[]): Promise<BookingRow[]>;
   /** By (createdAt, id) ascending. */
   listForEvent(
     eventId: string,
@@ -437,6 +471,16 @@ export interface CheckinRepository {
   listForBooking(bookingId: string): Promise<CheckinRow[]>;
   /** Every scan of the event, by id (tests, audits; an event has at most a few scans per ticket). */
   listForEvent(eventId: string): Promise<CheckinRow[]>;
+  /**
+   * Every scan of these bookings (at most a few per ticket), in no particular order: the door state
+   * of one page of an export's bookings, read in one query.
+   */
+  listForBookings(bookingIds: string[]): Promise<CheckinRow[]>;
+  /**
+   * The event's scans in door order — (hlc, id) ascending, keys a scan never changes — after
+   * `after` (the last row's hlc and id), up to `limit + 1` rows: the check-in log export's pages.
+   */
+  pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<CheckinRow[]>;
   countForEvent(eventId: string): Promise<number>;
 }
 
@@ -448,6 +492,8 @@ export interface RefusalRepository {
   record(row: Omit<RefusalRow, 'rev'>): Promise<{ row: RefusalRow; repeated: boolean }>;
   /** Newest first by HLC, at most `limit`. */
   listForEvent(eventId: string, limit: number): Promise<RefusalRow[]>;
+  /** As CheckinRepository.pageForEvent: (hlc, id) ascending after `after`, up to `limit + 1` rows. */
+  pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<RefusalRow[]>;
 }
 
 export interface AlertRepository {
@@ -554,7 +600,10 @@ export interface ChangeFeed {
 export type MailListFilter = { status?: MailStatus };
 
 export interface MailRepository {
-  /** Queues messages; those already queued (same id) are left alone. Returns how many were new. */
+  /**
+   * Queues messages; those already queued (same id) are left alone, and those of an erased booking
+   * (composed from a read before the erasure) are dropped. Returns how many were new.
+   */
   enqueue(messages: ComposedMailRow[], messageIdOf: (id: string) => string, nowMs: number): Promise<number>;
   /**
    * Leases the next due message to `owner` for `leaseMs` — a pending one whose time has come, or

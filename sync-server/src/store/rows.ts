@@ -89,6 +89,8 @@ export type EventRow = LoggedRow & {
   allowReentry: boolean;
   /** Whether the event's assigned check-in staff may add walk-ins (protocol's mayAddWalkIn). */
   staffWalkIns: boolean;
+  /** Erase the attendees' personal data this many days after the event ends (1…3650); null: never. */
+  eraseAttendeesAfterDays: number | null;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -115,6 +117,7 @@ export type EventSet = Partial<
     | 'capacity'
     | 'allowReentry'
     | 'staffWalkIns'
+    | 'eraseAttendeesAfterDays'
     | 'status'
     | 'ticketTypes'
     | 'fieldHlc'
@@ -145,6 +148,11 @@ export type BookingRow = LoggedRow & {
    * only: devices do not receive it.
    */
   externalId?: string | null;
+  /**
+   * When the attendee's personal data was erased on request or by the event's retention setting
+   * (BookingRepository.erase): the name is then ERASED_ATTENDEE_NAME and there is no email. Null: never.
+   */
+  erasedAt: string | null;
 };
 
 /** Seats held by confirmed bookings: in all, and per ticket type id. */

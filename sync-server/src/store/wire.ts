@@ -76,6 +76,7 @@ export function toEvent(row: EventRow, counts?: SeatCounts): Event {
     })),
     allowReentry: row.allowReentry,
     staffWalkIns: row.staffWalkIns,
+    eraseAttendeesAfterDays: row.eraseAttendeesAfterDays,
     organizerId: row.organizerId,
     staffIds: row.staffIds,
     bookedCount: counts?.booked ?? row.bookedCount,
@@ -99,6 +100,7 @@ export function toBooking(row: BookingRow): Booking {
     createdAt: row.createdAt,
     cancelledAt: row.cancelledAt,
     ...(row.photoId ? { photoId: row.photoId } : {}),
+    ...(row.erasedAt ? { erasedAt: row.erasedAt } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   BookOutcome,
   ImportChunk,
   ImportRowOutcome,
+  ErasureInput,
   NewBooking,
 } from '../port';
 import { MongoBookingImports } from './booking-imports';
@@ -20,6 +21,7 @@ import type { InsertBatch, LoggedCollection } from './changelog';
 import { fieldsEqual } from './conditional';
 import type { StoreContext } from './context';
 import { BOOKING_LIST_PROJECTION, COLLECTIONS, toBookingRow, type BookingDoc, type EventDoc } from './documents';
+import { MongoErasure } from './erasure';
 import { isDuplicateKeyError } from './errors';
 import type { MongoEvents } from './events';
 import { afterKey, escapeRegex, findByIds, sleep } from './queries';
@@ -48,6 +50,7 @@ function codeTaken(code: string): GatehouseError {
  */
 export class MongoBookings implements BookingRepository {
   readonly target: LoggedCollection<BookingDoc>;
+  private readonly erasure: MongoErasure;
 
   constructor(
     private readonly context: StoreContext,
@@ -60,6 +63,15 @@ export class MongoBookings implements BookingRepository {
       collection: context.db.collection<BookingDoc>(COLLECTIONS.bookings),
       toChange: (doc) => changeOf.booking(toBookingRow(doc)),
     });
+    this.erasure = new MongoErasure(context, this.target, alerts.target);
+  }
+
+  erase(id: string, input: ErasureInput): Promise<{ row: BookingRow; changed: boolean } | null> {
+    return this.erasure.erase(id, input);
+  }
+
+  listNotErased(eventId: string, limit: number): Promise<string[]> {
+    return this.erasure.listNotErased(eventId, limit);
   }
 
   get bookings() {
@@ -346,6 +358,11 @@ export class MongoBookings implements BookingRepository {
       await this.recounts.schedule(cancelled.eventId);
     }
     return latest;
+  }
+
+  async findByIds(ids: string[]): Promise<BookingRow[]> {
+    const docs = await findByIds(this.bookings, ids, this.context.capabilities);
+    return docs.map(toBookingRow);
   }
 
   async findById(id: string): Promise<BookingRow | null> {

@@ -1,6 +1,6 @@
 import type { Collection } from 'mongodb';
 import { storeErrors } from '../errors';
-import type { CheckinRepository, DeriveAlerts, ScanFact } from '../port';
+import type { After, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
 import type { CheckinRow } from '../rows';
 import { changeOf } from '../wire';
 import type { MongoAlerts } from './alerts';
@@ -8,6 +8,7 @@ import type { LoggedCollection } from './changelog';
 import type { StoreContext } from './context';
 import { COLLECTIONS, toBookingRow, toCheckinRow, withoutId, type BookingDoc, type CheckinDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
+import { afterKey } from './queries';
 import { MAX_SCANS_PER_BOOKING, ScanSlots } from './scan-slots';
 
 /**
@@ -135,6 +136,21 @@ export class MongoCheckins implements CheckinRepository {
 
   async listForEvent(eventId: string): Promise<CheckinRow[]> {
     const docs = await this.target.collection.find({ eventId }).sort({ _id: 1 }).toArray();
+    return docs.map(toCheckinRow);
+  }
+
+  async listForBookings(bookingIds: string[]): Promise<CheckinRow[]> {
+    if (bookingIds.length === 0) return [];
+    const docs = await this.target.collection.find({ bookingId: { $in: [...new Set(bookingIds)] } }).toArray();
+    return docs.map(toCheckinRow);
+  }
+
+  async pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<CheckinRow[]> {
+    const docs = await this.target.collection
+      .find({ $and: [{ eventId }, afterKey<CheckinDoc>('hlc', 1, after)] })
+      .sort({ hlc: 1, _id: 1 })
+      .limit(limit + 1)
+      .toArray();
     return docs.map(toCheckinRow);
   }
 

@@ -72,6 +72,8 @@ export type EventDoc = LoggedDoc & {
   allowReentry?: boolean;
   /** Missing on events written before the setting existed: staff walk-ins not allowed (migration 008's reading). */
   staffWalkIns?: boolean;
+  /** Missing on events written before the setting existed: never erased (EventRow.eraseAttendeesAfterDays). */
+  eraseAttendeesAfterDays?: number | null;
   organizerId: string;
   staffIds: string[];
   bookedCount: number;
@@ -122,6 +124,7 @@ export function toEventRow(doc: EventDoc): EventRow {
     })),
     allowReentry: doc.allowReentry ?? true,
     staffWalkIns: doc.staffWalkIns ?? false,
+    eraseAttendeesAfterDays: doc.eraseAttendeesAfterDays ?? null,
     organizerId: doc.organizerId,
     staffIds: doc.staffIds ?? [],
     bookedCount: doc.bookedCount ?? 0,
@@ -145,6 +148,8 @@ export type BookingDoc = LoggedDoc & {
   code: string;
   createdAt: string;
   cancelledAt: string | null;
+  /** Missing on bookings never erased (BookingRow.erasedAt). */
+  erasedAt?: string | null;
   /** Folded words of name and email plus the code (search-words.ts), for prefix search by a multikey index. */
   searchTerms: string[];
   /** The ticket's id in the system it was imported from (BookingRow.externalId); absent when not imported. */
@@ -187,6 +192,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     cancelledAt: doc.cancelledAt ?? null,
     ...(doc.photoId ? { photoId: doc.photoId } : {}),
     ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
+    erasedAt: doc.erasedAt ?? null,
   };
 }
 

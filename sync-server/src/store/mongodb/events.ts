@@ -58,6 +58,24 @@ export class MongoEvents implements EventRepository {
   }
 
   /** The live document, read by `_id` alone (the one filter FerretDB answers from its primary key). */
+  /**
+   * Events with the retention setting, filtered here by their end: the few that have it are read
+   * (with a range on a computed instant, every event would be scanned on FerretDB anyway).
+   */
+  async dueForErasure(nowMs: number, limit: number): Promise<string[]> {
+    const docs = await this.events
+      .find(
+        { eraseAttendeesAfterDays: { $gte: 1 }, deletedAt: null },
+        { projection: { _id: 1, endsAtMs: 1, eraseAttendeesAfterDays: 1 } },
+      )
+      .toArray();
+    return docs
+      .filter((doc) => doc.endsAtMs + (doc.eraseAttendeesAfterDays ?? 0) * 86_400_000 <= nowMs)
+      .map((doc) => doc._id)
+      .sort()
+      .slice(0, Math.max(0, Math.floor(limit)));
+  }
+
   async liveDoc(id: string): Promise<EventDoc | null> {
     const doc = await this.events.findOne({ _id: id });
     return doc && !doc.deletedAt ? doc : null;

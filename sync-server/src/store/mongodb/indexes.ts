@@ -22,6 +22,14 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.events, key: { staffIds: 1 } },
   { collection: COLLECTIONS.events, key: { status: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.events, key: { mailPending: 1 } },
+  // The retention sweeper's events (dueForErasure); sparse in effect: most events have none.
+  { collection: COLLECTIONS.events, key: { eraseAttendeesAfterDays: 1 } },
+  // An erasure's scrubbing of one booking: its change-log entries, alerts, mail and kept answers.
+  { collection: COLLECTIONS.changes, key: { bucket: 1, id: 1 } },
+  { collection: COLLECTIONS.alerts, key: { bookingId: 1 } },
+  { collection: COLLECTIONS.mail, key: { bookingId: 1 } },
+  { collection: COLLECTIONS.idempotencyKeys, key: { resourceId: 1 } },
+  { collection: COLLECTIONS.bookings, key: { eventId: 1, erasedAt: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, createdAt: 1, _id: 1 } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, code: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.bookings, key: { eventId: 1, searchTerms: 1 } },
@@ -32,8 +40,11 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.bookings, key: { eventId: 1, 'attendee.email': 1 } },
   { collection: COLLECTIONS.checkins, key: { bookingId: 1, hlc: 1 } },
   { collection: COLLECTIONS.checkins, key: { eventId: 1, scannedAt: 1 } },
+  // The check-in log export's pages, in door order.
+  { collection: COLLECTIONS.checkins, key: { eventId: 1, hlc: 1, _id: 1 } },
   { collection: COLLECTIONS.alerts, key: { eventId: 1, createdAt: -1 } },
   { collection: COLLECTIONS.refusals, key: { eventId: 1, hlc: -1 } },
+  { collection: COLLECTIONS.refusals, key: { eventId: 1, hlc: 1, _id: 1 } },
   { collection: COLLECTIONS.ticketKeys, key: { eventId: 1, createdAt: 1 } },
   { collection: COLLECTIONS.ticketKeys, key: { kid: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.users, key: { email: 1 }, options: { unique: true } },

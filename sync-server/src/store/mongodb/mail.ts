@@ -7,7 +7,7 @@ import { updateWhere, type Condition } from './conditional';
 import type { StoreContext } from './context';
 import { COLLECTIONS, type BookingDoc, type EventDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
-import { afterKey } from './queries';
+import { afterKey, findByIds } from './queries';
 import { writeErrorsOf } from './batching';
 
 /** An outbox message as stored: instants as Dates (the layout the outbox has always had). */
@@ -98,7 +98,17 @@ export class MongoMail implements MailRepository {
   async enqueue(messages: ComposedMailRow[], messageIdOf: (id: string) => string, nowMs: number): Promise<number> {
     if (messages.length === 0) return 0;
     const now = new Date(nowMs);
-    const docs: MailDoc[] = messages.map(({ id, ...message }) => ({
+    // Composed from a booking read before its erasure: not queued (an erasure that lands between
+    // this read and the insert scrubs the message when it is repeated; see MongoErasure).
+    const bookingIds = [...new Set(messages.map((message) => message.bookingId).filter((id) => id !== null))];
+    const erased = new Set(
+      (await findByIds(this.bookings, bookingIds, this.context.capabilities))
+        .filter((doc) => typeof doc.erasedAt === 'string')
+        .map((doc) => doc._id),
+    );
+    const kept = messages.filter((message) => message.bookingId === null || !erased.has(message.bookingId));
+    if (kept.length === 0) return 0;
+    const docs: MailDoc[] = kept.map(({ id, ...message }) => ({
       ...message,
       _id: id,
       status: 'pending',

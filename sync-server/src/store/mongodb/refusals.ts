@@ -1,4 +1,4 @@
-import type { RefusalRepository } from '../port';
+import type { After, RefusalRepository } from '../port';
 import type { RefusalRow } from '../rows';
 import { storeErrors } from '../errors';
 import { changeOf } from '../wire';
@@ -6,6 +6,7 @@ import type { LoggedCollection } from './changelog';
 import type { StoreContext } from './context';
 import { COLLECTIONS, toRefusalRow, withoutId, type RefusalDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
+import { afterKey } from './queries';
 
 /** Refused scans: append-only records of the door, inserted once by the id the device chose. */
 export class MongoRefusals implements RefusalRepository {
@@ -34,6 +35,15 @@ export class MongoRefusals implements RefusalRepository {
 
   async listForEvent(eventId: string, limit: number): Promise<RefusalRow[]> {
     const docs = await this.target.collection.find({ eventId }).sort({ hlc: -1, _id: 1 }).limit(limit).toArray();
+    return docs.map(toRefusalRow);
+  }
+
+  async pageForEvent(eventId: string, after: After<string> | undefined, limit: number): Promise<RefusalRow[]> {
+    const docs = await this.target.collection
+      .find({ $and: [{ eventId }, afterKey<RefusalDoc>('hlc', 1, after)] })
+      .sort({ hlc: 1, _id: 1 })
+      .limit(limit + 1)
+      .toArray();
     return docs.map(toRefusalRow);
   }
 }

@@ -105,6 +105,7 @@ export class SqliteBookingImports {
         code: this.bookings.freeCode(chunk.eventId, chunk.codes),
         createdAt: chunk.createdAt,
         cancelledAt: null,
+        erasedAt: null,
         ...(input.externalId !== null ? { externalId: input.externalId } : {}),
       };
       this.bookings.insert(row);

@@ -10,7 +10,7 @@ import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
 import { requireLiveEvent, type SqliteEvents } from './events';
 import type { Handoffs } from './handoffs';
-import { bit, pageLimit, prefixEnd } from './sql';
+import { bit, jsonList, pageLimit, prefixEnd } from './sql';
 
 const MAX_CODE_ATTEMPTS = 5;
 /** Matching terms counted per search word at most: enough to choose a plan, cheap to count. */
@@ -20,7 +20,7 @@ const TERM_MARK = '\u0001';
 /** The columns of a BookingRow (every read takes these, never the search terms). */
 const COLUMNS =
   'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
-  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev, b.photo_id, b.external_id';
+  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.erased_at, b.rev, b.photo_id, b.external_id';
 
 export type BookingRecord = {
   id: string;
@@ -36,6 +36,7 @@ export type BookingRecord = {
   code: string;
   created_at: string;
   cancelled_at: string | null;
+  erased_at: string | null;
   rev: number;
   photo_id: string | null;
   external_id: string | null;
@@ -72,6 +73,7 @@ export function toBookingRow(record: BookingRecord): BookingRow {
     cancelledAt: record.cancelled_at,
     ...(record.photo_id ? { photoId: record.photo_id } : {}),
     ...(record.external_id === null || record.external_id === undefined ? {} : { externalId: record.external_id }),
+    erasedAt: record.erased_at ?? null,
   };
 }
 
@@ -91,6 +93,7 @@ export function toBookingParams(row: BookingRow, searchTerms: string): BookingRe
     code: row.code,
     created_at: row.createdAt,
     cancelled_at: row.cancelledAt,
+    erased_at: row.erasedAt,
     rev: row.rev,
     photo_id: row.photoId ?? null,
     external_id: row.externalId ?? null,
@@ -113,6 +116,7 @@ function newRow(booking: NewBooking, code: string, overCapacity: boolean): Booki
     createdAt: booking.createdAt,
     cancelledAt: null,
     ...(booking.externalId ? { externalId: booking.externalId } : {}),
+    erasedAt: null,
   };
 }
 
@@ -214,6 +218,7 @@ function drivenPlan(sorted: number[], total: number): { joined: number; cost: nu
 /** Bookings, their search words and the seat counts they hold in their event. */
 export class SqliteBookings {
   private readonly byId: Database.Statement<[string], BookingRecord>;
+  private readonly byIds: Database.Statement<[string], BookingRecord>;
   private readonly codeExists: Database.Statement<[string, string], { found: number }>;
   private readonly insertRow: Database.Statement<BookingRecord>;
   private readonly insertWord: Database.Statement<[string, string, string]>;
@@ -239,12 +244,13 @@ export class SqliteBookings {
   ) {
     const { db } = database;
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.id = ?`);
+    this.byIds = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.id IN (SELECT value FROM json_each(?))`);
     this.codeExists = db.prepare('SELECT 1 AS found FROM bookings WHERE event_id = ? AND code = ?');
     this.insertRow = db.prepare(
       `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
-         source, over_capacity, code, created_at, cancelled_at, rev, photo_id, search_terms, external_id)
+         source, over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, search_terms, external_id)
        VALUES (@id, @event_id, @user_id, @ticket_type_id, @quantity, @attendee_name, @attendee_email, @status,
-         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @photo_id, @search_terms, @external_id)`,
+         @source, @over_capacity, @code, @created_at, @cancelled_at, @erased_at, @rev, @photo_id, @search_terms, @external_id)`,
     );
     this.insertWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
     this.cancelRow = db.prepare(`UPDATE bookings SET status = 'cancelled', cancelled_at = ?, rev = ? WHERE id = ?`);
@@ -434,8 +440,8 @@ export class SqliteBookings {
     return statement;
   }
 
-  /** Every method but importRows, which booking-imports.ts adds. */
-  repository(): Omit<BookingRepository, 'importRows'> {
+  /** Every method but importRows (booking-imports.ts) and the erasure (SqliteErasure): sqlite/index.ts adds them. */
+  repository(): Omit<BookingRepository, 'importRows' | 'erase' | 'listNotErased'> {
     const { database } = this;
     return {
       book: (input) => database.write(() => this.book(input)),
@@ -443,6 +449,8 @@ export class SqliteBookings {
       importMany: (eventId, rows) => database.write(() => this.importMany(eventId, rows)),
       findById: (id) => database.read(() => this.find(id)),
       setPhoto: (id, photoId) => database.write(() => this.setPhoto(id, photoId)),
+      findByIds: (ids) =>
+        database.read(() => (ids.length === 0 ? [] : this.byIds.all(jsonList(ids)).map(toBookingRow))),
       listForEvent: (eventId, filter, after, limit) =>
         database.read(() => this.listForEvent(eventId, filter, after, limit)),
       listForUser: (userId, after, limit) =>

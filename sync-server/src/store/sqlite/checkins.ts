@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
-import type { CheckinRepository, DeriveAlerts, ScanFact } from '../port';
+import type { After, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
 import type { CheckinRow } from '../rows';
 import { changeOf } from '../wire';
 import type { SqliteAlerts } from './alerts';
 import type { SqliteBookings } from './bookings';
 import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
+import { jsonList, pageLimit } from './sql';
 
 export type CheckinRecord = {
   id: string;
@@ -68,6 +69,12 @@ export class SqliteCheckins {
   private readonly ofBooking: Database.Statement<[string], CheckinRecord>;
   private readonly ofEvent: Database.Statement<[string], CheckinRecord>;
   private readonly countOfEvent: Database.Statement<[string], { n: number }>;
+  private readonly ofBookings: Database.Statement<[string], CheckinRecord>;
+  private readonly pageFirst: Database.Statement<{ eventId: string; limit: number }, CheckinRecord>;
+  private readonly pageAfter: Database.Statement<
+    { eventId: string; afterHlc: string; afterId: string; limit: number },
+    CheckinRecord
+  >;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -85,6 +92,13 @@ export class SqliteCheckins {
     this.ofBooking = db.prepare('SELECT * FROM checkins WHERE booking_id = ? ORDER BY hlc, id');
     this.ofEvent = db.prepare('SELECT * FROM checkins WHERE event_id = ? ORDER BY id');
     this.countOfEvent = db.prepare('SELECT count(*) AS n FROM checkins WHERE event_id = ?');
+    this.ofBookings = db.prepare('SELECT * FROM checkins WHERE booking_id IN (SELECT value FROM json_each(?))');
+    // checkins_by_event_hlc (migration 011) serves both.
+    this.pageFirst = db.prepare('SELECT * FROM checkins WHERE event_id = @eventId ORDER BY hlc, id LIMIT @limit');
+    this.pageAfter = db.prepare(
+      `SELECT * FROM checkins WHERE event_id = @eventId AND (hlc, id) > (@afterHlc, @afterId)
+       ORDER BY hlc, id LIMIT @limit`,
+    );
   }
 
   record(input: Omit<CheckinRow, 'rev'>, deriveAlerts: DeriveAlerts): { row: CheckinRow; repeated: boolean } {
@@ -118,6 +132,13 @@ export class SqliteCheckins {
     return { row, repeated };
   }
 
+  private page(eventId: string, after: After<string> | undefined, limit: number): CheckinRow[] {
+    const records = after
+      ? this.pageAfter.all({ eventId, afterHlc: after.value, afterId: after.id, limit: pageLimit(limit) })
+      : this.pageFirst.all({ eventId, limit: pageLimit(limit) });
+    return records.map(toCheckinRow);
+  }
+
   repository(): CheckinRepository {
     const { database } = this;
     return {
@@ -130,6 +151,11 @@ export class SqliteCheckins {
       listForBooking: (bookingId) => database.read(() => this.ofBooking.all(bookingId).map(toCheckinRow)),
       listForEvent: (eventId) => database.read(() => this.ofEvent.all(eventId).map(toCheckinRow)),
       countForEvent: (eventId) => database.read(() => this.countOfEvent.get(eventId)!.n),
+      listForBookings: (bookingIds) =>
+        database.read(() =>
+          (bookingIds.length === 0 ? [] : this.ofBookings.all(jsonList(bookingIds))).map(toCheckinRow),
+        ),
+      pageForEvent: (eventId, after, limit) => database.read(() => this.page(eventId, after, limit)),
     };
   }
 }

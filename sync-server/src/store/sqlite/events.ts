@@ -10,6 +10,8 @@ import type { Handoffs } from './handoffs';
 import { pageLimit, parseJson } from './sql';
 import type { SqliteTicketKeys } from './ticket-keys';
 
+const DAY_MS = 86_400_000;
+
 export type EventRecord = {
   id: string;
   rev: number;
@@ -26,6 +28,7 @@ export type EventRecord = {
   ticket_types: string;
   allow_reentry: 0 | 1;
   staff_walk_ins: 0 | 1;
+  erase_attendees_after_days: number | null;
   organizer_id: string;
   staff_ids: string;
   booked_count: number;
@@ -53,6 +56,7 @@ export function toEventRow(record: EventRecord): EventRow {
     ticketTypes: parseJson<TicketTypeRow[]>(record.ticket_types),
     allowReentry: record.allow_reentry === 1,
     staffWalkIns: record.staff_walk_ins === 1,
+    eraseAttendeesAfterDays: record.erase_attendees_after_days ?? null,
     organizerId: record.organizer_id,
     staffIds: parseJson<string[]>(record.staff_ids),
     bookedCount: record.booked_count,
@@ -81,6 +85,7 @@ export function toEventParams(row: EventRow): EventRecord {
     ticket_types: JSON.stringify(row.ticketTypes),
     allow_reentry: row.allowReentry ? 1 : 0,
     staff_walk_ins: row.staffWalkIns ? 1 : 0,
+    erase_attendees_after_days: row.eraseAttendeesAfterDays,
     organizer_id: row.organizerId,
     staff_ids: JSON.stringify(row.staffIds),
     booked_count: row.bookedCount,
@@ -107,6 +112,7 @@ const SETTABLE: ReadonlyArray<keyof EventSet> = [
   'ticketTypes',
   'allowReentry',
   'staffWalkIns',
+  'eraseAttendeesAfterDays',
   'fieldHlc',
   'updatedAt',
 ];
@@ -188,7 +194,7 @@ export class SqliteEvents {
     this.anyById = db.prepare('SELECT * FROM events WHERE id = ?');
     const columns =
       'id, rev, title, description, venue, starts_at, ends_at, starts_at_ms, ends_at_ms, timezone, capacity, status, ' +
-      'ticket_types, allow_reentry, staff_walk_ins, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
+      'ticket_types, allow_reentry, staff_walk_ins, erase_attendees_after_days, organizer_id, staff_ids, booked_count, type_sold, field_hlc, created_at, updated_at, deleted_at';
     this.insertRow = db.prepare(
       `INSERT INTO events (${columns}) VALUES (${columns
         .split(', ')
@@ -353,7 +359,14 @@ export class SqliteEvents {
 
   repository(): EventRepository {
     const { database } = this;
+    // A handful of events carry the setting; the rest are filtered out by the first test.
+    const due = database.db.prepare<[number, number], { id: string }>(
+      `SELECT id FROM events WHERE erase_attendees_after_days IS NOT NULL AND deleted_at IS NULL
+         AND ends_at_ms + erase_attendees_after_days * ${DAY_MS} <= ? ORDER BY id LIMIT ?`,
+    );
     return {
+      dueForErasure: (nowMs, limit) =>
+        database.read(() => due.all(nowMs, Math.max(0, Math.floor(limit))).map((row) => row.id)),
       insert: (row, firstKey) => database.write(() => this.insert(row, firstKey)),
       findById: (id) => database.read(() => this.findLive(id)),
       findVisible: (id, viewer) =>

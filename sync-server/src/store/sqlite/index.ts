@@ -10,6 +10,7 @@ import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
 import { openDatabase, type SqliteLog } from './database';
 import { SqliteDevices } from './devices';
+import { SqliteErasure } from './erasure';
 import { SqliteEvents } from './events';
 import { Handoffs } from './handoffs';
 import { SqliteIdempotency } from './idempotency';
@@ -61,6 +62,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const alerts = new SqliteAlerts(database, changes);
   const bookings = new SqliteBookings(database, changes, events, alerts, handoffs);
   const bookingImports = new SqliteBookingImports(database, changes, bookings, events);
+  const erasure = new SqliteErasure(database, changes, bookings);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
   const refusals = new SqliteRefusals(database, changes);
   const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
@@ -98,7 +100,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     devices: new SqliteDevices(database).repository(),
     events: events.repository(),
     ticketKeys: ticketKeys.repository(),
-    bookings: { ...bookings.repository(), importRows: (chunk) => bookingImports.importRows(chunk) },
+    bookings: {
+      ...bookings.repository(),
+      importRows: (chunk) => bookingImports.importRows(chunk),
+      erase: (id, input) => database.write(() => erasure.erase(id, input)),
+      listNotErased: (eventId, limit) => database.read(() => erasure.listNotErased(eventId, limit)),
+    },
     idempotency: idempotency.repository(),
     checkins: checkins.repository(),
     alerts: alerts.repository(),

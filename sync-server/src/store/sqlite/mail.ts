@@ -62,6 +62,7 @@ type ListParams = { status: string | null; afterValue: number | null; afterId: s
 /** The outbox, its hand-offs and fan-out markers. Not logged: devices never see mail. */
 export class SqliteMail {
   private readonly insertRow: Database.Statement<MailRecord>;
+  private readonly erasedBooking: Database.Statement<[string], { found: number }>;
   private readonly byId: Database.Statement<[string], MailRecord>;
   private readonly duePending: Database.Statement<[number], { id: string; due: number }>;
   private readonly expiredLease: Database.Statement<[number], { id: string; due: number }>;
@@ -86,6 +87,7 @@ export class SqliteMail {
     private readonly handoffs: Handoffs,
   ) {
     const { db } = database;
+    this.erasedBooking = db.prepare('SELECT 1 AS found FROM bookings WHERE id = ? AND erased_at IS NOT NULL');
     this.insertRow = db.prepare(
       `INSERT INTO mail (id, kind, to_address, to_name, subject, html, text, ics, qr_token, event_id, booking_id,
          status, attempts, claim_seq, next_attempt_at_ms, lease_owner, lease_until_ms, last_error, message_id,
@@ -147,6 +149,8 @@ export class SqliteMail {
   enqueue(messages: ComposedMailRow[], messageIdOf: (id: string) => string, nowMs: number): number {
     let added = 0;
     for (const message of messages) {
+      // Composed from a booking read before its erasure committed: in this transaction it is erased.
+      if (message.bookingId !== null && this.erasedBooking.get(message.bookingId)) continue;
       added += this.insertRow.run({
         id: message.id,
         kind: message.kind,

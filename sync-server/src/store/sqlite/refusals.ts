@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
-import type { RefusalRepository } from '../port';
+import type { After, RefusalRepository } from '../port';
 import type { RefusalRow } from '../rows';
 import { changeOf } from '../wire';
 import type { ChangeLog } from './changes';
 import type { SqliteDatabase } from './database';
+import { pageLimit } from './sql';
 
 export type RefusalRecord = {
   id: string;
@@ -63,6 +64,11 @@ export class SqliteRefusals {
   private readonly byId: Database.Statement<[string], RefusalRecord>;
   private readonly insertRow: Database.Statement<RefusalRecord>;
   private readonly ofEvent: Database.Statement<[string, number], RefusalRecord>;
+  private readonly pageFirst: Database.Statement<{ eventId: string; limit: number }, RefusalRecord>;
+  private readonly pageAfter: Database.Statement<
+    { eventId: string; afterHlc: string; afterId: string; limit: number },
+    RefusalRecord
+  >;
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -77,6 +83,12 @@ export class SqliteRefusals {
          @device_id, @staff_id, @hlc, @received_at, @rev)`,
     );
     this.ofEvent = db.prepare('SELECT * FROM refusals WHERE event_id = ? ORDER BY hlc DESC, id LIMIT ?');
+    // refusals_by_event_hlc (migration 011) serves both.
+    this.pageFirst = db.prepare('SELECT * FROM refusals WHERE event_id = @eventId ORDER BY hlc, id LIMIT @limit');
+    this.pageAfter = db.prepare(
+      `SELECT * FROM refusals WHERE event_id = @eventId AND (hlc, id) > (@afterHlc, @afterId)
+       ORDER BY hlc, id LIMIT @limit`,
+    );
   }
 
   record(input: Omit<RefusalRow, 'rev'>): { row: RefusalRow; repeated: boolean } {
@@ -98,6 +110,13 @@ export class SqliteRefusals {
       record: (row) => database.write(() => this.record(row)),
       listForEvent: (eventId, limit) =>
         database.read(() => this.ofEvent.all(eventId, Math.max(0, Math.floor(limit))).map(toRefusalRow)),
+      pageForEvent: (eventId: string, after: After<string> | undefined, limit: number) =>
+        database.read(() =>
+          (after
+            ? this.pageAfter.all({ eventId, afterHlc: after.value, afterId: after.id, limit: pageLimit(limit) })
+            : this.pageFirst.all({ eventId, limit: pageLimit(limit) })
+          ).map(toRefusalRow),
+        ),
     };
   }
 }

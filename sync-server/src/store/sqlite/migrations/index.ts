@@ -9,6 +9,7 @@ import { migration007 } from './007-device-session';
 import { migration008 } from './008-staff-walk-ins';
 import { migration009 } from './009-search-folding';
 import { migration010 } from './010-booking-import';
+import { migration011 } from './011-exports-and-erasure';
 import { migration012 } from './012-photos';
 
 /**
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008,
   migration009,
   migration010,
+  migration011,
   migration012,
 ];
 
