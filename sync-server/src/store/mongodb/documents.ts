@@ -48,6 +48,9 @@ export const COLLECTIONS = {
   mailClaims: 'mailClaims',
   mailFanOuts: 'mailFanOuts',
   secrets: 'secrets',
+  /** Pending email changes, keyed by their code's hash; and one claim per code used (email-changes.ts). */
+  emailChanges: 'emailChanges',
+  emailChangeClaims: 'emailChangeClaims',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
