@@ -47,7 +47,8 @@ export type AccountDevice = {
  */
 export class Account implements AccountParts {
   readonly key: string;
-  readonly user: LocalUser;
+  /** As last known: the profile screen's rename or email change, or the user's bucket, replace it (Core.applyProfile). */
+  user: LocalUser;
   readonly serverUrl: string;
   readonly store: AccountStore;
   readonly tokens: AccountTokens;

@@ -259,7 +259,13 @@ export class Core {
         log: (message) => this.log('info', message),
       },
       {
-        onData: (change) => this.emitData(change),
+        onData: (change) => {
+          if (change.tables.includes('users') && this.account?.store === store) {
+            const profile = store.userProfile(this.account.user.id);
+            if (profile) this.applyProfile(profile);
+          }
+          this.emitData(change);
+        },
         onStatus: this.emitStatus,
         onCaughtUp: () => indexer.resume(),
       },
@@ -371,6 +377,18 @@ export class Core {
       this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
     );
     return answer;
+  }
+
+  /**
+   * The signed-in user's email or name changed (their profile screen here, or another device's, as
+   * pulled from the `user:<id>` bucket): the session, the UI and the offline-unlock record follow.
+   */
+  applyProfile(profile: { email: string; name: string }): void {
+    const account = this.account;
+    if (!account || (account.user.email === profile.email && account.user.name === profile.name)) return;
+    account.user = { ...account.user, email: profile.email, name: profile.name };
+    this.device.updateProfile(account.key, profile);
+    this.emit('session.changed', this.sessionState());
   }
 
   async unlock(params: { email: string; password: string }) {

@@ -463,6 +463,14 @@ export class AccountStore {
   }
 
   /** Every event on this device. */
+  /** The signed-in user's own profile as their `user:<id>` bucket last gave it, or null before it arrived. */
+  userProfile(userId: string): { email: string; name: string } | null {
+    const row = this.db.prepare('SELECT doc FROM users WHERE id = ?').get(userId) as { doc: string | null } | undefined;
+    if (!row?.doc) return null;
+    const doc = JSON.parse(row.doc) as { email?: unknown; name?: unknown };
+    return typeof doc.email === 'string' && typeof doc.name === 'string' ? { email: doc.email, name: doc.name } : null;
+  }
+
   eventIds(): string[] {
     return (this.db.prepare('SELECT id FROM events ORDER BY id').all() as { id: string }[]).map((row) => row.id);
   }

@@ -10,7 +10,15 @@ import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
 import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
 import { unsentExportSchema, unsentImportResultSchema } from './unsent';
-import { deviceSchema, userAdminPatchSchema } from './users';
+import {
+  deviceSchema,
+  emailChangeConfirmedSchema,
+  emailChangeConfirmSchema,
+  emailChangeRequestSchema,
+  emailChangeStateSchema,
+  userAdminPatchSchema,
+  userSelfPatchSchema,
+} from './users';
 
 /**
  * The typed contract between the UI (renderer) and the local node (electron/core). One table,
@@ -305,6 +313,14 @@ export const rpcMethods = {
   'profile.sessions.endOthers': { params: nothing, result: sessionsEndedSchema },
   /** Also renews this device's offline-unlock verifier, so the old password no longer unlocks it. */
   'profile.password.change': { params: passwordChangeRequestSchema, result: sessionsEndedSchema },
+  /** Renames the signed-in user (`PATCH /users/me`); the session and this device's sign-in list follow. */
+  'profile.rename': { params: userSelfPatchSchema, result: userSchema },
+  /** The email change waiting for its code, if any. */
+  'profile.emailChange.get': { params: nothing, result: emailChangeStateSchema },
+  /** Mails a code to the new address; the email stays as it is until the code is confirmed. */
+  'profile.emailChange.request': { params: emailChangeRequestSchema, result: emailChangeStateSchema },
+  /** Confirms with the code from the mail; the session and offline unlock take the new email. */
+  'profile.emailChange.confirm': { params: emailChangeConfirmSchema, result: emailChangeConfirmedSchema },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;

@@ -8,9 +8,10 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { localProblem, placeProblems, type FieldMap } from '../ui/fieldProblems';
 import { FormField } from '../ui/FormField';
 import { formatAgo, formatDateTime } from '../ui/format';
+import { AccountDetails } from './AccountDetails';
 
 /**
- * The signed-in person's own account: where they are signed in (each session, this one marked,
+ * The signed-in person's own account: their name and email (AccountDetails), where they are signed in (each session, this one marked,
  * any other ended with one click, or all of them) and their password. Online only: the server
  * keeps sessions, and ending one stops it on every server process within seconds.
  */
@@ -57,6 +58,7 @@ export function ProfileScreen() {
           {notice}
         </p>
       ) : null}
+      <AccountDetails onNotice={(text) => void act(async () => text)} />
       <section className="card" aria-labelledby="sessions-title">
         <div className="section-header">
           <h2 id="sessions-title">Where you are signed in</h2>
