@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { emailSchema, idSchema, nameSchema } from './common';
+import { photoIdSchema } from './images';
 import { roleSchema } from './roles';
 
 /** NIST 800-63B: length over composition rules; the upper bound keeps hashing cost bounded. */
@@ -12,6 +13,8 @@ export const userSchema = z.object({
   role: roleSchema,
   disabled: z.boolean(),
   createdAt: z.string(),
+  /** The profile photo (`GET /users/:id/photo`, protocol/src/images.ts); null or missing: none. */
+  photoId: photoIdSchema.nullable().optional(),
 });
 export type User = z.infer<typeof userSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursorSchema, emailSchema, idSchema, limitSchema, nameSchema } from './common';
+import { photoIdSchema } from './images';
 
 export const BOOKING_STATUSES = ['confirmed', 'cancelled'] as const;
 export const bookingStatusSchema = z.enum(BOOKING_STATUSES);
@@ -41,6 +42,12 @@ export const bookingSchema = z.object({
   code: z.string(),
   createdAt: z.string(),
   cancelledAt: z.string().nullable(),
+  /**
+   * The attendee's photo (protocol/src/images.ts), fetched by `GET /bookings/:id/photo`: its id is
+   * the stored bytes' hash, so a device that holds this id holds the photo. Null or missing (docs
+   * logged before photos existed): no photo.
+   */
+  photoId: photoIdSchema.nullable().optional(),
 });
 export type Booking = z.infer<typeof bookingSchema>;
 

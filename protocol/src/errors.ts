@@ -62,6 +62,16 @@ export const ERROR_STATUS = {
   STORAGE_FULL: 507,
   /** Sync server: its disk is full; the request wrote nothing. A device keeps its outbox and retries. */
   SERVER_STORAGE_FULL: 503,
+  /** An image upload with no bytes (protocol/src/images.ts). */
+  IMAGE_EMPTY: 400,
+  /** An image upload over IMAGE_MAX_INPUT_BYTES (5 MiB). */
+  IMAGE_TOO_LARGE: 413,
+  /** An image of another format than JPEG, PNG or WebP (read from its bytes, whatever it was labelled). */
+  IMAGE_TYPE_UNSUPPORTED: 415,
+  /** Bytes that are no readable image (truncated, corrupt, or not an image at all). */
+  IMAGE_INVALID: 422,
+  /** An image declaring more than IMAGE_MAX_INPUT_PIXELS pixels: refused before decoding (a decompression bomb). */
+  IMAGE_TOO_MANY_PIXELS: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -29,6 +29,11 @@ export const ticketTypeInputSchema = z.strictObject({
   /** Minor currency units (cents), so sums never drift through floating point. */
   price: z.number().int().min(0).max(100_000_000),
   quota: z.number().int().min(0).max(MAX_CAPACITY),
+  /**
+   * Whether a ticket of this type carries the attendee's photo, for the steward to compare with the
+   * face at the door. Left out: false.
+   */
+  requiresPhoto: z.boolean().optional(),
 });
 export type TicketTypeInput = z.infer<typeof ticketTypeInputSchema>;
 
@@ -39,6 +44,8 @@ export const ticketTypeSchema = z.object({
   quota: z.number().int(),
   /** Seats of this type held by confirmed bookings. */
   sold: z.number().int(),
+  /** The door shows the attendee's photo for these tickets. Missing (types saved before photos): false. */
+  requiresPhoto: z.boolean().optional(),
 });
 export type TicketType = z.infer<typeof ticketTypeSchema>;
 

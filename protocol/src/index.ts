@@ -4,6 +4,7 @@ export * from './common';
 export * from './errors';
 export * from './events';
 export * from './hlc';
+export * from './images';
 export * from './idempotency';
 export * from './mail';
 export * from './roles';

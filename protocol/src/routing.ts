@@ -30,6 +30,18 @@ export type RouteDef = {
   query?: z.ZodObject;
   headers?: z.ZodObject;
   body?: z.ZodType;
+  /**
+   * The body is raw bytes, not JSON (an image upload): sent with one of `mediaTypes` as its
+   * Content-Type, at most `maxBytes` long. Such a route declares no `body`; the server's handler
+   * receives the bytes as `call.bytes`, the device sends them with `ServerApi.sendBytes`.
+   */
+  rawBody?: { mediaTypes: readonly string[]; maxBytes: number };
+  /**
+   * The 200 answer is raw bytes of one of `mediaTypes` (an image) with an `ETag` and
+   * `Cache-Control`, and 304 Not Modified on a matching `If-None-Match`; `responses[200]` only
+   * documents it. The device fetches it with `ServerApi.fetchBytes`.
+   */
+  bytesAnswer?: { mediaTypes: readonly string[] };
   /** The success answers by status. */
   responses: Partial<Record<SuccessStatus, z.ZodType>>;
   /** The usual success status, when the route declares several (default: the lowest declared). */

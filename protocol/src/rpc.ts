@@ -4,6 +4,7 @@ import { attendeeSchema, bookingSchema } from './bookings';
 import { emailSchema, idSchema } from './common';
 import type { ErrorDetail, errorCodeSchema } from './errors';
 import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
+import { photoDataSchema, photoSchema, photoUploadSchema } from './images';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
@@ -321,6 +322,18 @@ export const rpcMethods = {
   'profile.emailChange.request': { params: emailChangeRequestSchema, result: emailChangeStateSchema },
   /** Confirms with the code from the mail; the session and offline unlock take the new email. */
   'profile.emailChange.confirm': { params: emailChangeConfirmSchema, result: emailChangeConfirmedSchema },
+
+  // photos (online only: OFFLINE when the server cannot be reached; protocol/src/images.ts)
+  /** Uploads the signed-in user's profile photo; the server answers the stored (re-encoded) image. */
+  'photos.setMine': { params: photoUploadSchema, result: photoSchema },
+  'photos.removeMine': { params: nothing, result: ok },
+  /** The signed-in user's profile photo, fetched from the server; null when they have none. */
+  'photos.mine': { params: nothing, result: photoDataSchema },
+  /** Sets an attendee's photo on a booking (the event's organizer or an admin). */
+  'photos.setBooking': { params: photoUploadSchema.extend({ bookingId: idSchema }), result: photoSchema },
+  'photos.removeBooking': { params: z.strictObject({ bookingId: idSchema }), result: ok },
+  /** A booking's attendee photo, fetched from the server; null when it has none. */
+  'photos.booking': { params: z.strictObject({ bookingId: idSchema }), result: photoDataSchema },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;

@@ -32,6 +32,7 @@ import type { RunningConfig, ServerConfig } from './config';
 import type { Store } from './store/port';
 import type { AppContext } from './context';
 import { registerHealthRoutes } from './health/routes';
+import { registerPhotoRoutes } from './images/routes';
 import { registerEventRoutes } from './events/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
@@ -79,6 +80,7 @@ const DOMAINS: Domain[] = [
   { name: 'users', init: registerUserRoutes },
   { name: 'events', init: registerEventRoutes },
   { name: 'bookings', init: registerBookingRoutes },
+  { name: 'photos', init: registerPhotoRoutes },
   { name: 'devices', init: registerDeviceRoutes },
   { name: 'alerts', init: registerAlertRoutes },
   { name: 'sync', init: registerSyncRoutes },

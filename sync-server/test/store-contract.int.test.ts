@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -1065,6 +1065,109 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect(
         (await store.bookings.listForEvent(event.id, { words: ['imp3'] }, undefined, 10)).map((r) => r.code),
       ).toEqual(['IMP3']);
+    });
+  });
+
+  describe('blobs and photos', () => {
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url');
+
+    it('puts, reads, replaces and deletes a blob by id, whole (several MongoDB chunks too)', async () => {
+      const id = `booking:${uid('bk')}`;
+      expect(await store.blobs.get(id)).toBeNull();
+      const small = randomBytes(1000);
+      const row = await store.blobs.put({ id, contentType: 'image/webp', bytes: small, at: AT });
+      expect(row).toEqual({ id, contentType: 'image/webp', byteLength: 1000, sha256: digest(small), createdAt: AT });
+      const read = await store.blobs.get(id);
+      expect(read?.row).toEqual(row);
+      expect(Buffer.compare(read!.bytes, small)).toBe(0);
+
+      // Over two chunks of 255 kB: the replacement is read back byte for byte, the old one is gone.
+      const large = randomBytes(600 * 1024);
+      const replaced = await store.blobs.put({ id, contentType: 'image/webp', bytes: large, at: isoAt(1) });
+      expect(replaced.sha256).toBe(digest(large));
+      const again = await store.blobs.get(id);
+      expect(again?.row).toEqual(replaced);
+      expect(Buffer.compare(again!.bytes, large)).toBe(0);
+
+      const empty = await store.blobs.put({
+        id: `${id}-empty`,
+        contentType: 'image/webp',
+        bytes: Buffer.alloc(0),
+        at: AT,
+      });
+      expect(empty.byteLength).toBe(0);
+      expect((await store.blobs.get(empty.id))!.bytes.byteLength).toBe(0);
+
+      expect(await store.blobs.delete(id)).toBe(true);
+      expect(await store.blobs.get(id)).toBeNull();
+      expect(await store.blobs.delete(id)).toBe(false);
+    });
+
+    it('a reader racing puts of one id gets one of the blobs whole, never a mix', async () => {
+      const id = `user:${uid('u')}`;
+      const versions = [randomBytes(400 * 1024), randomBytes(300 * 1024), randomBytes(520 * 1024)];
+      const known = new Set(versions.map(digest));
+      await store.blobs.put({ id, contentType: 'image/webp', bytes: versions[0]!, at: AT });
+      const reads: Array<Promise<Buffer | null>> = [];
+      const puts: Array<Promise<unknown>> = [];
+      for (let round = 0; round < 6; round++) {
+        puts.push(store.blobs.put({ id, contentType: 'image/webp', bytes: versions[round % 3]!, at: AT }));
+        reads.push(store.blobs.get(id).then((blob) => blob?.bytes ?? null));
+      }
+      await Promise.all(puts);
+      for (const bytes of await Promise.all(reads)) {
+        expect(bytes).not.toBeNull();
+        expect(known.has(digest(bytes!))).toBe(true);
+      }
+      const last = await store.blobs.get(id);
+      expect(known.has(digest(last!.bytes))).toBe(true);
+      expect(last!.row.sha256).toBe(digest(last!.bytes));
+    });
+
+    it("sets and removes a booking's photo id: rev bumped and logged to the event bucket, once", async () => {
+      const event = await createEvent(store);
+      const { row } = await store.bookings.book(bookInput(event));
+      const photoId = digest(randomBytes(16));
+      const bucket = eventBucket(event.id);
+      const before = await head(store, bucket);
+
+      const set = await store.bookings.setPhoto(row.id, photoId);
+      expect(set).toMatchObject({ id: row.id, rev: row.rev + 1, photoId });
+      expect((await store.bookings.findById(row.id))?.photoId).toBe(photoId);
+      let changes = (await allChanges(store, bucket)).filter((change) => change.seq > before);
+      expect(changes.map((change) => [change.type, change.id, change.rev])).toEqual([['booking', row.id, row.rev + 1]]);
+      expect(changes[0]!.doc).toEqual({ ...toBooking(row), photoId });
+
+      // The same id again: nothing changes, nothing is logged.
+      expect((await store.bookings.setPhoto(row.id, photoId))?.rev).toBe(row.rev + 1);
+      expect(await head(store, bucket)).toBe(before + 1);
+
+      const removed = await store.bookings.setPhoto(row.id, null);
+      expect(removed?.rev).toBe(row.rev + 2);
+      expect(removed?.photoId ?? null).toBeNull();
+      changes = (await allChanges(store, bucket)).filter((change) => change.seq > before + 1);
+      expect(changes.map((change) => change.doc)).toEqual([toBooking(row)]);
+      expect(await store.bookings.setPhoto('no-such-booking', photoId)).toBeNull();
+    });
+
+    it("sets and removes a user's photo id, published to the user's bucket", async () => {
+      const user = await store.users.create({
+        id: uid('user'),
+        email: `${uid('photo')}@example.org`,
+        name: 'Pia',
+        role: 'staff',
+        passwordHash: 'hash',
+        at: AT,
+      });
+      const photoId = digest(randomBytes(16));
+      const updated = await store.users.update(user.id, { photoId }, isoAt(1));
+      expect(updated).toMatchObject({ rev: 2, photoId, name: 'Pia' });
+      expect((await store.users.findById(user.id))?.photoId).toBe(photoId);
+      const removed = await store.users.update(user.id, { photoId: null }, isoAt(2));
+      expect(removed?.photoId ?? null).toBeNull();
+      expect((await store.users.findById(user.id))?.photoId ?? null).toBeNull();
+      const docs = (await allChanges(store, userBucket(user.id))).map((change) => change.doc as { photoId?: string });
+      expect(docs.map((doc) => doc.photoId ?? null)).toEqual([null, photoId, null]);
     });
   });
 

@@ -53,6 +53,7 @@ const EVERY_TRANSFER_KEY: Record<keyof TransferRows, true> = {
   mail: true,
   mailHandoffs: true,
   fanOuts: true,
+  blobs: true,
 };
 
 function eventInput(overrides: Partial<EventRow>): Omit<EventRow, 'rev'> {
@@ -339,6 +340,23 @@ async function populate(store: Store): Promise<Fixture> {
     status: 201,
     body: JSON.stringify({ id: open.id }),
   });
+  // Photos: one of several chunks on MongoDB (over 255 kB), one replaced (only the last travels), one small.
+  const large = randomBytes(300 * 1024);
+  const profile = await store.blobs.put({ id: 'user:attendee', contentType: 'image/webp', bytes: large, at: iso(60) });
+  await store.users.update('attendee', { photoId: profile.sha256 }, iso(60));
+  await store.blobs.put({
+    id: `booking:${scanned.id}`,
+    contentType: 'image/webp',
+    bytes: randomBytes(10),
+    at: iso(61),
+  });
+  const photo = await store.blobs.put({
+    id: `booking:${scanned.id}`,
+    contentType: 'image/webp',
+    bytes: randomBytes(2000),
+    at: iso(62),
+  });
+  await store.bookings.setPhoto(scanned.id, photo.sha256);
   return { full, pair, open, scanned, cancelled };
 }
 

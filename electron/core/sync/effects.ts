@@ -50,6 +50,7 @@ function mergeTicketTypes(
       price: input.price,
       quota: input.quota,
       sold: existing?.sold ?? 0,
+      ...(input.requiresPhoto ? { requiresPhoto: true } : {}),
     };
   });
 }

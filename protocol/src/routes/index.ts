@@ -6,6 +6,7 @@ import { devicesRoutes } from './devices';
 import { eventsRoutes } from './events';
 import { healthRoutes } from './health';
 import { mailRoutes } from './mail';
+import { photosRoutes } from './photos';
 import { syncRoutes } from './sync';
 import { usersRoutes } from './users';
 
@@ -25,6 +26,7 @@ export const routes = combineRoutes(
   alertsRoutes,
   syncRoutes,
   mailRoutes,
+  photosRoutes,
 );
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

@@ -45,6 +45,8 @@ function resolveTicketTypes(input: TicketTypeInput[], existing: TicketTypeRow[])
     name: type.name,
     price: type.price,
     quota: type.quota,
+    // Stored only when set, so ticket types saved before photos and those without look the same.
+    ...(type.requiresPhoto ? { requiresPhoto: true } : {}),
   }));
 }
 

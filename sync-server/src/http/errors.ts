@@ -1,6 +1,7 @@
 import { type ErrorBody, GatehouseError, truncateText, zodIssuesToDetails } from '@gatehouse/protocol';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { rawBodyConfigOf } from './raw-body';
 
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   return reply.status(status).type('application/json').send(body);
@@ -48,6 +49,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
         },
       });
     }
+    // A bytes route (an image upload) names its own refusals of a body of the wrong type or size.
+    const raw = rawBodyConfigOf(request);
+    const refusal =
+      raw && error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? raw.wrongType()
+        : raw && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? raw.tooLarge()
+          : null;
+    if (refusal) return sendError(reply, refusal.status, refusal.toBody());
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return sendError(reply, known.status, { error: { code: known.code, message: known.message } });
     if (error.statusCode === 429) {

@@ -1,10 +1,18 @@
-import { errorBodySchema, type RouteAnswer, type RouteDef, routeHeaders, usualStatus } from '@gatehouse/protocol';
+import {
+  errorBodySchema,
+  GatehouseError,
+  type RouteAnswer,
+  type RouteDef,
+  routeHeaders,
+  usualStatus,
+} from '@gatehouse/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Guard, Principal } from '../auth/guard';
 import type { ActiveSessionRow } from '../store/port';
 import type { UserRow } from '../store/rows';
 import type { IdempotencyKeys } from './idempotency';
+import { type BytesAnswer, type RawBodyConfig, registerRawBodyParser, sendBytes } from './raw-body';
 
 /** Error answers every route may give (`errorBodySchema`, see http/errors.ts for when). */
 export const ERROR_RESPONSES = {
@@ -29,6 +37,11 @@ export type RouteCall<R extends RouteDef> = {
   params: Parsed<R['params']>;
   query: Parsed<R['query']>;
   body: Parsed<R['body']>;
+  /**
+   * On a `rawBody` route: the body's bytes (at most the route's maxBytes; the parser refused a
+   * longer one), or undefined when none came or it was not sent as bytes.
+   */
+  bytes: R['rawBody'] extends object ? Buffer | undefined : undefined;
   headers: Parsed<R['headers']>;
   /**
    * On an idempotent route: the id what the call creates should take. With an Idempotency-Key it
@@ -58,12 +71,17 @@ export type ServeOptions = {
    * changes). `checkAnswers` (tests, development) turns the check back on.
    */
   fastAnswer?: boolean;
+  /** On a `rawBody` route: the refusals of a body over its maxBytes and of one of the wrong type. */
+  rawBodyErrors?: Pick<RawBodyConfig, 'tooLarge' | 'wrongType'>;
 };
+
+/** What a handler returns: the route's JSON answer, or bytes with their validators on a `bytesAnswer` route. */
+export type HandlerAnswer<R extends RouteDef> = R['bytesAnswer'] extends object ? BytesAnswer : RouteAnswer<R>;
 
 export type RouteServer = {
   serve<R extends RouteDef>(
     route: R,
-    handler: (call: RouteCall<R>) => Promise<RouteAnswer<R>>,
+    handler: (call: RouteCall<R>) => Promise<HandlerAnswer<R>>,
     options?: ServeOptions,
   ): void;
 };
@@ -83,6 +101,7 @@ export function routeServer(
     idempotency?: IdempotencyKeys;
   },
 ): RouteServer {
+  let rawParser = false;
   return {
     serve(route, handler, serveOptions = {}) {
       const { access } = route;
@@ -100,10 +119,23 @@ export function routeServer(
             ? guard.requireUser
             : (request: FastifyRequest) => guard.requirePermission(request, access.permission));
       const fast = serveOptions.fastAnswer === true && !options.checkAnswers;
+      let config = serveOptions.config;
+      if (route.rawBody) {
+        if (!rawParser) registerRawBodyParser(app);
+        rawParser = true;
+        const errors = serveOptions.rawBodyErrors ?? {
+          tooLarge: () =>
+            new GatehouseError('PAYLOAD_TOO_LARGE', `Body is larger than ${route.rawBody!.maxBytes} bytes`),
+          wrongType: () =>
+            new GatehouseError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${route.rawBody!.mediaTypes.join(', ')}`),
+        };
+        const rawBody: RawBodyConfig = { maxBytes: route.rawBody.maxBytes, ...errors };
+        config = { ...config, rawBody };
+      }
       app.route({
         method: route.method,
         url: route.path,
-        ...(serveOptions.config ? { config: serveOptions.config } : {}),
+        ...(config ? { config } : {}),
         ...(serveOptions.bodyLimit ? { bodyLimit: serveOptions.bodyLimit } : {}),
         schema: {
           tags: [...route.tags],
@@ -133,11 +165,17 @@ export function routeServer(
           // Fastify validated params, query, headers and body against these same schemas.
           const user = request.principal?.user ?? null;
           const session = request.principal?.session ?? null;
+          const bytes = Buffer.isBuffer(request.body) ? request.body : undefined;
+          if (route.rawBody && request.body !== undefined && request.body !== null && !bytes) {
+            // A JSON (or other parsed) body on a bytes route.
+            throw (config as { rawBody: RawBodyConfig }).rawBody.wrongType();
+          }
           const call = (newId: string | undefined) =>
             ({
               params: request.params,
               query: request.query,
-              body: request.body,
+              body: route.rawBody ? undefined : request.body,
+              bytes,
               headers: request.headers,
               newId,
               user,
@@ -145,6 +183,7 @@ export function routeServer(
               request,
               reply,
             }) as RouteCall<typeof route>;
+          if (route.bytesAnswer) return sendBytes(request, reply, (await handler(call(undefined))) as BytesAnswer);
           if (!keys || !user) return handler(call(undefined));
           return keys.answer(route, request, reply, user.id, (newId) => handler(call(newId)));
         },

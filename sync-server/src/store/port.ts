@@ -1,6 +1,7 @@
 import type { EventStatus, MailStatus, Role } from '@gatehouse/protocol';
 import type {
   AlertRow,
+  BlobRow,
   BookingRow,
   ChangeRow,
   CheckinRow,
@@ -61,6 +62,7 @@ export interface Store {
   readonly changes: ChangeFeed;
   readonly mail: MailRepository;
   readonly secrets: SecretRepository;
+  readonly blobs: BlobRepository;
   /** Throws SERVICE_UNAVAILABLE when the database does not answer within ~2 s (`/ready`). */
   ping(): Promise<void>;
   /** Stops the adapter's background work (letting a run in flight finish), then closes the database. */
@@ -89,10 +91,30 @@ export interface SecretRepository {
   ensure(name: string, candidate: string): Promise<string>;
 }
 
+// ─── blobs ───────────────────────────────────────────────────────────────────────────────────────
+
+/** A blob as read back: its description and its bytes. */
+export type StoredBlob = { row: BlobRow; bytes: Buffer };
+
+/**
+ * Binary content (photos, a few hundred kB at most) by id. `put` replaces what the id held, and a
+ * reader never sees a mix of an old and a new blob: it gets one of them whole. On SQLite one row of
+ * a `blobs` table; on MongoDB chunk documents of `BLOB_CHUNK_BYTES` read by `_id` only, plus a head
+ * document (adapter notes).
+ */
+export interface BlobRepository {
+  /** Stores `bytes` under `id` (replacing any earlier blob there) and returns its description. */
+  put(input: { id: string; contentType: string; bytes: Buffer; at: string }): Promise<BlobRow>;
+  /** The blob, or null when there is none. */
+  get(id: string): Promise<StoredBlob | null>;
+  /** Removes the blob; false when there was none. */
+  delete(id: string): Promise<boolean>;
+}
+
 // ─── users and sessions ──────────────────────────────────────────────────────────────────────────
 
 export type NewUser = Pick<UserRow, 'email' | 'name' | 'role' | 'passwordHash'>;
-export type UserPatch = Partial<Pick<UserRow, 'name' | 'role' | 'disabled' | 'passwordHash'>>;
+export type UserPatch = Partial<Pick<UserRow, 'name' | 'role' | 'disabled' | 'passwordHash' | 'photoId'>>;
 
 /**
  * A user's request to move their account to another email, waiting for the code mailed to the new
@@ -346,6 +368,12 @@ export interface BookingRepository {
   ): Promise<BookingRow[]>;
   /** A user's own online bookings, by (createdAt, id) descending. */
   listForUser(userId: string, after: After<string> | undefined, limit: number): Promise<BookingRow[]>;
+  /**
+   * Sets (or, with null, removes) the booking's photo id, bumping its rev and logging it to the
+   * event's bucket so devices learn of it; unchanged when it already has that id. Null when there is
+   * no such booking.
+   */
+  setPhoto(id: string, photoId: string | null): Promise<BookingRow | null>;
 }
 
 /** The answer a request with an Idempotency-Key gave, replayed to its retries: status and JSON body text. */

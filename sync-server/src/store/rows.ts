@@ -28,6 +28,8 @@ export type UserRow = LoggedRow & {
   passwordHash: string;
   createdAt: string;
   updatedAt: string;
+  /** The profile photo: its blob `user:<id>`'s SHA-256 (protocol's photoId). Missing or null: none. */
+  photoId?: string | null;
 };
 
 /** One refresh token of a session family (RFC 9700 §4.14.2 rotation). The token itself is never stored. */
@@ -62,7 +64,8 @@ export type DeviceRow = {
   sessionId: string | null;
 };
 
-export type TicketTypeRow = { id: string; name: string; price: number; quota: number };
+/** `requiresPhoto` missing (types saved before photos existed): false. */
+export type TicketTypeRow = { id: string; name: string; price: number; quota: number; requiresPhoto?: boolean };
 
 /**
  * An event. `bookedCount` / `typeSold` are the seats held by confirmed bookings (walk-ins
@@ -134,6 +137,8 @@ export type BookingRow = LoggedRow & {
   code: string;
   createdAt: string;
   cancelledAt: string | null;
+  /** The attendee's photo: its blob `booking:<id>`'s SHA-256 (protocol's photoId). Missing or null: none. */
+  photoId?: string | null;
 };
 
 /** Seats held by confirmed bookings: in all, and per ticket type id. */
@@ -267,4 +272,18 @@ export type MailHandoff = {
    * when the transfer stops carrying it.
    */
   rev: number;
+};
+
+/**
+ * A stored blob's description (its bytes travel beside it): a photo, re-encoded by the server.
+ * `id` names what it belongs to (`user:<userId>`, `booking:<bookingId>`), so putting it again
+ * replaces it; `sha256` (base64url) is its content's hash, the photo's id and ETag.
+ */
+export type BlobRow = {
+  id: string;
+  contentType: string;
+  /** Of the bytes, in bytes. */
+  byteLength: number;
+  sha256: string;
+  createdAt: string;
 };

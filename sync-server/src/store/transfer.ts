@@ -1,6 +1,7 @@
 import type { IdempotentAnswer, LedgerEntry } from './port';
 import type {
   AlertRow,
+  BlobRow,
   BookingRow,
   ChangeRow,
   CheckinRow,
@@ -47,6 +48,8 @@ export type TransferRows = {
   fanOuts: { marker: string; atMs: number };
   /** Secrets the server derives tokens and cursors from (`jwt`), so sessions and cursors stay valid. */
   secrets: { name: string; value: string };
+  /** Stored photos with their bytes (base64: rows are JSON-able; a photo is a few hundred kB at most). */
+  blobs: BlobRow & { dataBase64: string };
 };
 
 export type RepositoryName = keyof TransferRows;
@@ -70,6 +73,7 @@ export const REPOSITORY_NAMES: RepositoryName[] = [
   'mail',
   'mailHandoffs',
   'fanOuts',
+  'blobs',
 ];
 
 /** The stable key of a row of each repository: export order, resume point and idempotent import. */
@@ -92,6 +96,7 @@ export const TRANSFER_KEY: { [R in RepositoryName]: (row: TransferRows[R]) => st
   mail: (row) => row.id,
   mailHandoffs: (row) => `${row.kind}:${row.rowId}`,
   fanOuts: (row) => row.marker,
+  blobs: (row) => row.id,
 };
 
 export interface StoreTransfer {

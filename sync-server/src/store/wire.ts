@@ -37,6 +37,7 @@ export function toUser(row: UserRow): User {
     role: row.role,
     disabled: row.disabled,
     createdAt: row.createdAt,
+    ...(row.photoId ? { photoId: row.photoId } : {}),
   };
 }
 
@@ -71,6 +72,7 @@ export function toEvent(row: EventRow, counts?: SeatCounts): Event {
       price: type.price,
       quota: type.quota,
       sold: sold[type.id] ?? 0,
+      ...(type.requiresPhoto ? { requiresPhoto: true } : {}),
     })),
     allowReentry: row.allowReentry,
     staffWalkIns: row.staffWalkIns,
@@ -96,6 +98,7 @@ export function toBooking(row: BookingRow): Booking {
     code: row.code,
     createdAt: row.createdAt,
     cancelledAt: row.cancelledAt,
+    ...(row.photoId ? { photoId: row.photoId } : {}),
   };
 }
 

@@ -337,6 +337,15 @@ export class MongoBookings implements BookingRepository {
     return doc ? toBookingRow(doc) : null;
   }
 
+  async setPhoto(id: string, photoId: string | null): Promise<BookingRow | null> {
+    const doc = await this.bookings.findOne({ _id: id }, { projection: BOOKING_LIST_PROJECTION });
+    if (!doc) return null;
+    if ((doc.photoId ?? null) === photoId) return toBookingRow(doc);
+    const update: UpdateFilter<BookingDoc> = photoId ? { $set: { photoId } } : { $unset: { photoId: '' } };
+    const updated = await this.context.changeLog.updateAndLog(this.target, id, update);
+    return updated ? toBookingRow(updated) : null;
+  }
+
   async listForEvent(
     eventId: string,
     filter: BookingListFilter,

@@ -51,6 +51,10 @@ export const COLLECTIONS = {
   /** Pending email changes, keyed by their code's hash; and one claim per code used (email-changes.ts). */
   emailChanges: 'emailChanges',
   emailChangeClaims: 'emailChangeClaims',
+  /** Blob head documents (blobs.ts), one per blob, by `_id` = the blob's id. */
+  blobs: 'blobs',
+  /** Blob bytes in chunks, by `_id` = `<blobId>@<version>:<n>`. */
+  blobChunks: 'blobChunks',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
@@ -159,6 +163,8 @@ export type BookingDoc = LoggedDoc & {
    * of two concurrent scans, the later push returns both.
    */
   scans?: ScanFact[];
+  /** The attendee photo's id; missing: none. */
+  photoId?: string;
 };
 
 /** Fields a list never needs: a booking's scans can be many. */
@@ -179,6 +185,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     code: doc.code,
     createdAt: doc.createdAt,
     cancelledAt: doc.cancelledAt ?? null,
+    ...(doc.photoId ? { photoId: doc.photoId } : {}),
   };
 }
 
@@ -269,6 +276,8 @@ export type UserDoc = LoggedDoc & {
   passwordHash: string;
   createdAt: string;
   updatedAt: string;
+  /** The profile photo's id; missing: none. */
+  photoId?: string;
 };
 
 export function toUserRow(doc: UserDoc): UserRow {
@@ -282,6 +291,7 @@ export function toUserRow(doc: UserDoc): UserRow {
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    ...(doc.photoId ? { photoId: doc.photoId } : {}),
   };
 }
 

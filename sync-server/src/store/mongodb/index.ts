@@ -1,6 +1,7 @@
 import { storeErrors } from '../errors';
 import { editSuperseded, type OpOutcome, type StoreOp, type Store } from '../port';
 import { MongoAlerts } from './alerts';
+import { MongoBlobs } from './blobs';
 import { MongoBookings } from './bookings';
 import { detectCapabilities, type MongoCapabilities } from './capabilities';
 import { ChangeLog } from './changelog';
@@ -166,6 +167,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       changes: guarded(changes),
       mail: guarded(new MongoMail(context)),
       secrets: guarded(new MongoSecrets(context)),
+      blobs: guarded(new MongoBlobs(context)),
       ping: () => pingWithin(db),
       close,
     };

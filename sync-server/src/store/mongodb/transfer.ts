@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, Filter, FindCursor, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import type { ScanFact } from '../port';
 import type { RefreshTokenRow } from '../rows';
@@ -11,6 +12,7 @@ import {
   type TransferRows,
 } from '../transfer';
 import { writeErrorsOf } from './batching';
+import { type BlobHeadDoc, MongoBlobs, toBlobRow } from './blobs';
 import { detectCapabilities, marksRows, type MongoCapabilities } from './capabilities';
 import { connectMongo, locationOf } from './connection';
 import {
@@ -290,6 +292,14 @@ const SPECS: { [R in Exclude<RepositoryName, 'changes' | 'mailHandoffs'>]: Spec<
     toRow: (doc) => ({ marker: doc._id as string, atMs: msOf(doc.at) }),
     toDoc: (row) => ({ _id: row.marker, set: { at: date(row.atMs) } }),
   },
+  // Heads only: exportRows adds each blob's bytes from its chunks, importRows writes them as a put does.
+  blobs: {
+    collection: COLLECTIONS.blobs,
+    toRow: (doc) => ({ ...toBlobRow(doc as BlobHeadDoc), dataBase64: '' }),
+    toDoc: () => {
+      throw new Error('blobs are imported through MongoBlobs, not as documents');
+    },
+  },
 };
 
 /** The change log's own spelling: `_id` `<bucket>:<seq>`; no-ops (filled holes) are not rows. */
@@ -401,6 +411,7 @@ class MongoTransferImpl implements MongoTransfer {
     if (take === 0) return [];
     const docs = await this.readWalk(repository, afterKey, take);
     const rows = docs.map((doc) => spec.toRow(doc));
+    if (repository === 'blobs') await this.addBlobBytes(docs as unknown as BlobHeadDoc[], rows as Row<'blobs'>[]);
     const last = rows[rows.length - 1];
     const walk = this.walks.get(repository);
     if (walk) walk.lastKey = last === undefined ? afterKey : TRANSFER_KEY[repository](last);
@@ -494,6 +505,10 @@ class MongoTransferImpl implements MongoTransfer {
         await this.importHandoffs(rows as Row<'mailHandoffs'>[]);
         return;
       }
+      if (repository === 'blobs') {
+        await this.importBlobs(rows as Row<'blobs'>[]);
+        return;
+      }
       const spec = this.spec(repository);
       await this.writeDocs(
         this.collection(spec.collection),
@@ -550,6 +565,33 @@ class MongoTransferImpl implements MongoTransfer {
         }
         throw error;
       }
+    }
+  }
+
+  /** Reads each exported head's chunks into its row (a blob a put replaced meanwhile is read again whole). */
+  private async addBlobBytes(heads: BlobHeadDoc[], rows: Row<'blobs'>[]): Promise<void> {
+    const blobs = new MongoBlobs({ db: this.db });
+    for (let index = 0; index < heads.length; index++) {
+      const bytes = await blobs.readChunks(heads[index]!);
+      const stored = bytes ? { row: toBlobRow(heads[index]!), bytes } : await blobs.get(heads[index]!._id);
+      if (!stored) throw new Error(`blob ${heads[index]!._id} was deleted while it was exported`);
+      rows[index] = { ...stored.row, dataBase64: stored.bytes.toString('base64') };
+    }
+  }
+
+  /** Writes each blob as a put does (new chunks, then its head): importing again replaces it whole. */
+  private async importBlobs(rows: Row<'blobs'>[]): Promise<void> {
+    const blobs = new MongoBlobs({ db: this.db });
+    for (const row of rows) {
+      const { dataBase64, id, ...fields } = row;
+      const existing = await this.collection(COLLECTIONS.blobs).findOne({ _id: id });
+      // The same blob already here (a resumed or repeated import): left as it is, chunks and all.
+      if (existing && stringify(toBlobRow(existing as unknown as BlobHeadDoc)) === stringify({ id, ...fields }))
+        continue;
+      await blobs.writeBlob(
+        { _id: id, ...fields, version: randomUUID(), chunks: 0 },
+        Buffer.from(dataBase64, 'base64'),
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Role } from '@gatehouse/protocol';
-import type { Filter } from 'mongodb';
+import type { Filter, UpdateFilter } from 'mongodb';
 import { storeErrors } from '../errors';
 import type { After, NewUser, UserPatch, UserRepository } from '../port';
 import type { UserRow } from '../rows';
@@ -85,7 +85,10 @@ export class MongoUsers implements UserRepository {
     if (patch.role !== undefined) set.role = patch.role;
     if (patch.disabled !== undefined) set.disabled = patch.disabled;
     if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
-    const doc = await this.context.changeLog.updateAndLog(this.target, id, { $set: set });
+    if (patch.photoId) set.photoId = patch.photoId;
+    const update: UpdateFilter<UserDoc> = { $set: set };
+    if (patch.photoId === null) update.$unset = { photoId: '' };
+    const doc = await this.context.changeLog.updateAndLog(this.target, id, update);
     return doc ? toUserRow(doc) : null;
   }
 

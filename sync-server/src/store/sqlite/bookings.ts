@@ -20,7 +20,7 @@ const TERM_MARK = '\u0001';
 /** The columns of a BookingRow (every read takes these, never the search terms). */
 const COLUMNS =
   'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
-  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev';
+  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.rev, b.photo_id';
 
 export type BookingRecord = {
   id: string;
@@ -37,6 +37,7 @@ export type BookingRecord = {
   created_at: string;
   cancelled_at: string | null;
   rev: number;
+  photo_id: string | null;
 };
 
 export function attendeeOf(name: string, email: string | null | undefined): Attendee {
@@ -68,6 +69,7 @@ export function toBookingRow(record: BookingRecord): BookingRow {
     code: record.code,
     createdAt: record.created_at,
     cancelledAt: record.cancelled_at,
+    ...(record.photo_id ? { photoId: record.photo_id } : {}),
   };
 }
 
@@ -88,6 +90,7 @@ export function toBookingParams(row: BookingRow, searchTerms: string): BookingRe
     created_at: row.createdAt,
     cancelled_at: row.cancelledAt,
     rev: row.rev,
+    photo_id: row.photoId ?? null,
   };
 }
 
@@ -211,6 +214,7 @@ export class SqliteBookings {
   private readonly insertRow: Database.Statement<BookingRecord>;
   private readonly insertWord: Database.Statement<[string, string, string]>;
   private readonly cancelRow: Database.Statement<[string, number, string]>;
+  private readonly photoRow: Database.Statement<[string | null, number, string]>;
   private readonly wordMatches: Database.Statement<[string, string, string, number], { n: number }>;
   private readonly seatsOf: Database.Statement<[string], { booked: number }>;
   private readonly mineFirst: Database.Statement<{ userId: string; limit: number }, BookingRecord>;
@@ -234,12 +238,13 @@ export class SqliteBookings {
     this.codeExists = db.prepare('SELECT 1 AS found FROM bookings WHERE event_id = ? AND code = ?');
     this.insertRow = db.prepare(
       `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
-         source, over_capacity, code, created_at, cancelled_at, rev, search_terms)
+         source, over_capacity, code, created_at, cancelled_at, rev, photo_id, search_terms)
        VALUES (@id, @event_id, @user_id, @ticket_type_id, @quantity, @attendee_name, @attendee_email, @status,
-         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @search_terms)`,
+         @source, @over_capacity, @code, @created_at, @cancelled_at, @rev, @photo_id, @search_terms)`,
     );
     this.insertWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
     this.cancelRow = db.prepare(`UPDATE bookings SET status = 'cancelled', cancelled_at = ?, rev = ? WHERE id = ?`);
+    this.photoRow = db.prepare('UPDATE bookings SET photo_id = ?, rev = ? WHERE id = ?');
     this.wordMatches = db.prepare(
       `SELECT count(*) AS n FROM (
          SELECT 1 FROM booking_words WHERE event_id = ? AND term >= ? AND term < ? LIMIT ?)`,
@@ -313,6 +318,17 @@ export class SqliteBookings {
     if (event) this.events.addSeats(event, row.ticketTypeId, -row.quantity);
     this.handoffs.add('booking', id, mailFor(row), row.rev);
     return { row, changed: true };
+  }
+
+  setPhoto(id: string, photoId: string | null): BookingRow | null {
+    const current = this.find(id);
+    if (!current) return null;
+    if ((current.photoId ?? null) === photoId) return current;
+    const { photoId: _previous, ...rest } = current;
+    const row: BookingRow = { ...rest, rev: current.rev + 1, ...(photoId ? { photoId } : {}) };
+    this.photoRow.run(photoId, row.rev, id);
+    this.changes.append(changeOf.booking(row));
+    return row;
   }
 
   /** Adds confirmed bookings in bulk (one transaction): ids that exist are skipped; counts move once. */
@@ -421,6 +437,7 @@ export class SqliteBookings {
       cancel: (id, at, mailFor) => database.write(() => this.cancel(id, at, mailFor)),
       importMany: (eventId, rows) => database.write(() => this.importMany(eventId, rows)),
       findById: (id) => database.read(() => this.find(id)),
+      setPhoto: (id, photoId) => database.write(() => this.setPhoto(id, photoId)),
       listForEvent: (eventId, filter, after, limit) =>
         database.read(() => this.listForEvent(eventId, filter, after, limit)),
       listForUser: (userId, after, limit) =>

@@ -3,6 +3,7 @@ import { storeErrors } from '../errors';
 import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
 import { SqliteRefusals } from './refusals';
+import { SqliteBlobs } from './blobs';
 import { SqliteBookings } from './bookings';
 import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
@@ -90,6 +91,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     kind: 'sqlite',
     location: database.file,
     secrets: new SqliteSecrets(database).repository(),
+    blobs: new SqliteBlobs(database).repository(),
     users: users.repository(),
     emailChanges: new SqliteEmailChanges(database, users).repository(),
     sessions: sessions.repository(),

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { REPOSITORY_NAMES, type RepositoryName, type StoreTransfer, type TransferRows } from '../transfer';
 import { toAlertParams, toAlertRow } from './alerts';
+import { type BlobRecord, toBlobRow } from './blobs';
 import { toRefusalParams, toRefusalRow } from './refusals';
 import { attendeeOf, bookingTermsOf, searchTermsColumn, toBookingParams, toBookingRow } from './bookings';
 import { toCheckinParams, toCheckinRow } from './checkins';
@@ -301,6 +302,18 @@ function buildSpecs(db: Database.Database): Specs {
       order: ['marker'],
       toRow: (r: Record_) => ({ marker: str(r.marker), atMs: num(r.at_ms) }),
       toParams: (row) => ({ marker: row.marker, at_ms: row.atMs }),
+    }),
+    blobs: specFor(db, {
+      table: 'blobs',
+      toRow: (record: BlobRecord) => ({ ...toBlobRow(record), dataBase64: record.data.toString('base64') }),
+      toParams: (row): BlobRecord => ({
+        id: row.id,
+        content_type: row.contentType,
+        byte_length: row.byteLength,
+        sha256: row.sha256,
+        created_at: row.createdAt,
+        data: Buffer.from(row.dataBase64, 'base64'),
+      }),
     }),
   };
 }

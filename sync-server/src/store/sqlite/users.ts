@@ -18,6 +18,7 @@ export type UserRecord = {
   created_at: string;
   updated_at: string;
   rev: number;
+  photo_id: string | null;
 };
 
 type UserParams = UserRecord;
@@ -33,6 +34,7 @@ export function toUserRow(record: UserRecord): UserRow {
     passwordHash: record.password_hash,
     createdAt: record.created_at,
     updatedAt: record.updated_at,
+    ...(record.photo_id ? { photoId: record.photo_id } : {}),
   };
 }
 
@@ -47,6 +49,7 @@ export function toUserParams(row: UserRow): UserParams {
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     rev: row.rev,
+    photo_id: row.photoId ?? null,
   };
 }
 
@@ -82,12 +85,13 @@ export class SqliteUsers {
     this.byEmail = db.prepare('SELECT * FROM users WHERE email = ?');
     this.byIds = db.prepare('SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?))');
     this.insertRow = db.prepare(
-      `INSERT INTO users (id, email, name, role, disabled, password_hash, created_at, updated_at, rev)
-       VALUES (@id, @email, @name, @role, @disabled, @password_hash, @created_at, @updated_at, @rev)`,
+      `INSERT INTO users (id, email, name, role, disabled, password_hash, created_at, updated_at, rev, photo_id)
+       VALUES (@id, @email, @name, @role, @disabled, @password_hash, @created_at, @updated_at, @rev, @photo_id)`,
     );
     this.updateRow = db.prepare(
       `UPDATE users SET email = @email, name = @name, role = @role, disabled = @disabled,
-         password_hash = @password_hash, created_at = @created_at, updated_at = @updated_at, rev = @rev
+         password_hash = @password_hash, created_at = @created_at, updated_at = @updated_at, rev = @rev,
+         photo_id = @photo_id
        WHERE id = @id`,
     );
     const filter = `(@q IS NULL OR gh_contains(email, @q) OR gh_contains(name, @q)) AND (@role IS NULL OR role = @role)`;
@@ -145,6 +149,10 @@ export class SqliteUsers {
     if (patch.role !== undefined) next.role = patch.role;
     if (patch.disabled !== undefined) next.disabled = patch.disabled;
     if (patch.passwordHash !== undefined) next.passwordHash = patch.passwordHash;
+    if (patch.photoId !== undefined) {
+      if (patch.photoId === null) delete next.photoId;
+      else next.photoId = patch.photoId;
+    }
     this.updateRow.run(toUserParams(next));
     this.changes.append(changeOf.user(next));
     return next;

@@ -8,6 +8,7 @@ import { migration006 } from './006-creation-order';
 import { migration007 } from './007-device-session';
 import { migration008 } from './008-staff-walk-ins';
 import { migration009 } from './009-search-folding';
+import { migration012 } from './012-photos';
 import { migration013 } from './013-email-changes';
 
 /**
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration012,
   migration013,
 ];
 
