@@ -20,6 +20,7 @@ import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
 import { writeUnsentExport } from './session/unsent';
 import { EventQueries } from './events/queries';
+import { PhotoFetcher } from './photos/fetcher';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { AccountTokens } from './session/tokens';
 import { AccountStore, type DataChange } from './store';
@@ -116,7 +117,11 @@ export class Core {
   }
 
   private emitStatus = (): void => {
-    if (this.account?.store.db.open) this.emit('sync.status', this.syncStatus());
+    if (this.account?.store.db.open) {
+      this.emit('sync.status', this.syncStatus());
+      // The phase, the reachability or the session changed: the photo fetcher may start or resume.
+      this.account.photoFetcher.wake();
+    }
   };
 
   // ---- start-up and accounts ----
@@ -246,6 +251,12 @@ export class Core {
       },
       log: (message) => this.log('warn', message),
     });
+    // The second phase: photos once the initial sync is ready, never ahead of the rows (photos/fetcher.ts).
+    const photoFetcher = new PhotoFetcher(store, api, {
+      mayRun: () => store.phase() === 'ready' && this.account?.store === store && this.account.serverSession,
+      onStored: () => this.emit('data.changed', { tables: ['photos'], eventIds: [] }),
+      log: (message) => this.log('warn', message),
+    });
     engine = new SyncEngine(
       store,
       api,
@@ -260,6 +271,7 @@ export class Core {
       },
       {
         onData: (change) => {
+          if (change.tables.includes('bookings')) photoFetcher.wake();
           if (change.tables.includes('users') && this.account?.store === store) {
             const profile = store.userProfile(this.account.user.id);
             if (profile) this.applyProfile(profile);
@@ -275,6 +287,7 @@ export class Core {
     const account = new Account(
       {
         key: known.accountKey,
+        photoFetcher,
         user,
         serverUrl: known.serverUrl,
         store,
@@ -299,6 +312,7 @@ export class Core {
     this.account = account;
     this.device.setLastAccount(known.accountKey);
     if (serverSession) engine.start();
+    photoFetcher.start();
     // A build a restart interrupted carries on, online or not: it needs only the rows that are here.
     indexer.resume();
     this.emit('session.changed', this.sessionState());
@@ -311,6 +325,7 @@ export class Core {
     this.account = null;
     await account.engine.stop();
     await account.indexer.stop();
+    await account.photoFetcher.stop();
     account.store.close();
   }
 

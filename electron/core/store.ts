@@ -1,8 +1,10 @@
 import {
+  type Booking,
   CHANGE_TYPES,
   changeSchema,
   PROTOCOL_VERSION,
   type Checkin,
+  type Event,
   GatehouseError,
   HybridClock,
   type MutationName,
@@ -20,6 +22,7 @@ import type { SalvagedMutation } from './db/salvage';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
 import type { MutationMeta } from './sync/effects';
 import { canonicalBucketHash, type HashedRow } from './sync/hash';
+import { PhotoRows, ticketTypeRequiresPhoto } from './photos/rows';
 import { Outbox } from './sync/outbox';
 import { SyncState } from './sync/state';
 
@@ -111,6 +114,8 @@ export class AccountStore {
   readonly outbox: Outbox;
   readonly clock: HybridClock;
   readonly searchIndex: SearchIndex;
+  /** Attendees' photos of the bookings here, kept in step by the pull (photos/rows.ts). */
+  readonly photos: PhotoRows;
   private readonly insertRejected;
   private readonly insertStale;
   private readonly latestRejected: Database.Statement<[], RejectedMutation>;
@@ -131,6 +136,7 @@ export class AccountStore {
     this.clock = new HybridClock(deviceId, now, this.state.get('hlc') ?? undefined);
     this.outbox = new Outbox(db, this.rows, this.clock, this.state);
     this.searchIndex = new SearchIndex(db, this.state);
+    this.photos = new PhotoRows(db);
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
@@ -281,8 +287,15 @@ export class AccountStore {
     deadline: number,
     answersCovered: () => boolean = () => true,
   ): number {
+    // Events read for the photos' priority, once per slice.
+    const eventsRead = new Map<string, Event | null>();
+    const requiresPhoto = (booking: Booking) => {
+      if (!eventsRead.has(booking.eventId))
+        eventsRead.set(booking.eventId, this.rows.getDoc<Event>('events', booking.eventId));
+      return ticketTypeRequiresPhoto(eventsRead.get(booking.eventId) ?? null, booking.ticketTypeId);
+    };
     const next = this.write(() =>
-      this.db.transaction(() => {
+      this.photos.inTransaction(() => {
         const now = new Date().toISOString();
         if (from === 0) for (const bucket of page.bucketsAdded) this.insertBucket.run(bucket, now);
         const outboxEmpty = this.outbox.count() === 0;
@@ -295,7 +308,11 @@ export class AccountStore {
           const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
           if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)) {
             if (pending) this.outbox.rebuild(table, change.id);
-            changed.add(table, table === 'events' ? change.id : eventIdOfChange(change));
+            const eventId = table === 'events' ? change.id : eventIdOfChange(change);
+            if (table === 'bookings') {
+              this.photos.noteBooking(change.id, eventId, change.doc as Booking | null, requiresPhoto);
+            }
+            changed.add(table, eventId);
           }
           if (performance.now() >= deadline) break;
         }
@@ -312,7 +329,7 @@ export class AccountStore {
           }
         }
         return next;
-      })(),
+      }),
     );
     if (next >= page.changes.length && caughtUp) this.tuneForPhase();
     return next;
@@ -330,6 +347,7 @@ export class AccountStore {
   private purgeBucket(bucket: string, changed: ChangeCollector): void {
     const parsed = parseBucket(bucket);
     if (parsed?.kind === 'event') {
+      this.photos.purgeEvent(parsed.id);
       for (const table of SYNCED_TABLES) {
         if (table === 'users') continue;
         const column = table === 'events' ? 'id' : 'event_id';

@@ -48,6 +48,13 @@ export const scanResultSchema = z.object({
   checkinId: z.string().nullable(),
   /** Core time for verify + lookup + verdict + record, for the diagnostics line. */
   micros: z.number(),
+  /**
+   * The attendee's photo, when the booking's ticket type requires one (null or absent otherwise),
+   * as this device holds it — the verdict never waits for the network: `ready` (its bytes are
+   * here: `checkin.photo`), `notDownloaded` (on file, not arrived yet), `missing` (none on file:
+   * check ID).
+   */
+  photo: z.enum(['ready', 'notDownloaded', 'missing']).nullable().optional(),
 });
 export type ScanResult = z.infer<typeof scanResultSchema>;
 
@@ -233,6 +240,8 @@ export const rpcMethods = {
     }),
     result: scanResultSchema,
   },
+  /** The attendee's photo as this device holds it (never fetched for the asking); null when not here. */
+  'checkin.photo': { params: z.strictObject({ bookingId: idSchema }), result: photoDataSchema },
   'checkin.manual': {
     params: z.strictObject({
       eventId: idSchema,

@@ -194,6 +194,47 @@ export class ServerApi {
     return items;
   }
 
+  /**
+   * Fetches the bytes a `bytesAnswer` route answers (an image), with the same device id, token
+   * refresh and error codes as `call`. With `ifNoneMatch` (an ETag held) an unchanged answer is
+   * `{ notModified: true }` (304), nothing downloaded. Throws GatehouseError: the server's code
+   * (NOT_FOUND when there is nothing to fetch), OFFLINE.
+   */
+  async fetchBytes<R extends RouteDef>(
+    route: R,
+    input: RouteRequest<R>,
+    options: { ifNoneMatch?: string; timeoutMs?: number } = {},
+  ): Promise<
+    { notModified: true } | { notModified: false; bytes: Buffer; etag: string | null; contentType: string | null }
+  > {
+    const path = routePath(route, input.params) + routeQuery(input.query);
+    const headers = options.ifNoneMatch === undefined ? undefined : { 'if-none-match': options.ifNoneMatch };
+    const auth = route.access !== 'public';
+    const attempt = () => this.send(route.method, path, undefined, auth, options.timeoutMs, undefined, headers);
+    let response = await attempt();
+    if (auth && response.status === 401) {
+      const error = await errorFromResponse(response);
+      if (!RETRY_WITH_REFRESH.has(error.code)) throw error;
+      await this.refresh();
+      response = await attempt();
+    }
+    if (response.status === 304) return { notModified: true };
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      if (ACCESS_LOST.has(error.code) && this.tokens) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+      }
+      throw error;
+    }
+    return {
+      notModified: false,
+      bytes: Buffer.from(await response.arrayBuffer()),
+      etag: response.headers.get('etag'),
+      contentType: response.headers.get('content-type'),
+    };
+  }
+
   private async request<S extends z.ZodType>(
     method: string,
     path: string,
@@ -230,8 +271,10 @@ export class ServerApi {
     auth: boolean,
     timeoutMs = REQUEST_TIMEOUT_MS,
     idempotencyKey?: string,
+    extraHeaders?: Record<string, string>,
   ): Promise<Response> {
     const headers: Record<string, string> = {
+      ...extraHeaders,
       [DEVICE_ID_HEADER]: this.deviceId,
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
