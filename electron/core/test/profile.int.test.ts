@@ -3,7 +3,6 @@ import { uniqueEmail } from '../../../tests/support/http';
 import type { TestServer } from '../../../tests/support/server';
 import { signInAs, type SignedIn } from '../../../tests/support/users';
 import { type Device, restartDevice, signedInDevice, startSyncTestServer } from '../../../tests/sync/support';
-import { hashEmailChangeCode } from '../../../sync-server/src/users/email-change';
 
 /**
  * #20 part 3 on the device: a rename or an email change made elsewhere (another device, the API)
@@ -32,15 +31,11 @@ describe('the profile on the device', { timeout: 60_000 }, () => {
 
     expect((await staff.api.patch('/users/me', { name: 'Rae Elsewhere' })).status).toBe(200);
     const newEmail = uniqueEmail('rae-moved');
-    // The code as the mail would carry it, recorded through the store (the mail path has its own tests).
-    const code = 'RAE0-1234-5678-9ABC-DEFG';
-    await server.ctx.store.emailChanges.request({
-      userId: staff.user.id,
-      newEmail,
-      tokenHash: hashEmailChangeCode(code.replace(/-/g, '')),
-      requestedAt: new Date().toISOString(),
-      expiresAtMs: Date.now() + 3_600_000,
-    });
+    const asked = await staff.api.post('/users/me/email-change', { newEmail, currentPassword: staff.password });
+    expect(asked.status).toBe(200);
+    // The code, as the outbox queued it for the new address.
+    const queued = (await server.ctx.store.mail.list({}, undefined, 100)).find((row) => row.to === newEmail);
+    const code = /[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}/.exec(queued?.text ?? '')?.[0] ?? 'no code mailed';
     expect((await staff.api.post('/auth/email-change/confirm', { token: code })).status).toBe(200);
 
     await device.core.syncNow();
