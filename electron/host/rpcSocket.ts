@@ -19,8 +19,11 @@ export type RpcDispatcher = {
 
 /** A page that does not say hello with the right token this quickly is not ours. */
 const HELLO_TIMEOUT_MS = 5000;
-/** Far above any request the UI sends (the largest is a scan of at most 20 kB). */
-const MAX_FRAME_BYTES = 256 * 1024;
+/**
+ * Above any request the UI sends: the largest is a photo upload, at most 5 MiB of image as base64
+ * (protocol's photoUploadSchema, ~6.7 MiB) and the frame around it.
+ */
+const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 /** A client that stops reading does not get to grow the host's memory without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const CLOSE_POLICY = 1008;

@@ -33,7 +33,9 @@ async function call(
   const headers: Record<string, string> = { ...options.headers };
   if (who) headers.authorization = `Bearer ${who.accessToken}`;
   if (options.type) headers['content-type'] = options.type;
-  const response = await fetch(server.baseUrl + url, { method, headers, body: options.body });
+  const body =
+    typeof options.body === 'string' || options.body === undefined ? options.body : new Uint8Array(options.body);
+  const response = await fetch(server.baseUrl + url, { method, headers, body });
   const bytes = Buffer.from(await response.arrayBuffer());
   let json: unknown = null;
   if ((response.headers.get('content-type') ?? '').includes('json')) json = JSON.parse(bytes.toString('utf8'));
@@ -262,6 +264,25 @@ describe('attendee photos on bookings', () => {
     // The photo is still there after every refusal.
     expect((await call(cast.admin, 'DELETE', url)).status).toBe(200);
     expect((await call(cast.organizer, 'GET', url)).status).toBe(404);
+  });
+
+  it("an online booking: its attendee may read its photo but not change it; the organizer's own booking is theirs to change", async () => {
+    const event = await createStaffedEvent(cast);
+    const ticketTypeId = event.ticketTypes[0]!.id;
+    const mine = await cast.attendee.api.post<Booking>(`/events/${event.id}/book`, { ticketTypeId, quantity: 1 });
+    expect(mine.status).toBe(201);
+    const url = `/bookings/${mine.body.id}/photo`;
+    const body = await jpeg();
+    const refused = await call(cast.attendee, 'PUT', url, { body, type: 'image/jpeg' });
+    expect(refused.status).toBe(403);
+    expect((await call(cast.organizer, 'PUT', url, { body, type: 'image/jpeg' })).status).toBe(200);
+    expect((await call(cast.attendee, 'GET', url)).status).toBe(200);
+    expect((await call(cast.otherAttendee, 'GET', url)).status).toBe(404);
+
+    const own = await cast.organizer.api.post<Booking>(`/events/${event.id}/book`, { ticketTypeId, quantity: 1 });
+    expect(own.status).toBe(201);
+    const ownPut = await call(cast.organizer, 'PUT', `/bookings/${own.body.id}/photo`, { body, type: 'image/jpeg' });
+    expect(ownPut.status).toBe(200);
   });
 
   it('an unknown booking is NOT_FOUND, and a bad image on a booking gets its code', async () => {

@@ -447,6 +447,16 @@ describe('store transfer: SQLite → MongoDB', () => {
       expect(comparison.source.rows, `${comparison.repository} has rows in the fixture`).toBeGreaterThan(0);
     }
     expect(report.rows).toBe(comparisons.reduce((sum, comparison) => sum + comparison.source.rows, 0));
+    // Fields a shared omission would hide from the hash comparison: the photo ids arrived.
+    const bookings = await target.exportRows('bookings', null, 1_000);
+    expect(bookings.find((row) => row.id === fixture.scanned.id)?.photoId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const users = await target.exportRows('users', null, 1_000);
+    expect(users.find((row) => row.id === 'attendee')?.photoId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const blobs = await target.exportRows('blobs', null, 1_000);
+    expect(blobs.map((row) => [row.id, Buffer.from(row.dataBase64, 'base64').byteLength])).toEqual([
+      [`booking:${fixture.scanned.id}`, 2000],
+      ['user:attendee', 300 * 1024],
+    ]);
     expect(finishLines.join('\n')).toMatch(/bucket counters/);
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventBucket } from '@gatehouse/protocol';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migration001 } from '../../sync-server/src/store/sqlite/migrations/001-initial';
 import { LATEST_SCHEMA_VERSION } from '../../sync-server/src/store/sqlite/migrations/index';
@@ -71,6 +72,22 @@ describe('store:backup and store:restore', () => {
     const staff = await signInAs(server, 'staff');
     const event = await createEvent(organizer.api, [staff.user.id]);
     const bookingIds = await addBookings(server, event, 3_000);
+    // An attendee's photo: a blob in the store, which the backup must carry with the rows.
+    const photo = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#a52' } })
+      .png()
+      .toBuffer();
+    const photoUrl = `/bookings/${bookingIds[0]!}/photo`;
+    const uploaded = await fetch(server.baseUrl + photoUrl, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organizer.accessToken}`, 'content-type': 'image/png' },
+      body: new Uint8Array(photo),
+    });
+    expect(uploaded.status).toBe(200);
+    const stored = Buffer.from(
+      await (
+        await fetch(server.baseUrl + photoUrl, { headers: { authorization: `Bearer ${staff.accessToken}` } })
+      ).arrayBuffer(),
+    );
 
     // A door device pushing one scan after another, each recorded when sent and when acknowledged.
     const door = new SimDevice(staff.api);
@@ -139,6 +156,12 @@ describe('store:backup and store:restore', () => {
     expect(idsOf('checkin')).toEqual(inBackup);
     expect(idsOf('booking')).toEqual(idsIn(backupFile, 'bookings'));
     expect(idsOf('booking').size).toBe(bookingIds.length);
+    // The photo came back byte for byte.
+    const restoredPhoto = await fetch(restored.baseUrl + photoUrl, {
+      headers: { authorization: `Bearer ${staff.accessToken}` },
+    });
+    expect(restoredPhoto.status).toBe(200);
+    expect(Buffer.compare(Buffer.from(await restoredPhoto.arrayBuffer()), stored)).toBe(0);
 
     // Refused while a server holds the store: nothing is replaced (the same file, nothing set aside).
     const storeFile = path.join(restoredDir, 'gatehouse.db');

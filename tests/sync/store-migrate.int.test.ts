@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventBucket, userBucket, type Change, type PullResponse, type Session } from '@gatehouse/protocol';
 import { MongoClient } from 'mongodb';
+import sharp from 'sharp';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SimDevice } from '../../sync-server/test/sync-fixtures';
 import { REPOSITORY_NAMES } from '../../sync-server/src/store/transfer';
@@ -58,6 +59,25 @@ afterEach(async () => {
   for (const name of databases.splice(0)) await client.db(name).dropDatabase();
   await client.close();
 });
+
+/** Uploads an image over HTTP and answers the stored photo's id. */
+async function sendPhoto(baseUrl: string, token: string, url: string, bytes: Buffer): Promise<string> {
+  const response = await fetch(baseUrl + url, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'image/jpeg' },
+    body: new Uint8Array(bytes),
+  });
+  const body = (await response.json()) as { photoId: string };
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return body.photoId;
+}
+
+/** A photo as served: status, ETag and the bytes' base64. */
+async function readPhoto(baseUrl: string, token: string, url: string) {
+  const response = await fetch(baseUrl + url, { headers: { authorization: `Bearer ${token}` } });
+  const bytes = Buffer.from(await response.arrayBuffer()).toString('base64');
+  return { status: response.status, etag: response.headers.get('etag'), bytes };
+}
 
 /** Highest seq seen per bucket in pulled pages. */
 function noteHeads(heads: Map<string, number>, pages: PullResponse[]): void {
@@ -117,10 +137,19 @@ describe('store:migrate, SQLite → MongoDB', () => {
       simulated.api.get('/sync/pull?limit=10', { headers: { 'x-device-id': simulated.deviceId } });
     expect((await pullAs(revoked)).body).toMatchObject({ error: { code: 'DEVICE_REVOKED' } });
 
-    // One ticket scanned once; the device syncs everything.
     const ticket = bookingIds[0]!;
+    // One ticket scanned once; the device syncs everything.
     const firstScan = await device.push([device.checkin(event.id, ticket)]);
     expect(firstScan.results[0]).toMatchObject({ status: 'applied' });
+    // Photos: the staff member's profile photo and an attendee's, stored as blobs that must move too.
+    const photo = await sharp({ create: { width: 700, height: 700, channels: 3, background: '#393' } })
+      .jpeg()
+      .toBuffer();
+    const profilePhoto = await sendPhoto(sqlite.baseUrl, staff.accessToken, '/users/me/photo', photo);
+    const attendeePhoto = await sendPhoto(sqlite.baseUrl, organizer.accessToken, `/bookings/${ticket}/photo`, photo);
+    const photoBefore = await readPhoto(sqlite.baseUrl, staff.accessToken, `/bookings/${ticket}/photo`);
+    expect(photoBefore.etag).toBe(`"${attendeePhoto}"`);
+
     const heads = new Map<string, number>();
     noteHeads(heads, await device.pullAll());
     expect(heads.get(eventBucket(event.id))).toBeGreaterThan(40);
@@ -218,6 +247,16 @@ describe('store:migrate, SQLite → MongoDB', () => {
     const lateBooking = await on(attendee.api).post(`/events/${full.id}/book`, { ticketTypeId: fullType, quantity: 1 });
     expect(lateBooking.status).toBe(409);
     expect(lateBooking.body).toMatchObject({ error: { code: 'SOLD_OUT' } });
+
+    // The photos came along byte for byte, under the same ETags; a device holding one gets a 304.
+    const photoAfter = await readPhoto(mongo.baseUrl, rotated.body.accessToken, `/bookings/${ticket}/photo`);
+    expect(photoAfter).toEqual({ ...photoBefore, status: 200 });
+    const profileAfter = await readPhoto(mongo.baseUrl, rotated.body.accessToken, `/users/${staff.user.id}/photo`);
+    expect(profileAfter.etag).toBe(`"${profilePhoto}"`);
+    const unchanged = await fetch(`${mongo.baseUrl}/bookings/${ticket}/photo`, {
+      headers: { authorization: `Bearer ${rotated.body.accessToken}`, 'if-none-match': `"${attendeePhoto}"` },
+    });
+    expect(unchanged.status).toBe(304);
 
     const reuse = await new ApiClient(mongo.baseUrl).post('/auth/refresh', { refreshToken: spentToken });
     expect(reuse.status).toBe(401);

@@ -37,6 +37,15 @@ const SESSION_ENDING = new Set<ErrorCode>([
 const ACCESS_LOST = new Set<ErrorCode>(['ACCOUNT_DISABLED', 'DEVICE_REVOKED']);
 const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED', 'SESSION_ENDED']);
 const REQUEST_TIMEOUT_MS = 20_000;
+/** An upload of up to 5 MB, or a photo's download, on a slow venue line. */
+const BYTES_TIMEOUT_MS = 60_000;
+
+/** A request body: JSON, or bytes with their type (an image upload). */
+type Payload = { json: unknown } | { bytes: Uint8Array; contentType: string };
+
+/** A `bytesAnswer` route's answer: the bytes with their validators, or "what you hold is current". */
+export type FetchedBytes =
+  { notModified: false; bytes: Uint8Array; contentType: string; etag: string } | { notModified: true; etag: string };
 
 export type ApiHooks = {
   /** Every real request outcome: true after any HTTP answer, false when the server could not be reached. */
@@ -195,43 +204,49 @@ export class ServerApi {
   }
 
   /**
-   * Fetches the bytes a `bytesAnswer` route answers (an image), with the same device id, token
-   * refresh and error codes as `call`. With `ifNoneMatch` (an ETag held) an unchanged answer is
-   * `{ notModified: true }` (304), nothing downloaded. Throws GatehouseError: the server's code
-   * (NOT_FOUND when there is nothing to fetch), OFFLINE.
+   * Sends image bytes to a `rawBody` route (a photo upload) and checks its JSON answer like `call`.
+   * Throws GatehouseError: the server's code (IMAGE_TOO_LARGE, IMAGE_TYPE_UNSUPPORTED, …), OFFLINE.
    */
-  async fetchBytes<R extends RouteDef>(
+  async sendBytes<R extends RouteDef & { rawBody: object }>(
     route: R,
-    input: RouteRequest<R>,
-    options: { ifNoneMatch?: string; timeoutMs?: number } = {},
-  ): Promise<
-    { notModified: true } | { notModified: false; bytes: Buffer; etag: string | null; contentType: string | null }
-  > {
-    const path = routePath(route, input.params) + routeQuery(input.query);
-    const headers = options.ifNoneMatch === undefined ? undefined : { 'if-none-match': options.ifNoneMatch };
-    const auth = route.access !== 'public';
-    const attempt = () => this.send(route.method, path, undefined, auth, options.timeoutMs, undefined, headers);
-    let response = await attempt();
-    if (auth && response.status === 401) {
-      const error = await errorFromResponse(response);
-      if (!RETRY_WITH_REFRESH.has(error.code)) throw error;
-      await this.refresh();
-      response = await attempt();
-    }
-    if (response.status === 304) return { notModified: true };
-    if (!response.ok) {
-      const error = await errorFromResponse(response);
-      if (ACCESS_LOST.has(error.code) && this.tokens) {
-        await this.tokens.clear();
-        this.hooks.onSessionLost(error.code);
-      }
-      throw error;
-    }
+    input: Pick<RouteRequest<R>, 'params'>,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<RouteAnswer<R>> {
+    const response = await this.exchange(route.method, routePath(route, input.params), {
+      payload: { bytes, contentType },
+      auth: route.access !== 'public',
+      timeoutMs: BYTES_TIMEOUT_MS,
+    });
+    if (!response.ok) throw await errorFromResponse(response);
+    const parsed = routeAnswerSchema(route).safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${route.path}`);
+    return parsed.data;
+  }
+
+  /**
+   * Fetches a `bytesAnswer` route (a photo): its bytes, type and ETag; `notModified` when the server
+   * says the `ifNoneMatch` ETag is still current; null when there is none (NOT_FOUND). Throws
+   * GatehouseError for any other refusal, OFFLINE when the server cannot be reached.
+   */
+  async fetchBytes<R extends RouteDef & { bytesAnswer: object }>(
+    route: R,
+    input: Pick<RouteRequest<R>, 'params'>,
+    options: { ifNoneMatch?: string } = {},
+  ): Promise<FetchedBytes | null> {
+    const response = await this.exchange(route.method, routePath(route, input.params), {
+      auth: route.access !== 'public',
+      timeoutMs: BYTES_TIMEOUT_MS,
+      ...(options.ifNoneMatch ? { headers: { 'if-none-match': options.ifNoneMatch } } : {}),
+    });
+    if (response.status === 304) return { notModified: true, etag: response.headers.get('etag') ?? '' };
+    if (response.status === 404) return null;
+    if (!response.ok) throw await errorFromResponse(response);
     return {
       notModified: false,
-      bytes: Buffer.from(await response.arrayBuffer()),
-      etag: response.headers.get('etag'),
-      contentType: response.headers.get('content-type'),
+      bytes: new Uint8Array(await response.arrayBuffer()),
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      etag: response.headers.get('etag') ?? '',
     };
   }
 
@@ -240,10 +255,34 @@ export class ServerApi {
     path: string,
     options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number; idempotencyKey?: string },
   ): Promise<z.infer<S>> {
-    const auth = options.auth ?? true;
-    const { idempotencyKey } = options;
+    const response = await this.exchange(method, path, {
+      ...(options.body === undefined ? {} : { payload: { json: options.body } }),
+      auth: options.auth ?? true,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+    });
+    if (!response.ok) throw await errorFromResponse(response);
+    const parsed = options.schema.safeParse(await response.json());
+    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
+    return parsed.data;
+  }
+
+  /** One request with its retries: the resend of an idempotent call whose answer was lost, and one after a token refresh. */
+  private async exchange(
+    method: string,
+    path: string,
+    options: {
+      payload?: Payload;
+      auth: boolean;
+      timeoutMs?: number;
+      idempotencyKey?: string;
+      headers?: Record<string, string>;
+    },
+  ): Promise<Response> {
+    const { auth, idempotencyKey } = options;
     const attempt = async () => {
-      const sent = () => this.send(method, path, options.body, auth, options.timeoutMs, idempotencyKey);
+      const sent = () =>
+        this.send(method, path, options.payload, auth, options.timeoutMs, idempotencyKey, options.headers);
       if (idempotencyKey === undefined) return sent();
       // Only a request the server recognises by its key is safe to send again when its answer is lost.
       return sent().catch((error: unknown) => {
@@ -258,20 +297,17 @@ export class ServerApi {
       await this.refresh();
       response = await attempt();
     }
-    if (!response.ok) throw await errorFromResponse(response);
-    const parsed = options.schema.safeParse(await response.json());
-    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
-    return parsed.data;
+    return response;
   }
 
   private async send(
     method: string,
     path: string,
-    body: unknown,
+    payload: Payload | undefined,
     auth: boolean,
     timeoutMs = REQUEST_TIMEOUT_MS,
     idempotencyKey?: string,
-    extraHeaders?: Record<string, string>,
+    extraHeaders: Record<string, string> = {},
   ): Promise<Response> {
     const headers: Record<string, string> = {
       ...extraHeaders,
@@ -279,7 +315,14 @@ export class ServerApi {
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    if (payload && 'bytes' in payload) {
+      headers['content-type'] = payload.contentType;
+      body = new Uint8Array(payload.bytes);
+    } else if (payload) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(payload.json);
+    }
     if (auth) {
       const token = this.tokens?.accessToken() ?? null;
       if (!token) await this.refresh();
@@ -291,7 +334,7 @@ export class ServerApi {
       response = await this.fetchImpl(this.serverUrl + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
@@ -337,7 +380,7 @@ export class ServerApi {
     const response = await this.send(
       route.method,
       route.path,
-      { refreshToken } satisfies RouteRequest<typeof route>['body'],
+      { json: { refreshToken } satisfies RouteRequest<typeof route>['body'] },
       false,
     );
     if (!response.ok) {

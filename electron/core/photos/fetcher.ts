@@ -10,7 +10,6 @@ const PHOTO_RETRY = { baseMs: 5_000, capMs: 30 * 60_000, jitter: 'equal' } as co
 const SERVER_RETRY = { baseMs: 2_000, capMs: 5 * 60_000, jitter: 'equal' } as const;
 /** Longest idle sleep without a wake-up, so a retry time that passed is never missed for long. */
 const IDLE_MS = 60_000;
-const PHOTO_TIMEOUT_MS = 30_000;
 /** Failures that are the server's or the network's, not this photo's. */
 const SERVER_WIDE = new Set([
   'OFFLINE',
@@ -123,27 +122,28 @@ export class PhotoFetcher {
       const answer = await this.api.fetchBytes(
         routes['photos.booking'],
         { params: { id: job.bookingId } },
-        {
-          timeoutMs: PHOTO_TIMEOUT_MS,
-          ...(job.storedPhotoId ? { ifNoneMatch: photoEtag(job.storedPhotoId) } : {}),
-        },
+        job.storedPhotoId ? { ifNoneMatch: photoEtag(job.storedPhotoId) } : {},
       );
       this.serverFailures = 0;
       if (!this.store.db.open) return;
+      if (answer === null) {
+        // Taken off the booking on the server; the pull will take it off here too.
+        this.later(job, 'NOT_FOUND: the server has no photo for this booking now');
+        return;
+      }
       if (answer.notModified) {
         // The server still has the photo held here; the booking's newer id has not reached it yet.
         this.later(job, 'the server still has the photo held here');
         return;
       }
-      const photoId = photoIdOf(answer.bytes);
-      const tag = answer.etag?.replace(/^W\//, '');
+      const bytes = Buffer.from(answer.bytes);
+      const photoId = photoIdOf(bytes);
+      const tag = answer.etag.replace(/^W\//, '');
       if (tag && tag !== photoEtag(photoId)) {
         this.later(job, 'the photo arrived damaged (its bytes do not match its ETag)');
         return;
       }
-      this.store.write(() =>
-        this.store.photos.store(job.bookingId, photoId, answer.contentType ?? 'image/webp', answer.bytes),
-      );
+      this.store.write(() => this.store.photos.store(job.bookingId, photoId, answer.contentType, bytes));
       // Replaced again on the server since the booking was pulled: kept, and the pull brings its id.
       if (photoId !== job.photoId) this.later(job, 'the server has a newer photo than the booking names');
       this.deps.onStored([job.bookingId]);
@@ -153,9 +153,8 @@ export class PhotoFetcher {
       if (SERVER_WIDE.has(code)) {
         this.pausedUntilMs = this.now() + backoffMs(this.serverFailures++, SERVER_RETRY);
       } else if (this.store.db.open) {
-        // NOT_FOUND: taken off the booking on the server; the pull will take it off here too.
         this.later(job, `${code}: ${message}`);
-        if (code !== 'NOT_FOUND') this.deps.log(`photo of booking ${job.bookingId}: ${code} ${message}`);
+        this.deps.log(`photo of booking ${job.bookingId}: ${code} ${message}`);
       }
     } finally {
       this.inFlight.delete(job.bookingId);

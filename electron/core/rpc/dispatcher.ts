@@ -17,6 +17,7 @@ import { adminHandlers } from './handlers/admin';
 import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
+import { photoHandlers } from './handlers/photos';
 import { profileHandlers } from './handlers/profile';
 import { sessionHandlers } from './handlers/session';
 import { syncHandlers } from './handlers/sync';
@@ -30,6 +31,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   syncHandlers,
   adminHandlers,
   profileHandlers,
+  photoHandlers,
 );
 
 const TOPICS: RpcTopic[] = ['sync.status', 'data.changed', 'session.changed'];

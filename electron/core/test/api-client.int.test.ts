@@ -101,3 +101,35 @@ describe('ServerApi: a create is sent with one Idempotency-Key for all its attem
     expect(await eventsTitled(title)).toHaveLength(2);
   });
 });
+
+describe('ServerApi: photos as bytes', () => {
+  it('sendBytes uploads an image; fetchBytes reads it, then 304 by its ETag; an expired token is refreshed first', async () => {
+    const sharp = (await import('sharp')).default;
+    const image = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#468' } })
+      .jpeg()
+      .toBuffer();
+    // A stale access token: the upload is sent again after the refresh, bytes and all.
+    const me = await signInAs(server, 'staff');
+    const api = new ServerApi(server.baseUrl, randomUUID(), tokensOf(me, 'not-a-valid-token'), hooks);
+    const photo = await api.sendBytes(routes['photos.putMine'], {}, image, 'image/jpeg');
+    expect(photo).toMatchObject({ contentType: 'image/webp', width: 512, height: 341 });
+
+    const fetched = await api.fetchBytes(routes['photos.user'], { params: { id: me.user.id } });
+    expect(fetched).toMatchObject({ notModified: false, contentType: 'image/webp', etag: `"${photo.photoId}"` });
+    expect(fetched?.notModified === false && fetched.bytes.byteLength).toBe(photo.byteLength);
+    const again = await api.fetchBytes(
+      routes['photos.user'],
+      { params: { id: me.user.id } },
+      { ifNoneMatch: `"${photo.photoId}"` },
+    );
+    expect(again).toEqual({ notModified: true, etag: `"${photo.photoId}"` });
+
+    await expect(api.sendBytes(routes['photos.putMine'], {}, Buffer.from('GIF89a'), 'image/gif')).rejects.toMatchObject(
+      {
+        code: 'IMAGE_INVALID',
+      },
+    );
+    await api.call(routes['photos.deleteMine'], {});
+    expect(await api.fetchBytes(routes['photos.user'], { params: { id: me.user.id } })).toBeNull();
+  });
+});

@@ -1,5 +1,7 @@
 import type { Event } from '@gatehouse/protocol';
 import { useEffect, useRef } from 'react';
+import { PhotoField } from '../photos/PhotoField';
+import { useSessionStore } from '../session/sessionStore';
 import { formatDateTime, zoneLabel } from '../ui/format';
 import { useAttendeesStore } from './attendeesStore';
 
@@ -12,6 +14,12 @@ export function TicketDialog({ event }: { event: Event }) {
   const ticket = useAttendeesStore((state) => state.ticket);
   const close = useAttendeesStore((state) => state.closeTicket);
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const user = useSessionStore((state) => state.session?.user ?? null);
+  // The event's organizer and admins change attendee photos; the server refuses anyone else.
+  const canEditPhoto = user !== null && (user.role === 'admin' || user.id === event.organizerId);
+  const requiresPhoto = event.ticketTypes.some(
+    (type) => type.requiresPhoto === true && type.name === ticket?.holder?.ticketTypeName,
+  );
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -42,6 +50,14 @@ export function TicketDialog({ event }: { event: Event }) {
             />
             {ticket.holder ? <p className="badge-code mono">{ticket.holder.code}</p> : null}
           </div>
+          <section className="ticket-photo" aria-labelledby="ticket-photo-title">
+            <h3 id="ticket-photo-title">Attendee photo{requiresPhoto ? ' (this ticket type requires one)' : ''}</h3>
+            <PhotoField
+              target={{ kind: 'booking', bookingId: ticket.bookingId }}
+              label={`Photo of ${ticket.holder?.name ?? 'the attendee'}`}
+              canEdit={canEditPhoto}
+            />
+          </section>
           <details>
             <summary>Ticket code for a scanner</summary>
             <textarea readOnly rows={3} value={ticket.token} data-testid="ticket-token" aria-label="Ticket code" />

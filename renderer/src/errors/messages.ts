@@ -47,6 +47,11 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   STORAGE_FULL: 'The disk of this device is full. Free some space; nothing was half-saved.',
   SERVER_STORAGE_FULL: 'The server is out of disk space. Work saved here is kept and will sync once it has room.',
   UNKNOWN_MUTATION: 'The server does not know this kind of change. Update Gatehouse on this device.',
+  IMAGE_EMPTY: 'That file is empty. Choose a picture.',
+  IMAGE_TOO_LARGE: 'That picture is larger than 5 MB. Choose a smaller one.',
+  IMAGE_TYPE_UNSUPPORTED: 'That is not a JPEG, PNG or WebP picture. Choose one of those.',
+  IMAGE_INVALID: 'That file is not a picture that can be read (it may be damaged).',
+  IMAGE_TOO_MANY_PIXELS: 'That picture has too many pixels. Choose a smaller one.',
   SUPERSEDED:
     'Someone changed the same details later than this edit was made, so theirs stand and this one did not take effect.',
 };

@@ -38,7 +38,13 @@ function initialDraft(event: Event | null): Draft {
       timezone: event.timezone,
       capacity: String(event.capacity),
       status: event.status,
-      ticketTypes: event.ticketTypes.map(({ id, name, price, quota }) => ({ id, name, price, quota })),
+      ticketTypes: event.ticketTypes.map(({ id, name, price, quota, requiresPhoto }) => ({
+        id,
+        name,
+        price,
+        quota,
+        ...(requiresPhoto ? { requiresPhoto } : {}),
+      })),
       allowReentry: event.allowReentry !== false,
       staffWalkIns: event.staffWalkIns === true,
     };

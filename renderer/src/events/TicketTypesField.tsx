@@ -69,6 +69,14 @@ export function TicketTypesField({
               onChange={(e) => change(index, { quota: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })}
             />
           </label>
+          <label className="ticket-type-photo" title="The door shows the attendee's photo for these tickets">
+            <input
+              type="checkbox"
+              checked={type.requiresPhoto === true}
+              onChange={(e) => change(index, { requiresPhoto: e.target.checked })}
+            />
+            Requires a photo
+          </label>
           <button
             type="button"
             className="button-secondary"

@@ -1,6 +1,7 @@
 import type { UserSession } from '@gatehouse/protocol';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { describeError, type UiError } from '../errors/messages';
+import { PhotoField } from '../photos/PhotoField';
 import { invoke } from '../rpc/client';
 import { useSessionStore } from '../session/sessionStore';
 import { EmptyState } from '../ui/EmptyState';
@@ -59,6 +60,10 @@ export function ProfileScreen() {
         </p>
       ) : null}
       <AccountDetails onNotice={(text) => void act(async () => text)} />
+      <section className="card" aria-labelledby="photo-title">
+        <h2 id="photo-title">Profile photo</h2>
+        <PhotoField target={{ kind: 'mine' }} label="Your profile photo" canEdit />
+      </section>
       <section className="card" aria-labelledby="sessions-title">
         <div className="section-header">
           <h2 id="sessions-title">Where you are signed in</h2>

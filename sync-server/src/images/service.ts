@@ -6,7 +6,7 @@ import {
   photoEtag,
 } from '@gatehouse/protocol';
 import type { BookingService } from '../bookings/service';
-import { viewerOf } from '../events/service';
+import { canManageRow, viewerOf } from '../events/service';
 import type { BytesAnswer, RawBodyConfig } from '../http/raw-body';
 import { bookingPhotoBlobId, userPhotoBlobId } from '../store/blobs';
 import type { Store } from '../store/port';
@@ -115,11 +115,12 @@ export class PhotoService {
 
   private async assertCanManage(viewer: UserRow, bookingId: string): Promise<void> {
     const row = await this.store.bookings.findById(bookingId);
-    const access = row ? await this.bookings.accessOf(viewer, row) : null;
-    if (!access) throw notFound('Booking');
-    if (access !== 'manage') {
-      throw new GatehouseError('FORBIDDEN', "Only the event's organizer or an admin may change an attendee's photo");
-    }
+    if (!row) throw notFound('Booking');
+    // The event's organizer manages it even where the booking is their own (BookingService calls that `owner`).
+    const event = await this.store.events.findById(row.eventId);
+    if (event && canManageRow(viewer, event)) return;
+    if (!(await this.bookings.accessOf(viewer, row))) throw notFound('Booking');
+    throw new GatehouseError('FORBIDDEN', "Only the event's organizer or an admin may change an attendee's photo");
   }
 
   private async answer(blobId: string): Promise<BytesAnswer> {
