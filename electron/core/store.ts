@@ -24,7 +24,7 @@ import type { MutationMeta } from './sync/effects';
 import { canonicalBucketHash, type HashedRow } from './sync/hash';
 import { PhotoRows, ticketTypeRequiresPhoto } from './photos/rows';
 import { Outbox } from './sync/outbox';
-import { SyncState } from './sync/state';
+import { SyncState, type SyncStateKey } from './sync/state';
 
 export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
 /** A mutation the server refused, kept for the Sync screen (newest first, 200 at most). */
@@ -103,6 +103,9 @@ export class ChangeCollector {
     return { tables: [...this.tables], eventIds: [...this.eventIds] };
   }
 }
+
+/** Sync-state key: the bookings rowid up to which photo rows were entered after an initial sync; absent when done. */
+export const PHOTOS_FILL_STATE: SyncStateKey = 'photosFilledTo';
 
 /**
  * One signed-in account's local database: synced rows, outbox, sync state and the clock. All writes
@@ -249,6 +252,8 @@ export class AccountStore {
         if (this.state.get('cursor') !== null || this.anyBooking.get() !== undefined) return false;
         dropBookingIndexes(this.db);
         this.searchIndex.defer();
+        // Photo rows are entered after the download (photos/fetcher.ts), from the rowid stored here.
+        this.state.set(PHOTOS_FILL_STATE, '0');
         this.state.set('phase', 'syncing');
         return true;
       })(),
@@ -287,6 +292,7 @@ export class AccountStore {
     deadline: number,
     answersCovered: () => boolean = () => true,
   ): number {
+    const initialSync = this.phase() === 'syncing';
     // Events read for the photos' priority, once per slice.
     const eventsRead = new Map<string, Event | null>();
     const requiresPhoto = (booking: Booking) => {
@@ -309,7 +315,8 @@ export class AccountStore {
           if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)) {
             if (pending) this.outbox.rebuild(table, change.id);
             const eventId = table === 'events' ? change.id : eventIdOfChange(change);
-            if (table === 'bookings') {
+            // An initial sync enters photo rows afterwards, in bulk (PhotoRows.fillChunk).
+            if (table === 'bookings' && !initialSync) {
               this.photos.noteBooking(change.id, eventId, change.doc as Booking | null, requiresPhoto);
             }
             changed.add(table, eventId);

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { backoffMs, GatehouseError, photoEtag, routes } from '@gatehouse/protocol';
 import type { ServerApi } from '../api/client';
-import type { AccountStore } from '../store';
+import { PHOTOS_FILL_STATE, type AccountStore } from '../store';
 import type { DuePhoto } from './rows';
 
 /** A photo that did not come (not on the server, damaged on the way): tried again after this backoff. */
 const PHOTO_RETRY = { baseMs: 5_000, capMs: 30 * 60_000, jitter: 'equal' } as const;
 /** The server could not be reached or was busy: every fetch waits this backoff, not each photo its own. */
 const SERVER_RETRY = { baseMs: 2_000, capMs: 5 * 60_000, jitter: 'equal' } as const;
+/** Bookings looked at per chunk when entering photo rows after an initial sync (a few ms each). */
+const FILL_CHUNK = 5_000;
 /** Longest idle sleep without a wake-up, so a retry time that passed is never missed for long. */
 const IDLE_MS = 60_000;
 /** Failures that are the server's or the network's, not this photo's. */
@@ -83,10 +85,43 @@ export class PhotoFetcher {
 
   private async work(): Promise<void> {
     while (!this.stopped) {
+      if (this.fillPending()) {
+        await this.fill();
+        continue;
+      }
       const job = this.next();
       if (job) await this.fetch(job);
       else await this.sleep();
     }
+  }
+
+  private filling: Promise<void> | null = null;
+
+  private fillPending(): boolean {
+    return this.store.db.open && this.deps.mayRun() && this.store.state.get(PHOTOS_FILL_STATE) !== null;
+  }
+
+  /**
+   * After an initial sync: enters the photo rows of the bookings it stored, a chunk at a time with
+   * a turn of the event loop between, so a scan never waits behind it. One worker does it; the
+   * other waits for it. Where it got to is stored, so a restart carries on.
+   */
+  private fill(): Promise<void> {
+    this.filling ??= (async () => {
+      while (!this.stopped && this.fillPending()) {
+        const from = Number(this.store.state.get(PHOTOS_FILL_STATE));
+        this.store.write(() =>
+          this.store.photos.inTransaction(() => {
+            const next = this.store.photos.fillChunk(from, FILL_CHUNK);
+            this.store.state.set(PHOTOS_FILL_STATE, next === null ? null : String(next));
+          }),
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })().finally(() => {
+      this.filling = null;
+    });
+    return this.filling;
   }
 
   private next(): DuePhoto | null {

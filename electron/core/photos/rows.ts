@@ -18,7 +18,9 @@ type RowRecord = { booking_id: string; photo_id: string; stored_photo_id: string
  * fetched. Kept in step by the pull (`noteBooking`, `purgeEvent`, called inside the pull's own
  * transaction), so a booking's photo row changes with the booking row or not at all. A booking
  * without a photo costs the pull nothing: a row is deleted only for a booking known to have one
- * (`held`, loaded once), so an initial sync of an event without photos runs no extra statement.
+ * (`held`, loaded once). An initial sync stores no photo rows at all: they are entered afterwards
+ * in chunks (`fillChunk`, by the photo fetcher), so a thousand photos do not slow the download of
+ * the rows the door needs first.
  */
 export class PhotoRows {
   private held: Set<string> | null = null;
@@ -32,6 +34,9 @@ export class PhotoRows {
   private readonly later;
   private readonly stateOf;
   private readonly bytesOf;
+  private readonly fillRange;
+  private readonly lastBookingRowid;
+  private readonly eventDocs;
 
   constructor(private readonly db: Database.Database) {
     this.upsert = db.prepare<{ id: string; eventId: string; photoId: string; required: number }>(
@@ -64,6 +69,18 @@ export class PhotoRows {
     this.stateOf = db.prepare<[string], { photo_id: string; stored_photo_id: string | null }>(
       'SELECT photo_id, stored_photo_id FROM photos WHERE booking_id = ?',
     );
+    this.fillRange = db.prepare<{ after: number; until: number; required: string }>(
+      `INSERT INTO photos (booking_id, event_id, photo_id, required)
+       SELECT id, event_id, json_extract(doc, '$.photoId'),
+         json_extract(doc, '$.ticketTypeId') IN (SELECT value FROM json_each(@required))
+       FROM bookings WHERE rowid > @after AND rowid <= @until AND json_extract(doc, '$.photoId') IS NOT NULL
+       ON CONFLICT (booking_id) DO UPDATE SET event_id = excluded.event_id, required = excluded.required,
+         photo_id = excluded.photo_id,
+         attempts = CASE WHEN photo_id IS excluded.photo_id THEN attempts ELSE 0 END,
+         next_attempt_at_ms = CASE WHEN photo_id IS excluded.photo_id THEN next_attempt_at_ms ELSE 0 END`,
+    );
+    this.lastBookingRowid = db.prepare<[], { last: number | null }>('SELECT max(rowid) AS last FROM bookings');
+    this.eventDocs = db.prepare<[], { doc: string }>('SELECT doc FROM events WHERE doc IS NOT NULL');
     this.bytesOf = db.prepare<[string], { photo_id: string; content_type: string | null; bytes: Buffer | null }>(
       'SELECT photo_id, content_type, bytes FROM photos WHERE booking_id = ? AND stored_photo_id IS photo_id',
     );
@@ -80,6 +97,25 @@ export class PhotoRows {
       this.held = null;
       throw error;
     }
+  }
+
+  /**
+   * Enters the photo rows of bookings stored without them (an initial sync defers them: see
+   * `AccountStore.applyPullSlice`), bookings with rowid in (`afterRowid`, `afterRowid + size`].
+   * Returns the rowid to continue after, or null when every booking has been seen. One chunk is a
+   * few ms, so the caller can run it between scans.
+   */
+  fillChunk(afterRowid: number, size: number): number | null {
+    const last = this.lastBookingRowid.get()?.last ?? 0;
+    if (afterRowid >= last) return null;
+    const required = new Set<string>();
+    for (const row of this.eventDocs.all()) {
+      for (const type of (JSON.parse(row.doc) as Event).ticketTypes) if (type.requiresPhoto) required.add(type.id);
+    }
+    const until = afterRowid + size;
+    this.fillRange.run({ after: afterRowid, until, required: JSON.stringify([...required]) });
+    this.held = null;
+    return until >= last ? null : until;
   }
 
   private heldIds(): Set<string> {

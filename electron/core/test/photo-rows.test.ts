@@ -77,3 +77,46 @@ describe('photo rows', () => {
     expect(store.db.prepare('SELECT count(*) AS n FROM photos').get()).toEqual({ n: 0 });
   });
 });
+
+describe('photo rows after an initial sync', () => {
+  it('are not written during the download, then entered in chunks with their priority', () => {
+    store = openTempStore();
+    const event = eventDoc('e2', {
+      ticketTypes: [
+        { id: 'tt-general', name: 'General', price: 0, quota: 100, sold: 0 },
+        { id: 'tt-photo', name: 'Photo pass', price: 0, quota: 100, sold: 0, requiresPhoto: true },
+      ],
+    });
+    expect(store.beginInitialSync()).toBe(true);
+    const bookings = Array.from({ length: 12 }, (_, index) => ({
+      bucket: 'event:e2',
+      seq: index + 2,
+      type: 'booking' as const,
+      id: `e2-b${index}`,
+      rev: 1,
+      doc: bookingDoc('e2', index, {
+        ...(index % 3 === 0 ? {} : { photoId: String(index).padStart(43, 'P') }),
+        ticketTypeId: index % 2 === 0 ? 'tt-photo' : 'tt-general',
+      }),
+    }));
+    pull([{ bucket: 'event:e2', seq: 1, type: 'event', id: 'e2', rev: 1, doc: event }, ...bookings]);
+    expect(store.phase()).not.toBe('syncing');
+    expect(store.db.prepare('SELECT count(*) AS n FROM photos').get()).toEqual({ n: 0 });
+    expect(store.state.get('photosFilledTo')).toBe('0');
+
+    let from: number | null = 0;
+    let chunks = 0;
+    while (from !== null) {
+      from = store.photos.fillChunk(from, 5);
+      chunks += 1;
+    }
+    expect(chunks).toBe(3);
+    const due = store.photos.due(Date.now(), 100);
+    expect(due).toHaveLength(8);
+    // Photo passes (even indexes) first.
+    expect(due.slice(0, 4).map((row) => row.bookingId)).toEqual(['e2-b10', 'e2-b2', 'e2-b4', 'e2-b8']);
+    // Rows entered by the fill are kept in step by later pulls like any other.
+    pull([{ bucket: 'event:e2', seq: 20, type: 'booking', id: 'e2-b1', rev: 2, doc: bookingDoc('e2', 1) }]);
+    expect(store.photos.due(Date.now(), 100)).toHaveLength(7);
+  });
+});
