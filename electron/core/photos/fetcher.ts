@@ -8,8 +8,8 @@ import type { DuePhoto } from './rows';
 const PHOTO_RETRY = { baseMs: 5_000, capMs: 30 * 60_000, jitter: 'equal' } as const;
 /** The server could not be reached or was busy: every fetch waits this backoff, not each photo its own. */
 const SERVER_RETRY = { baseMs: 2_000, capMs: 5 * 60_000, jitter: 'equal' } as const;
-/** Bookings looked at per chunk when entering photo rows after an initial sync (a few ms each). */
-const FILL_CHUNK = 5_000;
+/** Bookings looked at per chunk when entering photo rows after an initial sync (~1–10 ms each). */
+const FILL_CHUNK = 1_000;
 /** Longest idle sleep without a wake-up, so a retry time that passed is never missed for long. */
 const IDLE_MS = 60_000;
 /** Failures that are the server's or the network's, not this photo's. */
