@@ -10,6 +10,11 @@ const PHOTO_RETRY = { baseMs: 5_000, capMs: 30 * 60_000, jitter: 'equal' } as co
 const SERVER_RETRY = { baseMs: 2_000, capMs: 5 * 60_000, jitter: 'equal' } as const;
 /** Bookings looked at per chunk when entering photo rows after an initial sync (~1–10 ms each). */
 const FILL_CHUNK = 1_000;
+/**
+ * The pause between chunks, in ms: the fill of 100,000 photo rows writes ~30 MB of WAL, and spread
+ * over a few seconds the store's timed checkpoint (every 2 s) copies it in smaller pieces.
+ */
+const FILL_PAUSE_MS = 10;
 /** Longest idle sleep without a wake-up, so a retry time that passed is never missed for long. */
 const IDLE_MS = 60_000;
 /** Failures that are the server's or the network's, not this photo's. */
@@ -103,7 +108,7 @@ export class PhotoFetcher {
 
   /**
    * After an initial sync: enters the photo rows of the bookings it stored, a chunk at a time with
-   * a turn of the event loop between, so a scan never waits behind it. One worker does it; the
+   * a pause between, so a scan never waits behind more than one chunk. One worker does it; the
    * other waits for it. Where it got to is stored, so a restart carries on.
    */
   private fill(): Promise<void> {
@@ -116,7 +121,7 @@ export class PhotoFetcher {
             this.store.state.set(PHOTOS_FILL_STATE, next === null ? null : String(next));
           }),
         );
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, FILL_PAUSE_MS));
       }
     })().finally(() => {
       this.filling = null;
