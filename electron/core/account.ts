@@ -1,3 +1,4 @@
+import type { PhotoFetcher } from './photos/fetcher';
 import { GatehouseError, hasRoleAtLeast, type MutationName, type Role } from '@gatehouse/protocol';
 import type { ServerApi } from './api/client';
 import type { BookingQueries } from './bookings/queries';
@@ -23,6 +24,8 @@ export type AccountParts = {
   engine: SyncEngine;
   /** Builds the search index in bulk after an initial sync (phases `readyToScan`, `indexing`). */
   indexer: SearchIndexer;
+  /** Fetches attendees' photos in the background once the initial sync is `ready`. */
+  photoFetcher: PhotoFetcher;
   events: EventQueries;
   bookings: BookingQueries;
   /** Last scans, refused scans and alerts, for the door screens. */
@@ -47,13 +50,15 @@ export type AccountDevice = {
  */
 export class Account implements AccountParts {
   readonly key: string;
-  readonly user: LocalUser;
+  /** As last known: the profile screen's rename or email change, or the user's bucket, replace it (Core.applyProfile). */
+  user: LocalUser;
   readonly serverUrl: string;
   readonly store: AccountStore;
   readonly tokens: AccountTokens;
   readonly api: ServerApi;
   readonly engine: SyncEngine;
   readonly indexer: SearchIndexer;
+  readonly photoFetcher: PhotoFetcher;
   readonly events: EventQueries;
   readonly bookings: BookingQueries;
   readonly checkins: CheckinQueries;
@@ -72,6 +77,7 @@ export class Account implements AccountParts {
     this.api = parts.api;
     this.engine = parts.engine;
     this.indexer = parts.indexer;
+    this.photoFetcher = parts.photoFetcher;
     this.events = parts.events;
     this.bookings = parts.bookings;
     this.checkins = parts.checkins;

@@ -20,6 +20,7 @@ import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
 import { writeUnsentExport } from './session/unsent';
 import { EventQueries } from './events/queries';
+import { PhotoFetcher } from './photos/fetcher';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { AccountTokens } from './session/tokens';
 import { AccountStore, type DataChange } from './store';
@@ -121,7 +122,11 @@ export class Core {
   }
 
   private emitStatus = (): void => {
-    if (this.account?.store.db.open) this.emit('sync.status', this.syncStatus());
+    if (this.account?.store.db.open) {
+      this.emit('sync.status', this.syncStatus());
+      // The phase, the reachability or the session changed: the photo fetcher may start or resume.
+      this.account.photoFetcher.wake();
+    }
   };
 
   // ---- start-up and accounts ----
@@ -251,6 +256,12 @@ export class Core {
       },
       log: (message) => this.log('warn', message),
     });
+    // The second phase: photos once the initial sync is ready, never ahead of the rows (photos/fetcher.ts).
+    const photoFetcher = new PhotoFetcher(store, api, {
+      mayRun: () => store.phase() === 'ready' && this.account?.store === store && this.account.serverSession,
+      onStored: () => this.emit('data.changed', { tables: ['photos'], eventIds: [] }),
+      log: (message) => this.log('warn', message),
+    });
     engine = new SyncEngine(
       store,
       api,
@@ -264,7 +275,14 @@ export class Core {
         log: (message) => this.log('info', message),
       },
       {
-        onData: (change) => this.emitData(change),
+        onData: (change) => {
+          if (change.tables.includes('bookings')) photoFetcher.wake();
+          if (change.tables.includes('users') && this.account?.store === store) {
+            const profile = store.userProfile(this.account.user.id);
+            if (profile) this.applyProfile(profile);
+          }
+          this.emitData(change);
+        },
         onStatus: this.emitStatus,
         onCaughtUp: () => indexer.resume(),
       },
@@ -274,6 +292,7 @@ export class Core {
     const account = new Account(
       {
         key: known.accountKey,
+        photoFetcher,
         user,
         serverUrl: known.serverUrl,
         store,
@@ -298,6 +317,7 @@ export class Core {
     this.account = account;
     this.device.setLastAccount(known.accountKey);
     if (serverSession) engine.start();
+    photoFetcher.start();
     // A build a restart interrupted carries on, online or not: it needs only the rows that are here.
     indexer.resume();
     this.emit('session.changed', this.sessionState());
@@ -310,6 +330,7 @@ export class Core {
     this.account = null;
     await account.engine.stop();
     await account.indexer.stop();
+    await account.photoFetcher.stop();
     account.store.close();
   }
 
@@ -376,6 +397,18 @@ export class Core {
       this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
     );
     return answer;
+  }
+
+  /**
+   * The signed-in user's email or name changed (their profile screen here, or another device's, as
+   * pulled from the `user:<id>` bucket): the session, the UI and the offline-unlock record follow.
+   */
+  applyProfile(profile: { email: string; name: string }): void {
+    const account = this.account;
+    if (!account || (account.user.email === profile.email && account.user.name === profile.name)) return;
+    account.user = { ...account.user, email: profile.email, name: profile.name };
+    this.device.updateProfile(account.key, profile);
+    this.emit('session.changed', this.sessionState());
   }
 
   async unlock(params: { email: string; password: string }) {

@@ -1,8 +1,10 @@
 import {
+  type Booking,
   CHANGE_TYPES,
   changeSchema,
   PROTOCOL_VERSION,
   type Checkin,
+  type Event,
   GatehouseError,
   HybridClock,
   type MutationName,
@@ -20,8 +22,9 @@ import type { SalvagedMutation } from './db/salvage';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
 import type { MutationMeta } from './sync/effects';
 import { canonicalBucketHash, type HashedRow } from './sync/hash';
+import { PhotoRows, ticketTypeRequiresPhoto } from './photos/rows';
 import { Outbox } from './sync/outbox';
-import { SyncState } from './sync/state';
+import { SyncState, type SyncStateKey } from './sync/state';
 
 export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
 /** A mutation the server refused, kept for the Sync screen (newest first, 200 at most). */
@@ -101,6 +104,9 @@ export class ChangeCollector {
   }
 }
 
+/** Sync-state key: the bookings rowid up to which photo rows were entered after an initial sync; absent when done. */
+export const PHOTOS_FILL_STATE: SyncStateKey = 'photosFilledTo';
+
 /**
  * One signed-in account's local database: synced rows, outbox, sync state and the clock. All writes
  * that belong together happen in one SQLite transaction here.
@@ -111,6 +117,8 @@ export class AccountStore {
   readonly outbox: Outbox;
   readonly clock: HybridClock;
   readonly searchIndex: SearchIndex;
+  /** Attendees' photos of the bookings here, kept in step by the pull (photos/rows.ts). */
+  readonly photos: PhotoRows;
   private readonly insertRejected;
   private readonly insertStale;
   private readonly latestRejected: Database.Statement<[], RejectedMutation>;
@@ -131,6 +139,7 @@ export class AccountStore {
     this.clock = new HybridClock(deviceId, now, this.state.get('hlc') ?? undefined);
     this.outbox = new Outbox(db, this.rows, this.clock, this.state);
     this.searchIndex = new SearchIndex(db, this.state);
+    this.photos = new PhotoRows(db);
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
@@ -243,6 +252,8 @@ export class AccountStore {
         if (this.state.get('cursor') !== null || this.anyBooking.get() !== undefined) return false;
         dropBookingIndexes(this.db);
         this.searchIndex.defer();
+        // Photo rows are entered after the download (photos/fetcher.ts), from the rowid stored here.
+        this.state.set(PHOTOS_FILL_STATE, '0');
         this.state.set('phase', 'syncing');
         return true;
       })(),
@@ -281,8 +292,16 @@ export class AccountStore {
     deadline: number,
     answersCovered: () => boolean = () => true,
   ): number {
+    const initialSync = this.phase() === 'syncing';
+    // Events read for the photos' priority, once per slice.
+    const eventsRead = new Map<string, Event | null>();
+    const requiresPhoto = (booking: Booking) => {
+      if (!eventsRead.has(booking.eventId))
+        eventsRead.set(booking.eventId, this.rows.getDoc<Event>('events', booking.eventId));
+      return ticketTypeRequiresPhoto(eventsRead.get(booking.eventId) ?? null, booking.ticketTypeId);
+    };
     const next = this.write(() =>
-      this.db.transaction(() => {
+      this.photos.inTransaction(() => {
         const now = new Date().toISOString();
         if (from === 0) for (const bucket of page.bucketsAdded) this.insertBucket.run(bucket, now);
         const outboxEmpty = this.outbox.count() === 0;
@@ -295,7 +314,12 @@ export class AccountStore {
           const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
           if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)) {
             if (pending) this.outbox.rebuild(table, change.id);
-            changed.add(table, table === 'events' ? change.id : eventIdOfChange(change));
+            const eventId = table === 'events' ? change.id : eventIdOfChange(change);
+            // An initial sync enters photo rows afterwards, in bulk (PhotoRows.fillChunk).
+            if (table === 'bookings' && !initialSync) {
+              this.photos.noteBooking(change.id, eventId, change.doc as Booking | null, requiresPhoto);
+            }
+            changed.add(table, eventId);
           }
           if (performance.now() >= deadline) break;
         }
@@ -312,7 +336,7 @@ export class AccountStore {
           }
         }
         return next;
-      })(),
+      }),
     );
     if (next >= page.changes.length && caughtUp) this.tuneForPhase();
     return next;
@@ -330,6 +354,7 @@ export class AccountStore {
   private purgeBucket(bucket: string, changed: ChangeCollector): void {
     const parsed = parseBucket(bucket);
     if (parsed?.kind === 'event') {
+      this.photos.purgeEvent(parsed.id);
       for (const table of SYNCED_TABLES) {
         if (table === 'users') continue;
         const column = table === 'events' ? 'id' : 'event_id';
@@ -463,6 +488,14 @@ export class AccountStore {
   }
 
   /** Every event on this device. */
+  /** The signed-in user's own profile as their `user:<id>` bucket last gave it, or null before it arrived. */
+  userProfile(userId: string): { email: string; name: string } | null {
+    const row = this.db.prepare('SELECT doc FROM users WHERE id = ?').get(userId) as { doc: string | null } | undefined;
+    if (!row?.doc) return null;
+    const doc = JSON.parse(row.doc) as { email?: unknown; name?: unknown };
+    return typeof doc.email === 'string' && typeof doc.name === 'string' ? { email: doc.email, name: doc.name } : null;
+  }
+
   eventIds(): string[] {
     return (this.db.prepare('SELECT id FROM events ORDER BY id').all() as { id: string }[]).map((row) => row.id);
   }

@@ -25,6 +25,12 @@ export const ERROR_STATUS = {
   ORIGIN_FORBIDDEN: 403,
   NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
+  /** An email-change code that was never issued, or was replaced by a newer request of its user. */
+  EMAIL_CHANGE_CODE_INVALID: 400,
+  /** An email-change code past its expiry (EMAIL_CHANGE_TTL_HOURS): ask for the change again. */
+  EMAIL_CHANGE_CODE_EXPIRED: 410,
+  /** An email-change code that already confirmed its change: each code works once. */
+  EMAIL_CHANGE_CODE_USED: 409,
   CONFLICT: 409,
   SOLD_OUT: 409,
   EVENT_NOT_BOOKABLE: 409,

@@ -10,7 +10,16 @@ export const MAIL_STATUSES = ['pending', 'sending', 'sent', 'dead', 'discarded']
 export const mailStatusSchema = z.enum(MAIL_STATUSES);
 export type MailStatus = z.infer<typeof mailStatusSchema>;
 
-export const MAIL_KINDS = ['bookingConfirmed', 'bookingCancelled', 'eventChanged', 'eventCancelled'] as const;
+export const MAIL_KINDS = [
+  'bookingConfirmed',
+  'bookingCancelled',
+  'eventChanged',
+  'eventCancelled',
+  /** To the new address of an email change: the code that confirms it. */
+  'emailChangeConfirm',
+  /** To the old address once an email change is confirmed: a notice, in case it was not its owner. */
+  'emailChanged',
+] as const;
 export const mailKindSchema = z.enum(MAIL_KINDS);
 export type MailKind = z.infer<typeof mailKindSchema>;
 

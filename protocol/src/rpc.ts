@@ -21,7 +21,15 @@ import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
 import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
 import { unsentExportSchema, unsentImportResultSchema } from './unsent';
-import { deviceSchema, userAdminPatchSchema } from './users';
+import {
+  deviceSchema,
+  emailChangeConfirmedSchema,
+  emailChangeConfirmSchema,
+  emailChangeRequestSchema,
+  emailChangeStateSchema,
+  userAdminPatchSchema,
+  userSelfPatchSchema,
+} from './users';
 
 /**
  * The typed contract between the UI (renderer) and the local node (electron/core). One table,
@@ -50,6 +58,13 @@ export const scanResultSchema = z.object({
   checkinId: z.string().nullable(),
   /** Core time for verify + lookup + verdict + record, for the diagnostics line. */
   micros: z.number(),
+  /**
+   * The attendee's photo, when the booking's ticket type requires one (null or absent otherwise),
+   * as this device holds it — the verdict never waits for the network: `ready` (its bytes are
+   * here: `checkin.photo`), `notDownloaded` (on file, not arrived yet), `missing` (none on file:
+   * check ID).
+   */
+  photo: z.enum(['ready', 'notDownloaded', 'missing']).nullable().optional(),
 });
 export type ScanResult = z.infer<typeof scanResultSchema>;
 
@@ -291,6 +306,8 @@ export const rpcMethods = {
     }),
     result: scanResultSchema,
   },
+  /** The attendee's photo as this device holds it (never fetched for the asking); null when not here. */
+  'checkin.photo': { params: z.strictObject({ bookingId: idSchema }), result: photoDataSchema },
   'checkin.manual': {
     params: z.strictObject({
       eventId: idSchema,
@@ -372,6 +389,14 @@ export const rpcMethods = {
   'profile.sessions.endOthers': { params: nothing, result: sessionsEndedSchema },
   /** Also renews this device's offline-unlock verifier, so the old password no longer unlocks it. */
   'profile.password.change': { params: passwordChangeRequestSchema, result: sessionsEndedSchema },
+  /** Renames the signed-in user (`PATCH /users/me`); the session and this device's sign-in list follow. */
+  'profile.rename': { params: userSelfPatchSchema, result: userSchema },
+  /** The email change waiting for its code, if any. */
+  'profile.emailChange.get': { params: nothing, result: emailChangeStateSchema },
+  /** Mails a code to the new address; the email stays as it is until the code is confirmed. */
+  'profile.emailChange.request': { params: emailChangeRequestSchema, result: emailChangeStateSchema },
+  /** Confirms with the code from the mail; the session and offline unlock take the new email. */
+  'profile.emailChange.confirm': { params: emailChangeConfirmSchema, result: emailChangeConfirmedSchema },
 
   // photos (online only: OFFLINE when the server cannot be reached; protocol/src/images.ts)
   /** Uploads the signed-in user's profile photo; the server answers the stored (re-encoded) image. */

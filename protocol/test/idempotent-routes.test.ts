@@ -17,6 +17,9 @@ const NOT_CREATING_POSTS: Record<string, string> = {
   'mail.discard': 'changes an existing message’s state',
   'users.changeMyPassword':
     'changes a password (the current one is the proof); repeating it with the old one as current fails',
+  'users.requestEmailChange':
+    'replaces the pending change; a repeat mails a fresh code and the earlier one stops working',
+  'auth.confirmEmailChange': 'public; applies a single-use code, a repeat is EMAIL_CHANGE_CODE_USED',
   'devices.importUnsent': 'applies a file exactly once by itself (derived mutation ids, applied changes skipped)',
   'sync.push': 'exactly-once by each mutation’s own id',
   'bookings.import':

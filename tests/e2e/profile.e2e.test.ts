@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../electron/core/index';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
+import { uniqueEmail } from '../support/http';
 import { signInAs, type SignedIn } from '../support/users';
 import { goTo, signIn } from './support/app';
 import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
@@ -56,6 +57,13 @@ describe('profile: sessions and password, and a device revoked', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  /** The code in the email-change mail queued for `address` ('' until there is one). */
+  async function mailedCode(address: string): Promise<string> {
+    const rows = await server.ctx.store.mail.list({}, undefined, 100);
+    const text = rows.find((row) => row.kind === 'emailChangeConfirm' && row.to === address)?.text ?? '';
+    return /[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}/.exec(text)?.[0] ?? '';
+  }
+
   it('lists this device and a script session, and signs the other one out', async () => {
     await signIn(page, { serverUrl: server.baseUrl, email: staff.user.email, password: staff.password });
     await goTo(page, 'Profile');
@@ -93,6 +101,40 @@ describe('profile: sessions and password, and a device revoked', () => {
       password: 'a much better passphrase',
     });
     expect(login.status).toBe(200);
+  });
+
+  it('renames, and changes the email only with the code mailed to the new address', async () => {
+    const card = page.getByRole('region', { name: 'Name and email' });
+    await card.getByRole('textbox', { name: 'Name', exact: true }).fill('Pia P. Profile');
+    await card.getByRole('button', { name: 'Save name' }).click();
+    await page.getByText('Your name is now Pia P. Profile.').waitFor();
+    expect((await server.ctx.store.users.findById(staff.user.id))?.name).toBe('Pia P. Profile');
+
+    const newEmail = uniqueEmail('pia-new');
+    const ask = card.getByRole('form', { name: 'Change email' });
+    await ask.getByLabel('New email address').fill(newEmail);
+    await ask.getByLabel('Current password').fill('a much better passphrase');
+    await ask.getByRole('button', { name: 'Send code' }).click();
+    const pending = card.getByTestId('email-change-pending');
+    await pending.getByText(newEmail).waitFor();
+    expect(await card.getByTestId('profile-email').textContent()).toBe(staff.user.email);
+
+    // The code, as the outbox queued it for the new address.
+    let code = '';
+    await expect.poll(async () => (code = await mailedCode(newEmail))).not.toBe('');
+
+    const confirmForm = card.getByRole('form', { name: 'Confirm new email' });
+    await confirmForm.getByLabel('Code from the email').fill('AAAA-AAAA-AAAA-AAAA-AAAA');
+    await confirmForm.getByRole('button', { name: 'Confirm new email' }).click();
+    await confirmForm.getByText('That code is not the latest one we sent').waitFor();
+    await screenshot(page, 'profile-email-pending-1024x700');
+    await confirmForm.getByLabel('Code from the email').fill(code.toLowerCase());
+    await confirmForm.getByRole('button', { name: 'Confirm new email' }).click();
+    await page.getByText(`Your email is now ${newEmail}.`).waitFor();
+    await expect.poll(() => card.getByTestId('profile-email').textContent()).toBe(newEmail);
+    const login = await staff.api.post('/auth/login', { email: newEmail, password: 'a much better passphrase' });
+    expect(login.status).toBe(200);
+    await screenshot(page, 'profile-email-changed-1024x700');
   });
 
   it('a revoked laptop says so at its next contact, and where its unsent changes went', async () => {

@@ -18,6 +18,7 @@ import {
   type TicketVerification,
   TICKET_PREFIX,
 } from '@gatehouse/protocol';
+import { ticketTypeRequiresPhoto } from '../photos/rows';
 import { newRowId } from '../sync/ids';
 import type { AccountStore } from '../store';
 import { TicketVerifier } from './verify';
@@ -229,6 +230,9 @@ export class Scanner {
         scannedAt: new Date(this.deps.trustedNow()).toISOString(),
       });
     }
+    // One primary-key read of what is stored: the verdict never waits for a photo to download.
+    const photo =
+      booking && ticketTypeRequiresPhoto(event, booking.ticketTypeId) ? this.store.photos.stateFor(booking) : null;
     return {
       verdict: verdict.verdict,
       message,
@@ -237,6 +241,7 @@ export class Scanner {
       ticketTypeName,
       firstEntry,
       checkinId,
+      photo,
       micros: Math.round((performance.now() - started) * 1000),
     };
   }

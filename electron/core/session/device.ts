@@ -118,6 +118,19 @@ export class DeviceStore {
     return match;
   }
 
+  /**
+   * Keeps a known user's email and name as the server now has them, so that offline unlock takes
+   * the email they sign in with (an email change) and the sign-in list shows their name.
+   */
+  updateProfile(accountKey: string, profile: { email: string; name: string }): void {
+    const known = this.findByAccount(accountKey);
+    if (!known || (known.email === profile.email && known.name === profile.name)) return;
+    this.data.knownUsers = this.data.knownUsers.map((user) =>
+      user.accountKey === accountKey ? { ...user, email: profile.email, name: profile.name } : user,
+    );
+    this.save();
+  }
+
   forget(accountKey: string): void {
     this.data.knownUsers = this.data.knownUsers.filter((user) => user.accountKey !== accountKey);
     if (this.data.lastAccount === accountKey) this.data.lastAccount = null;

@@ -6,7 +6,16 @@ import type { Db } from '../db/open';
  * buckets are pulled again after it grew (AccountStore.refreshForProtocol).
  */
 export type SyncStateKey =
-  'cursor' | 'hlc' | 'lastSyncAt' | 'clockSkewMs' | 'initialSyncDone' | 'phase' | 'protocol' | 'refreshing';
+  | 'cursor'
+  | 'hlc'
+  | 'lastSyncAt'
+  | 'clockSkewMs'
+  | 'initialSyncDone'
+  | 'phase'
+  | 'protocol'
+  | 'refreshing'
+  /** After an initial sync: the bookings rowid up to which photo rows were entered (photos/fetcher.ts). */
+  | 'photosFilledTo';
 
 /** Small key-value rows next to the data they describe, so they commit in the same transactions. */
 export class SyncState {

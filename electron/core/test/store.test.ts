@@ -29,6 +29,7 @@ describe('account store', () => {
       { version: 7, name: 'search folding' },
       { version: 8, name: 'rejected hlc' },
       { version: 9, name: 'rejected subject' },
+      { version: 13, name: 'photos' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -6,6 +6,7 @@ import {
   sessionSchema,
 } from '../auth';
 import { okSchema } from '../common';
+import { emailChangeConfirmedSchema, emailChangeConfirmSchema } from '../users';
 import { defineRoute } from '../routing';
 
 /**
@@ -57,5 +58,19 @@ export const authRoutes = {
     access: 'public',
     body: logoutRequestSchema,
     responses: { 200: okSchema },
+  }),
+  'auth.confirmEmailChange': defineRoute({
+    method: 'POST',
+    path: '/auth/email-change/confirm',
+    tags: ['auth'],
+    description:
+      'Confirms an email change with the code mailed to the new address (holding it is the proof, so no ' +
+      'sign-in is needed): the account signs in with the new email from now on, its devices learn it through ' +
+      "the user's sync bucket, and the old address gets a notice. A code works once (EMAIL_CHANGE_CODE_USED), " +
+      'for 24 hours (EMAIL_CHANGE_CODE_EXPIRED); an unknown or replaced one is EMAIL_CHANGE_CODE_INVALID, and ' +
+      'an address someone else took meanwhile EMAIL_TAKEN.',
+    access: 'public',
+    body: emailChangeConfirmSchema,
+    responses: { 200: emailChangeConfirmedSchema },
   }),
 } as const;

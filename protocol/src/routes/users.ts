@@ -1,7 +1,14 @@
 import { passwordChangeRequestSchema, sessionsEndedSchema, userSchema, userSessionListSchema } from '../auth';
 import { okSchema, pageSchema } from '../common';
 import { defineRoute } from '../routing';
-import { idParamsSchema, userAdminPatchSchema, userListQuerySchema, userSelfPatchSchema } from '../users';
+import {
+  emailChangeRequestSchema,
+  emailChangeStateSchema,
+  idParamsSchema,
+  userAdminPatchSchema,
+  userListQuerySchema,
+  userSelfPatchSchema,
+} from '../users';
 
 const admin = { permission: 'users.manage' } as const;
 
@@ -23,6 +30,30 @@ export const usersRoutes = {
     access: 'signedIn',
     body: userSelfPatchSchema,
     responses: { 200: userSchema },
+  }),
+  'users.myEmailChange': defineRoute({
+    method: 'GET',
+    path: '/users/me/email-change',
+    tags: ['users'],
+    description:
+      "The caller's email change waiting for its code (`pending: null` when there is none, or it expired or " +
+      'was confirmed).',
+    access: 'signedIn',
+    responses: { 200: emailChangeStateSchema },
+  }),
+  'users.requestEmailChange': defineRoute({
+    method: 'POST',
+    path: '/users/me/email-change',
+    tags: ['users'],
+    description:
+      'Asks to move the caller to `newEmail`: a single-use code, good for 24 hours, is mailed to the new ' +
+      'address and confirmed by `POST /auth/email-change/confirm`. The email stays as it is until then. ' +
+      'Asking again replaces the pending change (the earlier code stops working). The current password is ' +
+      'the proof (INVALID_CREDENTIALS, counted towards the sign-in lockout); an address that already has an ' +
+      'account is EMAIL_TAKEN, the same address as now VALIDATION_FAILED.',
+    access: 'signedIn',
+    body: emailChangeRequestSchema,
+    responses: { 200: emailChangeStateSchema },
   }),
   'users.mySessions': defineRoute({
     method: 'GET',

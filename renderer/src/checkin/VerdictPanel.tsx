@@ -1,5 +1,6 @@
 import type { ScanResult } from '@gatehouse/protocol';
 import { useEffect, useState } from 'react';
+import { VerdictPhoto } from './VerdictPhoto';
 
 const HEADLINES: Record<ScanResult['verdict'], string> = {
   admit: 'ADMIT',
@@ -21,7 +22,8 @@ export const VERDICT_SHOWN_MS = 8000;
 /**
  * The door's verdict, readable from two metres: the colour says it at a glance, the word says it
  * without colour, and each new verdict flashes (the section is keyed by `serial`, restarting its
- * animation). `onUndo` is offered on an admission this device just made (the core refuses it, in
+ * animation). For a ticket whose type requires a photo, the attendee's photo stands large beside the
+ * name (VerdictPhoto). `onUndo` is offered on an admission this device just made (the core refuses it, in
  * words, once the undo window has passed); `undone` says that admission was undone.
  */
 export function VerdictPanel({
@@ -54,15 +56,19 @@ export function VerdictPanel({
   const shown = undone && result.verdict === 'admit' ? 'undone' : result.verdict;
   const faded = fadedSerial === serial;
   const reentry = result.reason === 'reentry';
+  const photo = result.photo && result.booking ? result.photo : null;
   return (
     <section
       key={serial}
-      className={`verdict verdict-${shown}${faded ? ' verdict-faded' : ' verdict-fresh'}`}
+      className={`verdict verdict-${shown}${faded ? ' verdict-faded' : ' verdict-fresh'}${photo ? ' verdict-has-photo' : ''}`}
       aria-label="Scan result"
       data-verdict={shown}
       data-serial={serial}
       data-state={faded ? 'ready' : 'shown'}
     >
+      {photo && result.booking ? (
+        <VerdictPhoto state={photo} bookingId={result.booking.id} name={result.booking.attendee.name} />
+      ) : null}
       {faded ? (
         <p className="verdict-ready" role="status">
           Ready for the next guest

@@ -9,9 +9,10 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { localProblem, placeProblems, type FieldMap } from '../ui/fieldProblems';
 import { FormField } from '../ui/FormField';
 import { formatAgo, formatDateTime } from '../ui/format';
+import { AccountDetails } from './AccountDetails';
 
 /**
- * The signed-in person's own account: where they are signed in (each session, this one marked,
+ * The signed-in person's own account: their name and email (AccountDetails), where they are signed in (each session, this one marked,
  * any other ended with one click, or all of them) and their password. Online only: the server
  * keeps sessions, and ending one stops it on every server process within seconds.
  */
@@ -58,6 +59,7 @@ export function ProfileScreen() {
           {notice}
         </p>
       ) : null}
+      <AccountDetails onNotice={(text) => void act(async () => text)} />
       <section className="card" aria-labelledby="photo-title">
         <h2 id="photo-title">Profile photo</h2>
         <PhotoField target={{ kind: 'mine' }} label="Your profile photo" canEdit />

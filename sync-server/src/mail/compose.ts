@@ -72,13 +72,14 @@ function detailsText(facts: EventFacts, extra: [string, string][] = []): string 
   ].join('\n');
 }
 
-function page(title: string, body: string): string {
+/** The HTML frame every mail shares; `footer` says why the reader receives it. */
+export function page(title: string, body: string, footer = FOOTER_TEXT): string {
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     `<title>${escapeHtml(title)}</title></head>` +
     '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;max-width:600px;margin:0 auto;padding:16px">' +
     body +
-    `<p style="color:#777;font-size:12px;margin-top:32px">${escapeHtml(FOOTER_TEXT)}</p></body></html>`
+    `<p style="color:#777;font-size:12px;margin-top:32px">${escapeHtml(footer)}</p></body></html>`
   );
 }
 

@@ -43,7 +43,8 @@ export function toMailMessage(row: MailRow): MailMessage {
     createdAt: new Date(row.createdAtMs).toISOString(),
     sentAt: row.sentAtMs === null ? null : new Date(row.sentAtMs).toISOString(),
     messageId: row.messageId,
-    eventId: row.eventId,
+    // Account mails (mail/account.ts) concern no event and store it as ''.
+    eventId: row.eventId || null,
     bookingId: row.bookingId,
     nextAttemptAt: row.status === 'pending' ? new Date(row.nextAttemptAtMs).toISOString() : null,
   };

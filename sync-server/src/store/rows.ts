@@ -242,6 +242,7 @@ export type MailRow = {
   text: string;
   ics: string | null;
   qrToken: string | null;
+  /** The event the mail is about; '' for account mails (mail/account.ts). */
   eventId: string;
   bookingId: string | null;
   status: MailStatus;

@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords';
 import { ListPages } from '../http/pagination';
 import type { SessionSummaryRow } from '../store/port';
 import { toUser } from '../store/wire';
+import { EmailChanges } from './email-change';
 
 /** Users by when they were created, oldest first. */
 const USER_PAGES = new ListPages('users', 'createdAt', 'string');
@@ -14,6 +15,22 @@ export function registerUserRoutes(_app: FastifyInstance, ctx: AppContext): void
   const users = ctx.store.users;
 
   server.serve(routes['users.me'], async ({ user }) => toUser(user));
+
+  const emailChanges = new EmailChanges(ctx);
+  // Sign-in-strength proofs (a password here, a code on confirm) share the login rate limit.
+  const loginRateLimit = {
+    config: { rateLimit: { max: ctx.config.rateLimit.loginPerMinute, timeWindow: '1 minute' } },
+  };
+
+  server.serve(routes['users.myEmailChange'], async ({ user }) => emailChanges.state(user.id));
+
+  server.serve(
+    routes['users.requestEmailChange'],
+    async ({ user, body, request }) => emailChanges.request(user, body, request.ip),
+    loginRateLimit,
+  );
+
+  server.serve(routes['auth.confirmEmailChange'], async ({ body }) => emailChanges.confirm(body.token), loginRateLimit);
 
   server.serve(routes['users.updateMe'], async ({ user, body }) => {
     // The store publishes the new profile to the user's bucket, so their devices learn of it.

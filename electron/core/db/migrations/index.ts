@@ -8,6 +8,7 @@ import { migration006 } from './006_refusals';
 import { migration007 } from './007_search_folding';
 import { migration008 } from './008_rejected_hlc';
 import { migration009 } from './009_rejected_subject';
+import { migration013 } from './013_photos';
 
 /** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
 export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
@@ -23,6 +24,7 @@ export const MIGRATIONS: Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration013,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */

@@ -48,6 +48,9 @@ export const COLLECTIONS = {
   mailClaims: 'mailClaims',
   mailFanOuts: 'mailFanOuts',
   secrets: 'secrets',
+  /** Pending email changes, keyed by their code's hash; and one claim per code used (email-changes.ts). */
+  emailChanges: 'emailChanges',
+  emailChangeClaims: 'emailChangeClaims',
   /** Blob head documents (blobs.ts), one per blob, by `_id` = the blob's id. */
   blobs: 'blobs',
   /** Blob bytes in chunks, by `_id` = `<blobId>@<version>:<n>`. */

@@ -15,6 +15,7 @@ import { MongoEvents } from './events';
 import { MongoIdempotency } from './idempotency';
 import { ensureIndexes } from './indexes';
 import { MongoLedger } from './ledger';
+import { MongoEmailChanges } from './email-changes';
 import { MongoLockouts } from './lockouts';
 import { MongoMail } from './mail';
 import { MongoRefusals } from './refusals';
@@ -151,6 +152,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       location: locationOf(options.uri, options.dbName),
       capabilities,
       users: guarded(users),
+      emailChanges: guarded(new MongoEmailChanges(context, users)),
       sessions: guarded(new MongoSessions(context)),
       lockouts: guarded(new MongoLockouts(context)),
       devices: guarded(new MongoDevices(context)),

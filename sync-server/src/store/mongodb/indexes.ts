@@ -49,6 +49,7 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.ticketKeys, key: { kid: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.users, key: { email: 1 }, options: { unique: true } },
   { collection: COLLECTIONS.users, key: { createdAt: 1, _id: 1 } },
+  { collection: COLLECTIONS.emailChanges, key: { userId: 1 } },
   { collection: COLLECTIONS.refreshTokens, key: { familyId: 1 } },
   { collection: COLLECTIONS.refreshTokens, key: { userId: 1 } },
   { collection: COLLECTIONS.refreshTokens, key: { expiresAt: 1 }, ttlSeconds: 7 * 24 * 3600 },

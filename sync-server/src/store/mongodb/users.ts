@@ -92,6 +92,20 @@ export class MongoUsers implements UserRepository {
     return doc ? toUserRow(doc) : null;
   }
 
+  /**
+   * Moves the user to `email` (a confirmed email change: email-changes.ts), bumping rev and logging
+   * the profile. EMAIL_TAKEN when another account holds it (the unique index is the arbiter).
+   */
+  async setEmail(id: string, email: string, at: string): Promise<UserRow | null> {
+    try {
+      const doc = await this.context.changeLog.updateAndLog(this.target, id, { $set: { email, updatedAt: at } });
+      return doc ? toUserRow(doc) : null;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw storeErrors.emailTaken();
+      throw error;
+    }
+  }
+
   /** The profile as it stands, logged again under its own rev (a repeat of a version is harmless to devices). */
   async publish(id: string): Promise<void> {
     const doc = await this.users.findOne({ _id: id });

@@ -10,6 +10,7 @@ import { ChangeLog, changeFeed } from './changes';
 import { SqliteCheckins } from './checkins';
 import { openDatabase, type SqliteLog } from './database';
 import { SqliteDevices } from './devices';
+import { SqliteEmailChanges } from './email-changes';
 import { SqliteErasure } from './erasure';
 import { SqliteEvents } from './events';
 import { Handoffs } from './handoffs';
@@ -69,6 +70,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const sessions = new SqliteSessions(database);
   const lockouts = new SqliteLockouts(database);
   const idempotency = new SqliteIdempotency(database);
+  const users = new SqliteUsers(database, changes);
   const ping = database.db.prepare('SELECT 1');
 
   const purge = () => {
@@ -94,7 +96,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     location: database.file,
     secrets: new SqliteSecrets(database).repository(),
     blobs: new SqliteBlobs(database).repository(),
-    users: new SqliteUsers(database, changes).repository(),
+    users: users.repository(),
+    emailChanges: new SqliteEmailChanges(database, users).repository(),
     sessions: sessions.repository(),
     lockouts: lockouts.repository(),
     devices: new SqliteDevices(database).repository(),

@@ -118,6 +118,11 @@ export class SqliteUsers {
     return record ? toUserRow(record) : null;
   }
 
+  findByEmail(email: string): UserRow | null {
+    const record = this.byEmail.get(email);
+    return record ? toUserRow(record) : null;
+  }
+
   create(input: NewUser & { id: string; at: string }): UserRow {
     if (this.byEmail.get(input.email)) throw storeErrors.emailTaken();
     const row: UserRow = {
@@ -153,6 +158,21 @@ export class SqliteUsers {
     return next;
   }
 
+  /**
+   * Moves the user to `email` (an email change confirmed: store/sqlite/email-changes.ts), bumping
+   * rev and publishing the profile. EMAIL_TAKEN when another account has it. Call inside a write.
+   */
+  setEmail(id: string, email: string, at: string): UserRow | null {
+    const current = this.find(id);
+    if (!current) return null;
+    const holder = this.byEmail.get(email);
+    if (holder && holder.id !== id) throw storeErrors.emailTaken();
+    const next: UserRow = { ...current, email, rev: current.rev + 1, updatedAt: at };
+    this.updateRow.run(toUserParams(next));
+    this.changes.append(changeOf.user(next));
+    return next;
+  }
+
   publish(id: string): void {
     const row = this.find(id);
     // The same rev again: devices keep the highest rev they hold, so a repeat is harmless.
@@ -164,11 +184,7 @@ export class SqliteUsers {
     return {
       create: (input) => database.write(() => this.create(input)),
       findById: (id) => database.read(() => this.find(id)),
-      findByEmail: (email) =>
-        database.read(() => {
-          const record = this.byEmail.get(email);
-          return record ? toUserRow(record) : null;
-        }),
+      findByEmail: (email) => database.read(() => this.findByEmail(email)),
       findByIds: (ids) => database.read(() => (ids.length === 0 ? [] : this.byIds.all(jsonList(ids)).map(toUserRow))),
       list: (filter, after: After<string> | undefined, limit) =>
         database.read(() => {

@@ -11,6 +11,7 @@ import { migration009 } from './009-search-folding';
 import { migration010 } from './010-booking-import';
 import { migration011 } from './011-exports-and-erasure';
 import { migration012 } from './012-photos';
+import { migration013 } from './013-email-changes';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010,
   migration011,
   migration012,
+  migration013,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
