@@ -21,6 +21,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   FORBIDDEN: 'Your role does not allow this.',
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to Gatehouse.',
   NOT_FOUND: 'That no longer exists, or you cannot see it.',
+  ALERT_NOT_FOUND: 'That alert is not one of this event’s, or no longer exists.',
   EMAIL_TAKEN: 'An account with that email already exists.',
   CONFLICT: 'Someone else changed this at the same time, or it is not allowed in its current state.',
   SOLD_OUT: 'That ticket type is sold out.',

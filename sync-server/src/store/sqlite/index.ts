@@ -60,7 +60,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const bookings = new SqliteBookings(database, changes, events, alerts, handoffs);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
   const refusals = new SqliteRefusals(database, changes);
-  const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
+  const ledger = new SqliteLedger(database, checkins, refusals, bookings, events, alerts);
   const sessions = new SqliteSessions(database);
   const lockouts = new SqliteLockouts(database);
   const idempotency = new SqliteIdempotency(database);

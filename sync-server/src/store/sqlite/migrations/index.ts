@@ -8,6 +8,7 @@ import { migration006 } from './006-creation-order';
 import { migration007 } from './007-device-session';
 import { migration008 } from './008-staff-walk-ins';
 import { migration009 } from './009-search-folding';
+import { migration014 } from './014-alert-acknowledgements';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration014,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
