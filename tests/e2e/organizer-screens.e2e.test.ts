@@ -8,7 +8,7 @@ import { MemoryTokenStore } from '../../electron/core/index';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
-import { createEvent } from '../sync/support';
+import { createEvent, pushDuplicateEntry } from '../sync/support';
 import { goTo, signIn } from './support/app';
 import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
 
@@ -183,6 +183,46 @@ describe("the organizer's screens", () => {
     expect(ink).not.toBe(paper);
     await screenshot(page, 'organizer-04-staff-1366');
     await expectNoSeriousA11yViolations(page, 'event staff');
+  });
+
+  it('an alert is acknowledged by keyboard: it leaves "Unacknowledged only" and shows who and when, dimmed', async () => {
+    const event = events[1]!;
+    await pushDuplicateEntry(organizer.api, event, 'Dana Twice');
+    // The Sync screen lists the alerts of the event chosen on the event screens.
+    await goTo(page, 'Attendees');
+    await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: event.title });
+    await goTo(page, 'Sync');
+    const alerts = page.getByRole('region', { name: `Alerts at ${event.title}` });
+    const onlyOpen = alerts.getByRole('checkbox', { name: 'Unacknowledged only' });
+    expect(await onlyOpen.isChecked()).toBe(true);
+    const item = alerts.getByRole('listitem').filter({ hasText: 'Dana Twice' });
+    await item.filter({ hasText: 'Duplicate entry' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'organizer-05-alert-open-1366');
+    await expectNoSeriousA11yViolations(page, 'alerts');
+    // By keyboard: focus the button, then Enter.
+    const acknowledge = item.getByRole('button', { name: /^Acknowledge/ });
+    await acknowledge.focus();
+    await page.keyboard.press('Enter');
+    await alerts.getByText('No alerts waiting for someone.').waitFor();
+    await onlyOpen.press('Space');
+    const done = alerts.getByRole('listitem').filter({ hasText: 'Dana Twice' });
+    await done.getByText(/^Acknowledged by Orla Organizer · .*\d{2}:\d{2}/).waitFor();
+    expect(await done.getByRole('button', { name: /^Acknowledge/ }).count()).toBe(0);
+    expect(await done.getAttribute('class')).toContain('alert-acknowledged');
+    await screenshot(page, 'organizer-06-alert-acknowledged-1366');
+    await expectNoSeriousA11yViolations(page, 'alerts acknowledged');
+    // The acknowledgement reaches the server (queued, then pushed), by the organizer.
+    await expect
+      .poll(
+        async () => {
+          const listed = await organizer.api.get<{ items: Array<{ acknowledgement?: { userName: string } }> }>(
+            `/events/${event.id}/alerts`,
+          );
+          return listed.body.items[0]?.acknowledgement?.userName ?? null;
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe('Orla Organizer');
   });
 
   it('the chosen event is remembered across a reload, and sign-out leaves nothing for the next person', async () => {
