@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { addBookings, createEvent, ticketToken } from '../sync/support';
 import { signIn, verdictPanel } from './support/app';
-import { launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { screenshot } from './support/browser';
 import { qrLuma, writeY4m } from './support/fakeCamera';
 
 /**
@@ -19,51 +18,42 @@ import { qrLuma, writeY4m } from './support/fakeCamera';
 describe('a ticket held to the camera', () => {
   let server: TestServer;
   let staff: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
+  /** The fake camera's video, made before Chromium starts. */
+  let videoDir: string;
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-camera-'));
+    videoDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-camera-video-'));
     server = await startTestServer();
     const organizer = await signInAs(server, 'organizer', 'Cam Organizer');
     staff = await signInAs(server, 'staff', 'Cam Steward');
     const event = await createEvent(organizer.api, [staff.user.id], { title: 'Lens Night' });
     const [bookingId] = await addBookings(server, event, 1, 'Camera Guest');
-    const video = path.join(root, 'ticket.y4m');
+    const video = path.join(videoDir, 'ticket.y4m');
     writeY4m(video, qrLuma(await ticketToken(organizer.api, bookingId!)));
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'door-tablet'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'camera',
       serverUrl: server.baseUrl,
+      deviceName: 'door-tablet',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
+      chromiumArgs: [
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`,
+        // Answers the camera prompt, which a headless browser has no one to click.
+        '--use-fake-ui-for-media-stream',
+      ],
+      permissions: ['camera'],
     });
-    browser = await launchChromium([
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-      // Answers the camera prompt, which a headless browser has no one to click.
-      '--use-fake-ui-for-media-stream',
-    ]);
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    await context.grantPermissions(['camera'], { origin: host.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, 'failed-camera').catch(() => undefined);
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (videoDir) rmSync(videoDir, { recursive: true, force: true });
   });
 
   it('a QR held to the camera is admitted', async () => {
