@@ -18,11 +18,13 @@ import { BookingQueries } from './bookings/queries';
 import { SearchIndexer } from './bookings/search-index';
 import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
-import { writeUnsentExport } from './session/unsent';
+import { ACCESS_LOST_FOR_GOOD, saveUnsentChanges } from './session/access-lost';
 import { EventQueries } from './events/queries';
 import { PhotoFetcher } from './photos/fetcher';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
+import { changePassword } from './session/password';
 import { AccountTokens } from './session/tokens';
+import { unlockChoices } from './session/unlock-list';
 import { AccountStore, type DataChange } from './store';
 import { SyncEngine } from './sync/engine';
 import { type WebSocketFactory, defaultWebSocket } from './sync/live';
@@ -59,19 +61,6 @@ const DEFAULT_PULL_LIMIT = 500;
 const DEFAULT_INITIAL_PULL_LIMIT = 2000;
 /** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
 const INDEX_STATUS_EVERY_MS = 100;
-
-/**
- * The accounts the offline-unlock list names: the door's (staff and organizers), most recent first.
- * Others (admins) unlock by typing their email, so a laptop left at a door does not list them.
- */
-function listedForUnlock(known: KnownUser[]): KnownUser[] {
-  return known
-    .filter((user) => user.role === 'staff' || user.role === 'organizer')
-    .sort((a, b) => b.lastSignInAt.localeCompare(a.lastSignInAt));
-}
-
-/** Answers after which this device may not keep the account's data (#18: purge, outbox saved first). */
-const ACCESS_LOST_FOR_GOOD = new Set<ErrorCode>(['DEVICE_REVOKED', 'ACCOUNT_DISABLED']);
 
 export type StoreProblem = { code: ErrorCode; message: string; accountKey: string };
 
@@ -158,18 +147,12 @@ export class Core {
     if (!account || account.store !== store || !store.db.open) return;
     let saved: { files: string[]; changes: number } | null = null;
     try {
-      saved = writeUnsentExport(
-        store.db,
-        {
-          dir: path.join(this.options.dataDir, 'unsent'),
-          now: this.now(),
-          reason: code,
-          serverUrl: account.serverUrl,
-          deviceId: this.device.deviceId,
-          user: { id: account.user.id, email: account.user.email, name: account.user.name },
-        },
-        () => store.clock.tick(),
-      );
+      saved = saveUnsentChanges(store, account, {
+        dataDir: this.options.dataDir,
+        now: this.now(),
+        deviceId: this.device.deviceId,
+        code,
+      });
     } catch (error) {
       this.log(
         'error',
@@ -349,8 +332,7 @@ export class Core {
       serverUrl: account?.serverUrl ?? null,
       deviceId: this.device.deviceId,
       online: account?.serverSession ?? false,
-      knownUsers: listedForUnlock(this.device.knownUsers()).map((known) => ({ email: known.email, name: known.name })),
-      otherUnlockable: this.device.knownUsers().length > listedForUnlock(this.device.knownUsers()).length,
+      ...unlockChoices(this.device.knownUsers()),
       storeProblem: this.storeProblem ? { code: this.storeProblem.code, message: this.storeProblem.message } : null,
       accessLost: this.accessLost,
     };
@@ -387,16 +369,13 @@ export class Core {
    * Changes the signed-in user's password on the server (every other session of theirs ends there)
    * and renews this device's offline-unlock verifier, so only the new password unlocks it offline.
    */
-  async changePassword(params: { currentPassword: string; newPassword: string }): Promise<{ ended: number }> {
-    const account = this.requireAccount();
-    const answer = await account.online().api.call(routes['users.changeMyPassword'], { body: params });
-    await this.device.remember(
-      account.user,
-      account.serverUrl,
-      params.newPassword,
+  changePassword(params: { currentPassword: string; newPassword: string }): Promise<{ ended: number }> {
+    return changePassword(
+      this.requireAccount(),
+      this.device,
+      params,
       this.options.verifierCost ?? DEFAULT_VERIFIER_COST,
     );
-    return answer;
   }
 
   /**

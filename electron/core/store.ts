@@ -146,7 +146,9 @@ export class AccountStore {
     this.insertRejected = db.prepare(
       `INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at, hlc, guest_name, event_title)
        VALUES (@id, @name, @args, @code, @message, @at, @hlc,
-         (SELECT json_extract(doc, '$.attendee.name') FROM bookings WHERE id = json_extract(@args, '$.bookingId')),
+         (SELECT json_extract(doc, '$.attendee.name') FROM bookings WHERE id = coalesce(json_extract(@args, '$.bookingId'),
+           -- an acknowledgement names its alert, whose booking is the guest
+           (SELECT json_extract(doc, '$.bookingId') FROM alerts WHERE id = json_extract(@args, '$.alertId')))),
          (SELECT json_extract(doc, '$.title') FROM events WHERE id = coalesce(json_extract(@args, '$.eventId'),
            (SELECT event_id FROM bookings WHERE id = json_extract(@args, '$.bookingId')))))`,
     );

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   ORIGIN_FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** No such alert in the event named: another event's alert, or none (`alert.acknowledge`). */
+  ALERT_NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
   /** An email-change code that was never issued, or was replaced by a newer request of its user. */
   EMAIL_CHANGE_CODE_INVALID: 400,

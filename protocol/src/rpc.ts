@@ -19,7 +19,14 @@ import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
 import { shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
-import { alertSchema, checkinDirectionSchema, checkinSchema, gateSchema, refusalSchema } from './sync';
+import {
+  alertSchema,
+  checkinDirectionSchema,
+  checkinSchema,
+  gateSchema,
+  MAX_ACKNOWLEDGEMENT_NOTE,
+  refusalSchema,
+} from './sync';
 import { unsentExportSchema, unsentImportResultSchema } from './unsent';
 import {
   deviceSchema,
@@ -348,8 +355,22 @@ export const rpcMethods = {
   'sync.now': { params: nothing, result: syncStatusSchema },
   /** Alerts of one event (or all on this device), newest first, with the guest's name and event's title ('' when not held). */
   'sync.alerts': {
-    params: z.strictObject({ eventId: idSchema.optional() }),
+    params: z.strictObject({ eventId: idSchema.optional(), unacknowledgedOnly: z.boolean().optional() }),
     result: z.array(alertSchema.extend({ attendeeName: z.string(), eventTitle: z.string() })),
+  },
+  /**
+   * Acknowledges an alert on this device (an `alert.acknowledge`, queued and synced; works offline)
+   * and answers the alert as it now shows (one already acknowledged as it is, nothing queued).
+   * ALERT_NOT_FOUND for an alert not on this device or not of `eventId`; FORBIDDEN for a role that
+   * does not see the door (attendees).
+   */
+  'alerts.acknowledge': {
+    params: z.strictObject({
+      eventId: idSchema,
+      alertId: idSchema,
+      note: z.string().trim().min(1).max(MAX_ACKNOWLEDGEMENT_NOTE).optional(),
+    }),
+    result: alertSchema,
   },
   'sync.dismissRejected': { params: z.strictObject({ mutationId: z.string() }), result: ok },
   /** Moves a damaged local database aside (kept) and resyncs; unsent changes still readable are kept. */

@@ -98,6 +98,22 @@ export const bookingWalkInArgsSchema = z.strictObject({
   attendee: attendeeSchema,
 });
 export const bookingCancelArgsSchema = z.strictObject({ bookingId: idSchema });
+/** Longest note a person may leave with an acknowledgement (characters). */
+export const MAX_ACKNOWLEDGEMENT_NOTE = 500;
+/**
+ * Someone has seen to an alert (protocol version 3): at the door (offline too) or at the
+ * organizer's desk. The first acknowledgement by HLC stands; see `alertAcknowledgementSchema`.
+ */
+export const alertAcknowledgeArgsSchema = z.strictObject({
+  /** The acknowledgement's own id (a UUID the device picks): which acknowledgement stood is told by it. */
+  id: uuidSchema,
+  alertId: idSchema,
+  /** The alert's event: the server checks the alert is of it (else ALERT_NOT_FOUND) and the person's access to it. */
+  eventId: idSchema,
+  /** When it was acknowledged, by the device's server-corrected clock. */
+  acknowledgedAt: isoDateTimeSchema,
+  note: z.string().trim().min(1).max(MAX_ACKNOWLEDGEMENT_NOTE).optional(),
+});
 export const eventUpdateArgsSchema = z.strictObject({ eventId: idSchema, patch: eventPatchSchema });
 
 /** One schema per mutation name; server and device validate with the same table. */
@@ -108,6 +124,7 @@ export const mutationArgsSchemas = {
   'booking.walkIn': bookingWalkInArgsSchema,
   'booking.cancel': bookingCancelArgsSchema,
   'event.update': eventUpdateArgsSchema,
+  'alert.acknowledge': alertAcknowledgeArgsSchema,
 } as const;
 export type MutationName = keyof typeof mutationArgsSchemas;
 export const MUTATION_NAMES = Object.keys(mutationArgsSchemas) as MutationName[];
@@ -220,6 +237,37 @@ export const refusalSchema = z.object({
 export type Refusal = z.infer<typeof refusalSchema>;
 
 export const ALERT_KINDS = ['duplicateEntry', 'cancelledCheckin', 'overCapacity'] as const;
+
+/**
+ * Who acknowledged an alert, and when. The first acknowledgement by HLC wins: a later one (a second
+ * steward, a repeat click, a device that synced late but acknowledged after) is applied as a no-op,
+ * and an earlier one arriving late replaces it — so every device and the server end with the same
+ * acknowledgement, whatever order the pushes land in (sync-server alerts `acknowledgementWins`).
+ */
+export const alertAcknowledgementSchema = z.object({
+  /** The acknowledgement's id (the `alert.acknowledge` args' `id`). */
+  id: idSchema,
+  userId: idSchema,
+  /** The person's name as the server knew it when applying (the device's own until then). */
+  userName: z.string(),
+  /** As the device said it (its server-corrected clock). */
+  acknowledgedAt: z.string(),
+  /** The mutation's HLC: what "first" means. */
+  hlc: z.string(),
+  note: z.string().nullable(),
+});
+export type AlertAcknowledgement = z.infer<typeof alertAcknowledgementSchema>;
+
+/** Whether acknowledgement `candidate` (by its HLC, then id) replaces `current`: the first one wins. */
+export function acknowledgementWins(
+  candidate: { hlc: string; id: string },
+  current: AlertAcknowledgement | null | undefined,
+): boolean {
+  if (!current) return true;
+  if (candidate.hlc !== current.hlc) return candidate.hlc < current.hlc;
+  return candidate.id < current.id;
+}
+
 export const alertSchema = z.object({
   id: idSchema,
   eventId: idSchema,
@@ -230,6 +278,11 @@ export const alertSchema = z.object({
   firstCheckinId: idSchema.nullable(),
   message: z.string(),
   createdAt: z.string(),
+  /**
+   * Absent until someone acknowledges it (protocol version 3; older devices drop the field).
+   * Who and when: see alertAcknowledgementSchema.
+   */
+  acknowledgement: alertAcknowledgementSchema.optional(),
 });
 export type Alert = z.infer<typeof alertSchema>;
 

@@ -10,7 +10,7 @@
  * `mutationArgsSchemas`, so a server keeps applying what older devices queued; raise the server's
  * minimum only once it drops a name older devices still send.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /**
  * What each version added, for a server that still answers older devices:
  * - 2: `checkin.void` and void check-in rows (`direction: 'void'`), `scan.refuse` and refusal rows
@@ -18,6 +18,13 @@ export const PROTOCOL_VERSION = 2;
  *   version grew pulls its buckets again to get them.
  */
 export const PROTOCOL_DOOR_RECORDS = 2;
+/**
+ * - 3: `alert.acknowledge` and the alert's `acknowledgement`. A version-3 device does not push to a
+ *   server whose range ends below 3 (it would answer UNKNOWN_MUTATION): it keeps the acknowledgement
+ *   queued and says the server needs an update. Older devices are sent alerts with the field, which
+ *   their schema drops; updated, they pull again and read it.
+ */
+export const PROTOCOL_ALERT_ACKNOWLEDGEMENTS = 3;
 /** Request header: the protocol version the device speaks (a positive integer). */
 export const PROTOCOL_VERSION_HEADER = 'x-gatehouse-protocol';
 /** Answer header: the versions the server accepts, `min-max`. */

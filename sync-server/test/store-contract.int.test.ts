@@ -17,7 +17,7 @@ import type {
   Store,
 } from '../src/store/port';
 import type {
-  AlertRow,
+  NewAlertRow,
   BookingRow,
   ChangeRow,
   ComposedMailRow,
@@ -119,7 +119,7 @@ function bookInput(event: { id: string }, options: BookOptions = {}): BookInput 
   };
 }
 
-function overCapacityAlert(row: BookingRow): Omit<AlertRow, 'rev'> {
+function overCapacityAlert(row: BookingRow): NewAlertRow {
   return {
     id: `overcap-${row.id}`,
     eventId: row.eventId,
@@ -135,7 +135,7 @@ function overCapacityAlert(row: BookingRow): Omit<AlertRow, 'rev'> {
 /** Duplicate entries by HLC order: an `in` while already inside raises `dup-<checkinId>`. */
 const deriveDuplicates: DeriveAlerts = (booking, scan, history) => {
   const ordered = [...history].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0));
-  const alerts: Array<Omit<AlertRow, 'rev'>> = [];
+  const alerts: Array<NewAlertRow> = [];
   let admittedBy: string | null = null;
   for (const fact of ordered) {
     if (fact.direction === 'out') admittedBy = null;
@@ -1356,7 +1356,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
 
     it('raises an alert once and lists alerts newest first', async () => {
       const event = await createEvent(store);
-      const alert = (id: string, createdAt: string): Omit<AlertRow, 'rev'> => ({
+      const alert = (id: string, createdAt: string): NewAlertRow => ({
         id,
         eventId: event.id,
         kind: 'cancelledCheckin',
@@ -1376,6 +1376,70 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         ['a1', 1],
       ]);
       expect(listed[1]!.createdAt).toBe(isoAt(1));
+    });
+
+    it('acknowledges an alert: the first acknowledgement by HLC stands, logged once per change; another event’s alert is ALERT_NOT_FOUND', async () => {
+      const event = await createEvent(store);
+      const other = await createEvent(store);
+      await store.alerts.raise({
+        id: 'ack-1',
+        eventId: event.id,
+        kind: 'duplicateEntry',
+        bookingId: 'b',
+        checkinId: 'c2',
+        firstCheckinId: 'c1',
+        message: 'twice',
+        createdAt: AT,
+      });
+      const ackBy = (id: string, hlc: string) => ({
+        id,
+        userId: 'staff-1',
+        userName: 'Sam Staff',
+        acknowledgedAt: AT,
+        hlc,
+        note: null,
+      });
+      const logged = async () =>
+        (await store.changes.read(eventBucket(event.id), 0, 100)).changes.filter((c) => c.id === 'ack-1');
+
+      const first = await store.alerts.acknowledge('ack-1', event.id, ackBy('k2', '000000000000200:00000:a'));
+      expect(first).toMatchObject({ changed: true, row: { rev: 2, acknowledgement: { id: 'k2' } } });
+      // Later (and a repeat of the same): left as it is.
+      for (const [id, hlc] of [
+        ['k3', '000000000000300:00000:a'],
+        ['k2', '000000000000200:00000:a'],
+      ] as const) {
+        expect(await store.alerts.acknowledge('ack-1', event.id, ackBy(id, hlc))).toMatchObject({
+          changed: false,
+          row: { rev: 2, acknowledgement: { id: 'k2' } },
+        });
+      }
+      // Earlier, arriving late: it replaces the stored one.
+      const earlier = await store.alerts.acknowledge('ack-1', event.id, ackBy('k1', '000000000000100:00000:a'));
+      expect(earlier).toMatchObject({ changed: true, row: { rev: 3, acknowledgement: { id: 'k1' } } });
+      expect(await store.alerts.findById('ack-1')).toEqual(earlier.row);
+      expect(
+        (await logged()).map((change) => [
+          change.rev,
+          (change.doc as { acknowledgement?: { id: string } }).acknowledgement?.id,
+        ]),
+      ).toEqual([
+        [1, undefined],
+        [2, 'k2'],
+        [3, 'k1'],
+      ]);
+
+      await expect(
+        store.alerts.acknowledge('ack-1', other.id, ackBy('k0', '000000000000050:00000:a')),
+      ).rejects.toMatchObject({
+        code: 'ALERT_NOT_FOUND',
+      });
+      await expect(
+        store.alerts.acknowledge('none', event.id, ackBy('k0', '000000000000050:00000:a')),
+      ).rejects.toMatchObject({
+        code: 'ALERT_NOT_FOUND',
+      });
+      expect((await store.alerts.findById('ack-1'))?.rev).toBe(3);
     });
   });
 

@@ -16,7 +16,7 @@ import {
 } from '../../scripts/store-migrate';
 import { openMongoStore, openMongoTransfer, type MongoTransfer } from '../src/store/mongodb/index';
 import type { BookInput, DeriveAlerts, MutationWork, Store } from '../src/store/port';
-import type { AlertRow, BookingRow, ComposedMailRow, EventRow, TicketKeyRow } from '../src/store/rows';
+import type { NewAlertRow, BookingRow, ComposedMailRow, EventRow, TicketKeyRow } from '../src/store/rows';
 import { openSqliteStore, openSqliteTransfer, type SqliteTransfer } from '../src/store/sqlite/index';
 import { REPOSITORY_NAMES, type RepositoryName, type TransferRows } from '../src/store/transfer';
 
@@ -126,7 +126,7 @@ function bookInput(
 
 const deriveDuplicates: DeriveAlerts = (booking, scan, history) => {
   const ordered = [...history].sort((a, b) => (a.hlc < b.hlc ? -1 : a.hlc > b.hlc ? 1 : 0));
-  const alerts: Array<Omit<AlertRow, 'rev'>> = [];
+  const alerts: Array<NewAlertRow> = [];
   let admittedBy: string | null = null;
   for (const fact of ordered) {
     if (fact.direction === 'out') admittedBy = null;

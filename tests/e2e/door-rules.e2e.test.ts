@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Event } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { addBookings, createEvent, ticketToken } from '../sync/support';
 import { pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 import { PullGate } from './support/pull-gate';
 
 /**
@@ -24,11 +20,8 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
   let gate: PullGate;
   let organizer: SignedIn;
   let staff: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let event: Event;
   let bookingIds: string[];
 
@@ -36,7 +29,6 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     page.locator(`[data-verdict="${verdict}"][data-serial="${serial}"]`).waitFor();
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-door-'));
     server = await startTestServer();
     [organizer, staff] = await Promise.all([
       signInAs(server, 'organizer', 'Ola Organizer'),
@@ -45,34 +37,22 @@ describe('the door: a new device mid-download, exits and re-entries, an undo', (
     event = await createEvent(organizer.api, [staff.user.id], { title: 'Quayside Nights' });
     bookingIds = await addBookings(server, event, BOOKINGS, 'Quay Guest');
     gate = await PullGate.start(server.baseUrl);
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'new-tablet'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'door',
       serverUrl: gate.url,
+      deviceName: 'new-tablet',
       // A first page of 200: the event, its key and the first bookings; the rest waits at the gate.
       core: { pollMs: 1000, verifierCost: 2 ** 10, initialPullLimit: 200 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-door-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await gate?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('during the first download, a signed ticket whose booking has not arrived is admitted on its signature', async () => {

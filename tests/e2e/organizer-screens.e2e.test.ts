@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Event } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
-import { createEvent } from '../sync/support';
+import { createEvent, pushDuplicateEntry } from '../sync/support';
 import { goTo, signIn } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 type Box = { x: number; y: number; width: number; height: number };
 const overlap = (a: Box, b: Box) =>
@@ -29,15 +25,11 @@ const inside = (inner: Box, outer: Box) =>
 describe("the organizer's screens", () => {
   let server: TestServer;
   let organizer: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let events: Event[];
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-organizer-'));
     server = await startTestServer();
     organizer = await signInAs(server, 'organizer', 'Orla Organizer');
     await signInAs(server, 'staff', 'Stan Steward');
@@ -53,35 +45,24 @@ describe("the organizer's screens", () => {
         ticketTypes: [{ name: 'Talk seat', price: 0, quota: 100 }],
       }),
     ];
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'organizer-laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'organizer',
       serverUrl: server.baseUrl,
+      deviceName: 'organizer-laptop',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
+      // The machine's zone is not any event's, so times shown in the computer's zone would be caught.
+      context: { timezoneId: 'America/Los_Angeles' },
     });
-    browser = await launchChromium();
-    // The machine's zone is not any event's, so times shown in the computer's zone would be caught.
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 }, timezoneId: 'America/Los_Angeles' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
     await page.getByRole('cell', { name: 'Tidewater Talks', exact: true }).waitFor();
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-organizer-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('the events table keeps every cell in its own box at 1366 and 1024 wide, times in each event’s zone', async () => {
@@ -183,6 +164,46 @@ describe("the organizer's screens", () => {
     expect(ink).not.toBe(paper);
     await screenshot(page, 'organizer-04-staff-1366');
     await expectNoSeriousA11yViolations(page, 'event staff');
+  });
+
+  it('an alert is acknowledged by keyboard: it leaves "Unacknowledged only" and shows who and when, dimmed', async () => {
+    const event = events[1]!;
+    await pushDuplicateEntry(organizer.api, event, 'Dana Twice');
+    // The Sync screen lists the alerts of the event chosen on the event screens.
+    await goTo(page, 'Attendees');
+    await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: event.title });
+    await goTo(page, 'Sync');
+    const alerts = page.getByRole('region', { name: `Alerts at ${event.title}` });
+    const onlyOpen = alerts.getByRole('checkbox', { name: 'Unacknowledged only' });
+    expect(await onlyOpen.isChecked()).toBe(true);
+    const item = alerts.getByRole('listitem').filter({ hasText: 'Dana Twice' });
+    await item.filter({ hasText: 'Duplicate entry' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'organizer-05-alert-open-1366');
+    await expectNoSeriousA11yViolations(page, 'alerts');
+    // By keyboard: focus the button, then Enter.
+    const acknowledge = item.getByRole('button', { name: /^Acknowledge/ });
+    await acknowledge.focus();
+    await page.keyboard.press('Enter');
+    await alerts.getByText('No alerts waiting for someone.').waitFor();
+    await onlyOpen.press('Space');
+    const done = alerts.getByRole('listitem').filter({ hasText: 'Dana Twice' });
+    await done.getByText(/^Acknowledged by Orla Organizer · .*\d{2}:\d{2}/).waitFor();
+    expect(await done.getByRole('button', { name: /^Acknowledge/ }).count()).toBe(0);
+    expect(await done.getAttribute('class')).toContain('alert-acknowledged');
+    await screenshot(page, 'organizer-06-alert-acknowledged-1366');
+    await expectNoSeriousA11yViolations(page, 'alerts acknowledged');
+    // The acknowledgement reaches the server (queued, then pushed), by the organizer.
+    await expect
+      .poll(
+        async () => {
+          const listed = await organizer.api.get<{ items: Array<{ acknowledgement?: { userName: string } }> }>(
+            `/events/${event.id}/alerts`,
+          );
+          return listed.body.items[0]?.acknowledgement?.userName ?? null;
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe('Orla Organizer');
   });
 
   it('the chosen event is remembered across a reload, and sign-out leaves nothing for the next person', async () => {

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { uniqueEmail } from '../support/http';
 import { signInAs, type SignedIn } from '../support/users';
 import { goTo, signIn } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
  * #18 in Chromium: a steward sees where they are signed in, signs another session out, changes
@@ -19,42 +15,26 @@ describe('profile: sessions and password, and a device revoked', () => {
   let server: TestServer;
   let admin: SignedIn;
   let staff: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-profile-'));
     server = await startTestServer();
     [admin, staff] = await Promise.all([signInAs(server, 'admin'), signInAs(server, 'staff', 'Pia Profile')]);
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'profile',
       serverUrl: server.baseUrl,
+      deviceName: 'laptop',
       core: { pollMs: 60_000, verifierCost: 2 ** 10 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-profile-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   /** The code in the email-change mail queued for `address` ('' until there is one). */

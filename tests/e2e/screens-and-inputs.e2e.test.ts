@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { addBookings, createEvent, ticketToken } from '../sync/support';
 import { goTo, verdictPanel, wedgeScan } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 const SIZES = [
   [1366, 800],
@@ -37,17 +33,13 @@ async function tabTo(page: Page, target: Locator): Promise<void> {
 describe('every screen at both sizes, and by keyboard alone', () => {
   let server: TestServer;
   let admin: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let scannedToken: string;
   /** The door code of the guest checked in by search: unique, where "Kit Guest 1" also finds a code starting with 1. */
   let searchedCode: string;
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-screens-'));
     server = await startTestServer();
     admin = await signInAs(server, 'admin', 'Ada Admin');
     const organizer = await signInAs(server, 'organizer', 'Kai Organizer');
@@ -56,32 +48,20 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     const bookingIds = await addBookings(server, event, 3, 'Kit Guest');
     scannedToken = await ticketToken(organizer.api, bookingIds[2]!);
     searchedCode = (await server.ctx.store.bookings.findById(bookingIds[1]!))!.code;
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'admin-laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'screens',
       serverUrl: server.baseUrl,
+      deviceName: 'admin-laptop',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-screens-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('the sign-in screen passes axe at both sizes', async () => {

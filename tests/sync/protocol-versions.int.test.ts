@@ -1,8 +1,22 @@
-import { PROTOCOL_RANGE_HEADER, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER, type Event } from '@gatehouse/protocol';
+import {
+  PROTOCOL_ALERT_ACKNOWLEDGEMENTS,
+  PROTOCOL_RANGE_HEADER,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+  type Event,
+} from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
-import { addBookings, createEvent, type Device, signedInDevice, startSyncTestServer } from './support';
+import { acknowledgeAlert } from '../../electron/core/alerts/commands';
+import {
+  addBookings,
+  createEvent,
+  type Device,
+  pushDuplicateEntry,
+  signedInDevice,
+  startSyncTestServer,
+} from './support';
 
 let server: TestServer;
 let organizer: SignedIn;
@@ -106,5 +120,24 @@ describe('protocol versions: device and server say what they speak', () => {
     } finally {
       server.ctx.config.protocolRange = undefined;
     }
+  });
+  it('an acknowledgement made against a server from before acknowledgements stays queued until the server is updated', async () => {
+    const { alertId } = await pushDuplicateEntry(organizer.api, event, 'Twice At The Door');
+    const gate = await syncedDevice(PROTOCOL_VERSION);
+    try {
+      // The server is rolled back to the release before `alert.acknowledge` (which would answer UNKNOWN_MUTATION).
+      server.ctx.config.protocolRange = { min: 1, max: PROTOCOL_ALERT_ACKNOWLEDGEMENTS - 1 };
+      const shown = acknowledgeAlert(gate.core.requireAccount(), { eventId: event.id, alertId });
+      expect(shown.acknowledgement?.userId).toBe(staff.user.id);
+      await expect(gate.core.syncNow()).rejects.toMatchObject({ code: 'PROTOCOL_UNSUPPORTED' });
+      expect(gate.core.syncStatus()).toMatchObject({ pending: 1, rejected: [] });
+      expect(gate.core.syncStatus().updateNeeded).toMatch(/Ask your administrator to update the server/);
+      expect((await server.ctx.store.alerts.findById(alertId))?.acknowledgement).toBeNull();
+    } finally {
+      server.ctx.config.protocolRange = undefined;
+    }
+    await gate.core.syncNow();
+    expect(gate.core.syncStatus()).toMatchObject({ pending: 0, updateNeeded: null, rejected: [] });
+    expect((await server.ctx.store.alerts.findById(alertId))?.acknowledgement?.userId).toBe(staff.user.id);
   });
 });

@@ -127,6 +127,48 @@ export async function pushWalkIns(
   return ids;
 }
 
+/**
+ * A duplicate entry the server raises: a walk-in named `name`, admitted twice at one gate by one
+ * seeding device, pushed as a device would. Returns the booking and its alert's id (`dup-<second scan>`).
+ */
+export async function pushDuplicateEntry(
+  api: ApiClient,
+  event: Event,
+  name: string,
+): Promise<{ bookingId: string; alertId: string }> {
+  const clock = new HybridClock('seeder');
+  const bookingId = randomUUID();
+  const scan = () => ({
+    id: randomUUID(),
+    name: 'checkin.record' satisfies MutationName,
+    args: {
+      id: randomUUID(),
+      eventId: event.id,
+      bookingId,
+      gate: 'Main gate',
+      direction: 'in',
+      scannedAt: new Date().toISOString(),
+    },
+    hlc: clock.tick(),
+  });
+  const walkIn = {
+    id: randomUUID(),
+    name: 'booking.walkIn' satisfies MutationName,
+    args: { bookingId, eventId: event.id, ticketTypeId: event.ticketTypes[0]!.id, attendee: { name } },
+    hlc: clock.tick(),
+  };
+  const first = scan();
+  const second = scan();
+  const mutations = [walkIn, first, second];
+  const pushed = await expectOk<{ results: { status: string; message?: string }[] }>(
+    'duplicate entry',
+    api.post('/sync/push', { mutations }, { headers: { 'x-device-id': randomUUID() } }),
+  );
+  const refused = pushed.results.filter((result) => result.status !== 'applied');
+  if (refused.length > 0) throw new Error(`duplicate entry refused: ${JSON.stringify(refused[0])}`);
+  return { bookingId, alertId: `dup-${second.args.id}` };
+}
+
 export async function ticketToken(api: ApiClient, bookingId: string): Promise<string> {
   return (await expectOk<{ token: string }>('ticket', api.get(`/bookings/${bookingId}/ticket`))).token;
 }

@@ -39,13 +39,12 @@ export class CheckinQueries {
     const alertsWithNames = `SELECT a.doc, coalesce(json_extract(b.doc, '$.attendee.name'), '') AS name,
          coalesce(json_extract(e.doc, '$.title'), '') AS title FROM alerts a
        LEFT JOIN bookings b ON b.id = json_extract(a.doc, '$.bookingId')
-       LEFT JOIN events e ON e.id = a.event_id`;
+       LEFT JOIN events e ON e.id = a.event_id
+       WHERE a.doc IS NOT NULL AND (@unacknowledgedOnly = 0 OR json_extract(a.doc, '$.acknowledgement') IS NULL)`;
     this.alertsOfEvent = db.prepare(
-      `${alertsWithNames} WHERE a.event_id = ? AND a.doc IS NOT NULL ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`,
+      `${alertsWithNames} AND a.event_id = @eventId ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`,
     );
-    this.alertsOfAll = db.prepare(
-      `${alertsWithNames} WHERE a.doc IS NOT NULL ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`,
-    );
+    this.alertsOfAll = db.prepare(`${alertsWithNames} ORDER BY a.created_at DESC LIMIT ${ALERTS_LISTED}`);
   }
 
   /** An event's last scans (at one gate, or all), by HLC. */
@@ -68,9 +67,15 @@ export class CheckinQueries {
     return rows.map((row) => ({ ...(JSON.parse(row.doc) as Refusal), attendeeName: row.name }));
   }
 
-  /** Alerts of one event, or of every event on this device, named by guest and event. */
-  alerts(eventId?: string): ListedAlert[] {
-    const rows = (eventId ? this.alertsOfEvent.all(eventId) : this.alertsOfAll.all()) as {
+  /**
+   * Alerts of one event, or of every event on this device, named by guest and event; with
+   * `unacknowledgedOnly`, those nobody has acknowledged yet (as this device knows).
+   */
+  alerts(eventId?: string, options: { unacknowledgedOnly?: boolean | undefined } = {}): ListedAlert[] {
+    const unacknowledgedOnly = options.unacknowledgedOnly ? 1 : 0;
+    const rows = (
+      eventId ? this.alertsOfEvent.all({ eventId, unacknowledgedOnly }) : this.alertsOfAll.all({ unacknowledgedOnly })
+    ) as {
       doc: string;
       name: string;
       title: string;

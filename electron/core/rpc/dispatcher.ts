@@ -14,6 +14,7 @@ import {
 } from '@gatehouse/protocol';
 import type { Core } from '../core';
 import { adminHandlers } from './handlers/admin';
+import { alertHandlers } from './handlers/alerts';
 import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
@@ -32,6 +33,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   importHandlers,
   checkinHandlers,
   syncHandlers,
+  alertHandlers,
   adminHandlers,
   profileHandlers,
   photoHandlers,

@@ -1,4 +1,6 @@
 import {
+  acknowledgementWins,
+  type Alert,
   bookingCodeFor,
   type Booking,
   type Checkin,
@@ -11,7 +13,14 @@ import {
 import type { Doc, SyncedTable } from '../db/rows';
 
 /** What a mutation needs beyond its args to replay identically: who, where and when it happened. */
-export type MutationMeta = { userId: string; deviceId: string; at: string; overCapacity?: boolean };
+export type MutationMeta = {
+  userId: string;
+  deviceId: string;
+  at: string;
+  overCapacity?: boolean;
+  /** The person's name, shown with what they did until the server's copy arrives (`alert.acknowledge`). */
+  userName?: string;
+};
 
 export type PendingMutation = { id: string; name: MutationName; args: unknown; hlc: string; meta: MutationMeta };
 
@@ -30,6 +39,8 @@ export function targetOf(name: MutationName, args: unknown): { table: SyncedTabl
       return { table: 'bookings', id: (args as MutationArgs<'booking.cancel'>).bookingId };
     case 'event.update':
       return { table: 'events', id: (args as MutationArgs<'event.update'>).eventId };
+    case 'alert.acknowledge':
+      return { table: 'alerts', id: (args as MutationArgs<'alert.acknowledge'>).alertId };
   }
 }
 
@@ -138,6 +149,25 @@ export function applyEffect(mutation: PendingMutation, current: Doc | null): Doc
         ...fields,
         ...(ticketTypes ? { ticketTypes: mergeTicketTypes(event.ticketTypes, ticketTypes) } : {}),
         updatedAt: meta.at,
+      };
+    }
+    case 'alert.acknowledge': {
+      // The server's rule, replayed on each server version of the alert while this is unsent: the
+      // first acknowledgement by HLC stands, so an earlier one synced meanwhile is left showing.
+      if (!current) return current;
+      const args = mutation.args as MutationArgs<'alert.acknowledge'>;
+      const alert = current as Alert;
+      if (!acknowledgementWins({ hlc: mutation.hlc, id: args.id }, alert.acknowledgement)) return current;
+      return {
+        ...alert,
+        acknowledgement: {
+          id: args.id,
+          userId: meta.userId,
+          userName: meta.userName ?? '',
+          acknowledgedAt: args.acknowledgedAt,
+          hlc: mutation.hlc,
+          note: args.note ?? null,
+        },
       };
     }
   }

@@ -1,4 +1,4 @@
-import type { Booking, Event } from '@gatehouse/protocol';
+import type { Alert, Booking, Event } from '@gatehouse/protocol';
 import { describe, expect, it } from 'vitest';
 import { applyEffect, type PendingMutation, provisionalCode } from '../sync/effects';
 
@@ -96,5 +96,44 @@ describe('applyEffect: a mutation’s local effect, replayable on each new serve
       { id: 'pending-1', name: 'VIP', price: 5000, quota: 10, sold: 0 },
     ]);
     expect(applyEffect(mutation('event.update', { eventId: 'ev1', patch }), null)).toBeNull();
+  });
+  it('an acknowledgement marks the alert by who and when, unless an earlier one (by HLC) is on it already', () => {
+    const alert = {
+      id: 'dup-c2',
+      eventId: 'ev1',
+      kind: 'duplicateEntry',
+      bookingId: BOOKING_ID,
+      checkinId: 'c2',
+      firstCheckinId: 'c1',
+      message: 'Ticket entered again',
+      createdAt: meta.at,
+    } as Alert;
+    const args = { id: 'k1', alertId: 'dup-c2', eventId: 'ev1', acknowledgedAt: meta.at };
+    const ack = mutation('alert.acknowledge', args, { userName: 'Sam Steward' });
+    expect(applyEffect(ack, alert)).toEqual({
+      ...alert,
+      acknowledgement: {
+        id: 'k1',
+        userId: 'steward-1',
+        userName: 'Sam Steward',
+        acknowledgedAt: meta.at,
+        hlc: ack.hlc,
+        note: null,
+      },
+    });
+    // The server's copy came back with another steward's earlier acknowledgement: it stays.
+    const byOther = { userId: 'steward-2', userName: 'Kim', acknowledgedAt: meta.at, note: null };
+    const earlier: Alert = {
+      ...alert,
+      acknowledgement: { ...byOther, id: 'k0', hlc: '0000001746122399999:0000:gate-b' },
+    };
+    expect(applyEffect(ack, earlier)).toBe(earlier);
+    // A later one is replaced by ours; an alert not (or no longer) here stays absent.
+    const later = {
+      ...alert,
+      acknowledgement: { ...byOther, id: 'k9', hlc: '0000001746122400001:0000:gate-b' },
+    };
+    expect((applyEffect(ack, later) as Alert).acknowledgement?.id).toBe('k1');
+    expect(applyEffect(ack, null)).toBeNull();
   });
 });

@@ -21,6 +21,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   FORBIDDEN: 'Your role does not allow this.',
   ORIGIN_FORBIDDEN: 'This page is not allowed to talk to Gatehouse.',
   NOT_FOUND: 'That no longer exists, or you cannot see it.',
+  ALERT_NOT_FOUND: 'That alert is not one of this event’s, or no longer exists.',
   EMAIL_TAKEN: 'An account with that email already exists.',
   EMAIL_CHANGE_CODE_INVALID: 'That code is not the latest one we sent. Check the newest email, or ask for a new code.',
   EMAIL_CHANGE_CODE_EXPIRED: 'That code has expired. Ask for the change again to get a new one.',

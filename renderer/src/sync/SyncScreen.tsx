@@ -4,12 +4,13 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { formatAgo, formatDateTime } from '../ui/format';
 import { plainWordsFor } from '../errors/messages';
 import { useCurrentEvent } from '../ui/EventPicker';
+import { AlertsList } from './AlertsList';
 import { PhaseNotice } from './PhaseNotice';
 import { describeRefusedChange } from './refusedChange';
 import { useSyncStore } from './syncStore';
 
 export function SyncScreen() {
-  const { status, alerts, error, syncing, load, loadAlerts, syncNow, dismissRejected } = useSyncStore();
+  const { status, error, syncing, load, loadAlerts, syncNow, dismissRejected } = useSyncStore();
   const event = useCurrentEvent();
   const eventId = event?.id;
 
@@ -89,28 +90,7 @@ export function SyncScreen() {
             </ul>
           )}
         </section>
-        <section className="card" aria-labelledby="alerts-title">
-          <h2 id="alerts-title">Alerts{event ? ` at ${event.title}` : ''}</h2>
-          {alerts.length === 0 ? (
-            <EmptyState title="No duplicate entries or other alerts." />
-          ) : (
-            <ul className="issue-list" data-testid="alerts">
-              {alerts.map((alert) => (
-                <li key={alert.id} className={`alert-${alert.kind}`}>
-                  <p>
-                    <strong>{ALERT_LABELS[alert.kind]}</strong>: {alert.attendeeName || 'a booking not on this device'}
-                    {event ? '' : ` at ${alert.eventTitle || 'an event not on this device'}`}
-                  </p>
-                  <p className="hint">
-                    {/* The server's words name the booking by id; people read the name above instead. */}
-                    {alert.message.replace(` ${alert.bookingId}`, '')} ·{' '}
-                    {formatDateTime(alert.createdAt, event?.timezone)}
-                  </p>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <AlertsList event={event ?? null} />
       </div>
     </section>
   );
@@ -121,10 +101,4 @@ const PHASE_LABELS = {
   readyToScan: 'Ready to scan; search index next',
   indexing: 'Ready to scan; building the search index',
   ready: 'Ready: scan and search',
-} as const;
-
-const ALERT_LABELS = {
-  duplicateEntry: 'Duplicate entry',
-  cancelledCheckin: 'Cancelled ticket used',
-  overCapacity: 'Over capacity',
 } as const;

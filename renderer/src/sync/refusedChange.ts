@@ -11,6 +11,7 @@ const CHANGE_WORDS: Record<string, string> = {
   'booking.cancel': 'cancellation',
   'event.update': 'change to the event',
   'scan.refuse': 'record of a refused scan',
+  'alert.acknowledge': 'acknowledgement of an alert',
 };
 
 function changeWords(name: string): string {

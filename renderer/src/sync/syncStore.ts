@@ -10,10 +10,15 @@ type SyncStore = {
   alerts: ListedAlert[];
   /** The event the alerts are of (the chosen one), or null for every event on this device. */
   alertsEventId: string | null;
+  /** Only alerts nobody has acknowledged (the default: what still needs someone). */
+  unacknowledgedOnly: boolean;
   error: UiError | null;
   syncing: boolean;
   load: () => Promise<void>;
   loadAlerts: (eventId?: string) => Promise<void>;
+  setUnacknowledgedOnly: (on: boolean) => Promise<void>;
+  /** Acknowledges an alert (queued, synced; works offline), then lists the alerts again. */
+  acknowledge: (alert: ListedAlert) => Promise<void>;
   syncNow: () => Promise<void>;
   dismissRejected: (mutationId: string) => Promise<void>;
 };
@@ -22,6 +27,7 @@ export const useSyncStore = create<SyncStore>((set, get) => ({
   status: null,
   alerts: [],
   alertsEventId: null,
+  unacknowledgedOnly: true,
   error: null,
   syncing: false,
   load: async () => {
@@ -34,9 +40,24 @@ export const useSyncStore = create<SyncStore>((set, get) => ({
   loadAlerts: async (eventId) => {
     set({ alertsEventId: eventId ?? null });
     try {
-      const alerts = await invoke('sync.alerts', eventId ? { eventId } : {});
-      // Only the answer for the event still chosen is shown.
-      if ((eventId ?? null) === get().alertsEventId) set({ alerts });
+      const { unacknowledgedOnly } = get();
+      const alerts = await invoke('sync.alerts', { ...(eventId ? { eventId } : {}), unacknowledgedOnly });
+      // Only the answer for the event and filter still chosen is shown.
+      if ((eventId ?? null) === get().alertsEventId && unacknowledgedOnly === get().unacknowledgedOnly) {
+        set({ alerts });
+      }
+    } catch (error) {
+      set({ error: describeError(error) });
+    }
+  },
+  setUnacknowledgedOnly: async (on) => {
+    set({ unacknowledgedOnly: on });
+    await get().loadAlerts(get().alertsEventId ?? undefined);
+  },
+  acknowledge: async (alert) => {
+    try {
+      await invoke('alerts.acknowledge', { eventId: alert.eventId, alertId: alert.id });
+      await get().loadAlerts(get().alertsEventId ?? undefined);
     } catch (error) {
       set({ error: describeError(error) });
     }

@@ -1,6 +1,6 @@
 import { compareHlc, findDuplicateEntries, type Checkin, type MutationArgs } from '@gatehouse/protocol';
 import type { DeriveAlerts, ScanFact, Store, StoreOp } from '../store/port';
-import type { AlertRow, BookingRow, CheckinRow, EventRow } from '../store/rows';
+import type { BookingRow, NewAlertRow, CheckinRow, EventRow } from '../store/rows';
 import { toCheckin } from '../store/wire';
 
 /** What the alerts read of the scan's event: whether, and from which HLC on, it is cancelled. */
@@ -47,7 +47,7 @@ export function checkinAlertsFor(event: EventForAlerts): DeriveAlerts {
       hlc: fact.hlc,
       voids: fact.voids,
     }));
-    return findDuplicateEntries(ordered).map((duplicate): Omit<AlertRow, 'rev'> => ({
+    return findDuplicateEntries(ordered).map((duplicate): NewAlertRow => ({
       id: `dup-${duplicate.checkinId}`,
       eventId: scan.eventId,
       kind: 'duplicateEntry',

@@ -24,6 +24,8 @@ export const storeErrors = {
     new GatehouseError('CONFLICT', `Check-in id ${truncateText(id, 64)} is already used by another scan`),
   refusalIdTaken: (id: string) =>
     new GatehouseError('CONFLICT', `Refusal id ${truncateText(id, 64)} is already used by another scan`),
+  alertNotInEvent: (alertId: string) =>
+    new GatehouseError('ALERT_NOT_FOUND', `No alert ${truncateText(alertId, 64)} in this event`),
   noFreeCode: () => new GatehouseError('SERVICE_UNAVAILABLE', 'Could not draw a free booking code; retry'),
   mailNotFound: () => new GatehouseError('NOT_FOUND', 'No such message in the outbox'),
   mailWrongStatus: (status: string, from: string[]) =>

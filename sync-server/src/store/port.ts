@@ -1,8 +1,10 @@
 import type { Attendee, ErrorCode, EventStatus, MailStatus, Role } from '@gatehouse/protocol';
 import type {
+  AlertAcknowledgementRow,
   AlertRow,
   BlobRow,
   BookingRow,
+  NewAlertRow,
   ChangeRow,
   CheckinRow,
   ComposedMailRow,
@@ -359,7 +361,7 @@ export type BookInput = {
   /** Mail owed for the new booking (a hand-off). */
   mail: string[];
   /** An alert to raise with a booking accepted over capacity. */
-  overCapacityAlert?: (row: BookingRow) => Omit<AlertRow, 'rev'>;
+  overCapacityAlert?: (row: BookingRow) => NewAlertRow;
 };
 
 /**
@@ -497,7 +499,7 @@ export type ScanFact = {
  * The alerts a scan makes, from its booking and every scan of that booking the store holds (this
  * one included). Pure; the store raises those that do not exist yet, in the same operation.
  */
-export type DeriveAlerts = (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => Array<Omit<AlertRow, 'rev'>>;
+export type DeriveAlerts = (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => Array<NewAlertRow>;
 
 export interface CheckinRepository {
   /**
@@ -537,9 +539,21 @@ export interface RefusalRepository {
 
 export interface AlertRepository {
   /** Creates the alert once (rev 1, logged); false when it already existed. */
-  raise(row: Omit<AlertRow, 'rev'>): Promise<boolean>;
+  raise(row: NewAlertRow): Promise<boolean>;
   /** Newest first. */
   listForEvent(eventId: string, limit: number): Promise<AlertRow[]>;
+  /**
+   * Acknowledges the alert `alertId` of `eventId`: stored (rev + 1, logged to the event's bucket)
+   * when it wins — the first acknowledgement by HLC, then id (protocol acknowledgementWins) — and
+   * otherwise left as it is (`changed: false`, answered as applied: the alert is acknowledged
+   * either way). ALERT_NOT_FOUND when the event has no such alert.
+   */
+  acknowledge(
+    alertId: string,
+    eventId: string,
+    acknowledgement: AlertAcknowledgementRow,
+  ): Promise<{ row: AlertRow; changed: boolean }>;
+  findById(id: string): Promise<AlertRow | null>;
 }
 
 // ─── sync: the exactly-once ledger and the change feed ──────────────────────────────────────────
@@ -562,6 +576,7 @@ export type MutationClaim = {
 export type StoreOp =
   | { kind: 'recordCheckIn'; row: Omit<CheckinRow, 'rev'>; deriveAlerts: DeriveAlerts }
   | { kind: 'recordRefusal'; row: Omit<RefusalRow, 'rev'> }
+  | { kind: 'acknowledgeAlert'; alertId: string; eventId: string; acknowledgement: AlertAcknowledgementRow }
   | { kind: 'book'; input: BookInput }
   | { kind: 'cancelBooking'; bookingId: string; at: string; mailFor: (row: BookingRow) => string[] }
   | {

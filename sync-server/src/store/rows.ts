@@ -202,6 +202,21 @@ export type AlertRow = LoggedRow & {
   firstCheckinId: string | null;
   message: string;
   createdAt: string;
+  /** Null until someone acknowledges it; the first acknowledgement by HLC stands (protocol acknowledgementWins). */
+  acknowledgement: AlertAcknowledgementRow | null;
+};
+
+/** An alert as raised: never acknowledged yet (stored with `acknowledgement: null`, rev 1). */
+export type NewAlertRow = Omit<AlertRow, 'rev' | 'acknowledgement'>;
+
+/** Who acknowledged an alert, when (device time and HLC), and their note; the protocol's AlertAcknowledgement. */
+export type AlertAcknowledgementRow = {
+  id: string;
+  userId: string;
+  userName: string;
+  acknowledgedAt: string;
+  hlc: string;
+  note: string | null;
 };
 
 /** One Ed25519 key pair of an event. The private key is read only by the tickets domain. */

@@ -147,6 +147,8 @@ export function toAlert(row: AlertRow): Alert {
     firstCheckinId: row.firstCheckinId,
     message: row.message,
     createdAt: row.createdAt,
+    // Absent until acknowledged, so an alert's doc is what it was before acknowledgements existed.
+    ...(row.acknowledgement ? { acknowledgement: { ...row.acknowledgement } } : {}),
   };
 }
 

@@ -5,7 +5,8 @@ export const syncHandlers: RpcHandlers<
 > = {
   'sync.status': ({ session }) => session.syncStatus(),
   'sync.now': ({ session }) => session.syncNow(),
-  'sync.alerts': ({ account }, { eventId }) => account().checkins.alerts(eventId),
+  'sync.alerts': ({ account }, { eventId, unacknowledgedOnly }) =>
+    account().checkins.alerts(eventId, { unacknowledgedOnly }),
   'sync.dismissRejected': ({ account }, { mutationId }) => {
     account().store.dismissRejected(mutationId);
     return { ok: true as const };

@@ -1,5 +1,6 @@
 import type { Attendee, BookingStatus, EventStatus, Role } from '@gatehouse/protocol';
 import type {
+  AlertAcknowledgementRow,
   AlertKind,
   AlertRow,
   BookingRow,
@@ -246,6 +247,8 @@ export type AlertDoc = LoggedDoc & {
   firstCheckinId: string | null;
   message: string;
   createdAt: string;
+  /** Missing on alerts raised before acknowledgements existed: read as null. */
+  acknowledgement?: AlertAcknowledgementRow | null;
 };
 
 export function toAlertRow(doc: AlertDoc): AlertRow {
@@ -259,6 +262,7 @@ export function toAlertRow(doc: AlertDoc): AlertRow {
     firstCheckinId: doc.firstCheckinId ?? null,
     message: doc.message,
     createdAt: doc.createdAt,
+    acknowledgement: doc.acknowledgement ?? null,
   };
 }
 

@@ -96,6 +96,9 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
           return { superseded: false, hlc: (await checkins.record(op.row, op.deriveAlerts)).row.hlc };
         case 'recordRefusal':
           return { superseded: false, hlc: (await refusals.record(op.row)).row.hlc };
+        case 'acknowledgeAlert':
+          await alerts.acknowledge(op.alertId, op.eventId, op.acknowledgement);
+          return { superseded: false, hlc: op.acknowledgement.hlc };
         case 'book':
           await bookings.book(op.input);
           return { superseded: false, hlc: null };

@@ -66,7 +66,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const erasure = new SqliteErasure(database, changes, bookings);
   const checkins = new SqliteCheckins(database, changes, bookings, alerts);
   const refusals = new SqliteRefusals(database, changes);
-  const ledger = new SqliteLedger(database, checkins, refusals, bookings, events);
+  const ledger = new SqliteLedger(database, checkins, refusals, bookings, events, alerts);
   const sessions = new SqliteSessions(database);
   const lockouts = new SqliteLockouts(database);
   const idempotency = new SqliteIdempotency(database);

@@ -11,6 +11,7 @@ import {
   type StoreOp,
 } from '../port';
 import type { StoredResult } from '../rows';
+import type { SqliteAlerts } from './alerts';
 import type { SqliteBookings } from './bookings';
 import type { SqliteCheckins } from './checkins';
 import type { SqliteDatabase } from './database';
@@ -118,6 +119,7 @@ export class SqliteLedger {
     private readonly refusals: SqliteRefusals,
     private readonly bookings: SqliteBookings,
     private readonly events: SqliteEvents,
+    private readonly alerts: SqliteAlerts,
   ) {
     this.turns = new GroupCommitQueue(database);
     const { db } = database;
@@ -137,6 +139,9 @@ export class SqliteLedger {
         return { superseded: false, hlc: this.checkins.record(op.row, op.deriveAlerts).row.hlc };
       case 'recordRefusal':
         return { superseded: false, hlc: this.refusals.record(op.row).row.hlc };
+      case 'acknowledgeAlert':
+        this.alerts.acknowledge(op.alertId, op.eventId, op.acknowledgement);
+        return { superseded: false, hlc: op.acknowledgement.hlc };
       case 'book':
         this.bookings.book(op.input);
         return { superseded: false, hlc: null };

@@ -1,4 +1,5 @@
 import type { MutationName } from '@gatehouse/protocol';
+import { applyAlertAcknowledge } from './alertAcknowledge';
 import { applyBookingCancel } from './bookingCancel';
 import { applyBookingWalkIn } from './bookingWalkIn';
 import { applyCheckinRecord } from './checkinRecord';
@@ -15,4 +16,5 @@ export const APPLIERS: { [N in MutationName]: MutationApplier<N> } = {
   'booking.walkIn': applyBookingWalkIn,
   'booking.cancel': applyBookingCancel,
   'event.update': applyEventUpdate,
+  'alert.acknowledge': applyAlertAcknowledge,
 };

@@ -12,6 +12,7 @@ import { migration010 } from './010-booking-import';
 import { migration011 } from './011-exports-and-erasure';
 import { migration012 } from './012-photos';
 import { migration013 } from './013-email-changes';
+import { migration014 } from './014-alert-acknowledgements';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011,
   migration012,
   migration013,
+  migration014,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
