@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  GatehouseError} from '../src';
+import type { GatehouseError } from '../src';
 import {
   detectDelimiter,
   guessImportPreset,
