@@ -54,7 +54,14 @@ export function TicketTypesField({
         </p>
       ) : null}
       {value.map((type, index) => (
-        <div className="ticket-type-row" key={type.id ?? `new-${index}`}>
+        // Each row is a group named after its ticket type, so "Name", "Price" and "Quota" are heard
+        // with the row they belong to.
+        <div
+          className="ticket-type-row"
+          key={type.id ?? `new-${index}`}
+          role="group"
+          aria-label={`Ticket type ${index + 1}${type.name ? `: ${type.name}` : ''}`}
+        >
           <label>
             Name
             <input value={type.name} onChange={(e) => change(index, { name: truncateText(e.target.value, 100) })} />

@@ -58,9 +58,9 @@ export function readQr(luma: Uint8Array): string | null {
  * A luma raster of `text` as a QR code, centred on a white picture of CAMERA_WIDTH × CAMERA_HEIGHT
  * pixels, one byte per pixel (0 black, 255 white), rows top to bottom. Each module is a whole number
  * of pixels, so the picture has no blurred edges, at the first of MODULE_SIZES (that fits with its
- * quiet zone) at which ZXing — the app's decoder — reads it back. Throws if none does.
+ * quiet zone) at which ZXing — the app's decoder — reads it back; null if it reads it at none.
  */
-export function qrLuma(text: string): Uint8Array {
+export function qrLuma(text: string): Uint8Array | null {
   // Level L: the fewest modules for a ticket's ~260 characters.
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'L' });
   const span = modules.size + 2 * QUIET_ZONE_MODULES;
@@ -69,7 +69,7 @@ export function qrLuma(text: string): Uint8Array {
     const luma = drawQr(modules, scale);
     if (readQr(luma) === text) return luma;
   }
-  throw new Error(`no module size in ${MODULE_SIZES.join(', ')} px gives a QR that ZXing reads back`);
+  return null;
 }
 
 /**
