@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Event } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent } from '../sync/support';
-import { goTo, signIn } from './support/app';
-import { launchChromium, screenshot } from './support/browser';
+import { openAttendeesOf, signIn } from './support/app';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { screenshot } from './support/browser';
 
 /** A small pretix export with invented people; line 4 names a ticket type the event lacks. */
 const PRETIX_CSV = [
@@ -30,53 +26,37 @@ const PRETIX_CSV = [
 describe('importing attendees from a CSV file', () => {
   let server: TestServer;
   let organizer: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let event: Event;
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-import-'));
     server = await startTestServer();
     organizer = await signInAs(server, 'organizer', 'Iris Importer');
     event = await createEvent(organizer.api, [], {
       title: 'Northern Lights Festival',
       ticketTypes: [{ name: 'Festival pass', price: 4500, quota: 100_000 }],
     });
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'organizer-laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'import',
       serverUrl: server.baseUrl,
+      deviceName: 'organizer-laptop',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
+      context: { viewport: { width: 1366, height: 900 } },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-import-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('previews, maps, imports with progress and lists the refused row', async () => {
-    await goTo(page, 'Attendees');
-    await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: event.title });
+    await openAttendeesOf(page, event.title);
     await page.getByRole('button', { name: 'Import attendees…' }).click();
     const dialog = page.getByRole('dialog', { name: `Import attendees into ${event.title}` });
     await dialog.getByLabel('File').setInputFiles({

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Booking, Event } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent, ticketToken } from '../sync/support';
 import { signIn, verdictPanel, wedgeScan } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
  * #20 part 4 at the door, in Chromium: a ticket whose type requires a photo shows the attendee's
@@ -22,11 +18,8 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
   let server: TestServer;
   let organizer: SignedIn;
   let staff: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let event: Event;
   let withPhoto: Booking;
   let withoutPhoto: Booking;
@@ -57,7 +50,6 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
   }
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-photos-'));
     server = await startTestServer();
     [organizer, staff] = await Promise.all([
       signInAs(server, 'organizer', 'Ola Organizer'),
@@ -75,32 +67,20 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
       body: new Uint8Array(await portrait()),
     });
     expect(put.status).toBe(200);
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'gate-tablet'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'door-photos',
       serverUrl: server.baseUrl,
+      deviceName: 'gate-tablet',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-photos-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('scans a member pass: the photo stands beside the name; without one, check ID', async () => {

@@ -1,16 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ERASED_ATTENDEE_NAME, type Booking, type Event } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent } from '../sync/support';
-import { goTo, signIn } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { openAttendeesOf, signIn } from './support/app';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
  * An organizer in Chromium exports an event's attendees and check-in log from the Attendees screen
@@ -20,16 +18,12 @@ import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './sup
 describe('exports and erasure on the Attendees screen', () => {
   let server: TestServer;
   let organizer: SignedIn;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
   let event: Event;
   let erasable: Booking;
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-exports-'));
     server = await startTestServer();
     organizer = await signInAs(server, 'organizer', 'Orla Organizer');
     event = await createEvent(organizer.api, [], { title: 'Quayside Lantern Walk' });
@@ -43,36 +37,23 @@ describe('exports and erasure on the Attendees screen', () => {
     };
     await add('Ingrid Exported', 'ingrid@example.test');
     erasable = await add('Paul Private', 'paul.private@example.test');
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'organizer-laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'exports',
       serverUrl: server.baseUrl,
+      deviceName: 'organizer-laptop',
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
-    await goTo(page, 'Attendees');
-    await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: event.title });
+    await openAttendeesOf(page, event.title);
     await page.getByRole('row').filter({ hasText: 'Paul Private' }).waitFor();
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-exports-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
   });
 
   /** Clicks an export button and answers the file the screen says it saved. */
@@ -81,7 +62,7 @@ describe('exports and erasure on the Attendees screen', () => {
     await page.getByRole('group', { name: 'Export' }).getByRole('button', { name: label }).click();
     await saved.filter({ hasText: `${label} saved to` }).waitFor();
     const file = (await saved.locator('.mono').textContent()) ?? '';
-    expect(path.dirname(file)).toBe(path.join(root, 'organizer-laptop', 'exports'));
+    expect(path.dirname(file)).toBe(path.join(app.root, 'organizer-laptop', 'exports'));
     expect(existsSync(file)).toBe(true);
     return file;
   }

@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Booking, Event, User } from '@gatehouse/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
-import { goTo, signIn } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { goTo, openAttendeesOf, signIn } from './support/app';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
  * Issue #20 in Chromium: an organizer uploads, refuses and removes their profile photo; gives an
@@ -23,11 +19,8 @@ describe('photos: profile, attendee, ticket types', () => {
   let organizer: SignedIn;
   let event: Event;
   let booking: Booking;
-  let browser: Browser;
-  let context: BrowserContext;
-  let host: BrowserHost;
+  let app: AppInChromium;
   let page: Page;
-  let root: string;
 
   const picture = (colour: string, width = 800, height = 600) =>
     sharp({ create: { width, height, channels: 3, background: colour } })
@@ -35,7 +28,6 @@ describe('photos: profile, attendee, ticket types', () => {
       .toBuffer();
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-photos-'));
     server = await startTestServer();
     organizer = await signInAs(server, 'organizer', 'Ora Organizer');
     const start = Date.now() + 86_400_000;
@@ -60,33 +52,21 @@ describe('photos: profile, attendee, ticket types', () => {
     });
     expect(walkIn.status).toBe(201);
     booking = walkIn.body;
-    host = await startBrowserHost({
-      dataDir: path.join(root, 'laptop'),
-      tokenStore: new MemoryTokenStore(),
+    app = await openAppInChromium({
+      name: 'photos',
       serverUrl: server.baseUrl,
+      deviceName: 'laptop',
       core: { pollMs: 60_000, verifierCost: 2 ** 10 },
     });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
+    page = app.page;
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    await screenshot(page, `failed-photos-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
-    );
-  });
+  afterEach((test) => app?.screenshotIfFailed(test));
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close();
-    await host?.close().catch(() => undefined);
+    await app?.close();
     await server?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   const myPhotoId = async () => (await organizer.api.get<User>('/users/me')).body.photoId ?? null;
@@ -125,8 +105,7 @@ describe('photos: profile, attendee, ticket types', () => {
   });
 
   it('Attendees: the ticket dialog gives an attendee a photo, shown as a thumbnail, replaced and removed', async () => {
-    await goTo(page, 'Attendees');
-    await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: event.title });
+    await openAttendeesOf(page, event.title);
     await page.getByRole('button', { name: 'Ticket for Pat Portrait' }).click();
     const dialog = page.getByRole('dialog', { name: 'Ticket for Pat Portrait' });
     await dialog.getByRole('heading', { name: 'Attendee photo (this ticket type requires one)' }).waitFor();

@@ -17,6 +17,12 @@ export async function goTo(
   await page.getByRole('heading', { level: 1, name: screen }).waitFor();
 }
 
+/** Opens the Attendees screen and picks the event titled `eventTitle` in its event menu. */
+export async function openAttendeesOf(page: Page, eventTitle: string) {
+  await goTo(page, 'Attendees');
+  await page.getByRole('combobox', { name: 'Event' }).selectOption({ label: eventTitle });
+}
+
 /**
  * A USB keyboard-wedge scanner: a trusted key event for every character and a final Enter, stamped
  * 4 ms apart as scanner hardware types them. The stamps, not the delivery time, are what the page
