@@ -3,10 +3,10 @@ import { ERASED_ATTENDEE_NAME, eventBucket, type Booking, type Event } from '@ga
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../tests/support/server';
+import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
 import { ErasureSweeper } from '../src/bookings/erasure';
-import { createEvent, createStaffedEvent, signInCast, type Cast } from './events-fixtures';
+import { createEvent, createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
 import { bookingsOf, changesOf, mailRows } from './store-inspect';
 import { SimDevice } from './sync-fixtures';
 
@@ -20,8 +20,7 @@ let server: TestServer;
 let cast: Cast;
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
-  cast = await signInCast(server);
+  ({ server, cast } = await startServerWithCast());
 });
 afterAll(async () => {
   await server.close();

@@ -66,6 +66,22 @@ export async function signInCast(server: TestServer): Promise<Cast> {
   };
 }
 
+/**
+ * A test server for a domain file that speaks as the whole cast: rate limits raised so the cast's
+ * sign-ins and the file's many calls are never throttled, logs at `error` only, and everyone of
+ * `signInCast` signed in. The caller closes `server` (in `afterAll`); it is closed here if the
+ * sign-ins fail.
+ */
+export async function startServerWithCast(): Promise<{ server: TestServer; cast: Cast }> {
+  const server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
+  try {
+    return { server, cast: await signInCast(server) };
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 /** An event of `cast.organizer` with `cast.staff` assigned. */
 export async function createStaffedEvent(cast: Cast, overrides: Record<string, unknown> = {}): Promise<Event> {
   const event = await createEvent(cast.organizer.api, overrides);

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ATTENDEE_EXPORT_COLUMNS, CHECKIN_EXPORT_COLUMNS, type Booking, type Event } from '@gatehouse/protocol';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, testStoreKind, type TestServer } from '../../tests/support/server';
+import { testStoreKind, type TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createEvent, createStaffedEvent, signInCast, type Cast } from './events-fixtures';
+import { createEvent, createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
 import { SimDevice } from './sync-fixtures';
 
 /**
@@ -16,8 +16,7 @@ let server: TestServer;
 let cast: Cast;
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
-  cast = await signInCast(server);
+  ({ server, cast } = await startServerWithCast());
 });
 afterAll(async () => {
   await server.close();

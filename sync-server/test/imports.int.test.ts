@@ -5,9 +5,9 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { eventBucket, type Booking, type Event, type ImportSummary } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../tests/support/server';
+import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createEvent, signInCast, type Cast } from './events-fixtures';
+import { createEvent, startServerWithCast, type Cast } from './events-fixtures';
 import { bookingsOf } from './store-inspect';
 import { SimDevice } from './sync-fixtures';
 
@@ -26,8 +26,7 @@ let cast: Cast;
 let scratch: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
-  cast = await signInCast(server);
+  ({ server, cast } = await startServerWithCast());
   scratch = mkdtempSync(path.join(tmpdir(), 'gatehouse-imports-'));
 });
 afterAll(async () => {

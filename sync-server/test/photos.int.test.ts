@@ -2,9 +2,9 @@ import { type Booking, eventBucket, type Event, type Photo, userBucket } from '@
 import { eventInput } from './events-fixtures';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../tests/support/server';
+import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createStaffedEvent, signInCast, type Cast } from './events-fixtures';
+import { createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
 import { SimDevice } from './sync-fixtures';
 
 /**
@@ -16,8 +16,7 @@ let server: TestServer;
 let cast: Cast;
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
-  cast = await signInCast(server);
+  ({ server, cast } = await startServerWithCast());
 });
 afterAll(async () => {
   await server.close();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { eventBucket, type Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../tests/support/server';
+import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createStaffedEvent, signInCast, type Cast } from './events-fixtures';
+import { createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
 import { bookingsOf, changesOf } from './store-inspect';
 import { SimDevice } from './sync-fixtures';
 
@@ -16,8 +16,7 @@ let server: TestServer;
 let cast: Cast;
 
 beforeAll(async () => {
-  server = await startTestServer({ rateLimit: { perMinute: 100_000, loginPerMinute: 1000 }, logLevel: 'error' });
-  cast = await signInCast(server);
+  ({ server, cast } = await startServerWithCast());
 });
 afterAll(async () => {
   await server.close();
