@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { buildServer } from '@gatehouse/sync-server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryTokenStore } from '../../electron/core/index';
-import { startBrowserHost, type BrowserHost } from '../../electron/host/index';
 import { FAST_MAIL, SmtpSink } from '../../sync-server/test/mail-harness';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { connection, goTo, pendingCount, signIn, verdictPanel, wedgeScan } from './support/app';
-import { expectNoSeriousA11yViolations, launchChromium, screenshot } from './support/browser';
+import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
  * The whole product in a real browser: two devices (browser hosts with their own SQLite folders) on a
@@ -25,10 +21,7 @@ describe('check-in across two devices, online and offline', () => {
   let port: number;
   let organizer: SignedIn;
   let staff: SignedIn;
-  let browser: Browser;
-  let root: string;
-  const hosts: BrowserHost[] = [];
-  const contexts: BrowserContext[] = [];
+  const devices: AppInChromium[] = [];
   let organizerPage: Page;
   let staffPage: Page;
   let eventId = '';
@@ -37,21 +30,18 @@ describe('check-in across two devices, online and offline', () => {
   const walkInName = 'Wanda Walk-in';
   const offlineGuests: Array<{ name: string; bookingId: string; token: string }> = [];
 
-  async function openDevice(name: string): Promise<Page> {
-    const host = await startBrowserHost({
-      dataDir: path.join(root, name),
-      tokenStore: new MemoryTokenStore(),
+  /** One device (its own browser host, data folder and Chromium); `who` names its failure screenshots. */
+  async function openDevice(who: string, deviceName: string): Promise<Page> {
+    const device = await openAppInChromium({
+      name: `checkin-${who}`,
       serverUrl: server.baseUrl,
+      deviceName,
       // Poll every second so recovery after the outage is quick to observe.
       core: { pollMs: 1000, verifierCost: 2 ** 10 },
+      context: { viewport: { width: 1280, height: 720 } },
     });
-    hosts.push(host);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(host.url);
-    return page;
+    devices.push(device);
+    return device.page;
   }
 
   async function expectVerdict(page: Page, verdict: string, serial: number): Promise<void> {
@@ -59,7 +49,6 @@ describe('check-in across two devices, online and offline', () => {
   }
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
     smtp = await SmtpSink.start();
     smtp.answer = ({ to }) => (to.some((address) => refused.has(address)) ? 'refuse' : 'accept');
     server = await startTestServer({ smtpUrl: smtp.url, mail: FAST_MAIL });
@@ -68,26 +57,19 @@ describe('check-in across two devices, online and offline', () => {
       signInAs(server, 'organizer', 'Olu Organizer'),
       signInAs(server, 'staff', 'Sam Steward'),
     ]);
-    browser = await launchChromium();
-    organizerPage = await openDevice('organizer-laptop');
-    staffPage = await openDevice('gate-a-tablet');
+    organizerPage = await openDevice('organizer', 'organizer-laptop');
+    staffPage = await openDevice('staff', 'gate-a-tablet');
   });
 
   // What each device showed when a step failed, next to the step screenshots.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    const step = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-    await screenshot(organizerPage, `failed-${step}-organizer`).catch(() => undefined);
-    await screenshot(staffPage, `failed-${step}-staff`).catch(() => undefined);
+  afterEach(async (test) => {
+    for (const device of devices) await device.screenshotIfFailed(test);
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    for (const host of hosts) await host.close().catch(() => undefined);
+    for (const device of devices) await device.close();
     await server?.close().catch(() => undefined);
     await smtp?.close().catch(() => undefined);
-    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('an organizer signs in, creates an event and adds a walk-in', async () => {
