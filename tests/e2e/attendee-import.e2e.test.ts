@@ -1,11 +1,11 @@
 import type { Event } from '@gatehouse/protocol';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent } from '../sync/support';
 import { openAttendeesOf, signIn } from './support/app';
-import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
 import { screenshot } from './support/browser';
 
 /** A small pretix export with invented people; line 4 names a ticket type the event lacks. */
@@ -48,12 +48,10 @@ describe('importing attendees from a CSV file', () => {
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
-  afterEach((test) => app?.screenshotIfFailed(test));
-
-  afterAll(async () => {
-    await app?.close();
-    await server?.close().catch(() => undefined);
-  });
+  closeAfterTests(
+    () => app,
+    () => server,
+  );
 
   it('previews, maps, imports with progress and lists the refused row', async () => {
     await openAttendeesOf(page, event.title);

@@ -1,12 +1,12 @@
 import type { Booking, Event } from '@gatehouse/protocol';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent, ticketToken } from '../sync/support';
 import { signIn, verdictPanel, wedgeScan } from './support/app';
-import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
 import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
@@ -76,12 +76,10 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
     page = app.page;
   });
 
-  afterEach((test) => app?.screenshotIfFailed(test));
-
-  afterAll(async () => {
-    await app?.close();
-    await server?.close().catch(() => undefined);
-  });
+  closeAfterTests(
+    () => app,
+    () => server,
+  );
 
   it('scans a member pass: the photo stands beside the name; without one, check ID', async () => {
     await signIn(page, { serverUrl: server.baseUrl, email: staff.user.email, password: staff.password });

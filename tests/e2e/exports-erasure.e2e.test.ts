@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ERASED_ATTENDEE_NAME, type Booking, type Event } from '@gatehouse/protocol';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent } from '../sync/support';
 import { openAttendeesOf, signIn } from './support/app';
-import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
 import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
@@ -49,12 +49,10 @@ describe('exports and erasure on the Attendees screen', () => {
     await page.getByRole('row').filter({ hasText: 'Paul Private' }).waitFor();
   });
 
-  afterEach((test) => app?.screenshotIfFailed(test));
-
-  afterAll(async () => {
-    await app?.close();
-    await server?.close().catch(() => undefined);
-  });
+  closeAfterTests(
+    () => app,
+    () => server,
+  );
 
   /** Clicks an export button and answers the file the screen says it saved. */
   async function exportFile(label: 'Attendees' | 'Check-in log'): Promise<string> {

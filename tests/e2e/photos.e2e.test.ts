@@ -1,11 +1,11 @@
 import type { Booking, Event, User } from '@gatehouse/protocol';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { goTo, openAttendeesOf, signIn } from './support/app';
-import { type AppInChromium, openAppInChromium } from './support/appInChromium';
+import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
 import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
 
 /**
@@ -62,12 +62,10 @@ describe('photos: profile, attendee, ticket types', () => {
     await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
-  afterEach((test) => app?.screenshotIfFailed(test));
-
-  afterAll(async () => {
-    await app?.close();
-    await server?.close().catch(() => undefined);
-  });
+  closeAfterTests(
+    () => app,
+    () => server,
+  );
 
   const myPhotoId = async () => (await organizer.api.get<User>('/users/me')).body.photoId ?? null;
 

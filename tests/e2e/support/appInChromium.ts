@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { MemoryTokenStore } from '../../../electron/core/index';
 import { startBrowserHost, type BrowserHost, type BrowserHostOptions } from '../../../electron/host/index';
+import { afterAll, afterEach } from 'vitest';
 import { launchChromium, screenshot } from './browser';
 
 /** The app on one device, open in a Chromium page: what an e2e file drives, and how it ends. */
@@ -71,4 +72,24 @@ export async function openAppInChromium(options: {
     await close();
     throw error;
   }
+}
+
+/**
+ * Registers, in the calling `describe`, the hooks a one-device e2e file ends with: a screenshot of
+ * `app()` after each failed test, and after all tests closing the app, then each of `others()` (e.g.
+ * the test server) in order, each even if one before failed. Getters, because the hooks run after
+ * `beforeAll` has opened them.
+ */
+export function closeAfterTests(
+  app: () => AppInChromium | undefined,
+  ...others: Array<() => { close: () => Promise<void> } | undefined>
+): void {
+  afterEach((test) => app()?.screenshotIfFailed(test));
+  afterAll(async () => {
+    await app()?.close();
+    for (const other of others)
+      await other()
+        ?.close()
+        .catch(() => undefined);
+  });
 }
