@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { ERASED_ATTENDEE_NAME, eventBucket, type Booking, type Event } from '@gatehouse/protocol';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
 import { ErasureSweeper } from '../src/bookings/erasure';
-import { createEvent, createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { createEvent, createStaffedEvent, serverWithCastForTests, type Cast } from './events-fixtures';
 import { bookingsOf, changesOf, mailRows } from './store-inspect';
 import { SimDevice } from './sync-fixtures';
 
@@ -19,12 +19,7 @@ import { SimDevice } from './sync-fixtures';
 let server: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-});
-afterAll(async () => {
-  await server.close();
-});
+serverWithCastForTests((started) => ({ server, cast } = started));
 
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,5 @@
 import type { Event } from '@gatehouse/protocol';
+import { afterAll, beforeAll } from 'vitest';
 import { ApiClient } from '../../tests/support/http';
 import { startTestServer, type TestServer } from '../../tests/support/server';
 import { mailSettingsFromEnv } from '../src/mail/settings';
@@ -80,6 +81,21 @@ export async function startServerWithCast(): Promise<{ server: TestServer; cast:
     await server.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Registers, in the calling file or `describe`, a `beforeAll` that starts `startServerWithCast` and
+ * hands both to `use` (which assigns the file's `server` and `cast`), and an `afterAll` closing it.
+ */
+export function serverWithCastForTests(use: (started: { server: TestServer; cast: Cast }) => void): void {
+  let started: { server: TestServer; cast: Cast } | undefined;
+  beforeAll(async () => {
+    started = await startServerWithCast();
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.server.close();
+  });
 }
 
 /** An event of `cast.organizer` with `cast.staff` assigned. */

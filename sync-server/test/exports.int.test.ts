@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ATTENDEE_EXPORT_COLUMNS, CHECKIN_EXPORT_COLUMNS, type Booking, type Event } from '@gatehouse/protocol';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testStoreKind, type TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createEvent, createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { createEvent, createStaffedEvent, serverWithCastForTests, type Cast } from './events-fixtures';
 import { SimDevice } from './sync-fixtures';
 
 /**
@@ -15,12 +15,7 @@ import { SimDevice } from './sync-fixtures';
 let server: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-});
-afterAll(async () => {
-  await server.close();
-});
+serverWithCastForTests((started) => ({ server, cast } = started));
 
 const BOM = [0xef, 0xbb, 0xbf];
 

@@ -1,10 +1,10 @@
 import { type Booking, eventBucket, type Event, type Photo, userBucket } from '@gatehouse/protocol';
 import { eventInput } from './events-fixtures';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { createStaffedEvent, serverWithCastForTests, type Cast } from './events-fixtures';
 import { SimDevice } from './sync-fixtures';
 
 /**
@@ -15,12 +15,7 @@ import { SimDevice } from './sync-fixtures';
 let server: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-});
-afterAll(async () => {
-  await server.close();
-});
+serverWithCastForTests((started) => ({ server, cast } = started));
 
 type Answer = { status: number; headers: Headers; json: any; bytes: Buffer };
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { eventBucket, type Event } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
-import { createStaffedEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { createStaffedEvent, serverWithCastForTests, type Cast } from './events-fixtures';
 import { bookingsOf, changesOf } from './store-inspect';
 import { SimDevice } from './sync-fixtures';
 
@@ -15,12 +15,7 @@ import { SimDevice } from './sync-fixtures';
 let server: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-});
-afterAll(async () => {
-  await server.close();
-});
+serverWithCastForTests((started) => ({ server, cast } = started));
 
 const walkInBody = (event: Event, name: string) => ({ ticketTypeId: event.ticketTypes[0]!.id, attendee: { name } });
 const restWalkIn = (who: SignedIn, event: Event, name: string) =>
