@@ -83,6 +83,18 @@ describe('profile: name and email', () => {
     const mail = await mailTo(newEmail, 'Confirm your new email');
     const code = codeIn(mail);
     expect(mail.parsed.text).toContain('Profile');
+    // Once sent, the outbox keeps the message's words with the code masked: the database and its
+    // backups never hold a live code (the pending change keeps only its hash).
+    const kept = await waitFor('the sent confirmation in the outbox', async () =>
+      (await server.ctx.store.mail.list({ status: 'sent' }, undefined, 500)).find(
+        (row) => row.kind === 'emailChangeConfirm' && row.to === newEmail,
+      ),
+    );
+    for (const body of [kept.text, kept.html]) {
+      expect(body).toContain('Profile');
+      expect(body).toContain('••••-••••-••••-••••-••••');
+      expect(body).not.toContain(code);
+    }
     // Nothing changed yet: the old email signs in, the new one does not, and the change is pending.
     expect((await staff.api.get('/users/me')).body.email).toBe(oldEmail);
     expect((await login(oldEmail, staff.password)).status).toBe(200);

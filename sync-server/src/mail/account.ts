@@ -1,3 +1,4 @@
+import type { MailBody } from '../store/port';
 import type { ComposedMail } from './compose';
 import { page } from './compose';
 import { escapeHtml, oneLine, plainText } from './text';
@@ -21,6 +22,25 @@ type AccountMail = {
   /** Paragraphs; each is escaped for the HTML part. `code` marks the one shown large. */
   paragraphs: Array<string | { code: string }>;
 };
+
+/**
+ * A one-time code as `newCode` (users/email-change.ts) writes it: five groups of four Crockford
+ * base-32 characters. The mail is the only place it exists in clear, so the copy the outbox keeps
+ * after sending has it masked (`keptAfterSending`).
+ */
+const ONE_TIME_CODE = /\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}\b/g;
+const MASKED_CODE = '••••-••••-••••-••••-••••';
+
+/**
+ * The html and text to keep on the outbox row once a message is sent, or null to keep it whole.
+ * A code-bearing mail (`emailChangeConfirm`) keeps its words with the code masked: the database,
+ * its backups and a store migration never hold a live code after it left, while admins still see
+ * what was sent. A dead message keeps its code, so that an admin's retry within its 24 h still works.
+ */
+export function keptAfterSending(row: { kind: string; html: string; text: string }): MailBody | null {
+  if (row.kind !== 'emailChangeConfirm') return null;
+  return { html: row.html.replace(ONE_TIME_CODE, MASKED_CODE), text: row.text.replace(ONE_TIME_CODE, MASKED_CODE) };
+}
 
 function composeAccountMail(mail: AccountMail): ComposedMail {
   const subject = oneLine(mail.subject);

@@ -2,6 +2,7 @@ import { type MailListQuery, type MailMessage, type MailSummary, type Page, trun
 import { ListPages } from '../http/pagination';
 import type { MailRepository } from '../store/port';
 import type { MailRow } from '../store/rows';
+import { keptAfterSending } from './account';
 import type { ComposedMail } from './compose';
 
 /**
@@ -67,8 +68,9 @@ export class MailOutbox {
     return this.mail.claim(owner, leaseMs, nowMs);
   }
 
-  markSent(id: string, claimSeq: number): Promise<boolean> {
-    return this.mail.markSent(id, claimSeq, Date.now());
+  /** Records the sending of a claimed message; a code-bearing one keeps its words, its code masked (account.ts). */
+  markSent(row: MailRow): Promise<boolean> {
+    return this.mail.markSent(row.id, row.claimSeq, Date.now(), keptAfterSending(row) ?? undefined);
   }
 
   markRetry(id: string, claimSeq: number, error: string, nextAttemptAtMs: number): Promise<boolean> {

@@ -145,7 +145,7 @@ export class MailWorker {
       }
       return;
     }
-    const recorded = await this.outbox.markSent(row.id, row.claimSeq);
+    const recorded = await this.outbox.markSent(row);
     if (!recorded) this.log.warn({ mailId: row.id }, 'mail sent after its lease ran out; it may be sent twice');
     this.log.info({ mailId: row.id, messageId: row.messageId, accepted }, 'mail sent');
   }

@@ -653,6 +653,9 @@ export interface ChangeFeed {
 
 export type MailListFilter = { status?: MailStatus };
 
+/** A message's two renderings, as stored on its row. */
+export type MailBody = { html: string; text: string };
+
 export interface MailRepository {
   /**
    * Queues messages; those already queued (same id) are left alone, and those of an erased booking
@@ -665,8 +668,12 @@ export interface MailRepository {
    * Two workers never hold one message at once.
    */
   claim(owner: string, leaseMs: number, nowMs: number): Promise<MailRow | null>;
-  /** Outcomes are recorded only while the claim (`claimSeq`) still holds the lease; false otherwise. */
-  markSent(id: string, claimSeq: number, nowMs: number): Promise<boolean>;
+  /**
+   * Outcomes are recorded only while the claim (`claimSeq`) still holds the lease; false otherwise.
+   * `keptBody`, when given, replaces the stored html and text in the same write: the copy kept of a
+   * message whose secret (a one-time code) must not outlive its sending (mail/account.ts).
+   */
+  markSent(id: string, claimSeq: number, nowMs: number, keptBody?: MailBody): Promise<boolean>;
   markRetry(id: string, claimSeq: number, error: string, nextAttemptAtMs: number): Promise<boolean>;
   markDead(id: string, claimSeq: number, error: string): Promise<boolean>;
   /** Newest first by (createdAtMs, id). */

@@ -1,7 +1,7 @@
 import { MAIL_STATUSES, type MailStatus, truncateText } from '@gatehouse/protocol';
 import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import { storeErrors } from '../errors';
-import type { After, MailListFilter, MailRepository } from '../port';
+import type { After, MailBody, MailListFilter, MailRepository } from '../port';
 import type { ComposedMailRow, MailHandoff, MailRow } from '../rows';
 import { updateWhere, type Condition } from './conditional';
 import type { StoreContext } from './context';
@@ -186,9 +186,16 @@ export class MongoMail implements MailRepository {
     return null;
   }
 
-  async markSent(id: string, claimSeq: number, nowMs: number): Promise<boolean> {
+  async markSent(id: string, claimSeq: number, nowMs: number, keptBody?: MailBody): Promise<boolean> {
     return this.outcome(id, claimSeq, {
-      $set: { status: 'sent', sentAt: new Date(nowMs), leaseOwner: null, leaseUntil: null, lastError: null },
+      $set: {
+        status: 'sent',
+        sentAt: new Date(nowMs),
+        leaseOwner: null,
+        leaseUntil: null,
+        lastError: null,
+        ...(keptBody ? { html: keptBody.html, text: keptBody.text } : {}),
+      },
     });
   }
 

@@ -67,7 +67,13 @@ export class SqliteMail {
   private readonly duePending: Database.Statement<[number], { id: string; due: number }>;
   private readonly expiredLease: Database.Statement<[number], { id: string; due: number }>;
   private readonly lease: Database.Statement<{ id: string; owner: string; until: number }, MailRecord>;
-  private readonly sent: Database.Statement<{ id: string; claimSeq: number; now: number }>;
+  private readonly sent: Database.Statement<{
+    id: string;
+    claimSeq: number;
+    now: number;
+    keptHtml: string | null;
+    keptText: string | null;
+  }>;
   private readonly retry: Database.Statement<{ id: string; claimSeq: number; error: string; next: number }>;
   private readonly dead: Database.Statement<{ id: string; claimSeq: number; error: string }>;
   private readonly lists: Record<
@@ -114,7 +120,8 @@ export class SqliteMail {
     );
     const held = `id = @id AND status = 'sending' AND claim_seq = @claimSeq`;
     this.sent = db.prepare(
-      `UPDATE mail SET status = 'sent', sent_at_ms = @now, lease_owner = NULL, lease_until_ms = NULL, last_error = NULL
+      `UPDATE mail SET status = 'sent', sent_at_ms = @now, lease_owner = NULL, lease_until_ms = NULL, last_error = NULL,
+         html = coalesce(@keptHtml, html), text = coalesce(@keptText, text)
        WHERE ${held}`,
     );
     this.retry = db.prepare(
@@ -211,8 +218,17 @@ export class SqliteMail {
       enqueue: (messages, messageIdOf, nowMs) =>
         messages.length === 0 ? Promise.resolve(0) : database.write(() => this.enqueue(messages, messageIdOf, nowMs)),
       claim: (owner, leaseMs, nowMs) => database.write(() => this.claim(owner, leaseMs, nowMs)),
-      markSent: (id, claimSeq, nowMs) =>
-        database.write(() => this.sent.run({ id, claimSeq, now: nowMs }).changes === 1),
+      markSent: (id, claimSeq, nowMs, keptBody) =>
+        database.write(
+          () =>
+            this.sent.run({
+              id,
+              claimSeq,
+              now: nowMs,
+              keptHtml: keptBody?.html ?? null,
+              keptText: keptBody?.text ?? null,
+            }).changes === 1,
+        ),
       markRetry: (id, claimSeq, error, nextAttemptAtMs) =>
         database.write(() => this.retry.run({ id, claimSeq, error, next: nextAttemptAtMs }).changes === 1),
       markDead: (id, claimSeq, error) => database.write(() => this.dead.run({ id, claimSeq, error }).changes === 1),
