@@ -39,6 +39,7 @@ import { registerExportRoutes } from './exports/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
 import { IdempotencyKeys } from './http/idempotency';
+import { documentRawBody } from './http/raw-body';
 import { routeServer } from './http/serve';
 import { registerMailDomain } from './mail/routes';
 import { MailService } from './mail/service';
@@ -194,7 +195,8 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
       info: { title: 'Gatehouse sync server', version: '0.1.0' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-    transform: jsonSchemaTransform,
+    // Byte bodies (photo uploads) are documented here, not validated: see documentRawBody.
+    transform: (input) => documentRawBody(jsonSchemaTransform(input), input.route.config),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -475,5 +475,11 @@ describe('OpenAPI', () => {
     const create = result.body.paths['/events'].post;
     expect(create.requestBody.content['application/json'].schema.properties).toHaveProperty('ticketTypes');
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '403']));
+    // A byte upload documents its media types and a binary body.
+    const upload = result.body.paths['/bookings/{id}/photo'].put.requestBody;
+    expect(Object.keys(upload.content)).toEqual(
+      expect.arrayContaining(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream']),
+    );
+    expect(upload.content['image/png'].schema).toMatchObject({ type: 'string', format: 'binary' });
   });
 });

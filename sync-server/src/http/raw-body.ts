@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** What a rawBody route keeps in its Fastify config, for the parser and the error handler to read. */
 export type RawBodyConfig = {
   maxBytes: number;
+  /** The Content-Types the route takes (protocol routing's `rawBody.mediaTypes`), for its OpenAPI entry. */
+  mediaTypes: readonly string[];
   /** The refusal of a body over `maxBytes` (e.g. IMAGE_TOO_LARGE). */
   tooLarge: () => GatehouseError;
   /** The refusal of a body with a Content-Type the route does not take (e.g. IMAGE_TYPE_UNSUPPORTED). */
@@ -24,6 +26,28 @@ const DRAIN_FACTOR = 4;
 
 /** The Content-Types read as raw bytes: any image type and octet-stream; the route's handler judges the bytes. */
 const RAW_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i;
+
+/**
+ * A route's OpenAPI schema with its raw body documented: `consumes` lists the media types and the
+ * body is binary. Applied by the swagger transform only (app.ts) — Fastify never validates a byte
+ * body against a schema; the route's handler judges the bytes.
+ */
+export function documentRawBody<T extends { schema: object }>(transformed: T, config: unknown): T {
+  const rawBody = (config as { rawBody?: RawBodyConfig } | undefined)?.rawBody;
+  if (!rawBody) return transformed;
+  return {
+    ...transformed,
+    schema: {
+      ...transformed.schema,
+      consumes: [...rawBody.mediaTypes],
+      body: {
+        type: 'string',
+        format: 'binary',
+        description: `The bytes, at most ${rawBody.maxBytes} (${rawBody.mediaTypes.join(', ')})`,
+      },
+    },
+  };
+}
 
 export function rawBodyConfigOf(request: FastifyRequest): RawBodyConfig | undefined {
   return (request.routeOptions.config as { rawBody?: RawBodyConfig } | undefined)?.rawBody;

@@ -148,7 +148,11 @@ export function routeServer(
           wrongType: () =>
             new GatehouseError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${route.rawBody!.mediaTypes.join(', ')}`),
         };
-        const rawBody: RawBodyConfig = { maxBytes: route.rawBody.maxBytes, ...errors };
+        const rawBody: RawBodyConfig = {
+          maxBytes: route.rawBody.maxBytes,
+          mediaTypes: route.rawBody.mediaTypes,
+          ...errors,
+        };
         config = { ...config, rawBody };
       }
       app.route({
