@@ -270,6 +270,20 @@ describe('GET /events listing', () => {
     expect(await search('(Halle K6)')).toContain(late.id);
     expect(await search('.*')).toEqual([]);
   });
+
+  it('?q= finds titles and venues whatever their accents, case, ß or æ', async () => {
+    const t = randomUUID().slice(0, 8);
+    const musee = await createEvent(cast.organizer.api, {
+      title: `Nuit au Musée ${t}`,
+      venue: 'Große Halle, Ærøskøbing',
+    });
+    const search = async (q: string) =>
+      ((await cast.organizer.api.get(`/events?q=${encodeURIComponent(q)}`)).body.items as Event[]).map((e) => e.id);
+    for (const q of [`musee ${t}`, `MUSÉE ${t}`, 'grosse halle', 'Aeroskobing', 'ærøskøbing']) {
+      expect(await search(q), q).toContain(musee.id);
+    }
+    expect(await search(`muse ${t}x`)).toEqual([]);
+  });
 });
 
 describe('edits: last writer wins per field, mail hand-off, change log', () => {

@@ -382,6 +382,10 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect((await store.users.list({ q: 'STONE' }, undefined, 10)).map((user) => user.id)).toEqual(['u1', 'u2']);
       expect((await store.users.list({ q: 'ångst' }, undefined, 10)).map((user) => user.id)).toEqual(['u0']);
       expect((await store.users.list({ q: 'sample.NET' }, undefined, 10)).map((user) => user.id)).toEqual(['u1']);
+      // Folded as search words are: accents and case ("ë" as "e", "Å" as "a").
+      expect((await store.users.list({ q: 'zoe angstrom' }, undefined, 10)).map((user) => user.id)).toEqual(['u0']);
+      expect((await store.users.list({ q: 'ZOË ÅNG' }, undefined, 10)).map((user) => user.id)).toEqual(['u0']);
+      expect((await store.users.list({ q: 'zoey' }, undefined, 10)).map((user) => user.id)).toEqual([]);
       expect((await store.users.list({ role: 'staff' }, undefined, 10)).map((user) => user.id)).toEqual(['u0', 'u2']);
       expect((await store.users.findByIds(['u4', 'u1', 'nope'])).map((user) => user.id).sort()).toEqual(['u1', 'u4']);
       expect(await store.users.findByIds([])).toEqual([]);

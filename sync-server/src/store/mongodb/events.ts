@@ -7,7 +7,8 @@ import type { LoggedCollection } from './changelog';
 import { fieldsEqual, updateWhere } from './conditional';
 import type { StoreContext } from './context';
 import { COLLECTIONS, toEventRow, withoutId, type BookingDoc, type CheckinDoc, type EventDoc } from './documents';
-import { afterKey, escapeRegex } from './queries';
+import { foldingPattern } from './folding-regex';
+import { afterKey } from './queries';
 import { countSeats, Recounts } from './recounts';
 import { peaksOf, scopeKeyOfType } from './seats';
 import type { MongoTicketKeys } from './ticket-keys';
@@ -115,7 +116,7 @@ export class MongoEvents implements EventRepository {
     if (filter.endsFromMs !== undefined) and.push({ endsAtMs: { $gte: filter.endsFromMs } });
     if (filter.startsBeforeMs !== undefined) and.push({ startsAtMs: { $lt: filter.startsBeforeMs } });
     if (filter.q) {
-      const pattern = new RegExp(escapeRegex(filter.q), 'i');
+      const pattern = new RegExp(foldingPattern(filter.q), 'i');
       and.push({ $or: [{ title: pattern }, { venue: pattern }, { description: pattern }] });
     }
     const docs = await this.events

@@ -8,7 +8,8 @@ import type { LoggedCollection } from './changelog';
 import type { StoreContext } from './context';
 import { COLLECTIONS, toUserRow, type UserDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
-import { afterKey, escapeRegex, findByIds } from './queries';
+import { foldingPattern } from './folding-regex';
+import { afterKey, findByIds } from './queries';
 
 /** Accounts; each profile write is logged to the user's own bucket (`user:<id>`). */
 export class MongoUsers implements UserRepository {
@@ -67,7 +68,7 @@ export class MongoUsers implements UserRepository {
   async list(filter: { q?: string; role?: Role }, after: After<string> | undefined, limit: number): Promise<UserRow[]> {
     const and: Filter<UserDoc>[] = [afterKey<UserDoc>('createdAt', 1, after)];
     if (filter.q) {
-      const pattern = new RegExp(escapeRegex(filter.q), 'i');
+      const pattern = new RegExp(foldingPattern(filter.q), 'i');
       and.push({ $or: [{ email: pattern }, { name: pattern }] });
     }
     if (filter.role) and.push({ role: filter.role });
@@ -119,7 +120,7 @@ export class MongoUsers implements UserRepository {
   async staffCandidates(input: { roles: Role[]; excludeIds: string[]; q?: string; limit: number }): Promise<UserRow[]> {
     const filter: Filter<UserDoc> = { role: { $in: input.roles }, disabled: false, _id: { $nin: input.excludeIds } };
     if (input.q) {
-      const pattern = new RegExp(escapeRegex(input.q), 'i');
+      const pattern = new RegExp(foldingPattern(input.q), 'i');
       filter.$or = [{ name: pattern }, { email: pattern }];
     }
     const docs = await this.users.find(filter).sort({ name: 1 }).limit(input.limit).toArray();

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { foldForSearch } from '@gatehouse/protocol';
 import { storeErrors } from '../errors';
 import type { CommittedChange } from '../port';
 import { Checkpointer } from './checkpointer';
@@ -355,10 +356,10 @@ function migrate(db: Database.Database, from: number): number {
 
 /** SQL functions the queries use. */
 function registerFunctions(db: Database.Database): void {
-  // Case-insensitive substring for `q` filters: SQLite's lower() and LIKE fold ASCII only, while
-  // names and venues are often not ASCII. `needle` is already lower-case.
+  // Substring for `q` filters, folded as search words are (case, accents, ß, æ …): SQLite's lower()
+  // and LIKE fold ASCII only, while names and venues are often not ASCII. `needle` comes folded (foldForSearch) from the caller, once per query; the haystack is folded here.
   db.function('gh_contains', { deterministic: true }, (haystack: unknown, needle: unknown) =>
-    typeof haystack === 'string' && typeof needle === 'string' && haystack.toLowerCase().includes(needle) ? 1 : 0,
+    typeof haystack === 'string' && typeof needle === 'string' && foldForSearch(haystack).includes(needle) ? 1 : 0,
   );
 }
 

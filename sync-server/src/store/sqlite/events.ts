@@ -1,4 +1,4 @@
-import type { EventStatus } from '@gatehouse/protocol';
+import { foldForSearch, type EventStatus } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
 import type { After, EventEdit, EventListFilter, EventRepository, EventStatsFacts, Viewer } from '../port';
@@ -317,7 +317,7 @@ export class SqliteEvents {
       status: filter.status ?? null,
       endsFrom: filter.endsFromMs ?? null,
       startsBefore: filter.startsBeforeMs ?? null,
-      q: filter.q ? filter.q.toLowerCase() : null,
+      q: filter.q ? foldForSearch(filter.q) : null,
       afterValue: after ? after.value : null,
       afterId: after ? after.id : null,
       limit: pageLimit(limit),

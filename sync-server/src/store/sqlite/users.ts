@@ -1,4 +1,4 @@
-import type { Role } from '@gatehouse/protocol';
+import { foldForSearch, type Role } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
 import type { After, NewUser, UserPatch, UserRepository } from '../port';
@@ -189,7 +189,7 @@ export class SqliteUsers {
       list: (filter, after: After<string> | undefined, limit) =>
         database.read(() => {
           const params: ListParams = {
-            q: filter.q ? filter.q.toLowerCase() : null,
+            q: filter.q ? foldForSearch(filter.q) : null,
             role: filter.role ?? null,
             afterValue: after ? after.value : null,
             afterId: after ? after.id : null,
@@ -206,7 +206,7 @@ export class SqliteUsers {
             .all({
               roles: jsonList(input.roles),
               exclude: jsonList(input.excludeIds),
-              q: input.q ? input.q.toLowerCase() : null,
+              q: input.q ? foldForSearch(input.q) : null,
               limit: Math.max(0, Math.floor(input.limit)),
             })
             .map(toUserRow),
