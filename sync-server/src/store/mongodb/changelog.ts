@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChangeType } from '@gatehouse/protocol';
-import { LRUCache } from 'lru-cache';
 import type {
   AnyBulkWriteOperation,
   Collection,
@@ -16,6 +15,8 @@ import type { ChangeRow } from '../rows';
 import type { PendingChange } from '../wire';
 import { groupsWrites, marksRows, type MongoCapabilities } from './capabilities';
 import { GroupWriter, Inserter, writeErrorsOf } from './batching';
+import { ChangeLogReader } from './changelog-reader';
+import { InFlight, markKey } from './in-flight';
 import type { Condition } from './conditional';
 import { COLLECTIONS, type LoggedDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
@@ -52,12 +53,8 @@ import type { RowLock } from './row-lock';
  * signal; this second write can, because it comes after the change is readable (see changes.ts).
  */
 export const GAP_TIMEOUT_MS = 5_000;
-/** A reader at most this far behind reads the seqs it expects by `_id`; also the reads in flight at once. */
-const POINT_READ_MAX = 64;
 /** Changes written in one group commit at most; a pull page is 500 and a push batch 500. */
 const MAX_GROUP_COMMIT = 500;
-/** How long a head hint (from `heads` or this process's commits) picks the read strategy before it is asked again. */
-const HINT_TTL_MS = 2_000;
 /** The `coll` of a sweeper's claim on an intent (never a collection's name, so no sweep reads it as one). */
 const CLAIMS = '~claims';
 /** Clears of row marks wait this long to go out together. */
@@ -126,7 +123,7 @@ export class ChangeLog {
   private readonly marks: boolean;
   private readonly appendQueues = new Map<string, QueuedAppend[]>();
   private readonly targets = new Map<string, LoggedCollection<LoggedDoc>>();
-  private readonly headHints = new LRUCache<string, { seq: number; at: number }>({ max: 20_000 });
+  private readonly reader: ChangeLogReader;
   private readonly intentInserter: Inserter<LogIntent>;
   private readonly intentDeletes: GroupWriter<string, true> | null;
   private readonly rowInserters = new Map<string, Inserter<Document>>();
@@ -150,6 +147,7 @@ export class ChangeLog {
     this.capabilities = options.capabilities;
     this.rowLock = options.rowLock;
     this.gapTimeoutMs = options.gapTimeoutMs ?? GAP_TIMEOUT_MS;
+    this.reader = new ChangeLogReader(this.changes, this.counters, options.capabilities, this.gapTimeoutMs);
     this.marks = marksRows(options.capabilities);
     this.onError = options.onError ?? (() => undefined);
     const grouped = groupsWrites(options.capabilities);
@@ -317,7 +315,7 @@ export class ChangeLog {
     const previous = this.localCommitStamps.get(bucket) ?? 0;
     const stamp = Math.max(Date.now(), previous + 1);
     this.localCommitStamps.set(bucket, stamp);
-    this.noteHead(bucket, seq);
+    this.reader.noteHead(bucket, seq);
     // `seq` too: after a probe the counter may be behind the log; this keeps it a useful hint.
     await this.counters.updateOne(
       { _id: bucket },
@@ -325,127 +323,16 @@ export class ChangeLog {
     );
   }
 
-  private noteHead(bucket: string, seq: number): void {
-    const known = this.headHints.get(bucket);
-    this.headHints.set(bucket, { seq: Math.max(seq, known?.seq ?? 0), at: Date.now() });
-  }
-
-  // ─── reading ────────────────────────────────────────────────────────────────────────────────
+  // ─── reading (changelog-reader.ts) ─────────────────────────────────────────────────────────
 
   /** Each bucket's counter (0 when none): a hint, not a bound — on FerretDB it can lag the log. */
-  async heads(buckets: string[]): Promise<Map<string, number>> {
-    const heads = new Map<string, number>(buckets.map((bucket) => [bucket, 0]));
-    if (buckets.length === 0) return heads;
-    const counters = await this.counters
-      .find({ _id: { $in: [...new Set(buckets)] } }, { projection: { seq: 1 } })
-      .toArray();
-    const now = Date.now();
-    for (const counter of counters) {
-      heads.set(counter._id, counter.seq);
-      this.headHints.set(counter._id, { seq: counter.seq, at: now });
-    }
-    return heads;
+  heads(buckets: string[]): Promise<Map<string, number>> {
+    return this.reader.heads(buckets);
   }
 
-  /**
-   * Up to `limit` changes after `afterSeq`, contiguous: the result stops before the first hole that
-   * is not yet known to be dead. `upTo` is the seq a reader may advance its cursor to.
-   */
-  async read(bucket: string, afterSeq: number, limit: number): Promise<{ changes: ChangeRow[]; upTo: number }> {
-    for (let pass = 0; pass < 3; pass++) {
-      const rows = await this.fetchAfter(bucket, afterSeq, limit);
-      const contiguous: ChangeDoc[] = [];
-      let expected = afterSeq + 1;
-      let filledHole = false;
-      for (const row of rows) {
-        if (row.seq !== expected) {
-          // Hole at `expected`. Its writer took that seq before `row`'s writer took row.seq, so if
-          // `row` itself is older than the timeout, the hole's writer has had at least that long.
-          if (Date.now() - row.at.getTime() >= this.gapTimeoutMs && (await this.fillHole(bucket, expected))) {
-            filledHole = true;
-          }
-          break;
-        }
-        contiguous.push(row);
-        expected += 1;
-      }
-      if (!filledHole) {
-        return {
-          changes: contiguous
-            .filter((change) => change.type !== 'noop')
-            .map((change) => ({
-              bucket: change.bucket,
-              seq: change.seq,
-              type: change.type as ChangeType,
-              id: change.id,
-              rev: change.rev,
-              doc: change.doc,
-            })),
-          upTo: expected - 1,
-        };
-      }
-    }
-    return { changes: [], upTo: afterSeq };
-  }
-
-  /**
-   * The bucket's changes after `afterSeq` in seq order, at most `limit`, possibly with holes.
-   * Where ranges are indexed, one `(bucket, seq)` range read — one command however far behind.
-   * Elsewhere (FerretDB reads the whole log for a range: every page of an initial sync of 100,000
-   * bookings did) by `_id`: the seqs a reader nearly caught up expects, in parallel, then one past
-   * them until the first missing one; a reader far behind, POINT_READ_MAX at a time. The head hint
-   * only sizes the first round; the log, never the hint, decides the end.
-   */
-  private async fetchAfter(bucket: string, afterSeq: number, limit: number): Promise<ChangeDoc[]> {
-    if (this.capabilities.rangeReadsUseIndex) {
-      return this.changes
-        .find({ bucket, seq: { $gt: afterSeq } })
-        .sort({ seq: 1 })
-        .limit(limit)
-        .toArray();
-    }
-    const behind = Math.max(0, (await this.headHint(bucket)) - afterSeq);
-    const rows: ChangeDoc[] = [];
-    let next = afterSeq + 1;
-    let chunk = Math.min(limit, behind <= POINT_READ_MAX ? behind + 1 : POINT_READ_MAX);
-    while (chunk > 0) {
-      const seqs = Array.from({ length: chunk }, (_, index) => next + index);
-      const found = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: `${bucket}:${seq}` })));
-      const present = found.filter((row): row is ChangeDoc => row !== null);
-      rows.push(...present);
-      // A missing seq ends the read; the row after a hole (if fetched) lets the caller judge the hole.
-      if (present.length < chunk) break;
-      next += chunk;
-      chunk = Math.min(limit - rows.length, POINT_READ_MAX);
-    }
-    return rows;
-  }
-
-  private async headHint(bucket: string): Promise<number> {
-    const known = this.headHints.get(bucket);
-    if (known && Date.now() - known.at < HINT_TTL_MS) return known.seq;
-    const seq = (await this.counters.findOne({ _id: bucket }))?.seq ?? 0;
-    this.headHints.set(bucket, { seq, at: Date.now() });
-    return seq;
-  }
-
-  private async fillHole(bucket: string, seq: number): Promise<boolean> {
-    try {
-      await this.changes.insertOne({
-        _id: `${bucket}:${seq}`,
-        bucket,
-        seq,
-        type: 'noop',
-        id: '',
-        rev: 0,
-        doc: null,
-        at: new Date(),
-      });
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return true; // the late writer (or another reader) got there
-      throw error;
-    }
+  /** Up to `limit` contiguous changes after `afterSeq`, and the seq a reader may advance to (ChangeLogReader.read). */
+  read(bucket: string, afterSeq: number, limit: number): Promise<{ changes: ChangeRow[]; upTo: number }> {
+    return this.reader.read(bucket, afterSeq, limit);
   }
 
   // ─── logged writes ──────────────────────────────────────────────────────────────────────────
@@ -849,32 +736,5 @@ export class ChangeLog {
   /** Marks wait for their bulk clear, so a mark is judged stale only well after that. */
   private repairAgeMs(): number {
     return this.marks ? Math.max(this.gapTimeoutMs, 4 * MARK_FLUSH_MS) : this.gapTimeoutMs;
-  }
-}
-
-/** How `inFlight` names a row's mark: the collection, the row and the mark's stamp (ms). */
-function markKey(target: { collection: { collectionName: string } }, rowId: string, stamp: Date): string {
-  return `${target.collection.collectionName}\u0000${rowId}\u0000${stamp.getTime()}`;
-}
-
-/**
- * Keys held by writes in flight, counted: two writes of one row within the same millisecond share a
- * mark key, and the first to finish must not unprotect the other.
- */
-class InFlight {
-  private readonly counts = new Map<string, number>();
-
-  hold(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  release(key: string): void {
-    const left = (this.counts.get(key) ?? 0) - 1;
-    if (left > 0) this.counts.set(key, left);
-    else this.counts.delete(key);
-  }
-
-  holds(key: string): boolean {
-    return this.counts.has(key);
   }
 }
