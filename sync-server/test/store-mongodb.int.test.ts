@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED_ATTENDEE_NAME, eventBucket } from '@gatehouse/protocol';
-import { MongoClient, type Db } from 'mongodb';
+import { Binary, MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   FERRETDB_CAPABILITIES,
@@ -9,6 +9,14 @@ import {
   type MongoStore,
   type MongoStoreOptions,
 } from '../src/store/mongodb/index';
+import {
+  BLOB_WRITE_ORPHAN_MS,
+  chunkId,
+  MongoBlobs,
+  type BlobChunkDoc,
+  type BlobHeadDoc,
+  type BlobWriteDoc,
+} from '../src/store/mongodb/blobs';
 import type { MongoBookings } from '../src/store/mongodb/bookings';
 import { locationOf } from '../src/store/mongodb/connection';
 import type { MongoEvents } from '../src/store/mongodb/events';
@@ -630,5 +638,59 @@ describe('MongoDB adapter: watching other processes', () => {
       .poll(() => Math.max(0, ...heard.filter((change) => change.bucket === bucket).map((change) => change.seq)))
       .toBe(head);
     unsubscribe();
+  });
+});
+
+describe('blob chunks a crash left behind', () => {
+  it('are swept by `_id` from the writes recorded before them; a live blob and a young write are kept', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name, repairs: false });
+    const blobs = new MongoBlobs({ db: raw(name) });
+    const big = randomBytes(600_000); // three chunks
+    await blobs.put({ id: 'live', contentType: 'image/webp', bytes: big, at: AT });
+    // A put cut off after its chunks (no head swap), and a delete cut off after the head went:
+    // what each leaves is its write record and chunks no head names.
+    const chunks = raw(name).collection<BlobChunkDoc>('blobChunks');
+    const writes = raw(name).collection<BlobWriteDoc>('blobWrites');
+    const old = new Date(Date.now() - BLOB_WRITE_ORPHAN_MS - 1_000);
+    const stranded = (blobId: string, version: string, count: number) =>
+      Array.from({ length: count }, (_, index) => ({ _id: chunkId(blobId, version, index), data: new Binary(big) }));
+    await chunks.insertMany([...stranded('live', 'cut-off-put', 2), ...stranded('gone', 'deleted', 1)]);
+    await writes.insertMany([
+      { _id: 'live@w1', blobId: 'live', versions: [{ version: 'cut-off-put', chunks: 2 }], at: old },
+      { _id: 'gone@w2', blobId: 'gone', versions: [{ version: 'deleted', chunks: 1 }], at: old },
+    ]);
+    // A write still in progress (young) is not touched, even though its version is not the head.
+    await chunks.insertOne(stranded('live', 'in-progress', 1)[0]!);
+    await writes.insertOne({
+      _id: 'live@w3',
+      blobId: 'live',
+      versions: [{ version: 'in-progress', chunks: 1 }],
+      at: new Date(),
+    });
+    const live = (await raw(name).collection<BlobHeadDoc>('blobs').findOne({ _id: 'live' }))!;
+    // A cut-off write that names the live head's version leaves that version's chunks alone.
+    await writes.insertOne({
+      _id: 'live@w4',
+      blobId: 'live',
+      versions: [{ version: live.version, chunks: 3 }],
+      at: old,
+    });
+
+    expect(await blobs.sweepOrphans()).toBe(3);
+    const left = (await chunks.find({}, { projection: { _id: 1 } }).toArray()).map((chunk) => chunk._id).sort();
+    expect(left).toEqual(
+      [0, 1, 2]
+        .map((index) => chunkId('live', live.version, index))
+        .concat(chunkId('live', 'in-progress', 0))
+        .sort(),
+    );
+    expect((await writes.find({}).toArray()).map((write) => write._id)).toEqual(['live@w3']);
+    expect((await store.blobs.get('live'))?.bytes.equals(big)).toBe(true);
+    // Finished puts and deletes leave no write record behind.
+    await blobs.put({ id: 'live', contentType: 'image/webp', bytes: randomBytes(10), at: AT });
+    await blobs.delete('live');
+    expect((await writes.find({}).toArray()).map((write) => write._id)).toEqual(['live@w3']);
+    expect(await chunks.countDocuments({ _id: { $ne: chunkId('live', 'in-progress', 0) } })).toBe(0);
   });
 });

@@ -20,6 +20,20 @@ export type BlobHeadDoc = {
   chunks: number;
 };
 export type BlobChunkDoc = { _id: string; data: Binary };
+/**
+ * A put or delete in progress (`blobWrites`): the versions whose chunks it may leave behind if the
+ * process dies half-way — the one it writes, and the one it replaces or removes. Inserted before
+ * the first chunk and deleted after the last step; the sweep reads only these few documents.
+ */
+export type BlobWriteDoc = {
+  _id: string;
+  blobId: string;
+  versions: Array<{ version: string; chunks: number }>;
+  at: Date;
+};
+
+/** A blob write left this long is taken as dead (a put takes milliseconds; a paused process resumes far sooner). */
+export const BLOB_WRITE_ORPHAN_MS = 60 * 60_000;
 
 /** How often a read starts again when a put replaced the blob between reading its head and its chunks. */
 const READ_ATTEMPTS = 3;
@@ -56,15 +70,19 @@ function split(bytes: Uint8Array): Uint8Array[] {
  * deletes the chunks the previous head named: a reader holding either head finds its chunks, or —
  * when a put deleted them between its two reads — reads the new head again. No multi-document
  * transaction is needed, and concurrent puts of one id leave one whole blob (the last head
- * written). A crash between the steps leaves only chunks no head names, which nothing reads.
+ * written). A crash between the steps leaves only chunks no head names, which nothing reads; each
+ * put and delete records what it is doing in `blobWrites` first, so `sweepOrphans` finds and
+ * removes such chunks by `_id`, never by scanning the chunks.
  */
 export class MongoBlobs implements BlobRepository {
   private readonly heads: Collection<BlobHeadDoc>;
   private readonly chunks: Collection<BlobChunkDoc>;
+  private readonly writes: Collection<BlobWriteDoc>;
 
   constructor(context: Pick<StoreContext, 'db'>) {
     this.heads = context.db.collection<BlobHeadDoc>(COLLECTIONS.blobs);
     this.chunks = context.db.collection<BlobChunkDoc>(COLLECTIONS.blobChunks);
+    this.writes = context.db.collection<BlobWriteDoc>(COLLECTIONS.blobWrites);
   }
 
   async put(input: { id: string; contentType: string; bytes: Buffer; at: string }): Promise<BlobRow> {
@@ -85,6 +103,8 @@ export class MongoBlobs implements BlobRepository {
   async writeBlob(head: BlobHeadDoc, bytes: Uint8Array): Promise<void> {
     const parts = split(bytes);
     head.chunks = parts.length;
+    const current = await this.heads.findOne({ _id: head._id });
+    const write = await this.recordWrite(head._id, [head, ...(current ? [current] : [])]);
     if (parts.length > 0) {
       await this.chunks.insertMany(
         parts.map((part, index) => ({ _id: chunkId(head._id, head.version, index), data: new Binary(part) })),
@@ -95,9 +115,38 @@ export class MongoBlobs implements BlobRepository {
       returnDocument: 'before',
     });
     if (previous && previous.version !== head.version) await this.deleteChunks(previous);
+    await this.writes.deleteOne({ _id: write });
   }
 
-  private async deleteChunks(head: BlobHeadDoc): Promise<void> {
+  private async recordWrite(blobId: string, heads: BlobHeadDoc[]): Promise<string> {
+    const _id = `${blobId}@${randomUUID()}`;
+    const versions = heads.map((head) => ({ version: head.version, chunks: head.chunks }));
+    await this.writes.insertOne({ _id, blobId, versions, at: new Date() });
+    return _id;
+  }
+
+  /**
+   * Removes the chunks that writes older than `olderThanMs` left behind (their process died between
+   * steps): of each version they name, unless it is the blob's head now. Returns how many writes it
+   * cleaned up. A maintenance task (index.ts), run at open and hourly.
+   */
+  async sweepOrphans(olderThanMs = BLOB_WRITE_ORPHAN_MS, nowMs = Date.now()): Promise<number> {
+    const cutoff = nowMs - olderThanMs;
+    // The whole (small) collection: only writes in flight or cut off are in it, and FerretDB would
+    // scan it for any other filter.
+    const stale = (await this.writes.find({}).limit(1000).toArray()).filter((write) => write.at.getTime() < cutoff);
+    for (const write of stale) {
+      const head = await this.heads.findOne({ _id: write.blobId });
+      for (const { version, chunks } of write.versions) {
+        if (head?.version === version) continue;
+        await this.deleteChunks({ _id: write.blobId, version, chunks });
+      }
+      await this.writes.deleteOne({ _id: write._id });
+    }
+    return stale.length;
+  }
+
+  private async deleteChunks(head: Pick<BlobHeadDoc, '_id' | 'version' | 'chunks'>): Promise<void> {
     for (let index = 0; index < head.chunks; index++) {
       await this.chunks.deleteOne({ _id: chunkId(head._id, head.version, index) });
     }
@@ -129,9 +178,12 @@ export class MongoBlobs implements BlobRepository {
   }
 
   async delete(id: string): Promise<boolean> {
+    const current = await this.heads.findOne({ _id: id });
+    if (!current) return false;
+    const write = await this.recordWrite(id, [current]);
     const head = await this.heads.findOneAndDelete({ _id: id });
-    if (!head) return false;
-    await this.deleteChunks(head);
-    return true;
+    if (head) await this.deleteChunks(head);
+    await this.writes.deleteOne({ _id: write });
+    return head !== null;
   }
 }

@@ -56,6 +56,8 @@ export const COLLECTIONS = {
   blobs: 'blobs',
   /** Blob bytes in chunks, by `_id` = `<blobId>@<version>:<n>`. */
   blobChunks: 'blobChunks',
+  /** Blob puts and deletes in progress (blobs.ts), swept for what a crash left behind. */
+  blobWrites: 'blobWrites',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;

@@ -19,7 +19,7 @@ import { MongoEmailChanges } from './email-changes';
 import { MongoLockouts } from './lockouts';
 import { MongoMail } from './mail';
 import { MongoRefusals } from './refusals';
-import { LOG_REPAIR_INTERVAL_MS, Maintenance, SLOW_REPAIR_INTERVAL_MS } from './maintenance';
+import { BLOB_SWEEP_INTERVAL_MS, LOG_REPAIR_INTERVAL_MS, Maintenance, SLOW_REPAIR_INTERVAL_MS } from './maintenance';
 import { upgradeSearchTerms } from './search-upgrade';
 import { RowLock } from './row-lock';
 import { SeatLedger } from './seats';
@@ -119,6 +119,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
     await ensureIndexes(db, capabilities, changeLog.marksRows);
     const refolded = await upgradeSearchTerms(db, capabilities);
     if (refolded > 0) log.info({ bookings: refolded }, 'search words folded again (search folding upgrade)');
+    const blobs = new MongoBlobs(context);
     const maintenance = new Maintenance(
       [
         {
@@ -132,6 +133,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
         },
         { name: 'seats', intervalMs: SLOW_REPAIR_INTERVAL_MS, run: () => bookings.repairSeats() },
         { name: 'recounts', intervalMs: SLOW_REPAIR_INTERVAL_MS, run: () => events.recounts.repair() },
+        { name: 'blob chunks', intervalMs: BLOB_SWEEP_INTERVAL_MS, run: () => blobs.sweepOrphans() },
       ],
       log,
     );
@@ -170,7 +172,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       changes: guarded(changes),
       mail: guarded(new MongoMail(context)),
       secrets: guarded(new MongoSecrets(context)),
-      blobs: guarded(new MongoBlobs(context)),
+      blobs: guarded(blobs),
       ping: () => pingWithin(db),
       close,
     };

@@ -7,6 +7,8 @@ export type MaintenanceTask = { name: string; intervalMs: number; run: () => Pro
 export const LOG_REPAIR_INTERVAL_MS = 3_000;
 /** Seat holds and seat recounts a crash cut off: checked once a minute. */
 export const SLOW_REPAIR_INTERVAL_MS = 60_000;
+/** Chunks of blob writes a crash cut off: nothing reads them, so once an hour is enough. */
+export const BLOB_SWEEP_INTERVAL_MS = 60 * 60_000;
 
 /**
  * The store's repair timers: each task runs once when the store opens (a process that stopped left
