@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorCodeSchema, type ErrorCode } from './errors';
-import { photoSchema } from './images';
+import { IMAGE_MAX_INPUT_BYTES, photoSchema } from './images';
 import { idSchema } from './common';
 
 /**
@@ -98,7 +98,10 @@ export const photoImportPutSchema = z.strictObject({
   eventId: idSchema,
   reference: photoReferenceSchema,
   contentType: z.string().min(1).max(100),
-  dataBase64: z.string().min(1),
+  dataBase64: z
+    .string()
+    .min(1)
+    .max(Math.ceil(IMAGE_MAX_INPUT_BYTES / 3) * 4),
 });
 export type PhotoImportPut = z.infer<typeof photoImportPutSchema>;
 

@@ -17,7 +17,6 @@ let cast: Cast;
 
 serverWithCastForTests((started) => ({ server, cast } = started));
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- error bodies and answers are read loosely here
 type Answer = { status: number; json: any };
 
 async function putPhoto(
