@@ -155,3 +155,45 @@ describe('attendee photos by reference', () => {
     expect(afterSecond?.photoId).toBe(first.json.photo.photoId);
   });
 });
+
+describe('a photo column in the CSV import', () => {
+  it('is read back per imported row with its booking; refused rows and rows without a photo are left out', async () => {
+    const event = await createStaffedEvent(cast);
+    const type = event.ticketTypes[0]!.name;
+    const csv = [
+      'name,email,ticket_type,external_id,Photo',
+      `Hana Photo,hana@example.test,${type},EB-1,hana.jpg`,
+      `Ivo Nophoto,ivo@example.test,${type},EB-2,`,
+      `Jo Wrongtype,jo@example.test,No such type,EB-3,jo.jpg`,
+    ].join('\n');
+    const mapping = {
+      name: 'name',
+      email: 'email',
+      ticketType: 'ticket_type',
+      externalId: ['external_id'],
+      photo: 'Photo',
+    };
+    const post = () =>
+      fetch(`${server.baseUrl}/events/${event.id}/imports?mapping=${encodeURIComponent(JSON.stringify(mapping))}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cast.organizer.accessToken}`, 'content-type': 'text/csv' },
+        body: csv,
+      });
+    const response = await post();
+    expect(response.status).toBe(200);
+    const summary = (await response.json()) as { created: number; refused: number; mapping: unknown; photos: unknown };
+    expect(summary).toMatchObject({ created: 2, refused: 1, mapping });
+    const hana = await server.ctx.store.bookings.findByExternalId(event.id, 'EB-1');
+    expect(summary.photos).toEqual([{ line: 2, bookingId: hana!.id, photo: 'hana.jpg' }]);
+    // A re-import (rows unchanged) names the same booking again, so its photo can be sent again.
+    const again = (await (await post()).json()) as { unchanged: number; photos: unknown };
+    expect(again).toMatchObject({ unchanged: 2, photos: [{ line: 2, bookingId: hana!.id, photo: 'hana.jpg' }] });
+    // Without a photo column the summary has no photos at all.
+    const plain = await fetch(`${server.baseUrl}/events/${event.id}/imports?preset=plain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cast.organizer.accessToken}`, 'content-type': 'text/csv' },
+      body: `name,email,ticket_type\nKai Plain,kai@example.test,${type}\n`,
+    });
+    expect('photos' in ((await plain.json()) as object)).toBe(false);
+  });
+});
