@@ -97,6 +97,11 @@ export const IMAGE_REFUSAL_CODES: readonly ErrorCode[] = [
 export const photoImportPutSchema = z.strictObject({
   eventId: idSchema,
   reference: photoReferenceSchema,
+  /**
+   * The booking, when the caller knows it already (a CSV import's photo column: ImportSummary.photos);
+   * the photo then goes to `PUT /bookings/:id/photo` and `reference` only names the file.
+   */
+  bookingId: idSchema.optional(),
   contentType: z.string().min(1).max(100),
   dataBase64: z
     .string()

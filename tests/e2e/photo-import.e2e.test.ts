@@ -129,3 +129,80 @@ describe('importing attendee photos from a folder', () => {
     await screenshot(page, 'photo-import-04-verdict-1366');
   });
 });
+
+describe('a photo column in the CSV import', () => {
+  let server: TestServer;
+  let organizer: SignedIn;
+  let app: AppInChromium;
+  let page: Page;
+  let event: Event;
+  let folder: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    organizer = await signInAs(server, 'organizer', 'Cato Sheets');
+    event = await createEvent(organizer.api, [], {
+      title: 'Rowing Club Dinner',
+      ticketTypes: [{ name: 'Dinner', price: 0, quota: 100 }],
+    });
+    folder = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-row-photos-'));
+    const face = (colour: string) =>
+      sharp({ create: { width: 240, height: 300, channels: 3, background: colour } })
+        .jpeg()
+        .toBuffer();
+    writeFileSync(path.join(folder, 'liv.jpg'), await face('#c96'));
+    writeFileSync(path.join(folder, 'Max.JPG'), await face('#69c'));
+    app = await openAppInChromium({
+      name: 'row-photos',
+      serverUrl: server.baseUrl,
+      deviceName: 'organizer-laptop',
+      core: { pollMs: 1000, verifierCost: 2 ** 10 },
+      context: { viewport: { width: 1366, height: 800 } },
+    });
+    page = app.page;
+    await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
+  });
+
+  closeAfterTests(
+    () => app,
+    () => server,
+  );
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('maps the Photo column, imports the rows, then puts each named photo from the folder on its booking', async () => {
+    const csv = [
+      'name,email,ticket_type,Photo',
+      'Liv Oar,liv@example.test,Dinner,liv.jpg',
+      'Max Stroke,max@example.test,Dinner,max.jpg',
+      'Nils Cox,nils@example.test,Dinner,nils.jpg',
+      'Ona Bow,ona@example.test,Dinner,',
+    ].join('\n');
+    await openAttendeesOf(page, event.title);
+    await page.getByRole('button', { name: 'Import attendees…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Import attendees into ${event.title}` });
+    await dialog
+      .getByLabel('File')
+      .setInputFiles({ name: 'dinner.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await dialog.getByTestId('import-detected').waitFor();
+    await dialog.getByLabel('Column for photo file').selectOption({ label: 'Photo' });
+    await dialog.getByRole('row').filter({ hasText: 'Liv Oar' }).waitFor();
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.getByTestId('import-summary').filter({ hasText: '4 rows: 4 added' }).waitFor();
+
+    const photos = dialog.getByTestId('row-photos');
+    expect(await photos.textContent()).toContain('3 imported rows name a photo');
+    await photos.getByLabel("Choose the folder of the file's photos").setInputFiles(folder);
+    const summary = photos.getByTestId('photo-import-summary');
+    await summary.waitFor();
+    expect(await summary.getByRole('status').textContent()).toBe('2 photos set, 0 unknown names, 1 refused, 0 failed.');
+    await summary.getByRole('row').filter({ hasText: 'nils.jpg' }).filter({ hasText: 'NOT_FOUND' }).waitFor();
+    await expectNoSeriousA11yViolations(page, 'attendees (CSV import with photos)');
+    await screenshot(page, 'photo-import-05-csv-photos-1366');
+
+    const list = await organizer.api.get<{ items: Booking[] }>(`/events/${event.id}/bookings`);
+    const photoOf = (name: string) => list.body.items.find((b) => b.attendee.name === name)?.photoId ?? null;
+    expect(photoOf('Liv Oar')).not.toBeNull();
+    expect(photoOf('Max Stroke')).not.toBeNull();
+    expect(photoOf('Nils Cox')).toBeNull();
+  });
+});

@@ -30,7 +30,8 @@ export function previewPhotoImport(account: Account, eventId: string, references
 }
 
 /**
- * Uploads one file's bytes for its reference and tells what became of it: `set`, `unknown`
+ * Uploads one file's bytes for its reference (or to `bookingId` when given: a CSV import's photo
+ * column) and tells what became of it: `set`, `unknown`
  * (PHOTO_REFERENCE_UNKNOWN), `refused` with the image's code (a file over the size limit is refused
  * here without sending it), or `failed` with the code of anything else (OFFLINE when the server
  * cannot be reached, UNAUTHENTICATED when signed in offline, FORBIDDEN, …). After a photo is set the
@@ -47,12 +48,22 @@ export async function putPhotoByReference(account: Account, input: PhotoImportPu
   }
   try {
     const open = account.online();
-    const answer = await open.api.sendBytes(
-      routes['photos.putAttendeeByReference'],
-      { params: { id: input.eventId, reference: input.reference } },
-      bytes,
-      input.contentType,
-    );
+    const answer = input.bookingId
+      ? {
+          bookingId: input.bookingId,
+          photo: await open.api.sendBytes(
+            routes['photos.putBooking'],
+            { params: { id: input.bookingId } },
+            bytes,
+            input.contentType,
+          ),
+        }
+      : await open.api.sendBytes(
+          routes['photos.putAttendeeByReference'],
+          { params: { id: input.eventId, reference: input.reference } },
+          bytes,
+          input.contentType,
+        );
     open.engine.requestPull();
     return { kind: 'set', bookingId: answer.bookingId, photoId: answer.photo.photoId };
   } catch (error) {

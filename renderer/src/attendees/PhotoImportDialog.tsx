@@ -15,7 +15,14 @@ import { useSyncStore } from '../sync/syncStore';
 import { ErrorNotice } from '../ui/ErrorNotice';
 
 /** One image file of the chosen folder, named by its reference (protocol photo-imports.ts). */
-export type PhotoFile = { fileName: string; reference: string; contentType: string; file: File };
+export type PhotoFile = {
+  fileName: string;
+  reference: string;
+  contentType: string;
+  file: File;
+  /** Known already (a CSV import's photo column): the photo goes to this booking, not by reference. */
+  bookingId?: string;
+};
 
 type Stage =
   | { kind: 'choose' }
@@ -36,7 +43,7 @@ function toBase64(bytes: Uint8Array): string {
  * Uploads one file through the core. A file over the size limit is refused here without reading
  * it; the core answers every other outcome (set, unknown, refused, failed).
  */
-async function putFile(eventId: string, photo: PhotoFile): Promise<PhotoImportOutcome> {
+export async function putFile(eventId: string, photo: PhotoFile): Promise<PhotoImportOutcome> {
   if (photo.file.size > IMAGE_MAX_INPUT_BYTES) {
     return {
       kind: 'refused',
@@ -49,13 +56,14 @@ async function putFile(eventId: string, photo: PhotoFile): Promise<PhotoImportOu
   return invoke('photoImports.put', {
     eventId,
     reference: photo.reference,
+    ...(photo.bookingId ? { bookingId: photo.bookingId } : {}),
     contentType: photo.contentType,
     dataBase64: toBase64(bytes),
   });
 }
 
 /** The folder input: Chromium and Electron take `webkitdirectory`, which React's types do not name. */
-const FOLDER_ATTRIBUTES = { webkitdirectory: '', directory: '' } as Record<string, string>;
+export const FOLDER_ATTRIBUTES = { webkitdirectory: '', directory: '' } as Record<string, string>;
 
 /**
  * "Import photos" (organizers and admins; issue #20, photos "imported"): a folder (or some files)
@@ -248,7 +256,7 @@ function PhotoImportPreview({ stage }: { stage: Extract<Stage, { kind: 'preview'
 }
 
 /** The summary: counts, then the files that did not get a photo set, each with why. */
-function PhotoImportResult({ summary }: { summary: PhotoImportSummary }) {
+export function PhotoImportResult({ summary }: { summary: PhotoImportSummary }) {
   const unknown = summary.results.filter((r) => r.outcome.kind === 'unknown');
   const problems = summary.results.filter((r) => r.outcome.kind === 'refused' || r.outcome.kind === 'failed');
   const allSet = summary.set === summary.results.length;
