@@ -233,6 +233,12 @@ export function PhotoImportDialog({ event }: { event: Event }) {
   );
 }
 
+/** Up to 20 names, then how many more (a folder may hold thousands). */
+function listed(names: string[]): string {
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
+
 function PhotoImportPreview({ stage }: { stage: Extract<Stage, { kind: 'preview' }> }) {
   return (
     <div data-testid="photo-import-preview">
@@ -242,13 +248,13 @@ function PhotoImportPreview({ stage }: { stage: Extract<Stage, { kind: 'preview'
       </p>
       {stage.notKnownHere.length > 0 ? (
         <p className="notice notice-warning" data-testid="photo-import-not-known">
-          No booking on this device has the code {stage.notKnownHere.map((ref) => `“${ref}”`).join(', ')}. The server
-          looks them up as ticket-shop ids when they are uploaded.
+          No booking on this device has the code {listed(stage.notKnownHere.map((ref) => `“${ref}”`))}. The server looks{' '}
+          {stage.notKnownHere.length === 1 ? 'it' : 'them'} up as ticket-shop ids too when uploading.
         </p>
       ) : null}
       {stage.skipped.length > 0 ? (
         <p className="hint" data-testid="photo-import-skipped">
-          Skipped: {stage.skipped.join(', ')}
+          Skipped: {listed(stage.skipped)}
         </p>
       ) : null}
     </div>
@@ -268,7 +274,7 @@ export function PhotoImportResult({ summary }: { summary: PhotoImportSummary }) 
       </p>
       {unknown.length > 0 ? (
         <p className="hint" data-testid="photo-import-unknown">
-          No booking of this event has the code or ticket-shop id of: {unknown.map((r) => r.fileName).join(', ')}
+          No booking of this event has the code or ticket-shop id of: {listed(unknown.map((r) => r.fileName))}
         </p>
       ) : null}
       {problems.length > 0 ? (
@@ -280,7 +286,7 @@ export function PhotoImportResult({ summary }: { summary: PhotoImportSummary }) 
             </tr>
           </thead>
           <tbody>
-            {problems.map((r) =>
+            {problems.slice(0, 200).map((r) =>
               r.outcome.kind === 'refused' || r.outcome.kind === 'failed' ? (
                 <tr key={r.fileName} className="row-problem">
                   <td>{r.fileName}</td>
