@@ -74,6 +74,11 @@ export const ERROR_STATUS = {
   IMAGE_INVALID: 422,
   /** An image declaring more than IMAGE_MAX_INPUT_PIXELS pixels: refused before decoding (a decompression bomb). */
   IMAGE_TOO_MANY_PIXELS: 422,
+  /**
+   * Photo import (photo-imports.ts): the reference (a file's name) is neither the door code nor the
+   * external id of any booking of the event.
+   */
+  PHOTO_REFERENCE_UNKNOWN: 404,
   /** CSV import (imports.ts): the file is over IMPORT_LIMITS.maxBytes (or the row limit); nothing was written. */
   IMPORT_TOO_LARGE: 413,
   /** CSV import: the body is empty, or has a header and no row. */

@@ -48,6 +48,11 @@ export const importMappingSchema = z
     email: headerSchema.optional(),
     ticketType: headerSchema.optional(),
     externalId: z.array(headerSchema).min(1).max(4).optional(),
+    /**
+     * A column naming each attendee's photo file (`anna.jpg`). The server only reads it back
+     * (ImportSummary.photos); the device uploads the files from a folder the organizer chooses.
+     */
+    photo: headerSchema.optional(),
   })
   .refine(
     (mapping) => mapping.name !== undefined || mapping.firstName !== undefined || mapping.lastName !== undefined,
@@ -198,6 +203,7 @@ function mappedHeaders(mapping: ImportMapping): string[] {
     mapping.lastName,
     mapping.email,
     mapping.ticketType,
+    mapping.photo,
     ...(mapping.externalId ?? []),
   ].filter((header): header is string => header !== undefined);
 }
@@ -210,6 +216,8 @@ export type ImportCandidate = {
   email: string | null;
   ticketType: string | null;
   externalId: string | null;
+  /** The photo file the row names, or null; only there when a photo column is mapped. */
+  photo?: string | null;
 };
 
 /** A row's problem: its line, the column (header) at fault when there is one, a code and a message. */
@@ -285,7 +293,15 @@ export function readImportRow(
     };
   }
   const ticketType = cell(mapping.ticketType);
-  return { line, name, email, ticketType: ticketType.length > 0 ? ticketType : null, externalId };
+  const photo = cell(mapping.photo);
+  return {
+    line,
+    name,
+    email,
+    ticketType: ticketType.length > 0 ? ticketType : null,
+    externalId,
+    ...(mapping.photo !== undefined ? { photo: photo.length > 0 && photo.length <= 500 ? photo : null } : {}),
+  };
 }
 
 /** Header (trimmed) → field position. */
@@ -374,6 +390,11 @@ export const importSummarySchema = z.object({
   unchanged: z.number().int(),
   refused: z.number().int(),
   refusals: z.array(importRowProblemSchema),
+  /**
+   * With a photo column mapped: each imported row (created, updated or unchanged) that names a
+   * photo file, with its booking — what the device uploads the file to. Absent otherwise.
+   */
+  photos: z.array(z.object({ line: z.number().int(), bookingId: idSchema, photo: z.string() })).optional(),
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
 

@@ -6,6 +6,7 @@ export * from './events';
 export * from './exports';
 export * from './hlc';
 export * from './images';
+export * from './photo-imports';
 export * from './imports';
 export * from './idempotency';
 export * from './mail';

@@ -7,6 +7,12 @@ import { EXPORT_KINDS } from './exports';
 import { eventCreateSchema, eventPatchSchema, eventSchema, eventStaffSchema, eventStatsSchema } from './events';
 import { photoDataSchema, photoSchema, photoUploadSchema } from './images';
 import {
+  photoImportOutcomeSchema,
+  photoImportPreviewSchema,
+  photoImportPutSchema,
+  photoReferenceSchema,
+} from './photo-imports';
+import {
   IMPORT_CHUNK_BYTES,
   IMPORT_PREVIEW_BYTES,
   importEncodingSchema,
@@ -430,6 +436,14 @@ export const rpcMethods = {
   'photos.removeBooking': { params: z.strictObject({ bookingId: idSchema }), result: ok },
   /** A booking's attendee photo, fetched from the server; null when it has none. */
   'photos.booking': { params: z.strictObject({ bookingId: idSchema }), result: photoDataSchema },
+  // Photo import (photo-imports.ts): a folder of photos named after door codes or external ids.
+  /** Which references no booking of the event on this device has as its code (local; the server decides the rest). */
+  'photoImports.preview': {
+    params: z.strictObject({ eventId: idSchema, references: z.array(photoReferenceSchema).max(20_000) }),
+    result: photoImportPreviewSchema,
+  },
+  /** Uploads one file for its reference; answers what became of it (never throws for the file's own trouble). */
+  'photoImports.put': { params: photoImportPutSchema, result: photoImportOutcomeSchema },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type RpcMethod = keyof typeof rpcMethods;

@@ -1137,6 +1137,39 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect((await store.bookings.listForEvent(event.id, {}, undefined, 10)).length).toBe(3);
       await rejectsWith(store.bookings.importRows(chunk([row(9, { ticketTypeId: 'tt_nope' })])), 'UNPROCESSABLE');
     });
+
+    it('finds a booking by its code or its external id, within its own event only (bulk photo import)', async () => {
+      const event = await createEvent(store);
+      const other = await createEvent(store);
+      const online = await store.bookings.book(bookInput(event));
+      const [imported] = await store.bookings.importRows({
+        eventId: event.id,
+        userId: 'organizer-1',
+        createdAt: AT,
+        rows: [
+          {
+            line: 2,
+            id: uid('imp'),
+            externalId: 'EB-42-1',
+            attendee: { name: 'Photo Guest', email: 'photo@example.org' },
+            ticketTypeId: GENERAL,
+          },
+        ],
+        codes: () => 'PHOTO042',
+      });
+      const importedId = (imported as { bookingId: string }).bookingId;
+      expect((await store.bookings.findByCode(event.id, online.row.code))?.id).toBe(online.row.id);
+      expect((await store.bookings.findByCode(event.id, 'PHOTO042'))?.id).toBe(importedId);
+      expect(await store.bookings.findByExternalId(event.id, 'EB-42-1')).toMatchObject({
+        id: importedId,
+        externalId: 'EB-42-1',
+        code: 'PHOTO042',
+      });
+      expect(await store.bookings.findByCode(other.id, online.row.code)).toBeNull();
+      expect(await store.bookings.findByExternalId(other.id, 'EB-42-1')).toBeNull();
+      expect(await store.bookings.findByCode(event.id, 'photo042')).toBeNull();
+      expect(await store.bookings.findByExternalId(event.id, 'EB-42')).toBeNull();
+    });
   });
 
   describe('blobs and photos', () => {

@@ -19,6 +19,7 @@ import { bookingHandlers } from './handlers/bookings';
 import { checkinHandlers } from './handlers/checkin';
 import { eventHandlers } from './handlers/events';
 import { photoHandlers } from './handlers/photos';
+import { photoImportHandlers } from './handlers/photo-imports';
 import { importHandlers } from './handlers/imports';
 import { exportHandlers } from './handlers/exports';
 import { profileHandlers } from './handlers/profile';
@@ -37,6 +38,7 @@ const handlers: RpcHandlers<RpcMethod> = combineHandlers(
   adminHandlers,
   profileHandlers,
   photoHandlers,
+  photoImportHandlers,
   exportHandlers,
 );
 

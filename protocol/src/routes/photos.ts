@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { okSchema } from '../common';
 import { IMAGE_INPUT_MEDIA_TYPES, IMAGE_MAX_INPUT_BYTES, IMAGE_OUTPUT_MEDIA_TYPE, photoSchema } from '../images';
+import { attendeePhotoAnswerSchema, attendeePhotoParamsSchema } from '../photo-imports';
 import { defineRoute } from '../routing';
 import { idParamsSchema } from '../users';
 
@@ -74,6 +75,21 @@ export const photosRoutes = {
     params: idParamsSchema,
     rawBody: upload,
     responses: { 200: photoSchema },
+  }),
+  'photos.putAttendeeByReference': defineRoute({
+    method: 'PUT',
+    path: '/events/:id/attendee-photos/:reference',
+    tags: ['photos'],
+    description:
+      "Sets the photo of the event's booking named by `reference` — its door code (any case) or its external id " +
+      "(the ticket shop's id a CSV import kept) — for bulk imports of a folder of photos named after them. For the " +
+      "event's organizer and admins (FORBIDDEN for its staff); PHOTO_REFERENCE_UNKNOWN (404) when no booking of " +
+      'this event has it (a code of another event included); same image rules and codes as PUT /bookings/:id/photo. ' +
+      'Repeatable: the same image gives the same photo id. Answers the booking id and the stored photo.',
+    access: 'signedIn',
+    params: attendeePhotoParamsSchema,
+    rawBody: upload,
+    responses: { 200: attendeePhotoAnswerSchema },
   }),
   'photos.deleteBooking': defineRoute({
     method: 'DELETE',

@@ -7,6 +7,7 @@ import { ErrorNotice } from '../ui/ErrorNotice';
 import { EventPicker, useCurrentEvent } from '../ui/EventPicker';
 import { AttendeeTable } from './AttendeeTable';
 import { ImportDialog } from './ImportDialog';
+import { PhotoImportDialog } from './PhotoImportDialog';
 import { useAttendeesStore } from './attendeesStore';
 import { TicketDialog } from './TicketDialog';
 import { WalkInForm } from './WalkInForm';
@@ -59,6 +60,7 @@ export function AttendeesScreen() {
                 {query ? ' match' : ''}
               </p>
               {mayImport ? <ImportDialog key={`import-${event.id}`} event={event} /> : null}
+              {mayImport ? <PhotoImportDialog key={`photos-${event.id}`} event={event} /> : null}
             </div>
             {mayCancel ? (
               <div className="toolbar" role="group" aria-label="Export">

@@ -17,6 +17,7 @@ import { describeError, type UiError } from '../errors/messages';
 import { invoke } from '../rpc/client';
 import { RpcError } from '../rpc/RpcError';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { ImportedRowPhotos } from './ImportedRowPhotos';
 
 /** Bytes → base64 in slices (a spread of 256 KiB of arguments would overflow the stack). */
 function toBase64(bytes: Uint8Array): string {
@@ -31,7 +32,7 @@ async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Arr
   return new Uint8Array(await file.slice(start, end).arrayBuffer());
 }
 
-type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'ticketType' | 'externalId';
+type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'ticketType' | 'externalId' | 'photo';
 const FIELDS: Array<{ field: Field; label: string }> = [
   { field: 'name', label: 'Name' },
   { field: 'firstName', label: 'First name' },
@@ -39,6 +40,7 @@ const FIELDS: Array<{ field: Field; label: string }> = [
   { field: 'email', label: 'Email' },
   { field: 'ticketType', label: 'Ticket type' },
   { field: 'externalId', label: 'External id' },
+  { field: 'photo', label: 'Photo file' },
 ];
 
 /** A mapping field as a select's value: '' for none, else the JSON of its column(s). */
@@ -344,6 +346,9 @@ export function ImportDialog({ event }: { event: Event }) {
           </div>
         ) : null}
         {stage.kind === 'done' ? <ImportResult summary={stage.summary} /> : null}
+        {stage.kind === 'done' && stage.summary.photos?.length ? (
+          <ImportedRowPhotos eventId={event.id} photos={stage.summary.photos} />
+        ) : null}
         <div className="form-actions">
           {stage.kind === 'preview' ? (
             <button

@@ -53,6 +53,8 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   IMAGE_TYPE_UNSUPPORTED: 'That is not a JPEG, PNG or WebP picture. Choose one of those.',
   IMAGE_INVALID: 'That file is not a picture that can be read (it may be damaged).',
   IMAGE_TOO_MANY_PIXELS: 'That picture has too many pixels. Choose a smaller one.',
+  PHOTO_REFERENCE_UNKNOWN:
+    "No booking of this event has that code or ticket-shop id. Name the photo after the booking's code.",
   SUPERSEDED:
     'Someone changed the same details later than this edit was made, so theirs stand and this one did not take effect.',
   IMPORT_TOO_LARGE: 'That file is too large to import at once (32 MB, 200,000 rows). Split it into several files.',

@@ -6,7 +6,7 @@ import { IMAGE_BODY_ERRORS, PhotoService } from './service';
 /** Profile and attendee photos (protocol/src/routes/photos.ts). */
 export function registerPhotoRoutes(_app: FastifyInstance, ctx: AppContext): void {
   const { routes: server } = ctx;
-  const photos = new PhotoService(ctx.store, ctx.bookings);
+  const photos = new PhotoService(ctx.store, ctx.bookings, ctx.events);
   const upload = { rawBodyErrors: IMAGE_BODY_ERRORS };
 
   server.serve(routes['photos.putMine'], async ({ user, bytes }) => photos.putMine(user, bytes), upload);
@@ -19,6 +19,11 @@ export function registerPhotoRoutes(_app: FastifyInstance, ctx: AppContext): voi
   server.serve(
     routes['photos.putBooking'],
     async ({ user, params, bytes }) => photos.putBooking(user, params.id, bytes),
+    upload,
+  );
+  server.serve(
+    routes['photos.putAttendeeByReference'],
+    async ({ user, params, bytes }) => photos.putByReference(user, params.id, params.reference, bytes),
     upload,
   );
   server.serve(routes['photos.deleteBooking'], async ({ user, params }) => {

@@ -1,4 +1,6 @@
 import {
+  type AttendeePhotoAnswer,
+  foldBookingCode,
   GatehouseError,
   IMAGE_CACHE_MAX_AGE_SECONDS,
   IMAGE_INPUT_MEDIA_TYPES,
@@ -6,7 +8,7 @@ import {
   photoEtag,
 } from '@gatehouse/protocol';
 import type { BookingService } from '../bookings/service';
-import { canManageRow, viewerOf } from '../events/service';
+import { canManageRow, type EventService, viewerOf } from '../events/service';
 import type { BytesAnswer, RawBodyConfig } from '../http/raw-body';
 import { bookingPhotoBlobId, userPhotoBlobId } from '../store/blobs';
 import type { Store } from '../store/port';
@@ -41,6 +43,7 @@ export class PhotoService {
   constructor(
     private readonly store: Store,
     private readonly bookings: BookingService,
+    private readonly events: EventService,
   ) {}
 
   /** Sets the caller's profile photo; their devices learn the new photoId through the user bucket. */
@@ -87,6 +90,36 @@ export class PhotoService {
   /** Sets an attendee's photo: the event's organizer or an admin (FORBIDDEN for its staff). */
   async putBooking(viewer: UserRow, bookingId: string, bytes: Buffer | undefined): Promise<Photo> {
     await this.assertCanManage(viewer, bookingId);
+    return this.storeBookingPhoto(bookingId, bytes);
+  }
+
+  /**
+   * Sets the photo of the event's booking whose door code (folded to upper case) or, failing that,
+   * external id is `reference` (a bulk import names files after them; photo-imports.ts). The
+   * event's organizer or an admin: FORBIDDEN for its staff, NOT_FOUND for whoever cannot see the
+   * event, PHOTO_REFERENCE_UNKNOWN when no booking of this event has it. The reference is looked up
+   * before the image is decoded, so an unknown name costs no image work.
+   */
+  async putByReference(
+    viewer: UserRow,
+    eventId: string,
+    reference: string,
+    bytes: Buffer | undefined,
+  ): Promise<AttendeePhotoAnswer> {
+    await this.events.assertCanManage(viewer, eventId);
+    const booking =
+      (await this.store.bookings.findByCode(eventId, foldBookingCode(reference))) ??
+      (await this.store.bookings.findByExternalId(eventId, reference));
+    if (!booking) {
+      throw new GatehouseError(
+        'PHOTO_REFERENCE_UNKNOWN',
+        `No booking of this event has the code or external id "${reference}"`,
+      );
+    }
+    return { bookingId: booking.id, photo: await this.storeBookingPhoto(booking.id, bytes) };
+  }
+
+  private async storeBookingPhoto(bookingId: string, bytes: Buffer | undefined): Promise<Photo> {
     const image = await processImage(bytes ?? Buffer.alloc(0));
     const blobId = bookingPhotoBlobId(bookingId);
     await this.store.blobs.put({

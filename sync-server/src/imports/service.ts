@@ -122,6 +122,8 @@ export class ImportService {
     const columnOf = columnIndex(csv.headers);
     const firstLineOf = new Map<string, number>();
     const rows: ImportRowInput[] = [];
+    /** The photo file each row names (mapping.photo), by line: read back in the summary, never stored. */
+    const photoOf = new Map<number, string>();
     const problems: ImportRowProblem[] = [];
     let read = 0;
     for await (const record of csv.records) {
@@ -158,6 +160,7 @@ export class ImportService {
         continue;
       }
       firstLineOf.set(key, candidate.line);
+      if (candidate.photo) photoOf.set(candidate.line, candidate.photo);
       rows.push({
         line: candidate.line,
         // Time-ordered (UUIDv7): 100,000 bookings then land at the right edge of the id-keyed
@@ -173,6 +176,7 @@ export class ImportService {
     if (read === 0) throw new GatehouseError('IMPORT_EMPTY', 'The file has a header and no rows');
 
     const counts = { created: 0, updated: 0, unchanged: 0 };
+    const photos: NonNullable<ImportSummary['photos']> = [];
     if (!request.dryRun) {
       const createdAt = new Date().toISOString();
       const codes = randomCodes();
@@ -187,7 +191,11 @@ export class ImportService {
         for (const outcome of outcomes) {
           if (outcome.kind === 'refused') {
             problems.push({ line: outcome.line, code: outcome.code, message: outcome.message });
-          } else counts[outcome.kind] += 1;
+          } else {
+            counts[outcome.kind] += 1;
+            const photo = photoOf.get(outcome.line);
+            if (photo !== undefined) photos.push({ line: outcome.line, bookingId: outcome.bookingId, photo });
+          }
         }
       }
     }
@@ -204,6 +212,7 @@ export class ImportService {
       ...counts,
       refused: problems.length,
       refusals: problems.slice(0, IMPORT_LIMITS.maxReportedRefusals),
+      ...(mapping.photo !== undefined ? { photos } : {}),
     };
   }
 }

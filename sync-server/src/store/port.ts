@@ -433,6 +433,16 @@ export interface BookingRepository {
   /** Ids of up to `limit` of the event's bookings not erased yet, oldest first (the retention sweeper's batches). */
   listNotErased(eventId: string, limit: number): Promise<string[]>;
   findById(id: string): Promise<BookingRow | null>;
+  /**
+   * The event's booking with this door code (exact: codes are stored upper case, so a caller folds
+   * what a person typed first), or null. One lookup by the `(event, code)` unique index.
+   */
+  findByCode(eventId: string, code: string): Promise<BookingRow | null>;
+  /**
+   * The event's booking with this external id (the ticket shop's id a CSV import kept, exact), or
+   * null. One lookup by the `(event, externalId)` index the import matches with.
+   */
+  findByExternalId(eventId: string, externalId: string): Promise<BookingRow | null>;
   /** The bookings of these ids that exist, in no particular order (an export's page of scans names them). */
   findByIds(ids: string[]): Promise<BookingRow[]>;
   /** By (createdAt, id) ascending. */

@@ -370,6 +370,18 @@ export class MongoBookings implements BookingRepository {
     return doc ? toBookingRow(doc) : null;
   }
 
+  /** By the `{eventId, code}` unique index (FerretDB scans; the import's own lookups do the same). */
+  async findByCode(eventId: string, code: string): Promise<BookingRow | null> {
+    const doc = await this.bookings.findOne({ eventId, code }, { projection: BOOKING_LIST_PROJECTION });
+    return doc ? toBookingRow(doc) : null;
+  }
+
+  /** By the `{eventId, externalId}` index, as the CSV import matches (booking-imports.ts). */
+  async findByExternalId(eventId: string, externalId: string): Promise<BookingRow | null> {
+    const doc = await this.bookings.findOne({ eventId, externalId }, { projection: BOOKING_LIST_PROJECTION });
+    return doc ? toBookingRow(doc) : null;
+  }
+
   async setPhoto(id: string, photoId: string | null): Promise<BookingRow | null> {
     const doc = await this.bookings.findOne({ _id: id }, { projection: BOOKING_LIST_PROJECTION });
     if (!doc) return null;

@@ -220,6 +220,8 @@ export class SqliteBookings {
   private readonly byId: Database.Statement<[string], BookingRecord>;
   private readonly byIds: Database.Statement<[string], BookingRecord>;
   private readonly codeExists: Database.Statement<[string, string], { found: number }>;
+  private readonly byCode: Database.Statement<[string, string], BookingRecord>;
+  private readonly byExternalId: Database.Statement<[string, string], BookingRecord>;
   private readonly insertRow: Database.Statement<BookingRecord>;
   private readonly insertWord: Database.Statement<[string, string, string]>;
   private readonly cancelRow: Database.Statement<[string, number, string]>;
@@ -246,6 +248,9 @@ export class SqliteBookings {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.id = ?`);
     this.byIds = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.id IN (SELECT value FROM json_each(?))`);
     this.codeExists = db.prepare('SELECT 1 AS found FROM bookings WHERE event_id = ? AND code = ?');
+    // Indexes bookings_code (migration 001) and bookings_external_id (migration 010).
+    this.byCode = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.event_id = ? AND b.code = ?`);
+    this.byExternalId = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.event_id = ? AND b.external_id = ?`);
     this.insertRow = db.prepare(
       `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
          source, over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, search_terms, external_id)
@@ -448,6 +453,16 @@ export class SqliteBookings {
       cancel: (id, at, mailFor) => database.write(() => this.cancel(id, at, mailFor)),
       importMany: (eventId, rows) => database.write(() => this.importMany(eventId, rows)),
       findById: (id) => database.read(() => this.find(id)),
+      findByCode: (eventId, code) =>
+        database.read(() => {
+          const record = this.byCode.get(eventId, code);
+          return record ? toBookingRow(record) : null;
+        }),
+      findByExternalId: (eventId, externalId) =>
+        database.read(() => {
+          const record = this.byExternalId.get(eventId, externalId);
+          return record ? toBookingRow(record) : null;
+        }),
       setPhoto: (id, photoId) => database.write(() => this.setPhoto(id, photoId)),
       findByIds: (ids) =>
         database.read(() => (ids.length === 0 ? [] : this.byIds.all(jsonList(ids)).map(toBookingRow))),
