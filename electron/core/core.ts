@@ -21,6 +21,7 @@ import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
 import { ACCESS_LOST_FOR_GOOD, saveUnsentChanges } from './session/access-lost';
 import { EventQueries } from './events/queries';
+import { SaveTargets } from './exports/save-targets';
 import { PhotoFetcher } from './photos/fetcher';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { changePassword } from './session/password';
@@ -84,7 +85,10 @@ export class Core {
   private readonly log: CoreLog;
   private closed = false;
 
-  /** Where CSV exports are saved (`<data folder>/exports`), in every host. */
+  /** Files the user chose in Electron's save dialog, granted by main (exports/save-targets.ts). */
+  readonly saveTargets = new SaveTargets();
+
+  /** Where CSV exports are saved when no file was chosen (`<data folder>/exports`): the browser host. */
   exportsDir(): string {
     return path.join(this.options.dataDir, 'exports');
   }

@@ -17,7 +17,7 @@ import {
 } from './imports';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
 import type { roleSchema } from './roles';
-import { shellStatusSchema } from './shell';
+import { type ChosenSaveFile, type SaveFileRequest, shellStatusSchema } from './shell';
 import { SCAN_VERDICTS } from './checkins/verdict';
 import {
   alertSchema,
@@ -247,12 +247,22 @@ export const rpcMethods = {
   'bookings.erase': { params: z.strictObject({ bookingId: idSchema }), result: bookingSchema },
   /**
    * Online: downloads one of the event's CSV exports (protocol/src/exports.ts; organizer or admin)
-   * into the exports folder of the data folder, as it streams; the file appears under its final
+   * into the file chosen in Electron's save dialog (`saveTo`) or else the exports folder of the
+   * data folder, as it streams; the file appears under its final
    * name only once complete. Answers where it was saved. OFFLINE when the server cannot be reached
    * — an export must be complete, so it is never made from this device's copy.
    */
   'exports.save': {
-    params: z.strictObject({ eventId: idSchema, kind: z.enum(EXPORT_KINDS) }),
+    params: z.strictObject({
+      eventId: idSchema,
+      kind: z.enum(EXPORT_KINDS),
+      /**
+       * Electron: the token of the file the user chose in the save dialog (protocol/src/shell.ts
+       * ChosenSaveFile); the export is written there instead (SAVE_TARGET_UNKNOWN for a token main
+       * did not grant, or one used already). Absent: into the data folder's exports folder.
+       */
+      saveTo: z.uuid().optional(),
+    }),
     result: z.object({ path: z.string(), fileName: z.string(), bytes: z.number().int() }),
   },
   /** Online: fetches the signed token and QR from the server (devices never hold private keys). */
@@ -483,6 +493,11 @@ export const roleLabels: Record<z.infer<typeof roleSchema>, string> = {
 export interface GatehouseBridge {
   invoke<M extends RpcMethod>(method: M, params: RpcParams<M>): Promise<RpcResult<M>>;
   subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void;
+  /**
+   * Electron only (absent in the browser host): asks main to show the save dialog; resolves with
+   * the chosen file's token for `exports.save`'s `saveTo`, or null when the user cancelled.
+   */
+  chooseSaveFile?(request: SaveFileRequest): Promise<ChosenSaveFile | null>;
 }
 
 /**
