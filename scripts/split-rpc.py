@@ -86,8 +86,11 @@ for line in table_body.split('\n'):
     is_comment = line.startswith('  // ')
     if is_comment and not prev_comment:
         word = re.match(r'  // ([A-Za-z-]+)', line).group(1).replace('-', '').lower()
-        current = [word, []]
-        sections.append(current)
+        # A domain met again (a block added later under its own comment) joins its first section's file.
+        current = next((section for section in sections if section[0] == word), None)
+        if current is None:
+            current = [word, []]
+            sections.append(current)
     prev_comment = is_comment
     if current is None:
         if line.strip():
