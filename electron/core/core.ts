@@ -14,12 +14,14 @@ import {
 } from '@gatehouse/protocol';
 import { Account, type LocalUser } from './account';
 import { type FetchLike, ServerApi } from './api/client';
+import { ErasureScrub } from './bookings/erasure-scrub';
 import { BookingQueries } from './bookings/queries';
 import { SearchIndexer } from './bookings/search-index';
 import { CheckinQueries } from './checkins/queries';
 import { salvageOutbox } from './db/salvage';
 import { ACCESS_LOST_FOR_GOOD, saveUnsentChanges } from './session/access-lost';
 import { EventQueries } from './events/queries';
+import { SaveTargets } from './exports/save-targets';
 import { PhotoFetcher } from './photos/fetcher';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { changePassword } from './session/password';
@@ -83,7 +85,10 @@ export class Core {
   private readonly log: CoreLog;
   private closed = false;
 
-  /** Where CSV exports are saved (`<data folder>/exports`), in every host. */
+  /** Files the user chose in Electron's save dialog, granted by main (exports/save-targets.ts). */
+  readonly saveTargets = new SaveTargets();
+
+  /** Where CSV exports are saved when no file was chosen (`<data folder>/exports`): the browser host. */
   exportsDir(): string {
     return path.join(this.options.dataDir, 'exports');
   }
@@ -224,6 +229,21 @@ export class Core {
       this.now,
       this.options.protocolVersion,
     );
+    // An erasure the pull stored leaves the disk before the next page (bookings/erasure-scrub.ts);
+    // one noted before a crash is finished here, at open.
+    const erasureScrub = new ErasureScrub(store.db);
+    const scrubErasures = () => {
+      if (!store.db.open || !erasureScrub.due()) return;
+      try {
+        const outcome = store.write(() => erasureScrub.run());
+        if (!outcome.walTruncated)
+          this.log('warn', 'erasure scrub: the WAL is in use; tried again after the next change');
+        else this.log('info', `erasure scrub: ${outcome.bookings} erased booking(s) merged out of the search index`);
+      } catch (error) {
+        this.log('warn', `erasure scrub: ${(error as Error).message}`);
+      }
+    };
+    scrubErasures();
     let lastIndexStatus = 0;
     let engine: SyncEngine | null = null;
     const indexer = new SearchIndexer(store.searchIndex, () => ['readyToScan', 'indexing'].includes(store.phase()), {
@@ -259,7 +279,10 @@ export class Core {
       },
       {
         onData: (change) => {
-          if (change.tables.includes('bookings')) photoFetcher.wake();
+          if (change.tables.includes('bookings')) {
+            scrubErasures();
+            photoFetcher.wake();
+          }
           if (change.tables.includes('users') && this.account?.store === store) {
             const profile = store.userProfile(this.account.user.id);
             if (profile) this.applyProfile(profile);

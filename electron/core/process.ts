@@ -8,8 +8,13 @@
  * `<dataDir>/tokens.json`.
  */
 import path from 'node:path';
-import { PendingRequests, type TokenStoreRequestFrame, type TokenStoreResponseFrame } from '@gatehouse/protocol';
-import { openCore } from './core';
+import {
+  PendingRequests,
+  saveTargetGrantFrameSchema,
+  type TokenStoreRequestFrame,
+  type TokenStoreResponseFrame,
+} from '@gatehouse/protocol';
+import { type Core, openCore } from './core';
 import { createRpcDispatcher } from './rpc/dispatcher';
 import { FileTokenStore, type TokenStore } from './tokens';
 
@@ -68,9 +73,17 @@ async function main(): Promise<void> {
     : (frame) => process.send?.(frame);
   const pending: unknown[] = [];
   let deliver: (message: unknown) => void = (message) => pending.push(message);
+  let core: Core | null = null;
   const receive = (message: unknown) => {
-    if ((message as { type?: unknown })?.type === 'tokenStore.response') {
+    const type = (message as { type?: unknown })?.type;
+    if (type === 'tokenStore.response') {
       portTokens?.handle(message as TokenStoreResponseFrame);
+      return;
+    }
+    if (type === 'saveTarget.grant') {
+      // Only main grants files (its save dialog); Node IPC (browser host, tests) has no main.
+      const grant = saveTargetGrantFrameSchema.safeParse(message);
+      if (parentPort && grant.success) core?.saveTargets.grant(grant.data.token, grant.data.path);
       return;
     }
     deliver(message);
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
 
   const numberFromEnv = (name: string): number | undefined =>
     process.env[name] ? Number(process.env[name]) : undefined;
-  const core = await openCore({
+  core = await openCore({
     dataDir,
     tokenStore:
       portTokens ?? new FileTokenStore(process.env.GATEHOUSE_CORE_TOKEN_FILE ?? path.join(dataDir, 'tokens.json')),

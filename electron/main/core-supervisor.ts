@@ -6,6 +6,7 @@ import {
   tokenStoreRequestFrameSchema,
   type RpcRequestFrame,
   type RpcServerFrame,
+  type SaveTargetGrantFrame,
   type ShellStatus,
 } from '@gatehouse/protocol';
 import { answerTokenStoreRequest, type TokenVault } from './token-vault';
@@ -114,6 +115,17 @@ export class CoreSupervisor {
     this.pending.set(coreId, frame.id);
     const forwarded: RpcRequestFrame = { type: 'request', id: coreId, method: frame.method, params: frame.params };
     this.child.postMessage(forwarded);
+  }
+
+  /**
+   * Tells core the file the user chose in the save dialog for the export presenting `token`
+   * (save-dialog.ts); core keeps it for that one export. False when core is not running.
+   */
+  grantSaveTarget(token: string, file: string): boolean {
+    if (!this.child) return false;
+    const frame: SaveTargetGrantFrame = { type: 'saveTarget.grant', token, path: file };
+    this.child.postMessage(frame);
+    return true;
   }
 
   private launch(): void {

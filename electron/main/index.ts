@@ -1,13 +1,25 @@
 import path from 'node:path';
 import type { BrowserWindow } from 'electron';
-import { app, ipcMain, Menu, protocol, safeStorage, session, shell, type IpcMainEvent } from 'electron';
+import {
+  app,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  type IpcMainEvent,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { HOST_SERVER_URL_META_NAME } from '@gatehouse/protocol';
-import { RPC_FROM_MAIN_CHANNEL, RPC_TO_MAIN_CHANNEL } from '../preload/bridge';
+import { RPC_FROM_MAIN_CHANNEL, RPC_TO_MAIN_CHANNEL, SAVE_FILE_CHANNEL } from '../preload/bridge';
 import { CoreSupervisor } from './core-supervisor';
 import { spawnCoreProcess } from './core-process';
 import { hardenAllWebContents, hardenSession } from './harden';
 import { buildMenuTemplate } from './menu-template';
 import { shellPaths } from './paths';
+import { chooseSaveFile } from './save-dialog';
 import { serveAppRequest } from './security/app-protocol';
 import { isTrustedSender } from './security/ipc-sender';
 import { allowedExternalUrl } from './security/navigation';
@@ -47,7 +59,7 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.focus();
   });
 
-  const isFromMainWindow = (event: IpcMainEvent): boolean => {
+  const isFromMainWindow = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => {
     const contents = mainWindow?.webContents;
     if (!contents || event.sender !== contents) return false;
     const frame = event.senderFrame;
@@ -99,6 +111,20 @@ if (!app.requestSingleInstanceLock()) {
         return;
       }
       coreSupervisor.fromRenderer(frame);
+    });
+
+    // The save dialog of an export: the same sender check as RPC; the answer is a token, not a path.
+    ipcMain.handle(SAVE_FILE_CHANNEL, (event, request: unknown) => {
+      const window = mainWindow;
+      if (!window || !isFromMainWindow(event)) {
+        console.warn('gatehouse: refused a save dialog asked by an untrusted sender');
+        return { ok: false, error: { code: 'VALIDATION_FAILED', message: 'Not from the app window' } };
+      }
+      return chooseSaveFile(request, {
+        show: (options) => dialog.showSaveDialog(window, options),
+        grant: (token, file) => coreSupervisor.grantSaveTarget(token, file),
+        downloadsDir: app.getPath('downloads'),
+      });
     });
 
     mainWindow = createMainWindow({ preloadPath: paths.preload, userDataDir: userData });

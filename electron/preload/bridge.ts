@@ -1,4 +1,5 @@
 import type {
+  ChosenSaveFile,
   GatehouseBridge,
   RpcMethod,
   RpcParams,
@@ -18,10 +19,33 @@ import { PendingRequests } from '@gatehouse/protocol/pending';
  */
 export const RPC_TO_MAIN_CHANNEL = 'gatehouse:rpc';
 export const RPC_FROM_MAIN_CHANNEL = 'gatehouse:frame';
+/** Renderer → main (invoke): show the save dialog for an export (main/save-dialog.ts). */
+export const SAVE_FILE_CHANNEL = 'gatehouse:choose-save-file';
 
 export interface BridgeIpc {
   send(channel: string, frame: RpcRequestFrame): void;
   on(channel: string, listener: (event: unknown, frame: unknown) => void): void;
+  invoke(channel: string, request: unknown): Promise<unknown>;
+}
+
+type BridgeError = { code: string; message: string };
+
+/**
+ * Main's answer to the save dialog (main/save-dialog.ts SaveDialogAnswer) as plain values: the
+ * chosen file's token and name, null when cancelled, or a rejection with a code.
+ */
+function chosenFile(answer: unknown): ChosenSaveFile | null {
+  const { ok, chosen, error } = (answer ?? {}) as { ok?: unknown; chosen?: unknown; error?: unknown };
+  if (ok === true && chosen === null) return null;
+  if (ok === true && chosen && typeof chosen === 'object') {
+    const { token, fileName } = chosen as { token?: unknown; fileName?: unknown };
+    if (typeof token === 'string' && typeof fileName === 'string') return { token, fileName };
+  }
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  throw {
+    code: typeof code === 'string' ? code : 'INTERNAL',
+    message: typeof message === 'string' ? message : 'The save dialog failed',
+  } satisfies BridgeError;
 }
 
 /** Topics whose last value is replayed to a late subscriber (the shell tells it once, at load). */
@@ -91,6 +115,10 @@ export function createBridge(ipc: BridgeIpc): GatehouseBridge {
         pending.settle(id, { ok: false, error: { code: 'VALIDATION_FAILED', message: String(error) } });
       }
       return answer;
+    },
+    async chooseSaveFile(request) {
+      // Only the one string crosses; main checks it again.
+      return chosenFile(await ipc.invoke(SAVE_FILE_CHANNEL, { suggestedName: String(request.suggestedName) }));
     },
     subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {
       const forTopic = listeners.get(topic) ?? new Set<(payload: unknown) => void>();

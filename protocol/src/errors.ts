@@ -60,6 +60,11 @@ export const ERROR_STATUS = {
   OFFLINE: 503,
   /** Desktop core: the local database file is damaged; `sync.recoverStore` moves it aside and resyncs. */
   LOCAL_STORE_CORRUPT: 500,
+  /**
+   * Desktop core: an export was asked to be saved to a file the shell's save dialog did not grant
+   * (an unknown, used or expired token; the core restarted since): choose the file again.
+   */
+  SAVE_TARGET_UNKNOWN: 404,
   /** Desktop core: the disk is full; the failed write was rolled back as a whole. */
   STORAGE_FULL: 507,
   /** Sync server: its disk is full; the request wrote nothing. A device keeps its outbox and retries. */

@@ -49,3 +49,28 @@ export type TokenStoreRequestFrame = z.infer<typeof tokenStoreRequestFrameSchema
 export type TokenStoreResponseFrame =
   | { type: 'tokenStore.response'; id: number; ok: true; value: string | null }
   | { type: 'tokenStore.response'; id: number; ok: false; message: string };
+
+/**
+ * Electron only: the renderer asks main (preload's `chooseSaveFile`) where to save a file, with
+ * the name to suggest. Main shows the OS save dialog (CSV filter) and answers a one-use token for
+ * the chosen path, never the path itself as something the renderer can hand to core: core writes
+ * only to paths main granted it (saveTargetGrantFrameSchema). null: the dialog was cancelled.
+ */
+export const saveFileRequestSchema = z.strictObject({
+  /** The file name to suggest (e.g. `summer-gala-attendees-2026-12-01.csv`); main keeps only a safe base name. */
+  suggestedName: z.string().min(1).max(200),
+});
+export type SaveFileRequest = z.infer<typeof saveFileRequestSchema>;
+/** The user's choice: the token core takes the path by, and the chosen file's base name to show. */
+export type ChosenSaveFile = { token: string; fileName: string };
+
+/** How long a granted save target waits for the export that uses it. */
+export const SAVE_TARGET_TTL_MS = 10 * 60_000;
+
+/** Main → core, over `process.parentPort`: the path the user chose for the export presenting `token`. */
+export const saveTargetGrantFrameSchema = z.strictObject({
+  type: z.literal('saveTarget.grant'),
+  token: z.uuid(),
+  path: z.string().min(1).max(4096),
+});
+export type SaveTargetGrantFrame = z.infer<typeof saveTargetGrantFrameSchema>;

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   DEVICE_ID_HEADER,
-  ERROR_CODES,
   type ErrorCode,
-  errorDetailsSchema,
   GatehouseError,
   IDEMPOTENCY_KEY_HEADER,
   parseProtocolRange,
@@ -23,35 +21,16 @@ import {
   type Session,
 } from '@gatehouse/protocol';
 import type { z } from 'zod';
+import { ACCESS_LOST, errorFromResponse, jsonAnswer, RETRY_WITH_REFRESH, SESSION_ENDING } from './answers';
+import * as transfers from './transfers';
+import type { ExchangeOptions, FetchedBytes, Transport } from './transfers';
+
+export { errorFromResponse } from './answers';
+export type { FetchedBytes } from './transfers';
 
 export type FetchLike = typeof fetch;
 
-/** Refresh outcomes that end the server session (keep local data and outbox; the user signs in again). */
-const SESSION_ENDING = new Set<ErrorCode>([
-  'REFRESH_TOKEN_INVALID',
-  'REFRESH_TOKEN_REUSED',
-  'ACCOUNT_DISABLED',
-  'DEVICE_REVOKED',
-]);
-/** Answers to any call after which the device may not go on: the core saves the outbox and wipes. */
-const ACCESS_LOST = new Set<ErrorCode>(['ACCOUNT_DISABLED', 'DEVICE_REVOKED']);
-const RETRY_WITH_REFRESH = new Set<ErrorCode>(['TOKEN_EXPIRED', 'TOKEN_INVALID', 'UNAUTHENTICATED', 'SESSION_ENDED']);
 const REQUEST_TIMEOUT_MS = 20_000;
-/** An upload of up to 5 MB, or a photo's download, on a slow venue line. */
-const BYTES_TIMEOUT_MS = 60_000;
-
-/** A request body: JSON, bytes in memory (a photo), or a stream sent as it is read (a CSV import). */
-type Payload =
-  | { json: unknown }
-  | { bytes: Uint8Array; contentType: string }
-  | { stream: ReadableStream<Uint8Array>; contentType: string };
-
-/** A `bytesAnswer` route's answer: the bytes with their validators, or "what you hold is current". */
-export type FetchedBytes =
-  { notModified: false; bytes: Uint8Array; contentType: string; etag: string } | { notModified: true; etag: string };
-
-/** A file download (an export) may take long for a large event; it still ends. */
-const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 export type ApiHooks = {
   /** Every real request outcome: true after any HTTP answer, false when the server could not be reached. */
@@ -71,42 +50,17 @@ export interface SessionTokens {
   clear(): Promise<void>;
 }
 
-/**
- * The answer's stable code; an answer without one (a proxy's page, a server shutting down) is
- * named by its status, so a 503 reads as the outage it is rather than as a bug.
- */
-function toErrorCode(code: unknown, status: number): ErrorCode {
-  if (typeof code === 'string' && (ERROR_CODES as string[]).includes(code)) return code as ErrorCode;
-  if (status === 503 || status === 502 || status === 504) return 'SERVICE_UNAVAILABLE';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status === 413) return 'PAYLOAD_TOO_LARGE';
-  if (status === 401) return 'UNAUTHENTICATED';
-  return 'INTERNAL';
-}
-
-export async function errorFromResponse(response: Response): Promise<GatehouseError> {
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
-  const message = typeof error?.message === 'string' ? error.message : `Server answered ${response.status}`;
-  // The server's details name the input at fault; a form marks those fields, so they are kept.
-  const details = errorDetailsSchema.safeParse(error?.details);
-  return new GatehouseError(
-    toErrorCode(error?.code, response.status),
-    message,
-    details.success && details.data.length > 0 ? details.data : undefined,
-  );
-}
-
 /** HTTP to the sync server: device id header, bearer token, one refresh-and-retry on an expired token. */
 export class ServerApi {
   private refreshing: Promise<void> | null = null;
   /** The protocol versions the server accepts, from its latest answer; null until one arrives. */
   private serverRange: ProtocolRange | null = null;
+  /** What the byte and stream transfers (transfers.ts) reach the server through. */
+  private readonly transport: Transport = {
+    exchange: (method, path, options) => this.exchange(method, path, options),
+    sendOnce: (method, path, options) => this.send(method, path, options),
+    answered: (work) => this.answered(work),
+  };
 
   constructor(
     readonly serverUrl: string,
@@ -155,48 +109,73 @@ export class ServerApi {
     options: { timeoutMs?: number; answer?: z.ZodType<A>; idempotencyKey?: string } = {},
   ): Promise<A> {
     const path = routePath(route, input.params) + routeQuery(input.query);
-    return this.request(route.method, path, {
-      body: input.body,
-      auth: route.access !== 'public',
-      schema: options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>),
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(route.idempotent ? { idempotencyKey: options.idempotencyKey ?? randomUUID() } : {}),
-    }).catch(async (error: unknown) => {
-      if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
-        await this.tokens.clear();
-        this.hooks.onSessionLost(error.code);
-      }
-      throw error;
+    const schema = options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>);
+    return this.answered(async () => {
+      const response = await this.exchange(route.method, path, {
+        ...(input.body === undefined ? {} : { payload: { json: input.body } }),
+        auth: route.access !== 'public',
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(route.idempotent ? { idempotencyKey: options.idempotencyKey ?? randomUUID() } : {}),
+      });
+      return jsonAnswer(response, schema, path);
     });
   }
 
-  /**
-   * Calls a route whose answer is a file (a CSV export) rather than JSON: as `call` — token
-   * refresh, error codes, access loss — but a successful answer is handed to `save` as it arrives,
-   * unread. `timeoutMs` bounds the whole transfer (default 10 minutes: a large event's export).
-   */
+  /** A file answer (a CSV export), handed to `save` unread as it arrives (transfers.ts `download`). */
   download<R extends RouteDef, T>(
     route: R,
     input: RouteRequest<R>,
     save: (response: Response) => Promise<T>,
     options: { timeoutMs?: number } = {},
   ): Promise<T> {
-    const path = routePath(route, input.params) + routeQuery(input.query);
-    return this.exchange(route.method, path, {
-      auth: route.access !== 'public',
-      timeoutMs: options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS,
-    })
-      .then(async (response) => {
-        if (!response.ok) throw await errorFromResponse(response);
-        return save(response);
-      })
-      .catch(async (error: unknown) => {
-        if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
-          await this.tokens.clear();
-          this.hooks.onSessionLost(error.code);
-        }
-        throw error;
-      });
+    return transfers.download(this.transport, route, input, save, options);
+  }
+
+  /** Image bytes to a `rawBody` route, its JSON answer checked (transfers.ts `sendBytes`). */
+  sendBytes<R extends RouteDef & { rawBody: object }>(
+    route: R,
+    input: Pick<RouteRequest<R>, 'params'>,
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<RouteAnswer<R>> {
+    return transfers.sendBytes(this.transport, route, input, bytes, contentType);
+  }
+
+  /** A `bytesAnswer` route's bytes, 304 and 404 read as such (transfers.ts `fetchBytes`). */
+  fetchBytes<R extends RouteDef & { bytesAnswer: object }>(
+    route: R,
+    input: Pick<RouteRequest<R>, 'params'>,
+    options: { ifNoneMatch?: string } = {},
+  ): Promise<FetchedBytes | null> {
+    return transfers.fetchBytes(this.transport, route, input, options);
+  }
+
+  /** A stream as the body of a file route, sent once (transfers.ts `upload`). */
+  upload<R extends RouteDef>(
+    route: R,
+    input: RouteRequest<R>,
+    stream: ReadableStream<Uint8Array>,
+    options: { contentType: string; timeoutMs: number },
+  ): Promise<RouteAnswer<R>> {
+    return transfers.upload(this.transport, route, input, stream, options);
+  }
+
+  /**
+   * The one check every request's outcome goes through, whatever its body or answer: a refusal
+   * that ends this device's access (ACCESS_LOST: the device revoked, the account disabled) clears
+   * the tokens and tells the core (onSessionLost), which saves the outbox and wipes. A session
+   * ended elsewhere is read by the refresh it causes (doRefresh).
+   */
+  private async answered<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof GatehouseError && ACCESS_LOST.has(error.code) && this.tokens) {
+        await this.tokens.clear();
+        this.hooks.onSessionLost(error.code);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -238,86 +217,11 @@ export class ServerApi {
     return items;
   }
 
-  /**
-   * Sends image bytes to a `rawBody` route (a photo upload) and checks its JSON answer like `call`.
-   * Throws GatehouseError: the server's code (IMAGE_TOO_LARGE, IMAGE_TYPE_UNSUPPORTED, …), OFFLINE.
-   */
-  async sendBytes<R extends RouteDef & { rawBody: object }>(
-    route: R,
-    input: Pick<RouteRequest<R>, 'params'>,
-    bytes: Uint8Array,
-    contentType: string,
-  ): Promise<RouteAnswer<R>> {
-    const response = await this.exchange(route.method, routePath(route, input.params), {
-      payload: { bytes, contentType },
-      auth: route.access !== 'public',
-      timeoutMs: BYTES_TIMEOUT_MS,
-    });
-    if (!response.ok) throw await errorFromResponse(response);
-    const parsed = routeAnswerSchema(route).safeParse(await response.json());
-    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${route.path}`);
-    return parsed.data;
-  }
-
-  /**
-   * Fetches a `bytesAnswer` route (a photo): its bytes, type and ETag; `notModified` when the server
-   * says the `ifNoneMatch` ETag is still current; null when there is none (NOT_FOUND). Throws
-   * GatehouseError for any other refusal, OFFLINE when the server cannot be reached.
-   */
-  async fetchBytes<R extends RouteDef & { bytesAnswer: object }>(
-    route: R,
-    input: Pick<RouteRequest<R>, 'params'>,
-    options: { ifNoneMatch?: string } = {},
-  ): Promise<FetchedBytes | null> {
-    const response = await this.exchange(route.method, routePath(route, input.params), {
-      auth: route.access !== 'public',
-      timeoutMs: BYTES_TIMEOUT_MS,
-      ...(options.ifNoneMatch ? { headers: { 'if-none-match': options.ifNoneMatch } } : {}),
-    });
-    if (response.status === 304) return { notModified: true, etag: response.headers.get('etag') ?? '' };
-    if (response.status === 404) return null;
-    if (!response.ok) throw await errorFromResponse(response);
-    return {
-      notModified: false,
-      bytes: new Uint8Array(await response.arrayBuffer()),
-      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-      etag: response.headers.get('etag') ?? '',
-    };
-  }
-
-  private async request<S extends z.ZodType>(
-    method: string,
-    path: string,
-    options: { body?: unknown; auth?: boolean; schema: S; timeoutMs?: number; idempotencyKey?: string },
-  ): Promise<z.infer<S>> {
-    const response = await this.exchange(method, path, {
-      ...(options.body === undefined ? {} : { payload: { json: options.body } }),
-      auth: options.auth ?? true,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
-    });
-    if (!response.ok) throw await errorFromResponse(response);
-    const parsed = options.schema.safeParse(await response.json());
-    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
-    return parsed.data;
-  }
-
   /** One request with its retries: the resend of an idempotent call whose answer was lost, and one after a token refresh. */
-  private async exchange(
-    method: string,
-    path: string,
-    options: {
-      payload?: Payload;
-      auth: boolean;
-      timeoutMs?: number;
-      idempotencyKey?: string;
-      headers?: Record<string, string>;
-    },
-  ): Promise<Response> {
+  private async exchange(method: string, path: string, options: ExchangeOptions): Promise<Response> {
     const { auth, idempotencyKey } = options;
     const attempt = async () => {
-      const sent = () =>
-        this.send(method, path, options.payload, auth, options.timeoutMs, idempotencyKey, options.headers);
+      const sent = () => this.send(method, path, options);
       if (idempotencyKey === undefined) return sent();
       // Only a request the server recognises by its key is safe to send again when its answer is lost.
       return sent().catch((error: unknown) => {
@@ -335,49 +239,11 @@ export class ServerApi {
     return response;
   }
 
-  /**
-   * Sends `stream` as the body of a route that takes a file (the CSV import, `text/csv`) and
-   * checks the answer like `call`. Never resent — a stream is read once — so the caller first
-   * makes any `call`, which refreshes an expired token. Throws as `call` does.
-   */
-  async upload<R extends RouteDef>(
-    route: R,
-    input: RouteRequest<R>,
-    stream: ReadableStream<Uint8Array>,
-    options: { contentType: string; timeoutMs: number },
-  ): Promise<RouteAnswer<R>> {
-    const path = routePath(route, input.params) + routeQuery(input.query);
-    const response = await this.send(
-      route.method,
-      path,
-      { stream, contentType: options.contentType },
-      true,
-      options.timeoutMs,
-    );
-    if (!response.ok) {
-      const error = await errorFromResponse(response);
-      if (ACCESS_LOST.has(error.code) && this.tokens) {
-        await this.tokens.clear();
-        this.hooks.onSessionLost(error.code);
-      }
-      throw error;
-    }
-    const parsed = routeAnswerSchema(route).safeParse(await response.json());
-    if (!parsed.success) throw new GatehouseError('INTERNAL', `Unexpected answer from the server for ${path}`);
-    return parsed.data;
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    payload: Payload | undefined,
-    auth: boolean,
-    timeoutMs = REQUEST_TIMEOUT_MS,
-    idempotencyKey?: string,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<Response> {
+  /** One request, sent once: headers, bearer token, the protocol check and the clock skew of its answer. */
+  private async send(method: string, path: string, options: ExchangeOptions): Promise<Response> {
+    const { payload, auth, timeoutMs = REQUEST_TIMEOUT_MS, idempotencyKey } = options;
     const headers: Record<string, string> = {
-      ...extraHeaders,
+      ...options.headers,
       [DEVICE_ID_HEADER]: this.deviceId,
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
@@ -449,12 +315,10 @@ export class ServerApi {
       throw new GatehouseError('UNAUTHENTICATED', 'Not signed in to the server; sign in online to sync');
     }
     const route = routes['auth.refresh'];
-    const response = await this.send(
-      route.method,
-      route.path,
-      { json: { refreshToken } satisfies RouteRequest<typeof route>['body'] },
-      false,
-    );
+    const response = await this.send(route.method, route.path, {
+      payload: { json: { refreshToken } satisfies RouteRequest<typeof route>['body'] },
+      auth: false,
+    });
     if (!response.ok) {
       const error = await errorFromResponse(response);
       if (SESSION_ENDING.has(error.code) || response.status === 401) {

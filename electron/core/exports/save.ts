@@ -39,9 +39,9 @@ async function freeName(dir: string, name: string): Promise<string> {
 
 /**
  * Downloads one of the event's exports from the server into `dir` as it streams (the body is never
- * held in memory), under a `.part` name renamed to its own only once complete — a cut-off download
- * is never mistaken for the whole file. Needs the server (OFFLINE otherwise): an export is the
- * server's complete record, not this device's copy. FORBIDDEN / NOT_FOUND as the server answers.
+ * held in memory), under a free name (`name (2).csv`, …) — see `streamExport`. Needs the server
+ * (OFFLINE otherwise): an export is the server's complete record, not this device's copy.
+ * FORBIDDEN / NOT_FOUND as the server answers.
  */
 export async function saveExport(
   account: Account,
@@ -49,12 +49,35 @@ export async function saveExport(
   eventId: string,
   kind: ExportKind,
 ): Promise<SavedExport> {
-  const api = account.online().api;
   await mkdir(dir, { recursive: true });
+  return streamExport(account, eventId, kind, async (response) =>
+    path.join(dir, await freeName(dir, fileNameOf(response.headers.get('content-disposition'), `${kind}.csv`))),
+  );
+}
+
+/**
+ * Downloads one of the event's exports into `file`, the file the user chose in the save dialog
+ * (exports/save-targets.ts): replaced if it exists, as the dialog asked the user to confirm.
+ */
+export function saveExportAs(account: Account, file: string, eventId: string, kind: ExportKind): Promise<SavedExport> {
+  return streamExport(account, eventId, kind, async () => file);
+}
+
+/**
+ * Streams the export's body to `${target}.part` beside the target, renamed to it only once
+ * complete — a cut-off download is never mistaken for the whole file, and a file chosen to be
+ * replaced keeps its old content until then. The target is named once the server has answered.
+ */
+async function streamExport(
+  account: Account,
+  eventId: string,
+  kind: ExportKind,
+  targetOf: (response: Response) => Promise<string>,
+): Promise<SavedExport> {
+  const api = account.online().api;
   return api.download(ROUTE_OF[kind], { params: { id: eventId } }, async (response) => {
     if (!response.body) throw new GatehouseError('INTERNAL', 'The server sent an empty export');
-    const fileName = await freeName(dir, fileNameOf(response.headers.get('content-disposition'), `${kind}.csv`));
-    const target = path.join(dir, fileName);
+    const target = await targetOf(response);
     const partial = `${target}.part`;
     try {
       await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(partial));
@@ -64,6 +87,6 @@ export async function saveExport(
       if (error instanceof GatehouseError) throw error;
       throw new GatehouseError('OFFLINE', `The export was cut off: ${(error as Error).message}`);
     }
-    return { path: target, fileName, bytes: (await stat(target)).size };
+    return { path: target, fileName: path.basename(target), bytes: (await stat(target)).size };
   });
 }

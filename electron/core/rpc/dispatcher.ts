@@ -72,7 +72,7 @@ export function createRpcDispatcher(
   log: (message: string) => void = () => undefined,
   options: {
     /**
-     * Check every result against its `rpc.ts` schema before it leaves: `fail` answers INTERNAL (tests,
+     * Check every result against its schema in `protocol/src/rpc/` before it leaves: `fail` answers INTERNAL (tests,
      * where a wrong shape must fail loudly), `log` only logs it — the write a command made is done,
      * so the caller must not be told it failed and do it again —, `off` skips the check. Default:
      * `fail` under the test runner, `off` when NODE_ENV=production (the packaged core's bundle sets

@@ -13,6 +13,7 @@ import {
   startSyncTestServer,
   ticketToken,
 } from '../../../tests/sync/support';
+import { createRpcDispatcher } from '../rpc/dispatcher';
 
 /**
  * #18: a revoked device, or a disabled account, wipes its local data at its next contact — after
@@ -113,4 +114,22 @@ describe('losing access for good', { timeout: 60_000 }, () => {
     expect(device.core.sessionState()).toMatchObject({ accessLost: null, user: { id: steward.user.id } });
     expect(device.core.syncStatus().pending).toBe(1);
   });
+
+  // Every kind of request reads an access-lost answer the same way (api/client.ts `answered`): a
+  // photo's bytes, fetched or sent, end the session as a JSON call does.
+  for (const [what, method, params] of [
+    ['fetching a photo', 'photos.mine', {}],
+    ['uploading a photo', 'photos.setMine', { contentType: 'image/jpeg', dataBase64: 'AAEC' }],
+  ] as const) {
+    it(`a revoked device learns it by ${what}: saved, wiped, as after a sync`, async () => {
+      const { device } = await stewardWithUnsentScan(3);
+      const deviceId = device.core.sessionState().deviceId;
+      expect((await admin.api.delete(`/devices/${deviceId}`)).status).toBe(200);
+      const answer = await createRpcDispatcher(device.core).dispatch({ type: 'request', id: 1, method, params });
+      expect(answer).toMatchObject({ ok: false, error: { code: 'DEVICE_REVOKED' } });
+      const lost = (await eventually(() => device.core.sessionState().accessLost, 'access lost'))!;
+      expect(lost).toMatchObject({ code: 'DEVICE_REVOKED', unsentChanges: 1, wiped: true });
+      expect(device.core.sessionState().user).toBeNull();
+    });
+  }
 });

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ERASED_ATTENDEE_NAME, type Booking, type Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,5 +118,32 @@ describe('exports and erasure on a device', { timeout: 120_000 }, () => {
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
+  });
+
+  it('saves into the file chosen in the save dialog, once per grant, and nowhere a token was not granted', async () => {
+    const desk = await device(organizer);
+    const folder = mkdtempSync(path.join(tmpdir(), 'gatehouse-chosen-'));
+    const chosen = path.join(folder, 'summer-gala-attendees-2026-12-01.csv');
+    // A file the user agreed to replace in the dialog.
+    writeFileSync(chosen, 'old content');
+    const token = randomUUID();
+    // What main does once the user chose (process.ts takes it from main's saveTarget.grant frame).
+    desk.core.saveTargets.grant(token, chosen);
+    const saved = await call(desk, 'exports.save', { eventId: event.id, kind: 'attendees', saveTo: token });
+    expect(saved).toMatchObject({ ok: true, result: { path: chosen, fileName: path.basename(chosen) } });
+    const bytes = readFileSync(chosen);
+    expect(bytes.length).toBe((saved as { result: { bytes: number } }).result.bytes);
+    expect(bytes.subarray(3).toString('utf8').split('\r\n')[0]).toMatch(/^code,name,email,/);
+    expect(readdirSync(folder)).toEqual([path.basename(chosen)]);
+
+    // A grant is used once; a token main never granted names no file.
+    for (const saveTo of [token, randomUUID()]) {
+      expect(await call(desk, 'exports.save', { eventId: event.id, kind: 'checkins', saveTo })).toMatchObject({
+        ok: false,
+        error: { code: 'SAVE_TARGET_UNKNOWN' },
+      });
+    }
+    expect(readdirSync(folder)).toEqual([path.basename(chosen)]);
+    expect(existsSync(desk.core.exportsDir())).toBe(false);
   });
 });

@@ -30,9 +30,11 @@ describe('account store', () => {
       { version: 8, name: 'rejected hlc' },
       { version: 9, name: 'rejected subject' },
       { version: 13, name: 'photos' },
+      { version: 16, name: 'erasure scrub' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.db.pragma('secure_delete', { simple: true })).toBe(1);
   });
 
   it('keeps the highest rev per row and treats doc null as a tombstone', () => {

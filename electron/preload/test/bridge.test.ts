@@ -1,32 +1,37 @@
 import { rpcRequestFrameSchema, type RpcRequestFrame } from '@gatehouse/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { createBridge, RPC_FROM_MAIN_CHANNEL, RPC_TO_MAIN_CHANNEL, type BridgeIpc } from '../bridge';
+import { createBridge, RPC_FROM_MAIN_CHANNEL, RPC_TO_MAIN_CHANNEL, SAVE_FILE_CHANNEL, type BridgeIpc } from '../bridge';
 
 /** An IPC pair standing in for ipcRenderer: records what the page sends, lets the test answer as main. */
-function fakeIpc() {
+function fakeIpc(mainAnswers: (channel: string, request: unknown) => unknown = () => null) {
   const sent: Array<{ channel: string; frame: RpcRequestFrame }> = [];
+  const invoked: Array<{ channel: string; request: unknown }> = [];
   const listeners = new Map<string, (event: unknown, frame: unknown) => void>();
   const ipc: BridgeIpc = {
     send: (channel, frame) => sent.push({ channel, frame }),
     on: (channel, listener) => listeners.set(channel, listener),
+    invoke: async (channel, request) => {
+      invoked.push({ channel, request });
+      return mainAnswers(channel, request);
+    },
   };
   const fromMain = (frame: unknown) => listeners.get(RPC_FROM_MAIN_CHANNEL)!({ sender: 'ipc-event' }, frame);
-  return { ipc, sent, listeners, fromMain };
+  return { ipc, sent, invoked, listeners, fromMain };
 }
 
 describe('preload', () => {
-  it('exposes exactly one key, `gatehouse`, holding only invoke and subscribe', async () => {
+  it('exposes exactly one key, `gatehouse`, holding only invoke, subscribe and chooseSaveFile', async () => {
     const exposed: Record<string, unknown> = {};
     vi.resetModules();
     vi.doMock('electron', () => ({
       contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-      ipcRenderer: { send: () => {}, on: () => {} },
+      ipcRenderer: { send: () => {}, on: () => {}, invoke: async () => null },
     }));
     await import('../index');
     vi.doUnmock('electron');
     expect(Object.keys(exposed)).toEqual(['gatehouse']);
     const bridge = exposed.gatehouse as Record<string, unknown>;
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'subscribe']);
+    expect(Object.keys(bridge).sort()).toEqual(['chooseSaveFile', 'invoke', 'subscribe']);
     expect(typeof bridge.invoke).toBe('function');
     expect(typeof bridge.subscribe).toBe('function');
   });
@@ -130,5 +135,25 @@ describe('createBridge', () => {
     fromMain({ type: 'event', topic: 'data.changed', payload: 1 });
     quiet.mockRestore();
     expect(received).toEqual([1]);
+  });
+
+  it('chooseSaveFile sends only the suggested name, and passes on a token, a cancel, or a refusal as plain values', async () => {
+    const answers: unknown[] = [
+      { ok: true, chosen: { token: 'tok', fileName: 'gala-attendees-2026-12-01.csv', extra: { leak: true } } },
+      { ok: true, chosen: null },
+      { ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'restarting' } },
+      'garbage',
+    ];
+    const { ipc, invoked } = fakeIpc(() => answers.shift());
+    const bridge = createBridge(ipc);
+    const sneaky = { suggestedName: 'gala.csv', path: '/etc/passwd' } as { suggestedName: string };
+    expect(await bridge.chooseSaveFile!(sneaky)).toEqual({ token: 'tok', fileName: 'gala-attendees-2026-12-01.csv' });
+    expect(invoked).toEqual([{ channel: SAVE_FILE_CHANNEL, request: { suggestedName: 'gala.csv' } }]);
+    expect(await bridge.chooseSaveFile!({ suggestedName: 'gala.csv' })).toBeNull();
+    await expect(bridge.chooseSaveFile!({ suggestedName: 'gala.csv' })).rejects.toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'restarting',
+    });
+    await expect(bridge.chooseSaveFile!({ suggestedName: 'gala.csv' })).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });

@@ -69,7 +69,7 @@ export function AttendeesScreen() {
                   type="button"
                   className="button-small"
                   disabled={exporting !== null}
-                  onClick={() => void saveExport('attendees')}
+                  onClick={() => void saveExport('attendees', event.title)}
                 >
                   {exporting === 'attendees' ? 'Exporting…' : 'Attendees'}
                 </button>
@@ -77,7 +77,7 @@ export function AttendeesScreen() {
                   type="button"
                   className="button-small"
                   disabled={exporting !== null}
-                  onClick={() => void saveExport('checkins')}
+                  onClick={() => void saveExport('checkins', event.title)}
                 >
                   {exporting === 'checkins' ? 'Exporting…' : 'Check-in log'}
                 </button>

@@ -8,7 +8,7 @@ import { useAttendeesStore } from './attendeesStore';
 
 type WalkInField = 'name' | 'email' | 'ticketTypeId';
 
-/** `bookings.walkIn` params (protocol rpc.ts) to the fields here, in words for the door. */
+/** `bookings.walkIn` params (protocol rpc/bookings.ts) to the fields here, in words for the door. */
 const WALK_IN_FIELDS: FieldMap<WalkInField> = {
   paths: {
     'attendee.name': 'name',

@@ -1,7 +1,8 @@
 import type { Attendee, Booking, BookingRow, ExportKind } from '@gatehouse/protocol';
 import { create } from 'zustand';
 import { describeError, type UiError } from '../errors/messages';
-import { invoke } from '../rpc/client';
+import { invoke, saveFileChooser } from '../rpc/client';
+import { exportFileName } from './exportFileName';
 
 export const ATTENDEE_PAGE_SIZE = 100;
 
@@ -31,8 +32,12 @@ type AttendeesStore = {
   exporting: ExportKind | null;
   /** Where the last export was saved, for the screen to say. */
   saved: { kind: ExportKind; path: string } | null;
-  /** Saves one of the event's CSV exports from the server; `saved` or `error` tells how it went. */
-  saveExport: (kind: ExportKind) => Promise<void>;
+  /**
+   * Saves one of the event's CSV exports from the server; `saved` or `error` tells how it went. In
+   * Electron the save dialog asks where first (suggesting a name from `eventTitle`); cancelled, it
+   * writes nothing and says nothing. The browser host saves into the data folder's exports folder.
+   */
+  saveExport: (kind: ExportKind, eventTitle: string) => Promise<void>;
   /** Opens the ticket dialog; `holder` when the caller knows it better than the loaded pages do. */
   showTicket: (bookingId: string, holder?: TicketHolder) => Promise<void>;
   closeTicket: () => void;
@@ -136,12 +141,15 @@ export const useAttendeesStore = create<AttendeesStore>((set, get) => {
         return false;
       }
     },
-    saveExport: async (kind) => {
+    saveExport: async (kind, eventTitle) => {
       const { eventId } = get();
       if (!eventId || get().exporting) return;
       set({ exporting: kind, saved: null, error: null });
       try {
-        const saved = await invoke('exports.save', { eventId, kind });
+        const choose = saveFileChooser();
+        const chosen = choose ? await choose({ suggestedName: exportFileName(eventTitle, kind, new Date()) }) : null;
+        if (choose && !chosen) return;
+        const saved = await invoke('exports.save', { eventId, kind, ...(chosen ? { saveTo: chosen.token } : {}) });
         if (get().eventId === eventId) set({ saved: { kind, path: saved.path } });
       } catch (error) {
         if (get().eventId === eventId) set({ error: describeError(error) });

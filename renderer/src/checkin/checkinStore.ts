@@ -5,7 +5,7 @@ import { invoke } from '../rpc/client';
 import { mergeLastScans, type LastScan } from './lastScans';
 import { playVerdictSound } from './verdictSound';
 
-/** The longest text the device's guest search takes (`checkin.search`'s `q`, protocol/src/rpc.ts). */
+/** The longest text the device's guest search takes (`checkin.search`'s `q`, protocol/src/rpc/checkin.ts). */
 const MAX_SEARCH_LENGTH = 200;
 
 export type Counters = RpcResult<'events.counters'>;

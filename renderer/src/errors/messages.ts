@@ -46,6 +46,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   OFFLINE: 'This needs the server, and it cannot be reached right now. Work saved here will sync later.',
   LOCAL_STORE_CORRUPT: 'The data on this device is damaged. Use “Repair” on the Sync screen to download it again.',
   STORAGE_FULL: 'The disk of this device is full. Free some space; nothing was half-saved.',
+  SAVE_TARGET_UNKNOWN: 'The file chosen to save the export to is no longer known. Export again and choose it again.',
   SERVER_STORAGE_FULL: 'The server is out of disk space. Work saved here is kept and will sync once it has room.',
   UNKNOWN_MUTATION: 'The server does not know this kind of change. Update Gatehouse on this device.',
   IMAGE_EMPTY: 'That file is empty. Choose a picture.',

@@ -1,4 +1,5 @@
 import {
+  type ChosenSaveFile,
   HOST_TOKEN_META_NAME,
   type GatehouseBridge,
   type RpcMethod,
@@ -6,6 +7,7 @@ import {
   type RpcResult,
   type RpcTopic,
   type RpcTopicPayload,
+  type SaveFileRequest,
 } from '@gatehouse/protocol';
 import { toRpcError } from './RpcError';
 import { createWebSocketBridge, hostRpcUrl } from './webSocketBridge';
@@ -41,6 +43,22 @@ export async function invoke<M extends RpcMethod>(method: M, params: RpcParams<M
   } catch (error) {
     throw toRpcError(error);
   }
+}
+
+/**
+ * Electron's save dialog (main asks the OS; null: cancelled), or null when this host has none —
+ * the browser host, which saves exports into the data folder instead. Rejects with an RpcError.
+ */
+export function saveFileChooser(): ((request: SaveFileRequest) => Promise<ChosenSaveFile | null>) | null {
+  const bridge = getBridge();
+  if (!bridge.chooseSaveFile) return null;
+  return async (request) => {
+    try {
+      return await bridge.chooseSaveFile!(request);
+    } catch (error) {
+      throw toRpcError(error);
+    }
+  };
 }
 
 export function subscribe<T extends RpcTopic>(topic: T, listener: (payload: RpcTopicPayload<T>) => void): () => void {

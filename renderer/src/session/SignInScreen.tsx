@@ -13,7 +13,7 @@ const OTHER_ACCOUNT = '\u0000other';
 type SignInField = 'serverUrl' | 'email' | 'password';
 
 /**
- * `session.signIn` / `session.unlock` params (protocol rpc.ts) to the fields. A wrong email or
+ * `session.signIn` / `session.unlock` params (protocol rpc/session.ts) to the fields. A wrong email or
  * password is one answer, INVALID_CREDENTIALS, that does not say which (so as not to tell anyone
  * which emails have accounts): both credentials are marked.
  */

@@ -9,6 +9,7 @@ import { migration007 } from './007_search_folding';
 import { migration008 } from './008_rejected_hlc';
 import { migration009 } from './009_rejected_subject';
 import { migration013 } from './013_photos';
+import { migration016 } from './016_erasure_scrub';
 
 /** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
 export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
@@ -25,6 +26,7 @@ export const MIGRATIONS: Migration[] = [
   migration008,
   migration009,
   migration013,
+  migration016,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */

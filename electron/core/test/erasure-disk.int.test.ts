@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ERASED_ATTENDEE_NAME, type Attendee, type Booking, type Event } from '@gatehouse/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestServer } from '../../../tests/support/server';
+import { signInAs, type SignedIn } from '../../../tests/support/users';
+import {
+  addBookings,
+  createEvent,
+  type Device,
+  eventually,
+  signedInDevice,
+  startSyncTestServer,
+} from '../../../tests/sync/support';
+
+/**
+ * An erasure leaves the device's disk (#20): once the erased version is pulled, the attendee's old
+ * name and email are in none of the account's SQLite files — not in a row, not in the search
+ * index's segments, not in a freed cell, not in the WAL (bookings/erasure-scrub.ts, secure_delete
+ * in db/open.ts). Read as raw bytes, as anyone with the disk could.
+ *
+ * Checked by taking each part away once: without the scrub (FTS5 optimize, WAL truncate) both
+ * attendees' words stay in the WAL and the file; without secure_delete the long name stays in the
+ * freed part of its cells (a shorter row reuses only the tail of the old one's space).
+ */
+let server: TestServer;
+let organizer: SignedIn;
+const devices: Device[] = [];
+
+beforeAll(async () => {
+  server = await startSyncTestServer();
+  organizer = await signInAs(server, 'organizer');
+}, 120_000);
+afterAll(async () => {
+  for (const device of devices) await device.core.close();
+  await server?.close();
+});
+
+/** Which of `traces` each of the account's files holds, as bytes on disk. */
+function tracesOnDisk(file: string, traces: string[]): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const part of [file, `${file}-wal`, `${file}-shm`]) {
+    if (!existsSync(part)) continue;
+    const bytes = readFileSync(part);
+    const hits = traces.filter((trace) => bytes.includes(Buffer.from(trace, 'utf8')));
+    if (hits.length > 0) found[part] = hits;
+  }
+  return found;
+}
+
+async function readyDevice(): Promise<Device> {
+  const device = await signedInDevice(server, organizer);
+  devices.push(device);
+  await device.core.syncNow();
+  await eventually(() => device.core.requireAccount().store.phase() === 'ready', 'the search index built');
+  return device;
+}
+
+const CASES: { what: string; attendee: Attendee; traces: string[] }[] = [
+  {
+    what: 'a usual name and email',
+    attendee: { name: 'Zephyrine Quillfeather', email: 'zq.vanishing@erasure.test' },
+    traces: ['Zephyrine Quillfeather', 'zq.vanishing@erasure.test', 'zephyrine', 'quillfeather', 'vanishing'],
+  },
+  {
+    what: 'a long name and email (freed cell space larger than the erased row needs)',
+    attendee: {
+      name: `Yolanthe Brightwater ${'Montgomery-Ashcombe '.repeat(8)}`.trim(),
+      email: `yb.disappearing.${'x'.repeat(60)}@erasure.test`,
+    },
+    traces: ['Yolanthe Brightwater', 'yolanthe', 'brightwater', 'disappearing'],
+  },
+];
+
+describe('erasure on a device', { timeout: 120_000 }, () => {
+  for (const { what, attendee, traces } of CASES) {
+    it(`leaves no trace of ${what} in the device's database, WAL or shared memory`, async () => {
+      const event: Event = await createEvent(organizer.api, []);
+      await addBookings(server, event, 40);
+      const device = await readyDevice();
+      const account = device.core.requireAccount();
+      // Arrives by an ordinary pull, so its words go into the index by trigger, segment by segment.
+      const booking = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
+        ticketTypeId: event.ticketTypes[0]!.id,
+        attendee,
+      });
+      expect(booking.status).toBe(201);
+      await device.core.syncNow();
+      const search = (q: string) => account.bookings.list({ eventId: event.id, offset: 0, limit: 10, q });
+      expect(search(traces[2]!).total).toBe(1);
+      const file = account.store.file;
+      // Seen before the erasure, so their absence after it means something.
+      expect(Object.values(tracesOnDisk(file, traces)).flat()).toEqual(expect.arrayContaining(traces));
+
+      expect((await organizer.api.post(`/bookings/${booking.body.id}/erasure`, {})).status).toBe(200);
+      await device.core.syncNow();
+
+      expect(search(traces[2]!).total).toBe(0);
+      expect(search(booking.body.code).rows[0]).toMatchObject({ attendee: { name: ERASED_ATTENDEE_NAME } });
+      expect(tracesOnDisk(file, traces)).toEqual({});
+      // The other attendees are still found: the merge kept the index whole.
+      expect(search('guest').total).toBe(40);
+      expect(account.store.db.prepare('SELECT count(*) FROM erasures_to_scrub').pluck().get()).toBe(0);
+    });
+  }
+
+  it('leaves no trace when the index was built in bulk after an initial sync and copied into the file', async () => {
+    const event = await createEvent(organizer.api, []);
+    const ids = await addBookings(server, event, 3000, 'Quillfeather Cousin');
+    const device = await readyDevice();
+    const account = device.core.requireAccount();
+    // What the store's timed checkpoint does a few seconds after the build: the index is in the file.
+    account.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const traces = ['Quillfeather Cousin 1500', 'quillfeather cousin1500@example.test'];
+    expect(tracesOnDisk(account.store.file, traces)).not.toEqual({});
+
+    expect((await organizer.api.post(`/bookings/${ids[1500]}/erasure`, {})).status).toBe(200);
+    await device.core.syncNow();
+    expect(tracesOnDisk(account.store.file, traces)).toEqual({});
+  });
+});
