@@ -2,12 +2,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PendingRequests } from '@gatehouse/protocol/pending';
+import { agentBundleEnv, buildDeviceAgent } from './agent-bundle';
 import type { AgentCommand, AgentReply } from './device-agent';
 import { ROOT } from './paths';
 
+/** The device agent's bundle, built once per bench process into the first run folder that asks. */
+let agentBundle: Promise<string> | null = null;
+
 /**
- * A desktop core in its own process (scripts/bench/device-agent.ts) with its own SQLite files:
- * what a gate laptop is, minus the UI. The driver talks to it over the IPC channel; every request
+ * A desktop core in its own process (scripts/bench/device-agent.ts, run as the esbuild bundle the
+ * app's core is built as: scripts/bench/agent-bundle.ts) with its own SQLite files: what a gate
+ * laptop is, minus the UI. The driver talks to it over the IPC channel; every request
  * has a time limit, and `stop` kills the process if it does not exit in time.
  */
 export class DeviceProcess {
@@ -38,15 +43,15 @@ export class DeviceProcess {
   static async start(name: string, parentDir: string, log: (line: string) => void): Promise<DeviceProcess> {
     const dataDir = path.join(parentDir, name);
     mkdirSync(dataDir, { recursive: true });
-    const child = fork(path.join(ROOT, 'scripts/bench/device-agent.ts'), [dataDir], {
+    agentBundle ??= buildDeviceAgent(path.join(parentDir, 'agent'));
+    const child = fork(await agentBundle, [dataDir], {
       cwd: ROOT,
+      env: agentBundleEnv(),
       // BENCH_PROFILE_DEVICES=<dir>: each device runs with --cpu-prof, its profile written there when it stops.
       execArgv: [
         ...(process.env.BENCH_PROFILE_DEVICES
           ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DEVICES)}`]
           : []),
-        '--import',
-        'tsx',
       ],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
