@@ -2,12 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PendingRequests } from '@gatehouse/protocol/pending';
-import { agentBundleEnv, buildDeviceAgent } from './agent-bundle';
+import { agentBundleEnv } from './agent-bundle';
 import type { AgentCommand, AgentReply } from './device-agent';
 import { ROOT } from './paths';
-
-/** The device agent's bundle, built once per bench process into the first run folder that asks. */
-let agentBundle: Promise<string> | null = null;
 
 /**
  * A desktop core in its own process (scripts/bench/device-agent.ts, run as the esbuild bundle the
@@ -40,11 +37,16 @@ export class DeviceProcess {
     return this.child.pid!;
   }
 
-  static async start(name: string, parentDir: string, log: (line: string) => void): Promise<DeviceProcess> {
+  /** Starts `agent` (the bundle from scripts/bench/agent-bundle.ts) on a data folder `<parentDir>/<name>`. */
+  static async start(
+    name: string,
+    parentDir: string,
+    agent: string,
+    log: (line: string) => void,
+  ): Promise<DeviceProcess> {
     const dataDir = path.join(parentDir, name);
     mkdirSync(dataDir, { recursive: true });
-    agentBundle ??= buildDeviceAgent(path.join(parentDir, 'agent'));
-    const child = fork(await agentBundle, [dataDir], {
+    const child = fork(agent, [dataDir], {
       cwd: ROOT,
       env: agentBundleEnv(),
       // BENCH_PROFILE_DEVICES=<dir>: each device runs with --cpu-prof, its profile written there when it stops.
