@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PendingRequests } from '@gatehouse/protocol/pending';
+import { CORE_PROCESS_FLAGS } from '../../electron/core/process-flags';
 import { agentBundleEnv } from './agent-bundle';
 import type { AgentCommand, AgentReply } from './device-agent';
 import { ROOT } from './paths';
@@ -49,8 +50,10 @@ export class DeviceProcess {
     const child = fork(agent, [dataDir], {
       cwd: ROOT,
       env: agentBundleEnv(),
-      // BENCH_PROFILE_DEVICES=<dir>: each device runs with --cpu-prof, its profile written there when it stops.
+      // The flags the app's core process runs with. BENCH_PROFILE_DEVICES=<dir>: each device also
+      // runs with --cpu-prof, its profile written there when it stops.
       execArgv: [
+        ...CORE_PROCESS_FLAGS,
         ...(process.env.BENCH_PROFILE_DEVICES
           ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DEVICES)}`]
           : []),
