@@ -17,6 +17,7 @@ import { MEASURES } from './bench/measures/index';
 import { MongoWireCounter } from './bench/mongo-wire';
 import { parseOptions, UsageError, type BenchOptions, type MeasureName } from './bench/options';
 import { COMPARED, PEER, PEER_MEASURES, PEER_STORE, startPeer, type RunningPeer } from './bench/peer/index';
+import { buildDeviceAgent } from './bench/agent-bundle';
 import { DevicePool } from './bench/pool';
 import { login, seedBookings, seedEvent, type Fixture } from './bench/seed';
 import { startBenchServer, type BenchServer } from './bench/server';
@@ -72,6 +73,8 @@ async function run(options: BenchOptions): Promise<number> {
   let peer: RunningPeer | undefined;
   let failures = 0;
   try {
+    // First, so a change to the core's sources made while the store is seeded is not measured.
+    const agent = await buildDeviceAgent(path.join(dataDir, 'agent'));
     local = await prepareStore({ dataDir: serverDir, ...(options.store ? { store: options.store } : {}), log });
     const setup = await storeSetup(local, serverDir);
     commands = setup.commands;
@@ -115,7 +118,7 @@ async function run(options: BenchOptions): Promise<number> {
       organizer: await login(api, seeded.organizer),
       staff: await login(api, seeded.staff),
     };
-    devices = new DevicePool();
+    devices = new DevicePool(agent);
 
     let nextBooking = 0;
     const takeBookings = (count: number) => {

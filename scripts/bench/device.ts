@@ -2,12 +2,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PendingRequests } from '@gatehouse/protocol/pending';
+import { CORE_PROCESS_FLAGS } from '../../electron/core/process-flags';
+import { agentBundleEnv } from './agent-bundle';
 import type { AgentCommand, AgentReply } from './device-agent';
 import { ROOT } from './paths';
 
 /**
- * A desktop core in its own process (scripts/bench/device-agent.ts) with its own SQLite files:
- * what a gate laptop is, minus the UI. The driver talks to it over the IPC channel; every request
+ * A desktop core in its own process (scripts/bench/device-agent.ts, run as the esbuild bundle the
+ * app's core is built as: scripts/bench/agent-bundle.ts) with its own SQLite files: what a gate
+ * laptop is, minus the UI. The driver talks to it over the IPC channel; every request
  * has a time limit, and `stop` kills the process if it does not exit in time.
  */
 export class DeviceProcess {
@@ -35,18 +38,25 @@ export class DeviceProcess {
     return this.child.pid!;
   }
 
-  static async start(name: string, parentDir: string, log: (line: string) => void): Promise<DeviceProcess> {
+  /** Starts `agent` (the bundle from scripts/bench/agent-bundle.ts) on a data folder `<parentDir>/<name>`. */
+  static async start(
+    name: string,
+    parentDir: string,
+    agent: string,
+    log: (line: string) => void,
+  ): Promise<DeviceProcess> {
     const dataDir = path.join(parentDir, name);
     mkdirSync(dataDir, { recursive: true });
-    const child = fork(path.join(ROOT, 'scripts/bench/device-agent.ts'), [dataDir], {
+    const child = fork(agent, [dataDir], {
       cwd: ROOT,
-      // BENCH_PROFILE_DEVICES=<dir>: each device runs with --cpu-prof, its profile written there when it stops.
+      env: agentBundleEnv(),
+      // The flags the app's core process runs with. BENCH_PROFILE_DEVICES=<dir>: each device also
+      // runs with --cpu-prof, its profile written there when it stops.
       execArgv: [
+        ...CORE_PROCESS_FLAGS,
         ...(process.env.BENCH_PROFILE_DEVICES
           ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DEVICES)}`]
           : []),
-        '--import',
-        'tsx',
       ],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',

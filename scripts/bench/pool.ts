@@ -13,12 +13,15 @@ export type BenchDevice = { name: string; process: DeviceProcess; network: Netwo
 export class DevicePool {
   private readonly entries = new Map<string, BenchDevice>();
 
+  /** `agent`: the device agent's bundle (scripts/bench/agent-bundle.ts) each device process runs. */
+  constructor(private readonly agent: string) {}
+
   async open(ctx: MeasureContext, name: string): Promise<BenchDevice> {
     const existing = this.entries.get(name);
     if (existing) return existing;
     const network = new NetworkSwitch(Number(new URL(ctx.server.baseUrl).port));
     await network.start();
-    const process = await DeviceProcess.start(name, ctx.dataDir, ctx.log).catch(async (error: unknown) => {
+    const process = await DeviceProcess.start(name, ctx.dataDir, this.agent, ctx.log).catch(async (error: unknown) => {
       await network.stop();
       throw error;
     });

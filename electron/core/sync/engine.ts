@@ -319,6 +319,11 @@ export class SyncEngine {
         const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
         next = more && !this.stopped ? this.fetchPage(page.cursor, limit) : null;
         next?.catch(() => undefined); // consumed (or dropped) below
+        // fetch() writes the request only once this task ends: storing the page first (one
+        // synchronous transaction during an initial sync) would leave the server idle meanwhile and
+        // the device waiting for it afterwards. One turn of the event loop sends it.
+        if (next) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
         const change = await this.applyPage(fetched, !more);
         cursor = page.cursor;
         done += page.changes.length;

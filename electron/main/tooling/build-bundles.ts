@@ -19,6 +19,24 @@ function nativeModuleAt(name: string, dir: string): Plugin {
   };
 }
 
+/**
+ * How main, preload and core are bundled (esbuild): one CommonJS file each for Node, native and
+ * optional modules left outside. The bench bundles its device agent with the same options
+ * (scripts/bench/agent-bundle.ts), so the core it measures is the code the app ships.
+ */
+export const NODE_BUNDLE_OPTIONS = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+  // The shipped app: answers are serialized, not re-checked against their schemas (rpc dispatcher).
+  define: { 'process.env.NODE_ENV': '"production"' },
+  external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+} as const satisfies BuildOptions;
+
 export async function buildBundles(
   options: { minify?: boolean; requireRenderer?: boolean; betterSqlite3Dir?: string } = {},
 ): Promise<string[]> {
@@ -32,17 +50,8 @@ export async function buildBundles(
   mkdirSync(BUNDLE_DIR, { recursive: true });
 
   const common: BuildOptions = {
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node22',
-    sourcemap: 'linked',
+    ...NODE_BUNDLE_OPTIONS,
     minify: options.minify ?? false,
-    logLevel: 'warning',
-    legalComments: 'none',
-    // The shipped app: answers are serialized, not re-checked against their schemas (rpc dispatcher).
-    define: { 'process.env.NODE_ENV': '"production"' },
-    external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
     plugins: options.betterSqlite3Dir ? [nativeModuleAt('better-sqlite3', options.betterSqlite3Dir)] : [],
   };
   const entries = {

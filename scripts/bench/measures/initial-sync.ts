@@ -1,7 +1,7 @@
 import type { RpcResult } from '@gatehouse/protocol';
 import { countCommands, type Measure } from '../measure';
 import { signInAndSync } from '../pool';
-import { PeakRssSampler } from '../rss';
+import { PeakRssSampler, readCpuSeconds } from '../rss';
 import { round } from '../stats';
 
 /** How long search may lag behind the rows before the measure fails. */
@@ -15,7 +15,8 @@ const SEARCH_LIMIT_MS = 120_000;
  *   returns that booking. The core has no separate search phase yet — its FTS index is kept by
  *   triggers as rows arrive — so this follows at once; a core that builds the index in bulk after
  *   the rows would show the gap here.
- * Peak RSS of the device process and of the server process over the whole window.
+ * Peak RSS of the device process and of the server process over the whole window, and the CPU time
+ * each used to ready-to-scan (steadier than wall time on a shared machine).
  */
 export const initialSync: Measure = {
   name: 'initial_sync',
@@ -25,10 +26,17 @@ export const initialSync: Measure = {
     if (entry.synced) throw new Error('gate-a was already synced; initial_sync must run first');
     const clientRss = new PeakRssSampler(entry.process.pid);
     const serverRss = new PeakRssSampler(ctx.server.pid);
+    const cpuAt = () => [readCpuSeconds(entry.process.pid), readCpuSeconds(ctx.server.pid)] as const;
+    const cpuBefore = cpuAt();
     const started = performance.now();
     const { result, commands } = await countCommands(ctx, () => signInAndSync(ctx, entry));
     const { syncCycles, syncErrors } = result;
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = cpuAt();
+    const cpuUsed = (i: 0 | 1) => {
+      const [before, after] = [cpuBefore[i], cpuAfter[i]];
+      return before === null || after === null ? null : round(after - before, 2);
+    };
     const { q, bookingId } = ctx.fixture.searchProbe;
     let searchAttempts = 0;
     for (;;) {
@@ -64,6 +72,8 @@ export const initialSync: Measure = {
       syncErrors,
       clientPeakRssMb,
       serverPeakRssMb,
+      clientCpuSeconds: cpuUsed(0),
+      serverCpuSeconds: cpuUsed(1),
       ...(commands === null ? {} : { dbCommands: commands }),
     };
   },
