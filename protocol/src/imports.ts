@@ -48,6 +48,8 @@ export const importMappingSchema = z
     email: headerSchema.optional(),
     ticketType: headerSchema.optional(),
     externalId: z.array(headerSchema).min(1).max(4).optional(),
+    /** When the ticket was ordered (IMPORT_ORDER_DATE_FORMATS), kept as the booking's `orderedAt`. */
+    orderDate: headerSchema.optional(),
   })
   .refine(
     (mapping) => mapping.name !== undefined || mapping.firstName !== undefined || mapping.lastName !== undefined,
@@ -71,6 +73,7 @@ type PresetColumns = {
     email?: string[];
     ticketType?: string[];
     externalId?: string[][];
+    orderDate?: string[];
   };
 };
 
@@ -94,6 +97,7 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['Email'],
       ticketType: ['Ticket Type'],
       externalId: [['Attendee #']],
+      orderDate: ['Order Date'],
     },
   },
   pretix: {
@@ -104,6 +108,7 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['Attendee email', 'E-mail', 'Email'],
       ticketType: ['Product', 'Item'],
       externalId: [['Order code', 'Position ID']],
+      orderDate: ['Order date'],
     },
   },
   plain: {
@@ -114,8 +119,30 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['email', 'e-mail'],
       ticketType: ['ticket_type', 'ticket type', 'ticket'],
       externalId: [['external_id'], ['external id'], ['id']],
+      orderDate: ['ordered_at', 'order date', 'order_date', 'ordered at'],
     },
   },
+};
+
+/**
+ * The order date formats each preset reads, tried in order (date-fns `parse` patterns; the
+ * server parses with date-fns, imports/order-date.ts). A date or time without an offset is on the
+ * event's clock (its `timezone`). Eventbrite writes `2024-05-02 14:31:07-07:00`; pretix
+ * `2024-05-02` (some versions a full ISO time); a hand-made sheet anything ISO-like.
+ */
+export const IMPORT_ORDER_DATE_FORMATS: Record<ImportPreset, readonly string[]> = {
+  eventbrite: ['yyyy-MM-dd HH:mm:ssXXX', 'yyyy-MM-dd HH:mm:ss', 'yyyy-MM-dd'],
+  pretix: ['yyyy-MM-dd', "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX", 'yyyy-MM-dd HH:mm:ss'],
+  plain: [
+    'yyyy-MM-dd',
+    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "yyyy-MM-dd'T'HH:mm:ssXXX",
+    "yyyy-MM-dd'T'HH:mm:ss",
+    "yyyy-MM-dd'T'HH:mm",
+    'yyyy-MM-dd HH:mm:ssXXX',
+    'yyyy-MM-dd HH:mm:ss',
+    'yyyy-MM-dd HH:mm',
+  ],
 };
 
 function headerKey(header: string): string {
@@ -145,7 +172,7 @@ export function presetMapping(preset: ImportPreset, headers: readonly string[]):
     candidates?.map((candidate) => present.get(headerKey(candidate))).find((found) => found !== undefined);
   const { columns } = IMPORT_PRESET_COLUMNS[preset];
   const mapping: Partial<ImportMapping> = {};
-  for (const field of ['name', 'firstName', 'lastName', 'email', 'ticketType'] as const) {
+  for (const field of ['name', 'firstName', 'lastName', 'email', 'ticketType', 'orderDate'] as const) {
     const header = pick(columns[field]);
     if (header !== undefined) mapping[field] = header;
   }
@@ -198,6 +225,7 @@ function mappedHeaders(mapping: ImportMapping): string[] {
     mapping.lastName,
     mapping.email,
     mapping.ticketType,
+    mapping.orderDate,
     ...(mapping.externalId ?? []),
   ].filter((header): header is string => header !== undefined);
 }
@@ -210,6 +238,8 @@ export type ImportCandidate = {
   email: string | null;
   ticketType: string | null;
   externalId: string | null;
+  /** The order date cell as written (trimmed), null when empty or not mapped; parsed by the server. */
+  orderDate: string | null;
 };
 
 /** A row's problem: its line, the column (header) at fault when there is one, a code and a message. */
@@ -285,7 +315,15 @@ export function readImportRow(
     };
   }
   const ticketType = cell(mapping.ticketType);
-  return { line, name, email, ticketType: ticketType.length > 0 ? ticketType : null, externalId };
+  const orderDate = cell(mapping.orderDate);
+  return {
+    line,
+    name,
+    email,
+    ticketType: ticketType.length > 0 ? ticketType : null,
+    externalId,
+    orderDate: orderDate.length > 0 ? orderDate : null,
+  };
 }
 
 /** Header (trimmed) → field position. */
@@ -353,9 +391,10 @@ export type ImportQuery = z.input<typeof importQuerySchema>;
 
 /**
  * What an import did: rows read, and per outcome how many — `created`, `updated` (a re-import
- * changed name, email or ticket type), `unchanged`, `refused` (each listed, up to
+ * changed name, email, ticket type or order date), `unchanged`, `refused` (each listed, up to
  * `IMPORT_LIMITS.maxReportedRefusals`, with line, column, code and message: IMPORT_ROW_INVALID,
- * IMPORT_ROW_UNMATCHABLE, IMPORT_DUPLICATE_ROW, IMPORT_UNKNOWN_TICKET_TYPE, SOLD_OUT when capacity
+ * IMPORT_ROW_UNMATCHABLE, IMPORT_DUPLICATE_ROW, IMPORT_UNKNOWN_TICKET_TYPE, IMPORT_DATE_INVALID (an order date in no format
+ * the preset reads), SOLD_OUT when capacity
  * or the type's quota is reached, IMPORT_BOOKING_CANCELLED for a cancelled booking a row matches (an
  * import does not bring it back)).
  * A re-run of the same file after fixing the refused rows adds them and leaves the rest unchanged.

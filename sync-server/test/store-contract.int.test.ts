@@ -1095,6 +1095,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         externalId: `X-${line}`,
         attendee: { name: `Guest ${line}`, email: `guest${line}@example.org` },
         ticketTypeId: GENERAL,
+        orderedAt: null,
         ...overrides,
       });
       const headBefore = await head(store, eventBucket(event.id));

@@ -26,6 +26,7 @@ import { IMPORT_STATUSES } from '../store/imports';
 import type { ImportRowInput, Store } from '../store/port';
 import type { UserRow } from '../store/rows';
 import { openCsv } from './csv';
+import { orderDateReader } from './order-date';
 
 /**
  * Rows per store call. Each chunk is one transaction on SQLite (port.ts `importRows`): large enough
@@ -119,6 +120,8 @@ export class ImportService {
       );
     }
     const resolve = ticketTypeResolver(event.ticketTypes);
+    const preset = request.preset ?? (chosenMapping ? null : guessImportPreset(csv.headers));
+    const readOrderDate = orderDateReader(preset, event.timezone);
     const columnOf = columnIndex(csv.headers);
     const firstLineOf = new Map<string, number>();
     const rows: ImportRowInput[] = [];
@@ -147,6 +150,20 @@ export class ImportService {
         });
         continue;
       }
+      let orderedAt: string | null = null;
+      if (candidate.orderDate !== null) {
+        const read = readOrderDate(candidate.orderDate);
+        if ('problem' in read) {
+          problems.push({
+            line: candidate.line,
+            column: mapping.orderDate!,
+            code: 'IMPORT_DATE_INVALID',
+            message: read.problem,
+          });
+          continue;
+        }
+        orderedAt = read.orderedAt;
+      }
       const key = importMatchKey(candidate);
       const first = firstLineOf.get(key);
       if (first !== undefined) {
@@ -168,6 +185,7 @@ export class ImportService {
         attendee:
           candidate.email === null ? { name: candidate.name } : { name: candidate.name, email: candidate.email },
         ticketTypeId,
+        orderedAt,
       });
     }
     if (read === 0) throw new GatehouseError('IMPORT_EMPTY', 'The file has a header and no rows');
@@ -195,7 +213,7 @@ export class ImportService {
     return {
       eventId,
       dryRun: request.dryRun,
-      preset: request.preset ?? (chosenMapping ? null : guessImportPreset(csv.headers)),
+      preset,
       mapping,
       encoding: csv.encoding(),
       delimiter: csv.delimiter,

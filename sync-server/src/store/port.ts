@@ -320,7 +320,16 @@ export interface TicketKeyRepository {
 
 export type NewBooking = Pick<
   BookingRow,
-  'id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'createdAt' | 'externalId'
+  | 'id'
+  | 'eventId'
+  | 'userId'
+  | 'ticketTypeId'
+  | 'quantity'
+  | 'attendee'
+  | 'source'
+  | 'createdAt'
+  | 'externalId'
+  | 'orderedAt'
 >;
 
 /** One attendee of a CSV import, its ticket type resolved (imports/service.ts). Always one seat. */
@@ -332,6 +341,8 @@ export type ImportRowInput = {
   externalId: string | null;
   attendee: Attendee;
   ticketTypeId: string;
+  /** The order date read from the file (UTC ISO), or null when the row has none. */
+  orderedAt: string | null;
 };
 
 /** What became of one import row; `refused` carries a stable code (SOLD_OUT, IMPORT_BOOKING_CANCELLED). */

@@ -56,6 +56,8 @@ export const COLLECTIONS = {
   blobs: 'blobs',
   /** Blob bytes in chunks, by `_id` = `<blobId>@<version>:<n>`. */
   blobChunks: 'blobChunks',
+  /** CSV import claims (import-claims.ts), one per event and match key, by `_id`. */
+  importClaims: 'importClaims',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
@@ -158,6 +160,8 @@ export type BookingDoc = LoggedDoc & {
   searchTerms: string[];
   /** The ticket's id in the system it was imported from (BookingRow.externalId); absent when not imported. */
   externalId?: string;
+  /** When the ticket was ordered where it was imported from (BookingRow.orderedAt); absent: not known. */
+  orderedAt?: string;
   mailPending: string[];
   /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
   mailRev?: number;
@@ -196,6 +200,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     cancelledAt: doc.cancelledAt ?? null,
     ...(doc.photoId ? { photoId: doc.photoId } : {}),
     ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
+    ...(typeof doc.orderedAt === 'string' ? { orderedAt: doc.orderedAt } : {}),
     erasedAt: doc.erasedAt ?? null,
   };
 }
