@@ -386,6 +386,11 @@ export const importQuerySchema = z.strictObject({
     .enum(['true', 'false'])
     .optional()
     .transform((value) => value === 'true'),
+  /**
+   * A name the client gives this import (a UUID it draws), under which the server records its
+   * progress for `GET /events/:id/imports/:importId` while the request runs.
+   */
+  importId: z.uuid().optional(),
 });
 export type ImportQuery = z.input<typeof importQuerySchema>;
 
@@ -415,6 +420,28 @@ export const importSummarySchema = z.object({
   refusals: z.array(importRowProblemSchema),
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+export const IMPORT_PHASES = ['checking', 'writing', 'done', 'failed'] as const;
+
+/**
+ * How far a running import is (`GET /events/:id/imports/:importId`): `checking` while the file is
+ * read and checked (`rowsRead` rows so far; nothing written yet), `writing` once every row is
+ * checked — `rowsTotal` rows to write, `rowsWritten` of them written, recorded after each chunk of
+ * 1,000 — then `done` (the summary is the POST's answer) or `failed` (its error is).
+ */
+export const importProgressSchema = z.object({
+  importId: z.uuid(),
+  eventId: idSchema,
+  phase: z.enum(IMPORT_PHASES),
+  rowsRead: z.number().int(),
+  rowsTotal: z.number().int().nullable(),
+  rowsWritten: z.number().int(),
+  /** When the server last recorded it (ISO 8601). */
+  updatedAt: z.string(),
+});
+export type ImportProgress = z.infer<typeof importProgressSchema>;
+
+export const importProgressParamsSchema = z.strictObject({ id: idSchema, importId: z.uuid() });
 
 /** The first bytes of a file the device previews (64 KiB: a header and well over ten rows). */
 export const IMPORT_PREVIEW_BYTES = 64 * 1024;

@@ -58,6 +58,8 @@ export const COLLECTIONS = {
   blobChunks: 'blobChunks',
   /** CSV import claims (import-claims.ts), one per event and match key, by `_id`. */
   importClaims: 'importClaims',
+  /** Progress of running CSV imports (import-progress.ts), by `_id` `<eventId>:<importId>`. */
+  importProgress: 'importProgress',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
