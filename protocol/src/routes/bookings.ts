@@ -80,7 +80,7 @@ export const bookingRoutes = {
     description:
       'How far a running CSV import is, named by the `importId` its POST carried: `checking` (rows read so far), ' +
       'then `writing` (rows written of the rows to write, recorded every 1,000 rows), then `done` or `failed`. ' +
-      'Any server process answers (it is kept in the store). For the import\'s organizer and admins; NOT_FOUND ' +
+      "Any server process answers (it is kept in the store). For the import's organizer and admins; NOT_FOUND " +
       'for an import id never used (or used over a day ago).',
     access: 'signedIn',
     params: importProgressParamsSchema,
