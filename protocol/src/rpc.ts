@@ -13,6 +13,7 @@ import {
   importMappingSchema,
   importPresetSchema,
   importPreviewSchema,
+  importProgressSchema,
   importSummarySchema,
 } from './imports';
 import { mailIdSchema, mailMessageSchema, mailStatusSchema } from './mail';
@@ -300,6 +301,11 @@ export const rpcMethods = {
   },
   /** Ends the file and waits for the server's summary. */
   'imports.finish': { params: z.strictObject({ importId: z.string().max(64) }), result: importSummarySchema },
+  /** How far the server is (checking, rows written of rows to write), asked while `finish` waits; null: nothing yet. */
+  'imports.progress': {
+    params: z.strictObject({ importId: z.string().max(64) }),
+    result: z.object({ progress: importProgressSchema.nullable() }),
+  },
   'imports.cancel': { params: z.strictObject({ importId: z.string().max(64) }), result: ok },
 
   // check-in
