@@ -48,7 +48,7 @@ export const importMappingSchema = z
     email: headerSchema.optional(),
     ticketType: headerSchema.optional(),
     externalId: z.array(headerSchema).min(1).max(4).optional(),
-    /** When the ticket was ordered (IMPORT_ORDER_DATE_FORMATS), kept as the booking's `orderedAt`. */
+    /** When the ticket was ordered (IMPORT_ORDER_DATE_EXAMPLES), kept as the booking's `orderedAt`. */
     orderDate: headerSchema.optional(),
   })
   .refine(
@@ -125,24 +125,15 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
 };
 
 /**
- * The order date formats each preset reads, tried in order (date-fns `parse` patterns; the
- * server parses with date-fns, imports/order-date.ts). A date or time without an offset is on the
- * event's clock (its `timezone`). Eventbrite writes `2024-05-02 14:31:07-07:00`; pretix
- * `2024-05-02` (some versions a full ISO time); a hand-made sheet anything ISO-like.
+ * An order date as each preset's tool writes it, for messages. The server reads one grammar for
+ * all (sync-server/src/imports/order-date.ts): `yyyy-MM-dd`, optionally a time `HH:mm[:ss[.SSS]]`
+ * after `T` or a space, optionally an offset (`Z`, `±HH:mm`); a date or time without an offset is
+ * on the event's clock (its `timezone`).
  */
-export const IMPORT_ORDER_DATE_FORMATS: Record<ImportPreset, readonly string[]> = {
-  eventbrite: ['yyyy-MM-dd HH:mm:ssXXX', 'yyyy-MM-dd HH:mm:ss', 'yyyy-MM-dd'],
-  pretix: ['yyyy-MM-dd', "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ssXXX", 'yyyy-MM-dd HH:mm:ss'],
-  plain: [
-    'yyyy-MM-dd',
-    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
-    "yyyy-MM-dd'T'HH:mm:ssXXX",
-    "yyyy-MM-dd'T'HH:mm:ss",
-    "yyyy-MM-dd'T'HH:mm",
-    'yyyy-MM-dd HH:mm:ssXXX',
-    'yyyy-MM-dd HH:mm:ss',
-    'yyyy-MM-dd HH:mm',
-  ],
+export const IMPORT_ORDER_DATE_EXAMPLES: Record<ImportPreset, string> = {
+  eventbrite: '2024-05-02 14:31:07-07:00',
+  pretix: '2024-05-02',
+  plain: '2024-05-02 or 2024-05-02 14:31',
 };
 
 function headerKey(header: string): string {
