@@ -296,6 +296,10 @@ export class ImportService {
           } else counts[outcome.kind] += 1;
         }
         await recordProgress({ rowsWritten: Math.min(rows.length, start + IMPORT_CHUNK_ROWS) });
+        // Back to the event loop between chunks: the SQLite store writes synchronously, so without
+        // this a 100,000-row import would hold the process for seconds — no progress answered, no
+        // door device's push or pull served — until its last chunk.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     problems.sort((a, b) => a.line - b.line);
