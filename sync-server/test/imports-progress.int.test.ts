@@ -26,8 +26,12 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Over two chunks of 1,000 on SQLite; just over one on FerretDB, which writes a row in tens of ms. */
-const ROWS = testStoreKind() === 'mongodb' ? 1_100 : 2_500;
+/**
+ * Over two chunks of 1,000 on SQLite. FerretDB scans the bookings for every row's match (tens of
+ * ms a row, growing with the collection), so there one small chunk: checking, then done with its
+ * totals, read from the other server process.
+ */
+const ROWS = testStoreKind() === 'mongodb' ? 30 : 2_500;
 
 function sheet(rows: number): string {
   const lines = ['name,email,ticket_type,external_id'];
