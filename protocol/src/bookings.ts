@@ -50,6 +50,12 @@ export const bookingSchema = z.object({
    */
   photoId: photoIdSchema.nullable().optional(),
   /**
+   * When the ticket was ordered in the system it was imported from (a CSV import's order date,
+   * UTC ISO 8601). Null or missing: not known (not imported, no order date in the file, or a doc
+   * logged before imports kept it).
+   */
+  orderedAt: z.string().nullable().optional(),
+  /**
    * When the attendee's personal data was erased (name replaced by ERASED_ATTENDEE_NAME, email
    * gone); absent when it never was. Optional: the change log keeps older docs as they were written.
    */

@@ -106,6 +106,8 @@ export const ERROR_STATUS = {
   IMPORT_UNKNOWN_TICKET_TYPE: 422,
   /** CSV import, one row: it matches a cancelled booking, which an import does not bring back. */
   IMPORT_BOOKING_CANCELLED: 409,
+  /** CSV import, one row: the order date is not a date in a format the preset reads (IMPORT_ORDER_DATE_EXAMPLES). */
+  IMPORT_DATE_INVALID: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -29,6 +29,7 @@ export const ATTENDEE_EXPORT_COLUMNS = [
   'source',
   'overCapacity',
   'createdAt',
+  'orderedAt',
   'checkedIn',
   'firstEntryAt',
   'lastScanAt',

@@ -53,6 +53,8 @@ export const importMappingSchema = z
      * (ImportSummary.photos); the device uploads the files from a folder the organizer chooses.
      */
     photo: headerSchema.optional(),
+    /** When the ticket was ordered (IMPORT_ORDER_DATE_EXAMPLES), kept as the booking's `orderedAt`. */
+    orderDate: headerSchema.optional(),
   })
   .refine(
     (mapping) => mapping.name !== undefined || mapping.firstName !== undefined || mapping.lastName !== undefined,
@@ -76,6 +78,7 @@ type PresetColumns = {
     email?: string[];
     ticketType?: string[];
     externalId?: string[][];
+    orderDate?: string[];
   };
 };
 
@@ -99,6 +102,7 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['Email'],
       ticketType: ['Ticket Type'],
       externalId: [['Attendee #']],
+      orderDate: ['Order Date'],
     },
   },
   pretix: {
@@ -109,6 +113,7 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['Attendee email', 'E-mail', 'Email'],
       ticketType: ['Product', 'Item'],
       externalId: [['Order code', 'Position ID']],
+      orderDate: ['Order date'],
     },
   },
   plain: {
@@ -119,8 +124,21 @@ export const IMPORT_PRESET_COLUMNS: Record<ImportPreset, PresetColumns> = {
       email: ['email', 'e-mail'],
       ticketType: ['ticket_type', 'ticket type', 'ticket'],
       externalId: [['external_id'], ['external id'], ['id']],
+      orderDate: ['ordered_at', 'order date', 'order_date', 'ordered at'],
     },
   },
+};
+
+/**
+ * An order date as each preset's tool writes it, for messages. The server reads one grammar for
+ * all (sync-server/src/imports/order-date.ts): `yyyy-MM-dd`, optionally a time `HH:mm[:ss[.SSS]]`
+ * after `T` or a space, optionally an offset (`Z`, `±HH:mm`); a date or time without an offset is
+ * on the event's clock (its `timezone`).
+ */
+export const IMPORT_ORDER_DATE_EXAMPLES: Record<ImportPreset, string> = {
+  eventbrite: '2024-05-02 14:31:07-07:00',
+  pretix: '2024-05-02',
+  plain: '2024-05-02 or 2024-05-02 14:31',
 };
 
 function headerKey(header: string): string {
@@ -150,7 +168,7 @@ export function presetMapping(preset: ImportPreset, headers: readonly string[]):
     candidates?.map((candidate) => present.get(headerKey(candidate))).find((found) => found !== undefined);
   const { columns } = IMPORT_PRESET_COLUMNS[preset];
   const mapping: Partial<ImportMapping> = {};
-  for (const field of ['name', 'firstName', 'lastName', 'email', 'ticketType'] as const) {
+  for (const field of ['name', 'firstName', 'lastName', 'email', 'ticketType', 'orderDate'] as const) {
     const header = pick(columns[field]);
     if (header !== undefined) mapping[field] = header;
   }
@@ -204,6 +222,7 @@ function mappedHeaders(mapping: ImportMapping): string[] {
     mapping.email,
     mapping.ticketType,
     mapping.photo,
+    mapping.orderDate,
     ...(mapping.externalId ?? []),
   ].filter((header): header is string => header !== undefined);
 }
@@ -218,6 +237,8 @@ export type ImportCandidate = {
   externalId: string | null;
   /** The photo file the row names, or null; only there when a photo column is mapped. */
   photo?: string | null;
+  /** The order date cell as written (trimmed), null when empty or not mapped; parsed by the server. */
+  orderDate: string | null;
 };
 
 /** A row's problem: its line, the column (header) at fault when there is one, a code and a message. */
@@ -294,6 +315,7 @@ export function readImportRow(
   }
   const ticketType = cell(mapping.ticketType);
   const photo = cell(mapping.photo);
+  const orderDate = cell(mapping.orderDate);
   return {
     line,
     name,
@@ -301,6 +323,7 @@ export function readImportRow(
     ticketType: ticketType.length > 0 ? ticketType : null,
     externalId,
     ...(mapping.photo !== undefined ? { photo: photo.length > 0 && photo.length <= 500 ? photo : null } : {}),
+    orderDate: orderDate.length > 0 ? orderDate : null,
   };
 }
 
@@ -364,14 +387,20 @@ export const importQuerySchema = z.strictObject({
     .enum(['true', 'false'])
     .optional()
     .transform((value) => value === 'true'),
+  /**
+   * A name the client gives this import (a UUID it draws), under which the server records its
+   * progress for `GET /events/:id/imports/:importId` while the request runs.
+   */
+  importId: z.uuid().optional(),
 });
 export type ImportQuery = z.input<typeof importQuerySchema>;
 
 /**
  * What an import did: rows read, and per outcome how many — `created`, `updated` (a re-import
- * changed name, email or ticket type), `unchanged`, `refused` (each listed, up to
+ * changed name, email, ticket type or order date), `unchanged`, `refused` (each listed, up to
  * `IMPORT_LIMITS.maxReportedRefusals`, with line, column, code and message: IMPORT_ROW_INVALID,
- * IMPORT_ROW_UNMATCHABLE, IMPORT_DUPLICATE_ROW, IMPORT_UNKNOWN_TICKET_TYPE, SOLD_OUT when capacity
+ * IMPORT_ROW_UNMATCHABLE, IMPORT_DUPLICATE_ROW, IMPORT_UNKNOWN_TICKET_TYPE, IMPORT_DATE_INVALID (an order date in no format
+ * the preset reads), SOLD_OUT when capacity
  * or the type's quota is reached, IMPORT_BOOKING_CANCELLED for a cancelled booking a row matches (an
  * import does not bring it back)).
  * A re-run of the same file after fixing the refused rows adds them and leaves the rest unchanged.
@@ -397,6 +426,28 @@ export const importSummarySchema = z.object({
   photos: z.array(z.object({ line: z.number().int(), bookingId: idSchema, photo: z.string() })).optional(),
 });
 export type ImportSummary = z.infer<typeof importSummarySchema>;
+
+export const IMPORT_PHASES = ['checking', 'writing', 'done', 'failed'] as const;
+
+/**
+ * How far a running import is (`GET /events/:id/imports/:importId`): `checking` while the file is
+ * read and checked (`rowsRead` rows so far; nothing written yet), `writing` once every row is
+ * checked — `rowsTotal` rows to write, `rowsWritten` of them written, recorded after each chunk of
+ * 1,000 — then `done` (the summary is the POST's answer) or `failed` (its error is).
+ */
+export const importProgressSchema = z.object({
+  importId: z.uuid(),
+  eventId: idSchema,
+  phase: z.enum(IMPORT_PHASES),
+  rowsRead: z.number().int(),
+  rowsTotal: z.number().int().nullable(),
+  rowsWritten: z.number().int(),
+  /** When the server last recorded it (ISO 8601). */
+  updatedAt: z.string(),
+});
+export type ImportProgress = z.infer<typeof importProgressSchema>;
+
+export const importProgressParamsSchema = z.strictObject({ id: idSchema, importId: z.uuid() });
 
 /** The first bytes of a file the device previews (64 KiB: a header and well over ten rows). */
 export const IMPORT_PREVIEW_BYTES = 64 * 1024;

@@ -1099,6 +1099,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         externalId: `X-${line}`,
         attendee: { name: `Guest ${line}`, email: `guest${line}@example.org` },
         ticketTypeId: GENERAL,
+        orderedAt: null,
         ...overrides,
       });
       const headBefore = await head(store, eventBucket(event.id));
@@ -1153,6 +1154,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
             externalId: 'EB-42-1',
             attendee: { name: 'Photo Guest', email: 'photo@example.org' },
             ticketTypeId: GENERAL,
+            orderedAt: null,
           },
         ],
         codes: () => 'PHOTO042',

@@ -65,6 +65,7 @@ describe('importing attendees from a CSV file', () => {
     await dialog.getByTestId('import-detected').filter({ hasText: 'pretix order positions' }).waitFor();
     expect(await dialog.getByLabel('Column for name').inputValue()).toBe(JSON.stringify(['Attendee name']));
     expect(await dialog.getByLabel('Column for email').inputValue()).toBe(JSON.stringify(['Attendee email']));
+    expect(await dialog.getByLabel('Column for order date').inputValue()).toBe(JSON.stringify(['Order date']));
     const preview = dialog.getByRole('table', { name: 'First rows of the file' });
     await preview.getByRole('row').filter({ hasText: 'Kasia Węndt' }).waitFor();
     await preview
@@ -97,7 +98,7 @@ describe('importing attendees from a CSV file', () => {
     }
   });
 
-  it('shows the progress bar while a larger file is sent, and a re-import changes nothing', async () => {
+  it('shows the bytes uploaded, then the rows written, and a re-import changes nothing', async () => {
     const rows = ['name,email,ticket_type'];
     // Several chunks to send and rows to save: the bar is there from the first chunk to the summary.
     for (let i = 0; i < 20_000; i++) rows.push(`Guest Number ${i},guest.${i}@example.test,Festival pass`);
@@ -109,6 +110,11 @@ describe('importing attendees from a CSV file', () => {
       await dialog.getByTestId('import-detected').filter({ hasText: 'Name, email, ticket type' }).waitFor();
       await dialog.getByRole('button', { name: 'Import', exact: true }).click();
       await dialog.getByTestId('import-progress').waitFor();
+      // After the upload, the server's own progress: rows written of the 20,000 (recorded every 1,000).
+      await dialog
+        .getByTestId('import-progress-text')
+        .filter({ hasText: /^Writing rows… [\d,]+ of 20,000$/ })
+        .waitFor();
       await dialog.getByTestId('import-summary').filter({ hasText: expected }).waitFor();
       await dialog.getByRole('button', { name: 'Close' }).click();
     }

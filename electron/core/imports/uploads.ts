@@ -6,6 +6,7 @@ import {
   type ImportEncoding,
   type ImportMapping,
   type ImportPreset,
+  type ImportProgress,
   type ImportSummary,
 } from '@gatehouse/protocol';
 import type { ServerApi } from '../api/client';
@@ -27,6 +28,8 @@ type Upload = {
   failure: { error: unknown } | null;
   sent: number;
   idle: ReturnType<typeof setTimeout>;
+  eventId: string;
+  api: ServerApi;
 };
 
 export type ImportStart = {
@@ -43,7 +46,8 @@ export type ImportStart = {
  * `finish`). Each is one streamed `POST /events/:id/imports`: the renderer's chunks go into the
  * request body as they arrive, and a chunk's RPC answers only once the body's queue has room —
  * so the server's pace (it parses as it reads) paces the renderer, whose progress bar counts the
- * bytes answered. The file is never whole in core's memory either.
+ * bytes answered. The file is never whole in core's memory either. The upload's id is also the
+ * server's name for the import, under which it records rows checked and written (`progress`).
  */
 export class ImportUploads {
   private readonly uploads = new Map<string, Upload>();
@@ -58,6 +62,7 @@ export class ImportUploads {
     }
     // Any call refreshes an expired token (the upload itself cannot be resent) and finds the event.
     await api.call(routes['events.get'], { params: { id: input.eventId } });
+    const importId = randomUUID();
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let wake: (() => void) | null = null;
     const stream = new ReadableStream<Uint8Array>(
@@ -72,7 +77,6 @@ export class ImportUploads {
       },
       new ByteLengthQueuingStrategy({ highWaterMark: QUEUED_BYTES }),
     );
-    const importId = randomUUID();
     const answer = api.upload(
       routes['bookings.import'],
       {
@@ -82,6 +86,8 @@ export class ImportUploads {
           ...(input.preset ? { preset: input.preset } : {}),
           ...(input.mapping ? { mapping: JSON.stringify(input.mapping) } : {}),
           ...(input.dryRun ? { dryRun: 'true' as const } : {}),
+          // The server records how far it is under this name (imports.progress).
+          importId,
         },
       },
       stream,
@@ -99,6 +105,8 @@ export class ImportUploads {
       failure: null,
       sent: 0,
       idle: this.idleTimer(importId),
+      eventId: input.eventId,
+      api,
     };
     answer.catch((error: unknown) => {
       upload.failure = { error };
@@ -135,6 +143,25 @@ export class ImportUploads {
       return await upload.answer;
     } finally {
       this.close(importId, null);
+    }
+  }
+
+  /**
+   * How far the server is with the import (`GET /events/:id/imports/:importId`): checking, then
+   * rows written of rows to write. The renderer asks every ~500 ms while `finish` waits, so the
+   * organizer sees the rows being written after the upload reached 100 %. Null until the server
+   * has recorded anything (or when it is a server without import progress).
+   */
+  async progress(importId: string): Promise<ImportProgress | null> {
+    const upload = this.uploads.get(importId);
+    if (!upload) return null;
+    try {
+      return await upload.api.call(routes['bookings.importProgress'], {
+        params: { id: upload.eventId, importId },
+      });
+    } catch (error) {
+      if (error instanceof GatehouseError && error.code === 'NOT_FOUND') return null;
+      throw error;
     }
   }
 

@@ -6,7 +6,7 @@ import {
   walkInRequestSchema,
 } from '../bookings';
 import { listQuerySchema, pageSchema } from '../common';
-import { importQuerySchema, importSummarySchema } from '../imports';
+import { importProgressParamsSchema, importProgressSchema, importQuerySchema, importSummarySchema } from '../imports';
 import { defineRoute } from '../routing';
 import { idParamsSchema } from '../users';
 
@@ -72,6 +72,19 @@ export const bookingRoutes = {
     params: idParamsSchema,
     query: importQuerySchema,
     responses: { 200: importSummarySchema },
+  }),
+  'bookings.importProgress': defineRoute({
+    method: 'GET',
+    path: '/events/:id/imports/:importId',
+    tags: ['bookings'],
+    description:
+      'How far a running CSV import is, named by the `importId` its POST carried: `checking` (rows read so far), ' +
+      'then `writing` (rows written of the rows to write, recorded every 1,000 rows), then `done` or `failed`. ' +
+      "Any server process answers (it is kept in the store). For the import's organizer and admins; NOT_FOUND " +
+      'for an import id never used (or used over a day ago).',
+    access: 'signedIn',
+    params: importProgressParamsSchema,
+    responses: { 200: importProgressSchema },
   }),
   'bookings.listMine': defineRoute({
     method: 'GET',

@@ -7,6 +7,7 @@ import {
   importMappingSchema,
   importPresetSchema,
   importPreviewSchema,
+  importProgressSchema,
   importSummarySchema,
 } from '../imports';
 import { ok } from './helpers';
@@ -52,5 +53,10 @@ export const importsRpc = {
   },
   /** Ends the file and waits for the server's summary. */
   'imports.finish': { params: z.strictObject({ importId: z.string().max(64) }), result: importSummarySchema },
+  /** How far the server is (checking, rows written of rows to write), asked while `finish` waits; null: nothing yet. */
+  'imports.progress': {
+    params: z.strictObject({ importId: z.string().max(64) }),
+    result: z.object({ progress: importProgressSchema.nullable() }),
+  },
   'imports.cancel': { params: z.strictObject({ importId: z.string().max(64) }), result: ok },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;

@@ -9,6 +9,7 @@ import {
   type ImportMapping,
   type ImportPreset,
   type ImportPreview,
+  type ImportProgress,
   type ImportRowProblem,
   type ImportSummary,
 } from '@gatehouse/protocol';
@@ -32,7 +33,7 @@ async function bytesOf(file: Blob, start: number, end: number): Promise<Uint8Arr
   return new Uint8Array(await file.slice(start, end).arrayBuffer());
 }
 
-type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'ticketType' | 'externalId' | 'photo';
+type Field = 'name' | 'firstName' | 'lastName' | 'email' | 'ticketType' | 'externalId' | 'orderDate' | 'photo';
 const FIELDS: Array<{ field: Field; label: string }> = [
   { field: 'name', label: 'Name' },
   { field: 'firstName', label: 'First name' },
@@ -40,6 +41,7 @@ const FIELDS: Array<{ field: Field; label: string }> = [
   { field: 'email', label: 'Email' },
   { field: 'ticketType', label: 'Ticket type' },
   { field: 'externalId', label: 'External id' },
+  { field: 'orderDate', label: 'Order date' },
   { field: 'photo', label: 'Photo file' },
 ];
 
@@ -74,8 +76,38 @@ function refusalsCsv(refusals: ImportRowProblem[]): string {
 type Stage =
   | { kind: 'choose' }
   | { kind: 'preview'; file: File; preview: ImportPreview }
-  | { kind: 'sending'; file: File; sent: number }
+  | { kind: 'sending'; file: File; sent: number; rows: ImportProgress | null }
   | { kind: 'done'; file: File; summary: ImportSummary };
+
+/** How often the dialog asks how far the server is once the file is sent. */
+const PROGRESS_POLL_MS = 500;
+
+const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+/**
+ * The import's one bar: the bytes sent while the file goes up ("Uploading… 3.2 MB of 17.8 MB"),
+ * then — the server checking and writing the rows, which for 100,000 rows takes seconds — the rows
+ * written of the rows to write, as the server records them every 1,000 ("Writing rows… 42,000 of
+ * 100,000").
+ */
+function ImportProgressBar({ file, sent, rows }: { file: File; sent: number; rows: ImportProgress | null }) {
+  const writing = sent >= file.size && rows?.phase !== 'checking' && rows?.rowsTotal != null ? rows : null;
+  const max = writing ? Math.max(1, writing.rowsTotal ?? 1) : Math.max(1, file.size);
+  const value = writing ? writing.rowsWritten : sent;
+  const text = writing
+    ? `Writing rows… ${writing.rowsWritten.toLocaleString('en')} of ${(writing.rowsTotal ?? 0).toLocaleString('en')}`
+    : sent < file.size
+      ? `Uploading ${file.name}… ${megabytes(sent)} MB of ${megabytes(file.size)} MB`
+      : 'Checking rows…';
+  return (
+    <div className="import-progress">
+      <progress aria-label="Import progress" max={max} value={value} data-testid="import-progress" />
+      <p className="hint" aria-live="polite" data-testid="import-progress-text">
+        {text}
+      </p>
+    </div>
+  );
+}
 
 /**
  * "Import attendees" (organizers and admins): a CSV file from Eventbrite, pretix or a plain
@@ -162,14 +194,28 @@ export function ImportDialog({ event }: { event: Event }) {
         ...(mapping ? { mapping } : preset ? { preset } : {}),
       });
       importId = started.importId;
-      setStage({ kind: 'sending', file, sent: 0 });
+      setStage({ kind: 'sending', file, sent: 0, rows: null });
       for (let start = 0; start < file.size; start += IMPORT_CHUNK_BYTES) {
         if (cancelled.current) throw new RpcError('CONFLICT', 'The import was cancelled; nothing after it was sent.');
         const chunk = await bytesOf(file, start, start + IMPORT_CHUNK_BYTES);
         const { sent } = await invoke('imports.chunk', { importId, bytes: toBase64(chunk) });
-        setStage({ kind: 'sending', file, sent });
+        setStage({ kind: 'sending', file, sent, rows: null });
       }
-      const summary = await invoke('imports.finish', { importId });
+      // The upload is whole; the server still checks and writes the rows: ask how far (~500 ms).
+      const running = importId;
+      const asking = setInterval(() => {
+        void invoke('imports.progress', { importId: running })
+          .then(({ progress }) => {
+            if (progress) setStage((now) => (now.kind === 'sending' ? { ...now, rows: progress } : now));
+          })
+          .catch(() => undefined);
+      }, PROGRESS_POLL_MS);
+      let summary: ImportSummary;
+      try {
+        summary = await invoke('imports.finish', { importId });
+      } finally {
+        clearInterval(asking);
+      }
       importId = null;
       setStage({ kind: 'done', file, summary });
     } catch (caught) {
@@ -330,21 +376,7 @@ export function ImportDialog({ event }: { event: Event }) {
             </table>
           </>
         ) : null}
-        {stage.kind === 'sending' ? (
-          <div className="import-progress">
-            <progress
-              aria-label="Import progress"
-              max={Math.max(1, stage.file.size)}
-              value={stage.sent}
-              data-testid="import-progress"
-            />
-            <p className="hint" aria-live="polite">
-              {stage.sent < stage.file.size
-                ? `Sending ${stage.file.name}: ${Math.floor((stage.sent / Math.max(1, stage.file.size)) * 100)} %`
-                : 'Saving the bookings…'}
-            </p>
-          </div>
-        ) : null}
+        {stage.kind === 'sending' ? <ImportProgressBar file={stage.file} sent={stage.sent} rows={stage.rows} /> : null}
         {stage.kind === 'done' ? <ImportResult summary={stage.summary} /> : null}
         {stage.kind === 'done' && stage.summary.photos?.length ? (
           <ImportedRowPhotos eventId={event.id} photos={stage.summary.photos} />

@@ -39,6 +39,7 @@ function attendeeRecord(event: EventRow, row: BookingRow, scans: readonly Checki
     source: row.source,
     overCapacity: row.overCapacity,
     createdAt: zonedTime(row.createdAt, zone),
+    orderedAt: zonedTime(row.orderedAt, zone),
     checkedIn: door.state,
     firstEntryAt: zonedTime(door.firstEntryAt, zone),
     lastScanAt: zonedTime(door.lastScanAt, zone),

@@ -50,7 +50,7 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext): voi
       return await service.run(
         user,
         params.id,
-        { preset: query.preset, mapping: query.mapping, encoding, dryRun: query.dryRun },
+        { preset: query.preset, mapping: query.mapping, encoding, dryRun: query.dryRun, importId: query.importId },
         body as AsyncIterable<Uint8Array>,
       );
     } catch (error) {
@@ -58,6 +58,10 @@ export function registerImportRoutes(app: FastifyInstance, ctx: AppContext): voi
       throw error;
     }
   });
+
+  ctx.routes.serve(routes['bookings.importProgress'], ({ user, params }) =>
+    service.progress(user, params.id, params.importId),
+  );
 }
 
 /** Bytes of a refused upload read and dropped, so its client gets to read the answer; past this the socket is cut. */

@@ -14,6 +14,7 @@ import {
   truncateText,
   zodIssuesToDetails,
   type ImportEncoding,
+  type ImportProgress,
   type ImportMapping,
   type ImportPreset,
   type ImportRowProblem,
@@ -23,9 +24,10 @@ import { v7 as timeOrderedId } from 'uuid';
 import type { EventService } from '../events/service';
 import { storeErrors } from '../store/errors';
 import { IMPORT_STATUSES } from '../store/imports';
-import type { ImportRowInput, Store } from '../store/port';
-import type { UserRow } from '../store/rows';
+import type { ImportProgressRow, ImportRowInput, Store } from '../store/port';
+import type { EventRow, UserRow } from '../store/rows';
 import { openCsv } from './csv';
+import { orderDateReader } from './order-date';
 
 /**
  * Rows per store call. Each chunk is one transaction on SQLite (port.ts `importRows`): large enough
@@ -40,7 +42,14 @@ export type ImportRequest = {
   mapping?: string | undefined;
   encoding: ImportEncoding;
   dryRun: boolean;
+  /** The client's name for this import: its progress is recorded under it (ImportProgressRepository). */
+  importId?: string | undefined;
 };
+
+/** Rows read between two progress records while the file is checked. */
+const CHECKING_RECORD_ROWS = 10_000;
+/** Progress records are dropped a day after they were last written. */
+const PROGRESS_KEPT_MS = 24 * 3_600_000;
 
 function parseMapping(json: string | undefined): ImportMapping | undefined {
   if (json === undefined) return undefined;
@@ -62,6 +71,11 @@ function parseMapping(json: string | undefined): ImportMapping | undefined {
   }
   return parsed.data;
 }
+
+/** What a progress record changes; null leaves a field as it was. */
+type ProgressChange = Partial<{
+  [K in 'phase' | 'rowsRead' | 'rowsTotal' | 'rowsWritten']: ImportProgressRow[K] | null;
+}>;
 
 /**
  * Fresh random booking codes (an imported booking's id is time-ordered and says nothing about its
@@ -108,6 +122,79 @@ export class ImportService {
   ): Promise<ImportSummary> {
     const event = await this.events.assertCanManage(actor, eventId);
     if (!IMPORT_STATUSES.includes(event.status)) throw storeErrors.notBookable(event.status);
+    const progress = this.progressOf(eventId, actor.id, request.importId);
+    await progress.start();
+    try {
+      const summary = await this.checkAndWrite(actor, event, request, body, progress.record);
+      await progress.record({ phase: 'done', rowsRead: summary.rows, rowsTotal: null, rowsWritten: null });
+      return summary;
+    } catch (error) {
+      await progress.record({ phase: 'failed' }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * How far the import is (`GET /events/:id/imports/:importId`), for whoever may manage the event.
+   * NOT_FOUND when no import of the event was named so (or not within the last day).
+   */
+  async progress(actor: UserRow, eventId: string, importId: string): Promise<ImportProgress> {
+    await this.events.assertCanManage(actor, eventId);
+    const row = await this.store.importProgress.get(eventId, importId);
+    if (!row) throw new GatehouseError('NOT_FOUND', 'No import of this event by that id (it may be over a day old)');
+    return {
+      importId: row.importId,
+      eventId: row.eventId,
+      phase: row.phase,
+      rowsRead: row.rowsRead,
+      rowsTotal: row.rowsTotal,
+      rowsWritten: row.rowsWritten,
+      updatedAt: new Date(row.updatedAtMs).toISOString(),
+    };
+  }
+
+  /**
+   * The import's progress records: `record` merges what changed into the last record and writes
+   * it (a no-op without an import id). Each is one small write by `_id` / primary key.
+   */
+  private progressOf(eventId: string, userId: string, importId: string | undefined) {
+    let last: ImportProgressRow = {
+      eventId,
+      importId: importId ?? '',
+      userId,
+      phase: 'checking',
+      rowsRead: 0,
+      rowsTotal: null,
+      rowsWritten: 0,
+      updatedAtMs: Date.now(),
+    };
+    const record = async (change: ProgressChange): Promise<void> => {
+      if (importId === undefined) return;
+      last = {
+        ...last,
+        ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== null)),
+        updatedAtMs: Date.now(),
+      };
+      await this.store.importProgress.record(last);
+    };
+    return {
+      record,
+      start: async () => {
+        if (importId === undefined) return;
+        await this.store.importProgress.prune(Date.now() - PROGRESS_KEPT_MS);
+        await record({ phase: 'checking' });
+      },
+    };
+  }
+
+  private async checkAndWrite(
+    actor: UserRow,
+    event: EventRow,
+    request: ImportRequest,
+    body: AsyncIterable<Uint8Array>,
+    recordProgress: (change: ProgressChange) => Promise<void>,
+  ): Promise<ImportSummary> {
+    const eventId = event.id;
     const chosenMapping = parseMapping(request.mapping);
     const csv = await openCsv(body, { encoding: request.encoding });
     const mapping = resolveImportMapping(csv.headers, { preset: request.preset, mapping: chosenMapping });
@@ -119,6 +206,8 @@ export class ImportService {
       );
     }
     const resolve = ticketTypeResolver(event.ticketTypes);
+    const preset = request.preset ?? (chosenMapping ? null : guessImportPreset(csv.headers));
+    const readOrderDate = orderDateReader(preset, event.timezone);
     const columnOf = columnIndex(csv.headers);
     const firstLineOf = new Map<string, number>();
     const rows: ImportRowInput[] = [];
@@ -128,6 +217,7 @@ export class ImportService {
     let read = 0;
     for await (const record of csv.records) {
       read += 1;
+      if (read % CHECKING_RECORD_ROWS === 0) await recordProgress({ rowsRead: read });
       if (read > IMPORT_LIMITS.maxRows) {
         throw new GatehouseError(
           'IMPORT_TOO_LARGE',
@@ -148,6 +238,20 @@ export class ImportService {
           message: `The event has no ticket type "${truncateText(candidate.ticketType ?? '', 80)}"`,
         });
         continue;
+      }
+      let orderedAt: string | null = null;
+      if (candidate.orderDate !== null) {
+        const read = readOrderDate(candidate.orderDate);
+        if ('problem' in read) {
+          problems.push({
+            line: candidate.line,
+            column: mapping.orderDate!,
+            code: 'IMPORT_DATE_INVALID',
+            message: read.problem,
+          });
+          continue;
+        }
+        orderedAt = read.orderedAt;
       }
       const key = importMatchKey(candidate);
       const first = firstLineOf.get(key);
@@ -171,6 +275,7 @@ export class ImportService {
         attendee:
           candidate.email === null ? { name: candidate.name } : { name: candidate.name, email: candidate.email },
         ticketTypeId,
+        orderedAt,
       });
     }
     if (read === 0) throw new GatehouseError('IMPORT_EMPTY', 'The file has a header and no rows');
@@ -178,6 +283,7 @@ export class ImportService {
     const counts = { created: 0, updated: 0, unchanged: 0 };
     const photos: NonNullable<ImportSummary['photos']> = [];
     if (!request.dryRun) {
+      await recordProgress({ phase: 'writing', rowsRead: read, rowsTotal: rows.length });
       const createdAt = new Date().toISOString();
       const codes = randomCodes();
       for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS) {
@@ -197,13 +303,18 @@ export class ImportService {
             if (photo !== undefined) photos.push({ line: outcome.line, bookingId: outcome.bookingId, photo });
           }
         }
+        await recordProgress({ rowsWritten: Math.min(rows.length, start + IMPORT_CHUNK_ROWS) });
+        // Back to the event loop between chunks: the SQLite store writes synchronously, so without
+        // this a 100,000-row import would hold the process for seconds — no progress answered, no
+        // door device's push or pull served — until its last chunk.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     problems.sort((a, b) => a.line - b.line);
     return {
       eventId,
       dryRun: request.dryRun,
-      preset: request.preset ?? (chosenMapping ? null : guessImportPreset(csv.headers)),
+      preset,
       mapping,
       encoding: csv.encoding(),
       delimiter: csv.delimiter,

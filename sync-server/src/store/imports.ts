@@ -25,8 +25,8 @@ export type ImportUpdate =
 
 /**
  * What a row does to the booking it matched: nothing (`unchanged`), a refusal (a cancelled
- * booking), or the row to write — name, email (kept when the file has none), ticket type and
- * external id from the file, rev + 1.
+ * booking), or the row to write — name, email and order date (each kept when the file has
+ * none), ticket type and external id from the file, rev + 1.
  */
 export function importUpdate(existing: BookingRow, input: ImportRowInput): ImportUpdate {
   if (existing.status !== 'confirmed') {
@@ -42,11 +42,14 @@ export function importUpdate(existing: BookingRow, input: ImportRowInput): Impor
   }
   const email = input.attendee.email ?? existing.attendee.email;
   const externalId = input.externalId ?? existing.externalId ?? null;
+  // A file without an order date keeps the one a booking has; a changed one replaces it.
+  const orderedAt = input.orderedAt ?? existing.orderedAt ?? null;
   const same =
     existing.attendee.name === input.attendee.name &&
     existing.attendee.email === email &&
     existing.ticketTypeId === input.ticketTypeId &&
-    (existing.externalId ?? null) === externalId;
+    (existing.externalId ?? null) === externalId &&
+    (existing.orderedAt ?? null) === orderedAt;
   if (same) return { kind: 'done', outcome: { line: input.line, kind: 'unchanged', bookingId: existing.id } };
   const row: BookingRow = {
     ...existing,
@@ -55,6 +58,7 @@ export function importUpdate(existing: BookingRow, input: ImportRowInput): Impor
     rev: existing.rev + 1,
   };
   if (externalId !== null) row.externalId = externalId;
+  if (orderedAt !== null) row.orderedAt = orderedAt;
   return { kind: 'write', row };
 }
 

@@ -65,6 +65,7 @@ export interface Store {
   readonly mail: MailRepository;
   readonly secrets: SecretRepository;
   readonly blobs: BlobRepository;
+  readonly importProgress: ImportProgressRepository;
   /** Throws SERVICE_UNAVAILABLE when the database does not answer within ~2 s (`/ready`). */
   ping(): Promise<void>;
   /** Stops the adapter's background work (letting a run in flight finish), then closes the database. */
@@ -72,6 +73,37 @@ export interface Store {
 }
 
 export type StoreKind = 'sqlite' | 'mongodb';
+
+/**
+ * How far one CSV import is (imports/service.ts), keyed by event and the import id its client
+ * chose: `checking` while the file is read (`rowsRead` so far), `writing` with `rowsTotal` rows to
+ * write and `rowsWritten` of them done (a chunk of 1,000 at a time), then `done` or `failed`.
+ */
+export type ImportProgressRow = {
+  eventId: string;
+  importId: string;
+  /** Who runs the import; only they (or an admin) read its progress. */
+  userId: string;
+  phase: 'checking' | 'writing' | 'done' | 'failed';
+  rowsRead: number;
+  rowsTotal: number | null;
+  rowsWritten: number;
+  /** Epoch ms of this record. */
+  updatedAtMs: number;
+};
+
+/**
+ * Progress of running imports, in the store so that any server process can answer for an import
+ * another one runs. Records older than a day are dropped as new imports start.
+ */
+export interface ImportProgressRepository {
+  /** Replaces the import's record (the one writer is the import itself). */
+  record(row: ImportProgressRow): Promise<void>;
+  /** The import's latest record, or null. */
+  get(eventId: string, importId: string): Promise<ImportProgressRow | null>;
+  /** Drops records last written before `beforeMs`. */
+  prune(beforeMs: number): Promise<void>;
+}
 
 /** Who is asking, for queries that carry authorization inside them. */
 export type Viewer = { id: string; role: Role };
@@ -320,7 +352,16 @@ export interface TicketKeyRepository {
 
 export type NewBooking = Pick<
   BookingRow,
-  'id' | 'eventId' | 'userId' | 'ticketTypeId' | 'quantity' | 'attendee' | 'source' | 'createdAt' | 'externalId'
+  | 'id'
+  | 'eventId'
+  | 'userId'
+  | 'ticketTypeId'
+  | 'quantity'
+  | 'attendee'
+  | 'source'
+  | 'createdAt'
+  | 'externalId'
+  | 'orderedAt'
 >;
 
 /** One attendee of a CSV import, its ticket type resolved (imports/service.ts). Always one seat. */
@@ -332,6 +373,8 @@ export type ImportRowInput = {
   externalId: string | null;
   attendee: Attendee;
   ticketTypeId: string;
+  /** The order date read from the file (UTC ISO), or null when the row has none. */
+  orderedAt: string | null;
 };
 
 /** What became of one import row; `refused` carries a stable code (SOLD_OUT, IMPORT_BOOKING_CANCELLED). */

@@ -148,6 +148,8 @@ export type BookingRow = LoggedRow & {
    * only: devices do not receive it.
    */
   externalId?: string | null;
+  /** When the ticket was ordered where it was imported from (UTC ISO); absent or null: not known. */
+  orderedAt?: string | null;
   /**
    * When the attendee's personal data was erased on request or by the event's retention setting
    * (BookingRepository.erase): the name is then ERASED_ATTENDEE_NAME and there is no email. Null: never.

@@ -100,6 +100,7 @@ export function toBooking(row: BookingRow): Booking {
     createdAt: row.createdAt,
     cancelledAt: row.cancelledAt,
     ...(row.photoId ? { photoId: row.photoId } : {}),
+    ...(row.orderedAt ? { orderedAt: row.orderedAt } : {}),
     ...(row.erasedAt ? { erasedAt: row.erasedAt } : {}),
   };
 }

@@ -10,7 +10,7 @@ const bytesOf = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64')
 
 /** CSV import of attendees (protocol imports.ts): a local preview, then a streamed upload to the server. */
 export const importHandlers: RpcHandlers<
-  'imports.preview' | 'imports.start' | 'imports.chunk' | 'imports.finish' | 'imports.cancel'
+  'imports.preview' | 'imports.start' | 'imports.chunk' | 'imports.finish' | 'imports.progress' | 'imports.cancel'
 > = {
   'imports.preview': ({ account }, { eventId, head, complete, encoding, preset, mapping }) => {
     const event = account().events.get(eventId);
@@ -22,6 +22,7 @@ export const importHandlers: RpcHandlers<
   }),
   'imports.chunk': async (_scope, { importId, bytes }) => ({ sent: await uploads.chunk(importId, bytesOf(bytes)) }),
   'imports.finish': (_scope, { importId }) => uploads.finish(importId),
+  'imports.progress': async (_scope, { importId }) => ({ progress: await uploads.progress(importId) }),
   'imports.cancel': (_scope, { importId }) => {
     uploads.cancel(importId);
     return { ok: true as const };

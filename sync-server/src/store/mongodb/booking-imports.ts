@@ -9,6 +9,7 @@ import type { MongoBookings } from './bookings';
 import { fieldsEqual } from './conditional';
 import type { StoreContext } from './context';
 import { toBookingRow, type BookingDoc } from './documents';
+import { ImportClaims } from './import-claims';
 import type { MongoEvents } from './events';
 import type { Recounts } from './recounts';
 import { scopeKeyOfType, scopesOf, type SeatLedger } from './seats';
@@ -21,6 +22,8 @@ import { scopeKeyOfType, scopesOf, type SeatLedger } from './seats';
  * across server processes. A ticket type change holds a seat of the new type before the booking
  * is rewritten and gives the old type's seat back after. Matching reads `{eventId, externalId}`
  * and `{eventId, attendee.email}` (indexes.ts); FerretDB scans for them, as for any such filter.
+ * A row that matches nothing claims its key first (import-claims.ts), so two imports running at
+ * once agree on one booking per external id (or email and name) instead of each creating one.
  */
 export class MongoBookingImports {
   constructor(
@@ -29,7 +32,11 @@ export class MongoBookingImports {
     private readonly events: MongoEvents,
     private readonly seats: SeatLedger,
     private readonly recounts: Recounts,
-  ) {}
+  ) {
+    this.claims = new ImportClaims(context);
+  }
+
+  private readonly claims: ImportClaims;
 
   async run(chunk: ImportChunk): Promise<ImportRowOutcome[]> {
     const event = await this.events.liveDoc(chunk.eventId);
@@ -56,11 +63,18 @@ export class MongoBookingImports {
 
   private async one(chunk: ImportChunk, input: ImportRowInput): Promise<ImportRowOutcome> {
     const existing = await this.match(chunk.eventId, input);
-    if (existing) return this.update(existing, input);
+    if (existing && (input.externalId === null || existing.externalId === input.externalId)) {
+      return this.update(existing, input);
+    }
+    // No booking yet (or one matched by email that would take the row's external id): the key's
+    // claim decides which booking the row is, whatever other imports of it do meanwhile.
+    const claim = await this.claims.claim(chunk.eventId, input, existing?.id ?? input.id);
+    if (claim.booking) return this.update(claim.booking, input);
+    if (existing && claim.bookingId === existing.id) return this.update(existing, input);
     try {
       const { row, replayed } = await this.bookings.book({
         booking: {
-          id: input.id,
+          id: claim.bookingId,
           eventId: chunk.eventId,
           userId: chunk.userId,
           ticketTypeId: input.ticketTypeId,
@@ -69,15 +83,19 @@ export class MongoBookingImports {
           source: 'import',
           createdAt: chunk.createdAt,
           ...(input.externalId !== null ? { externalId: input.externalId } : {}),
+          ...(input.orderedAt !== null ? { orderedAt: input.orderedAt } : {}),
         },
         limits: 'enforce',
         statuses: [...IMPORT_STATUSES],
         codes: chunk.codes,
         mail: [],
       });
-      return { line: input.line, kind: replayed ? 'unchanged' : 'created', bookingId: row.id };
+      // Written by the import that claimed it first: this row matches it as a re-import would.
+      if (replayed) return this.update(row, input);
+      return { line: input.line, kind: 'created', bookingId: row.id };
     } catch (error) {
       if (error instanceof GatehouseError && error.code === 'SOLD_OUT') {
+        // The claim stays: the next import of this row creates the booking it names, if there is room then.
         return {
           line: input.line,
           kind: 'refused',
@@ -131,6 +149,7 @@ export class MongoBookingImports {
       ticketTypeId: next.ticketTypeId,
       searchTerms: searchTermsOf(next.attendee, next.code),
       ...(next.externalId ? { externalId: next.externalId } : {}),
+      ...(next.orderedAt ? { orderedAt: next.orderedAt } : {}),
     };
     const written = await this.context.changeLog.updateAndLog(
       this.bookings.target,

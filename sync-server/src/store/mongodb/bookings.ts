@@ -198,6 +198,7 @@ export class MongoBookings implements BookingRepository {
             cancelledAt: null,
             searchTerms: searchTermsOf(booking.attendee, code),
             ...(booking.externalId ? { externalId: booking.externalId } : {}),
+            ...(booking.orderedAt ? { orderedAt: booking.orderedAt } : {}),
             mailPending: [...new Set(input.mail)],
             mailRev: 1,
             ...(input.mail.length > 0 ? { mailSince: new Date() } : {}),

@@ -58,6 +58,10 @@ export const COLLECTIONS = {
   blobChunks: 'blobChunks',
   /** Blob puts and deletes in progress (blobs.ts), swept for what a crash left behind. */
   blobWrites: 'blobWrites',
+  /** CSV import claims (import-claims.ts), one per event and match key, by `_id`. */
+  importClaims: 'importClaims',
+  /** Progress of running CSV imports (import-progress.ts), by `_id` `<eventId>:<importId>`. */
+  importProgress: 'importProgress',
   /** Data upgrades done at open (search-upgrade.ts), one document each. */
   upgrades: 'upgrades',
 } as const;
@@ -160,6 +164,8 @@ export type BookingDoc = LoggedDoc & {
   searchTerms: string[];
   /** The ticket's id in the system it was imported from (BookingRow.externalId); absent when not imported. */
   externalId?: string;
+  /** When the ticket was ordered where it was imported from (BookingRow.orderedAt); absent: not known. */
+  orderedAt?: string;
   mailPending: string[];
   /** The row's rev after the change that last added to `mailPending` (MailHandoff.rev); missing on older rows. */
   mailRev?: number;
@@ -198,6 +204,7 @@ export function toBookingRow(doc: BookingDoc): BookingRow {
     cancelledAt: doc.cancelledAt ?? null,
     ...(doc.photoId ? { photoId: doc.photoId } : {}),
     ...(typeof doc.externalId === 'string' ? { externalId: doc.externalId } : {}),
+    ...(typeof doc.orderedAt === 'string' ? { orderedAt: doc.orderedAt } : {}),
     erasedAt: doc.erasedAt ?? null,
   };
 }

@@ -2,6 +2,7 @@ import { storeErrors } from '../errors';
 import { editSuperseded, type OpOutcome, type StoreOp, type Store } from '../port';
 import { MongoAlerts } from './alerts';
 import { MongoBlobs } from './blobs';
+import { MongoImportProgress } from './import-progress';
 import { MongoBookings } from './bookings';
 import { detectCapabilities, type MongoCapabilities } from './capabilities';
 import { ChangeLog } from './changelog';
@@ -173,6 +174,7 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
       mail: guarded(new MongoMail(context)),
       secrets: guarded(new MongoSecrets(context)),
       blobs: guarded(blobs),
+      importProgress: guarded(new MongoImportProgress(context)),
       ping: () => pingWithin(db),
       close,
     };

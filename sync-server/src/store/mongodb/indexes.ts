@@ -66,6 +66,8 @@ const INDEXES: IndexDef[] = [
   { collection: COLLECTIONS.seats, key: { eventId: 1, scope: 1, slot: 1 } },
   { collection: COLLECTIONS.seats, key: { heldSince: 1 }, options: { sparse: true } },
   { collection: COLLECTIONS.recountsOwed, key: { at: 1 } },
+  // Import progress records are pruned by age (import-progress.ts).
+  { collection: COLLECTIONS.importProgress, key: { updatedAt: 1 } },
   {
     collection: COLLECTIONS.idempotencyKeys,
     key: { createdAt: 1 },

@@ -34,6 +34,7 @@ import {
 } from './documents';
 import { isDuplicateKeyError, translateError } from './errors';
 import { toIdempotencyRow, type IdempotencyDoc } from './idempotency';
+import { importClaimId, bookingMatchKey } from './import-claims';
 import { ensureIndexes } from './indexes';
 import { scopeKeyOfType } from './seats';
 
@@ -50,6 +51,8 @@ import { scopeKeyOfType } from './seats';
  * - a booking's scans: slot documents `<bookingId>#n` in arrival order (scan-slots.ts) where
  *   updates are not isolated, the `scans` array on the booking where they are (checkins.ts), so a
  *   repeated scan after the move is still a duplicate;
+ * - import claims (import-claims.ts) of the bookings a CSV import matches, so an import on the
+ *   target agrees with one already there on which booking a row is;
  * - rotation claims of rotated refresh tokens (sessions.ts's FerretDB path).
  * The seat-count snapshot on events is kept as imported (the source's counts are exact).
  * Every step compares with what is there and writes only the difference: finishing twice is a no-op.
@@ -646,6 +649,10 @@ class MongoTransferImpl implements MongoTransfer {
           `(${scans.written} written, ${scans.removed} removed)`,
       );
       await timed(
+        () => this.rebuildImportClaims(),
+        (claims) => `import claims: ${claims.written} of ${claims.claims} written`,
+      );
+      await timed(
         () => this.rebuildRotations(),
         (rotations) => `refresh-token rotation claims: ${rotations.written} of ${rotations.rotated} written`,
       );
@@ -905,6 +912,43 @@ class MongoTransferImpl implements MongoTransfer {
       written: fresh.length + replace.filter((op) => 'replaceOne' in op).length,
       removed: replace.filter((op) => 'deleteOne' in op).length,
     };
+  }
+
+  /**
+   * Import claims (import-claims.ts) for the bookings an import would match: every booking with an
+   * external id, and of the bookings without one, per event, email and folded name the one the
+   * matcher picks (a confirmed one first), each as the first generation of its key. Claims that
+   * are there already are left as they are (a later generation may name a newer booking).
+   */
+  private async rebuildImportClaims(): Promise<{ claims: number; written: number }> {
+    const wanted = new Map<string, Doc & { confirmed: boolean }>();
+    for await (const doc of this.collection(COLLECTIONS.bookings).find(
+      {},
+      { projection: { eventId: 1, externalId: 1, attendee: 1, status: 1 } },
+    )) {
+      const key = bookingMatchKey({
+        externalId: doc.externalId as string | null | undefined,
+        attendee: doc.attendee as { name: string; email?: string },
+      });
+      if (key === null) continue;
+      const _id = importClaimId(doc.eventId as string, key, 0);
+      const confirmed = doc.status === 'confirmed';
+      const before = wanted.get(_id);
+      if (before && (before.confirmed || !confirmed)) continue;
+      wanted.set(_id, { _id, eventId: doc.eventId as string, bookingId: doc._id, at: new Date(), confirmed });
+    }
+    const claims = this.collection(COLLECTIONS.importClaims);
+    const present = new Set<string>();
+    for (const ids of chunks([...wanted.keys()], INSERT_CHUNK)) {
+      for (const doc of await claims.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()) {
+        present.add(doc._id);
+      }
+    }
+    const fresh = [...wanted.values()]
+      .filter((doc) => !present.has(doc._id))
+      .map(({ confirmed: _confirmed, ...doc }) => doc);
+    await this.insertAll(claims, fresh);
+    return { claims: wanted.size, written: fresh.length };
   }
 
   /** The unique claim of each rotated token (where rotation claims are inserts, sessions.ts). */

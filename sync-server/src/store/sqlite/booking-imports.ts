@@ -12,7 +12,7 @@ import { requireLiveEvent, type SqliteEvents } from './events';
 
 const COLUMNS =
   'id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status, source, over_capacity, ' +
-  'code, created_at, cancelled_at, rev, external_id';
+  'code, created_at, cancelled_at, erased_at, rev, photo_id, external_id, ordered_at';
 
 /**
  * A CSV import's chunk in one transaction (port.ts `importRows`): matching by the
@@ -29,6 +29,7 @@ export class SqliteBookingImports {
     attendee_name: string;
     attendee_email: string | null;
     external_id: string | null;
+    ordered_at: string | null;
     search_terms: string;
     rev: number;
   }>;
@@ -48,7 +49,7 @@ export class SqliteBookingImports {
     );
     this.updateRow = db.prepare(
       `UPDATE bookings SET ticket_type_id = @ticket_type_id, attendee_name = @attendee_name,
-         attendee_email = @attendee_email, external_id = @external_id, search_terms = @search_terms, rev = @rev
+         attendee_email = @attendee_email, external_id = @external_id, ordered_at = @ordered_at, search_terms = @search_terms, rev = @rev
        WHERE id = @id`,
     );
     this.addWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
@@ -107,6 +108,7 @@ export class SqliteBookingImports {
         cancelledAt: null,
         erasedAt: null,
         ...(input.externalId !== null ? { externalId: input.externalId } : {}),
+        ...(input.orderedAt !== null ? { orderedAt: input.orderedAt } : {}),
       };
       this.bookings.insert(row);
       counts.booked += 1;
@@ -142,6 +144,7 @@ export class SqliteBookingImports {
       attendee_name: after.attendee.name,
       attendee_email: after.attendee.email ?? null,
       external_id: after.externalId ?? null,
+      ordered_at: after.orderedAt ?? null,
       search_terms: searchTermsColumn(newTerms),
       rev: after.rev,
     });

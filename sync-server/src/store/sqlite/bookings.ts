@@ -20,7 +20,7 @@ const TERM_MARK = '\u0001';
 /** The columns of a BookingRow (every read takes these, never the search terms). */
 const COLUMNS =
   'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
-  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.erased_at, b.rev, b.photo_id, b.external_id';
+  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.erased_at, b.rev, b.photo_id, b.external_id, b.ordered_at';
 
 export type BookingRecord = {
   id: string;
@@ -40,6 +40,7 @@ export type BookingRecord = {
   rev: number;
   photo_id: string | null;
   external_id: string | null;
+  ordered_at: string | null;
 };
 
 export function attendeeOf(name: string, email: string | null | undefined): Attendee {
@@ -73,6 +74,7 @@ export function toBookingRow(record: BookingRecord): BookingRow {
     cancelledAt: record.cancelled_at,
     ...(record.photo_id ? { photoId: record.photo_id } : {}),
     ...(record.external_id === null || record.external_id === undefined ? {} : { externalId: record.external_id }),
+    ...(record.ordered_at ? { orderedAt: record.ordered_at } : {}),
     erasedAt: record.erased_at ?? null,
   };
 }
@@ -97,6 +99,7 @@ export function toBookingParams(row: BookingRow, searchTerms: string): BookingRe
     rev: row.rev,
     photo_id: row.photoId ?? null,
     external_id: row.externalId ?? null,
+    ordered_at: row.orderedAt ?? null,
   };
 }
 
@@ -116,6 +119,7 @@ function newRow(booking: NewBooking, code: string, overCapacity: boolean): Booki
     createdAt: booking.createdAt,
     cancelledAt: null,
     ...(booking.externalId ? { externalId: booking.externalId } : {}),
+    ...(booking.orderedAt ? { orderedAt: booking.orderedAt } : {}),
     erasedAt: null,
   };
 }
@@ -253,9 +257,11 @@ export class SqliteBookings {
     this.byExternalId = db.prepare(`SELECT ${COLUMNS} FROM bookings b WHERE b.event_id = ? AND b.external_id = ?`);
     this.insertRow = db.prepare(
       `INSERT INTO bookings (id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status,
-         source, over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, search_terms, external_id)
+         source, over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, search_terms, external_id,
+         ordered_at)
        VALUES (@id, @event_id, @user_id, @ticket_type_id, @quantity, @attendee_name, @attendee_email, @status,
-         @source, @over_capacity, @code, @created_at, @cancelled_at, @erased_at, @rev, @photo_id, @search_terms, @external_id)`,
+         @source, @over_capacity, @code, @created_at, @cancelled_at, @erased_at, @rev, @photo_id, @search_terms, @external_id,
+         @ordered_at)`,
     );
     this.insertWord = db.prepare('INSERT OR IGNORE INTO booking_words (event_id, term, booking_id) VALUES (?, ?, ?)');
     this.cancelRow = db.prepare(`UPDATE bookings SET status = 'cancelled', cancelled_at = ?, rev = ? WHERE id = ?`);

@@ -4,6 +4,7 @@ import type { Store } from '../port';
 import { SqliteAlerts } from './alerts';
 import { SqliteRefusals } from './refusals';
 import { SqliteBlobs } from './blobs';
+import { SqliteImportProgress } from './import-progress';
 import { SqliteBookingImports } from './booking-imports';
 import { SqliteBookings } from './bookings';
 import { ChangeLog, changeFeed } from './changes';
@@ -96,6 +97,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     location: database.file,
     secrets: new SqliteSecrets(database).repository(),
     blobs: new SqliteBlobs(database).repository(),
+    importProgress: new SqliteImportProgress(database).repository(),
     users: users.repository(),
     emailChanges: new SqliteEmailChanges(database, users).repository(),
     sessions: sessions.repository(),

@@ -169,7 +169,7 @@ function buildSpecs(db: Database.Database): Specs {
       table: 'bookings',
       columns:
         'id, event_id, user_id, ticket_type_id, quantity, attendee_name, attendee_email, status, source, ' +
-        'over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, external_id',
+        'over_capacity, code, created_at, cancelled_at, erased_at, rev, photo_id, external_id, ordered_at',
       toRow: toBookingRow,
       write: (row, put) => {
         const previous = bookingWords.get(row.id);

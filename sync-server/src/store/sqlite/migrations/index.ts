@@ -13,6 +13,7 @@ import { migration011 } from './011-exports-and-erasure';
 import { migration012 } from './012-photos';
 import { migration013 } from './013-email-changes';
 import { migration014 } from './014-alert-acknowledgements';
+import { migration015 } from './015-import-order-date-and-progress';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012,
   migration013,
   migration014,
+  migration015,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
