@@ -48,12 +48,14 @@ describe('import presets', () => {
       email: 'Email',
       ticketType: 'Ticket Type',
       externalId: ['Attendee #'],
+      orderDate: 'Order Date',
     });
     expect(presetMapping('pretix', PRETIX)).toEqual({
       name: 'Attendee name',
       email: 'Attendee email',
       ticketType: 'Product',
       externalId: ['Order code', 'Position ID'],
+      orderDate: 'Order date',
     });
     expect(presetMapping('pretix', PRETIX_OLD).email).toBe('E-mail');
     expect(presetMapping('plain', ['name', 'email', 'ticket_type', 'external_id'])).toEqual({
@@ -90,6 +92,7 @@ describe('reading a row by the mapping', () => {
       email: 'zoe.ferrant@example.test',
       ticketType: 'VIP',
       externalId: '77',
+      orderDate: null,
     });
   });
 

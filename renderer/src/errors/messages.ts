@@ -65,6 +65,7 @@ const PLAIN_WORDS: Partial<Record<ErrorCode, string>> = {
   IMPORT_ENCODING_INVALID: 'The characters of that file cannot be read. Save it again as UTF-8 and retry.',
   IMPORT_MAPPING_INVALID: 'Choose which columns hold the name, email and ticket type.',
   IMPORT_ROW_INVALID: 'This row cannot be read.',
+  IMPORT_DATE_INVALID: 'The order date of this row is not a date in the format the file uses (for example 2024-05-02).',
   IMPORT_ROW_UNMATCHABLE: 'This row has neither an email nor an id, so a later import could not find it again.',
   IMPORT_DUPLICATE_ROW: 'This row repeats an earlier row of the file.',
   IMPORT_UNKNOWN_TICKET_TYPE: 'The event has no ticket type by that name.',
