@@ -47,6 +47,14 @@ type Lane = 'push' | 'pull';
 type Fetched = { page: PullPage; answersAsked: number };
 type LaneState = { wanted: boolean; running: Promise<void> | null };
 
+/**
+ * Longest a pull asked for while a push is in flight waits for that push to finish. The push's own
+ * changes come back in the pull it asks for afterwards, so a device pushing a backlog neither pulls
+ * its own check-ins back page by page beside the push (which doubled its work and the server's) nor
+ * holds off another device's scans for longer than this.
+ */
+const PULL_HOLD_MAX_MS = 1_000;
+
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -56,7 +64,8 @@ const CONNECTED_POLL_FACTOR = 6;
  * (rows and cursor in one transaction), listens for pokes. Two lanes, each single-flight: pushes
  * one after another, pulls one after another, a push and a pull side by side. A local write asks
  * for a push at once (and a pull after it, for the server's version of what it changed); a poke
- * asks for a pull at once, even while a push is on the wire. A request that arrives while its lane
+ * asks for a pull at once, or, while a push is on the wire, once it is answered (at most
+ * PULL_HOLD_MAX_MS later: the poke is most likely that push's own echo). A request that arrives while its lane
  * is busy is coalesced into the lane's next round. Nothing waits on a timer: an idle lane starts
  * on the next turn of the event loop, so the writes of one task go in one push.
  */
@@ -71,6 +80,8 @@ export class SyncEngine {
   /** Counts push answers applied; a pull rebuilds applied rows only if none landed after it asked (see pull). */
   private pushAnswers = 0;
   private kicked = false;
+  /** When a pull wanted during a push was first held back (PULL_HOLD_MAX_MS), or null. */
+  private pullHeldSince: number | null = null;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
@@ -144,7 +155,7 @@ export class SyncEngine {
     this.kick();
   }
 
-  /** The server has something new (a poke): pull now, beside a push in flight if there is one. */
+  /** The server has something new (a poke): pull now, or once the push in flight is answered (PULL_HOLD_MAX_MS). */
   requestPull(): void {
     if (this.stopped || !this.options.auto) return;
     this.lanes.pull.wanted = true;
@@ -163,9 +174,23 @@ export class SyncEngine {
       if (this.stopped) return;
       for (const lane of ['push', 'pull'] as const) {
         const state = this.lanes[lane];
-        if (state.wanted && !state.running) void this.run(lane).catch(() => undefined);
+        if (!state.wanted || state.running || (lane === 'pull' && this.holdPull())) continue;
+        void this.run(lane).catch(() => undefined);
       }
     });
+  }
+
+  /** Whether a wanted pull waits for the push in flight (kicked again after each push answer and at its end). */
+  private holdPull(): boolean {
+    if (!this.lanes.push.running) {
+      this.pullHeldSince = null;
+      return false;
+    }
+    const now = Date.now();
+    this.pullHeldSince ??= now;
+    if (now - this.pullHeldSince < PULL_HOLD_MAX_MS) return true;
+    this.pullHeldSince = null;
+    return false;
   }
 
   /** Resolves when neither a push nor a pull is in flight (background work waits for this). */
@@ -217,6 +242,8 @@ export class SyncEngine {
         if (lane === 'push' && this.pullAfterPush && !this.stopped) {
           this.pullAfterPush = false;
           this.requestPull();
+        } else if (lane === 'push' && this.lanes.pull.wanted) {
+          this.kick(); // a pull held back during the push (holdPull)
         }
         this.hooks.onStatus();
       }
@@ -250,6 +277,7 @@ export class SyncEngine {
       const answered = response.results.filter((result) => sent.has(result.id));
       const change = this.store.applyPushResults(answered, response.serverHlc);
       this.pushAnswers += 1;
+      if (this.lanes.pull.wanted && !this.lanes.pull.running) this.kick(); // a held pull may be overdue
       if (change.tables.length > 0) this.hooks.onData(change);
       this.hooks.onStatus();
       // The server answered none of what we sent: stop rather than resend the same batch forever.

@@ -237,6 +237,22 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     expect(store.db.prepare('SELECT count(*) AS n FROM stale_rows').get()).toEqual({ n: 0 });
   });
 
+  it('holds a poke that arrives during a push until the push is answered, then pulls once', async () => {
+    const push = server.hold('POST');
+    store.mutate('booking.cancel', { bookingId: 'ev1-b6' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the push, held on the server');
+    // Most likely the push's own echo: pulling it now would only pull it back beside the push.
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 400 });
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(0);
+    push.release();
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the pull after the push');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(1);
+    expect(store.outbox.count()).toBe(0);
+  });
+
   it('does not pull again for a request its pull already covered', async () => {
     await engine.syncNow();
     // One push round (nothing queued) and one pull: no second round trip after it.
