@@ -2,7 +2,7 @@ import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gat
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
-import { PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
+import { PUSH_MAX_BYTES, PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
 
 export type EngineOptions = {
@@ -54,6 +54,11 @@ type LaneState = { wanted: boolean; running: Promise<void> | null };
  * holds off another device's scans for longer than this.
  */
 const PULL_HOLD_MAX_MS = 1_000;
+
+/** A 413: a server from before MAX_PUSH_BATCH grew, or a body over its byte limit. */
+function tooLarge(error: unknown): boolean {
+  return error instanceof GatehouseError && (error.code === 'BATCH_TOO_LARGE' || error.code === 'PAYLOAD_TOO_LARGE');
+}
 
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
@@ -255,7 +260,7 @@ export class SyncEngine {
   private async push(): Promise<void> {
     for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
       this.lanes.push.wanted = false;
-      const batch = this.store.outbox.peek(this.pushBatch.next);
+      const batch = this.store.outbox.peek(this.pushBatch.next, PUSH_MAX_BYTES);
       if (batch.length === 0) return;
       // Never send mutations to a server that cannot read this device's protocol version.
       await this.api.ensureCompatible();
@@ -270,8 +275,13 @@ export class SyncEngine {
         .catch((error: unknown) => {
           // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
           if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.pushBatch.timedOut();
+          if (tooLarge(error) && batch.length > 1) {
+            this.pushBatch.tooLarge(batch.length);
+            return null; // nothing was applied: the same mutations again, fewer at a time
+          }
           throw error;
         });
+      if (response === null) continue;
       this.pushBatch.answered(Date.now() - started, batch.length);
       const sent = new Set(batch.map((entry) => entry.id));
       const answered = response.results.filter((result) => sent.has(result.id));

@@ -1,4 +1,10 @@
-import { type Change, type Checkin, PROTOCOL_RANGE_HEADER, PROTOCOL_VERSION } from '@gatehouse/protocol';
+import {
+  type Change,
+  type Checkin,
+  LEGACY_MAX_PUSH_BATCH,
+  PROTOCOL_RANGE_HEADER,
+  PROTOCOL_VERSION,
+} from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FetchLike, ServerApi } from '../api/client';
 import type { AccountStore } from '../store';
@@ -18,6 +24,8 @@ class FakeServer {
   pullChanges: Change[] = [];
   private readonly held: Record<string, Promise<void>[]> = { GET: [], POST: [] };
   private readonly releases: (() => void)[] = [];
+  /** Pushes of more mutations than this are refused 413 BATCH_TOO_LARGE (a server of the old limit). */
+  maxBatch = Infinity;
 
   /** Lets every held answer go (after a test, so stopping the engine never waits on one). */
   releaseAll(): void {
@@ -57,6 +65,10 @@ class FakeServer {
           };
     const held = this.held[method]!.shift();
     if (held) await held;
+    if ((body.mutations?.length ?? 0) > this.maxBatch) {
+      const error = { error: { code: 'BATCH_TOO_LARGE', message: `At most ${this.maxBatch} mutations per push` } };
+      return new Response(JSON.stringify(error), { status: 413, headers: { 'content-type': 'application/json' } });
+    }
     // A server of this version: one from before versions (no range) would be refused by this device.
     const headers = { 'content-type': 'application/json', [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}` };
     return new Response(JSON.stringify(answer), { status: 200, headers });
@@ -251,6 +263,31 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
     expect(server.count('GET', '/sync/pull')).toBe(1);
     expect(store.outbox.count()).toBe(0);
+  });
+
+  it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
+    server.maxBatch = LEGACY_MAX_PUSH_BATCH;
+    store.db.transaction(() => {
+      for (let i = 0; i < 1_200; i++) {
+        const args = {
+          id: crypto.randomUUID(),
+          eventId: 'ev1',
+          bookingId: `ev1-b${i % 20}`,
+          gate: 'North',
+          direction: i % 2 === 0 ? ('in' as const) : ('out' as const),
+          scannedAt: new Date().toISOString(),
+        };
+        store.mutate('checkin.record', args, meta());
+      }
+    })();
+    // Grown to more than the old limit by quick answers, as after a backlog on a fast server.
+    for (let i = 0; i < 4; i++) engine['pushBatch'].answered(1, engine['pushBatch'].next);
+    await engine.syncNow();
+    expect(store.outbox.count()).toBe(0);
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes[0]).toBeGreaterThan(LEGACY_MAX_PUSH_BATCH);
+    expect(pushes.slice(1).every((size) => size <= LEGACY_MAX_PUSH_BATCH)).toBe(true);
+    expect(pushes.slice(1).reduce((sum, size) => sum + size, 0)).toBe(1_200);
   });
 
   it('does not pull again for a request its pull already covered', async () => {
