@@ -85,8 +85,10 @@ export class SyncEngine {
   /** Counts push answers applied; a pull rebuilds applied rows only if none landed after it asked (see pull). */
   private pushAnswers = 0;
   private kicked = false;
-  /** When a pull wanted during a push was first held back (PULL_HOLD_MAX_MS), or null. */
-  private pullHeldSince: number | null = null;
+  /** Runs out PULL_HOLD_MAX_MS after a pull was first held back, should the push take that long. */
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** The hold ran out: the pull starts beside the push. */
+  private holdExpired = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
@@ -135,6 +137,8 @@ export class SyncEngine {
     this.live?.stop();
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     await Promise.all([
       this.lanes.push.running?.catch(() => undefined),
       this.lanes.pull.running?.catch(() => undefined),
@@ -185,16 +189,19 @@ export class SyncEngine {
     });
   }
 
-  /** Whether a wanted pull waits for the push in flight (kicked again after each push answer and at its end). */
+  /** Whether a wanted pull waits for the push in flight (kicked again when the push ends or the hold runs out). */
   private holdPull(): boolean {
-    if (!this.lanes.push.running) {
-      this.pullHeldSince = null;
-      return false;
+    if (this.lanes.push.running && !this.holdExpired) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = null;
+        this.holdExpired = true;
+        this.kick();
+      }, PULL_HOLD_MAX_MS);
+      return true;
     }
-    const now = Date.now();
-    this.pullHeldSince ??= now;
-    if (now - this.pullHeldSince < PULL_HOLD_MAX_MS) return true;
-    this.pullHeldSince = null;
+    this.holdExpired = false;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     return false;
   }
 
@@ -287,7 +294,6 @@ export class SyncEngine {
       const answered = response.results.filter((result) => sent.has(result.id));
       const change = this.store.applyPushResults(answered, response.serverHlc);
       this.pushAnswers += 1;
-      if (this.lanes.pull.wanted && !this.lanes.pull.running) this.kick(); // a held pull may be overdue
       if (change.tables.length > 0) this.hooks.onData(change);
       this.hooks.onStatus();
       // The server answered none of what we sent: stop rather than resend the same batch forever.

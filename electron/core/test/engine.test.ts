@@ -265,6 +265,19 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     expect(store.outbox.count()).toBe(0);
   });
 
+  it('pulls beside a push that is still unanswered once the hold runs out', async () => {
+    server.hold('POST');
+    store.mutate('booking.cancel', { bookingId: 'ev1-b7' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the push, held on the server');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 500 });
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the pull, while the push is still held');
+    expect(store.outbox.count()).toBe(1);
+  });
+
   it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
     server.maxBatch = LEGACY_MAX_PUSH_BATCH;
     store.db.transaction(() => {
