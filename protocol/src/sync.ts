@@ -14,7 +14,12 @@ export const deviceIdSchema = uuidSchema;
  * initial sync asks for larger pages than its later pulls (electron/core `initialPullLimit`): its
  * rows are stored the cheap way, so the page size is its own to choose, up to this.
  */
-export const MAX_PUSH_BATCH = 500;
+export const MAX_PUSH_BATCH = 2000;
+/**
+ * The push limit of servers before MAX_PUSH_BATCH grew to 2,000: a device that is answered 413
+ * BATCH_TOO_LARGE sends at most this many from then on.
+ */
+export const LEGACY_MAX_PUSH_BATCH = 500;
 export const MAX_PULL_LIMIT = 5000;
 export const DEFAULT_PULL_LIMIT = 500;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventBucket, type Event } from '@gatehouse/protocol';
+import { eventBucket, MAX_PUSH_BATCH, type Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs, type SignedIn } from '../../tests/support/users';
@@ -215,7 +215,7 @@ describe('bad input on push', () => {
     ]);
   });
 
-  it('a 50,000-mutation batch is a clean 413, and so is 501; nothing is applied', async () => {
+  it(`a 50,000-mutation batch is a clean 413, and so is ${MAX_PUSH_BATCH + 1}; nothing is applied`, async () => {
     const device = new SimDevice(staff.api);
     const bookingId = await addBooking(organizer.api, event);
     const one = device.checkin(event.id, bookingId);
@@ -228,7 +228,9 @@ describe('bad input on push', () => {
     });
     expect(tiny.status).toBe(413);
     expect(tiny.body.error.code).toBe('BATCH_TOO_LARGE');
-    const justOver = await device.pushRaw(Array.from({ length: 501 }, () => device.checkin(event.id, bookingId)));
+    const justOver = await device.pushRaw(
+      Array.from({ length: MAX_PUSH_BATCH + 1 }, () => device.checkin(event.id, bookingId)),
+    );
     expect(justOver.status).toBe(413);
     expect(justOver.body.error.code).toBe('BATCH_TOO_LARGE');
     expect(await countCheckins((one.args as { id: string }).id)).toBe(0);

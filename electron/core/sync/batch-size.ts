@@ -1,4 +1,4 @@
-import { MAX_PUSH_BATCH } from '@gatehouse/protocol';
+import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 
 /** How long one push may take before the device gives up on it (the server keeps applying it). */
 export const PUSH_TIMEOUT_MS = 60_000;
@@ -6,6 +6,11 @@ const START = 100;
 const MIN = 10;
 /** A push answered faster than this may carry twice as much next time. */
 const QUICK_MS = 2_000;
+/**
+ * Most bytes of stored mutation JSON (args and meta) in one push: well inside the server's 1 MiB
+ * body limit, so 2,000 check-ins (~300 bytes each) go in one push, and large edits in fewer.
+ */
+export const PUSH_MAX_BYTES = 640 * 1024;
 
 /**
  * Sizes push batches by how the server keeps up (additive backlog, multiplicative back-off). A
@@ -16,13 +21,23 @@ const QUICK_MS = 2_000;
  */
 export class PushBatchSizer {
   private size = START;
+  private limit = MAX_PUSH_BATCH;
 
   get next(): number {
     return this.size;
   }
 
   answered(elapsedMs: number, sent: number): void {
-    if (elapsedMs < QUICK_MS && sent >= this.size) this.size = Math.min(MAX_PUSH_BATCH, this.size * 2);
+    if (elapsedMs < QUICK_MS && sent >= this.size) this.size = Math.min(this.limit, this.size * 2);
+  }
+
+  /**
+   * The server refused the push as too large (413): one from before the limit grew, or a body over
+   * its byte limit. Never more than the old limit from then on, and half of what was sent.
+   */
+  tooLarge(sent: number): void {
+    this.limit = LEGACY_MAX_PUSH_BATCH;
+    this.size = Math.max(MIN, Math.min(LEGACY_MAX_PUSH_BATCH, Math.floor(sent / 2)));
   }
 
   timedOut(): void {

@@ -2,7 +2,7 @@ import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gat
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
-import { PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
+import { PUSH_MAX_BYTES, PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
 
 export type EngineOptions = {
@@ -47,6 +47,19 @@ type Lane = 'push' | 'pull';
 type Fetched = { page: PullPage; answersAsked: number };
 type LaneState = { wanted: boolean; running: Promise<void> | null };
 
+/**
+ * Longest a pull asked for while a push is in flight waits for that push to finish. The push's own
+ * changes come back in the pull it asks for afterwards, so a device pushing a backlog neither pulls
+ * its own check-ins back page by page beside the push (which doubled its work and the server's) nor
+ * holds off another device's scans for longer than this.
+ */
+const PULL_HOLD_MAX_MS = 1_000;
+
+/** A 413: a server from before MAX_PUSH_BATCH grew, or a body over its byte limit. */
+function tooLarge(error: unknown): boolean {
+  return error instanceof GatehouseError && (error.code === 'BATCH_TOO_LARGE' || error.code === 'PAYLOAD_TOO_LARGE');
+}
+
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -56,7 +69,8 @@ const CONNECTED_POLL_FACTOR = 6;
  * (rows and cursor in one transaction), listens for pokes. Two lanes, each single-flight: pushes
  * one after another, pulls one after another, a push and a pull side by side. A local write asks
  * for a push at once (and a pull after it, for the server's version of what it changed); a poke
- * asks for a pull at once, even while a push is on the wire. A request that arrives while its lane
+ * asks for a pull at once, or, while a push is on the wire, once it is answered (at most
+ * PULL_HOLD_MAX_MS later: the poke is most likely that push's own echo). A request that arrives while its lane
  * is busy is coalesced into the lane's next round. Nothing waits on a timer: an idle lane starts
  * on the next turn of the event loop, so the writes of one task go in one push.
  */
@@ -71,6 +85,10 @@ export class SyncEngine {
   /** Counts push answers applied; a pull rebuilds applied rows only if none landed after it asked (see pull). */
   private pushAnswers = 0;
   private kicked = false;
+  /** Runs out PULL_HOLD_MAX_MS after a pull was first held back, should the push take that long. */
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** The hold ran out: the pull starts beside the push. */
+  private holdExpired = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
@@ -119,6 +137,8 @@ export class SyncEngine {
     this.live?.stop();
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     await Promise.all([
       this.lanes.push.running?.catch(() => undefined),
       this.lanes.pull.running?.catch(() => undefined),
@@ -144,7 +164,7 @@ export class SyncEngine {
     this.kick();
   }
 
-  /** The server has something new (a poke): pull now, beside a push in flight if there is one. */
+  /** The server has something new (a poke): pull now, or once the push in flight is answered (PULL_HOLD_MAX_MS). */
   requestPull(): void {
     if (this.stopped || !this.options.auto) return;
     this.lanes.pull.wanted = true;
@@ -163,9 +183,26 @@ export class SyncEngine {
       if (this.stopped) return;
       for (const lane of ['push', 'pull'] as const) {
         const state = this.lanes[lane];
-        if (state.wanted && !state.running) void this.run(lane).catch(() => undefined);
+        if (!state.wanted || state.running || (lane === 'pull' && this.holdPull())) continue;
+        void this.run(lane).catch(() => undefined);
       }
     });
+  }
+
+  /** Whether a wanted pull waits for the push in flight (kicked again when the push ends or the hold runs out). */
+  private holdPull(): boolean {
+    if (this.lanes.push.running && !this.holdExpired) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = null;
+        this.holdExpired = true;
+        this.kick();
+      }, PULL_HOLD_MAX_MS);
+      return true;
+    }
+    this.holdExpired = false;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    return false;
   }
 
   /** Resolves when neither a push nor a pull is in flight (background work waits for this). */
@@ -217,6 +254,8 @@ export class SyncEngine {
         if (lane === 'push' && this.pullAfterPush && !this.stopped) {
           this.pullAfterPush = false;
           this.requestPull();
+        } else if (lane === 'push' && this.lanes.pull.wanted) {
+          this.kick(); // a pull held back during the push (holdPull)
         }
         this.hooks.onStatus();
       }
@@ -228,7 +267,7 @@ export class SyncEngine {
   private async push(): Promise<void> {
     for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
       this.lanes.push.wanted = false;
-      const batch = this.store.outbox.peek(this.pushBatch.next);
+      const batch = this.store.outbox.peek(this.pushBatch.next, PUSH_MAX_BYTES);
       if (batch.length === 0) return;
       // Never send mutations to a server that cannot read this device's protocol version.
       await this.api.ensureCompatible();
@@ -243,8 +282,13 @@ export class SyncEngine {
         .catch((error: unknown) => {
           // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
           if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.pushBatch.timedOut();
+          if (tooLarge(error) && batch.length > 1) {
+            this.pushBatch.tooLarge(batch.length);
+            return null; // nothing was applied: the same mutations again, fewer at a time
+          }
           throw error;
         });
+      if (response === null) continue;
       this.pushBatch.answered(Date.now() - started, batch.length);
       const sent = new Set(batch.map((entry) => entry.id));
       const answered = response.results.filter((result) => sent.has(result.id));

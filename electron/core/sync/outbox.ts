@@ -98,8 +98,17 @@ export class Outbox {
     return this.anyFor.get(table, id) !== undefined;
   }
 
-  peek(limit: number): OutboxEntry[] {
-    return (this.head.all(limit) as OutboxRow[]).map(toEntry);
+  /** The oldest `limit` mutations, cut where their stored JSON passes `maxBytes` (always at least one). */
+  peek(limit: number, maxBytes = Infinity): OutboxEntry[] {
+    const rows = this.head.all(limit) as OutboxRow[];
+    let bytes = 0;
+    let count = 0;
+    while (count < rows.length) {
+      bytes += rows[count]!.args.length + rows[count]!.meta.length;
+      if (count > 0 && bytes > maxBytes) break;
+      count += 1;
+    }
+    return rows.slice(0, count).map(toEntry);
   }
 
   /** Removes an answered mutation; returns what it was and which row it changed, or undefined if it was not queued. */

@@ -1,4 +1,4 @@
-import { MAX_PUSH_BATCH } from '@gatehouse/protocol';
+import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 import { describe, expect, it } from 'vitest';
 import { PushBatchSizer } from '../sync/batch-size';
 
@@ -10,7 +10,8 @@ describe('PushBatchSizer', () => {
       sizer.answered(100, sizer.next);
       sizes.push(sizer.next);
     }
-    expect(sizes).toEqual([100, 200, 400, MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
+    expect(sizes).toEqual([100, 200, 400, 800, 1600, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
+    expect(MAX_PUSH_BATCH).toBe(2000);
   });
 
   it('does not grow on a partial batch (the outbox ran dry) or a slow answer', () => {
@@ -25,6 +26,18 @@ describe('PushBatchSizer', () => {
     for (let i = 0; i < 10; i++) sizer.timedOut();
     expect(sizer.next).toBe(10);
     sizer.answered(100, 10);
+    expect(sizer.next).toBe(20);
+  });
+
+  it('after a 413 (a server from before the limit grew) sends at most the old limit, growing back only to it', () => {
+    const sizer = new PushBatchSizer();
+    for (let i = 0; i < 6; i++) sizer.answered(100, sizer.next);
+    expect(sizer.next).toBe(MAX_PUSH_BATCH);
+    sizer.tooLarge(MAX_PUSH_BATCH);
+    expect(sizer.next).toBe(LEGACY_MAX_PUSH_BATCH);
+    for (let i = 0; i < 4; i++) sizer.answered(100, sizer.next);
+    expect(sizer.next).toBe(LEGACY_MAX_PUSH_BATCH);
+    sizer.tooLarge(40);
     expect(sizer.next).toBe(20);
   });
 });

@@ -1,4 +1,10 @@
-import { type Change, type Checkin, PROTOCOL_RANGE_HEADER, PROTOCOL_VERSION } from '@gatehouse/protocol';
+import {
+  type Change,
+  type Checkin,
+  LEGACY_MAX_PUSH_BATCH,
+  PROTOCOL_RANGE_HEADER,
+  PROTOCOL_VERSION,
+} from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FetchLike, ServerApi } from '../api/client';
 import type { AccountStore } from '../store';
@@ -18,6 +24,8 @@ class FakeServer {
   pullChanges: Change[] = [];
   private readonly held: Record<string, Promise<void>[]> = { GET: [], POST: [] };
   private readonly releases: (() => void)[] = [];
+  /** Pushes of more mutations than this are refused 413 BATCH_TOO_LARGE (a server of the old limit). */
+  maxBatch = Infinity;
 
   /** Lets every held answer go (after a test, so stopping the engine never waits on one). */
   releaseAll(): void {
@@ -57,6 +65,10 @@ class FakeServer {
           };
     const held = this.held[method]!.shift();
     if (held) await held;
+    if ((body.mutations?.length ?? 0) > this.maxBatch) {
+      const error = { error: { code: 'BATCH_TOO_LARGE', message: `At most ${this.maxBatch} mutations per push` } };
+      return new Response(JSON.stringify(error), { status: 413, headers: { 'content-type': 'application/json' } });
+    }
     // A server of this version: one from before versions (no range) would be refused by this device.
     const headers = { 'content-type': 'application/json', [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}` };
     return new Response(JSON.stringify(answer), { status: 200, headers });
@@ -235,6 +247,60 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     await until(() => store.rows.get('checkins', id)?.rev === 1, 'the server version');
     expect(store.rows.getDoc<Checkin>('checkins', id)).toMatchObject({ id, receivedAt: args.scannedAt });
     expect(store.db.prepare('SELECT count(*) AS n FROM stale_rows').get()).toEqual({ n: 0 });
+  });
+
+  it('holds a poke that arrives during a push until the push is answered, then pulls once', async () => {
+    const push = server.hold('POST');
+    store.mutate('booking.cancel', { bookingId: 'ev1-b6' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the push, held on the server');
+    // Most likely the push's own echo: pulling it now would only pull it back beside the push.
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 400 });
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(0);
+    push.release();
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the pull after the push');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(1);
+    expect(store.outbox.count()).toBe(0);
+  });
+
+  it('pulls beside a push that is still unanswered once the hold runs out', async () => {
+    server.hold('POST');
+    store.mutate('booking.cancel', { bookingId: 'ev1-b7' }, meta());
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the push, held on the server');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 500 });
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(server.count('GET', '/sync/pull')).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    await until(() => server.count('GET', '/sync/pull') === 1, 'the pull, while the push is still held');
+    expect(store.outbox.count()).toBe(1);
+  });
+
+  it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
+    server.maxBatch = LEGACY_MAX_PUSH_BATCH;
+    store.db.transaction(() => {
+      for (let i = 0; i < 1_200; i++) {
+        const args = {
+          id: crypto.randomUUID(),
+          eventId: 'ev1',
+          bookingId: `ev1-b${i % 20}`,
+          gate: 'North',
+          direction: i % 2 === 0 ? ('in' as const) : ('out' as const),
+          scannedAt: new Date().toISOString(),
+        };
+        store.mutate('checkin.record', args, meta());
+      }
+    })();
+    // Grown to more than the old limit by quick answers, as after a backlog on a fast server.
+    for (let i = 0; i < 4; i++) engine['pushBatch'].answered(1, engine['pushBatch'].next);
+    await engine.syncNow();
+    expect(store.outbox.count()).toBe(0);
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes[0]).toBeGreaterThan(LEGACY_MAX_PUSH_BATCH);
+    expect(pushes.slice(1).every((size) => size <= LEGACY_MAX_PUSH_BATCH)).toBe(true);
+    expect(pushes.slice(1).reduce((sum, size) => sum + size, 0)).toBe(1_200);
   });
 
   it('does not pull again for a request its pull already covered', async () => {

@@ -84,9 +84,11 @@ export class SqliteCheckins {
   ) {
     const { db } = database;
     this.byId = db.prepare('SELECT * FROM checkins WHERE id = ?');
+    // A new id (the common case) costs one statement: the existing row is read only on a conflict.
     this.insertRow = db.prepare(
       `INSERT INTO checkins (id, event_id, booking_id, gate, direction, voids, scanned_at, device_id, staff_id, hlc, received_at, rev)
-       VALUES (@id, @event_id, @booking_id, @gate, @direction, @voids, @scanned_at, @device_id, @staff_id, @hlc, @received_at, @rev)`,
+       VALUES (@id, @event_id, @booking_id, @gate, @direction, @voids, @scanned_at, @device_id, @staff_id, @hlc, @received_at, @rev)
+       ON CONFLICT (id) DO NOTHING`,
     );
     this.scansOf = db.prepare('SELECT id AS checkinId, direction, hlc, gate, voids FROM checkins WHERE booking_id = ?');
     this.ofBooking = db.prepare('SELECT * FROM checkins WHERE booking_id = ? ORDER BY hlc, id');
@@ -105,10 +107,10 @@ export class SqliteCheckins {
     const booking = this.bookings.find(input.bookingId);
     // Another event's booking answers like a missing one: ids of other events' bookings do not leak.
     if (!booking || booking.eventId !== input.eventId) throw storeErrors.bookingNotInEvent(input.bookingId);
-    const existing = this.byId.get(input.id);
-    let row: CheckinRow;
-    let repeated: boolean;
-    if (existing) {
+    let row: CheckinRow = { ...input, rev: 1 };
+    const repeated = this.insertRow.run(toCheckinParams(row)).changes === 0;
+    if (repeated) {
+      const existing = this.byId.get(input.id)!;
       const sameScan =
         existing.booking_id === input.bookingId &&
         existing.direction === input.direction &&
@@ -117,12 +119,8 @@ export class SqliteCheckins {
         existing.staff_id === input.staffId;
       if (!sameScan) throw storeErrors.checkinIdTaken(input.id);
       row = toCheckinRow(existing);
-      repeated = true;
     } else {
-      row = { ...input, rev: 1 };
-      this.insertRow.run(toCheckinParams(row));
       this.changes.append(changeOf.checkin(row));
-      repeated = false;
     }
     // Re-derived on a repeat too: harmless (alerts are raised once) and it keeps the two paths one.
     const history: ScanFact[] = this.scansOf

@@ -107,6 +107,8 @@ class GroupCommitQueue {
  */
 export class SqliteLedger {
   private readonly byId: Database.Statement<[string], MutationRecord>;
+  /** The records of a JSON array of ids (those that exist). */
+  private readonly byIds: Database.Statement<[string], MutationRecord>;
   private readonly insertRow: Database.Statement<MutationRecord>;
   /** Batches in flight, so close() can let them finish. */
   private readonly running = new Set<Promise<unknown>>();
@@ -124,6 +126,7 @@ export class SqliteLedger {
     this.turns = new GroupCommitQueue(database);
     const { db } = database;
     this.byId = db.prepare('SELECT * FROM mutations WHERE id = ?');
+    this.byIds = db.prepare('SELECT * FROM mutations WHERE id IN (SELECT value FROM json_each(?))');
     this.insertRow = db.prepare(
       `INSERT INTO mutations (id, user_id, device_id, name, args_hash, hlc, status, result, applied_at_ms)
        VALUES (@id, @user_id, @device_id, @name, @args_hash, @hlc, @status, @result, @applied_at_ms)
@@ -156,10 +159,25 @@ export class SqliteLedger {
     }
   }
 
-  /** Applies one mutation inside the caller's transaction and answers its result. */
-  private applyOne(work: MutationWork, nowMs: number): StoredResult {
+  /**
+   * Applies a chunk inside the caller's transaction. The ledger records of the whole chunk are read
+   * in one statement rather than one per mutation (a statement costs ~7 µs whatever it does); an id
+   * that comes again within the chunk is read after its first apply, so it answers as a repeat.
+   */
+  private applyChunk(chunk: MutationWork[], nowMs: number): StoredResult[] {
+    const known = new Map(this.byIds.all(JSON.stringify(chunk.map((work) => work.claim.id))).map((r) => [r.id, r]));
+    const applied = new Set<string>();
+    return chunk.map((work) => {
+      const id = work.claim.id;
+      const existing = applied.has(id) ? this.byId.get(id) : known.get(id);
+      applied.add(id);
+      return this.applyOne(work, nowMs, existing);
+    });
+  }
+
+  /** Applies one mutation inside the caller's transaction and answers its result; `existing` is its ledger record. */
+  private applyOne(work: MutationWork, nowMs: number, existing: MutationRecord | undefined): StoredResult {
     const { claim, apply } = work;
-    const existing = this.byId.get(claim.id);
     if (existing) {
       if (existing.user_id !== claim.userId || existing.name !== claim.name || existing.args_hash !== claim.argsHash) {
         return {
@@ -204,7 +222,7 @@ export class SqliteLedger {
     const results: StoredResult[] = [];
     for (let start = 0; start < work.length; start += ITEMS_PER_TRANSACTION) {
       const chunk = work.slice(start, start + ITEMS_PER_TRANSACTION);
-      results.push(...(await this.turns.run(() => chunk.map((item) => this.applyOne(item, Date.now())), chunk.length)));
+      results.push(...(await this.turns.run(() => this.applyChunk(chunk, Date.now()), chunk.length)));
     }
     return results;
   }
