@@ -222,6 +222,43 @@ describe('MongoDB adapter: commands per check-in', () => {
     });
   });
 
+  it("an erasure removes the import claim named after the attendee's email and name, and keeps an external id's", async () => {
+    const name = dbName();
+    const store = await open({ dbName: name });
+    const event = await createEvent(store);
+    const row = (id: string, externalId: string | null, line: number) => ({
+      line,
+      id,
+      externalId,
+      attendee: { name: `Guest ${line}`, email: `guest${line}@example.org` },
+      ticketTypeId: GENERAL,
+      orderedAt: null,
+    });
+    const [byEmail, byExternalId] = await store.bookings.importRows({
+      eventId: event.id,
+      userId: 'organizer-1',
+      createdAt: AT,
+      rows: [row(uid('imp'), null, 2), row(uid('imp'), 'EB-7', 3)],
+      codes: () => randomBytes(4).toString('hex').toUpperCase(),
+    });
+    const claims = raw(name).collection('importClaims');
+    const named = async () => (await claims.find({}).toArray()).map((claim) => claim.bookingId as string).sort();
+    const ids = [byEmail!, byExternalId!].map((outcome) => (outcome as { bookingId: string }).bookingId);
+    expect(await named()).toEqual([...ids].sort());
+    for (const id of ids) await store.bookings.erase(id, { at: AT, alertText: (alert) => alert.message });
+    expect(await named()).toEqual([ids[1]]);
+    // The same guest imported again after the erasure is a new booking, not the erased one.
+    const [again] = await store.bookings.importRows({
+      eventId: event.id,
+      userId: 'organizer-1',
+      createdAt: AT,
+      rows: [row(uid('imp'), null, 2)],
+      codes: () => randomBytes(4).toString('hex').toUpperCase(),
+    });
+    expect(again).toMatchObject({ kind: 'created' });
+    expect((again as { bookingId: string }).bookingId).not.toBe(ids[0]);
+  });
+
   it('the straight path (all capabilities, forced on FerretDB with one writer) records a check-in in ≤ 3 commands', async () => {
     const commands = { count: 0 };
     const store = await open({

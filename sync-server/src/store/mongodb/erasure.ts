@@ -2,6 +2,7 @@ import { ERASED_ATTENDEE_NAME, eventBucket } from '@gatehouse/protocol';
 import type { Collection } from 'mongodb';
 import { bookingPhotoBlobId } from '../blobs';
 import { erasedAnswerBody, erasedAttendee } from '../erasure';
+import { ImportClaims } from './import-claims';
 import { MongoBlobs } from './blobs';
 import type { ErasureInput } from '../port';
 import type { BookingRow } from '../rows';
@@ -49,6 +50,7 @@ export class MongoErasure {
   private readonly mail: Collection<ErasableMail>;
   private readonly answers: Collection<IdempotencyDoc>;
   private readonly blobs: MongoBlobs;
+  private readonly claims: ImportClaims;
 
   constructor(
     private readonly context: StoreContext,
@@ -59,6 +61,7 @@ export class MongoErasure {
     this.mail = context.db.collection<ErasableMail>(COLLECTIONS.mail);
     this.answers = context.db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys);
     this.blobs = new MongoBlobs(context);
+    this.claims = new ImportClaims(context);
   }
 
   async erase(id: string, input: ErasureInput): Promise<{ row: BookingRow; changed: boolean } | null> {
@@ -67,6 +70,7 @@ export class MongoErasure {
     let row = toBookingRow(current);
     let changed = false;
     if (row.erasedAt === null) {
+      await this.claims.forget(row);
       const attendee = erasedAttendee();
       const erased = await this.context.changeLog.updateAndLog(
         this.bookings,

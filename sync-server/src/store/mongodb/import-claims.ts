@@ -108,4 +108,25 @@ export class ImportClaims {
     }
     throw new Error(`Import claims: ${MAX_GENERATIONS} stale generations of one key in event ${eventId}`);
   }
+  /**
+   * Removes the claims an erasure must not leave behind: those of the booking's email and name,
+   * whose `_id` is a digest of them (issue #20 part 5; an external id is the ticket shop's, not the
+   * person's, and stays). Called before the booking is scrubbed, so a retry after a crash still
+   * knows the key. Only the newest generation of the key is removed: an older one is stale and
+   * lets the next generation decide, and freeing it could send a later import past a booking the
+   * newer generation names — such a claim stays (it names a booking that no longer matches).
+   */
+  async forget(row: BookingRow): Promise<void> {
+    if (!row.attendee.email) return;
+    const key = importMatchKey({ externalId: null, email: row.attendee.email, name: row.attendee.name });
+    for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+      const _id = importClaimId(row.eventId, key, generation);
+      const held = await this.claims.findOne({ _id });
+      if (!held) return;
+      if (held.bookingId !== row.id) continue;
+      const newer = await this.claims.findOne({ _id: importClaimId(row.eventId, key, generation + 1) });
+      if (!newer) await this.claims.deleteOne({ _id });
+      return;
+    }
+  }
 }
