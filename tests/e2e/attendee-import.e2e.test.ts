@@ -111,10 +111,14 @@ describe('importing attendees from a CSV file', () => {
       await dialog.getByRole('button', { name: 'Import', exact: true }).click();
       await dialog.getByTestId('import-progress').waitFor();
       // After the upload, the server's own progress: rows written of the 20,000 (recorded every 1,000).
-      await dialog
-        .getByTestId('import-progress-text')
-        .filter({ hasText: /^Writing rows… [\d,]+ of 20,000$/ })
-        .waitFor();
+      // Only the first import writes for long enough to be seen between two polls (500 ms); the
+      // re-import changes nothing and may finish between them.
+      if (expected.endsWith(' added')) {
+        await dialog
+          .getByTestId('import-progress-text')
+          .filter({ hasText: /^Writing rows… [\d,]+ of 20,000$/ })
+          .waitFor();
+      }
       await dialog.getByTestId('import-summary').filter({ hasText: expected }).waitFor();
       await dialog.getByRole('button', { name: 'Close' }).click();
     }
