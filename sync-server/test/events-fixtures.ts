@@ -1,7 +1,7 @@
 import type { Event } from '@gatehouse/protocol';
 import { afterAll, beforeAll } from 'vitest';
 import { ApiClient } from '../../tests/support/http';
-import { startTestServer, type TestServer } from '../../tests/support/server';
+import { reopenedDbName, startTestServer, testStoreKind, type TestServer } from '../../tests/support/server';
 import { mailSettingsFromEnv } from '../src/mail/settings';
 import { signInAs, type SignedIn } from '../../tests/support/users';
 
@@ -95,6 +95,35 @@ export function serverWithCastForTests(use: (started: { server: TestServer; cast
   });
   afterAll(async () => {
     await started?.server.close();
+  });
+}
+
+/**
+ * As `serverWithCastForTests`, with `other`: a second server process on the same database when the
+ * store is MongoDB (how Gatehouse scales out), else the same server — for tests whose requests
+ * must hold across processes.
+ */
+export function serverPairWithCastForTests(
+  use: (started: { server: TestServer; other: TestServer; cast: Cast }) => void,
+): void {
+  let server: TestServer | undefined;
+  let other: TestServer | undefined;
+  beforeAll(async () => {
+    const started = await startServerWithCast();
+    server = started.server;
+    other =
+      testStoreKind() === 'mongodb'
+        ? await startTestServer({
+            dbName: reopenedDbName(server),
+            rateLimit: server.config.rateLimit,
+            logLevel: 'error',
+          })
+        : server;
+    use({ server, other, cast: started.cast });
+  });
+  afterAll(async () => {
+    if (other && other !== server) await other.close();
+    await server?.close();
   });
 }
 

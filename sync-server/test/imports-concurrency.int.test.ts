@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Event, type ImportSummary } from '@gatehouse/protocol';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { reopenedDbName, startTestServer, testStoreKind, type TestServer } from '../../tests/support/server';
+import { describe, expect, inject, it } from 'vitest';
+import { reopenedDbName, testStoreKind, type TestServer } from '../../tests/support/server';
 import type { SignedIn } from '../../tests/support/users';
 import { COLLECTIONS } from '../src/store/mongodb/documents';
 import { importClaimId } from '../src/store/mongodb/import-claims';
-import { createEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { createEvent, serverPairWithCastForTests, type Cast } from './events-fixtures';
 import { bookingsOf } from './store-inspect';
 
 /**
@@ -21,17 +21,7 @@ let server: TestServer;
 let other: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-  other =
-    testStoreKind() === 'mongodb'
-      ? await startTestServer({ dbName: reopenedDbName(server), rateLimit: server.config.rateLimit, logLevel: 'error' })
-      : server;
-});
-afterAll(async () => {
-  if (other !== server) await other.close();
-  await server.close();
-});
+serverPairWithCastForTests((started) => ({ server, other, cast } = started));
 
 async function postCsv(target: TestServer, who: SignedIn, eventId: string, csv: string): Promise<ImportSummary> {
   const response = await fetch(`${target.baseUrl}/events/${eventId}/imports`, {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { Event, ImportProgress, ImportSummary } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reopenedDbName, startTestServer, testStoreKind, type TestServer } from '../../tests/support/server';
-import { createEvent, startServerWithCast, type Cast } from './events-fixtures';
+import { describe, expect, it } from 'vitest';
+import { testStoreKind, type TestServer } from '../../tests/support/server';
+import { createEvent, serverPairWithCastForTests, type Cast } from './events-fixtures';
 
 /**
  * The progress of a running CSV import (`GET /events/:id/imports/:importId`), on both stores: the
@@ -14,17 +14,7 @@ let server: TestServer;
 let other: TestServer;
 let cast: Cast;
 
-beforeAll(async () => {
-  ({ server, cast } = await startServerWithCast());
-  other =
-    testStoreKind() === 'mongodb'
-      ? await startTestServer({ dbName: reopenedDbName(server), rateLimit: server.config.rateLimit, logLevel: 'error' })
-      : server;
-});
-afterAll(async () => {
-  if (other !== server) await other.close();
-  await server.close();
-});
+serverPairWithCastForTests((started) => ({ server, other, cast } = started));
 
 /**
  * Over two chunks of 1,000 on SQLite. FerretDB scans the bookings for every row's match (tens of
