@@ -678,6 +678,21 @@ describe('MongoDB adapter: watching other processes', () => {
   });
 });
 
+describe('blob puts', () => {
+  it('first puts of one id racing each other all succeed and leave one whole blob (the upsert that loses retries)', async () => {
+    const name = dbName();
+    await open({ dbName: name, repairs: false });
+    const blobs = new MongoBlobs({ db: raw(name) });
+    for (let round = 0; round < 5; round++) {
+      const id = uid('race');
+      const versions = Array.from({ length: 8 }, () => randomBytes(1_000));
+      await Promise.all(versions.map((bytes) => blobs.put({ id, contentType: 'image/webp', bytes, at: AT })));
+      const stored = await blobs.get(id);
+      expect(versions.some((bytes) => stored?.bytes.equals(bytes))).toBe(true);
+    }
+  });
+});
+
 describe('blob chunks a crash left behind', () => {
   it('are swept by `_id` from the writes recorded before them; a live blob and a young write are kept', async () => {
     const name = dbName();

@@ -5,6 +5,7 @@ import type { BlobRepository, StoredBlob } from '../port';
 import type { BlobRow } from '../rows';
 import type { StoreContext } from './context';
 import { COLLECTIONS } from './documents';
+import { upsertRacing } from './queries';
 
 /**
  * A blob's head: its description, and which chunks hold its bytes now. `version` is drawn anew by
@@ -110,10 +111,11 @@ export class MongoBlobs implements BlobRepository {
         parts.map((part, index) => ({ _id: chunkId(head._id, head.version, index), data: new Binary(part) })),
       );
     }
-    const previous = await this.heads.findOneAndReplace({ _id: head._id }, head, {
-      upsert: true,
-      returnDocument: 'before',
-    });
+    // Two first puts of one id can both try to insert the head; the loser's upsert fails on the
+    // unique `_id` (FerretDB, and MongoDB outside the cases it retries itself) and replaces it instead.
+    const previous = await upsertRacing(() =>
+      this.heads.findOneAndReplace({ _id: head._id }, head, { upsert: true, returnDocument: 'before' }),
+    );
     if (previous && previous.version !== head.version) await this.deleteChunks(previous);
     await this.writes.deleteOne({ _id: write });
   }

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { ImportProgressRepository, ImportProgressRow } from '../port';
 import type { StoreContext } from './context';
+import { upsertRacing } from './queries';
 import { COLLECTIONS } from './documents';
 
 type ProgressDoc = Omit<ImportProgressRow, 'updatedAtMs'> & { _id: string; updatedAt: Date };
@@ -21,7 +22,9 @@ export class MongoImportProgress implements ImportProgressRepository {
   async record(row: ImportProgressRow): Promise<void> {
     const { updatedAtMs, ...fields } = row;
     const _id = `${row.eventId}:${row.importId}`;
-    await this.progress.replaceOne({ _id }, { ...fields, updatedAt: new Date(updatedAtMs) }, { upsert: true });
+    await upsertRacing(() =>
+      this.progress.replaceOne({ _id }, { ...fields, updatedAt: new Date(updatedAtMs) }, { upsert: true }),
+    );
   }
 
   async get(eventId: string, importId: string): Promise<ImportProgressRow | null> {
