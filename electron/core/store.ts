@@ -241,8 +241,9 @@ export class AccountStore {
 
   /**
    * Enters the `syncing` phase when this is an initial sync into an empty bookings table (no cursor
-   * yet): rows are stored the cheap way — the doc once, the primary key their only index — and the
-   * code and list indexes are built when the last page is in, the search index after that in bulk.
+   * yet): bookings are stored the cheap way — the doc once, appended to a table with no index (not
+   * even its key: booking ids are random, db/booking-indexes.ts) — and the key, code and list
+   * indexes are built when the last page is in, the search index after that in bulk.
    * Anything else (a resync over rows that are here) keeps every index in step row by row. Returns
    * whether the account is in the `syncing` phase.
    */
@@ -314,7 +315,13 @@ export class AccountStore {
           if (!change) continue;
           const table = TABLE_OF_TYPE[change.type];
           const pending = !outboxEmpty && this.outbox.hasPending(table, change.id);
-          if (this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)) {
+          if (initialSync && table === 'bookings' && !pending) {
+            // No key to look up yet: appended, reduced to one row per booking when the key is built.
+            this.rows.appendServer(table, change.id, change.rev, change.doc as Doc | null);
+            changed.add(table, eventIdOfChange(change));
+          } else if (
+            this.rows.putServer(table, change.id, change.rev, change.doc as Doc | null, !pending, refreshing)
+          ) {
             if (pending) this.outbox.rebuild(table, change.id);
             const eventId = table === 'events' ? change.id : eventIdOfChange(change);
             // An initial sync enters photo rows afterwards, in bulk (PhotoRows.fillChunk).
@@ -329,13 +336,14 @@ export class AccountStore {
         for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
         this.state.set('cursor', page.cursor);
         if (caughtUp) {
-          if (refreshing) this.state.set('refreshing', null);
-          if (answersCovered()) this.rebuildStale(changed);
-          this.state.set('lastSyncAt', now);
+          // The key first: what follows looks bookings up by id.
           if (this.phase() === 'syncing') {
             createBookingIndexes(this.db);
             this.state.set('phase', 'readyToScan');
           }
+          if (refreshing) this.state.set('refreshing', null);
+          if (answersCovered()) this.rebuildStale(changed);
+          this.state.set('lastSyncAt', now);
         }
         return next;
       }),

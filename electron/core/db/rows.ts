@@ -82,62 +82,69 @@ function upsertServerSql(table: SyncedTable, replaces: '>' | '>='): string {
       ${KEEP_EVENT_ID}
     WHERE excluded.rev ${replaces} rev`;
 }
-type Statements = {
-  get: Stmt;
-  upsertServer: Stmt;
-  upsertBoth: Stmt;
+/** The statements RowStore runs on each synced table, by name (SQL in `statementSql`). */
+type StatementName =
+  | 'get'
+  | 'upsertServer'
+  | 'upsertBoth'
   /** The same two, replacing an equal rev too: for a refresh, when rows are pulled again. */
-  refreshServer: Stmt;
-  refreshBoth: Stmt;
-  setDoc: Stmt;
-  insertLocal: Stmt;
-  remove: Stmt;
-};
+  | 'refreshServer'
+  | 'refreshBoth'
+  | 'appendBoth'
+  | 'setDoc'
+  | 'insertLocal'
+  | 'remove';
+
+function statementSql(table: SyncedTable): Record<StatementName, string> {
+  const derived = DERIVED[table].columns;
+  const setDerived = derived.map((column) => `, ${column} = ?`).join('');
+  return {
+    get: `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc,
+        doc_is_server AS shows_server
+      FROM ${table} WHERE id = ?`,
+    // The common case of a pull: no local mutation pending on the row, so the server's version
+    // is what the UI sees, stored once. Only a newer rev replaces what is stored.
+    upsertBoth: upsertBothSql(table, derived, '>'),
+    // A local mutation is pending: record the server's version beside the shown doc, which the
+    // caller re-derives (Outbox.rebuild).
+    upsertServer: upsertServerSql(table, '>'),
+    refreshBoth: upsertBothSql(table, derived, '>='),
+    refreshServer: upsertServerSql(table, '>='),
+    // An initial sync's bookings, into a table with no key yet (db/booking-indexes.ts).
+    appendBoth: `INSERT INTO ${table} (id, event_id, rev, doc, doc_is_server${derived.map((c) => `, ${c}`).join('')})
+      VALUES (?, ?, ?, ?, 1${derived.map(() => ', ?').join('')})`,
+    // What the UI sees changes locally: a server version held in `doc` moves to `server_doc` first
+    // (every expression reads the row as it was).
+    setDoc: `UPDATE ${table} SET server_doc = CASE WHEN doc_is_server THEN doc ELSE server_doc END, doc_is_server = 0,
+        doc = ?${setDerived} WHERE id = ?`,
+    insertLocal: `INSERT OR IGNORE INTO ${table} (id, event_id, rev) VALUES (?, ?, 0)`,
+    remove: `DELETE FROM ${table} WHERE id = ?`,
+  };
+}
 
 /**
- * Prepared statements for every synced table, built once per database. A row's server version is
- * `server_doc`, or `doc` itself when `doc_is_server` is 1 (migration 004: stored once, which is every
- * row without a pending local mutation).
+ * Prepared statements for every synced table, each prepared on first use and kept. A row's server
+ * version is `server_doc`, or `doc` itself when `doc_is_server` is 1 (migration 004: stored once,
+ * which is every row without a pending local mutation). Prepared lazily because an upsert's
+ * `ON CONFLICT (id)` does not compile while an initial sync has the bookings' key dropped.
  */
 export class RowStore {
-  private readonly statements = new Map<SyncedTable, Statements>();
+  private readonly statements = new Map<string, Stmt>();
 
-  constructor(private readonly db: Db) {
-    for (const table of SYNCED_TABLES) {
-      const derived = DERIVED[table].columns;
-      const setDerived = derived.map((column) => `, ${column} = ?`).join('');
-      this.statements.set(table, {
-        get: db.prepare(
-          `SELECT id, event_id, rev, CASE WHEN doc_is_server THEN doc ELSE server_doc END AS server_doc, doc,
-             doc_is_server AS shows_server
-           FROM ${table} WHERE id = ?`,
-        ),
-        // The common case of a pull: no local mutation pending on the row, so the server's version
-        // is what the UI sees, stored once. Only a newer rev replaces what is stored.
-        upsertBoth: db.prepare(upsertBothSql(table, derived, '>')),
-        // A local mutation is pending: record the server's version beside the shown doc, which the
-        // caller re-derives (Outbox.rebuild).
-        upsertServer: db.prepare(upsertServerSql(table, '>')),
-        refreshBoth: db.prepare(upsertBothSql(table, derived, '>=')),
-        refreshServer: db.prepare(upsertServerSql(table, '>=')),
-        // What the UI sees changes locally: a server version held in `doc` moves to `server_doc` first
-        // (every expression reads the row as it was).
-        setDoc: db.prepare(
-          `UPDATE ${table} SET server_doc = CASE WHEN doc_is_server THEN doc ELSE server_doc END, doc_is_server = 0,
-             doc = ?${setDerived} WHERE id = ?`,
-        ),
-        insertLocal: db.prepare(`INSERT OR IGNORE INTO ${table} (id, event_id, rev) VALUES (?, ?, 0)`),
-        remove: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
-      });
+  constructor(private readonly db: Db) {}
+
+  private st(table: SyncedTable, name: StatementName): Stmt {
+    const key = `${table}.${name}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(statementSql(table)[name]);
+      this.statements.set(key, statement);
     }
-  }
-
-  private st(table: SyncedTable): Statements {
-    return this.statements.get(table)!;
+    return statement;
   }
 
   get(table: SyncedTable, id: string): StoredRow | undefined {
-    return this.st(table).get.get(id) as StoredRow | undefined;
+    return this.st(table, 'get').get(id) as StoredRow | undefined;
   }
 
   getDoc<T = Doc>(table: SyncedTable, id: string): T | null {
@@ -152,17 +159,31 @@ export class RowStore {
    */
   putServer(table: SyncedTable, id: string, rev: number, doc: Doc | null, alsoShow = false, refresh = false): boolean {
     const json = doc ? JSON.stringify(doc) : null;
-    const st = this.st(table);
     const result = alsoShow
-      ? (refresh ? st.refreshBoth : st.upsertBoth).run(
+      ? this.st(table, refresh ? 'refreshBoth' : 'upsertBoth').run(
           id,
           eventIdOf(table, id, doc),
           rev,
           json,
           ...DERIVED[table].values(doc),
         )
-      : (refresh ? st.refreshServer : st.upsertServer).run(id, eventIdOf(table, id, doc), rev, json);
+      : this.st(table, refresh ? 'refreshServer' : 'upsertServer').run(id, eventIdOf(table, id, doc), rev, json);
     return result.changes > 0;
+  }
+
+  /**
+   * Adds a server version as a new row, shown (no local mutation pending), without looking for a
+   * stored one: an initial sync's bookings, while the table has no key (db/booking-indexes.ts). A
+   * booking added twice is reduced to one row when the key is built.
+   */
+  appendServer(table: SyncedTable, id: string, rev: number, doc: Doc | null): void {
+    this.st(table, 'appendBoth').run(
+      id,
+      eventIdOf(table, id, doc),
+      rev,
+      doc ? JSON.stringify(doc) : null,
+      ...DERIVED[table].values(doc),
+    );
   }
 
   /** Sets what the UI sees; a row with neither a server version nor a local doc is removed. */
@@ -170,11 +191,11 @@ export class RowStore {
     const existing = this.get(table, id);
     if (!existing) {
       if (!doc) return;
-      this.st(table).insertLocal.run(id, eventIdOf(table, id, doc));
+      this.st(table, 'insertLocal').run(id, eventIdOf(table, id, doc));
     } else if (!doc && existing.rev === 0) {
-      this.st(table).remove.run(id);
+      this.st(table, 'remove').run(id);
       return;
     }
-    this.st(table).setDoc.run(doc ? JSON.stringify(doc) : null, ...DERIVED[table].values(doc), id);
+    this.st(table, 'setDoc').run(doc ? JSON.stringify(doc) : null, ...DERIVED[table].values(doc), id);
   }
 }

@@ -83,8 +83,12 @@ describe('initial sync in phases', () => {
     expect(store.phase()).toBe('ready');
     expect(store.beginInitialSync()).toBe(true);
     expect(store.phase()).toBe('syncing');
-    // Rows go in the cheap way: the primary key their only index, nothing in the search index.
+    // Rows go in the cheap way: appended to a table with no index, not even its key, nothing in
+    // the search index.
     expect(indexNames(store)).toEqual([]);
+    expect(count(store, "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings'")).toBe(
+      0,
+    );
     const pages = serverPages(300, 80);
     store.applyPullPage(pages[0]!);
     store.applyPullPage(pages[1]!);
@@ -101,7 +105,7 @@ describe('initial sync in phases', () => {
     expect(store.beginInitialSync()).toBe(true);
     for (const next of pages.slice(2)) store.applyPullPage(next);
     expect(store.phase()).toBe('readyToScan');
-    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_list']);
+    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_id', 'bookings_list']);
     expect(store.rows.getDoc<Booking>('bookings', `${EVENT}-b299`)?.attendee.name).toBe(nameOf(299));
     expect(new BookingQueries(store).list({ eventId: EVENT, offset: 0, limit: 5 }).total).toBe(300);
     expect(names(store, 'hopper')).toEqual([]);
@@ -128,6 +132,44 @@ describe('initial sync in phases', () => {
     const renamed = bookingDoc(EVENT, 6, { attendee: { name: 'Grace Kelly', email: 'gk@example.test' } });
     store.applyPullPage(page([{ bucket: BUCKET, seq: 900, type: 'booking', id: renamed.id, rev: 2, doc: renamed }]));
     expect(names(store, 'kelly')).toEqual(['Grace Kelly']);
+    expectIndexInStep(store);
+  });
+
+  it("keeps one row per booking, the version an upsert keeps, when the bucket's log holds a booking several times", () => {
+    const store = open(path.join(tempDir(), 'gatehouse.db'));
+    expect(store.beginInitialSync()).toBe(true);
+    const version = (i: number, rev: number, name: string | null, seq: number): Change => {
+      const doc = bookingDoc(EVENT, i, { attendee: { name: name ?? '', email: `guest${i}@example.test` } });
+      return { bucket: BUCKET, seq, type: 'booking', id: doc.id, rev, doc: name === null ? null : doc };
+    };
+    const first = page(
+      [
+        { bucket: BUCKET, seq: 1, type: 'event', id: EVENT, rev: 1, doc: eventDoc(EVENT) },
+        version(0, 1, 'Ada Lovelace', 2),
+        version(1, 1, 'Grace Hopper', 3),
+        version(2, 1, 'Alan Turing', 4),
+      ],
+      { bucketsAdded: [BUCKET], hasMore: true },
+    );
+    // Renamed, deleted (a tombstone carries no event id), and the same rev sent again.
+    const second = page([version(0, 2, 'Ada King', 5), version(2, 2, null, 6), version(1, 1, 'Grace Hopper', 7)]);
+    store.applyPullPage(first, false);
+    store.applyPullPage(second, true);
+    expect(store.phase()).toBe('readyToScan');
+    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_id', 'bookings_list']);
+    const rows = store.db.prepare('SELECT id, event_id, rev, doc IS NULL AS gone FROM bookings ORDER BY id').all();
+    expect(rows).toEqual([
+      { id: `${EVENT}-b0`, event_id: EVENT, rev: 2, gone: 0 },
+      { id: `${EVENT}-b1`, event_id: EVENT, rev: 1, gone: 0 },
+      { id: `${EVENT}-b2`, event_id: EVENT, rev: 2, gone: 1 },
+    ]);
+    expect(store.rows.getDoc<Booking>('bookings', `${EVENT}-b0`)?.attendee.name).toBe('Ada King');
+    // Keyed again: a later version replaces the row rather than adding one.
+    store.applyPullPage(page([version(1, 2, 'Grace Brewster Hopper', 8)]));
+    expect(count(store, `SELECT count(*) AS n FROM bookings WHERE id = '${EVENT}-b1'`)).toBe(1);
+    finishIndex(store);
+    expect(names(store, 'brewster')).toEqual(['Grace Brewster Hopper']);
+    expect(names(store, 'lovelace')).toEqual([]);
     expectIndexInStep(store);
   });
 
@@ -271,7 +313,7 @@ describe('migration 004 on a database from before phases', () => {
     });
     expect(store.phase()).toBe('ready');
     expect(store.searchIndex.complete()).toBe(true);
-    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_list']);
+    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_id', 'bookings_list']);
     expectIndexInStep(store);
     expect(names(store, 'turing')).toHaveLength(5);
     expect(JSON.parse(store.rows.get('bookings', `${EVENT}-b3`)!.server_doc!).attendee.name).toBe(nameOf(3));
@@ -282,5 +324,98 @@ describe('migration 004 on a database from before phases', () => {
     expectIndexInStep(store);
     // Not an initial sync: it has a cursor and rows.
     expect(store.beginInitialSync()).toBe(false);
+  });
+});
+
+describe('migration 017 (bookings keyed by a unique index the initial sync drops)', () => {
+  const triggerNames = (db: Database.Database) =>
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'bookings' ORDER BY name")
+      .pluck()
+      .all();
+  const insertRows = (db: Database.Database, from: number, to: number) => {
+    const insert = db.prepare(
+      `INSERT INTO bookings (id, event_id, rev, doc, doc_is_server, code, name_lower, email_lower, status, created_at)
+       VALUES (?, ?, 1, ?, 1, ?, ?, ?, 'confirmed', ?)`,
+    );
+    for (let i = from; i < to; i++) {
+      const doc = bookingDoc(EVENT, i, { attendee: { name: nameOf(i), email: `guest${i}@example.test` } });
+      insert.run(
+        doc.id,
+        EVENT,
+        JSON.stringify(doc),
+        doc.code.toLowerCase(),
+        nameOf(i).toLowerCase(),
+        doc.attendee.email!,
+        doc.createdAt,
+      );
+    }
+  };
+
+  it('rebuilds the table with its rowids, indexes and triggers, keyed by bookings_id', () => {
+    const file = path.join(tempDir(), 'gatehouse.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    migrate(
+      old,
+      MIGRATIONS.filter((migration) => migration.version < 17),
+    );
+    insertRows(old, 0, 30);
+    // A gap in the rowids, as deletions leave: the search index refers to rowids, so they must stay.
+    old.prepare('DELETE FROM bookings WHERE id = ?').run(`${EVENT}-b5`);
+    old.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?)').run('cursor', 'old-cursor');
+    const rowids = old.prepare('SELECT id, rowid FROM bookings ORDER BY id').all();
+    const triggers = triggerNames(old);
+    expect(triggers).toHaveLength(4);
+    old.close();
+
+    const store = open(file);
+    expect(store.db.prepare('SELECT id, rowid FROM bookings ORDER BY id').all()).toEqual(rowids);
+    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_id', 'bookings_list']);
+    expect(triggerNames(store.db)).toEqual(triggers);
+    expect(() => store.db.prepare("INSERT INTO bookings (id, event_id) VALUES (?, 'x')").run(`${EVENT}-b3`)).toThrow(
+      /UNIQUE/,
+    );
+    expectIndexInStep(store);
+    expect(names(store, 'turing')).toHaveLength(5);
+    // The triggers still work: a rename is searchable, an erasure is noted for the scrub.
+    const renamed = bookingDoc(EVENT, 3, { attendee: { name: 'Radia Perlman' } });
+    const erased = bookingDoc(EVENT, 4, { attendee: { name: 'Erased' }, erasedAt: new Date().toISOString() } as never);
+    store.applyPullPage(
+      page([
+        { bucket: BUCKET, seq: 99, type: 'booking', id: renamed.id, rev: 2, doc: renamed },
+        { bucket: BUCKET, seq: 100, type: 'booking', id: erased.id, rev: 2, doc: erased },
+      ]),
+    );
+    expect(names(store, 'perlman')).toEqual(['Radia Perlman']);
+    expect(store.db.prepare('SELECT booking_id FROM erasures_to_scrub').pluck().all()).toContain(erased.id);
+    expect(count(store, 'SELECT count(*) AS n FROM bookings')).toBe(29);
+  });
+
+  it('leaves a database caught mid-initial-sync without its key, and the sync builds it when it catches up', () => {
+    const file = path.join(tempDir(), 'gatehouse.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    migrate(
+      old,
+      MIGRATIONS.filter((migration) => migration.version < 17),
+    );
+    old.exec('DROP INDEX bookings_code; DROP INDEX bookings_list; UPDATE search_index SET indexed_up_to = 0');
+    old.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?)').run('phase', 'syncing');
+    old.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?)').run('cursor', 'cursor-40');
+    insertRows(old, 0, 39);
+    old.close();
+
+    const store = open(file);
+    expect(store.phase()).toBe('syncing');
+    expect(indexNames(store)).toEqual([]);
+    expect(store.beginInitialSync()).toBe(true);
+    for (const next of serverPages(120, 40).slice(1)) store.applyPullPage(next);
+    expect(store.phase()).toBe('readyToScan');
+    expect(indexNames(store)).toEqual(['bookings_code', 'bookings_id', 'bookings_list']);
+    expect(count(store, 'SELECT count(*) AS n FROM bookings')).toBe(120);
+    finishIndex(store);
+    expect(names(store, nameOf(7).toLowerCase())).toEqual([nameOf(7)]);
+    expectIndexInStep(store);
   });
 });

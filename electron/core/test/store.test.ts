@@ -31,6 +31,7 @@ describe('account store', () => {
       { version: 9, name: 'rejected subject' },
       { version: 13, name: 'photos' },
       { version: 16, name: 'erasure scrub' },
+      { version: 17, name: 'bookings droppable key' },
     ]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -10,6 +10,7 @@ import { migration008 } from './008_rejected_hlc';
 import { migration009 } from './009_rejected_subject';
 import { migration013 } from './013_photos';
 import { migration016 } from './016_erasure_scrub';
+import { migration017 } from './017_bookings_droppable_key';
 
 /** One step: `sql`, then `run` (for data SQL cannot compute, such as folded search words), in one transaction. */
 export type Migration = { version: number; name: string; sql: string; run?: (db: Database.Database) => void };
@@ -27,6 +28,7 @@ export const MIGRATIONS: Migration[] = [
   migration009,
   migration013,
   migration016,
+  migration017,
 ];
 
 /** Applies each pending migration in its own transaction and records it in `schema_migrations`. */
