@@ -17,6 +17,7 @@ import {
 import type Database from 'better-sqlite3';
 import { SearchIndex } from './bookings/search-index';
 import { createBookingIndexes, dropBookingIndexes } from './db/booking-indexes';
+import { BackgroundCheckpointer } from './db/checkpointer';
 import { type Db, openDatabase, translateSqliteError, WAL_AUTOCHECKPOINT_PAGES } from './db/open';
 import type { SalvagedMutation } from './db/salvage';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
@@ -126,6 +127,8 @@ export class AccountStore {
   private readonly anyBooking;
   private readonly checkinsOfBooking;
   private readonly checkpointTimer: NodeJS.Timeout;
+  /** Runs the timed checkpoints on a worker thread. */
+  readonly checkpointer: BackgroundCheckpointer;
   private readonly defaultCacheSize: number;
 
   private constructor(
@@ -160,19 +163,22 @@ export class AccountStore {
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
     this.refreshForProtocol();
+    this.checkpointer = new BackgroundCheckpointer(file);
     this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
   }
 
   /**
-   * Copies the WAL into the database file between scans rather than inside one: SQLite's automatic
+   * Copies the WAL into the database file beside scans rather than inside one: SQLite's automatic
    * checkpoint runs in whichever commit crosses its page threshold and fsyncs twice, which was the
    * scan's p99. openDatabase raises that threshold so it is only a fallback. Failures (a full disk)
    * are left to the next write to report.
    */
   private checkpoint(): void {
     try {
-      if (this.db.open && this.phase() === 'ready') this.db.pragma('wal_checkpoint(PASSIVE)');
+      if (!this.db.open || this.phase() !== 'ready') return;
+      // On a worker thread, so its fsyncs hold no scan either (db/checkpointer.ts).
+      if (!this.checkpointer.request()) this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
       // The WAL keeps the data; the next attempt or the fallback checkpoint copies it.
     }
@@ -203,6 +209,7 @@ export class AccountStore {
 
   close(): void {
     clearInterval(this.checkpointTimer);
+    this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
 

@@ -12,7 +12,7 @@ import { SyncEngine } from '../sync/engine';
 import type { WebSocketLike } from '../sync/live';
 import { DEVICE_ID, USER_ID, openTempStore, seedEvent } from './fixtures';
 
-type Sent = { method: string; path: string; at: number; mutations: number };
+type Sent = { method: string; path: string; mutations: number };
 type Hold = { release: () => void };
 
 /**
@@ -48,7 +48,7 @@ class FakeServer {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
     const body = init?.body ? (JSON.parse(String(init.body)) as { mutations?: { id: string }[] }) : {};
-    this.sent.push({ method, path: url.pathname, at: performance.now(), mutations: body.mutations?.length ?? 0 });
+    this.sent.push({ method, path: url.pathname, mutations: body.mutations?.length ?? 0 });
     const answer =
       method === 'POST'
         ? {
@@ -167,23 +167,21 @@ afterEach(async () => {
 
 describe('sync engine: no timer between a write or a poke and the request', () => {
   it('pushes a local write as soon as it lands', async () => {
-    const timers = vi.getTimerCount(); // the store's checkpoint interval
-    const started = performance.now();
+    // No timer is set on the way (the store's checkpoint interval is the only one): the request goes
+    // out on the write's own turn of the event loop, not after a debounce. Counted, not timed.
+    const timers = vi.getTimerCount();
     store.mutate('booking.cancel', { bookingId: 'ev1-b0' }, meta());
     engine.requestSync();
     await until(() => server.count('POST', '/sync/push') === 1, 'the push');
     expect(server.sent[0]).toMatchObject({ method: 'POST', path: '/sync/push', mutations: 1 });
-    expect(server.sent[0]!.at - started).toBeLessThan(50);
     expect(vi.getTimerCount()).toBe(timers);
     await until(() => store.outbox.count() === 0, 'the answer');
   });
 
   it('pulls as soon as the server pokes', async () => {
     const timers = vi.getTimerCount();
-    const started = performance.now();
     FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 99 });
     await until(() => server.count('GET', '/sync/pull') === 1, 'the pull');
-    expect(server.sent[0]!.at - started).toBeLessThan(50);
     expect(server.count('POST', '/sync/push')).toBe(0);
     expect(vi.getTimerCount()).toBe(timers);
   });
