@@ -244,7 +244,7 @@ export type ChangeRow = {
 };
 
 /** What a pushed mutation's answer was, as stored for repeats. */
-/** A mutation's answer as the ledger keeps it (port.ts appliedResult); retries get it again as stored. */
+/** A mutation's answer as the ledger keeps it (port/mutations.ts appliedResult); retries get it again as stored. */
 export type StoredResult =
   { status: 'applied'; hlc?: string; superseded?: true } | { status: 'rejected'; code: string; message: string };
 

@@ -1,6 +1,6 @@
 import type { Filter, UpdateFilter } from 'mongodb';
 import { seatsLeft, storeErrors } from '../errors';
-import { foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
+import { foldForSearch } from '@gatehouse/protocol';
 import type {
   After,
   BookInput,
@@ -12,13 +12,14 @@ import type {
   ErasureInput,
   NewBooking,
 } from '../port';
+import { MongoBookingCancel } from './booking-cancel';
+import { MongoBulkBookings } from './booking-bulk';
 import { MongoBookingImports } from './booking-imports';
 import type { BookingRow } from '../rows';
 import { searchTermsOf } from '../search-words';
 import { changeOf } from '../wire';
 import type { MongoAlerts } from './alerts';
-import type { InsertBatch, LoggedCollection } from './changelog';
-import { fieldsEqual } from './conditional';
+import type { LoggedCollection } from './changelog';
 import type { StoreContext } from './context';
 import { BOOKING_LIST_PROJECTION, COLLECTIONS, toBookingRow, type BookingDoc, type EventDoc } from './documents';
 import { MongoErasure } from './erasure';
@@ -33,15 +34,8 @@ const MAX_CODE_ATTEMPTS = 5;
 const OVER_LIMIT_RETRIES = 3;
 /** Far above any request's duration: a booking still being written never loses its seats. */
 export const SEAT_REPAIR_AGE_MS = 2 * 60_000;
-/** Re-reads of a cancellation FerretDB may have undone (see confirmCancelled). */
-const CANCEL_CHECKS = 5;
 
 type Held = { seatIds: string[]; overCapacity: boolean };
-
-/** An imported code that another booking of the event has (errors.ts has no entry for it; the SQLite adapter says the same). */
-function codeTaken(code: string): GatehouseError {
-  return new GatehouseError('CONFLICT', `Booking code ${truncateText(code, 64)} is already used in this event`);
-}
 
 /**
  * Bookings, with seats held in the seat ledger (seats.ts) before the booking is inserted and
@@ -223,142 +217,18 @@ export class MongoBookings implements BookingRepository {
     }
   }
 
-  /**
-   * A bulk import: limits are not enforced, ids that exist are skipped, and a code taken within the
-   * event refuses the whole import. Seats are held first (above every slot in use, see
-   * SeatLedger.importHolds), then the bookings go in as one unordered insert; only when no code
-   * clashed are they logged — a clash deletes them again, before anyone was told of them. The
-   * event's counts are recounted once at the end: one event version for the whole import.
-   */
-  async importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number> {
-    const event = await this.events.liveDoc(eventId);
-    if (!event) throw storeErrors.eventNotFound();
-    const types = new Set(event.ticketTypes.map((type) => type.id));
-    const unique = new Map<string, NewBooking & { code: string }>();
-    const codes = new Set<string>();
-    for (const row of rows) {
-      if (unique.has(row.id)) continue;
-      if (!types.has(row.ticketTypeId)) throw storeErrors.unknownTicketType(row.ticketTypeId);
-      if (codes.has(row.code)) throw codeTaken(row.code);
-      codes.add(row.code);
-      unique.set(row.id, row);
-    }
-    const candidates = [...unique.values()];
-    if (candidates.length === 0) return 0;
-    const seats = await this.seats.importHolds(
-      event,
-      candidates.map((row) => ({ bookingId: row.id, ticketTypeId: row.ticketTypeId, quantity: row.quantity })),
-      (peaks) => this.events.raisePeaks(eventId, peaks),
-    );
-    const allSeats = [...seats.values()].flat();
-    await this.recounts.owe(eventId);
-    let added = 0;
-    let batch: InsertBatch<BookingDoc> | null = null;
-    try {
-      batch = await this.context.changeLog.insertMany(
-        this.target,
-        candidates.map((row) => ({
-          _id: row.id,
-          eventId,
-          userId: row.userId,
-          ticketTypeId: row.ticketTypeId,
-          quantity: row.quantity,
-          attendee: row.attendee,
-          status: 'confirmed' as const,
-          source: row.source,
-          overCapacity: false,
-          code: row.code,
-          createdAt: row.createdAt,
-          cancelledAt: null,
-          searchTerms: searchTermsOf(row.attendee, row.code),
-          mailPending: [],
-        })),
-      );
-      const refused = batch.duplicates.map((index) => candidates[index]!);
-      const existing = new Set(
-        (
-          await findByIds(
-            this.bookings,
-            refused.map((row) => row.id),
-            this.context.capabilities,
-          )
-        ).map((doc) => doc._id),
-      );
-      const clash = refused.find((row) => !existing.has(row.id));
-      if (clash) {
-        await batch.undo();
-        throw codeTaken(clash.code);
-      }
-      await this.seats.release(refused.flatMap((row) => seats.get(row.id) ?? []));
-      await batch.log();
-      await this.seats.confirm(batch.inserted.flatMap((doc) => seats.get(doc._id) ?? []));
-      added = batch.inserted.length;
-    } catch (error) {
-      await batch?.abandon();
-      await this.seats.release(allSeats);
-      void this.recounts.schedule(eventId);
-      throw error;
-    }
-    await this.recounts.schedule(eventId);
-    return added;
+  /** A bulk import (booking-bulk.ts). */
+  importMany(eventId: string, rows: Array<NewBooking & { code: string }>): Promise<number> {
+    return new MongoBulkBookings(this.context, this, this.events, this.seats, this.recounts).run(eventId, rows);
   }
 
-  async cancel(
+  /** Cancels a confirmed booking, giving its seats back (booking-cancel.ts). */
+  cancel(
     id: string,
     at: string,
     mailFor: (row: BookingRow) => string[],
   ): Promise<{ row: BookingRow; changed: boolean } | null> {
-    const doc = await this.bookings.findOne({ _id: id });
-    if (!doc) return null;
-    if (doc.status === 'cancelled') return { row: toBookingRow(doc), changed: false };
-    const mail = mailFor({ ...toBookingRow(doc), status: 'cancelled', cancelledAt: at, rev: doc.rev + 1 });
-    const update: UpdateFilter<BookingDoc> = { $set: { status: 'cancelled', cancelledAt: at } };
-    if (mail.length > 0) {
-      update.$addToSet = { mailPending: { $each: mail } };
-      update.$max = { mailRev: doc.rev + 1 };
-      // A hand-off already waiting keeps its age.
-      update.$min = { mailSince: new Date() };
-    }
-    // Seats back in the repair's care first: a crash after the cancel but before the release
-    // below then frees them (SeatLedger.repairUnconfirmed), and one before the cancel keeps them.
-    await this.seats.unconfirmBooking(id);
-    await this.recounts.owe(doc.eventId);
-    const cancelled = await this.context.changeLog.updateAndLog(
-      this.target,
-      id,
-      update,
-      fieldsEqual<BookingDoc>({ status: 'confirmed' }),
-    );
-    if (!cancelled) {
-      // Lost a race with another cancel: that one releases the seats.
-      const now = await this.bookings.findOne({ _id: id });
-      return { row: toBookingRow(now ?? doc), changed: false };
-    }
-    await this.seats.releaseBooking(id);
-    await this.recounts.schedule(doc.eventId);
-    const final = this.context.capabilities.isolatedUpdates
-      ? cancelled
-      : await this.confirmCancelled(cancelled, update);
-    return { row: toBookingRow(final), changed: true };
-  }
-
-  /**
-   * Where updates are not isolated (FerretDB rewrites whole documents), a write to this booking
-   * from another server process that read it before our cancel can put `confirmed` back (in this
-   * process the row lock prevents it). Re-read and re-apply until the cancellation holds, and
-   * recount again after a re-apply: the recount started above may have counted the booking while
-   * it was back. Where updates are isolated the first write stands and this is never called.
-   */
-  private async confirmCancelled(cancelled: BookingDoc, update: UpdateFilter<BookingDoc>): Promise<BookingDoc> {
-    let latest = cancelled;
-    for (let attempt = 0; attempt < CANCEL_CHECKS; attempt++) {
-      await sleep(20 * (attempt + 1));
-      const now = await this.bookings.findOne({ _id: cancelled._id });
-      if (!now || now.status === 'cancelled') return now ?? latest;
-      latest = (await this.context.changeLog.updateAndLog(this.target, cancelled._id, update)) ?? latest;
-      await this.recounts.schedule(cancelled.eventId);
-    }
-    return latest;
+    return new MongoBookingCancel(this.context, this, this.seats, this.recounts).run(id, at, mailFor);
   }
 
   async findByIds(ids: string[]): Promise<BookingRow[]> {

@@ -1,4 +1,4 @@
-/** Bookkeeping of the change log's writes in flight (changelog.ts), which the repair sweep never takes. */
+/** Bookkeeping of the change log's writes in flight (changelog/pending.ts), which the repair sweep never takes. */
 
 /** How `inFlight` names a row's mark: the collection, the row and the mark's stamp (ms). */
 export function markKey(target: { collection: { collectionName: string } }, rowId: string, stamp: Date): string {

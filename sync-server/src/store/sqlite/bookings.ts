@@ -1,9 +1,8 @@
-import { type Attendee, foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
+import { foldForSearch, GatehouseError, truncateText } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { seatsLeft, storeErrors } from '../errors';
 import type { After, BookInput, BookingListFilter, BookingRepository, BookOutcome, NewBooking } from '../port';
-import type { BookingRow, BookingSource } from '../rows';
-import { searchTermsOf } from '../search-words';
+import type { BookingRow } from '../rows';
 import { changeOf } from '../wire';
 import type { SqliteAlerts } from './alerts';
 import type { ChangeLog } from './changes';
@@ -11,97 +10,38 @@ import type { SqliteDatabase } from './database';
 import { requireLiveEvent, type SqliteEvents } from './events';
 import type { Handoffs } from './handoffs';
 import { bit, jsonList, pageLimit, prefixEnd } from './sql';
+import {
+  attendeeOf,
+  bookingTermsOf,
+  type BookingRecord,
+  COLUMNS,
+  searchTermsColumn,
+  TERM_MARK,
+  toBookingParams,
+  toBookingRow,
+} from './booking-records';
+import {
+  COUNT_CAP,
+  drivenPlan,
+  expectedWalk,
+  listSql,
+  type ListParams,
+  type ListShape,
+  walkedSql,
+} from './booking-search';
+
+// The row mapping is in booking-records.ts, listForEvent's plans in booking-search.ts; the mapping is
+// re-exported so its callers import it from here, as before.
+export {
+  attendeeOf,
+  bookingTermsOf,
+  searchTermsColumn,
+  toBookingParams,
+  toBookingRow,
+  type BookingRecord,
+} from './booking-records';
 
 const MAX_CODE_ATTEMPTS = 5;
-/** Matching terms counted per search word at most: enough to choose a plan, cheap to count. */
-const COUNT_CAP = 20_000;
-/** Leads each term in `search_terms`, so `instr(search_terms, TERM_MARK || word)` is a prefix match. */
-const TERM_MARK = '\u0001';
-/** The columns of a BookingRow (every read takes these, never the search terms). */
-const COLUMNS =
-  'b.id, b.event_id, b.user_id, b.ticket_type_id, b.quantity, b.attendee_name, b.attendee_email, b.status, ' +
-  'b.source, b.over_capacity, b.code, b.created_at, b.cancelled_at, b.erased_at, b.rev, b.photo_id, b.external_id, b.ordered_at';
-
-export type BookingRecord = {
-  id: string;
-  event_id: string;
-  user_id: string;
-  ticket_type_id: string;
-  quantity: number;
-  attendee_name: string;
-  attendee_email: string | null;
-  status: BookingRow['status'];
-  source: BookingSource;
-  over_capacity: number;
-  code: string;
-  created_at: string;
-  cancelled_at: string | null;
-  erased_at: string | null;
-  rev: number;
-  photo_id: string | null;
-  external_id: string | null;
-  ordered_at: string | null;
-};
-
-export function attendeeOf(name: string, email: string | null | undefined): Attendee {
-  return email === null || email === undefined ? { name } : { name, email };
-}
-
-/** A booking's search terms as stored (a control character in a name must not fake a term boundary). */
-export function bookingTermsOf(attendee: Attendee, code: string): string[] {
-  return searchTermsOf(attendee, code).map((term) => term.replaceAll(TERM_MARK, ''));
-}
-
-/** The `search_terms` column of a booking's terms: each led by TERM_MARK. */
-export function searchTermsColumn(terms: readonly string[]): string {
-  return TERM_MARK + terms.join(TERM_MARK);
-}
-
-export function toBookingRow(record: BookingRecord): BookingRow {
-  return {
-    id: record.id,
-    rev: record.rev,
-    eventId: record.event_id,
-    userId: record.user_id,
-    ticketTypeId: record.ticket_type_id,
-    quantity: record.quantity,
-    attendee: attendeeOf(record.attendee_name, record.attendee_email),
-    status: record.status,
-    source: record.source,
-    overCapacity: record.over_capacity === 1,
-    code: record.code,
-    createdAt: record.created_at,
-    cancelledAt: record.cancelled_at,
-    ...(record.photo_id ? { photoId: record.photo_id } : {}),
-    ...(record.external_id === null || record.external_id === undefined ? {} : { externalId: record.external_id }),
-    ...(record.ordered_at ? { orderedAt: record.ordered_at } : {}),
-    erasedAt: record.erased_at ?? null,
-  };
-}
-
-export function toBookingParams(row: BookingRow, searchTerms: string): BookingRecord & { search_terms: string } {
-  return {
-    search_terms: searchTerms,
-    id: row.id,
-    event_id: row.eventId,
-    user_id: row.userId,
-    ticket_type_id: row.ticketTypeId,
-    quantity: row.quantity,
-    attendee_name: row.attendee.name,
-    attendee_email: row.attendee.email ?? null,
-    status: row.status,
-    source: row.source,
-    over_capacity: bit(row.overCapacity),
-    code: row.code,
-    created_at: row.createdAt,
-    cancelled_at: row.cancelledAt,
-    erased_at: row.erasedAt,
-    rev: row.rev,
-    photo_id: row.photoId ?? null,
-    external_id: row.externalId ?? null,
-    ordered_at: row.orderedAt ?? null,
-  };
-}
 
 function newRow(booking: NewBooking, code: string, overCapacity: boolean): BookingRow {
   return {
@@ -126,97 +66,6 @@ function newRow(booking: NewBooking, code: string, overCapacity: boolean): Booki
 
 function codeTaken(code: string): GatehouseError {
   return new GatehouseError('CONFLICT', `Booking code ${truncateText(code, 64)} is already used in this event`);
-}
-
-type ListParams = Record<string, string | number | null>;
-/**
- * One plan of listForEvent. `walk`: the event's bookings in page order (by status first when
- * filtered), keeping those every word matches — with words, at most @budget rows are walked.
- * `driven`: the bookings that words 0 … joined-1 all name (their term ranges intersected in the
- * booking_words index), by primary key, kept when the other words match, sorted.
- */
-type ListShape = { after: boolean; status: boolean; words: number; plan: 'walk' | 'driven'; joined: number };
-
-/** Word i binds @lo<i>/@hi<i> (its term range) and @mark<i> (TERM_MARK + word). */
-function listSql(shape: ListShape): string {
-  const range = ['b.event_id = @eventId'];
-  if (shape.status) range.push('b.status = @status');
-  if (shape.after) range.push('(b.created_at, b.id) > (@afterValue, @afterId)');
-  const matches: string[] = [];
-  for (let index = shape.plan === 'driven' ? shape.joined : 0; index < shape.words; index++) {
-    matches.push(`instr(b.search_terms, @mark${index}) > 0`);
-  }
-  const order = 'ORDER BY b.created_at, b.id';
-  if (shape.plan === 'driven') {
-    // A word can prefix several terms of one booking: DISTINCT (or INTERSECT, which runs inside
-    // SQLite over index ranges) names it once. CROSS JOIN fixes the join order: the matching ids
-    // first, then their bookings.
-    const hits = Array.from(
-      { length: shape.joined },
-      (_, index) =>
-        `SELECT DISTINCT w.booking_id AS id FROM booking_words w
-         WHERE w.event_id = @eventId AND w.term >= @lo${index} AND w.term < @hi${index}`,
-    ).join(' INTERSECT ');
-    return `SELECT ${COLUMNS}
-      FROM (${hits}) AS hit
-      CROSS JOIN bookings b ON b.id = hit.id
-      WHERE ${[...range, ...matches].join(' AND ')} ${order} LIMIT @limit`;
-  }
-  if (matches.length === 0)
-    return `SELECT ${COLUMNS} FROM bookings b WHERE ${range.join(' AND ')} ${order} LIMIT @limit`;
-  return `SELECT ${COLUMNS}
-    FROM (SELECT * FROM bookings b WHERE ${range.join(' AND ')} ${order} LIMIT @budget) AS b
-    WHERE ${matches.join(' AND ')} ${order} LIMIT @limit`;
-}
-
-/** How many rows a budgeted walk of this shape would read (at most @budget): did the budget cut it short? */
-function walkedSql(shape: ListShape): string {
-  const range = ['event_id = @eventId'];
-  if (shape.status) range.push('status = @status');
-  if (shape.after) range.push('(created_at, id) > (@afterValue, @afterId)');
-  return `SELECT count(*) AS n FROM (SELECT 1 FROM bookings WHERE ${range.join(' AND ')} LIMIT @budget)`;
-}
-
-/**
- * Rows a search walks, estimated from the terms each word matches (`counts`, capped) among about
- * `total` bookings, the words taken as independent. The walk is budgeted at a few times this, and
- * the driven plan (whose cost, the rarest word's count, is known) takes over when that runs out:
- * words that rarely go together cost a bounded walk, not the whole event.
- */
-function expectedWalk(counts: number[], total: number, wanted: number): number {
-  return Math.min(total, wanted / shareOf(counts, total));
-}
-
-/** The share of `total` bookings that every word matches, the words taken as independent. */
-function shareOf(counts: number[], total: number): number {
-  return counts.reduce((product, count) => product * Math.min(1, count / total), 1);
-}
-
-/** Words intersected in the index at most; further words are checked on the rows found. */
-const MAX_JOINED_WORDS = 3;
-/**
- * Index entries an intersection reads per booking row a driven plan looks up, at equal cost: the
- * entries are compared inside SQLite, a row is a primary-key lookup and its part of the sort
- * (measured at 100,000 bookings: two words of 6,250 matches each, intersected 2.5 ms, driven by
- * one of them 10 ms).
- */
-const ENTRIES_PER_ROW = 8;
-
-/**
- * How many of the words (rarest first, `sorted` counts ascending) a driven plan intersects, and
- * its cost in walked-row units. A word whose count reached COUNT_CAP is too common to be worth
- * reading from the index; it is checked on the rows instead.
- */
-function drivenPlan(sorted: number[], total: number): { joined: number; cost: number } {
-  let best = { joined: 1, cost: sorted[0]! * 2 };
-  for (let joined = 2; joined <= Math.min(sorted.length, MAX_JOINED_WORDS); joined++) {
-    const counts = sorted.slice(0, joined);
-    if (counts[joined - 1]! >= COUNT_CAP) break;
-    const entries = counts.reduce((sum, count) => sum + count, 0);
-    const cost = entries / ENTRIES_PER_ROW + 2 * total * shareOf(counts, total);
-    if (cost < best.cost) best = { joined, cost };
-  }
-  return best;
 }
 
 /** Bookings, their search words and the seat counts they hold in their event. */
