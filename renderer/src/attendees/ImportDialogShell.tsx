@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { UiError } from '../errors/messages';
 import { ErrorNotice } from '../ui/ErrorNotice';
+import { useModalDialog } from '../ui/useModalDialog';
 
 /**
  * The `<dialog>` both imports run in (attendees from a CSV file, photos from a folder): the button
@@ -34,15 +35,8 @@ export function ImportDialogShell({
   actions: ReactNode;
   finished: boolean;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const dialogRef = useModalDialog(open);
 
   return (
     <>
