@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   type AccessLost,
@@ -12,57 +12,22 @@ import {
   type SessionState,
   type SyncStatus,
 } from '@gatehouse/protocol';
-import { Account, type LocalUser } from './account';
-import { type FetchLike, ServerApi } from './api/client';
-import { ErasureScrub } from './bookings/erasure-scrub';
-import { BookingQueries } from './bookings/queries';
-import { SearchIndexer } from './bookings/search-index';
-import { CheckinQueries } from './checkins/queries';
+import type { Account } from './account';
+import { assembleAccount } from './account-wiring';
+import { ServerApi } from './api/client';
 import { salvageOutbox } from './db/salvage';
-import { ACCESS_LOST_FOR_GOOD, saveUnsentChanges } from './session/access-lost';
-import { EventQueries } from './events/queries';
 import { SaveTargets } from './exports/save-targets';
-import { PhotoFetcher } from './photos/fetcher';
+import type { CoreLog, CoreOptions } from './options';
+import { accountDir, accountFile, moveDamagedStoreAside } from './session/account-files';
+import { ACCESS_LOST_FOR_GOOD, saveUnsentChanges } from './session/access-lost';
 import { DEFAULT_VERIFIER_COST, DeviceStore, type KnownUser, accountKeyOf } from './session/device';
 import { changePassword } from './session/password';
 import { AccountTokens } from './session/tokens';
 import { unlockChoices } from './session/unlock-list';
 import { AccountStore, type DataChange } from './store';
-import { SyncEngine } from './sync/engine';
-import { type WebSocketFactory, defaultWebSocket } from './sync/live';
-import type { TokenStore } from './tokens';
+import { syncStatusOf } from './sync-status';
 
-export type CoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
-
-export type CoreOptions = {
-  dataDir: string;
-  tokenStore: TokenStore;
-  now?: () => number;
-  fetch?: FetchLike;
-  WebSocketImpl?: WebSocketFactory;
-  log?: CoreLog;
-  /** Sync tuning; tests use small pages and `autoSync: false` to drive cycles themselves. */
-  pullLimit?: number;
-  /** Page size of an initial sync (the `syncing` phase): 2,000, or `pullLimit` when only that is set. */
-  initialPullLimit?: number;
-  pollMs?: number;
-  liveSync?: boolean;
-  autoSync?: boolean;
-  /** scrypt cost of the offline-unlock verifier (tests lower it). */
-  verifierCost?: number;
-  /** The protocol version to speak (protocol/src/version.ts); tests play older and newer devices. */
-  protocolVersion?: number;
-};
-
-const DEFAULT_PULL_LIMIT = 500;
-/**
- * Rows stored the cheap way per page of an initial sync, one transaction each. At 100,000 bookings
- * pages of 5,000 were about 0.15 s faster (fewer round trips and commits; the server reads the next
- * page while this one is written either way) but held 15–20 MB more at the peak.
- */
-const DEFAULT_INITIAL_PULL_LIMIT = 2000;
-/** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
-const INDEX_STATUS_EVERY_MS = 100;
+export type { CoreLog, CoreOptions } from './options';
 
 export type StoreProblem = { code: ErrorCode; message: string; accountKey: string };
 
@@ -174,18 +139,13 @@ export class Core {
     this.emit('session.changed', this.sessionState());
   }
 
-  private accountDir(accountKey: string): string {
-    return path.join(this.options.dataDir, 'accounts', accountKey);
-  }
-  private accountFile(accountKey: string): string {
-    return path.join(this.accountDir(accountKey), 'gatehouse.db');
-  }
-
   private openAccount(known: KnownUser, tokens: AccountTokens, serverSession: boolean): Account {
     let store: AccountStore;
     try {
       // HLCs are stamped from server-corrected time: a wrong device clock orders nothing wrongly.
-      store = AccountStore.open(this.accountFile(known.accountKey), this.device.deviceId, () => this.trustedNow());
+      store = AccountStore.open(accountFile(this.options.dataDir, known.accountKey), this.device.deviceId, () =>
+        this.trustedNow(),
+      );
     } catch (error) {
       if (error instanceof GatehouseError && error.code === 'LOCAL_STORE_CORRUPT') {
         this.storeProblem = { code: error.code, message: error.message, accountKey: known.accountKey };
@@ -198,7 +158,6 @@ export class Core {
     store.beginInitialSync();
     const skew = store.state.get('clockSkewMs');
     this.clockSkewMs = skew === null ? null : Number(skew);
-    const user: LocalUser = { id: known.userId, email: known.email, name: known.name, role: known.role };
     const api = new ServerApi(
       known.serverUrl,
       this.device.deviceId,
@@ -229,103 +188,26 @@ export class Core {
       this.now,
       this.options.protocolVersion,
     );
-    // An erasure the pull stored leaves the disk before the next page (bookings/erasure-scrub.ts);
-    // one noted before a crash is finished here, at open.
-    const erasureScrub = new ErasureScrub(store.db);
-    const scrubErasures = () => {
-      if (!store.db.open || !erasureScrub.due()) return;
-      try {
-        const outcome = store.write(() => erasureScrub.run());
-        if (!outcome.walTruncated)
-          this.log('warn', 'erasure scrub: the WAL is in use; tried again after the next change');
-        else this.log('info', `erasure scrub: ${outcome.bookings} erased booking(s) merged out of the search index`);
-      } catch (error) {
-        this.log('warn', `erasure scrub: ${(error as Error).message}`);
-      }
-    };
-    scrubErasures();
-    let lastIndexStatus = 0;
-    let engine: SyncEngine | null = null;
-    const indexer = new SearchIndexer(store.searchIndex, () => ['readyToScan', 'indexing'].includes(store.phase()), {
-      syncIdle: () => engine?.idle() ?? Promise.resolve(),
-      onProgress: (step) => {
-        const now = Date.now();
-        if (!step.done && now - lastIndexStatus < INDEX_STATUS_EVERY_MS) return;
-        lastIndexStatus = now;
-        this.emitStatus();
-        if (!step.done) return;
-        store.tuneForPhase();
-        this.emitData({ tables: ['bookings'], eventIds: store.eventIds() });
-      },
-      log: (message) => this.log('warn', message),
-    });
-    // The second phase: photos once the initial sync is ready, never ahead of the rows (photos/fetcher.ts).
-    const photoFetcher = new PhotoFetcher(store, api, {
-      mayRun: () => store.phase() === 'ready' && this.account?.store === store && this.account.serverSession,
-      onStored: () => this.emit('data.changed', { tables: ['photos'], eventIds: [] }),
-      log: (message) => this.log('warn', message),
-    });
-    engine = new SyncEngine(
-      store,
-      api,
-      {
-        pullLimit: this.options.pullLimit ?? DEFAULT_PULL_LIMIT,
-        initialPullLimit: this.options.initialPullLimit ?? this.options.pullLimit ?? DEFAULT_INITIAL_PULL_LIMIT,
-        pollMs: this.options.pollMs ?? 15_000,
-        live: this.options.liveSync ?? true,
-        auto: this.options.autoSync ?? true,
-        WebSocketImpl: this.options.WebSocketImpl ?? defaultWebSocket,
-        log: (message) => this.log('info', message),
-      },
-      {
-        onData: (change) => {
-          if (change.tables.includes('bookings')) {
-            scrubErasures();
-            photoFetcher.wake();
-          }
-          if (change.tables.includes('users') && this.account?.store === store) {
-            const profile = store.userProfile(this.account.user.id);
-            if (profile) this.applyProfile(profile);
-          }
-          this.emitData(change);
-        },
-        onStatus: this.emitStatus,
-        onCaughtUp: () => indexer.resume(),
-      },
-      this.device.deviceId,
-      () => tokens.accessToken(),
-    );
-    const account = new Account(
-      {
-        key: known.accountKey,
-        photoFetcher,
-        user,
-        serverUrl: known.serverUrl,
-        store,
-        tokens,
-        api,
-        engine,
-        indexer,
-        events: new EventQueries(store),
-        bookings: new BookingQueries(store),
-        checkins: new CheckinQueries(store),
-        serverSession,
-      },
+    const account = assembleAccount(
+      { known, tokens, store, api, serverSession },
       {
         deviceId: this.device.deviceId,
+        options: this.options,
+        log: this.log,
         trustedNow: () => this.trustedNow(),
-        onLocalWrite: (change) => {
-          this.emitData(change);
-          this.emitStatus();
-        },
+        current: () => this.account,
+        emitStatus: this.emitStatus,
+        emitData: (change) => this.emitData(change),
+        emitPhotoStored: () => this.emit('data.changed', { tables: ['photos'], eventIds: [] }),
+        applyProfile: (profile) => this.applyProfile(profile),
       },
     );
     this.account = account;
     this.device.setLastAccount(known.accountKey);
-    if (serverSession) engine.start();
-    photoFetcher.start();
+    if (serverSession) account.engine.start();
+    account.photoFetcher.start();
     // A build a restart interrupted carries on, online or not: it needs only the rows that are here.
-    indexer.resume();
+    account.indexer.resume();
     this.emit('session.changed', this.sessionState());
     return account;
   }
@@ -438,7 +320,7 @@ export class Core {
     if (key) {
       this.device.setLastAccount(null);
       if (params.wipeLocalData) {
-        rmSync(this.accountDir(key), { recursive: true, force: true });
+        rmSync(accountDir(this.options.dataDir, key), { recursive: true, force: true });
         this.device.forget(key);
         if (this.storeProblem?.accountKey === key) this.storeProblem = null;
       }
@@ -457,16 +339,7 @@ export class Core {
     const known = this.device.findByAccount(key);
     if (!known) throw new GatehouseError('NOT_FOUND', 'The damaged database belongs to an unknown account');
     await this.closeAccount();
-    const file = this.accountFile(key);
-    const aside = path.join(
-      this.accountDir(key),
-      'damaged',
-      `gatehouse-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}.db`,
-    );
-    mkdirSync(path.dirname(aside), { recursive: true });
-    for (const suffix of ['', '-wal', '-shm']) {
-      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
-    }
+    const aside = moveDamagedStoreAside(this.options.dataDir, key, this.now());
     const salvaged = salvageOutbox(aside);
     const tokens = new AccountTokens(this.options.tokenStore, key);
     const account = this.openAccount(known, tokens, (await tokens.refreshToken()) !== null);
@@ -493,40 +366,11 @@ export class Core {
   // ---- sync ----
 
   syncStatus(): SyncStatus {
-    const account = this.account;
-    if (!account) {
-      return {
-        signedIn: false,
-        online: this.reachable,
-        liveConnected: false,
-        pending: 0,
-        lastSyncAt: null,
-        lastError: this.storeProblem?.message ?? null,
-        updateNeeded: null,
-        progress: null,
-        phase: null,
-        indexProgress: null,
-        rejected: [],
-        clockSkewMs: this.clockSkewMs,
-      };
-    }
-    const { store, engine, indexer } = account;
-    const phase = store.phase();
-    return {
-      signedIn: true,
-      online: this.reachable,
-      liveConnected: engine.status.liveConnected,
-      pending: store.outbox.count(),
-      lastSyncAt: store.state.get('lastSyncAt'),
-      lastError: engine.status.lastError,
-      updateNeeded: engine.status.lastErrorCode === 'PROTOCOL_UNSUPPORTED' ? engine.status.lastError : null,
-      progress: engine.status.progress,
-      phase,
-      indexProgress:
-        phase === 'indexing' || phase === 'readyToScan' ? (indexer.progress ?? store.searchIndex.progress()) : null,
-      rejected: store.rejected(),
+    return syncStatusOf(this.account, {
+      reachable: this.reachable,
       clockSkewMs: this.clockSkewMs,
-    };
+      storeProblem: this.storeProblem?.message ?? null,
+    });
   }
 
   async syncNow(): Promise<SyncStatus> {

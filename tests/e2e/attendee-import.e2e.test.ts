@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent } from '../sync/support';
-import { openAttendeesOf, signIn } from './support/app';
-import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
+import { openAttendeesOf } from './support/app';
+import { type AppInChromium, closeAfterTests } from './support/appInChromium';
 import { screenshot } from './support/browser';
+import { openSignedInApp } from './support/organizerApp';
 
 /** A small pretix export with invented people; line 4 names a ticket type the event lacks. */
 const PRETIX_CSV = [
@@ -37,15 +38,8 @@ describe('importing attendees from a CSV file', () => {
       title: 'Northern Lights Festival',
       ticketTypes: [{ name: 'Festival pass', price: 4500, quota: 100_000 }],
     });
-    app = await openAppInChromium({
-      name: 'import',
-      serverUrl: server.baseUrl,
-      deviceName: 'organizer-laptop',
-      core: { pollMs: 1000, verifierCost: 2 ** 10 },
-      context: { viewport: { width: 1366, height: 900 } },
-    });
+    app = await openSignedInApp('import', server, organizer, 900);
     page = app.page;
-    await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
   closeAfterTests(

@@ -1,6 +1,5 @@
 import type { Booking, Event } from '@gatehouse/protocol';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
@@ -8,6 +7,7 @@ import { createEvent, ticketToken } from '../sync/support';
 import { signIn, verdictPanel, wedgeScan } from './support/app';
 import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
 import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
+import { bookAttendee, portrait } from './support/photos';
 
 /**
  * #20 part 4 at the door, in Chromium: a ticket whose type requires a photo shows the attendee's
@@ -24,31 +24,6 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
   let withPhoto: Booking;
   let withoutPhoto: Booking;
 
-  /** A stand-in portrait: a face drawn in SVG, sent as the JPEG a phone camera would give. */
-  const portrait = () =>
-    sharp(
-      Buffer.from(
-        `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="600">
-          <rect width="480" height="600" fill="#9cc7e6"/>
-          <ellipse cx="240" cy="270" rx="130" ry="165" fill="#e8b894"/>
-          <circle cx="195" cy="240" r="14" fill="#333"/><circle cx="285" cy="240" r="14" fill="#333"/>
-          <path d="M185 340 Q240 385 295 340" stroke="#833" stroke-width="10" fill="none"/>
-          <rect x="110" y="90" width="260" height="90" rx="40" fill="#5a3b22"/>
-        </svg>`,
-      ),
-    )
-      .jpeg()
-      .toBuffer();
-
-  async function book(name: string): Promise<Booking> {
-    const made = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
-      ticketTypeId: event.ticketTypes[0]!.id,
-      attendee: { name },
-    });
-    expect(made.status).toBe(201);
-    return made.body;
-  }
-
   beforeAll(async () => {
     server = await startTestServer();
     [organizer, staff] = await Promise.all([
@@ -59,12 +34,12 @@ describe('door photos: the verdict shows the photo a ticket type requires', () =
       title: 'Members Night',
       ticketTypes: [{ name: 'Member pass', price: 0, quota: 100, requiresPhoto: true }],
     });
-    withPhoto = await book('Pat Portrait');
-    withoutPhoto = await book('Nico Nophoto');
+    withPhoto = await bookAttendee(organizer, event, 'Pat Portrait');
+    withoutPhoto = await bookAttendee(organizer, event, 'Nico Nophoto');
     const put = await fetch(`${server.baseUrl}/bookings/${withPhoto.id}/photo`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${organizer.accessToken}`, 'content-type': 'image/jpeg' },
-      body: new Uint8Array(await portrait()),
+      body: new Uint8Array(await portrait('#e8b894', { hair: true }).jpeg().toBuffer()),
     });
     expect(put.status).toBe(200);
     app = await openAppInChromium({

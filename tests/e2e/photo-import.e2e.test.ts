@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
 import { signInAs, type SignedIn } from '../support/users';
 import { createEvent, ticketToken } from '../sync/support';
-import { goTo, openAttendeesOf, signIn, verdictPanel, wedgeScan } from './support/app';
-import { type AppInChromium, closeAfterTests, openAppInChromium } from './support/appInChromium';
+import { goTo, openAttendeesOf, verdictPanel, wedgeScan } from './support/app';
+import { type AppInChromium, closeAfterTests } from './support/appInChromium';
 import { expectNoSeriousA11yViolations, screenshot } from './support/browser';
+import { openSignedInApp } from './support/organizerApp';
+import { bookAttendee, portrait } from './support/photos';
 
 /**
  * The organizer's "Import photos" on the Attendees screen, in Chromium through the browser host's
@@ -29,27 +31,6 @@ describe('importing attendee photos from a folder', () => {
   let cy: Booking;
   let folder: string;
 
-  const portrait = (skin: string) =>
-    sharp(
-      Buffer.from(
-        `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="600">
-          <rect width="480" height="600" fill="#9cc7e6"/>
-          <ellipse cx="240" cy="270" rx="130" ry="165" fill="${skin}"/>
-          <circle cx="195" cy="240" r="14" fill="#333"/><circle cx="285" cy="240" r="14" fill="#333"/>
-          <path d="M185 340 Q240 385 295 340" stroke="#833" stroke-width="10" fill="none"/>
-        </svg>`,
-      ),
-    );
-
-  async function book(name: string): Promise<Booking> {
-    const made = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
-      ticketTypeId: event.ticketTypes[0]!.id,
-      attendee: { name },
-    });
-    expect(made.status).toBe(201);
-    return made.body;
-  }
-
   beforeAll(async () => {
     server = await startTestServer();
     organizer = await signInAs(server, 'organizer', 'Pia Photographer');
@@ -57,6 +38,7 @@ describe('importing attendee photos from a folder', () => {
       title: 'Members Gala',
       ticketTypes: [{ name: 'Member pass', price: 0, quota: 100, requiresPhoto: true }],
     });
+    const book = (name: string) => bookAttendee(organizer, event, name);
     [ada, bo, cy] = [await book('Ada Lindqvist'), await book('Bo Marsh'), await book('Cy Gifford')];
 
     const root = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-photos-'));
@@ -69,15 +51,8 @@ describe('importing attendee photos from a folder', () => {
     writeFileSync(path.join(folder, `${cy.code}.jpg`), await portrait('#f1c27d').gif().toBuffer());
     writeFileSync(path.join(folder, 'notes.txt'), 'who is who');
 
-    app = await openAppInChromium({
-      name: 'photo-import',
-      serverUrl: server.baseUrl,
-      deviceName: 'organizer-laptop',
-      core: { pollMs: 1000, verifierCost: 2 ** 10 },
-      context: { viewport: { width: 1366, height: 800 } },
-    });
+    app = await openSignedInApp('photo-import', server, organizer);
     page = app.page;
-    await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
   closeAfterTests(
@@ -152,15 +127,8 @@ describe('a photo column in the CSV import', () => {
         .toBuffer();
     writeFileSync(path.join(folder, 'liv.jpg'), await face('#c96'));
     writeFileSync(path.join(folder, 'Max.JPG'), await face('#69c'));
-    app = await openAppInChromium({
-      name: 'row-photos',
-      serverUrl: server.baseUrl,
-      deviceName: 'organizer-laptop',
-      core: { pollMs: 1000, verifierCost: 2 ** 10 },
-      context: { viewport: { width: 1366, height: 800 } },
-    });
+    app = await openSignedInApp('row-photos', server, organizer);
     page = app.page;
-    await signIn(page, { serverUrl: server.baseUrl, email: organizer.user.email, password: organizer.password });
   });
 
   closeAfterTests(

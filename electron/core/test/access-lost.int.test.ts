@@ -1,48 +1,31 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Event, type UnsentImportResult, unsentExportSchema } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../../tests/support/server';
+import { describe, expect, it } from 'vitest';
 import { signInAs, type SignedIn } from '../../../tests/support/users';
-import {
-  addBookings,
-  createEvent,
-  type Device,
-  eventually,
-  signedInDevice,
-  startSyncTestServer,
-  ticketToken,
-} from '../../../tests/sync/support';
+import { addBookings, createEvent, eventually, ticketToken } from '../../../tests/sync/support';
 import { createRpcDispatcher } from '../rpc/dispatcher';
+import { syncServerForFile } from './sync-server';
 
 /**
  * #18: a revoked device, or a disabled account, wipes its local data at its next contact — after
  * saving what its outbox held to a file that an admin imports, so no scan made at the door is lost.
  */
-let server: TestServer;
 let admin: SignedIn;
 let organizer: SignedIn;
 let event: Event;
 let bookingIds: string[];
-const devices: Device[] = [];
-
-beforeAll(async () => {
-  server = await startSyncTestServer();
+const sync = syncServerForFile(async (server) => {
   [admin, organizer] = await Promise.all([signInAs(server, 'admin'), signInAs(server, 'organizer')]);
   event = await createEvent(organizer.api, []);
   bookingIds = await addBookings(server, event, 20);
-}, 120_000);
-afterAll(async () => {
-  for (const device of devices) await device.core.close();
-  await server.close();
 });
 
 /** A steward's device, synced, holding one admission the server has not heard of yet. */
 async function stewardWithUnsentScan(bookingIndex: number) {
-  const steward = await signInAs(server, 'staff', 'Door Steward');
+  const steward = await signInAs(sync.server, 'staff', 'Door Steward');
   expect((await organizer.api.put(`/events/${event.id}/staff`, { staffIds: [steward.user.id] })).status).toBe(200);
-  const device = await signedInDevice(server, steward);
-  devices.push(device);
+  const device = await sync.device(steward);
   await device.core.syncNow();
   const token = await ticketToken(organizer.api, bookingIds[bookingIndex]!);
   const verdict = device.core.requireAccount().scanner.scan({ eventId: event.id, gate: 'North', scan: token });
@@ -52,7 +35,7 @@ async function stewardWithUnsentScan(bookingIndex: number) {
 }
 
 const admissionsOf = async (bookingId: string) =>
-  (await server.ctx.store.checkins.listForBooking(bookingId)).filter((checkin) => checkin.direction === 'in');
+  (await sync.server.ctx.store.checkins.listForBooking(bookingId)).filter((checkin) => checkin.direction === 'in');
 
 async function importFile(file: string): Promise<UnsentImportResult> {
   const answer = await admin.api.post<UnsentImportResult>(

@@ -1,16 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ERASED_ATTENDEE_NAME, type Attendee, type Booking, type Event } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../../tests/support/server';
+import { describe, expect, it } from 'vitest';
 import { signInAs, type SignedIn } from '../../../tests/support/users';
-import {
-  addBookings,
-  createEvent,
-  type Device,
-  eventually,
-  signedInDevice,
-  startSyncTestServer,
-} from '../../../tests/sync/support';
+import { addBookings, createEvent, type Device, eventually } from '../../../tests/sync/support';
+import { syncServerForFile } from './sync-server';
 
 /**
  * An erasure leaves the device's disk (#20): once the erased version is pulled, the attendee's old
@@ -22,17 +15,9 @@ import {
  * attendees' words stay in the WAL and the file; without secure_delete the long name stays in the
  * freed part of its cells (a shorter row reuses only the tail of the old one's space).
  */
-let server: TestServer;
 let organizer: SignedIn;
-const devices: Device[] = [];
-
-beforeAll(async () => {
-  server = await startSyncTestServer();
+const sync = syncServerForFile(async (server) => {
   organizer = await signInAs(server, 'organizer');
-}, 120_000);
-afterAll(async () => {
-  for (const device of devices) await device.core.close();
-  await server?.close();
 });
 
 /** Which of `traces` each of the account's files holds, as bytes on disk. */
@@ -48,8 +33,7 @@ function tracesOnDisk(file: string, traces: string[]): Record<string, string[]> 
 }
 
 async function readyDevice(): Promise<Device> {
-  const device = await signedInDevice(server, organizer);
-  devices.push(device);
+  const device = await sync.device(organizer);
   await device.core.syncNow();
   await eventually(() => device.core.requireAccount().store.phase() === 'ready', 'the search index built');
   return device;
@@ -75,7 +59,7 @@ describe('erasure on a device', { timeout: 120_000 }, () => {
   for (const { what, attendee, traces } of CASES) {
     it(`leaves no trace of ${what} in the device's database, WAL or shared memory`, async () => {
       const event: Event = await createEvent(organizer.api, []);
-      await addBookings(server, event, 40);
+      await addBookings(sync.server, event, 40);
       const device = await readyDevice();
       const account = device.core.requireAccount();
       // Arrives by an ordinary pull, so its words go into the index by trigger, segment by segment.
@@ -105,7 +89,7 @@ describe('erasure on a device', { timeout: 120_000 }, () => {
 
   it('leaves no trace when the index was built in bulk after an initial sync and copied into the file', async () => {
     const event = await createEvent(organizer.api, []);
-    const ids = await addBookings(server, event, 3000, 'Quillfeather Cousin');
+    const ids = await addBookings(sync.server, event, 3000, 'Quillfeather Cousin');
     const device = await readyDevice();
     const account = device.core.requireAccount();
     // What the store's timed checkpoint does a few seconds after the build: the index is in the file.

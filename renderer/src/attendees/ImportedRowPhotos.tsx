@@ -9,7 +9,8 @@ import {
 } from '@gatehouse/protocol';
 import { useRef, useState, type ChangeEvent } from 'react';
 import { useSyncStore } from '../sync/syncStore';
-import { FOLDER_ATTRIBUTES, type PhotoFile, PhotoImportResult, putFile } from './PhotoImportDialog';
+import { FOLDER_ATTRIBUTES, type PhotoFile, putFile } from './photoFiles';
+import { PhotoImportResult } from './PhotoImportResult';
 
 type RowPhoto = NonNullable<ImportSummary['photos']>[number];
 

@@ -1,8 +1,8 @@
 import type { Event } from '@gatehouse/protocol';
-import { useEffect, useRef } from 'react';
 import { PhotoField } from '../photos/PhotoField';
 import { useSessionStore } from '../session/sessionStore';
 import { formatDateTime, zoneLabel } from '../ui/format';
+import { useModalDialog } from '../ui/useModalDialog';
 import { useAttendeesStore } from './attendeesStore';
 
 /**
@@ -13,20 +13,13 @@ import { useAttendeesStore } from './attendeesStore';
 export function TicketDialog({ event }: { event: Event }) {
   const ticket = useAttendeesStore((state) => state.ticket);
   const close = useAttendeesStore((state) => state.closeTicket);
-  const dialogRef = useRef<HTMLDialogElement>(null);
+  const dialogRef = useModalDialog(Boolean(ticket));
   const user = useSessionStore((state) => state.session?.user ?? null);
   // The event's organizer and admins change attendee photos; the server refuses anyone else.
   const canEditPhoto = user !== null && (user.role === 'admin' || user.id === event.organizerId);
   const requiresPhoto = event.ticketTypes.some(
     (type) => type.requiresPhoto === true && type.name === ticket?.holder?.ticketTypeName,
   );
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (ticket && !dialog.open) dialog.showModal();
-    if (!ticket && dialog.open) dialog.close();
-  }, [ticket]);
 
   return (
     <dialog ref={dialogRef} className="ticket-dialog" aria-labelledby="ticket-title" onClose={close}>

@@ -1,11 +1,16 @@
-import { GatehouseError } from './errors';
-import type { ImportEncoding } from './imports';
+import { z } from 'zod';
+import { GatehouseError } from '../errors';
 
 /**
  * Reading an import file's bytes as text (issue #20, part 1): the delimiter of its header line, and
- * UTF-8 (with or without BOM) told from Windows-1252 as chunks arrive. Split from imports.ts, which
- * re-exports it, so the presets and mapping read apart from the byte handling.
+ * UTF-8 (with or without BOM) told from Windows-1252 as chunks arrive.
  */
+
+/** How the file's bytes are read: `auto` tells UTF-8 (with or without BOM) from Windows-1252. */
+export const IMPORT_ENCODINGS = ['auto', 'utf-8', 'windows-1252'] as const;
+export const importEncodingSchema = z.enum(IMPORT_ENCODINGS);
+export type ImportEncoding = z.infer<typeof importEncodingSchema>;
+
 /**
  * `;` or `,`, whichever the header line has more of outside quotes (Excel in much of Europe
  * writes `;`). A header with neither is one column: `,`.
