@@ -22,7 +22,7 @@ export class JsonAnswer<T> {
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(
-        `Pre-serialized answer does not match the response schema at ${issue?.path.join('.')}: ${issue?.message}`,
+        `Pre-serialized answer does not match the response schema at ${issue?.path.map(String).join('.')}: ${issue?.message}`,
       );
     }
   }
