@@ -29,24 +29,29 @@ export class JsonAnswer<T> {
 }
 
 /**
- * Appends UTF-8 text into one growing buffer (doubling, so a page of n bytes is copied about once
- * more in all), to build a large JSON answer from pieces without a string of the whole answer —
- * whose UTF-8 encoding and length Node would otherwise compute again when writing it to the socket.
+ * Appends UTF-8 text into one buffer, to build a large JSON answer from pieces without a string of
+ * the whole answer (whose UTF-8 encoding and length Node would otherwise compute again when writing
+ * it to the socket). Sized by the caller's estimate; it grows (doubling) only when a piece does not
+ * fit, since each grow copies what was written and touches fresh memory — 7% of the server's time
+ * per pulled page when the buffer started small.
  */
 export class Utf8Writer {
   private buffer: Buffer;
   private length = 0;
 
-  /** `initialBytes`: the first buffer's size; it grows as needed. */
-  constructor(initialBytes = 64 * 1024) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
+  /** `expectedBytes`: what the caller expects to write (e.g. the pieces' total length if ASCII). */
+  constructor(expectedBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
   }
 
   /** Appends `text`, UTF-8 encoded (lone surrogates as U+FFFD, as Buffer.from does; JSON text has none). */
   write(text: string): void {
-    // A UTF-16 unit is at most 3 UTF-8 bytes: room for that means `write` never truncates.
-    const most = text.length * 3;
-    if (this.length + most > this.buffer.length) this.grow(this.length + most);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: with room for that, `write` cannot truncate. Near the
+    // end the exact length decides, so a page of ASCII fills the estimate without a grow.
+    if (this.length + text.length * 3 > this.buffer.length) {
+      const needed = this.length + Buffer.byteLength(text, 'utf8');
+      if (needed > this.buffer.length) this.grow(needed);
+    }
     this.length += this.buffer.write(text, this.length, 'utf8');
   }
 

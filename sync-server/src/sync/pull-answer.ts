@@ -14,8 +14,9 @@ export type PullPage = Omit<PullResponse, 'changes'> & { changes: PulledChange[]
  * stringified. Proven equal by sync-server/test/sync-pull-bytes.int.test.ts on both stores.
  */
 export function pullAnswer(page: PullPage): JsonAnswer<PullResponse> {
-  const out = new Utf8Writer(page.changes.length * 512 + 1024);
-  out.write('{"changes":[');
+  // Each change's JSON as one string first: their total length sizes the buffer (exact for ASCII).
+  const pieces: string[] = [];
+  let length = 0;
   // One quoted bucket per run of changes: a page holds a handful of buckets, in runs.
   let bucket: string | undefined;
   let quotedBucket = '';
@@ -26,11 +27,11 @@ export function pullAnswer(page: PullPage): JsonAnswer<PullResponse> {
       quotedBucket = JSON.stringify(bucket);
     }
     const doc = 'docJson' in change ? (change.docJson ?? 'null') : JSON.stringify(change.doc ?? null);
-    // One write per change: the envelope, the doc and the closing brace as one string.
-    out.write(
+    const piece =
       `${separator}{"bucket":${quotedBucket},"seq":${change.seq},"type":${JSON.stringify(change.type)},` +
-        `"id":${JSON.stringify(change.id)},"rev":${change.rev},"doc":${doc}}`,
-    );
+      `"id":${JSON.stringify(change.id)},"rev":${change.rev},"doc":${doc}}`;
+    pieces.push(piece);
+    length += piece.length;
     separator = ',';
   }
   const tail: Omit<PullResponse, 'changes'> = {
@@ -41,6 +42,10 @@ export function pullAnswer(page: PullPage): JsonAnswer<PullResponse> {
     remaining: page.remaining,
   };
   // `{"cursor":…}` without its opening brace continues the object after the changes.
-  out.write(`],${JSON.stringify(tail).slice(1)}`);
+  const end = `],${JSON.stringify(tail).slice(1)}`;
+  const out = new Utf8Writer(length + end.length + 16);
+  out.write('{"changes":[');
+  for (const piece of pieces) out.write(piece);
+  out.write(end);
   return new JsonAnswer(out.bytes());
 }
