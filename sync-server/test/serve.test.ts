@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Guard } from '../src/auth/guard';
 import { registerErrorHandling } from '../src/http/errors';
+import { JsonAnswer } from '../src/http/json-answer';
 import { routeServer } from '../src/http/serve';
 import type { UserRow } from '../src/store/rows';
 
@@ -73,7 +74,19 @@ const table = {
     access: 'public',
     responses: { 200: z.object({ items: z.array(z.number()) }) },
   }),
+  bytes: defineRoute({
+    method: 'GET',
+    path: '/bytes/:kind',
+    tags: [],
+    description: 'a hot path answering pre-serialized JSON',
+    access: 'public',
+    params: z.strictObject({ kind: z.enum(['good', 'bad']) }),
+    responses: { 200: z.object({ items: z.array(z.number()) }) },
+  }),
 };
+
+/** Pre-serialized answers, spaced and ordered as no serializer would, so a re-serialization shows. */
+const BYTES = { good: '{ "items": [1, 2] }', bad: '{ "items": ["one"] }' };
 
 let app: FastifyInstance | null = null;
 afterEach(async () => {
@@ -98,6 +111,9 @@ async function build(checkAnswers: boolean, calls: string[] = []): Promise<Fasti
     return { id: params.id, name: body.name };
   });
   server.serve(table.page, async () => ({ items: [1, 2], extra: true }) as never, { fastAnswer: true });
+  server.serve(table.bytes, async ({ params }) => new JsonAnswer(Buffer.from(BYTES[params.kind])), {
+    fastAnswer: true,
+  });
   await app.ready();
   return app;
 }
@@ -153,5 +169,23 @@ describe('routeServer: routes served from the table', () => {
       items: [1, 2],
       extra: true,
     });
+  });
+
+  it('a JsonAnswer leaves as its own bytes, checked against the schema in tests and development (500 when wrong)', async () => {
+    for (const checkAnswers of [true, false]) {
+      const server = await build(checkAnswers);
+      const good = await server.inject({ method: 'GET', url: '/bytes/good' });
+      expect([good.statusCode, good.headers['content-type'], good.body]).toEqual([
+        200,
+        'application/json; charset=utf-8',
+        BYTES.good,
+      ]);
+      const bad = await server.inject({ method: 'GET', url: '/bytes/bad' });
+      // Checked: refused as a server fault. Production: sent unchecked, as fastAnswer's other answers.
+      expect(bad.statusCode).toBe(checkAnswers ? 500 : 200);
+      if (!checkAnswers) expect(bad.body).toBe(BYTES.bad);
+      await app!.close();
+      app = null;
+    }
   });
 });

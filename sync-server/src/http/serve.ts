@@ -13,6 +13,7 @@ import type { Guard, Principal } from '../auth/guard';
 import type { ActiveSessionRow } from '../store/port';
 import type { UserRow } from '../store/rows';
 import type { IdempotencyKeys } from './idempotency';
+import { JsonAnswer } from './json-answer';
 import { type BytesAnswer, type RawBodyConfig, registerRawBodyParser, sendBytes } from './raw-body';
 
 /** Error answers every route may give (`errorBodySchema`, see http/errors.ts for when). */
@@ -68,16 +69,22 @@ export type ServeOptions = {
   config?: Record<string, unknown>;
   /**
    * Answers are serialized with JSON.stringify instead of being checked against the response
-   * schema: for a hot path whose answer is built from validated rows (a pull page of thousands of
-   * changes). `checkAnswers` (tests, development) turns the check back on.
+   * schema, and a `JsonAnswer`'s bytes are sent unchecked: for a hot path whose answer is built
+   * from validated rows (a pull page of thousands of changes). `checkAnswers` (tests, development)
+   * turns the check back on.
    */
   fastAnswer?: boolean;
   /** On a `rawBody` route: the refusals of a body over its maxBytes and of one of the wrong type. */
   rawBodyErrors?: Pick<RawBodyConfig, 'tooLarge' | 'wrongType'>;
 };
 
-/** What a handler returns: the route's JSON answer, or bytes with their validators on a `bytesAnswer` route. */
-export type HandlerAnswer<R extends RouteDef> = R['bytesAnswer'] extends object ? BytesAnswer : RouteAnswer<R>;
+/**
+ * What a handler returns: the route's JSON answer (or that answer already serialized, a
+ * `JsonAnswer`), or bytes with their validators on a `bytesAnswer` route.
+ */
+export type HandlerAnswer<R extends RouteDef> = R['bytesAnswer'] extends object
+  ? BytesAnswer
+  : RouteAnswer<R> | JsonAnswer<RouteAnswer<R>>;
 
 export type RouteServer = {
   serve<R extends RouteDef>(
@@ -138,6 +145,21 @@ export function routeServer(
             ? guard.requireUser
             : (request: FastifyRequest) => guard.requirePermission(request, access.permission));
       const fast = serveOptions.fastAnswer === true && !options.checkAnswers;
+      /**
+       * A `JsonAnswer` leaves as its bytes — the same bytes whether checked or not, so tests see what
+       * production sends — after their parse is checked against the answer status's schema unless
+       * `fast`. Any other answer goes on to Fastify's serializer.
+       */
+      const sendJsonAnswer = (reply: FastifyReply, answer: unknown): unknown => {
+        if (!(answer instanceof JsonAnswer)) return answer;
+        if (!fast) {
+          const schema = route.responses[reply.statusCode as keyof typeof route.responses];
+          if (!schema) throw new Error(`${route.method} ${route.path} declares no answer for ${reply.statusCode}`);
+          answer.check(schema);
+        }
+        void reply.type('application/json; charset=utf-8');
+        return answer.bytes;
+      };
       let config = serveOptions.config;
       if (route.rawBody) {
         if (!rawParser) registerRawBodyParser(app);
@@ -207,8 +229,12 @@ export function routeServer(
               reply,
             }) as RouteCall<typeof route>;
           if (route.bytesAnswer) return sendBytes(request, reply, (await handler(call(undefined))) as BytesAnswer);
-          if (!keys || !user) return handler(call(undefined));
-          return keys.answer(route, request, reply, user.id, (newId) => handler(call(newId)));
+          if (!keys || !user) return sendJsonAnswer(reply, await handler(call(undefined)));
+          // The key store keeps the answer to replay it, as an object: a pre-serialized one is parsed.
+          return keys.answer(route, request, reply, user.id, async (newId) => {
+            const answer = await handler(call(newId));
+            return answer instanceof JsonAnswer ? (JSON.parse(answer.bytes.toString('utf8')) as unknown) : answer;
+          });
         },
       });
     },

@@ -243,6 +243,16 @@ export type ChangeRow = {
   doc: unknown;
 };
 
+/**
+ * A change as the log stores it, its doc left as the stored JSON text (`JSON.stringify` of the
+ * protocol-shaped doc, written by the adapter's append; null when deleted), so that a pull page is
+ * assembled from the text without parsing and re-serializing each doc (sync/pull-answer.ts).
+ */
+export type StoredChange = Omit<ChangeRow, 'doc'> & { docJson: string | null };
+
+/** What `ChangeFeed.readForPull` gives: stored text where the adapter keeps it (SQLite), else parsed (MongoDB). */
+export type PulledChange = ChangeRow | StoredChange;
+
 /** What a pushed mutation's answer was, as stored for repeats. */
 /** A mutation's answer as the ledger keeps it (port/mutations.ts appliedResult); retries get it again as stored. */
 export type StoredResult =

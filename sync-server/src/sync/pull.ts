@@ -1,14 +1,8 @@
-import {
-  eventBucket,
-  PROTOCOL_DOOR_RECORDS,
-  userBucket,
-  type Change,
-  type PullQuery,
-  type PullResponse,
-} from '@gatehouse/protocol';
+import { eventBucket, PROTOCOL_DOOR_RECORDS, userBucket, type PullQuery } from '@gatehouse/protocol';
 import type { AppContext } from '../context';
-import type { ChangeRow, UserRow } from '../store/rows';
+import type { PulledChange, UserRow } from '../store/rows';
 import type { CursorCodec, CursorPositions } from './cursor';
+import type { PullPage } from './pull-answer';
 
 /** The buckets a user's devices receive, evaluated now: their own, and each event they may see. */
 export async function bucketsOf(ctx: AppContext, user: UserRow): Promise<string[]> {
@@ -21,29 +15,23 @@ export async function bucketsOf(ctx: AppContext, user: UserRow): Promise<string[
  * whole page on a row it does not know (a void check-in, a refusal), so it is not sent one; its cursor still
  * moves past it, and the device pulls its buckets again once its version grows (electron/core).
  */
-export function readableBy(change: ChangeRow, protocolVersion: number): boolean {
+export function readableBy(change: PulledChange, protocolVersion: number): boolean {
   if (protocolVersion >= PROTOCOL_DOOR_RECORDS) return true;
   if (change.type === 'refusal') return false;
-  return change.type !== 'checkin' || (change.doc as { direction?: unknown } | null)?.direction !== 'void';
-}
-
-function toWire(change: ChangeRow): Change {
-  return {
-    bucket: change.bucket,
-    seq: change.seq,
-    type: change.type,
-    id: change.id,
-    rev: change.rev,
-    doc: change.doc,
-  } as Change;
+  if (change.type !== 'checkin') return true;
+  // Only an old device's check-ins need their doc read: a stored text is parsed for this alone.
+  const doc =
+    'docJson' in change ? (change.docJson === null ? null : (JSON.parse(change.docJson) as unknown)) : change.doc;
+  return (doc as { direction?: unknown } | null)?.direction !== 'void';
 }
 
 /**
- * One page of changes since the cursor. Each bucket is read with `ChangeFeed.read`, which never moves
+ * One page of changes since the cursor. Each bucket is read with `ChangeFeed.readForPull` (`read`, docs as stored), which never moves
  * past a seq whose writer has not finished, so a position in the cursor is a
  * promise that every change at or below it has been delivered. Access is evaluated on every pull:
  * a bucket in the cursor that is no longer allowed is reported in `bucketsRemoved` (the device purges
  * it) and dropped from the next cursor; a newly allowed one starts from seq 0 in `bucketsAdded`.
+ * The route sends the page as `pullAnswer` serializes it (pull-answer.ts).
  */
 export async function pullChanges(
   ctx: AppContext,
@@ -51,7 +39,7 @@ export async function pullChanges(
   user: UserRow,
   query: PullQuery,
   protocolVersion: number,
-): Promise<PullResponse> {
+): Promise<PullPage> {
   const previous: CursorPositions = query.cursor ? codec.decode(user.id, query.cursor) : {};
   const buckets = await bucketsOf(ctx, user);
   const allowed = new Set(buckets);
@@ -68,7 +56,7 @@ export async function pullChanges(
     heads.set(ownBucket, (await ctx.store.changes.heads([ownBucket])).get(ownBucket) ?? 0);
   }
 
-  const changes: Change[] = [];
+  const changes: PulledChange[] = [];
   let budget = query.limit;
   let hasMore = false;
   // Every bucket is read rather than skipped by its head: on MongoDB the head is only a hint (it
@@ -80,8 +68,8 @@ export async function pullChanges(
       hasMore = true;
       break;
     }
-    const page = await ctx.store.changes.read(bucket, from, budget);
-    for (const change of page.changes) if (readableBy(change, protocolVersion)) changes.push(toWire(change));
+    const page = await ctx.store.changes.readForPull(bucket, from, budget);
+    for (const change of page.changes) if (readableBy(change, protocolVersion)) changes.push(change);
     next[bucket] = page.upTo;
     budget -= page.upTo - from;
   }

@@ -6,6 +6,7 @@ import { sendError } from '../http/errors';
 import { CursorCodec } from './cursor';
 import { isAllowedOrigin, LiveHub, type LiveOptions } from './live';
 import { pullChanges } from './pull';
+import { pullAnswer } from './pull-answer';
 import { clockOffsetOf, PushProcessor, readBatch } from './push';
 
 export type SyncDomainOptions = { live?: Partial<LiveOptions> };
@@ -43,7 +44,8 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: AppContext): void 
       await touchDevice(ctx, deviceId, { userId: user.id, sessionId: session.familyId });
       // Checked before any route (app.ts): a version the server does not accept never gets here.
       const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]) ?? 1;
-      return pullChanges(ctx, codec, user, query, version);
+      // Sent as bytes assembled from the log's stored docs (pull-answer.ts), not as an object to serialize.
+      return pullAnswer(await pullChanges(ctx, codec, user, query, version));
     },
     // A page holds up to MAX_PULL_LIMIT changes built from stored rows: checked in tests, not per request.
     { fastAnswer: true },

@@ -43,6 +43,11 @@ export class MongoChangeFeed implements ChangeFeed {
     return this.changeLog.read(bucket, afterSeq, limit);
   }
 
+  /** Parsed docs, as `read`: the driver hands BSON decoded to objects, so there is no stored text to reuse. */
+  readForPull(bucket: string, afterSeq: number, limit: number): Promise<{ changes: ChangeRow[]; upTo: number }> {
+    return this.read(bucket, afterSeq, limit);
+  }
+
   async heads(buckets: string[]): Promise<Map<string, number>> {
     await this.settled(buckets);
     return this.changeLog.heads(buckets);

@@ -1,4 +1,4 @@
-import type { ChangeRow } from '../rows';
+import type { ChangeRow, PulledChange } from '../rows';
 
 export type CommittedChange = { bucket: string; seq: number };
 
@@ -9,6 +9,11 @@ export interface ChangeFeed {
    * skipped but counted).
    */
   read(bucket: string, afterSeq: number, limit: number): Promise<{ changes: ChangeRow[]; upTo: number }>;
+  /**
+   * `read` for a pull answer: the same changes and `upTo`, each doc as its stored JSON text where the
+   * adapter keeps one (SQLite: `docJson`, no parse per change), or parsed (`doc`, MongoDB).
+   */
+  readForPull(bucket: string, afterSeq: number, limit: number): Promise<{ changes: PulledChange[]; upTo: number }>;
   /** The highest seq of each bucket (0 for one with no changes); an estimate for progress. */
   heads(buckets: string[]): Promise<Map<string, number>>;
   /**
