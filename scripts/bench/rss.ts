@@ -60,3 +60,20 @@ export function readCpuSeconds(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * CPU seconds a process uses from now: call the returned function for the seconds used since
+ * (rounded to 0.01, /proc's resolution), or null where /proc is unavailable.
+ */
+export function cpuSince(pid: number): () => number | null {
+  const before = readCpuSeconds(pid);
+  return () => {
+    const after = readCpuSeconds(pid);
+    return before === null || after === null ? null : Math.round((after - before) * 100) / 100;
+  };
+}
+
+/** CPU seconds per 1,000 of `count` (a steadier figure of work per item than wall time), or null. */
+export function cpuPerThousand(cpuSeconds: number | null, count: number): number | null {
+  return cpuSeconds === null || count <= 0 ? null : Math.round((cpuSeconds / count) * 1000 * 1000) / 1000;
+}

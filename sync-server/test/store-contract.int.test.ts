@@ -24,6 +24,7 @@ import type {
   EventRow,
   RefreshTokenRow,
   RefusalRow,
+  StoredResult,
   TicketKeyRow,
 } from '../src/store/rows';
 import { searchTermsOf } from '../src/store/search-words';
@@ -1613,6 +1614,87 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect(await store.mutations.applyBatch([fine])).toEqual([{ status: 'applied' }]);
       expect(await store.checkins.countForEvent(event.id)).toBe(1);
       expect((await store.mutations.find(fine.claim.id))?.result).toEqual({ status: 'applied' });
+    });
+
+    it('applies a chunk of check-ins as one at a time would: repeats, conflicts, other events, alerts, seqs without holes', async () => {
+      const event = await createEvent(store);
+      const other = await createEvent(store);
+      const { row: first } = await store.bookings.book(bookInput(event));
+      const { row: second } = await store.bookings.book(bookInput(event));
+      const { row: elsewhere } = await store.bookings.book(bookInput(other));
+      const taken = scan(first, { hlc: '0001' });
+      await store.checkins.record(taken, noAlerts);
+      const seen: Array<[string, number]> = [];
+      const derive: DeriveAlerts = (bookingRow, scanRow, history) => {
+        seen.push([scanRow.id, history.length]);
+        return deriveDuplicates(bookingRow, scanRow, history);
+      };
+      const checkIn = (row: ReturnType<typeof scan>) =>
+        work(uid('m'), { kind: 'recordCheckIn', row, deriveAlerts: derive });
+      const again = scan(first, { hlc: '0002' });
+      const entry = scan(second, { hlc: '0003' });
+      const reentry = scan(second, { hlc: '0004', gate: 'south' });
+      const items = [
+        checkIn(again),
+        checkIn(entry),
+        checkIn({ ...taken, gate: 'south' }),
+        checkIn(taken),
+        work(uid('m'), { kind: 'reject', result: { status: 'rejected', code: 'FORBIDDEN', message: 'no' } }),
+        checkIn({ ...scan(elsewhere), eventId: event.id }),
+        checkIn(reentry),
+        checkIn(reentry),
+        checkIn({ ...reentry, direction: 'out' }),
+      ];
+      items.push(items[0]!);
+      const codes = (results: StoredResult[]) =>
+        results.map((result) => (result.status === 'rejected' ? result.code : result.status));
+      const expected = [
+        'applied',
+        'applied',
+        'CONFLICT',
+        'applied',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'applied',
+        'applied',
+        'CONFLICT',
+        'applied',
+      ];
+      expect(codes(await store.mutations.applyBatch(items))).toEqual(expected);
+      // Each scan saw its booking's scans up to itself: the run's later rows never (MongoDB applies
+      // scans of different bookings side by side, so the calls are compared in no order).
+      const byId = (entries: Array<[string, number]>) => entries.map((entry) => entry.join(' ')).sort();
+      expect(byId(seen)).toEqual(
+        byId([
+          [again.id, 2],
+          [entry.id, 1],
+          [taken.id, 2],
+          [reentry.id, 2],
+          [reentry.id, 2],
+        ]),
+      );
+      const alerts = await store.alerts.listForEvent(event.id, 10);
+      expect(alerts.map((alert) => [alert.id, alert.firstCheckinId]).sort()).toEqual(
+        [
+          [`dup-${again.id}`, taken.id],
+          [`dup-${reentry.id}`, entry.id],
+        ].sort(),
+      );
+      expect(await store.checkins.countForEvent(event.id)).toBe(4);
+      const logged = await allChanges(store, eventBucket(event.id));
+      expect(logged.map((change) => change.seq)).toEqual(logged.map((_change, index) => index + 1));
+      expect(
+        logged
+          .filter((change) => change.type === 'checkin')
+          .map((change) => change.id)
+          .sort(),
+      ).toEqual([taken.id, again.id, entry.id, reentry.id].sort());
+      expect(logged.filter((change) => change.type === 'alert')).toHaveLength(2);
+      // A retried push: the same answers, nothing written.
+      const headAfter = await head(store, eventBucket(event.id));
+      expect(codes(await store.mutations.applyBatch(items))).toEqual(expected);
+      expect(await head(store, eventBucket(event.id))).toBe(headAfter);
+      expect((await store.mutations.find(items[2]!.claim.id))?.result).toMatchObject({ code: 'CONFLICT' });
     });
 
     it('applies a large batch in order and pokes watchers after it commits', async () => {

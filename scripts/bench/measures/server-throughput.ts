@@ -4,7 +4,7 @@ import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
 import { countCommands, type Measure } from '../measure';
 import { requireRoute } from '../routes';
-import { PeakRssSampler } from '../rss';
+import { cpuPerThousand, cpuSince, PeakRssSampler } from '../rss';
 import { round, summarize } from '../stats';
 
 /** Check-ins per push: a gate device that was off the network for a few seconds. */
@@ -32,6 +32,7 @@ export const serverThroughput: Measure = {
     const rejectedCodes: Record<string, number> = {};
     const latencies: number[] = [];
     const rss = new PeakRssSampler(server.pid, 100);
+    const serverCpu = cpuSince(server.pid);
     const started = performance.now();
     const deadline = started + options.throughputSeconds * 1000;
     // Bounded in count as well as time: no device sends more than this many requests.
@@ -97,6 +98,7 @@ export const serverThroughput: Measure = {
       Promise.all(Array.from({ length: options.devices }, (_, index) => device(index))),
     );
     const seconds = (performance.now() - started) / 1000;
+    const serverCpuSeconds = serverCpu();
     const latency = summarize(latencies);
     return {
       devices: options.devices,
@@ -112,6 +114,9 @@ export const serverThroughput: Measure = {
       httpErrors,
       errors: rejected + httpErrors,
       serverPeakRssMb: rss.stop(),
+      // From /proc over the measure: the server's work per applied check-in, steadier than mutations/s here.
+      serverCpuSeconds,
+      serverCpuSecondsPer1000: cpuPerThousand(serverCpuSeconds, applied),
       ...(commands === null
         ? {}
         : { dbCommands: commands, dbCommandsPerCheckin: applied > 0 ? round(commands / applied, 1) : null }),

@@ -136,6 +136,14 @@ export class SqliteBookings {
     return record ? toBookingRow(record) : null;
   }
 
+  /** The bookings of `ids` that exist, by id, read in one statement (a push's chunk of check-ins). */
+  findMany(ids: readonly string[]): Map<string, BookingRow> {
+    const found = new Map<string, BookingRow>();
+    if (ids.length === 0) return found;
+    for (const record of this.byIds.all(jsonList(ids))) found.set(record.id, toBookingRow(record));
+    return found;
+  }
+
   /** Judges capacity and quota by the event as it is in this transaction, so a lowered limit holds at once. */
   book(input: BookInput): BookOutcome {
     const booking = input.booking;
