@@ -4,11 +4,11 @@
  * output shows where the 15-minute budget goes. `npm test -- --from integration` resumes at a step.
  *
  * Steps run in stages. The steps of one stage run side by side: type checking and lint are each one
- * single-threaded process, so alone they leave CI's second core idle; with unit (and the renderer's
- * build for e2e) beside them both cores stay busy. Each side-by-side step's output is held and
- * printed whole when it ends, so the log still reads one step at a time. The test projects after
- * them each use both cores themselves (and load, alone, is about timing under load), so they run
- * one after another.
+ * single-threaded process, so one after the other they left CI's second core idle; side by side
+ * (with the renderer's build for e2e) both cores stay busy. Each side-by-side step's output is held
+ * and printed whole when it ends, so the log still reads one step at a time. The test projects
+ * after them each use both cores themselves, so they run one after another: unit beside the first
+ * stage timed out two CPU-heavy tests (5 s default timeout) with four busy processes on two cores.
  */
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -18,10 +18,10 @@ const STAGES: Step[][] = [
   [
     { name: 'typecheck', command: 'npm run typecheck' },
     { name: 'lint', command: 'npm run lint' },
-    { name: 'unit', command: 'npx vitest run --project unit' },
     // The e2e step's page is the built renderer; building it here uses the first stage's idle time.
     { name: 'build-renderer', command: 'npm run build:renderer' },
   ],
+  [{ name: 'unit', command: 'npx vitest run --project unit' }],
   [{ name: 'integration', command: 'npx vitest run --project integration' }],
   [{ name: 'integration-mongodb', command: 'npx vitest run --project integration-mongodb' }],
   [{ name: 'load', command: 'npx vitest run --project load' }],
