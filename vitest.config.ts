@@ -94,7 +94,10 @@ export default defineConfig({
           env: { GATEHOUSE_TEST_STORE: 'sqlite' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          maxWorkers: 1,
+          // Two files at a time: each opens its own server (own store, port 0), browser host (own
+          // temporary folder) and Chromium, and names its screenshots after itself. Most of a file's
+          // time is waiting on the page, the server or a poll, not on the CPU.
+          maxWorkers: 2,
         },
       },
     ],

@@ -202,7 +202,10 @@ export async function serverBucketRows(api: ApiClient): Promise<Map<string, Hash
   const byBucket = new Map<string, HashedRow[]>();
   for (const row of rows.values()) {
     if (!row.bucket.startsWith('event:')) continue;
-    byBucket.set(row.bucket, [...(byBucket.get(row.bucket) ?? []), { type: row.type, id: row.id, doc: row.doc }]);
+    // Appended in place: copying the bucket's list for every row was quadratic (30,000 rows took longer than the pulls).
+    const list = byBucket.get(row.bucket) ?? [];
+    list.push({ type: row.type, id: row.id, doc: row.doc });
+    byBucket.set(row.bucket, list);
   }
   return byBucket;
 }
