@@ -78,6 +78,21 @@ export function toCheckinParams(row: CheckinRow): CheckinRecord {
 }
 
 /** Check-ins: append-only scans, each raising the alerts it makes in the same transaction. */
+/**
+ * Whether a stored check-in is the scan `input` describes again (a retried push, the same device's
+ * id): same booking, direction, voided scan, gate and steward. Anything else under that id is
+ * another scan that took it (CHECKIN_ID_TAKEN).
+ */
+function isSameScan(existing: CheckinRecord, input: Omit<CheckinRow, 'rev'>): boolean {
+  return (
+    existing.booking_id === input.bookingId &&
+    existing.direction === input.direction &&
+    (existing.voids ?? undefined) === input.voids &&
+    existing.gate === input.gate &&
+    existing.staff_id === input.staffId
+  );
+}
+
 export class SqliteCheckins {
   private readonly byId: Database.Statement<[string], CheckinRecord>;
   private readonly insertRow: Database.Statement<CheckinRecord>;
@@ -143,12 +158,7 @@ export class SqliteCheckins {
     const repeated = this.insertRow.run(toCheckinParams(row)).changes === 0;
     if (repeated) {
       const existing = this.byId.get(input.id)!;
-      const sameScan =
-        existing.booking_id === input.bookingId &&
-        existing.direction === input.direction &&
-        (existing.voids ?? undefined) === input.voids &&
-        existing.gate === input.gate &&
-        existing.staff_id === input.staffId;
+      const sameScan = isSameScan(existing, input);
       if (!sameScan) throw storeErrors.checkinIdTaken(input.id);
       row = toCheckinRow(existing);
     } else {
@@ -218,12 +228,7 @@ export class SqliteCheckins {
         continue;
       }
       const existing = this.byId.get(input.id)!;
-      const sameScan =
-        existing.booking_id === input.bookingId &&
-        existing.direction === input.direction &&
-        (existing.voids ?? undefined) === input.voids &&
-        existing.gate === input.gate &&
-        existing.staff_id === input.staffId;
+      const sameScan = isSameScan(existing, input);
       outcomes[index] = sameScan
         ? { row: toCheckinRow(existing), repeated: true }
         : { error: storeErrors.checkinIdTaken(input.id) };
