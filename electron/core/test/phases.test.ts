@@ -352,7 +352,8 @@ describe('migration 017 (bookings keyed by a unique index the initial sync drops
     }
   };
 
-  it('rebuilds the table with its rowids, indexes and triggers, keyed by bookings_id', () => {
+  /** A database as the version before migration 017 left it, still open for the test to fill. */
+  const databaseBefore017 = () => {
     const file = path.join(tempDir(), 'gatehouse.db');
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
@@ -360,6 +361,11 @@ describe('migration 017 (bookings keyed by a unique index the initial sync drops
       old,
       MIGRATIONS.filter((migration) => migration.version < 17),
     );
+    return { file, old };
+  };
+
+  it('rebuilds the table with its rowids, indexes and triggers, keyed by bookings_id', () => {
+    const { file, old } = databaseBefore017();
     insertRows(old, 0, 30);
     // A gap in the rowids, as deletions leave: the search index refers to rowids, so they must stay.
     old.prepare('DELETE FROM bookings WHERE id = ?').run(`${EVENT}-b5`);
@@ -393,13 +399,7 @@ describe('migration 017 (bookings keyed by a unique index the initial sync drops
   });
 
   it('leaves a database caught mid-initial-sync without its key, and the sync builds it when it catches up', () => {
-    const file = path.join(tempDir(), 'gatehouse.db');
-    const old = new Database(file);
-    old.pragma('journal_mode = WAL');
-    migrate(
-      old,
-      MIGRATIONS.filter((migration) => migration.version < 17),
-    );
+    const { file, old } = databaseBefore017();
     old.exec('DROP INDEX bookings_code; DROP INDEX bookings_list; UPDATE search_index SET indexed_up_to = 0');
     old.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?)').run('phase', 'syncing');
     old.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?)').run('cursor', 'cursor-40');
