@@ -343,7 +343,7 @@ export class Core {
     const salvaged = salvageOutbox(aside);
     const tokens = new AccountTokens(this.options.tokenStore, key);
     const account = this.openAccount(known, tokens, (await tokens.refreshToken()) !== null);
-    const carried = account.store.write(() => account.store.importOutbox(salvaged));
+    const carried = account.store.write(() => account.store.outbox.requeue(salvaged));
     this.log('warn', `local database moved to ${aside}; ${carried} unsent mutations carried over`);
     account.engine.requestSync();
     return { movedTo: aside, salvagedMutations: carried };

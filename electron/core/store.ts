@@ -1,68 +1,30 @@
 import {
   type Booking,
-  CHANGE_TYPES,
-  changeSchema,
   PROTOCOL_VERSION,
   type Checkin,
   type Event,
-  GatehouseError,
   HybridClock,
   type MutationName,
   type MutationResult,
-  type PullResponse,
   parseBucket,
   SYNC_PHASES,
   type SyncPhase,
 } from '@gatehouse/protocol';
-import type Database from 'better-sqlite3';
 import { SearchIndex } from './bookings/search-index';
 import { createBookingIndexes, dropBookingIndexes } from './db/booking-indexes';
 import { BackgroundCheckpointer } from './db/checkpointer';
 import { type Db, openDatabase, translateSqliteError, WAL_AUTOCHECKPOINT_PAGES } from './db/open';
-import type { SalvagedMutation } from './db/salvage';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
 import type { MutationMeta } from './sync/effects';
-import { canonicalBucketHash, type HashedRow } from './sync/hash';
+import { bucketRowsOf, canonicalBucketHash, type HashedRow } from './sync/hash';
+import { ChangeCollector, checkedChange, type DataChange, eventIdOfChange, type PullPage } from './sync/pull-page';
+import { RejectedMutations, type RejectedMutation } from './sync/rejected';
 import { PhotoRows, ticketTypeRequiresPhoto } from './photos/rows';
 import { Outbox } from './sync/outbox';
 import { SyncState, type SyncStateKey } from './sync/state';
 
-export type DataChange = { tables: SyncedTable[]; eventIds: string[] };
-/** A mutation the server refused, kept for the Sync screen (newest first, 200 at most). */
-/**
- * A change the server refused or overruled, with the guest and event it was about as the device
- * held them at the answer (null when the change named none, or the device did not hold it).
- */
-export type RejectedMutation = {
-  mutationId: string;
-  name: string;
-  code: string;
-  message: string;
-  at: string;
-  guestName: string | null;
-  eventTitle: string | null;
-};
-
-/**
- * A pull page as the engine receives it: the envelope checked, each change checked (protocol's
- * changeSchema) only as it is stored. Checking a 2,000-change page up front holds it twice — as
- * parsed and as validated — for the whole transaction; one change at a time, the copies die young.
- */
-export type PullPage = Omit<PullResponse, 'changes'> & { changes: readonly unknown[] };
-
-/**
- * A change as stored, or null for a kind of row this device has no table for: a newer server's
- * (docs/ARCHITECTURE.md §3, Versions — new facts come as new change types, never as new shapes of
- * known ones), skipped so the rest of the page still lands. A known type in a shape that does not
- * parse is the server's fault, and fails the page.
- */
-function checkedChange(raw: unknown): PullResponse['changes'][number] | null {
-  const type = (raw as { type?: unknown } | null)?.type;
-  if (typeof type === 'string' && !(CHANGE_TYPES as readonly string[]).includes(type)) return null;
-  const checked = changeSchema.safeParse(raw);
-  if (!checked.success) throw new GatehouseError('INTERNAL', 'Unexpected answer from the server for /sync/pull');
-  return checked.data;
-}
+export { ChangeCollector, type DataChange, type PullPage } from './sync/pull-page';
+export type { RejectedMutation } from './sync/rejected';
 
 /** How often the WAL is checkpointed off the scan path (see AccountStore.checkpoint). */
 const CHECKPOINT_INTERVAL_MS = 2_000;
@@ -74,36 +36,6 @@ const CHECKPOINT_INTERVAL_MS = 2_000;
 const SYNC_CACHE_KIB = 2048;
 /** SQLite's checkpoint threshold (pages) until `ready`; the timed checkpoints wait meanwhile. */
 const SYNC_AUTOCHECKPOINT_PAGES = 16_384;
-
-const TYPE_OF_TABLE: Record<SyncedTable, string> = {
-  events: 'event',
-  bookings: 'booking',
-  checkins: 'checkin',
-  alerts: 'alert',
-  ticket_keys: 'ticketKey',
-  users: 'user',
-  refusals: 'refusal',
-};
-
-function eventIdOfChange(change: PullResponse['changes'][number]): string {
-  if (change.type === 'user') return '';
-  const fromDoc = (change.doc as { eventId?: unknown } | null)?.eventId;
-  if (typeof fromDoc === 'string') return fromDoc;
-  return parseBucket(change.bucket)?.kind === 'event' ? parseBucket(change.bucket)!.id : '';
-}
-
-/** What a sequence of writes changed, for one `data.changed` event. */
-export class ChangeCollector {
-  readonly tables = new Set<SyncedTable>();
-  readonly eventIds = new Set<string>();
-  add(table: SyncedTable, eventId: string): void {
-    this.tables.add(table);
-    if (eventId) this.eventIds.add(eventId);
-  }
-  result(): DataChange {
-    return { tables: [...this.tables], eventIds: [...this.eventIds] };
-  }
-}
 
 /** Sync-state key: the bookings rowid up to which photo rows were entered after an initial sync; absent when done. */
 export const PHOTOS_FILL_STATE: SyncStateKey = 'photosFilledTo';
@@ -120,9 +52,9 @@ export class AccountStore {
   readonly searchIndex: SearchIndex;
   /** Attendees' photos of the bookings here, kept in step by the pull (photos/rows.ts). */
   readonly photos: PhotoRows;
-  private readonly insertRejected;
+  /** What the server refused or overruled, for the Sync screen. */
+  private readonly rejectedMutations: RejectedMutations;
   private readonly insertStale;
-  private readonly latestRejected: Database.Statement<[], RejectedMutation>;
   private readonly insertBucket;
   private readonly anyBooking;
   private readonly checkinsOfBooking;
@@ -143,23 +75,11 @@ export class AccountStore {
     this.outbox = new Outbox(db, this.rows, this.clock, this.state);
     this.searchIndex = new SearchIndex(db, this.state);
     this.photos = new PhotoRows(db);
+    this.rejectedMutations = new RejectedMutations(db);
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
-    this.insertRejected = db.prepare(
-      `INSERT OR REPLACE INTO rejected_mutations (id, name, args, code, message, at, hlc, guest_name, event_title)
-       VALUES (@id, @name, @args, @code, @message, @at, @hlc,
-         (SELECT json_extract(doc, '$.attendee.name') FROM bookings WHERE id = coalesce(json_extract(@args, '$.bookingId'),
-           -- an acknowledgement names its alert, whose booking is the guest
-           (SELECT json_extract(doc, '$.bookingId') FROM alerts WHERE id = json_extract(@args, '$.alertId')))),
-         (SELECT json_extract(doc, '$.title') FROM events WHERE id = coalesce(json_extract(@args, '$.eventId'),
-           (SELECT event_id FROM bookings WHERE id = json_extract(@args, '$.bookingId')))))`,
-    );
     this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
-    this.latestRejected = db.prepare(
-      `SELECT id AS mutationId, name, code, message, at, guest_name AS guestName, event_title AS eventTitle
-       FROM rejected_mutations ORDER BY at DESC LIMIT 200`,
-    );
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
     this.refreshForProtocol();
@@ -402,27 +322,23 @@ export class AccountStore {
             // The server stored its own HLC (this clock ran too far ahead): order the scan by it here too.
             if (result.hlc && row.target_table === 'checkins') this.adoptHlc(row.target_id, result.hlc);
             if (result.superseded) {
-              this.insertRejected.run({
-                id: result.id,
-                name: row.name,
-                args: row.args,
-                code: 'SUPERSEDED',
-                message: 'Applied, but a later edit had already set the same fields; it did not take effect',
-                at: now,
-                hlc: row.hlc,
-              });
+              this.rejectedMutations.record(
+                result.id,
+                row,
+                'SUPERSEDED',
+                'Applied, but a later edit had already set the same fields; it did not take effect',
+                now,
+              );
             }
             this.insertStale.run(row.target_table, row.target_id);
           } else {
-            this.insertRejected.run({
-              id: result.id,
-              name: row.name,
-              args: row.args,
-              code: result.code ?? 'REJECTED',
-              message: result.message ?? 'The server refused this change',
-              at: now,
-              hlc: row.hlc,
-            });
+            this.rejectedMutations.record(
+              result.id,
+              row,
+              result.code ?? 'REJECTED',
+              result.message ?? 'The server refused this change',
+              now,
+            );
             this.outbox.rebuild(row.target_table, row.target_id);
             changed.add(row.target_table, this.rows.get(row.target_table, row.target_id)?.event_id ?? '');
           }
@@ -445,58 +361,15 @@ export class AccountStore {
 
   /** A bucket's live rows as the UI sees them: what `bucketHash` hashes, for finding what differs. */
   bucketRows(bucket: string): HashedRow[] {
-    const parsed = parseBucket(bucket);
-    if (!parsed) return [];
-    const rows: HashedRow[] = [];
-    const tables: SyncedTable[] =
-      parsed.kind === 'user' ? ['users'] : ['events', 'bookings', 'checkins', 'alerts', 'ticket_keys', 'refusals'];
-    for (const table of tables) {
-      const where = table === 'users' || table === 'events' ? 'id = ?' : 'event_id = ?';
-      const found = this.db
-        .prepare(`SELECT id, doc FROM ${table} WHERE ${where} AND doc IS NOT NULL`)
-        .all(parsed.id) as {
-        id: string;
-        doc: string;
-      }[];
-      for (const row of found) rows.push({ type: TYPE_OF_TABLE[table], id: row.id, doc: JSON.parse(row.doc) });
-    }
-    return rows;
-  }
-
-  /** Mutations read from a damaged file, queued again in their old order; returns how many were new. */
-  importOutbox(entries: SalvagedMutation[]): number {
-    const insert = this.db.prepare(
-      `INSERT OR IGNORE INTO outbox (id, name, args, hlc, meta, target_table, target_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    return this.db.transaction(() => {
-      let count = 0;
-      for (const entry of entries) {
-        if (!(SYNCED_TABLES as readonly string[]).includes(entry.target_table)) continue;
-        const result = insert.run(
-          entry.id,
-          entry.name,
-          entry.args,
-          entry.hlc,
-          entry.meta,
-          entry.target_table,
-          entry.target_id,
-          entry.created_at,
-        );
-        if (result.changes === 0) continue;
-        count += 1;
-        this.outbox.rebuild(entry.target_table as SyncedTable, entry.target_id);
-      }
-      return count;
-    })();
+    return bucketRowsOf(this.db, bucket);
   }
 
   rejected(): RejectedMutation[] {
-    return this.latestRejected.all();
+    return this.rejectedMutations.latest();
   }
 
   dismissRejected(mutationId: string): void {
-    this.write(() => this.db.prepare('DELETE FROM rejected_mutations WHERE id = ?').run(mutationId));
+    this.write(() => this.rejectedMutations.dismiss(mutationId));
   }
 
   /** Every scan row of a booking as shown here (entries, exits, voids), in no order: the door rules order them. */
@@ -504,7 +377,6 @@ export class AccountStore {
     return (this.checkinsOfBooking.all(bookingId) as { doc: string }[]).map((row) => JSON.parse(row.doc) as Checkin);
   }
 
-  /** Every event on this device. */
   /** The signed-in user's own profile as their `user:<id>` bucket last gave it, or null before it arrived. */
   userProfile(userId: string): { email: string; name: string } | null {
     const row = this.db.prepare('SELECT doc FROM users WHERE id = ?').get(userId) as { doc: string | null } | undefined;
@@ -513,6 +385,7 @@ export class AccountStore {
     return typeof doc.email === 'string' && typeof doc.name === 'string' ? { email: doc.email, name: doc.name } : null;
   }
 
+  /** Every event on this device, by id. */
   eventIds(): string[] {
     return (this.db.prepare('SELECT id FROM events ORDER BY id').all() as { id: string }[]).map((row) => row.id);
   }

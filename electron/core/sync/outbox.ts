@@ -1,6 +1,7 @@
 import { type HybridClock, type MutationName, parseOrThrow, mutationArgsSchemas } from '@gatehouse/protocol';
 import type { Db } from '../db/open';
-import type { Doc, RowStore, SyncedTable } from '../db/rows';
+import { type Doc, type RowStore, SYNCED_TABLES, type SyncedTable } from '../db/rows';
+import type { SalvagedMutation } from '../db/salvage';
 import { applyEffect, type MutationMeta, type PendingMutation, targetOf } from './effects';
 import { newRowId } from './ids';
 import type { SyncState } from './state';
@@ -124,5 +125,33 @@ export class Outbox {
 
   count(): number {
     return (this.countAll.get() as { n: number }).n;
+  }
+
+  /** Mutations read from a damaged file, queued again in their old order; returns how many were new. */
+  requeue(entries: SalvagedMutation[]): number {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO outbox (id, name, args, hlc, meta, target_table, target_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() => {
+      let count = 0;
+      for (const entry of entries) {
+        if (!(SYNCED_TABLES as readonly string[]).includes(entry.target_table)) continue;
+        const result = insert.run(
+          entry.id,
+          entry.name,
+          entry.args,
+          entry.hlc,
+          entry.meta,
+          entry.target_table,
+          entry.target_id,
+          entry.created_at,
+        );
+        if (result.changes === 0) continue;
+        count += 1;
+        this.rebuild(entry.target_table as SyncedTable, entry.target_id);
+      }
+      return count;
+    })();
   }
 }
