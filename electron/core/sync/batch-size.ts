@@ -4,8 +4,13 @@ import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 export const PUSH_TIMEOUT_MS = 60_000;
 const START = 100;
 const MIN = 10;
-/** A push answered faster than this may carry twice as much next time. */
+/** A push answered faster than this may carry more next time: twice as much, or more (TARGET_MS). */
 const QUICK_MS = 2_000;
+/**
+ * What a quick answer's rate is scaled to: a server that applied 100 mutations in 20 ms is sent as
+ * many as it applies in this long next (capped by the protocol), rather than doubling five times.
+ */
+const TARGET_MS = 1_000;
 /**
  * Most bytes of stored mutation JSON (args and meta) in one push: well inside the server's 1 MiB
  * body limit, so 2,000 check-ins (~300 bytes each) go in one push, and large edits in fewer.
@@ -16,8 +21,8 @@ export const PUSH_MAX_BYTES = 640 * 1024;
  * Sizes push batches by how the server keeps up (additive backlog, multiplicative back-off). A
  * batch that timed out is still being applied on the server; sending the same 500 mutations again
  * would only queue behind it (each waits on its claim), so the next attempt sends half as many and
- * the device gets answers, and progress, sooner. Quick answers double the size again, so a
- * 10,000-check-in backlog on a fast server goes in full batches.
+ * the device gets answers, and progress, sooner. Quick answers grow the size again (by the rate
+ * they show), so a 10,000-check-in backlog on a fast server goes in full batches after the first.
  */
 export class PushBatchSizer {
   private size = START;
@@ -27,8 +32,11 @@ export class PushBatchSizer {
     return this.size;
   }
 
+  /** A full batch answered quickly grows the next: at least twice, else to TARGET_MS at its rate. */
   answered(elapsedMs: number, sent: number): void {
-    if (elapsedMs < QUICK_MS && sent >= this.size) this.size = Math.min(this.limit, this.size * 2);
+    if (elapsedMs >= QUICK_MS || sent < this.size) return;
+    const atRate = Math.floor((sent * TARGET_MS) / Math.max(elapsedMs, 1));
+    this.size = Math.min(this.limit, Math.max(this.size * 2, atRate));
   }
 
   /**

@@ -2,8 +2,9 @@ import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gat
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
-import { PUSH_MAX_BYTES, PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
+import { PUSH_MAX_BYTES } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
+import { type InFlightPush, PushSender } from './push-sender';
 
 export type EngineOptions = {
   pullLimit: number;
@@ -55,11 +56,6 @@ type LaneState = { wanted: boolean; running: Promise<void> | null };
  */
 const PULL_HOLD_MAX_MS = 1_000;
 
-/** A 413: a server from before MAX_PUSH_BATCH grew, or a body over its byte limit. */
-function tooLarge(error: unknown): boolean {
-  return error instanceof GatehouseError && (error.code === 'BATCH_TOO_LARGE' || error.code === 'PAYLOAD_TOO_LARGE');
-}
-
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -92,7 +88,7 @@ export class SyncEngine {
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
-  private readonly pushBatch = new PushBatchSizer();
+  private readonly pushSender: PushSender;
 
   constructor(
     private readonly store: AccountStore,
@@ -122,6 +118,7 @@ export class SyncEngine {
             log: options.log,
           })
         : null;
+    this.pushSender = new PushSender(store, api);
   }
 
   start(): void {
@@ -264,40 +261,50 @@ export class SyncEngine {
     return running;
   }
 
+  /**
+   * Pushes the outbox in order, a batch at a time. Once a batch is answered in full, the next one is
+   * sent before this answer is stored: the server applied every mutation of the first before it
+   * answered, so order holds, and the device stores one answer while the server applies the next
+   * batch instead of the server waiting for it (the gap was ~50 ms a batch of 2,000, server idle).
+   * A batch answered only in part is followed by nothing until its answer is stored: what it left
+   * unanswered goes first in the next round.
+   */
   private async push(): Promise<void> {
-    for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
-      this.lanes.push.wanted = false;
-      const batch = this.store.outbox.peek(this.pushBatch.next, PUSH_MAX_BYTES);
-      if (batch.length === 0) return;
-      // Never send mutations to a server that cannot read this device's protocol version.
-      await this.api.ensureCompatible();
-      this.store.outbox.markAttempted(batch.map((entry) => entry.id));
-      const started = Date.now();
-      const response = await this.api
-        .call(
-          routes['sync.push'],
-          { body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) } },
-          { timeoutMs: PUSH_TIMEOUT_MS },
-        )
-        .catch((error: unknown) => {
-          // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
-          if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.pushBatch.timedOut();
-          if (tooLarge(error) && batch.length > 1) {
-            this.pushBatch.tooLarge(batch.length);
-            return null; // nothing was applied: the same mutations again, fewer at a time
+    let inFlight: InFlightPush | null = null;
+    try {
+      for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
+        if (!inFlight) {
+          this.lanes.push.wanted = false;
+          const batch = this.store.outbox.peek(this.pushSender.nextSize, PUSH_MAX_BYTES);
+          if (batch.length === 0) return;
+          inFlight = await this.pushSender.send(batch);
+        }
+        const { batch, answer } = inFlight;
+        inFlight = null;
+        const response = await answer;
+        if (response === null) continue; // refused as too large: nothing applied, fewer at a time
+        const sent = new Set(batch.map((entry) => entry.id));
+        const answered = response.results.filter((result) => sent.has(result.id));
+        if (answered.length === batch.length && !this.stopped) {
+          this.lanes.push.wanted = false;
+          const next = this.store.outbox.peek(this.pushSender.nextSize, PUSH_MAX_BYTES, batch[batch.length - 1]!.seq);
+          if (next.length > 0) {
+            inFlight = await this.pushSender.send(next);
+            // fetch() writes the request once this task ends: one turn of the event loop sends it.
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
-          throw error;
-        });
-      if (response === null) continue;
-      this.pushBatch.answered(Date.now() - started, batch.length);
-      const sent = new Set(batch.map((entry) => entry.id));
-      const answered = response.results.filter((result) => sent.has(result.id));
-      const change = this.store.applyPushResults(answered, response.serverHlc);
-      this.pushAnswers += 1;
-      if (change.tables.length > 0) this.hooks.onData(change);
-      this.hooks.onStatus();
-      // The server answered none of what we sent: stop rather than resend the same batch forever.
-      if (answered.length === 0) throw new GatehouseError('INTERNAL', 'The server answered no mutation of the push');
+        }
+        const change = this.store.applyPushResults(answered, response.serverHlc);
+        this.pushAnswers += 1;
+        if (change.tables.length > 0) this.hooks.onData(change);
+        this.hooks.onStatus();
+        // The server answered none of what we sent: stop rather than resend the same batch forever.
+        if (answered.length === 0) throw new GatehouseError('INTERNAL', 'The server answered no mutation of the push');
+      }
+    } finally {
+      // Stopped, or failed while the next batch was on the wire: its answer is not stored (the
+      // server keeps the results; the next push is answered them again), nor left unobserved.
+      void inFlight?.answer.catch(() => undefined);
     }
   }
 

@@ -59,10 +59,10 @@ export class Outbox {
     );
     this.pendingFor = db.prepare('SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq');
     this.anyFor = db.prepare('SELECT 1 FROM outbox WHERE target_table = ? AND target_id = ? LIMIT 1');
-    this.head = db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?');
+    this.head = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.takeRow = db.prepare('DELETE FROM outbox WHERE id = ? RETURNING name, args, hlc, target_table, target_id');
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
-    this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?');
+    this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ?');
   }
 
   /** Validates, applies locally and queues one mutation in one transaction; returns the row's new doc. */
@@ -99,9 +99,12 @@ export class Outbox {
     return this.anyFor.get(table, id) !== undefined;
   }
 
-  /** The oldest `limit` mutations, cut where their stored JSON passes `maxBytes` (always at least one). */
-  peek(limit: number, maxBytes = Infinity): OutboxEntry[] {
-    const rows = this.head.all(limit) as OutboxRow[];
+  /**
+   * The oldest `limit` mutations queued after `afterSeq` (all of them by default), cut where their
+   * stored JSON passes `maxBytes` (always at least one, if any): consecutive entries, in outbox order.
+   */
+  peek(limit: number, maxBytes = Infinity, afterSeq = 0): OutboxEntry[] {
+    const rows = this.head.all(afterSeq, limit) as OutboxRow[];
     let bytes = 0;
     let count = 0;
     while (count < rows.length) {
@@ -117,10 +120,10 @@ export class Outbox {
     return this.takeRow.get(id) as TakenEntry | undefined;
   }
 
-  markAttempted(ids: string[]): void {
-    this.db.transaction(() => {
-      for (const id of ids) this.bumpAttempts.run(id);
-    })();
+  /** Counts a send of `batch` (as `peek` answered it: consecutive entries), in one statement. */
+  markAttempted(batch: readonly OutboxEntry[]): void {
+    if (batch.length === 0) return;
+    this.bumpAttempts.run(batch[0]!.seq, batch[batch.length - 1]!.seq);
   }
 
   count(): number {

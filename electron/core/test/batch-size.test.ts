@@ -3,15 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { PushBatchSizer } from '../sync/batch-size';
 
 describe('PushBatchSizer', () => {
-  it('grows to the protocol maximum while full batches are answered quickly', () => {
+  it('grows to the protocol maximum while full batches are answered quickly, by the rate they show', () => {
     const sizer = new PushBatchSizer();
     const sizes = [sizer.next];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 3; i++) {
       sizer.answered(100, sizer.next);
       sizes.push(sizer.next);
     }
-    expect(sizes).toEqual([100, 200, 400, 800, 1600, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
+    // 100 in 100 ms: a second's worth is 1,000; then 10,000, capped.
+    expect(sizes).toEqual([100, 1_000, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
     expect(MAX_PUSH_BATCH).toBe(2000);
+  });
+
+  it('at least doubles on a quick answer whose rate would not', () => {
+    const sizer = new PushBatchSizer();
+    const sizes = [sizer.next];
+    for (let i = 0; i < 4; i++) {
+      sizer.answered(1_500, sizer.next);
+      sizes.push(sizer.next);
+    }
+    expect(sizes).toEqual([100, 200, 400, 800, 1_600]);
   });
 
   it('does not grow on a partial batch (the outbox ran dry) or a slow answer', () => {
@@ -25,13 +36,13 @@ describe('PushBatchSizer', () => {
     const sizer = new PushBatchSizer();
     for (let i = 0; i < 10; i++) sizer.timedOut();
     expect(sizer.next).toBe(10);
-    sizer.answered(100, 10);
+    sizer.answered(1_000, 10);
     expect(sizer.next).toBe(20);
   });
 
   it('after a 413 (a server from before the limit grew) sends at most the old limit, growing back only to it', () => {
     const sizer = new PushBatchSizer();
-    for (let i = 0; i < 6; i++) sizer.answered(100, sizer.next);
+    for (let i = 0; i < 2; i++) sizer.answered(100, sizer.next);
     expect(sizer.next).toBe(MAX_PUSH_BATCH);
     sizer.tooLarge(MAX_PUSH_BATCH);
     expect(sizer.next).toBe(LEGACY_MAX_PUSH_BATCH);

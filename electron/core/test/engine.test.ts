@@ -12,7 +12,8 @@ import { SyncEngine } from '../sync/engine';
 import type { WebSocketLike } from '../sync/live';
 import { DEVICE_ID, USER_ID, openTempStore, seedEvent } from './fixtures';
 
-type Sent = { method: string; path: string; mutations: number };
+/** A request as the fake server saw it: for a push, its mutations and how many the outbox held when it arrived. */
+type Sent = { method: string; path: string; mutations: number; firstId?: string; outboxAtArrival?: number };
 type Hold = { release: () => void };
 
 /**
@@ -26,6 +27,10 @@ class FakeServer {
   private readonly releases: (() => void)[] = [];
   /** Pushes of more mutations than this are refused 413 BATCH_TOO_LARGE (a server of the old limit). */
   maxBatch = Infinity;
+  /** A push answers only its first this many mutations (a server that stopped part-way). */
+  answerAtMost = Infinity;
+  /** Read when a push arrives (the device's outbox size then). */
+  outboxSize: () => number = () => -1;
 
   /** Lets every held answer go (after a test, so stopping the engine never waits on one). */
   releaseAll(): void {
@@ -48,11 +53,17 @@ class FakeServer {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
     const body = init?.body ? (JSON.parse(String(init.body)) as { mutations?: { id: string }[] }) : {};
-    this.sent.push({ method, path: url.pathname, mutations: body.mutations?.length ?? 0 });
+    const mutations = body.mutations ?? [];
+    this.sent.push({
+      method,
+      path: url.pathname,
+      mutations: mutations.length,
+      ...(method === 'POST' ? { firstId: mutations[0]?.id, outboxAtArrival: this.outboxSize() } : {}),
+    });
     const answer =
       method === 'POST'
         ? {
-            results: (body.mutations ?? []).map((m) => ({ id: m.id, status: 'applied' })),
+            results: mutations.slice(0, this.answerAtMost).map((m) => ({ id: m.id, status: 'applied' })),
             serverHlc: '000009999999999:00000:server',
           }
         : {
@@ -114,6 +125,25 @@ async function until(done: () => boolean, what: string, limitMs = 2_000): Promis
 }
 
 const meta = () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() });
+
+/** Queues `count` check-ins (in one transaction); answers their mutation ids in outbox order. */
+function queueCheckins(count: number): string[] {
+  return store.db.transaction(() => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const args = {
+        id: crypto.randomUUID(),
+        eventId: 'ev1',
+        bookingId: `ev1-b${i % 20}`,
+        gate: 'North',
+        direction: i % 2 === 0 ? ('in' as const) : ('out' as const),
+        scannedAt: new Date().toISOString(),
+      };
+      ids.push(store.mutate('checkin.record', args, meta()).id);
+    }
+    return ids;
+  })();
+}
 
 let store: AccountStore;
 let server: FakeServer;
@@ -292,13 +322,40 @@ describe('sync engine: no timer between a write or a poke and the request', () =
       }
     })();
     // Grown to more than the old limit by quick answers, as after a backlog on a fast server.
-    for (let i = 0; i < 4; i++) engine['pushBatch'].answered(1, engine['pushBatch'].next);
+    for (let i = 0; i < 4; i++) engine['pushSender']['sizer'].answered(1, engine['pushSender']['sizer'].next);
     await engine.syncNow();
     expect(store.outbox.count()).toBe(0);
     const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
     expect(pushes[0]).toBeGreaterThan(LEGACY_MAX_PUSH_BATCH);
     expect(pushes.slice(1).every((size) => size <= LEGACY_MAX_PUSH_BATCH)).toBe(true);
     expect(pushes.slice(1).reduce((sum, size) => sum + size, 0)).toBe(1_200);
+  });
+
+  it('sends the next batch as soon as a batch is answered in full, and stores the answer meanwhile', async () => {
+    server.outboxSize = () => store.outbox.count();
+    queueCheckins(1_200);
+    engine['pushSender']['sizer'].tooLarge(1_000); // batches of 500 (the old limit)
+    await engine.syncNow();
+    expect(store.outbox.count()).toBe(0);
+    const pushes = server.sent.filter((request) => request.method === 'POST');
+    expect(pushes.map((push) => push.mutations)).toEqual([500, 500, 200]);
+    // Each next batch arrived while the answer before it was not stored yet: nothing left the outbox.
+    expect(pushes.map((push) => push.outboxAtArrival)).toEqual([1_200, 1_200, 700]);
+  });
+
+  it('sends nothing more until a batch answered only in part is stored, then resends what it left, in order', async () => {
+    server.outboxSize = () => store.outbox.count();
+    const ids = queueCheckins(1_000);
+    engine['pushSender']['sizer'].tooLarge(1_000); // batches of 500
+    server.answerAtMost = 300;
+    await engine.syncNow().catch(() => undefined);
+    server.answerAtMost = Infinity;
+    await engine.syncNow();
+    expect(store.outbox.count()).toBe(0);
+    const pushes = server.sent.filter((request) => request.method === 'POST');
+    // 300 of the first 500 answered: the next push starts at the 301st, after that answer was stored.
+    expect(pushes[1]).toMatchObject({ firstId: ids[300], outboxAtArrival: 700 });
+    expect(pushes.slice(0, 2).map((push) => push.outboxAtArrival)).toEqual([1_000, 700]);
   });
 
   it('does not pull again for a request its pull already covered', async () => {
