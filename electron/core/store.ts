@@ -54,7 +54,6 @@ export class AccountStore {
   readonly photos: PhotoRows;
   /** What the server refused or overruled, for the Sync screen. */
   private readonly rejectedMutations: RejectedMutations;
-  private readonly insertStale;
   private readonly insertBucket;
   private readonly anyBooking;
   private readonly checkinsOfBooking;
@@ -79,7 +78,6 @@ export class AccountStore {
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
-    this.insertStale = db.prepare('INSERT OR IGNORE INTO stale_rows (tbl, id) VALUES (?, ?)');
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
     this.tuneForPhase();
     this.refreshForProtocol();
@@ -269,7 +267,7 @@ export class AccountStore {
             this.state.set('phase', 'readyToScan');
           }
           if (refreshing) this.state.set('refreshing', null);
-          if (answersCovered()) this.rebuildStale(changed);
+          if (answersCovered()) this.outbox.rebuildStale(changed);
           this.state.set('lastSyncAt', now);
         }
         return next;
@@ -277,15 +275,6 @@ export class AccountStore {
     );
     if (next >= page.changes.length && caughtUp) this.tuneForPhase();
     return next;
-  }
-
-  private rebuildStale(changed: ChangeCollector): void {
-    const stale = this.db.prepare('SELECT tbl, id FROM stale_rows').all() as { tbl: SyncedTable; id: string }[];
-    for (const row of stale) {
-      this.outbox.rebuild(row.tbl, row.id);
-      changed.add(row.tbl, this.rows.get(row.tbl, row.id)?.event_id ?? '');
-    }
-    this.db.prepare('DELETE FROM stale_rows').run();
   }
 
   private purgeBucket(bucket: string, changed: ChangeCollector): void {
@@ -315,9 +304,12 @@ export class AccountStore {
     this.write(() =>
       this.db.transaction(() => {
         const now = new Date().toISOString();
+        const taken = this.outbox.takeMany(results.map((result) => result.id));
+        const stale: Array<[SyncedTable, string]> = [];
         for (const result of results) {
-          const row = this.outbox.take(result.id);
+          const row = taken.get(result.id);
           if (!row) continue;
+          taken.delete(result.id); // a second answer for one id is not applied twice
           if (result.status === 'applied') {
             // The server stored its own HLC (this clock ran too far ahead): order the scan by it here too.
             if (result.hlc && row.target_table === 'checkins') this.adoptHlc(row.target_id, result.hlc);
@@ -330,7 +322,7 @@ export class AccountStore {
                 now,
               );
             }
-            this.insertStale.run(row.target_table, row.target_id);
+            stale.push([row.target_table, row.target_id]);
           } else {
             this.rejectedMutations.record(
               result.id,
@@ -343,6 +335,7 @@ export class AccountStore {
             changed.add(row.target_table, this.rows.get(row.target_table, row.target_id)?.event_id ?? '');
           }
         }
+        this.outbox.markStale(stale);
         if (serverHlc) this.state.set('hlc', this.clock.receive(serverHlc));
       })(),
     );

@@ -4,6 +4,7 @@ import { type Doc, type RowStore, SYNCED_TABLES, type SyncedTable } from '../db/
 import type { SalvagedMutation } from '../db/salvage';
 import { applyEffect, type MutationMeta, type PendingMutation, targetOf } from './effects';
 import { newRowId } from './ids';
+import type { ChangeCollector } from './pull-page';
 import type { SyncState } from './state';
 
 type OutboxRow = {
@@ -42,10 +43,11 @@ export class Outbox {
   private readonly insert;
   private readonly pendingFor;
   private readonly head;
-  private readonly takeRow;
+  private readonly takeRows;
   private readonly countAll;
   private readonly bumpAttempts;
   private readonly anyFor;
+  private readonly insertStale;
 
   constructor(
     private readonly db: Db,
@@ -60,9 +62,34 @@ export class Outbox {
     this.pendingFor = db.prepare('SELECT * FROM outbox WHERE target_table = ? AND target_id = ? ORDER BY seq');
     this.anyFor = db.prepare('SELECT 1 FROM outbox WHERE target_table = ? AND target_id = ? LIMIT 1');
     this.head = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.takeRow = db.prepare('DELETE FROM outbox WHERE id = ? RETURNING name, args, hlc, target_table, target_id');
+    this.takeRows = db.prepare(
+      `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))
+       RETURNING id, name, args, hlc, target_table, target_id`,
+    );
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
+    // A JSON array of [table, id] pairs.
+    this.insertStale = db.prepare(
+      `INSERT OR IGNORE INTO stale_rows (tbl, id) SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
+    );
     this.bumpAttempts = db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ?');
+  }
+
+  /**
+   * Rows whose answered mutations were applied: re-derived from the server's version once a pull
+   * has caught up past them (rebuildStale). `rows` are [table, id] pairs.
+   */
+  markStale(rows: ReadonlyArray<readonly [SyncedTable, string]>): void {
+    if (rows.length > 0) this.insertStale.run(JSON.stringify(rows));
+  }
+
+  /** Re-derives every row markStale listed, noting each in `changed`, and forgets the list. */
+  rebuildStale(changed: ChangeCollector): void {
+    const stale = this.db.prepare('SELECT tbl, id FROM stale_rows').all() as { tbl: SyncedTable; id: string }[];
+    for (const row of stale) {
+      this.rebuild(row.tbl, row.id);
+      changed.add(row.tbl, this.rows.get(row.tbl, row.id)?.event_id ?? '');
+    }
+    this.db.prepare('DELETE FROM stale_rows').run();
   }
 
   /** Validates, applies locally and queues one mutation in one transaction; returns the row's new doc. */
@@ -115,9 +142,18 @@ export class Outbox {
     return rows.slice(0, count).map(toEntry);
   }
 
-  /** Removes an answered mutation; returns what it was and which row it changed, or undefined if it was not queued. */
-  take(id: string): TakenEntry | undefined {
-    return this.takeRow.get(id) as TakenEntry | undefined;
+  /**
+   * Removes answered mutations, in one statement (a push answers up to 2,000); returns what each
+   * was and which row it changed, by mutation id — ids that were not queued are absent.
+   */
+  takeMany(ids: readonly string[]): Map<string, TakenEntry> {
+    const taken = new Map<string, TakenEntry>();
+    if (ids.length === 0) return taken;
+    for (const row of this.takeRows.all(JSON.stringify(ids)) as Array<TakenEntry & { id: string }>) {
+      const { id, ...entry } = row;
+      taken.set(id, entry);
+    }
+    return taken;
   }
 
   /** Counts a send of `batch` (as `peek` answered it: consecutive entries), in one statement. */
