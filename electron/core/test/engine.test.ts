@@ -308,19 +308,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
 
   it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
     server.maxBatch = LEGACY_MAX_PUSH_BATCH;
-    store.db.transaction(() => {
-      for (let i = 0; i < 1_200; i++) {
-        const args = {
-          id: crypto.randomUUID(),
-          eventId: 'ev1',
-          bookingId: `ev1-b${i % 20}`,
-          gate: 'North',
-          direction: i % 2 === 0 ? ('in' as const) : ('out' as const),
-          scannedAt: new Date().toISOString(),
-        };
-        store.mutate('checkin.record', args, meta());
-      }
-    })();
+    queueCheckins(1_200);
     // Grown to more than the old limit by quick answers, as after a backlog on a fast server.
     for (let i = 0; i < 4; i++) engine['pushSender']['sizer'].answered(1, engine['pushSender']['sizer'].next);
     await engine.syncNow();
