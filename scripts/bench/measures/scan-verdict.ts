@@ -15,7 +15,7 @@ export const scanVerdict: Measure = {
   name: 'scan_verdict',
   timeLimitSeconds: 1200,
   async run(ctx) {
-    const entry = await ctx.devices.synced(ctx, 'gate-a');
+    const entry = await ctx.devices.synced(ctx, 'gate-a', 'bookings');
     const { fixture, options } = ctx;
     const warmUp = ctx.takeBookings(Math.min(WARM_UP, Math.max(1, Math.floor(options.scans / 10))));
     const measured = ctx.takeBookings(options.scans);
