@@ -37,6 +37,16 @@ export type OpenDatabaseOptions = {
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 /** A burst may grow the WAL file; after a restart it is cut back to this (bytes). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of the file SQLite reads through a memory map instead of read() into its page cache
+ * (https://sqlite.org/mmap.html). A push's check-ins look up random bookings of a 100,000-booking
+ * event: a page first read costs ~22 µs through read() and the copy into the cache, a third of
+ * that mapped. Only reads are mapped (writes still go through the WAL). The page's caveats hold
+ * here: one process owns the file (the lock below), so no other truncates it under the map; an
+ * I/O error on a mapped page is a SIGBUS rather than an error code, as a failing disk under the
+ * WAL would be fatal anyway. Address space only: the OS keeps what it caches either way.
+ */
+const MMAP_SIZE_BYTES = 1024 * 1024 * 1024;
 /** SQLite's default, back in force when the background checkpointer cannot run. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
@@ -219,6 +229,7 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteDatabase {
     // scans its page hash when a commit truncates the cache) than it saves.
     db.pragma('cache_size = -32768');
     db.pragma('temp_store = MEMORY');
+    db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
     const backgroundCheckpoints = options.backgroundCheckpoints ?? true;
     if (backgroundCheckpoints) db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
