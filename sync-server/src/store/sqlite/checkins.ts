@@ -1,8 +1,8 @@
 import type { GatehouseError } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
-import type { After, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
-import type { BookingRow, CheckinRow } from '../rows';
+import type { After, BookingForAlerts, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
+import type { CheckinRow } from '../rows';
 import { changeOf } from '../wire';
 import type { SqliteAlerts } from './alerts';
 import type { SqliteBookings } from './bookings';
@@ -192,7 +192,7 @@ export class SqliteCheckins {
    * would throw (its savepoint undone there).
    */
   recordMany(scans: readonly ScanToRecord[]): ScanOutcome[] {
-    const bookings = this.bookings.findMany([...new Set(scans.map((scan) => scan.row.bookingId))]);
+    const bookings = this.bookings.findForScans([...new Set(scans.map((scan) => scan.row.bookingId))]);
     const outcomes: Array<ScanOutcome | undefined> = new Array(scans.length);
     const valid: number[] = [];
     scans.forEach((scan, index) => {
@@ -273,7 +273,7 @@ export class SqliteCheckins {
   private raiseAlertsOf(
     scans: readonly ScanToRecord[],
     outcomes: ReadonlyArray<ScanOutcome | undefined>,
-    bookings: ReadonlyMap<string, BookingRow>,
+    bookings: ReadonlyMap<string, BookingForAlerts>,
     before: Map<string, ScanFact[]>,
   ): void {
     outcomes.forEach((outcome, index) => {
