@@ -37,16 +37,6 @@ export type OpenDatabaseOptions = {
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 /** A burst may grow the WAL file; after a restart it is cut back to this (bytes). */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/**
- * Bytes of the file SQLite reads through a memory map instead of read() into its page cache
- * (https://sqlite.org/mmap.html). A push's check-ins look up random bookings of a 100,000-booking
- * event: a page first read costs ~22 µs through read() and the copy into the cache, a third of
- * that mapped. Only reads are mapped (writes still go through the WAL). The page's caveats hold
- * here: one process owns the file (the lock below), so no other truncates it under the map; an
- * I/O error on a mapped page is a SIGBUS rather than an error code, as a failing disk under the
- * WAL would be fatal anyway. Address space only: the OS keeps what it caches either way.
- */
-const MMAP_SIZE_BYTES = 1024 * 1024 * 1024;
 /** SQLite's default, back in force when the background checkpointer cannot run. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
@@ -226,10 +216,11 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteDatabase {
     db.pragma('busy_timeout = 5000');
     // 32 MiB of page cache (the default is 2): the hot part of a 100,000-booking event — its
     // bookings' index, words and log tail — stays in memory. Larger costs more per commit (SQLite
-    // scans its page hash when a commit truncates the cache) than it saves.
+    // scans its page hash when a commit truncates the cache) than it saves. No mmap_size: a 1 GiB
+    // map saved nothing measurable on a push's cold booking lookups (scripts/bench/server-apply.ts,
+    // 2026-12-02) and its pages count in the server's RSS.
     db.pragma('cache_size = -32768');
     db.pragma('temp_store = MEMORY');
-    db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
     const backgroundCheckpoints = options.backgroundCheckpoints ?? true;
     if (backgroundCheckpoints) db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
