@@ -27,6 +27,7 @@ import type {
   StoredResult,
   TicketKeyRow,
 } from '../src/store/rows';
+import { TOUCH_INTERVAL_MS, TOUCH_OFFSET_SLACK_MS } from '../src/store/device-touch';
 import { searchTermsOf } from '../src/store/search-words';
 import { openSqliteStore } from '../src/store/sqlite/index';
 import { migration001 } from '../src/store/sqlite/migrations/001-initial';
@@ -521,8 +522,9 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         (await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(2), sessionId: 's2' })).sessionId,
       ).toBe('s2');
       expect(
-        (await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(3), clockOffsetMs: -5 })).clockOffsetMs,
-      ).toBe(-5);
+        (await store.devices.touch({ deviceId: 'd1', userId: 'u2', at: isoAt(3), clockOffsetMs: -5_000 }))
+          .clockOffsetMs,
+      ).toBe(-5_000);
       await store.devices.touch({ deviceId: 'd2', userId: 'u1', at: isoAt(4) });
       await store.devices.touch({ deviceId: 'd3', userId: 'u1', at: isoAt(5) });
       // A device that syncs again keeps its place: the list is by when each was first seen.
@@ -543,6 +545,36 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       expect(revoked).toMatchObject({ revoked: true, revokedAt: isoAt(9) });
       expect(await store.devices.revoke('d2', {}, isoAt(10))).toMatchObject({ revoked: true, revokedAt: isoAt(10) });
       expect(await store.devices.revoke('nope', {}, isoAt(10))).toBeNull();
+    });
+
+    it('leaves a device row alone when a touch would change it only within the interval and offset slack', async () => {
+      const at = (ms: number) => new Date(Date.parse(AT) + ms).toISOString();
+      const touch = (ms: number, more: { userId?: string; clockOffsetMs?: number; sessionId?: string } = {}) =>
+        store.devices.touch({ deviceId: 'd1', userId: 'u1', at: at(ms), ...more });
+      await touch(0, { clockOffsetMs: 0, sessionId: 's1' });
+      const seen = async () => (await store.devices.findById('d1'))!;
+
+      // Within the interval, an offset that moved by less than the slack: nothing written.
+      const kept = await touch(TOUCH_INTERVAL_MS - 1, { clockOffsetMs: TOUCH_OFFSET_SLACK_MS - 1, sessionId: 's1' });
+      expect(kept).toMatchObject({ lastSeenAt: at(0), clockOffsetMs: 0 });
+      expect(await seen()).toMatchObject({ lastSeenAt: at(0), clockOffsetMs: 0 });
+      // An offset that moved by the slack is written, and with it when.
+      await touch(1_000, { clockOffsetMs: -TOUCH_OFFSET_SLACK_MS });
+      expect(await seen()).toMatchObject({ lastSeenAt: at(1_000), clockOffsetMs: -TOUCH_OFFSET_SLACK_MS });
+      // Another session or another user is written at once.
+      await touch(1_001, { sessionId: 's2' });
+      expect(await seen()).toMatchObject({ lastSeenAt: at(1_001), sessionId: 's2' });
+      expect(await touch(1_002, { userId: 'u2' })).toMatchObject({ userId: 'u2', lastSeenAt: at(1_002) });
+      // The interval over, the time is written again; a touch dated before the stored one too.
+      await touch(1_002 + TOUCH_INTERVAL_MS - 1, { userId: 'u2' });
+      expect((await seen()).lastSeenAt).toBe(at(1_002));
+      await touch(1_002 + TOUCH_INTERVAL_MS, { userId: 'u2' });
+      expect((await seen()).lastSeenAt).toBe(at(1_002 + TOUCH_INTERVAL_MS));
+      await touch(500, { userId: 'u2' });
+      expect((await seen()).lastSeenAt).toBe(at(500));
+      // A revoked device answers revoked from a touch that writes nothing.
+      await store.devices.revoke('d1', {}, at(501));
+      expect(await touch(502, { userId: 'u2' })).toMatchObject({ revoked: true, lastSeenAt: at(500) });
     });
   });
 
@@ -2120,6 +2152,49 @@ describe('SQLite store file', () => {
       await store.checkins.record(checkin, noAlerts);
       listen();
       expect(next).toEqual([{ bucket: eventBucket(event.id), seq: headBefore + 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps a push’s chunks before an unexpected failure and applies none after it; another push is unaffected', async () => {
+    const store = await openSqliteStore({ file });
+    try {
+      const event = await createEvent(store);
+      const { row: booking } = await store.bookings.book(bookInput(event));
+      const claim = (id: string) => ({ id, userId: 'u', deviceId: 'd', name: 'n', argsHash: id, hlc: '1' });
+      const checkIn = (id: string): MutationWork => ({
+        claim: claim(id),
+        apply: { kind: 'recordCheckIn', row: scan(booking), deriveAlerts: noAlerts },
+      });
+      // Three chunks of the ledger (100 each), waiting for the same group commit: the second fails.
+      const failing = Array.from({ length: 250 }, (_, index) => checkIn(`m-${index}`));
+      failing[150] = {
+        claim: claim('m-150'),
+        apply: {
+          kind: 'updateEvent',
+          eventId: event.id,
+          hlc: 'bug',
+          edit: () => {
+            throw new TypeError('a bug');
+          },
+        },
+      };
+      const [outcome, other] = await Promise.allSettled([
+        store.mutations.applyBatch(failing),
+        store.mutations.applyBatch([checkIn('other')]),
+      ]);
+      expect(outcome).toMatchObject({ status: 'rejected', reason: new TypeError('a bug') });
+      expect(other).toEqual({ status: 'fulfilled', value: [{ status: 'applied' }] });
+      const recorded = async (index: number) => (await store.mutations.find(`m-${index}`)) !== null;
+      for (const index of [0, 99]) expect(await recorded(index)).toBe(true);
+      for (const index of [100, 149, 151, 199, 200, 249]) expect(await recorded(index)).toBe(false);
+      expect(await store.checkins.listForBooking(booking.id)).toHaveLength(101);
+      // The device's retry applies the rest, in order, and answers the first chunk from the ledger.
+      failing[150] = checkIn('m-150');
+      const retried = await store.mutations.applyBatch(failing);
+      expect(retried.every((result) => result.status === 'applied')).toBe(true);
+      expect(await store.checkins.listForBooking(booking.id)).toHaveLength(251);
     } finally {
       await store.close();
     }

@@ -1,6 +1,6 @@
 import { compareHlc, findDuplicateEntries, type Checkin, type MutationArgs } from '@gatehouse/protocol';
-import type { DeriveAlerts, ScanFact, Store, StoreOp } from '../store/port';
-import type { BookingRow, NewAlertRow, CheckinRow, EventRow } from '../store/rows';
+import type { BookingForAlerts, DeriveAlerts, ScanFact, Store, StoreOp } from '../store/port';
+import type { NewAlertRow, CheckinRow, EventRow } from '../store/rows';
 import { toCheckin } from '../store/wire';
 
 /** What the alerts read of the scan's event: whether, and from which HLC on, it is cancelled. */
@@ -18,7 +18,7 @@ export type EventForAlerts = Pick<EventRow, 'status' | 'fieldHlc'>;
  */
 export function checkinAlertsFor(event: EventForAlerts): DeriveAlerts {
   const cancelledAt = event.status === 'cancelled' ? (event.fieldHlc.status ?? '') : null;
-  return (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => {
+  return (booking: BookingForAlerts, scan: CheckinRow, history: ScanFact[]) => {
     const eventCancelled = cancelledAt !== null && compareHlc(scan.hlc, cancelledAt) > 0;
     const who = booking.attendee.name ? ` (${booking.attendee.name})` : '';
     const at = new Date().toISOString();

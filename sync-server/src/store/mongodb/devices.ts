@@ -1,4 +1,5 @@
 import type { Collection, Filter } from 'mongodb';
+import { touchIsRecorded } from '../device-touch';
 import type { After, DeviceRepository } from '../port';
 import type { DeviceRow } from '../rows';
 import type { StoreContext } from './context';
@@ -43,6 +44,10 @@ export class MongoDevices implements DeviceRepository {
   }
 
   async touch(input: Parameters<DeviceRepository['touch']>[0]): Promise<DeviceRow> {
+    // A read by _id (FerretDB too answers it from its index) instead of a write, most of the time;
+    // a document still missing firstSeenAt is written below, which repairs it.
+    const stored = await this.devices.findOne({ _id: input.deviceId });
+    if (stored?.firstSeenAt !== undefined && touchIsRecorded(toRow(stored), input)) return toRow(stored);
     const set: Partial<DeviceDoc> = { userId: input.userId, lastSeenAt: input.at };
     if (input.clockOffsetMs !== undefined) set.clockOffsetMs = input.clockOffsetMs;
     if (input.sessionId !== undefined) set.sessionId = input.sessionId;

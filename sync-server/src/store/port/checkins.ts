@@ -12,10 +12,18 @@ export type ScanFact = {
 };
 
 /**
+ * What the alerts of a scan read of its booking: an adapter may read just these (a push's check-ins
+ * look up thousands of bookings) or pass the whole row.
+ */
+export type BookingForAlerts = Pick<BookingRow, 'id' | 'eventId' | 'status'> & {
+  attendee: Pick<BookingRow['attendee'], 'name'>;
+};
+
+/**
  * The alerts a scan makes, from its booking and every scan of that booking the store holds (this
  * one included). Pure; the store raises those that do not exist yet, in the same operation.
  */
-export type DeriveAlerts = (booking: BookingRow, scan: CheckinRow, history: ScanFact[]) => Array<NewAlertRow>;
+export type DeriveAlerts = (booking: BookingForAlerts, scan: CheckinRow, history: ScanFact[]) => Array<NewAlertRow>;
 
 export interface CheckinRepository {
   /**

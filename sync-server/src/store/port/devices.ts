@@ -4,7 +4,9 @@ import type { After } from './shared';
 export interface DeviceRepository {
   /**
    * Records that `deviceId` synced for `userId` now (inserting it on first sight, moving it to the
-   * user who signs in on it) and returns it; `clockOffsetMs` is kept when given.
+   * user who signs in on it) and returns it; `clockOffsetMs` is kept when given. A touch that the
+   * stored row already says closely enough (`touchIsRecorded` in store/device-touch.ts: within 5 s,
+   * same user and session, offset within 1 s) writes nothing and returns the stored row.
    */
   touch(input: {
     deviceId: string;

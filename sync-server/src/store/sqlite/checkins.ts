@@ -1,8 +1,8 @@
 import type { GatehouseError } from '@gatehouse/protocol';
 import type Database from 'better-sqlite3';
 import { storeErrors } from '../errors';
-import type { After, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
-import type { BookingRow, CheckinRow } from '../rows';
+import type { After, BookingForAlerts, CheckinRepository, DeriveAlerts, ScanFact } from '../port';
+import type { CheckinRow } from '../rows';
 import { changeOf } from '../wire';
 import type { SqliteAlerts } from './alerts';
 import type { SqliteBookings } from './bookings';
@@ -91,6 +91,16 @@ function isSameScan(existing: CheckinRecord, input: Omit<CheckinRow, 'rev'>): bo
     existing.gate === input.gate &&
     existing.staff_id === input.staffId
   );
+}
+
+function scanFactOf(record: Omit<ScanFactRecord, 'bookingId'>): ScanFact {
+  return {
+    checkinId: record.checkinId,
+    direction: record.direction,
+    hlc: record.hlc,
+    gate: record.gate,
+    voids: record.voids ?? undefined,
+  };
 }
 
 export class SqliteCheckins {
@@ -182,7 +192,7 @@ export class SqliteCheckins {
    * would throw (its savepoint undone there).
    */
   recordMany(scans: readonly ScanToRecord[]): ScanOutcome[] {
-    const bookings = this.bookings.findMany([...new Set(scans.map((scan) => scan.row.bookingId))]);
+    const bookings = this.bookings.findForScans([...new Set(scans.map((scan) => scan.row.bookingId))]);
     const outcomes: Array<ScanOutcome | undefined> = new Array(scans.length);
     const valid: number[] = [];
     scans.forEach((scan, index) => {
@@ -192,6 +202,11 @@ export class SqliteCheckins {
         outcomes[index] = { error: storeErrors.bookingNotInEvent(scan.row.bookingId) };
       } else valid.push(index);
     });
+    // The scans the run's bookings had before it, read before the run's rows go in: the history a
+    // scan derives its alerts from is these and the run's own rows up to it (raiseAlertsOf), so
+    // nothing just written is read back, and a booking's first scan — most of them — costs one
+    // index probe that finds nothing, on the page the insert then writes.
+    const before = this.scansBefore(valid.map((index) => scans[index]!.row.bookingId));
     // Rows go in in VALUES order, so of two scans of one id in the run the first is inserted.
     const inserted = new Set<string>();
     for (let start = 0; start < valid.length; start += ROWS_PER_INSERT) {
@@ -234,41 +249,41 @@ export class SqliteCheckins {
         : { error: storeErrors.checkinIdTaken(input.id) };
     }
     this.changes.appendMany(fresh.map((row) => changeOf.checkin(row)));
-    this.raiseAlertsOf(scans, outcomes, bookings, claimed);
+    this.raiseAlertsOf(scans, outcomes, bookings, before);
     return outcomes as ScanOutcome[];
+  }
+
+  /** The stored scans of `bookingIds`, by booking (a booking with none is absent). */
+  private scansBefore(bookingIds: readonly string[]): Map<string, ScanFact[]> {
+    const factsOf = new Map<string, ScanFact[]>();
+    if (bookingIds.length === 0) return factsOf;
+    for (const fact of this.scansOfMany.all(jsonList([...new Set(bookingIds)]))) {
+      let facts = factsOf.get(fact.bookingId);
+      if (!facts) factsOf.set(fact.bookingId, (facts = []));
+      facts.push(scanFactOf(fact));
+    }
+    return factsOf;
   }
 
   /**
    * The alerts of recordMany's scans, each derived from the scans of its booking as `record` would
-   * have read them: every row but those the run inserted after it (`later`, emptied as it goes).
+   * have read them: those stored before the run (`before`, grown here as it goes) and the rows the
+   * run inserted up to it, in order.
    */
   private raiseAlertsOf(
     scans: readonly ScanToRecord[],
     outcomes: ReadonlyArray<ScanOutcome | undefined>,
-    bookings: ReadonlyMap<string, BookingRow>,
-    later: Set<string>,
+    bookings: ReadonlyMap<string, BookingForAlerts>,
+    before: Map<string, ScanFact[]>,
   ): void {
-    const recorded = new Set<string>();
-    for (const outcome of outcomes) if (outcome && 'row' in outcome) recorded.add(outcome.row.bookingId);
-    if (recorded.size === 0) return;
-    const factsOf = new Map<string, ScanFact[]>();
-    for (const fact of this.scansOfMany.all(jsonList([...recorded]))) {
-      let facts = factsOf.get(fact.bookingId);
-      if (!facts) factsOf.set(fact.bookingId, (facts = []));
-      facts.push({
-        checkinId: fact.checkinId,
-        direction: fact.direction,
-        hlc: fact.hlc,
-        gate: fact.gate,
-        voids: fact.voids ?? undefined,
-      });
-    }
     outcomes.forEach((outcome, index) => {
       if (!outcome || !('row' in outcome)) return;
       const { row, repeated } = outcome;
-      if (!repeated) later.delete(row.id);
-      const history = (factsOf.get(row.bookingId) ?? []).filter((fact) => !later.has(fact.checkinId));
-      for (const alert of scans[index]!.deriveAlerts(bookings.get(row.bookingId)!, row, history)) {
+      let history = before.get(row.bookingId);
+      if (!history) before.set(row.bookingId, (history = []));
+      // A repeat's row was stored before the run (or inserted earlier in it): already in the history.
+      if (!repeated) history.push(scanFactOf({ checkinId: row.id, ...row, voids: row.voids ?? null }));
+      for (const alert of scans[index]!.deriveAlerts(bookings.get(row.bookingId)!, row, [...history])) {
         this.alerts.raise(alert);
       }
     });

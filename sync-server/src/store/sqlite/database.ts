@@ -216,7 +216,9 @@ export function openDatabase(options: OpenDatabaseOptions): SqliteDatabase {
     db.pragma('busy_timeout = 5000');
     // 32 MiB of page cache (the default is 2): the hot part of a 100,000-booking event — its
     // bookings' index, words and log tail — stays in memory. Larger costs more per commit (SQLite
-    // scans its page hash when a commit truncates the cache) than it saves.
+    // scans its page hash when a commit truncates the cache) than it saves. No mmap_size: a 1 GiB
+    // map saved nothing measurable on a push's cold booking lookups (scripts/bench/server-apply.ts,
+    // 2026-12-02) and its pages count in the server's RSS.
     db.pragma('cache_size = -32768');
     db.pragma('temp_store = MEMORY');
     const backgroundCheckpoints = options.backgroundCheckpoints ?? true;

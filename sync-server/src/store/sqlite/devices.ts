@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { touchIsRecorded } from '../device-touch';
 import type { DeviceRepository } from '../port';
 import type { DeviceRow } from '../rows';
 import type { SqliteDatabase } from './database';
@@ -32,17 +33,6 @@ export function toDeviceRow(record: DeviceRecord): DeviceRow {
 
 type ListParams = { userId: string | null; afterValue: string | null; afterId: string | null; limit: number };
 
-/**
- * A touch this soon (by its `at`) after the last one written for the same device, user and session (and a clock
- * offset within TOUCH_OFFSET_SLACK_MS of the one written) reads the row instead of writing it: every
- * push and pull touches its device, and a commit per request was a measurable share of a busy
- * server's time, for a `lastSeenAt` that no one reads to the millisecond.
- */
-const TOUCH_INTERVAL_MS = 1_000;
-const TOUCH_OFFSET_SLACK_MS = 250;
-
-type Touched = { userId: string; sessionId: string | null; clockOffsetMs: number | null; atMs: number };
-
 /** The device registry. Not logged: devices do not sync the registry itself. */
 export class SqliteDevices {
   private readonly touchRow: Database.Statement<
@@ -55,8 +45,6 @@ export class SqliteDevices {
     Database.Statement<ListParams, DeviceRecord>
   >;
   private readonly revokeRow: Database.Statement<{ id: string; userId: string | null; at: string }, DeviceRecord>;
-  /** What the last written touch of each device recorded (this process owns the file). */
-  private readonly touched = new Map<string, Touched>();
 
   constructor(private readonly database: SqliteDatabase) {
     const { db } = database;
@@ -86,26 +74,16 @@ export class SqliteDevices {
     );
   }
 
-  private recentlyTouched(last: Touched, input: Parameters<DeviceRepository['touch']>[0], atMs: number): boolean {
-    if (!(atMs - last.atMs < TOUCH_INTERVAL_MS && atMs >= last.atMs)) return false;
-    if (last.userId !== input.userId) return false;
-    if (input.sessionId !== undefined && input.sessionId !== last.sessionId) return false;
-    if (input.clockOffsetMs === undefined) return true;
-    return last.clockOffsetMs !== null && Math.abs(input.clockOffsetMs - last.clockOffsetMs) < TOUCH_OFFSET_SLACK_MS;
-  }
-
   repository(): DeviceRepository {
     const { database } = this;
     return {
       touch: async (input) => {
-        const atMs = Date.parse(input.at);
-        const last = this.touched.get(input.deviceId);
-        if (last && this.recentlyTouched(last, input, atMs)) {
-          const record = await database.read(() => this.byId.get(input.deviceId));
-          // Gone (erased) or moved to another user meanwhile: written below, as on first sight.
-          if (record && record.user_id === input.userId) return toDeviceRow(record);
+        const stored = await database.read(() => this.byId.get(input.deviceId));
+        if (stored) {
+          const row = toDeviceRow(stored);
+          if (touchIsRecorded(row, input)) return row;
         }
-        const row = await database.write(() =>
+        return database.write(() =>
           toDeviceRow(
             this.touchRow.get({
               id: input.deviceId,
@@ -116,13 +94,6 @@ export class SqliteDevices {
             })!,
           ),
         );
-        this.touched.set(input.deviceId, {
-          userId: row.userId,
-          sessionId: row.sessionId,
-          clockOffsetMs: row.clockOffsetMs,
-          atMs,
-        });
-        return row;
       },
       findById: (id) =>
         database.read(() => {

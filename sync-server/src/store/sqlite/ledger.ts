@@ -20,8 +20,9 @@ import type { SqliteRefusals } from './refusals';
 import { MultiRowInsert, parseJson } from './sql';
 
 /**
- * Mutations applied per transaction. A push of 500 check-ins is five commits of a few milliseconds
- * each, with the event loop free in between, rather than one long stall.
+ * Mutations applied together by applyChunk: their ledger records read in one statement, their
+ * consecutive new check-ins recorded as one run. Every chunk of a push waits for a group commit at
+ * once (GroupCommitQueue), so a backlog push is committed ITEMS_PER_GROUP_COMMIT mutations at a time.
  */
 const ITEMS_PER_TRANSACTION = 100;
 
@@ -43,20 +44,31 @@ const RECORDS_PER_INSERT = 100;
 /** Mutations committed together at most, across the pushes waiting at one turn of the event loop. */
 const ITEMS_PER_GROUP_COMMIT = 500;
 
+/**
+ * The chunks of one push: once one of them has failed, its later chunks are refused unapplied (with
+ * that failure), so a push's mutations are never applied past one that was not — the device retries
+ * from there, in its order.
+ */
+type PushInQueue = { failure: { error: unknown } | null };
+
 type WaitingChunk = {
   apply: () => StoredResult[];
   items: number;
+  push: PushInQueue;
   resolve: (results: StoredResult[]) => void;
   reject: (error: unknown) => void;
 };
 
 /**
- * Group commit: the chunks of every push waiting at one turn of the event loop are applied in one
- * transaction (up to ITEMS_PER_GROUP_COMMIT mutations), so fifty devices pushing at once pay for a
- * few commits instead of fifty — a commit, not the mutations, was most of a small push's cost.
- * Each chunk keeps its own savepoints and answers; a group that fails as a whole (a bug in one
- * mutation, a full disk) is retried chunk by chunk, so one push's failure is never another's.
- * One group per turn, so requests in between wait for at most one group (a few milliseconds).
+ * Group commit: the chunks waiting at one turn of the event loop — every chunk of every push that
+ * arrived — are applied in one transaction, up to ITEMS_PER_GROUP_COMMIT mutations, so fifty devices
+ * pushing at once pay for a few commits instead of fifty, and a backlog of 2,000 check-ins for four
+ * instead of twenty. A commit, not the mutations, was most of a small push's cost; a big one's commit
+ * writes every page its check-ins dirtied in the booking-keyed index, most of them again in the next
+ * commit when commits are small. Each chunk keeps its own savepoints and answers; a group that fails
+ * as a whole (a bug in one mutation, a full disk) is retried chunk by chunk, so one push's failure is
+ * never another's. One group per turn, so requests in between wait for at most one group (a few tens
+ * of milliseconds).
  */
 class GroupCommitQueue {
   private readonly waiting: WaitingChunk[] = [];
@@ -64,9 +76,14 @@ class GroupCommitQueue {
 
   constructor(private readonly database: SqliteDatabase) {}
 
-  run(apply: () => StoredResult[], items: number): Promise<StoredResult[]> {
+  /** A new push's token, to pass to `run` with each of its chunks in order. */
+  newPush(): PushInQueue {
+    return { failure: null };
+  }
+
+  run(apply: () => StoredResult[], items: number, push: PushInQueue): Promise<StoredResult[]> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ apply, items, resolve, reject });
+      this.waiting.push({ apply, items, push, resolve, reject });
       this.schedule();
     });
   }
@@ -80,24 +97,42 @@ class GroupCommitQueue {
     });
   }
 
+  /** Refuses, unapplied, a chunk whose push has already failed; true when it did. */
+  private refusedAfterFailure(chunk: WaitingChunk): boolean {
+    if (!chunk.push.failure) return false;
+    chunk.reject(chunk.push.failure.error);
+    return true;
+  }
+
+  private fail(chunk: WaitingChunk, error: unknown): void {
+    chunk.push.failure ??= { error };
+    chunk.reject(error);
+  }
+
   private async flush(): Promise<void> {
     const group: WaitingChunk[] = [];
     for (let items = 0; this.waiting.length > 0;) {
       const next = this.waiting[0]!;
       if (group.length > 0 && items + next.items > ITEMS_PER_GROUP_COMMIT) break;
-      group.push(this.waiting.shift()!);
+      this.waiting.shift();
+      if (this.refusedAfterFailure(next)) continue;
+      group.push(next);
       items += next.items;
     }
+    if (group.length === 0) return;
     try {
       const results = await this.database.write(() => group.map((chunk) => chunk.apply()));
       group.forEach((chunk, index) => chunk.resolve(results[index]!));
     } catch (error) {
       if (group.length === 1) {
-        group[0]!.reject(error);
+        this.fail(group[0]!, error);
         return;
       }
       for (const chunk of group) {
-        await this.database.write(() => chunk.apply()).then(chunk.resolve, chunk.reject);
+        if (this.refusedAfterFailure(chunk)) continue;
+        await this.database
+          .write(() => chunk.apply())
+          .then(chunk.resolve, (failure: unknown) => this.fail(chunk, failure));
       }
     }
   }
@@ -293,12 +328,13 @@ export class SqliteLedger {
   }
 
   async applyBatch(work: MutationWork[]): Promise<StoredResult[]> {
-    const results: StoredResult[] = [];
+    const push = this.turns.newPush();
+    const chunks: Array<Promise<StoredResult[]>> = [];
     for (let start = 0; start < work.length; start += ITEMS_PER_TRANSACTION) {
       const chunk = work.slice(start, start + ITEMS_PER_TRANSACTION);
-      results.push(...(await this.turns.run(() => this.applyChunk(chunk, Date.now()), chunk.length)));
+      chunks.push(this.turns.run(() => this.applyChunk(chunk, Date.now()), chunk.length, push));
     }
-    return results;
+    return (await Promise.all(chunks)).flat();
   }
 
   /** Resolves when every batch in flight has finished (its outcome is its caller's). */
