@@ -1,10 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { eventBucket } from '@gatehouse/protocol';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs, type SignedIn } from '../../tests/support/users';
 import { addBooking, assignStaff, createEvent, openLive, SimDevice } from './sync-fixtures';
+
+/**
+ * POSTs a push over a plain socket, calling `onAnswer` as soon as the answer's status line is read (in
+ * the same turn of the event loop as its bytes arriving), and resolves with the status.
+ */
+function pushRaw(
+  baseUrl: string,
+  headers: Record<string, string>,
+  body: unknown,
+  onAnswer: () => void,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${baseUrl}/sync/push`,
+      { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
+      (res) => {
+        onAnswer();
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 let server: TestServer;
 let organizer: SignedIn;
@@ -112,5 +138,38 @@ describe('/sync/live', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     await addBooking(organizer.api, event);
     expect((await live.closed).code).toBe(4403);
+  });
+});
+
+describe('/sync/live poke timing', () => {
+  it('pokes the other devices before it answers the push that committed (#15)', async () => {
+    // Access stays fresh for the whole test, so the flush never waits to re-read it.
+    const fresh = await startTestServer({ live: { accessTtlMs: 600_000 } });
+    try {
+      const [owner, gate] = await Promise.all([signInAs(fresh, 'organizer'), signInAs(fresh, 'staff')]);
+      const event = await createEvent(owner.api, [gate.user.id]);
+      const bookingId = await addBooking(owner.api, event);
+      const watcher = await openLive(fresh, { token: gate.accessToken });
+      const scanner = new SimDevice(gate.api);
+      const order: string[] = [];
+      watcher.ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string };
+        if (message.type === 'poke') order.push('poke');
+      });
+      const status = await pushRaw(
+        fresh.baseUrl,
+        { authorization: `Bearer ${gate.accessToken}`, 'x-device-id': scanner.deviceId },
+        { mutations: [scanner.checkin(event.id, bookingId)] },
+        () => order.push('answer'),
+      );
+      expect(status).toBe(200);
+      await watcher.waitFor((m) => m.type === 'poke' && m.bucket === eventBucket(event.id));
+      // Written to the watcher's socket before the answer to the pusher's: the other device's pull
+      // is on its way while the pusher is still reading its answer.
+      expect(order).toEqual(['poke', 'answer']);
+      watcher.ws.close();
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Booking, Event, Photo, ScanResult } from '@gatehouse/protocol';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestServer } from '../../../tests/support/server';
 import { signInAs, type SignedIn } from '../../../tests/support/users';
 import { createEvent, type Device, eventually, signedInDevice, startSyncTestServer } from '../../../tests/sync/support';
@@ -61,8 +61,8 @@ async function setPhoto(bookingId: string, bytes: Buffer | null): Promise<string
   return bytes ? ((await response.json()) as Photo).photoId : null;
 }
 
-async function steward(): Promise<Device> {
-  const device = await signedInDevice(server, staff);
+async function steward(options: Parameters<typeof signedInDevice>[2] = {}): Promise<Device> {
+  const device = await signedInDevice(server, staff, options);
   devices.push(device);
   await device.core.syncNow();
   return device;
@@ -141,5 +141,33 @@ describe('photos on the device', { timeout: 60_000 }, () => {
     await device.core.syncNow();
     expect(account.store.photos.bytesFor(guest.id)).toBeNull();
     expect(scan(device, guest.id)).toMatchObject({ booking: { id: guest.id }, photo: 'notDownloaded' });
+  });
+
+  it('are looked for again when the phase, the reachability or the session changes, not on every scan and sync (#15)', async () => {
+    let offline = false;
+    const device = await steward({
+      fetch: (input, init) => (offline ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)),
+    });
+    const account = device.core.requireAccount();
+    await eventually(() => account.store.phase() === 'ready', 'the initial sync to be ready');
+    const walkIn = await booking('Di Door', 1);
+    await device.core.syncNow();
+    const wake = vi.spyOn(account.photoFetcher, 'wake');
+
+    // A scan, its push and the pull after it: each emits a status, none of which changes what the
+    // fetcher waits for (a pull that stored bookings would wake it through onData).
+    expect(
+      account.scanner.manual({ eventId: event.id, gate: 'North', bookingId: walkIn.id, direction: 'in' }).verdict,
+    ).toBe('admit');
+    await device.core.syncNow();
+    expect(wake).not.toHaveBeenCalled();
+
+    // The server goes out of reach and comes back: both wake it (a server-wide pause may end).
+    offline = true;
+    await expect(device.core.syncNow()).rejects.toThrow();
+    expect(wake).toHaveBeenCalledTimes(1);
+    offline = false;
+    await device.core.syncNow();
+    expect(wake).toHaveBeenCalledTimes(2);
   });
 });

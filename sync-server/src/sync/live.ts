@@ -167,13 +167,20 @@ export class LiveHub {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   }
 
-  /** A commit in `bucket` up to `seq`: queue a poke for every socket (access is checked at flush). */
+  /**
+   * A commit in `bucket` up to `seq`: queue a poke for every socket (access is checked at flush).
+   * The flush runs as a microtask, once the code that committed yields: the commits of that one
+   * task (every bucket of one group commit) still go out as one flush per socket, but before the
+   * push that committed them is answered and before the event loop takes further requests. With
+   * setImmediate the poke waited behind the push's answer and any I/O of the next poll phase (the
+   * pushing device's own pull among it), so the other devices' pulls reached the server last (#15).
+   */
   notify(bucket: string, seq: number): void {
     for (const socket of this.sockets) {
       socket.pending.set(bucket, Math.max(seq, socket.pending.get(bucket) ?? 0));
       if (!socket.flushing) {
         socket.flushing = true;
-        setImmediate(() => void this.flush(socket));
+        queueMicrotask(() => void this.flush(socket));
       }
     }
   }
@@ -192,7 +199,7 @@ export class LiveHub {
       socket.flushing = false;
       if (socket.pending.size && this.sockets.has(socket)) {
         socket.flushing = true;
-        setImmediate(() => void this.flush(socket));
+        queueMicrotask(() => void this.flush(socket));
       }
     }
   }
