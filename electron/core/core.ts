@@ -14,7 +14,7 @@ import {
 } from '@gatehouse/protocol';
 import type { Account } from './account';
 import { assembleAccount } from './account-wiring';
-import { preloadHttpClient, ServerApi } from './api/client';
+import { ServerApi } from './api/client';
 import { salvageOutbox } from './db/salvage';
 import { SaveTargets } from './exports/save-targets';
 import type { CoreLog, CoreOptions } from './options';
@@ -383,8 +383,6 @@ export class Core {
 export async function openCore(options: CoreOptions): Promise<Core> {
   const core = new Core(options);
   await core.restore();
-  // After the core has answered that it is up: the sign-in's request then finds the client loaded.
-  if (!options.fetch) setImmediate(preloadHttpClient);
   return core;
 }
 

@@ -30,17 +30,6 @@ export type { FetchedBytes } from './transfers';
 
 export type FetchLike = typeof fetch;
 
-/**
- * Loads Node's HTTP client (undici, behind the global `fetch`) ahead of the first request. Node
- * compiles it on first use, and a fresh device's first request is the sign-in, so that cost (~40 of
- * the ~95 ms of CPU a first `fetch` took here; the rest is the connection's parser) sat between
- * "Sign in" and the first page of the initial sync. Run once the core has started, while the user
- * types; touching `Headers` is what loads it.
- */
-export function preloadHttpClient(): void {
-  void new Headers();
-}
-
 const REQUEST_TIMEOUT_MS = 20_000;
 
 export type ApiHooks = {
