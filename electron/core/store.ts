@@ -264,7 +264,7 @@ export class AccountStore {
         this.state.set('cursor', page.cursor);
         if (caughtUp) {
           // The key first: what follows looks bookings up by id. The list index waits for the
-          // end of the search index's build (db/booking-indexes.ts createListIndex).
+          // search index's build (db/booking-indexes.ts createListIndex).
           if (this.phase() === 'syncing') {
             createScanIndexes(this.db);
             this.state.set('phase', 'readyToScan');

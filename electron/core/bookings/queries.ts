@@ -41,18 +41,18 @@ export const BOOKING_SQL = {
 };
 
 /**
- * The list until an initial sync is `ready`: the list index is built with the search index's last
- * chunk (db/booking-indexes.ts), so until then the same statements walk the event's rows (by the
- * code index once ready to scan) and sort them.
+ * The list while an initial sync has not built the list index yet (phases `syncing` and
+ * `readyToScan`: it is built with the search index's first chunk, db/booking-indexes.ts): the same
+ * statements walk the event's rows (by the code index once ready to scan) and sort them.
  */
-const UNTIL_READY_SQL = {
+const UNTIL_INDEXED_SQL = {
   page: BOOKING_SQL.page.replace(' INDEXED BY bookings_list', ''),
   count: BOOKING_SQL.count.replace(' INDEXED BY bookings_list', ''),
 };
 
 /**
  * Attendee lists and search, from local data only; every filter runs on an index (once the
- * account is `ready`). Statements are prepared on first use: one naming the list
+ * account's phase is past `readyToScan`). Statements are prepared on first use: one naming the list
  * index cannot be prepared while that index does not exist.
  */
 export class BookingQueries {
@@ -75,7 +75,8 @@ export class BookingQueries {
   }
 
   private listSql(): { page: string; count: string } {
-    return this.store.phase() === 'ready' ? BOOKING_SQL : UNTIL_READY_SQL;
+    const phase = this.store.phase();
+    return phase === 'syncing' || phase === 'readyToScan' ? UNTIL_INDEXED_SQL : BOOKING_SQL;
   }
 
   private toRows(rows: Row[], eventId: string): BookingRow[] {

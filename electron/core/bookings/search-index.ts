@@ -13,8 +13,7 @@ export type IndexStep = { done: boolean; indexed: number; total: number };
  * order, one short transaction per chunk (migration 004 explains the watermark). Each chunk inserts
  * the words of the live bookings above the mark and raises it in the same transaction, so a crash
  * resumes where the last commit left off; the chunk that reaches the largest rowid sets the mark
- * to everything, builds the list index (db/booking-indexes.ts createListIndex) and sets the phase
- * to `ready`, after which the triggers alone keep the index in step.
+ * to everything and the phase to `ready`, after which the triggers alone keep the index in step.
  */
 export class SearchIndex {
   private readonly mark;
@@ -71,20 +70,19 @@ export class SearchIndex {
     return this.db.transaction((): IndexStep => {
       const { complete, upTo } = this.read();
       const last = this.last.get() as number;
+      const phase = this.state.get('phase');
+      // The organizer's list index, left out of ready-to-scan (a verdict needs only the key and the
+      // code): built with the first chunk, so the phase leaves `readyToScan` with it.
+      if (phase === 'readyToScan') createListIndex(this.db);
       if (complete) return { done: true, indexed: last, total: last };
       // Still downloading: the build starts once the rows are all here (the sync resumes it).
-      if (this.state.get('phase') === 'syncing') return { done: true, indexed: upTo, total: last };
+      if (phase === 'syncing') return { done: true, indexed: upTo, total: last };
       const to = Math.min(upTo + Math.max(1, Math.floor(rows)), last);
       if (to > upTo) this.insertWords.run(upTo, to);
       // Nothing exists above `last` in this transaction, so once it is reached the triggers can take
       // every later row, whatever its rowid.
       if (to >= last) {
         this.setEverything.run();
-        // The organizer's list index, left out of ready-to-scan (a verdict needs only the key and
-        // the code), is built in the chunk that makes the account `ready`: the first chunks run
-        // right after catch-up, when the door starts scanning, and this one statement cannot be
-        // split into short ones.
-        createListIndex(this.db);
         this.state.set('phase', 'ready');
         return { done: true, indexed: last, total: last };
       }
