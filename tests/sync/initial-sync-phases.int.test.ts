@@ -183,9 +183,6 @@ describe('kill -9 of the core process in each phase resumes', { timeout: 180_000
     const status = await child.invoke('sync.now', {});
     expect(status.lastError).toBeNull();
     await eventually(async () => (await child.invoke('sync.status', {})).phase === 'ready', 'the search index');
-    const listed = await child.invoke('bookings.list', { eventId: event.id, offset: 0, limit: 3 });
-    expect(listed.total).toBe(30_000);
-    expect(foundNames(listed.rows)).toEqual(['Guest 0', 'Guest 1', 'Guest 10']);
     const found = await child.invoke('bookings.list', {
       eventId: event.id,
       q: 'guest399@example',
