@@ -11,7 +11,7 @@ import {
   type SyncPhase,
 } from '@gatehouse/protocol';
 import { SearchIndex } from './bookings/search-index';
-import { createBookingIndexes, dropBookingIndexes } from './db/booking-indexes';
+import { createScanIndexes, dropBookingIndexes } from './db/booking-indexes';
 import { BackgroundCheckpointer } from './db/checkpointer';
 import { type Db, openDatabase, translateSqliteError, WAL_AUTOCHECKPOINT_PAGES } from './db/open';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
@@ -167,8 +167,8 @@ export class AccountStore {
   /**
    * Enters the `syncing` phase when this is an initial sync into an empty bookings table (no cursor
    * yet): bookings are stored the cheap way — the doc once, appended to a table with no index (not
-   * even its key: booking ids are random, db/booking-indexes.ts) — and the key, code and list
-   * indexes are built when the last page is in, the search index after that in bulk.
+   * even its key: booking ids are random, db/booking-indexes.ts) — the key and code indexes are
+   * built when the last page is in, the list and search indexes after that, in bulk.
    * Anything else (a resync over rows that are here) keeps every index in step row by row. Returns
    * whether the account is in the `syncing` phase.
    */
@@ -192,7 +192,7 @@ export class AccountStore {
 
   /**
    * One pull page: rows, bucket changes and the new cursor in one transaction. The page that
-   * catches up an initial sync also builds the code and list indexes and moves the phase on to
+   * catches up an initial sync also builds the key and code indexes and moves the phase on to
    * `readyToScan`.
    */
   applyPullPage(page: PullPage, caughtUp = !page.hasMore): DataChange {
@@ -261,9 +261,10 @@ export class AccountStore {
         for (const bucket of page.bucketsRemoved) this.purgeBucket(bucket, changed);
         this.state.set('cursor', page.cursor);
         if (caughtUp) {
-          // The key first: what follows looks bookings up by id.
+          // The key first: what follows looks bookings up by id. The list index waits for the
+          // search index's build (db/booking-indexes.ts createListIndex).
           if (this.phase() === 'syncing') {
-            createBookingIndexes(this.db);
+            createScanIndexes(this.db);
             this.state.set('phase', 'readyToScan');
           }
           if (refreshing) this.state.set('refreshing', null);

@@ -3,14 +3,15 @@
  * server beside it on the same cores: N bookings with random v4 ids (as the server's are, so every
  * insert lands at a random place of the id's index) in pages of P changes, each page's JSON parsed
  * as the wire's would be, then `AccountStore.applyPullPage` — the path `initial_sync` times up to
- * ready-to-scan, key and code/list indexes included. Prints one JSON line: CPU and wall ms for
- * parsing and storing, peak RSS. Run it with the core's flags to see them at work, alternating
+ * ready-to-scan, key and code indexes included. Prints one JSON line: CPU and wall ms for
+ * parsing and storing, ms in V8's garbage collector, peak RSS. Run it with the core's flags to see them at work, alternating
  * settings on a shared machine:
  * `node --max-semi-space-size=8 --import tsx scripts/bench/device-pages.ts [bookings] [pageSize]`.
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Change } from '@gatehouse/protocol';
 import { AccountStore } from '../../electron/core/store';
 import { DEVICE_ID, bookingDoc, eventDoc, page, tempDir } from '../../electron/core/test/fixtures';
@@ -41,6 +42,12 @@ function pageTexts(): string[] {
 const texts = pageTexts();
 const store = AccountStore.open(path.join(tempDir('gatehouse-device-pages-'), 'gatehouse.db'), DEVICE_ID, Date.now);
 store.beginInitialSync();
+// Time in V8's collector while storing: what the page's objects cost beyond the work itself.
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 let parseMs = 0;
 let storeMs = 0;
 let peakRssMb = 0;
@@ -55,6 +62,8 @@ for (const text of texts) {
   peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
 }
 const used = process.cpuUsage(cpu);
+await new Promise((resolve) => setTimeout(resolve, 100)); // the GC entries are delivered
+gcObserver.disconnect();
 console.log(
   JSON.stringify({
     measure: 'device_pages',
@@ -64,6 +73,7 @@ console.log(
     cpuMs: Math.round((used.user + used.system) / 1000),
     parseMs: Math.round(parseMs),
     storeMs: Math.round(storeMs),
+    gcMs: Math.round(gcMs),
     peakRssMb: Math.round(peakRssMb),
     execArgv: process.execArgv.filter((flag) => flag.startsWith('--max')),
     loadAverage: loadavg().map((load) => Math.round(load * 10) / 10),

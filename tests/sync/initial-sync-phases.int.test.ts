@@ -49,16 +49,30 @@ function accountFile(dataDir: string, serverUrl: string, userId: string): string
 }
 
 /** The device's file as a restart would find it: its phase, and whether its search index holds exactly the live bookings. */
-function inspect(file: string): { phase: SyncPhase; cursor: string | null; bookings: number; indexInStep: boolean } {
+function inspect(file: string): {
+  phase: SyncPhase;
+  cursor: string | null;
+  bookings: number;
+  indexInStep: boolean;
+  /** The bookings' indexes (the list index is built after ready-to-scan, with the search index's first chunk). */
+  indexes: string[];
+} {
   const store = AccountStore.open(file, '00000000-0000-4000-8000-000000000000', Date.now);
   try {
     const live = store.db.prepare('SELECT rowid FROM bookings WHERE doc IS NOT NULL ORDER BY rowid').pluck().all();
     const indexed = store.db.prepare('SELECT rowid FROM bookings_words ORDER BY rowid').pluck().all();
+    const indexes = store.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings' AND name NOT LIKE 'sqlite%' ORDER BY name",
+      )
+      .pluck()
+      .all() as string[];
     return {
       phase: store.phase(),
       cursor: store.state.get('cursor'),
       bookings: live.length,
       indexInStep: JSON.stringify(live) === JSON.stringify(indexed),
+      indexes,
     };
   } finally {
     store.close();
@@ -204,6 +218,12 @@ describe('kill -9 of the core process in each phase resumes', { timeout: 180_000
     const crashed = inspect(file);
     expect(['readyToScan', 'indexing']).toContain(crashed.phase);
     expect(crashed.bookings).toBe(30_000);
+    // A verdict's indexes are there; the list index comes with the search index's first chunk.
+    expect(crashed.indexes).toEqual(
+      crashed.phase === 'readyToScan'
+        ? ['bookings_code', 'bookings_id']
+        : ['bookings_code', 'bookings_id', 'bookings_list'],
+    );
 
     // No sync runs after the restart (auto sync is off): the build needs only what is on the device,
     // and scanning works meanwhile.
@@ -216,6 +236,9 @@ describe('kill -9 of the core process in each phase resumes', { timeout: 180_000
     });
     expect(scan.verdict).toBe('admit');
     await eventually(async () => (await child.invoke('sync.status', {})).phase === 'ready', 'the search index');
+    const listed = await child.invoke('bookings.list', { eventId: event.id, offset: 0, limit: 3 });
+    expect(listed.total).toBe(30_000);
+    expect(foundNames(listed.rows)).toEqual(['Guest 0', 'Guest 1', 'Guest 10']);
     const found = await child.invoke('bookings.list', {
       eventId: event.id,
       q: 'guest29999@example',
@@ -230,7 +253,12 @@ describe('kill -9 of the core process in each phase resumes', { timeout: 180_000
     // Back online: the check-in goes up and the device ends equal to the server.
     expect(await child.invoke('sync.now', {})).toMatchObject({ pending: 0, lastError: null, phase: 'ready' });
     await child.stop();
-    expect(inspect(file)).toMatchObject({ phase: 'ready', bookings: 30_000, indexInStep: true });
+    expect(inspect(file)).toMatchObject({
+      phase: 'ready',
+      bookings: 30_000,
+      indexInStep: true,
+      indexes: ['bookings_code', 'bookings_id', 'bookings_list'],
+    });
     const store = AccountStore.open(file, '00000000-0000-4000-8000-000000000000', Date.now);
     const hash = store.bucketHash(`event:${event.id}`);
     store.close();

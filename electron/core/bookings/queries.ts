@@ -41,17 +41,18 @@ export const BOOKING_SQL = {
 };
 
 /**
- * The list while an initial sync is still storing its rows (phase `syncing`): the list index is
- * built when the last page is in, so until then the same statements walk the event's rows.
+ * The list while an initial sync has not built the list index yet (phases `syncing` and
+ * `readyToScan`: it is built with the search index's first chunk, db/booking-indexes.ts): the same
+ * statements walk the event's rows (by the code index once ready to scan) and sort them.
  */
-const WHILE_SYNCING_SQL = {
+const UNTIL_INDEXED_SQL = {
   page: BOOKING_SQL.page.replace(' INDEXED BY bookings_list', ''),
   count: BOOKING_SQL.count.replace(' INDEXED BY bookings_list', ''),
 };
 
 /**
  * Attendee lists and search, from local data only; every filter runs on an index (once the
- * account's phase is past `syncing`). Statements are prepared on first use: one naming the list
+ * account's phase is past `readyToScan`). Statements are prepared on first use: one naming the list
  * index cannot be prepared while that index does not exist.
  */
 export class BookingQueries {
@@ -74,7 +75,8 @@ export class BookingQueries {
   }
 
   private listSql(): { page: string; count: string } {
-    return this.store.phase() === 'syncing' ? WHILE_SYNCING_SQL : BOOKING_SQL;
+    const phase = this.store.phase();
+    return phase === 'syncing' || phase === 'readyToScan' ? UNTIL_INDEXED_SQL : BOOKING_SQL;
   }
 
   private toRows(rows: Row[], eventId: string): BookingRow[] {

@@ -1,3 +1,4 @@
+import { createListIndex } from '../db/booking-indexes';
 import type { Db } from '../db/open';
 import type { SyncState } from '../sync/state';
 
@@ -69,9 +70,13 @@ export class SearchIndex {
     return this.db.transaction((): IndexStep => {
       const { complete, upTo } = this.read();
       const last = this.last.get() as number;
+      const phase = this.state.get('phase');
+      // The organizer's list index, left out of ready-to-scan (a verdict needs only the key and the
+      // code): built with the first chunk, so the phase leaves `readyToScan` with it.
+      if (phase === 'readyToScan') createListIndex(this.db);
       if (complete) return { done: true, indexed: last, total: last };
       // Still downloading: the build starts once the rows are all here (the sync resumes it).
-      if (this.state.get('phase') === 'syncing') return { done: true, indexed: upTo, total: last };
+      if (phase === 'syncing') return { done: true, indexed: upTo, total: last };
       const to = Math.min(upTo + Math.max(1, Math.floor(rows)), last);
       if (to > upTo) this.insertWords.run(upTo, to);
       // Nothing exists above `last` in this transaction, so once it is reached the triggers can take
