@@ -13,7 +13,6 @@ import {
   type SyncStatus,
 } from '@gatehouse/protocol';
 import type { Account } from './account';
-import type { PhotoFetcher } from './photos/fetcher';
 import { assembleAccount } from './account-wiring';
 import { ServerApi } from './api/client';
 import { salvageOutbox } from './db/salvage';
@@ -85,26 +84,10 @@ export class Core {
     if (this.account?.store.db.open) {
       const status = this.syncStatus();
       this.emit('sync.status', status);
-      this.wakePhotosOnChange(this.account, status);
+      // The photo fetcher may start or resume when the phase, the reachability or the session changed.
+      this.account.photoFetcher.wakeOnChange(`${status.phase}|${this.reachable}|${this.account.serverSession}`);
     }
   };
-
-  /** The photo fetcher and what its readiness depends on, as of its last wake-up by a status. */
-  private photosWokenFor: { fetcher: PhotoFetcher; readiness: string } | null = null;
-
-  /**
-   * Wakes the photo fetcher when the phase, the reachability or the session changed (it may start
-   * or resume), and only then: a status is emitted around every scan, push and pull, and each
-   * wake-up ran the fetcher's queries on the event loop ahead of the push or pull of that very
-   * scan (#15, propagation). Stored bookings wake it through onData; its retries run on its timer.
-   */
-  private wakePhotosOnChange(account: Account, status: SyncStatus): void {
-    const readiness = `${status.phase}|${this.reachable}|${account.serverSession}`;
-    const woken = this.photosWokenFor;
-    if (woken?.fetcher === account.photoFetcher && woken.readiness === readiness) return;
-    this.photosWokenFor = { fetcher: account.photoFetcher, readiness };
-    account.photoFetcher.wake();
-  }
 
   // ---- start-up and accounts ----
 

@@ -60,6 +60,9 @@ export class PhotoFetcher {
   private pausedUntilMs = 0;
   private readonly now: () => number;
 
+  /** The readiness the workers were last woken for by wakeOnChange. */
+  private wokenFor: string | null = null;
+
   constructor(
     private readonly store: AccountStore,
     private readonly api: ServerApi,
@@ -72,6 +75,18 @@ export class PhotoFetcher {
     if (!this.stopped) return;
     this.stopped = false;
     for (let i = 0; i < (this.deps.concurrency ?? 2); i++) this.workers.push(this.work());
+  }
+
+  /**
+   * Wakes the workers when `readiness` (what starting them depends on: the phase, the reachability,
+   * the session) differs from the last one seen here, and only then: a status is emitted around every
+   * scan, push and pull, and each wake-up ran the workers' queries on the event loop ahead of the
+   * push or pull of that very scan (#15, propagation). Stored bookings wake them through `wake`.
+   */
+  wakeOnChange(readiness: string): void {
+    if (readiness === this.wokenFor) return;
+    this.wokenFor = readiness;
+    this.wake();
   }
 
   /** Something changed (a pull stored bookings, the phase moved on, the server came back): look again. */
