@@ -12,7 +12,9 @@ import type {
   CommittedChange,
   DeriveAlerts,
   ImportRowInput,
+  MutationClaim,
   MutationWork,
+  StoreOp,
   NewBooking,
   Store,
 } from '../src/store/port';
@@ -196,6 +198,23 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<Gat
 }
 
 /** Every change of a bucket, read a page of `pageSize` at a time. */
+/** A ledger claim for store-level tests: the id doubles as the args hash. */
+function ledgerClaim(id: string): MutationClaim {
+  return { id, userId: 'u', deviceId: 'd', name: 'n', argsHash: id, hlc: '1' };
+}
+
+/** An op that fails unexpectedly (a bug, not a rejection): TypeError 'a bug'. */
+function failingEdit(eventId: string): StoreOp {
+  return {
+    kind: 'updateEvent',
+    eventId,
+    hlc: 'bug',
+    edit: () => {
+      throw new TypeError('a bug');
+    },
+  };
+}
+
 async function allChanges(store: Store, bucket: string, pageSize = 500): Promise<ChangeRow[]> {
   const changes: ChangeRow[] = [];
   let from = 0;
@@ -1629,14 +1648,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
       const event = await createEvent(store);
       const { row: booking } = await store.bookings.book(bookInput(event));
       const fine = work(uid('m'), { kind: 'recordCheckIn', row: scan(booking), deriveAlerts: noAlerts });
-      const broken = work(uid('m'), {
-        kind: 'updateEvent',
-        eventId: event.id,
-        hlc: 'bug',
-        edit: () => {
-          throw new TypeError('a bug');
-        },
-      });
+      const broken = work(uid('m'), failingEdit(event.id));
       await expect(store.mutations.applyBatch([fine, broken])).rejects.toThrow('a bug');
       // No result is stored for it (MongoDB may keep its claim, `applying`, under a lease).
       const entry = await store.mutations.find(broken.claim.id);
@@ -2119,22 +2131,14 @@ describe('SQLite store file', () => {
       const { row: booking } = await store.bookings.book(bookInput(event));
       const headBefore = await head(store, eventBucket(event.id));
       const checkin = scan(booking);
-      const claim = (id: string) => ({ id, userId: 'u', deviceId: 'd', name: 'n', argsHash: id, hlc: '1' });
       const heard: CommittedChange[] = [];
       const unsubscribe = store.changes.watch((change) => heard.push(change));
       const batch: MutationWork[] = [
-        { claim: claim('m-fine'), apply: { kind: 'recordCheckIn', row: checkin, deriveAlerts: noAlerts } },
-        { claim: claim('m-walkin'), apply: { kind: 'book', input: bookInput(event, { source: 'walkIn' }) } },
+        { claim: ledgerClaim('m-fine'), apply: { kind: 'recordCheckIn', row: checkin, deriveAlerts: noAlerts } },
+        { claim: ledgerClaim('m-walkin'), apply: { kind: 'book', input: bookInput(event, { source: 'walkIn' }) } },
         {
-          claim: claim('m-broken'),
-          apply: {
-            kind: 'updateEvent',
-            eventId: event.id,
-            hlc: 'bug',
-            edit: () => {
-              throw new TypeError('a bug');
-            },
-          },
+          claim: ledgerClaim('m-broken'),
+          apply: failingEdit(event.id),
         },
       ];
       await expect(store.mutations.applyBatch(batch)).rejects.toThrow('a bug');
@@ -2162,23 +2166,15 @@ describe('SQLite store file', () => {
     try {
       const event = await createEvent(store);
       const { row: booking } = await store.bookings.book(bookInput(event));
-      const claim = (id: string) => ({ id, userId: 'u', deviceId: 'd', name: 'n', argsHash: id, hlc: '1' });
       const checkIn = (id: string): MutationWork => ({
-        claim: claim(id),
+        claim: ledgerClaim(id),
         apply: { kind: 'recordCheckIn', row: scan(booking), deriveAlerts: noAlerts },
       });
       // Three chunks of the ledger (100 each), waiting for the same group commit: the second fails.
       const failing = Array.from({ length: 250 }, (_, index) => checkIn(`m-${index}`));
       failing[150] = {
-        claim: claim('m-150'),
-        apply: {
-          kind: 'updateEvent',
-          eventId: event.id,
-          hlc: 'bug',
-          edit: () => {
-            throw new TypeError('a bug');
-          },
-        },
+        claim: ledgerClaim('m-150'),
+        apply: failingEdit(event.id),
       };
       const [outcome, other] = await Promise.allSettled([
         store.mutations.applyBatch(failing),
@@ -2216,12 +2212,11 @@ describe('SQLite store file', () => {
         },
       });
       const accepted = scan(booking);
-      const claim = (id: string) => ({ id, userId: 'u', deviceId: 'd', name: 'n', argsHash: id, hlc: '1' });
       const heard: CommittedChange[] = [];
       const unsubscribe = store.changes.watch((change) => heard.push(change));
       const results = await store.mutations.applyBatch([
-        { claim: claim('m-refused'), apply: { kind: 'book', input: walkIn } },
-        { claim: claim('m-accepted'), apply: { kind: 'recordCheckIn', row: accepted, deriveAlerts: noAlerts } },
+        { claim: ledgerClaim('m-refused'), apply: { kind: 'book', input: walkIn } },
+        { claim: ledgerClaim('m-accepted'), apply: { kind: 'recordCheckIn', row: accepted, deriveAlerts: noAlerts } },
       ]);
       unsubscribe();
       expect(results).toEqual([
