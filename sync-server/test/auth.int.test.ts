@@ -161,6 +161,32 @@ describe('access tokens', () => {
     }
   });
 
+  it('a token verified before still expires at its exp, and a tampered copy of it is refused', async () => {
+    // The server keeps verified tokens in memory (TokenService): a hit must be judged by its exp
+    // as a fresh verify is, and a token differing in any byte is never the kept one.
+    const user = await registerUser(api);
+    const real = jwt.decode(user.accessToken) as { sid: string; did: string | null };
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = jwt.sign(
+      { sub: user.user.id, role: 'attendee', typ: 'access', sid: real.sid, did: real.did, exp },
+      server.config.jwt.secret,
+      { issuer: server.config.jwt.issuer, audience: server.config.jwt.audience, algorithm: 'HS256' },
+    );
+    expect((await api.get('/users/me', { token: shortLived })).status).toBe(200);
+    expect((await api.get('/users/me', { token: shortLived })).status).toBe(200);
+    const signature = shortLived.slice(shortLived.lastIndexOf('.') + 1);
+    const flipped = signature[0] === 'A' ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
+    const tampered = `${shortLived.slice(0, shortLived.lastIndexOf('.') + 1)}${flipped}`;
+    const refused = await api.get('/users/me', { token: tampered });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('TOKEN_INVALID');
+
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const late = await api.get('/users/me', { token: shortLived });
+    expect(late.status).toBe(401);
+    expect(late.body.error.code).toBe('TOKEN_EXPIRED');
+  });
+
   it("a disabled user's access and refresh tokens stop working at once", async () => {
     const admin = await signInAs(server, 'admin');
     const victim = await registerUser(api);
