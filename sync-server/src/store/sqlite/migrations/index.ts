@@ -14,6 +14,7 @@ import { migration012 } from './012-photos';
 import { migration013 } from './013-email-changes';
 import { migration014 } from './014-alert-acknowledgements';
 import { migration015 } from './015-import-order-date-and-progress';
+import { migration016 } from './016-one-event-index-of-checkins';
 
 /**
  * One schema step: `sql`, then `run` (for data SQL cannot compute, such as folded search words),
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013,
   migration014,
   migration015,
+  migration016,
 ];
 
 /** The schema version this code writes; a file with a higher `user_version` is refused. */
