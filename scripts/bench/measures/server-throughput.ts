@@ -37,6 +37,7 @@ export const serverThroughput: Measure = {
     const latencies: number[] = [];
     const rss = new PeakRssSampler(server.pid, 100);
     const serverCpu = cpuSince(server.pid);
+    const generatorCpu = process.cpuUsage();
     const started = performance.now();
     const deadline = started + options.throughputSeconds * 1000;
     // Bounded in count as well as time: no device sends more than this many requests.
@@ -108,6 +109,7 @@ export const serverThroughput: Measure = {
     );
     const seconds = (performance.now() - started) / 1000;
     const serverCpuSeconds = serverCpu();
+    const { user, system } = process.cpuUsage(generatorCpu);
     const latency = summarize(latencies);
     return {
       devices: options.devices,
@@ -126,6 +128,8 @@ export const serverThroughput: Measure = {
       // From /proc over the measure: the server's work per applied check-in, steadier than mutations/s here.
       serverCpuSeconds,
       serverCpuSecondsPer1000: cpuPerThousand(serverCpuSeconds, applied),
+      // The 50 simulated devices' own CPU (this process), on the same two cores as the server.
+      loadGeneratorCpuSeconds: round((user + system) / 1e6, 2),
       ...(commands === null
         ? {}
         : { dbCommands: commands, dbCommandsPerCheckin: applied > 0 ? round(commands / applied, 1) : null }),
