@@ -25,6 +25,26 @@ export class GroupWriter<T, R> {
     });
   }
 
+  /**
+   * Queues all of `items` before the next command goes out, so one caller's batch (a push's run)
+   * shares a command (`maxGroup` a command) instead of sending its first item alone. Per item its
+   * outcome or its own error, in order; never rejects.
+   */
+  writeMany(items: T[]): Promise<Array<R | Error>> {
+    const outcomes = items.map(
+      (item) =>
+        new Promise<R | Error>((resolve) => {
+          this.queue.push({
+            item,
+            resolve,
+            reject: (error) => resolve(error instanceof Error ? error : new Error(String(error))),
+          });
+        }),
+    );
+    if (!this.draining && items.length > 0) void this.drain();
+    return Promise.all(outcomes);
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     try {

@@ -1,6 +1,5 @@
 import { GatehouseError } from '@gatehouse/protocol';
 import type { Collection } from 'mongodb';
-import pLimit from 'p-limit';
 import { storeErrors } from '../errors';
 import {
   appliedResult,
@@ -18,7 +17,6 @@ import type { StoreContext } from './context';
 import { COLLECTIONS } from './documents';
 import { isDuplicateKeyError } from './errors';
 import { sleep } from './queries';
-import { KeyedLock } from './row-lock';
 
 /** The exactly-once record of one pushed mutation. */
 type MutationDoc = {
@@ -43,28 +41,41 @@ type Claim =
 /** How long a claim may stay `applying` before another server treats its owner as dead. */
 export const CLAIM_LEASE_MS = 10_000;
 const WAIT_STEP_MS = 20;
-/** Side-by-side applies per push: enough for the change log to group-commit their appends. */
-const APPLY_CONCURRENCY = 32;
 
-/** How the ledger applies each kind of store write: the same code the repositories run on their own. */
 /** Runs one op; what it tells the mutation's answer (port.ts appliedResult). */
 export type OpRunner = (op: StoreOp) => Promise<OpOutcome>;
+
+type RecordCheckIn = Extract<StoreOp, { kind: 'recordCheckIn' }>;
+
+/**
+ * Records a run's check-ins together (MongoCheckins.recordMany): per op what it tells the
+ * mutation's answer, or the error that op alone met (a GatehouseError below 500 is its answer).
+ * Rejects only when the run's shared writes failed.
+ */
+export type CheckInRunner = (ops: RecordCheckIn[]) => Promise<Array<OpOutcome | Error>>;
+
+/** A mutation of a run that is ours to apply, by its position in the run. */
+type Owned = { position: number; takenOver: boolean };
 
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /**
  * A check-in is an append-only fact whose meaning comes from its own HLC, not from when it was
- * applied, so a run of them goes side by side; a rejection decided before the store writes nothing
- * but its record. Anything else (a walk-in before its check-in, a cancel, an edit) is a barrier
- * that waits for what precedes it.
+ * applied, so a run of them is applied together; a rejection decided before the store writes
+ * nothing but its record. Anything else (a walk-in before its check-in, a cancel, an edit) is a
+ * barrier that waits for what precedes it.
  */
 function commutes(work: MutationWork): boolean {
   return work.apply.kind === 'recordCheckIn' || work.apply.kind === 'reject';
 }
 
-/** Splits a batch into runs that may each be applied concurrently, in batch order. */
+/** Splits a batch into runs that may each be applied together, in batch order. */
 export function commutingRuns(work: MutationWork[]): number[][] {
   const runs: number[][] = [];
   let open: number[] | null = null;
@@ -80,9 +91,9 @@ export function commutingRuns(work: MutationWork[]): number[][] {
   return runs;
 }
 
-/** Scans of one ticket keep their batch order; everything else in a run is independent. */
-function orderKey(work: MutationWork, index: number): string {
-  return work.apply.kind === 'recordCheckIn' ? `booking:${work.apply.row.bookingId}` : `mutation:${index}`;
+/** Scans of one ticket keep their run order; everything else in a run is independent. */
+function orderKey(work: MutationWork, position: number): string {
+  return work.apply.kind === 'recordCheckIn' ? `booking:${work.apply.row.bookingId}` : `mutation:${position}`;
 }
 
 /**
@@ -91,6 +102,14 @@ function orderKey(work: MutationWork, index: number): string {
  * from the mutation (check-in id, walk-in booking id, alert ids from their cause), so when a
  * server dies between claim and result, the retry (after the lease) re-applies into the same rows
  * — a no-op — and records the result.
+ *
+ * A run of two or more commuting mutations (commutingRuns) goes in few commands, whatever the
+ * database (docs/ARCHITECTURE.md §4): its claims in one unordered insert, its check-ins together
+ * (MongoCheckins.recordMany: bookings read at once, rows in one insert, changes in one group
+ * commit, histories pushed in one bulk command), its results in one bulk update. An id already
+ * claimed goes the one-by-one way (done: its answer; reused; applying: wait, or take over after the
+ * lease); a scan behind such a one on the same ticket waits for it, so scans of one ticket are
+ * still judged in push order. Mutations that failed release their claims before the call rejects.
  */
 export class MongoLedger implements MutationLedger {
   private readonly mutations: Collection<MutationDoc>;
@@ -101,43 +120,23 @@ export class MongoLedger implements MutationLedger {
   constructor(
     private readonly context: StoreContext,
     private readonly runOp: OpRunner,
+    private readonly runCheckIns: CheckInRunner,
     private readonly leaseMs = CLAIM_LEASE_MS,
   ) {
     this.mutations = context.db.collection<MutationDoc>(COLLECTIONS.mutations);
     const grouped = groupsWrites(context.capabilities);
-    const perCommand = context.capabilities.maxUpdatesPerCommand;
     this.claims = grouped ? new GroupWriter((docs) => insertEach(this.mutations, docs)) : null;
-    this.results = grouped
-      ? new GroupWriter((finished) =>
-          bulkEach(
-            this.mutations,
-            finished.map(({ id, result }) => ({
-              updateOne: { filter: { _id: id }, update: { $set: { status: 'done', result, appliedAt: new Date() } } },
-            })),
-            perCommand,
-          ),
-        )
-      : null;
+    this.results = grouped ? new GroupWriter((finished) => this.writeResults(finished)) : null;
   }
 
   async applyBatch(work: MutationWork[]): Promise<StoredResult[]> {
     const results: StoredResult[] = new Array<StoredResult>(work.length);
-    const limit = pLimit(APPLY_CONCURRENCY);
-    // Applied side by side, an entry could read its booking's history before the exit just before
-    // it landed and raise a false duplicate alert: scans of one ticket wait for each other.
-    const sameTicket = new KeyedLock();
     for (const run of commutingRuns(work)) {
-      // allSettled: a failing apply must not leave its siblings running after the call has
-      // answered; their claims are finished or released before the error propagates.
-      const settled = await Promise.allSettled(
-        run.map((index) =>
-          sameTicket.run(orderKey(work[index]!, index), () => limit(() => this.applyOne(work[index]!))),
-        ),
-      );
-      for (const [position, outcome] of settled.entries()) {
-        if (outcome.status === 'rejected') throw outcome.reason;
-        results[run[position]!] = outcome.value;
-      }
+      const answers =
+        run.length === 1
+          ? [await this.applyOne(work[run[0]!]!)]
+          : await this.applyRun(run.map((index) => work[index]!));
+      answers.forEach((answer, position) => (results[run[position]!] = answer));
     }
     return results;
   }
@@ -159,9 +158,7 @@ export class MongoLedger implements MutationLedger {
 
   private async applyOne(work: MutationWork): Promise<StoredResult> {
     const claim = await this.claim(work.claim);
-    if (claim.kind === 'reused') {
-      return rejected('MUTATION_ID_REUSED', `Mutation id ${work.claim.id} was already used for a different mutation`);
-    }
+    if (claim.kind === 'reused') return this.reusedAnswer(work.claim);
     if (claim.kind === 'done') return claim.result;
     try {
       const result = work.apply.kind === 'reject' ? work.apply.result : await this.execute(work.claim, work.apply);
@@ -170,6 +167,145 @@ export class MongoLedger implements MutationLedger {
       await this.release(work.claim.id);
       throw error;
     }
+  }
+
+  /**
+   * A run of commuting mutations (see the class comment). Every mutation of the run is settled —
+   * answered, or failed and its claim released — before the first failure rejects the call.
+   */
+  private async applyRun(items: MutationWork[]): Promise<StoredResult[]> {
+    const outcomes = new Array<StoredResult | Error | undefined>(items.length);
+    const inserted = await this.claimMany(items.map((item) => item.claim));
+    const fresh: number[] = [];
+    const taken: number[] = [];
+    /** Failed before applying, with a claim that may be ours: released at the end. */
+    const unapplied: number[] = [];
+    inserted.forEach((outcome, position) => {
+      if (outcome === true) fresh.push(position);
+      else if (isDuplicateKeyError(outcome)) taken.push(position);
+      else {
+        outcomes[position] = outcome; // the insert may have landed
+        unapplied.push(position);
+      }
+    });
+    // A scan behind an already-claimed one of its ticket waits for it (push order).
+    const firstTaken = new Map<string, number>();
+    for (const position of taken) {
+      const key = orderKey(items[position]!, position);
+      if (!firstTaken.has(key)) firstTaken.set(key, position);
+    }
+    const behind = (position: number): number | undefined => {
+      const first = firstTaken.get(orderKey(items[position]!, position));
+      return first !== undefined && first < position ? first : undefined;
+    };
+    const resumeTaken = async (): Promise<void> => {
+      const owned: Owned[] = [];
+      await Promise.all(
+        taken.map(async (position) => {
+          const { claim } = items[position]!;
+          try {
+            const resumed = await this.resumeClaim(claim);
+            if (resumed.kind === 'claimed') owned.push({ position, takenOver: resumed.takenOver });
+            else outcomes[position] = resumed.kind === 'done' ? resumed.result : this.reusedAnswer(claim);
+          } catch (error) {
+            outcomes[position] = asError(error);
+          }
+        }),
+      );
+      for (const position of fresh) {
+        const first = behind(position);
+        if (first === undefined) continue;
+        // Never applied ahead of a scan of its ticket that is still owed: released unapplied.
+        const failed = outcomes[first];
+        if (failed instanceof Error) {
+          outcomes[position] = failed;
+          unapplied.push(position);
+        } else owned.push({ position, takenOver: false });
+      }
+      await this.applyOwned(
+        items,
+        owned.sort((a, b) => a.position - b.position),
+        outcomes,
+      );
+    };
+    const now = fresh.filter((position) => behind(position) === undefined);
+    await Promise.all([
+      this.applyOwned(
+        items,
+        now.map((position) => ({ position, takenOver: false })),
+        outcomes,
+      ),
+      taken.length > 0 ? resumeTaken() : Promise.resolve(),
+    ]);
+    await Promise.all(unapplied.map((position) => this.release(items[position]!.claim.id)));
+    const failure = outcomes.find((outcome): outcome is Error => outcome instanceof Error);
+    if (failure) throw failure;
+    return outcomes.map((outcome) => outcome!) as StoredResult[];
+  }
+
+  /**
+   * Applies the run's mutations at `owned` (claimed by this call, in run order) and stores their
+   * results: rejections as planned, check-ins together (a lone one the one-by-one way), results of
+   * fresh claims in one bulk update, of taken-over ones each after a read (see `finish`). A
+   * mutation that failed is released. Writes each answer or error into `outcomes`.
+   */
+  private async applyOwned(
+    items: MutationWork[],
+    owned: Owned[],
+    outcomes: Array<StoredResult | Error | undefined>,
+  ): Promise<void> {
+    if (owned.length === 0) return;
+    const answers = new Map<number, StoredResult>();
+    const checkIns: Array<{ position: number; op: RecordCheckIn }> = [];
+    for (const { position } of owned) {
+      const { claim, apply } = items[position]!;
+      if (apply.kind === 'reject') answers.set(position, apply.result);
+      else if (apply.kind === 'recordCheckIn') checkIns.push({ position, op: apply });
+      else {
+        // Not a commuting op (none is in a run today): applied on its own.
+        await this.execute(claim, apply).then(
+          (result) => answers.set(position, result),
+          (error: unknown) => (outcomes[position] = asError(error)),
+        );
+      }
+    }
+    if (checkIns.length === 1) {
+      const { position, op } = checkIns[0]!;
+      await this.execute(items[position]!.claim, op).then(
+        (result) => answers.set(position, result),
+        (error: unknown) => (outcomes[position] = asError(error)),
+      );
+    } else if (checkIns.length > 1) {
+      const ops = checkIns.map(({ op }) => op);
+      const ran = await this.runCheckIns(ops).catch((error: unknown) => ops.map(() => asError(error)));
+      checkIns.forEach(({ position }, index) => {
+        const outcome = ran[index]!;
+        if (!(outcome instanceof Error)) answers.set(position, appliedResult(items[position]!.claim, outcome));
+        // A client-side failure (< 500) is the mutation's answer, as in `execute`.
+        else if (outcome instanceof GatehouseError && outcome.status < 500) {
+          answers.set(position, rejected(outcome.code, outcome.message));
+        } else outcomes[position] = outcome;
+      });
+    }
+    const answered = owned.filter(({ position }) => answers.has(position));
+    const fresh = answered.filter(({ takenOver }) => !takenOver);
+    const finishFresh = this.finishMany(
+      fresh.map(({ position }) => ({ id: items[position]!.claim.id, result: answers.get(position)! })),
+    ).then((finished) => fresh.forEach(({ position }, index) => (outcomes[position] = finished[index])));
+    const finishTaken = answered
+      .filter(({ takenOver }) => takenOver)
+      .map(({ position }) =>
+        this.finish(items[position]!.claim.id, answers.get(position)!, true).then(
+          (result) => (outcomes[position] = result),
+          (error: unknown) => (outcomes[position] = asError(error)),
+        ),
+      );
+    await Promise.all([finishFresh, ...finishTaken]);
+    await Promise.all(
+      owned
+        .filter(({ position }) => outcomes[position] instanceof Error)
+        .map(({ position }) => this.release(items[position]!.claim.id)),
+    );
   }
 
   /** A client-side failure (< 500) is the mutation's answer and is recorded; anything else is the server's trouble. */
@@ -182,8 +318,8 @@ export class MongoLedger implements MutationLedger {
     }
   }
 
-  private async claim(input: MutationClaim): Promise<Claim> {
-    const doc: MutationDoc = {
+  private claimDoc(input: MutationClaim): MutationDoc {
+    return {
       _id: input.id,
       userId: input.userId,
       deviceId: input.deviceId,
@@ -195,6 +331,10 @@ export class MongoLedger implements MutationLedger {
       claimedAt: new Date(),
       appliedAt: null,
     };
+  }
+
+  private async claim(input: MutationClaim): Promise<Claim> {
+    const doc = this.claimDoc(input);
     try {
       if (this.claims) await this.claims.write(doc);
       else await this.mutations.insertOne(doc);
@@ -202,6 +342,26 @@ export class MongoLedger implements MutationLedger {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    return this.resumeClaim(input);
+  }
+
+  /**
+   * A run's claims in one unordered insert (grouped with other pushes' where writes are grouped).
+   * Per claim `true` (ours), a duplicate-key error (in the ledger already: `resumeClaim`), or the
+   * error that leaves it unknown whether the insert landed.
+   */
+  private async claimMany(inputs: MutationClaim[]): Promise<Array<true | Error>> {
+    const docs = inputs.map((input) => this.claimDoc(input));
+    if (this.claims) return this.claims.writeMany(docs);
+    try {
+      return await insertEach(this.mutations, docs);
+    } catch (error) {
+      return docs.map(() => asError(error));
+    }
+  }
+
+  /** The id is in the ledger already: its stored answer, a reuse, or (after waiting) ours to apply. */
+  private async resumeClaim(input: MutationClaim): Promise<Claim> {
     const existing = await this.mutations.findOne({ _id: input.id });
     if (!existing) throw new Error(`mutation ${input.id} vanished after a duplicate-key insert`);
     // Another user's id, or the same id with other content, is never answered with the stored result.
@@ -209,6 +369,10 @@ export class MongoLedger implements MutationLedger {
       return { kind: 'reused' };
     }
     return this.awaitOrTakeOver(existing);
+  }
+
+  private reusedAnswer(claim: MutationClaim): StoredResult {
+    return rejected('MUTATION_ID_REUSED', `Mutation id ${claim.id} was already used for a different mutation`);
   }
 
   /**
@@ -243,6 +407,37 @@ export class MongoLedger implements MutationLedger {
     await this.mutations
       .updateOne({ _id: id, status: 'applying' }, { $set: { claimedAt: new Date(0) } })
       .catch(() => undefined);
+  }
+
+  /**
+   * Stores the results of fresh claims (no read first, as `finish`): grouped with other pushes'
+   * where writes are grouped, else in one bulk update (a lone one as `updateOne`). Per result the
+   * result, or the error its write met.
+   */
+  private async finishMany(
+    finished: Array<{ id: string; result: StoredResult }>,
+  ): Promise<Array<StoredResult | Error>> {
+    if (finished.length === 0) return [];
+    const written = this.results
+      ? await this.results.writeMany(finished)
+      : await this.writeResults(finished).catch((error: unknown) => finished.map(() => asError(error)));
+    return written.map((outcome, index) => (outcome instanceof Error ? outcome : finished[index]!.result));
+  }
+
+  /** Results written by `_id`, `maxUpdatesPerCommand` a command; a lone one as `updateOne`. */
+  private async writeResults(finished: Array<{ id: string; result: StoredResult }>): Promise<Array<true | Error>> {
+    if (finished.length === 1) {
+      const { id, result } = finished[0]!;
+      await this.mutations.updateOne({ _id: id }, { $set: { status: 'done', result, appliedAt: new Date() } });
+      return [true];
+    }
+    return bulkEach(
+      this.mutations,
+      finished.map(({ id, result }) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { status: 'done', result, appliedAt: new Date() } } },
+      })),
+      this.context.capabilities.maxUpdatesPerCommand,
+    );
   }
 
   /**
