@@ -67,10 +67,7 @@ type Judged = { booking: BookingDoc; history: ScanFact[] };
  *    in one group commit — one counter step of n where `$inc` is atomic; a taken id is the same
  *    scan again (`repeated`) or CONFLICT, read by `_id`;
  * 3. each stored scan added to its booking's history: where updates are isolated, one ordered bulk
- *    of `$push`es (each guarded against a second copy and the cap) and one read of the bookings
- *    after it — a scan's history is the booking's scans up to its own, which is exactly what its own
- *    `findOneAndUpdate` would have returned, since the array keeps the order the pushes landed in;
- *    elsewhere (FerretDB) a slot per scan (scan-slots.ts), one booking's scans one after another in
+ *    of `$push`es and one read of the bookings after it (`pushHistories`); elsewhere (FerretDB) a slot per scan (scan-slots.ts), one booking's scans one after another in
  *    run order. Either way a ticket's later scan in the run sees its earlier ones;
  * 4. alerts as `record` raises them, derived even for a repeat (a crash before them is made good).
  *
@@ -98,12 +95,10 @@ export class CheckinRuns {
     const outcomes: Array<RunOutcome | null> = scans.map(() => null);
     const limit = pLimit(SIDE_BY_SIDE);
     const isolated = this.context.capabilities.isolatedUpdates;
-    // Where the scans live on the booking, this read needs only the event; the read after the pushes brings the rest.
     const found = await findByIds(
       this.bookings,
       scans.map((scan) => scan.row.bookingId),
       this.context.capabilities,
-      isolated ? { eventId: 1 } : undefined,
     );
     const bookingsById = new Map(found.map((doc) => [doc._id, doc]));
     const live: number[] = [];
@@ -114,7 +109,7 @@ export class CheckinRuns {
     });
     const recorded = await this.insert(scans, live, outcomes, limit);
     const judged = isolated
-      ? await this.pushHistories(scans, recorded)
+      ? await this.pushHistories(scans, recorded, bookingsById)
       : await this.slotHistories(scans, recorded, bookingsById, limit);
     await Promise.all(
       recorded.map(({ index, doc, repeated }, position) =>
@@ -170,15 +165,29 @@ export class CheckinRuns {
   }
 
   /**
-   * Step 3 where updates are isolated: the pushes in run order (ordered bulk commands of at most
-   * `maxUpdatesPerCommand`), then the bookings read once. A scan already in the history (a retry)
-   * is not pushed twice: its history ends where it was first pushed.
+   * Step 3 where updates are isolated. The scans not yet in their booking's history as first read
+   * are pushed in run order (ordered bulk commands of at most `maxUpdatesPerCommand`, each guarded
+   * against a second copy and the cap), then those bookings are read once more. A pushed scan's
+   * history is the booking's scans up to its own — what its own `findOneAndUpdate` would have
+   * returned, since the array keeps the order the pushes landed in. A scan already there (a repeat)
+   * sees, as `record` would, the whole history but for the run's later scans pushed here.
    */
-  private async pushHistories(scans: RunScan[], recorded: Recorded[]): Promise<Array<Judged | Error>> {
-    if (recorded.length === 0) return [];
-    const pushes: AnyBulkWriteOperation<BookingDoc>[] = recorded.map(({ index }) => {
-      const row = scans[index]!.row;
-      return {
+  private async pushHistories(
+    scans: RunScan[],
+    recorded: Recorded[],
+    before: Map<string, BookingDoc>,
+  ): Promise<Array<Judged | Error>> {
+    const rows = recorded.map(({ index }) => scans[index]!.row);
+    // The same scan twice in a run (two mutations, one check-in id) is pushed once: the guard in
+    // the filter would hold on MongoDB, but FerretDB tests a command's filters before its updates.
+    const pushes = rows.map(
+      (row, position) =>
+        rows.findIndex((other) => other.id === row.id) === position &&
+        !(before.get(row.bookingId)!.scans ?? []).some((scan) => scan.checkinId === row.id),
+    );
+    const operations: AnyBulkWriteOperation<BookingDoc>[] = rows
+      .filter((_row, position) => pushes[position])
+      .map((row) => ({
         updateOne: {
           filter: {
             _id: row.bookingId,
@@ -188,26 +197,31 @@ export class CheckinRuns {
           },
           update: { $push: { scans: factOf(row) } },
         },
-      };
-    });
-    const perCommand = this.context.capabilities.maxUpdatesPerCommand;
-    for (let start = 0; start < pushes.length; start += perCommand) {
-      await this.bookings.bulkWrite(pushes.slice(start, start + perCommand), { ordered: true });
+      }));
+    const after = new Map(before);
+    if (operations.length > 0) {
+      const perCommand = this.context.capabilities.maxUpdatesPerCommand;
+      for (let start = 0; start < operations.length; start += perCommand) {
+        await this.bookings.bulkWrite(operations.slice(start, start + perCommand), { ordered: true });
+      }
+      const touched = rows.filter((_row, position) => pushes[position]).map((row) => row.bookingId);
+      for (const doc of await findByIds(this.bookings, touched, this.context.capabilities)) after.set(doc._id, doc);
     }
-    const after = await findByIds(
-      this.bookings,
-      recorded.map(({ index }) => scans[index]!.row.bookingId),
-      this.context.capabilities,
-    );
-    const byId = new Map(after.map((doc) => [doc._id, doc]));
-    return recorded.map(({ index }) => {
-      const row = scans[index]!.row;
-      const booking = byId.get(row.bookingId);
-      if (!booking) return storeErrors.bookingNotInEvent(row.bookingId);
-      const scansOf = booking.scans ?? [];
-      const own = scansOf.findIndex((scan) => scan.checkinId === row.id);
-      if (own === -1) return new Error(`booking ${row.bookingId} has ${MAX_SCANS_PER_BOOKING} scans`);
-      return { booking, history: scansOf.slice(0, own + 1) };
+    return rows.map((row, position) => {
+      const booking = after.get(row.bookingId)!;
+      const history = booking.scans ?? [];
+      if (pushes[position]) {
+        const own = history.findIndex((scan) => scan.checkinId === row.id);
+        if (own === -1) return new Error(`booking ${row.bookingId} has ${MAX_SCANS_PER_BOOKING} scans`);
+        return { booking, history: history.slice(0, own + 1) };
+      }
+      const later = new Set(
+        rows
+          .filter((other, next) => next > position && pushes[next] && other.bookingId === row.bookingId)
+          .map((other) => other.id),
+      );
+      const cut = history.findIndex((scan) => later.has(scan.checkinId));
+      return { booking, history: cut === -1 ? history : history.slice(0, cut) };
     });
   }
 
