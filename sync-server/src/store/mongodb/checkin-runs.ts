@@ -67,8 +67,9 @@ type Judged = { booking: BookingDoc; history: ScanFact[] };
  *    in one group commit — one counter step of n where `$inc` is atomic; a taken id is the same
  *    scan again (`repeated`) or CONFLICT, read by `_id`;
  * 3. each stored scan added to its booking's history: where updates are isolated, one ordered bulk
- *    of `$push`es and one read of the bookings after it (`pushHistories`); elsewhere (FerretDB) a slot per scan (scan-slots.ts), one booking's scans one after another in
- *    run order. Either way a ticket's later scan in the run sees its earlier ones;
+ *    of `$push`es and one read of the bookings after it (`pushHistories`); elsewhere (FerretDB) a
+ *    slot per scan (scan-slots.ts), one booking's scans one after another in run order. Either way
+ *    a ticket's later scan in the run sees its earlier ones and none of its later ones;
  * 4. alerts as `record` raises them, derived even for a repeat (a crash before them is made good).
  *
  * The row goes in before the history here (the other way round from `record` on MongoDB), so a

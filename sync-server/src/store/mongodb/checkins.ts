@@ -20,7 +20,8 @@ type Booking = { doc: BookingDoc; history: ScanFact[] | null; pushed: boolean };
  * concurrent scans the later sees the earlier. Where updates are isolated (MongoDB) the scan is
  * `$push`ed onto its booking by the same command that reads the booking — one round trip for both,
  * and the later push returns both. Elsewhere (FerretDB) the booking's scans are slot documents
- * taken by unique insert (scan-slots.ts).
+ * taken by unique insert (scan-slots.ts). A push's run of scans goes through `recordMany`, which
+ * does each step for the whole run at once (checkin-runs.ts).
  */
 export class MongoCheckins implements CheckinRepository {
   readonly target: LoggedCollection<CheckinDoc>;
