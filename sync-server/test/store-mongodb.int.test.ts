@@ -552,6 +552,23 @@ describe("MongoDB adapter: a push's run of check-ins", () => {
       }
     });
 
+    it(`${mode}: the same push applied three times at once answers the same, and applies each check-in once`, async () => {
+      const store = await open({ dbName: dbName(), capabilities, repairs: false });
+      const event = await createEvent(store);
+      const rows: Array<Omit<CheckinRow, 'rev'>> = [];
+      for (let i = 0; i < 3; i++) {
+        const { row: booking } = await store.bookings.book(bookInput(event));
+        rows.push(scan(booking, { hlc: `000${i}` }), scan(booking, { hlc: `001${i}`, gate: 'south' }));
+      }
+      const work = rows.map((row) => pushedCheckIn(row, deriveCheckinAlerts));
+      // A device whose response was lost sends the push again while the first is still applying.
+      const answers = await Promise.all([1, 2, 3].map(() => store.mutations.applyBatch(work)));
+      for (const answer of answers) expect(codesOf(answer)).toEqual(rows.map(() => 'applied'));
+      expect(await store.checkins.countForEvent(event.id)).toBe(6);
+      const alerts = await store.alerts.listForEvent(event.id, 10);
+      expect(alerts.map((alert) => alert.checkinId).sort()).toEqual([rows[1]!.id, rows[3]!.id, rows[5]!.id].sort());
+    });
+
     it(`${mode}: a scan behind one a crashed process left claimed waits for its take-over, and sees it`, async () => {
       const name = dbName();
       const store = await open({ dbName: name, capabilities, repairs: false });
