@@ -3,8 +3,8 @@ import type { AnyBulkWriteOperation, Collection, Document, OptionalUnlessRequire
 type Waiting<T, R> = { item: T; resolve: (outcome: R) => void; reject: (error: unknown) => void };
 
 /**
- * Group commit for single-document writes that many requests issue at once (a push applies 32
- * check-ins side by side, each with a claim, an intent and a result): while one bulk command is in
+ * Group commit for single-document writes that many requests issue at once (pushes of several
+ * devices, each with its claims, intents and results): while one bulk command is in
  * flight, further writes queue, and the next command carries them all. The first write goes out at
  * once, so a lone request waits for nothing. Each caller gets its own outcome, or its own error.
  * Used only where a command costs far more than a statement (see MongoCapabilities.maxUpdatesPerCommand).
@@ -23,6 +23,26 @@ export class GroupWriter<T, R> {
       this.queue.push({ item, resolve, reject });
       if (!this.draining) void this.drain();
     });
+  }
+
+  /**
+   * Queues all of `items` before the next command goes out, so one caller's batch (a push's run)
+   * shares a command (`maxGroup` a command) instead of sending its first item alone. Per item its
+   * outcome or its own error, in order; never rejects.
+   */
+  writeMany(items: T[]): Promise<Array<R | Error>> {
+    const outcomes = items.map(
+      (item) =>
+        new Promise<R | Error>((resolve) => {
+          this.queue.push({
+            item,
+            resolve,
+            reject: (error) => resolve(error instanceof Error ? error : new Error(String(error))),
+          });
+        }),
+    );
+    if (!this.draining && items.length > 0) void this.drain();
+    return Promise.all(outcomes);
   }
 
   private async drain(): Promise<void> {

@@ -5,26 +5,12 @@ import type { CheckinRow } from '../rows';
 import { changeOf } from '../wire';
 import type { MongoAlerts } from './alerts';
 import type { LoggedCollection } from './changelog';
+import { checkinDocOf, CheckinRuns, factOf, sameScan, type RunOutcome, type RunScan } from './checkin-runs';
 import type { StoreContext } from './context';
-import { COLLECTIONS, toBookingRow, toCheckinRow, withoutId, type BookingDoc, type CheckinDoc } from './documents';
+import { COLLECTIONS, toBookingRow, toCheckinRow, type BookingDoc, type CheckinDoc } from './documents';
 import { isDuplicateKeyError } from './errors';
 import { afterKey } from './queries';
 import { MAX_SCANS_PER_BOOKING, ScanSlots } from './scan-slots';
-
-/**
- * The same scan again: the same ticket, way and gate by the same person. A retry may come through
- * another device of theirs, another server, at another time, so those are not compared.
- */
-function sameScan(stored: CheckinDoc, row: Omit<CheckinRow, 'rev'>): boolean {
-  return (
-    stored.eventId === row.eventId &&
-    stored.bookingId === row.bookingId &&
-    stored.direction === row.direction &&
-    stored.voids === row.voids &&
-    stored.gate === row.gate &&
-    stored.staffId === row.staffId
-  );
-}
 
 type Booking = { doc: BookingDoc; history: ScanFact[] | null; pushed: boolean };
 
@@ -34,12 +20,14 @@ type Booking = { doc: BookingDoc; history: ScanFact[] | null; pushed: boolean };
  * concurrent scans the later sees the earlier. Where updates are isolated (MongoDB) the scan is
  * `$push`ed onto its booking by the same command that reads the booking — one round trip for both,
  * and the later push returns both. Elsewhere (FerretDB) the booking's scans are slot documents
- * taken by unique insert (scan-slots.ts).
+ * taken by unique insert (scan-slots.ts). A push's run of scans goes through `recordMany`, which
+ * does each step for the whole run at once (checkin-runs.ts).
  */
 export class MongoCheckins implements CheckinRepository {
   readonly target: LoggedCollection<CheckinDoc>;
   private readonly bookings: Collection<BookingDoc>;
   private readonly slots: ScanSlots;
+  private readonly runs: CheckinRuns;
 
   constructor(
     private readonly context: StoreContext,
@@ -51,32 +39,29 @@ export class MongoCheckins implements CheckinRepository {
     });
     this.bookings = context.db.collection<BookingDoc>(COLLECTIONS.bookings);
     this.slots = new ScanSlots(context);
+    this.runs = new CheckinRuns(context, this.target, this.bookings, this.slots, alerts);
+  }
+
+  /**
+   * A push's run of scans recorded together in a few commands (checkin-runs.ts), each as `record`
+   * would record it in run order; per scan its outcome or its own error. The ledger's batch path.
+   */
+  recordMany(scans: RunScan[]): Promise<RunOutcome[]> {
+    return this.runs.record(scans);
   }
 
   async record(
     row: Omit<CheckinRow, 'rev'>,
     deriveAlerts: DeriveAlerts,
   ): Promise<{ row: CheckinRow; repeated: boolean }> {
-    // No `voids` key at all on an entry or exit: the driver would store an undefined as null.
-    const fact: ScanFact = {
-      checkinId: row.id,
-      direction: row.direction,
-      hlc: row.hlc,
-      gate: row.gate,
-      ...(row.voids ? { voids: row.voids } : {}),
-    };
+    const fact = factOf(row);
     const booking = this.context.capabilities.isolatedUpdates
       ? await this.pushScan(row, fact)
       : await this.readBooking(row);
     let stored: CheckinDoc;
     let repeated = false;
     try {
-      const { voids, ...rest } = withoutId(row);
-      stored = await this.context.changeLog.insertAndLog(this.target, {
-        _id: row.id,
-        ...rest,
-        ...(voids ? { voids } : {}),
-      });
+      stored = await this.context.changeLog.insertAndLog(this.target, checkinDocOf(row));
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const existing = await this.target.collection.findOne({ _id: row.id });

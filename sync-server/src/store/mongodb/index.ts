@@ -114,7 +114,11 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
         }
       }
     };
-    const ledger = new MongoLedger(context, runOp);
+    const ledger = new MongoLedger(context, runOp, async (ops) =>
+      (await checkins.recordMany(ops)).map((outcome) =>
+        outcome instanceof Error ? outcome : { superseded: false, hlc: outcome.row.hlc },
+      ),
+    );
     const changes = new MongoChangeFeed(changeLog, events.recounts, log, options.watchPollMs);
 
     await ensureIndexes(db, capabilities, changeLog.marksRows);

@@ -43,17 +43,21 @@ export async function upsertRacing<T>(upsert: () => Promise<T>, attempts = 5): P
 /**
  * Documents by `_id`, in no particular order. `$in` where filters are indexed; elsewhere one
  * point read per id in parallel (FerretDB answers `$in` by reading the whole collection).
+ * `projection` narrows what is read; the documents are then typed as whole ones, so a caller
+ * reads only the fields it asked for.
  */
 export async function findByIds<D extends { _id: string }>(
   collection: Collection<D>,
   ids: string[],
   capabilities: MongoCapabilities,
+  projection?: Document,
 ): Promise<D[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
+  const options = projection ? { projection } : {};
   if (capabilities.rangeReadsUseIndex || unique.length > 200) {
-    return (await collection.find({ _id: { $in: unique } } as Filter<D>).toArray()) as D[];
+    return (await collection.find({ _id: { $in: unique } } as Filter<D>, options).toArray()) as D[];
   }
-  const found = await Promise.all(unique.map((_id) => collection.findOne({ _id } as Filter<D>)));
+  const found = await Promise.all(unique.map((_id) => collection.findOne({ _id } as Filter<D>, options)));
   return found.filter((doc): doc is NonNullable<typeof doc> => doc !== null) as D[];
 }

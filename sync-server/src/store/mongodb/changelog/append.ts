@@ -38,16 +38,29 @@ export class ChangeAppender {
    * (another process) take the one-by-one path.
    */
   append(change: PendingChange): Promise<number> {
-    const { bucket, ...rest } = change;
-    return new Promise<number>((resolve, reject) => {
-      const queue = this.appendQueues.get(bucket);
-      if (queue) {
+    return this.appendMany([change]).then((seqs) => seqs[0]!);
+  }
+
+  /**
+   * Appends several changes at once (a push's run of check-ins, an import's rows): all are queued
+   * before their buckets' next group goes out, so n changes of one bucket cost one counter step of
+   * n, one insertMany and one commit mark — not a first group of one and then the rest. Resolves
+   * with their seqs in order; rejects if any append failed.
+   */
+  appendMany(changes: PendingChange[]): Promise<number[]> {
+    const idle: string[] = [];
+    const seqs = changes.map(({ bucket, ...rest }) => {
+      return new Promise<number>((resolve, reject) => {
+        let queue = this.appendQueues.get(bucket);
+        if (!queue) {
+          this.appendQueues.set(bucket, (queue = []));
+          idle.push(bucket);
+        }
         queue.push({ change: rest, resolve, reject });
-        return;
-      }
-      this.appendQueues.set(bucket, [{ change: rest, resolve, reject }]);
-      void this.flushAppends(bucket);
+      });
     });
+    for (const bucket of idle) void this.flushAppends(bucket);
+    return Promise.all(seqs);
   }
 
   private async flushAppends(bucket: string): Promise<void> {

@@ -121,7 +121,7 @@ export class LoggedWrites {
   /**
    * Inserts many new rows (rev 1) unordered, each marked pending like `insertAndLog`'s, and hands
    * the caller the outcome before anything is logged: it then `log`s the rows that went in (one
-   * group commit per 500) or `undo`es the whole batch (deletes them; nothing was announced). Rows a
+   * group commit per 500 of a bucket, ChangeAppender.appendMany) or `undo`es the whole batch (deletes them; nothing was announced). Rows a
    * unique key refused are listed by index.
    */
   async insertMany<D extends LoggedDoc>(
@@ -178,7 +178,7 @@ export class LoggedWrites {
       duplicates: [...refused].sort((a, b) => a - b),
       log: async () => {
         try {
-          await Promise.all(inserted.map((row) => this.appender.append(target.toChange(row))));
+          await this.appender.appendMany(inserted.map((row) => target.toChange(row)));
           await this.pending.closeIntents(intentIds);
         } catch (error) {
           await keepFresh?.stop();
