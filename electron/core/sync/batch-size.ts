@@ -2,7 +2,14 @@ import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 
 /** How long one push may take before the device gives up on it (the server keeps applying it). */
 export const PUSH_TIMEOUT_MS = 60_000;
-const START = 100;
+/**
+ * The first batch: what every server takes (the old limit, so a server from before MAX_PUSH_BATCH
+ * grew never answers it 413), and well under a second at the rates the README's push_backlog shows
+ * (10,000 in ~1.4 s on SQLite, ~3.4 s on MongoDB). Starting at 100 cost a backlog of thousands a round trip more
+ * before batches were full; a single scan's push is one mutation whatever this is. A server slow
+ * enough for 500 to time out halves it (timedOut), as before.
+ */
+const START = LEGACY_MAX_PUSH_BATCH;
 const MIN = 10;
 /** A push answered faster than this may carry more next time: twice as much, or more (TARGET_MS). */
 const QUICK_MS = 2_000;

@@ -52,7 +52,9 @@ class FakeServer {
   readonly fetch: FetchLike = async (input, init) => {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
-    const body = init?.body ? (JSON.parse(String(init.body)) as { mutations?: { id: string }[] }) : {};
+    // A push's body comes encoded (PreparedJson bytes), other bodies as text.
+    const text = init?.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : init?.body;
+    const body = text ? (JSON.parse(String(text)) as { mutations?: { id: string }[] }) : {};
     const mutations = body.mutations ?? [];
     this.sent.push({
       method,

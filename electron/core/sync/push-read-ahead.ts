@@ -1,0 +1,113 @@
+import { MAX_PUSH_BATCH, type PushRequest } from '@gatehouse/protocol';
+import { PreparedJson } from '../api/prepared-json';
+import { PUSH_MAX_BYTES } from './batch-size';
+import type { Outbox, WireEntry } from './outbox';
+
+/** One push as it goes out: its entries (outbox order) and its body, encoded. */
+export type PushBatch = { entries: ReadonlyArray<{ seq: number; id: string }>; body: PreparedJson<PushRequest> };
+
+const PREFIX = Buffer.from('{"mutations":[');
+const SUFFIX = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/**
+ * The outbox read and encoded ahead of the push lane: while one batch is on the wire, the next is
+ * read and its body built, so it leaves the moment the first is answered in full (ARCHITECTURE §2
+ * step 3). Holding entries ahead is safe because a queued mutation's row never changes: the outbox
+ * only grows at its end (`append`, `requeue`, with new seqs — AUTOINCREMENT never reuses one) and
+ * loses entries only when an answer names them (`takeMany`), which only a sent batch can get; no
+ * write rewrites or coalesces a queued one (a void or a cancel is a mutation of its own, queued
+ * after). Nothing is written for what is held: an entry counts as attempted only once it is sent
+ * (the lane's `markAttempted`), so entries dropped by `restart` leave no trace.
+ */
+export class PushReadAhead {
+  private held: WireEntry[] = [];
+  /** The held envelopes as UTF-8 JSON joined by commas; `ends[i]` is where entry i's bytes end. */
+  private encoded: Buffer = Buffer.alloc(0);
+  private ends: number[] = [];
+  /** Sum of the held entries' `bytes` (what PUSH_MAX_BYTES counts). */
+  private heldBytes = 0;
+  /** Entries after this seq are read next: the last one held (or taken). */
+  private afterSeq = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    /** Most entries held: a batch's worth (MAX_PUSH_BATCH). */
+    private readonly maxEntries = MAX_PUSH_BATCH,
+    /** Most `bytes` in one batch (PUSH_MAX_BYTES); what is held stops at a batch's worth. */
+    private readonly maxBytes = PUSH_MAX_BYTES,
+  ) {}
+
+  /**
+   * Forgets what is held and reads from the head of the outbox next: a new round, or after an
+   * answer that left some of its batch unanswered (those go first again).
+   */
+  restart(): void {
+    this.held = [];
+    this.encoded = Buffer.alloc(0);
+    this.ends = [];
+    this.heldBytes = 0;
+    this.afterSeq = 0;
+  }
+
+  /** How many entries are held (read and encoded, not yet taken). */
+  get size(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Reads and encodes the entries queued after those held, until a whole batch's worth is held
+   * (maxEntries, and maxBytes — at least one entry when none is held). One indexed query; none
+   * when a batch's worth is held already.
+   */
+  fill(): void {
+    const room = this.maxEntries - this.held.length;
+    if (room <= 0 || (this.held.length > 0 && this.heldBytes >= this.maxBytes)) return;
+    const rows = this.outbox.peekWire(room, this.afterSeq);
+    let count = 0;
+    while (count < rows.length) {
+      const bytes = this.heldBytes + rows[count]!.bytes;
+      if (this.held.length + count > 0 && bytes > this.maxBytes) break;
+      this.heldBytes = bytes;
+      count += 1;
+    }
+    if (count === 0) return;
+    const fresh = rows.slice(0, count);
+    let at = this.held.length === 0 ? 0 : this.encoded.length + COMMA.length;
+    for (const entry of fresh) {
+      at += Buffer.byteLength(entry.json);
+      this.ends.push(at);
+      at += COMMA.length;
+    }
+    const text = Buffer.from(fresh.map((entry) => entry.json).join(','));
+    this.encoded = this.held.length === 0 ? text : Buffer.concat([this.encoded, COMMA, text]);
+    this.held.push(...fresh);
+    this.afterSeq = fresh[fresh.length - 1]!.seq;
+  }
+
+  /**
+   * The next batch: the oldest held entries (after topping up from the outbox, so a write queued
+   * since the last read goes too), at most `limit`, cut where their `bytes` pass maxBytes (always
+   * at least one). Null when the outbox holds nothing after what was taken before.
+   */
+  take(limit: number): PushBatch | null {
+    this.fill();
+    let count = 0;
+    let bytes = 0;
+    while (count < this.held.length && count < limit) {
+      const next = bytes + this.held[count]!.bytes;
+      if (count > 0 && next > this.maxBytes) break;
+      bytes = next;
+      count += 1;
+    }
+    if (count === 0) return null;
+    const end = this.ends[count - 1]!;
+    const body = Buffer.concat([PREFIX, this.encoded.subarray(0, end), SUFFIX]);
+    const entries = this.held.splice(0, count).map(({ seq, id }) => ({ seq, id }));
+    const rest = Math.min(end + COMMA.length, this.encoded.length);
+    this.encoded = this.encoded.subarray(rest);
+    this.ends = this.ends.slice(count).map((at) => at - rest);
+    this.heldBytes -= bytes;
+    return { entries, body: new PreparedJson<PushRequest>(body) };
+  }
+}
