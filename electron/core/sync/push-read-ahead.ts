@@ -6,8 +6,10 @@ import type { Outbox, WireEntry } from './outbox';
 /** One push as it goes out: its entries (outbox order) and its body, encoded. */
 export type PushBatch = { entries: ReadonlyArray<{ seq: number; id: string }>; body: PreparedJson<PushRequest> };
 
-const PREFIX = Buffer.from('{"mutations":[');
-const SUFFIX = Buffer.from(']}');
+const PREFIX_TEXT = '{"mutations":[';
+const SUFFIX_TEXT = ']}';
+const PREFIX = Buffer.from(PREFIX_TEXT);
+const SUFFIX = Buffer.from(SUFFIX_TEXT);
 const COMMA = Buffer.from(',');
 
 /**
@@ -22,7 +24,10 @@ const COMMA = Buffer.from(',');
  */
 export class PushReadAhead {
   private held: WireEntry[] = [];
-  /** The held envelopes as UTF-8 JSON joined by commas; `ends[i]` is where entry i's bytes end. */
+  /**
+   * The body of a push of everything held, UTF-8 (`{"mutations":[` the envelopes joined by commas
+   * `]}`); `ends[i]` is where entry i's bytes end in it.
+   */
   private encoded: Buffer = Buffer.alloc(0);
   private ends: number[] = [];
   /** Sum of the held entries' `bytes` (what PUSH_MAX_BYTES counts). */
@@ -56,12 +61,12 @@ export class PushReadAhead {
   }
 
   /**
-   * Reads and encodes the entries queued after those held, until a whole batch's worth is held
-   * (maxEntries, and maxBytes — at least one entry when none is held). One indexed query; none
-   * when a batch's worth is held already.
+   * Reads and encodes the entries queued after those held, until `upTo` entries (a whole batch's
+   * worth by default: maxEntries) or maxBytes are held — at least one entry when none is held.
+   * One indexed query; none when that much is held already.
    */
-  fill(): void {
-    const room = this.maxEntries - this.held.length;
+  fill(upTo = this.maxEntries): void {
+    const room = Math.min(upTo, this.maxEntries) - this.held.length;
     if (room <= 0 || (this.held.length > 0 && this.heldBytes >= this.maxBytes)) return;
     const rows = this.outbox.peekWire(room, this.afterSeq);
     let count = 0;
@@ -73,14 +78,24 @@ export class PushReadAhead {
     }
     if (count === 0) return;
     const fresh = rows.slice(0, count);
-    let at = this.held.length === 0 ? 0 : this.encoded.length + COMMA.length;
+    const joined = fresh.map((entry) => entry.json).join(',');
+    // Where the fresh entries start: after the prefix, or after the held ones and a comma.
+    const start = this.held.length === 0 ? PREFIX.length : this.encoded.length - SUFFIX.length + COMMA.length;
+    let at = start;
     for (const entry of fresh) {
       at += Buffer.byteLength(entry.json);
       this.ends.push(at);
       at += COMMA.length;
     }
-    const text = Buffer.from(fresh.map((entry) => entry.json).join(','));
-    this.encoded = this.held.length === 0 ? text : Buffer.concat([this.encoded, COMMA, text]);
+    this.encoded =
+      this.held.length === 0
+        ? Buffer.from(`${PREFIX_TEXT}${joined}${SUFFIX_TEXT}`) // one encoding, no copy
+        : Buffer.concat([
+            this.encoded.subarray(0, this.encoded.length - SUFFIX.length),
+            COMMA,
+            Buffer.from(joined),
+            SUFFIX,
+          ]);
     this.held.push(...fresh);
     this.afterSeq = fresh[fresh.length - 1]!.seq;
   }
@@ -91,7 +106,7 @@ export class PushReadAhead {
    * at least one). Null when the outbox holds nothing after what was taken before.
    */
   take(limit: number): PushBatch | null {
-    this.fill();
+    this.fill(limit);
     let count = 0;
     let bytes = 0;
     while (count < this.held.length && count < limit) {
@@ -101,13 +116,22 @@ export class PushReadAhead {
       count += 1;
     }
     if (count === 0) return null;
-    const end = this.ends[count - 1]!;
-    const body = Buffer.concat([PREFIX, this.encoded.subarray(0, end), SUFFIX]);
     const entries = this.held.splice(0, count).map(({ seq, id }) => ({ seq, id }));
-    const rest = Math.min(end + COMMA.length, this.encoded.length);
-    this.encoded = this.encoded.subarray(rest);
-    this.ends = this.ends.slice(count).map((at) => at - rest);
     this.heldBytes -= bytes;
+    let body: Buffer;
+    if (this.held.length === 0) {
+      // Everything held (a full batch of a backlog): the body is ready as it is.
+      body = this.encoded;
+      this.encoded = Buffer.alloc(0);
+      this.ends = [];
+    } else {
+      // Part of it (batches still growing, or a byte cut): copies, the rest with the prefix again.
+      const end = this.ends[count - 1]!;
+      body = Buffer.concat([this.encoded.subarray(0, end), SUFFIX]);
+      const restStart = end + COMMA.length;
+      this.encoded = Buffer.concat([PREFIX, this.encoded.subarray(restStart)]);
+      this.ends = this.ends.slice(count).map((at) => at - restStart + PREFIX.length);
+    }
     return { entries, body: new PreparedJson<PushRequest>(body) };
   }
 }
