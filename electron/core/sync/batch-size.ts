@@ -19,10 +19,12 @@ const QUICK_MS = 2_000;
  */
 const TARGET_MS = 1_000;
 /**
- * Most bytes of stored mutation JSON (args and meta) in one push: well inside the server's 1 MiB
- * body limit, so 2,000 check-ins (~300 bytes each) go in one push, and large edits in fewer.
+ * Most bytes of a push body (its envelopes as sent, UTF-8; `push-read-ahead.ts` cuts there): well
+ * inside the server's 1 MiB body limit (BODY_LIMIT_BYTES, sync-server/src/app.ts), and room for
+ * 2,000 check-ins (~350 bytes each on the wire) in one push, which 640 KiB of stored args and meta
+ * (the cut before) was not: a 10,000 backlog took a push more for its last ~100.
  */
-export const PUSH_MAX_BYTES = 640 * 1024;
+export const PUSH_MAX_BYTES = 900 * 1024;
 
 /**
  * Sizes push batches by how the server keeps up (additive backlog, multiplicative back-off). A

@@ -26,9 +26,9 @@ export type OutboxEntry = PendingMutation & { seq: number; target: { table: Sync
 /**
  * A queued mutation as a push carries it: `json` is its envelope (`{id, name, args, hlc}`, protocol
  * `pushMutationEnvelopeSchema`) as JSON text, made by SQLite from the stored args text (never
- * parsed in JS); `bytes` is what counts against PUSH_MAX_BYTES (stored args and meta, as `peek`).
+ * parsed in JS).
  */
-export type WireEntry = { seq: number; id: string; bytes: number; json: string };
+export type WireEntry = { seq: number; id: string; json: string };
 
 function toEntry(row: OutboxRow): OutboxEntry {
   return {
@@ -75,8 +75,7 @@ export class Outbox {
        RETURNING id, name, args, hlc, target_table, target_id`,
     );
     this.headWire = db.prepare(
-      `SELECT seq, id, length(args) + length(meta) AS bytes,
-              json_object('id', id, 'name', name, 'args', json(args), 'hlc', hlc) AS json
+      `SELECT seq, id, json_object('id', id, 'name', name, 'args', json(args), 'hlc', hlc) AS json
        FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
@@ -157,7 +156,7 @@ export class Outbox {
 
   /**
    * The oldest `limit` mutations queued after `afterSeq`, in outbox order, as a push sends them
-   * (WireEntry); no byte cut (the push's read-ahead applies PUSH_MAX_BYTES as `peek` does).
+   * (WireEntry); no byte cut (the push's read-ahead cuts its bodies at PUSH_MAX_BYTES).
    */
   peekWire(limit: number, afterSeq: number): WireEntry[] {
     return this.headWire.all(afterSeq, limit) as WireEntry[];

@@ -23,14 +23,15 @@ const COMMA = Buffer.from(',');
  * (the lane's `markAttempted`), so entries dropped by `restart` leave no trace.
  */
 export class PushReadAhead {
-  private held: WireEntry[] = [];
+  /** Entries read ahead, each with `bytes`: its envelope's UTF-8 length and its comma. */
+  private held: Array<WireEntry & { bytes: number }> = [];
   /**
    * The body of a push of everything held, UTF-8 (`{"mutations":[` the envelopes joined by commas
    * `]}`); `ends[i]` is where entry i's bytes end in it.
    */
   private encoded: Buffer = Buffer.alloc(0);
   private ends: number[] = [];
-  /** Sum of the held entries' `bytes` (what PUSH_MAX_BYTES counts). */
+  /** Sum of the held entries' `bytes`: a body of them all is at most this and 16 bytes more. */
   private heldBytes = 0;
   /** Entries after this seq are read next: the last one held (or taken). */
   private afterSeq = 0;
@@ -39,7 +40,7 @@ export class PushReadAhead {
     private readonly outbox: Outbox,
     /** Most entries held: a batch's worth (MAX_PUSH_BATCH). */
     private readonly maxEntries = MAX_PUSH_BATCH,
-    /** Most `bytes` in one batch (PUSH_MAX_BYTES); what is held stops at a batch's worth. */
+    /** Most bytes of envelopes in one batch (PUSH_MAX_BYTES); what is held stops at a batch's worth. */
     private readonly maxBytes = PUSH_MAX_BYTES,
   ) {}
 
@@ -69,21 +70,19 @@ export class PushReadAhead {
     const room = Math.min(upTo, this.maxEntries) - this.held.length;
     if (room <= 0 || (this.held.length > 0 && this.heldBytes >= this.maxBytes)) return;
     const rows = this.outbox.peekWire(room, this.afterSeq);
-    let count = 0;
-    while (count < rows.length) {
-      const bytes = this.heldBytes + rows[count]!.bytes;
-      if (this.held.length + count > 0 && bytes > this.maxBytes) break;
-      this.heldBytes = bytes;
-      count += 1;
+    const fresh: Array<WireEntry & { bytes: number }> = [];
+    for (const row of rows) {
+      const bytes = Buffer.byteLength(row.json) + COMMA.length;
+      if (this.held.length + fresh.length > 0 && this.heldBytes + bytes > this.maxBytes) break;
+      this.heldBytes += bytes;
+      fresh.push({ ...row, bytes });
     }
-    if (count === 0) return;
-    const fresh = rows.slice(0, count);
+    if (fresh.length === 0) return;
     const joined = fresh.map((entry) => entry.json).join(',');
     // Where the fresh entries start: after the prefix, or after the held ones and a comma.
-    const start = this.held.length === 0 ? PREFIX.length : this.encoded.length - SUFFIX.length + COMMA.length;
-    let at = start;
+    let at = this.held.length === 0 ? PREFIX.length : this.encoded.length - SUFFIX.length + COMMA.length;
     for (const entry of fresh) {
-      at += Buffer.byteLength(entry.json);
+      at += entry.bytes - COMMA.length;
       this.ends.push(at);
       at += COMMA.length;
     }
@@ -102,7 +101,7 @@ export class PushReadAhead {
 
   /**
    * The next batch: the oldest held entries (after topping up from the outbox, so a write queued
-   * since the last read goes too), at most `limit`, cut where their `bytes` pass maxBytes (always
+   * since the last read goes too), at most `limit`, cut where their envelopes pass maxBytes (always
    * at least one). Null when the outbox holds nothing after what was taken before.
    */
   take(limit: number): PushBatch | null {

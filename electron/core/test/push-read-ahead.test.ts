@@ -1,4 +1,4 @@
-import { pushRequestSchema } from '@gatehouse/protocol';
+import { MAX_PUSH_BATCH, pushRequestSchema } from '@gatehouse/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStore } from '../store';
 import { type PushBatch, PushReadAhead } from '../sync/push-read-ahead';
@@ -62,21 +62,26 @@ describe('PushReadAhead: the outbox read and encoded ahead of the push', () => {
     expect(batches.flatMap((batch) => batch.entries.map((entry) => entry.id))).toEqual(queued.map((m) => m.id));
   });
 
-  it('cuts batches where the stored JSON passes the byte limit, as peek does', () => {
+  it('cuts a batch where its body would pass the byte limit (always one entry at least)', () => {
     queueCheckins(30);
-    const entryBytes = 600; // a check-in's args and meta are ~350 bytes: two fit, three do not
-    const ahead = new PushReadAhead(store.outbox, 2_000, entryBytes + 100);
-    const sizes = takeAll(ahead, 1_000).map((batch) => batch.entries.length);
-    const fromPeek: number[] = [];
-    for (let after = 0; ;) {
-      const batch = store.outbox.peek(1_000, entryBytes + 100, after);
-      if (batch.length === 0) break;
-      fromPeek.push(batch.length);
-      after = batch[batch.length - 1]!.seq;
-    }
-    expect(sizes).toEqual(fromPeek);
-    expect(sizes.every((size) => size === 1 || size === 2)).toBe(true);
-    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(30);
+    // Check-ins of one shape: each envelope is as long as the first (the body adds 16 bytes).
+    const envelope = new PushReadAhead(store.outbox).take(1)!.body.bytes.length - 16;
+    const maxBytes = Math.floor(2.5 * (envelope + 1));
+    const batches = takeAll(new PushReadAhead(store.outbox, 2_000, maxBytes), 1_000);
+    expect(batches.map((batch) => batch.entries.length)).toEqual(Array(15).fill(2));
+    expect(batches.every((batch) => batch.body.bytes.length <= maxBytes + 16)).toBe(true);
+    expect(takeAll(new PushReadAhead(store.outbox, 2_000, 10), 1_000).map((b) => b.entries.length)).toEqual(
+      Array(30).fill(1),
+    );
+  });
+
+  it('fills a push with 2,000 check-ins of a real size, inside the server body limit', () => {
+    // A gate name as long as a real booking id makes each envelope as long as the bench's (~350 bytes).
+    queueCheckins(2_000, 'North gate, east entrance, lane 1234, turnstile 5');
+    const batch = new PushReadAhead(store.outbox).take(MAX_PUSH_BATCH)!;
+    expect(batch.body.bytes.length / 2_000).toBeGreaterThan(340);
+    expect(batch.entries).toHaveLength(MAX_PUSH_BATCH);
+    expect(batch.body.bytes.length).toBeLessThan(1024 * 1024); // BODY_LIMIT_BYTES, sync-server/src/app.ts
   });
 
   it('holds at most a batch, and a write queued after the read goes out next, in order', () => {
