@@ -56,6 +56,12 @@ type LaneState = { wanted: boolean; running: Promise<void> | null };
  */
 const PULL_HOLD_MAX_MS = 1_000;
 
+/**
+ * Entries read ahead for the next push in one go (a few milliseconds): between slices the event
+ * loop writes the request on the wire and answers scans.
+ */
+const READ_AHEAD_SLICE = 500;
+
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -284,7 +290,7 @@ export class SyncEngine {
           inFlight = await this.sendBatch(batch);
         }
         // The batch after the one on the wire, read and encoded while the server applies it.
-        if (!this.stopped) ahead.fill();
+        await this.readAhead(ahead, inFlight.answer);
         const { batch, answer } = inFlight;
         inFlight = null;
         const response = await answer;
@@ -307,6 +313,27 @@ export class SyncEngine {
       // Stopped, or failed while the next batch was on the wire: its answer is not stored (the
       // server keeps the results; the next push is answered them again), nor left unobserved.
       void inFlight?.answer.catch(() => undefined);
+    }
+  }
+
+  /**
+   * Reads the next batch ahead in slices of READ_AHEAD_SLICE entries with a turn of the event loop
+   * before each: the request just sent is written (on a fresh connection it still has to connect)
+   * and a scan is answered between slices. Stops once a batch's worth is held, the outbox has no
+   * more, or the answer is in (`take` reads what is missing then).
+   */
+  private async readAhead(ahead: PushReadAhead, answer: Promise<unknown>): Promise<void> {
+    let answered = false;
+    const settle = () => {
+      answered = true;
+    };
+    answer.then(settle, settle);
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (answered || this.stopped) return;
+      const held = ahead.size;
+      ahead.fill(held + READ_AHEAD_SLICE);
+      if (ahead.size === held) return;
     }
   }
 

@@ -340,10 +340,12 @@ describe('sync engine: no timer between a write or a poke and the request', () =
 
   it('reads and encodes the next batch while one is on the wire, and counts only what was sent as attempted', async () => {
     let rowsRead = 0;
+    const reads: number[] = [];
     const peekWire = store.outbox.peekWire.bind(store.outbox);
     vi.spyOn(store.outbox, 'peekWire').mockImplementation((limit, afterSeq) => {
       const rows = peekWire(limit, afterSeq);
       rowsRead += rows.length;
+      reads.push(limit);
       return rows;
     });
     const attempted = () =>
@@ -357,6 +359,9 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     // batch needs no outbox read once the answer comes. Held ahead is not attempted.
     await until(() => rowsRead === 1_200, 'the rest read ahead');
     expect(attempted()).toBe(500);
+    // In slices of 500, a turn of the event loop between them (the request goes out, scans answered).
+    expect(reads.length).toBeGreaterThan(2);
+    expect(reads.every((limit) => limit <= 500)).toBe(true);
     first.release();
     await until(() => store.outbox.count() === 0, 'everything acknowledged');
     const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
