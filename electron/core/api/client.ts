@@ -22,6 +22,7 @@ import {
 } from '@gatehouse/protocol';
 import type { z } from 'zod';
 import { ACCESS_LOST, errorFromResponse, jsonAnswer, RETRY_WITH_REFRESH, SESSION_ENDING } from './answers';
+import { PreparedJson, type PreparedRequest } from './prepared-json';
 import * as transfers from './transfers';
 import type { ExchangeOptions, FetchedBytes, Transport } from './transfers';
 
@@ -97,7 +98,8 @@ export class ServerApi {
    * Calls a route of the protocol's table (`routes`): the path is built from its params (each
    * URI-encoded), the query and body are typed by its schemas, and the answer is checked against
    * its success schemas — or against `answer`, a looser schema for a hot path whose parts the
-   * caller checks itself. A route that creates (`idempotent`) is sent with an Idempotency-Key —
+   * caller checks itself. The body may come already encoded (`PreparedJson`, the push lane's next
+   * batch), sent as it is. A route that creates (`idempotent`) is sent with an Idempotency-Key —
    * `idempotencyKey`, or one drawn for this call — that every attempt of the call repeats: the
    * resend after a token refresh, and one resend when the answer was lost (OFFLINE), which the
    * server answers with the first answer instead of creating twice. Throws GatehouseError: the
@@ -105,14 +107,21 @@ export class ServerApi {
    */
   call<R extends RouteDef, A = RouteAnswer<R>>(
     route: R,
-    input: RouteRequest<R>,
+    input: RouteRequest<R> | PreparedRequest<R>,
     options: { timeoutMs?: number; answer?: z.ZodType<A>; idempotencyKey?: string } = {},
   ): Promise<A> {
     const path = routePath(route, input.params) + routeQuery(input.query);
     const schema = options.answer ?? (routeAnswerSchema(route) as unknown as z.ZodType<A>);
+    const body: unknown = input.body;
+    const payload =
+      body === undefined
+        ? {}
+        : body instanceof PreparedJson
+          ? { payload: { bytes: body.bytes, contentType: 'application/json' } }
+          : { payload: { json: body } };
     return this.answered(async () => {
       const response = await this.exchange(route.method, path, {
-        ...(input.body === undefined ? {} : { payload: { json: input.body } }),
+        ...payload,
         auth: route.access !== 'public',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(route.idempotent ? { idempotencyKey: options.idempotencyKey ?? randomUUID() } : {}),
@@ -251,7 +260,11 @@ export class ServerApi {
     let body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | undefined;
     if (payload && 'bytes' in payload) {
       headers['content-type'] = payload.contentType;
-      body = new Uint8Array(payload.bytes);
+      // fetch copies a view's bytes anyway: one more copy only when the type demands it.
+      body =
+        payload.bytes.buffer instanceof ArrayBuffer
+          ? (payload.bytes as Uint8Array<ArrayBuffer>)
+          : new Uint8Array(payload.bytes);
     } else if (payload && 'stream' in payload) {
       headers['content-type'] = payload.contentType;
       body = payload.stream;

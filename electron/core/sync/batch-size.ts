@@ -2,7 +2,14 @@ import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 
 /** How long one push may take before the device gives up on it (the server keeps applying it). */
 export const PUSH_TIMEOUT_MS = 60_000;
-const START = 100;
+/**
+ * The first batch: what every server takes (the old limit, so a server from before MAX_PUSH_BATCH
+ * grew never answers it 413), and well under a second at the rates the README's push_backlog shows
+ * (10,000 in ~1.4 s on SQLite, ~3.4 s on MongoDB). Starting at 100 cost a backlog of thousands a round trip more
+ * before batches were full; a single scan's push is one mutation whatever this is. A server slow
+ * enough for 500 to time out halves it (timedOut), as before.
+ */
+const START = LEGACY_MAX_PUSH_BATCH;
 const MIN = 10;
 /** A push answered faster than this may carry more next time: twice as much, or more (TARGET_MS). */
 const QUICK_MS = 2_000;
@@ -12,10 +19,12 @@ const QUICK_MS = 2_000;
  */
 const TARGET_MS = 1_000;
 /**
- * Most bytes of stored mutation JSON (args and meta) in one push: well inside the server's 1 MiB
- * body limit, so 2,000 check-ins (~300 bytes each) go in one push, and large edits in fewer.
+ * Most bytes of a push body (its envelopes as sent, UTF-8; `push-read-ahead.ts` cuts there): well
+ * inside the server's 1 MiB body limit (BODY_LIMIT_BYTES, sync-server/src/app.ts), and room for
+ * 2,000 check-ins (~350 bytes each on the wire) in one push, which 640 KiB of stored args and meta
+ * (the cut before) was not: a 10,000 backlog took a push more for its last ~100.
  */
-export const PUSH_MAX_BYTES = 640 * 1024;
+export const PUSH_MAX_BYTES = 900 * 1024;
 
 /**
  * Sizes push batches by how the server keeps up (additive backlog, multiplicative back-off). A

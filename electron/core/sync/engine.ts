@@ -2,8 +2,8 @@ import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gat
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
-import { PUSH_MAX_BYTES } from './batch-size';
 import { LiveConnection, type WebSocketFactory } from './live';
+import { type PushBatch, PushReadAhead } from './push-read-ahead';
 import { type InFlightPush, PushSender } from './push-sender';
 
 export type EngineOptions = {
@@ -55,6 +55,12 @@ type LaneState = { wanted: boolean; running: Promise<void> | null };
  * holds off another device's scans for longer than this.
  */
 const PULL_HOLD_MAX_MS = 1_000;
+
+/**
+ * Entries read ahead for the next push in one go (a few milliseconds): between slices the event
+ * loop writes the request on the wire and answers scans.
+ */
+const READ_AHEAD_SLICE = 500;
 
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
@@ -266,33 +272,35 @@ export class SyncEngine {
    * sent before this answer is stored: the server applied every mutation of the first before it
    * answered, so order holds, and the device stores one answer while the server applies the next
    * batch instead of the server waiting for it (the gap was ~50 ms a batch of 2,000, server idle).
-   * A batch answered only in part is followed by nothing until its answer is stored: what it left
-   * unanswered goes first in the next round.
+   * That next batch is read and encoded while the one before it is on the wire (PushReadAhead), so
+   * once an answer is checked it leaves at once. A batch answered only in part is followed by
+   * nothing until its answer is stored: what it left unanswered goes first in the next round, and
+   * what was read ahead is dropped.
    */
   private async push(): Promise<void> {
+    const ahead = new PushReadAhead(this.store.outbox);
     let inFlight: InFlightPush | null = null;
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
         if (!inFlight) {
           this.lanes.push.wanted = false;
-          const batch = this.store.outbox.peek(this.pushSender.nextSize, PUSH_MAX_BYTES);
-          if (batch.length === 0) return;
-          inFlight = await this.pushSender.send(batch);
+          ahead.restart();
+          const batch = ahead.take(this.pushSender.nextSize);
+          if (!batch) return;
+          inFlight = await this.sendBatch(batch);
         }
+        // The batch after the one on the wire, read and encoded while the server applies it.
+        await this.readAhead(ahead, inFlight.answer);
         const { batch, answer } = inFlight;
         inFlight = null;
         const response = await answer;
         if (response === null) continue; // refused as too large: nothing applied, fewer at a time
-        const sent = new Set(batch.map((entry) => entry.id));
+        const sent = new Set(batch.entries.map((entry) => entry.id));
         const answered = response.results.filter((result) => sent.has(result.id));
-        if (answered.length === batch.length && !this.stopped) {
+        if (answered.length === batch.entries.length && !this.stopped) {
           this.lanes.push.wanted = false;
-          const next = this.store.outbox.peek(this.pushSender.nextSize, PUSH_MAX_BYTES, batch[batch.length - 1]!.seq);
-          if (next.length > 0) {
-            inFlight = await this.pushSender.send(next);
-            // fetch() writes the request once this task ends: one turn of the event loop sends it.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-          }
+          const next = ahead.take(this.pushSender.nextSize);
+          if (next) inFlight = await this.sendBatch(next);
         }
         const change = this.store.applyPushResults(answered, response.serverHlc);
         this.pushAnswers += 1;
@@ -306,6 +314,36 @@ export class SyncEngine {
       // server keeps the results; the next push is answered them again), nor left unobserved.
       void inFlight?.answer.catch(() => undefined);
     }
+  }
+
+  /**
+   * Reads the next batch ahead in slices of READ_AHEAD_SLICE entries with a turn of the event loop
+   * before each: the request just sent is written (on a fresh connection it still has to connect)
+   * and a scan is answered between slices. Stops once a batch's worth is held, the outbox has no
+   * more, or the answer is in (`take` reads what is missing then).
+   */
+  private async readAhead(ahead: PushReadAhead, answer: Promise<unknown>): Promise<void> {
+    let answered = false;
+    const settle = () => {
+      answered = true;
+    };
+    answer.then(settle, settle);
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (answered || this.stopped) return;
+      const held = ahead.size;
+      ahead.fill(held + READ_AHEAD_SLICE);
+      if (ahead.size === held) return;
+    }
+  }
+
+  /** Sends a batch and, once its request is out, counts it as attempted. */
+  private async sendBatch(batch: PushBatch): Promise<InFlightPush> {
+    const inFlight = await this.pushSender.send(batch);
+    // fetch() writes the request once this task ends: one turn of the event loop sends it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.pushSender.counted(batch);
+    return inFlight;
   }
 
   /**

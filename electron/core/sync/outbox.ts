@@ -23,6 +23,13 @@ export type TakenEntry = { name: string; args: string; hlc: string; target_table
 
 export type OutboxEntry = PendingMutation & { seq: number; target: { table: SyncedTable; id: string } };
 
+/**
+ * A queued mutation as a push carries it: `json` is its envelope (`{id, name, args, hlc}`, protocol
+ * `pushMutationEnvelopeSchema`) as JSON text, made by SQLite from the stored args text (never
+ * parsed in JS).
+ */
+export type WireEntry = { seq: number; id: string; json: string };
+
 function toEntry(row: OutboxRow): OutboxEntry {
   return {
     seq: row.seq,
@@ -48,6 +55,7 @@ export class Outbox {
   private readonly bumpAttempts;
   private readonly anyFor;
   private readonly insertStale;
+  private readonly headWire;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +73,10 @@ export class Outbox {
     this.takeRows = db.prepare(
       `DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))
        RETURNING id, name, args, hlc, target_table, target_id`,
+    );
+    this.headWire = db.prepare(
+      `SELECT seq, id, json_object('id', id, 'name', name, 'args', json(args), 'hlc', hlc) AS json
+       FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
     this.countAll = db.prepare('SELECT count(*) AS n FROM outbox');
     // A JSON array of [table, id] pairs.
@@ -143,6 +155,14 @@ export class Outbox {
   }
 
   /**
+   * The oldest `limit` mutations queued after `afterSeq`, in outbox order, as a push sends them
+   * (WireEntry); no byte cut (the push's read-ahead cuts its bodies at PUSH_MAX_BYTES).
+   */
+  peekWire(limit: number, afterSeq: number): WireEntry[] {
+    return this.headWire.all(afterSeq, limit) as WireEntry[];
+  }
+
+  /**
    * Removes answered mutations, in one statement (a push answers up to 2,000); returns what each
    * was and which row it changed, by mutation id — ids that were not queued are absent.
    */
@@ -156,8 +176,8 @@ export class Outbox {
     return taken;
   }
 
-  /** Counts a send of `batch` (as `peek` answered it: consecutive entries), in one statement. */
-  markAttempted(batch: readonly OutboxEntry[]): void {
+  /** Counts a send of `batch` (consecutive entries, in outbox order), in one statement. */
+  markAttempted(batch: ReadonlyArray<{ seq: number }>): void {
     if (batch.length === 0) return;
     this.bumpAttempts.run(batch[0]!.seq, batch[batch.length - 1]!.seq);
   }

@@ -2,10 +2,10 @@ import { GatehouseError, type PushResponse, routes } from '@gatehouse/protocol';
 import type { ServerApi } from '../api/client';
 import type { AccountStore } from '../store';
 import { PUSH_TIMEOUT_MS, PushBatchSizer } from './batch-size';
-import type { OutboxEntry } from './outbox';
+import type { PushBatch } from './push-read-ahead';
 
 /** A push on the wire: its batch, and its answer (null: refused as too large, nothing applied). */
-export type InFlightPush = { batch: OutboxEntry[]; answer: Promise<PushResponse | null> };
+export type InFlightPush = { batch: PushBatch; answer: Promise<PushResponse | null> };
 
 /** A 413: a server from before MAX_PUSH_BATCH grew, or a body over its byte limit. */
 function tooLarge(error: unknown): boolean {
@@ -33,34 +33,35 @@ export class PushSender {
    * Sends one batch; resolves once the request is made. Its answer is null when the server refused
    * it as too large (nothing applied; the next batch is smaller), else the server's response; it
    * rejects with the request's error (GatehouseError codes as `ServerApi.call` raises them).
+   * fetch writes the request once the calling task ends; the lane counts the attempt after that
+   * (`counted`), while the server works.
    */
-  async send(batch: OutboxEntry[]): Promise<InFlightPush> {
+  async send(batch: PushBatch): Promise<InFlightPush> {
     // Never send mutations to a server that cannot read this device's protocol version.
     await this.api.ensureCompatible();
-    this.store.outbox.markAttempted(batch);
     const started = Date.now();
-    const answer = this.api
-      .call(
-        routes['sync.push'],
-        { body: { mutations: batch.map(({ id, name, args, hlc }) => ({ id, name, args, hlc })) } },
-        { timeoutMs: PUSH_TIMEOUT_MS },
-      )
-      .then(
-        (response) => {
-          this.sizer.answered(Date.now() - started, batch.length);
-          return response;
-        },
-        (error: unknown) => {
-          // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
-          if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.sizer.timedOut();
-          if (tooLarge(error) && batch.length > 1) {
-            this.sizer.tooLarge(batch.length);
-            return null;
-          }
-          throw error;
-        },
-      );
+    const sent = batch.entries.length;
+    const answer = this.api.call(routes['sync.push'], { body: batch.body }, { timeoutMs: PUSH_TIMEOUT_MS }).then(
+      (response) => {
+        this.sizer.answered(Date.now() - started, sent);
+        return response;
+      },
+      (error: unknown) => {
+        // Unanswered for the whole timeout: the server is slow, not gone; send less next time.
+        if (Date.now() - started >= PUSH_TIMEOUT_MS * 0.9) this.sizer.timedOut();
+        if (tooLarge(error) && sent > 1) {
+          this.sizer.tooLarge(sent);
+          return null;
+        }
+        throw error;
+      },
+    );
     answer.catch(() => undefined); // awaited by the push lane; never an unhandled rejection meanwhile
     return { batch, answer };
+  }
+
+  /** Counts a batch that went out as an attempt of each of its entries (one statement). */
+  counted(batch: PushBatch): void {
+    this.store.outbox.markAttempted(batch.entries);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '@gatehouse/protocol';
+import { PROTOCOL_VERSION, type PushRequest, routes } from '@gatehouse/protocol';
 import { errorFromResponse, ServerApi } from '../api/client';
+import { PreparedJson } from '../api/prepared-json';
 
 describe('errorFromResponse', () => {
   it('keeps the server’s stable code and message', async () => {
@@ -79,5 +80,68 @@ describe('ServerApi.ensureCompatible', () => {
     await api.ensureCompatible();
     await api.ensureCompatible();
     expect(seen).toEqual(['/health']);
+  });
+});
+
+describe('ServerApi.call with a prepared body', () => {
+  it('sends PreparedJson bytes as the JSON body, the same bytes again after a token refresh', async () => {
+    const sent: { path: string; contentType: string | null; body: string; auth: string | null }[] = [];
+    let access = 'expired';
+    const server = (async (input: string | URL | Request, init?: RequestInit) => {
+      const path = new URL(String(input)).pathname;
+      const headers = new Headers(init?.headers);
+      const body = init?.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : String(init?.body);
+      sent.push({ path, contentType: headers.get('content-type'), body, auth: headers.get('authorization') });
+      const range = { 'x-gatehouse-protocol-range': `1-${PROTOCOL_VERSION}`, 'content-type': 'application/json' };
+      if (path === '/auth/refresh') {
+        return new Response(
+          JSON.stringify({
+            accessToken: 'fresh',
+            refreshToken: 'r2',
+            expiresIn: 900,
+            user: { id: 'u1', email: 'a@b.test', name: 'A', role: 'staff', disabled: false, createdAt: '2026-01-01' },
+          }),
+          {
+            status: 200,
+            headers: range,
+          },
+        );
+      }
+      if (headers.get('authorization') !== 'Bearer fresh') {
+        return new Response(JSON.stringify({ error: { code: 'TOKEN_EXPIRED', message: 'expired' } }), {
+          status: 401,
+          headers: range,
+        });
+      }
+      const { mutations } = JSON.parse(body) as { mutations: { id: string }[] };
+      const results = mutations.map((mutation) => ({ id: mutation.id, status: 'applied' }));
+      return new Response(JSON.stringify({ results, serverHlc: '000009999999999:00000:server' }), {
+        status: 200,
+        headers: range,
+      });
+    }) as typeof fetch;
+    const tokens = {
+      accessToken: () => access,
+      refreshToken: async () => 'refresh',
+      store: async (session: { accessToken: string }) => {
+        access = session.accessToken;
+      },
+      clear: async () => undefined,
+    };
+    const hooks = { onReachability() {}, onClockSkew() {}, onSessionLost() {} };
+    const api = new ServerApi('http://server.test', 'dev-1', tokens, hooks, server);
+    const id = '0b8e3f0e-5d1c-4d7e-9a51-7f3f6c1f2a10';
+    const text = JSON.stringify({
+      mutations: [{ id, name: 'booking.cancel', args: { bookingId: 'b1' }, hlc: '000000000000001:00000:dev' }],
+    });
+    const answer = await api.call(routes['sync.push'], {
+      body: new PreparedJson<PushRequest>(new TextEncoder().encode(text)),
+    });
+    expect(answer.results).toEqual([{ id, status: 'applied' }]);
+    const pushes = sent.filter((request) => request.path === '/sync/push');
+    expect(pushes).toEqual([
+      { path: '/sync/push', contentType: 'application/json', body: text, auth: 'Bearer expired' },
+      { path: '/sync/push', contentType: 'application/json', body: text, auth: 'Bearer fresh' },
+    ]);
   });
 });

@@ -10,26 +10,33 @@ describe('PushBatchSizer', () => {
       sizer.answered(100, sizer.next);
       sizes.push(sizer.next);
     }
-    // 100 in 100 ms: a second's worth is 1,000; then 10,000, capped.
-    expect(sizes).toEqual([100, 1_000, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
+    // 500 in 100 ms: a second's worth is 5,000, capped.
+    expect(sizes).toEqual([LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH, MAX_PUSH_BATCH]);
     expect(MAX_PUSH_BATCH).toBe(2000);
+  });
+
+  it('starts at the old limit: a backlog fills its first push with what every server accepts', () => {
+    // One round trip fewer for a backlog of thousands than starting at 100; never a 413 first.
+    expect(new PushBatchSizer().next).toBe(LEGACY_MAX_PUSH_BATCH);
+    expect(LEGACY_MAX_PUSH_BATCH).toBe(500);
   });
 
   it('at least doubles on a quick answer whose rate would not', () => {
     const sizer = new PushBatchSizer();
+    sizer.timedOut(); // 250
     const sizes = [sizer.next];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 3; i++) {
       sizer.answered(1_500, sizer.next);
       sizes.push(sizer.next);
     }
-    expect(sizes).toEqual([100, 200, 400, 800, 1_600]);
+    expect(sizes).toEqual([250, 500, 1_000, 2_000]);
   });
 
   it('does not grow on a partial batch (the outbox ran dry) or a slow answer', () => {
     const sizer = new PushBatchSizer();
     sizer.answered(100, 3);
     sizer.answered(5_000, sizer.next);
-    expect(sizer.next).toBe(100);
+    expect(sizer.next).toBe(LEGACY_MAX_PUSH_BATCH);
   });
 
   it('halves after a timeout, down to a floor, and recovers once answers are quick again', () => {

@@ -29,6 +29,8 @@ class FakeServer {
   maxBatch = Infinity;
   /** A push answers only its first this many mutations (a server that stopped part-way). */
   answerAtMost = Infinity;
+  /** Pushes from this one on (1 is the first) are held until releaseAll. */
+  holdPushesFrom = Infinity;
   /** Read when a push arrives (the device's outbox size then). */
   outboxSize: () => number = () => -1;
 
@@ -52,7 +54,9 @@ class FakeServer {
   readonly fetch: FetchLike = async (input, init) => {
     const url = new URL(String(input));
     const method = init?.method ?? 'GET';
-    const body = init?.body ? (JSON.parse(String(init.body)) as { mutations?: { id: string }[] }) : {};
+    // A push's body comes encoded (PreparedJson bytes), other bodies as text.
+    const text = init?.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : init?.body;
+    const body = text ? (JSON.parse(String(text)) as { mutations?: { id: string }[] }) : {};
     const mutations = body.mutations ?? [];
     this.sent.push({
       method,
@@ -76,6 +80,9 @@ class FakeServer {
           };
     const held = this.held[method]!.shift();
     if (held) await held;
+    if (method === 'POST' && this.count('POST', '/sync/push') >= this.holdPushesFrom) {
+      await new Promise<void>((resolve) => this.releases.push(resolve));
+    }
     if ((body.mutations?.length ?? 0) > this.maxBatch) {
       const error = { error: { code: 'BATCH_TOO_LARGE', message: `At most ${this.maxBatch} mutations per push` } };
       return new Response(JSON.stringify(error), { status: 413, headers: { 'content-type': 'application/json' } });
@@ -329,6 +336,56 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     expect(pushes.map((push) => push.mutations)).toEqual([500, 500, 200]);
     // Each next batch arrived while the answer before it was not stored yet: nothing left the outbox.
     expect(pushes.map((push) => push.outboxAtArrival)).toEqual([1_200, 1_200, 700]);
+  });
+
+  it('reads and encodes the next batch while one is on the wire, and counts only what was sent as attempted', async () => {
+    let rowsRead = 0;
+    const reads: number[] = [];
+    const peekWire = store.outbox.peekWire.bind(store.outbox);
+    vi.spyOn(store.outbox, 'peekWire').mockImplementation((limit, afterSeq) => {
+      const rows = peekWire(limit, afterSeq);
+      rowsRead += rows.length;
+      reads.push(limit);
+      return rows;
+    });
+    const attempted = () =>
+      (store.db.prepare('SELECT count(*) AS n FROM outbox WHERE attempts > 0').get() as { n: number }).n;
+    queueCheckins(1_200);
+    engine['pushSender']['sizer'].tooLarge(1_000); // batches of 500
+    const first = server.hold('POST');
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 1, 'the first push, held on the server');
+    // While the first 500 are on the wire, the other 700 are read (and encoded) already: the next
+    // batch needs no outbox read once the answer comes. Held ahead is not attempted.
+    await until(() => rowsRead === 1_200, 'the rest read ahead');
+    expect(attempted()).toBe(500);
+    // In slices of 500, a turn of the event loop between them (the request goes out, scans answered).
+    expect(reads.length).toBeGreaterThan(2);
+    expect(reads.every((limit) => limit <= 500)).toBe(true);
+    first.release();
+    await until(() => store.outbox.count() === 0, 'everything acknowledged');
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes).toEqual([500, 500, 200]);
+    expect(rowsRead).toBe(1_200);
+  });
+
+  it('drops what it read ahead after a batch answered only in part: none of it counted as attempted', async () => {
+    const ids = queueCheckins(1_000);
+    engine['pushSender']['sizer'].tooLarge(1_000); // batches of 500
+    server.answerAtMost = 300;
+    server.holdPushesFrom = 2;
+    engine.requestSync();
+    await until(() => server.count('POST', '/sync/push') === 2, 'the resend of what the first left');
+    for (let turn = 0; turn < 5; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const byAttempts = store.db.prepare('SELECT attempts, count(*) AS n FROM outbox GROUP BY attempts').all();
+    // 301-500 sent twice, 501-800 once (in the resend); 801-1000 read ahead twice, never sent.
+    expect(byAttempts).toEqual([
+      { attempts: 0, n: 200 },
+      { attempts: 1, n: 300 },
+      { attempts: 2, n: 200 },
+    ]);
+    const pushes = server.sent.filter((request) => request.method === 'POST');
+    expect(pushes.map((push) => push.firstId)).toEqual([ids[0], ids[300]]);
   });
 
   it('sends nothing more until a batch answered only in part is stored, then resends what it left, in order', async () => {
