@@ -17,6 +17,7 @@ export type AgentCommand =
   | { kind: 'waitForCheckins'; ids: string[]; timeoutMs: number }
   | { kind: 'waitForEmptyOutbox'; timeoutMs: number }
   | { kind: 'rss' }
+  | { kind: 'pulls' }
   | { kind: 'close' };
 
 export type AgentReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
@@ -37,6 +38,19 @@ let invoke: Invoke | null = null;
 let closeCore: (() => Promise<void>) | null = null;
 let unavailable: string | null = null;
 let reader: Database.Database | null = null;
+
+/**
+ * Pull requests this device has made (`GET /sync/pull`), counted at `fetch`, which the core's
+ * ServerApi calls: a measure reads it before and after its window (how many pulls absorbed what).
+ * Wrapped before the core loads, so the core's ServerApi takes the counting `fetch` as its default.
+ */
+let pulls = 0;
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('/sync/pull')) pulls += 1;
+  return realFetch(input, init);
+};
 
 async function loadCore(): Promise<void> {
   try {
@@ -139,6 +153,8 @@ async function handle(command: AgentCommand): Promise<unknown> {
       return waitForEmptyOutbox(command.timeoutMs);
     case 'rss':
       return process.memoryUsage().rss / 2 ** 20;
+    case 'pulls':
+      return pulls;
     case 'close':
       reader?.close();
       await closeCore?.();

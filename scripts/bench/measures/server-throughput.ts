@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 // Ids as a device makes them (time-ordered), so the server's writes are what devices cause.
 import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
-import { countCommands, type Measure } from '../measure';
+import { countCommands, type Measure, type MeasureContext } from '../measure';
 import { requireRoute } from '../routes';
 import { cpuPerThousand, cpuSince, PeakRssSampler } from '../rss';
 import { round, summarize } from '../stats';
@@ -31,6 +31,7 @@ export const serverThroughput: Measure = {
     let httpErrors = 0;
     const rejectedCodes: Record<string, number> = {};
     const latencies: number[] = [];
+    const online = await watchDevices(ctx);
     const rss = new PeakRssSampler(server.pid, 100);
     const serverCpu = cpuSince(server.pid);
     const started = performance.now();
@@ -99,6 +100,7 @@ export const serverThroughput: Measure = {
     );
     const seconds = (performance.now() - started) / 1000;
     const serverCpuSeconds = serverCpu();
+    const absorbed = await online();
     const latency = summarize(latencies);
     return {
       devices: options.devices,
@@ -117,9 +119,69 @@ export const serverThroughput: Measure = {
       // From /proc over the measure: the server's work per applied check-in, steadier than mutations/s here.
       serverCpuSeconds,
       serverCpuSecondsPer1000: cpuPerThousand(serverCpuSeconds, applied),
+      ...absorbed(applied, seconds),
       ...(commands === null
         ? {}
         : { dbCommands: commands, dbCommandsPerCheckin: applied > 0 ? round(commands / applied, 1) : null }),
     };
   },
 };
+
+/** What one online device did over the window: CPU seconds, pulls made, check-ins it stored. */
+type DeviceWork = { name: string; cpuSeconds: number | null; pulls: number; checkinsStored: number };
+
+/**
+ * Starts watching the devices earlier measures left online (gate A and gate B after push_backlog or
+ * propagation: real cores, poked by every group commit, pulling the simulated devices' check-ins as
+ * they land — what a door device at a busy event does all day). The returned function stops and
+ * gives a function of the applied count and the window's seconds that makes the figures: each device's CPU seconds (/proc),
+ * pull requests and check-ins stored over the window, their sum, CPU per 1,000 applied check-ins
+ * and check-ins per pull. No figures when no device is open (server_throughput run alone).
+ */
+async function watchDevices(
+  ctx: MeasureContext,
+): Promise<() => Promise<(applied: number, seconds: number) => Record<string, unknown>>> {
+  const devices = ctx.devices.running();
+  const count = (device: (typeof devices)[number]) => device.process.call<number>({ kind: 'count', table: 'checkins' });
+  const before = await Promise.all(
+    devices.map(async (device) => ({
+      cpu: cpuSince(device.process.pid),
+      pulls: await device.process.call<number>({ kind: 'pulls' }),
+      checkins: await count(device),
+    })),
+  );
+  return async () => {
+    const cpu = before.map((start) => start.cpu());
+    // CPU first, at the window's end; the counts follow (a few IPC round trips later).
+    const work: DeviceWork[] = [];
+    for (const [index, device] of devices.entries()) {
+      const start = before[index]!;
+      work.push({
+        name: device.name,
+        cpuSeconds: cpu[index] ?? null,
+        pulls: (await device.process.call<number>({ kind: 'pulls' })) - start.pulls,
+        checkinsStored: (await count(device)) - start.checkins,
+      });
+    }
+    return (applied, seconds) => {
+      if (work.length === 0) return {};
+      const cpuSeconds = work.every((device) => device.cpuSeconds !== null)
+        ? round(
+            work.reduce((sum, device) => sum + device.cpuSeconds!, 0),
+            2,
+          )
+        : null;
+      const pulls = work.reduce((sum, device) => sum + device.pulls, 0);
+      const stored = work.reduce((sum, device) => sum + device.checkinsStored, 0);
+      return {
+        onlineDevices: work,
+        devicesCpuSeconds: cpuSeconds,
+        // Per 1,000 check-ins the server applied; each device stores every one of them.
+        devicesCpuSecondsPer1000: cpuPerThousand(cpuSeconds, applied),
+        devicesPulls: pulls,
+        devicesPullsPerSecond: round(pulls / seconds, 1),
+        devicesCheckinsPerPull: pulls > 0 ? round(stored / pulls, 1) : null,
+      };
+    };
+  };
+}
