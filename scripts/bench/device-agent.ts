@@ -17,8 +17,11 @@ export type AgentCommand =
   | { kind: 'waitForCheckins'; ids: string[]; timeoutMs: number }
   | { kind: 'waitForEmptyOutbox'; timeoutMs: number }
   | { kind: 'rss' }
-  | { kind: 'pulls' }
+  | { kind: 'syncTraffic' }
   | { kind: 'close' };
+
+/** Pull requests made and pokes received since the device process started. */
+export type SyncTraffic = { pulls: number; pokes: number };
 
 export type AgentReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
@@ -36,6 +39,7 @@ if (!dataDir) throw new Error('usage: device-agent.ts <dataDir>');
 
 let invoke: Invoke | null = null;
 let closeCore: (() => Promise<void>) | null = null;
+let pokesReceived: () => number = () => 0;
 let unavailable: string | null = null;
 let reader: Database.Database | null = null;
 
@@ -58,6 +62,7 @@ async function loadCore(): Promise<void> {
     const opened = await core.openBenchCore(dataDir!);
     invoke = opened.invoke;
     closeCore = opened.close;
+    pokesReceived = opened.pokes;
   } catch (error) {
     unavailable = `the desktop core could not be opened: ${(error as Error).message}`;
   }
@@ -153,8 +158,8 @@ async function handle(command: AgentCommand): Promise<unknown> {
       return waitForEmptyOutbox(command.timeoutMs);
     case 'rss':
       return process.memoryUsage().rss / 2 ** 20;
-    case 'pulls':
-      return pulls;
+    case 'syncTraffic':
+      return { pulls, pokes: pokesReceived() } satisfies SyncTraffic;
     case 'close':
       reader?.close();
       await closeCore?.();

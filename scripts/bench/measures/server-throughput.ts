@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 // Ids as a device makes them (time-ordered), so the server's writes are what devices cause.
 import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
+import type { SyncTraffic } from '../device-agent';
 import { countCommands, type Measure, type MeasureContext } from '../measure';
 import { requireRoute } from '../routes';
 import { cpuPerThousand, cpuSince, PeakRssSampler } from '../rss';
@@ -127,16 +128,17 @@ export const serverThroughput: Measure = {
   },
 };
 
-/** What one online device did over the window: CPU seconds, pulls made, check-ins it stored. */
-type DeviceWork = { name: string; cpuSeconds: number | null; pulls: number; checkinsStored: number };
+/** What one online device did over the window: CPU seconds, pokes received, pulls made, check-ins it stored. */
+type DeviceWork = { name: string; cpuSeconds: number | null; pokes: number; pulls: number; checkinsStored: number };
 
 /**
  * Starts watching the devices earlier measures left online (gate A and gate B after push_backlog or
  * propagation: real cores, poked by every group commit, pulling the simulated devices' check-ins as
  * they land — what a door device at a busy event does all day). The returned function stops and
- * gives a function of the applied count and the window's seconds that makes the figures: each device's CPU seconds (/proc),
- * pull requests and check-ins stored over the window, their sum, CPU per 1,000 applied check-ins
- * and check-ins per pull. No figures when no device is open (server_throughput run alone).
+ * gives a function of the applied count and the window's seconds that makes the figures: each
+ * device's CPU seconds (/proc, all its threads), pokes received, pull requests and check-ins stored
+ * over the window; their sums, CPU per 1,000 applied check-ins and check-ins per pull. No figures
+ * when no device is open (server_throughput run alone).
  */
 async function watchDevices(
   ctx: MeasureContext,
@@ -146,7 +148,7 @@ async function watchDevices(
   const before = await Promise.all(
     devices.map(async (device) => ({
       cpu: cpuSince(device.process.pid),
-      pulls: await device.process.call<number>({ kind: 'pulls' }),
+      traffic: await device.process.call<SyncTraffic>({ kind: 'syncTraffic' }),
       checkins: await count(device),
     })),
   );
@@ -156,10 +158,12 @@ async function watchDevices(
     const work: DeviceWork[] = [];
     for (const [index, device] of devices.entries()) {
       const start = before[index]!;
+      const traffic = await device.process.call<SyncTraffic>({ kind: 'syncTraffic' });
       work.push({
         name: device.name,
         cpuSeconds: cpu[index] ?? null,
-        pulls: (await device.process.call<number>({ kind: 'pulls' })) - start.pulls,
+        pokes: traffic.pokes - start.traffic.pokes,
+        pulls: traffic.pulls - start.traffic.pulls,
         checkinsStored: (await count(device)) - start.checkins,
       });
     }
@@ -172,12 +176,14 @@ async function watchDevices(
           )
         : null;
       const pulls = work.reduce((sum, device) => sum + device.pulls, 0);
+      const pokes = work.reduce((sum, device) => sum + device.pokes, 0);
       const stored = work.reduce((sum, device) => sum + device.checkinsStored, 0);
       return {
         onlineDevices: work,
         devicesCpuSeconds: cpuSeconds,
         // Per 1,000 check-ins the server applied; each device stores every one of them.
         devicesCpuSecondsPer1000: cpuPerThousand(cpuSeconds, applied),
+        devicesPokes: pokes,
         devicesPulls: pulls,
         devicesPullsPerSecond: round(pulls / seconds, 1),
         devicesCheckinsPerPull: pulls > 0 ? round(stored / pulls, 1) : null,
