@@ -103,8 +103,6 @@ export class SyncEngine {
   private holdExpired = false;
   /** When the last page was asked for (performance.now()), if it brought a stream's worth of changes. */
   private streamPullStartedAt: number | null = null;
-  /** Runs out when a paced pull may start (pacePull). */
-  private paceTimer: NodeJS.Timeout | null = null;
   /** Ends a paced wait inside a pull round at once (stop). */
   private wakePaced: (() => void) | null = null;
   private stopped = false;
@@ -158,8 +156,6 @@ export class SyncEngine {
     this.pollTimer = null;
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
-    if (this.paceTimer) clearTimeout(this.paceTimer);
-    this.paceTimer = null;
     this.wakePaced?.();
     await Promise.all([
       this.lanes.push.running?.catch(() => undefined),
@@ -205,7 +201,7 @@ export class SyncEngine {
       if (this.stopped) return;
       for (const lane of ['push', 'pull'] as const) {
         const state = this.lanes[lane];
-        if (!state.wanted || state.running || (lane === 'pull' && (this.holdPull() || this.pacePull()))) continue;
+        if (!state.wanted || state.running || (lane === 'pull' && this.holdPull())) continue;
         void this.run(lane).catch(() => undefined);
       }
     });
@@ -225,24 +221,6 @@ export class SyncEngine {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
     return false;
-  }
-
-  /**
-   * Whether a wanted pull waits for the stream's pace (STREAM_PULL_INTERVAL_MS after the last page
-   * that brought a stream's worth was asked for); kicked again when the wait is over. A `syncNow` is
-   * not held here (its pages are paced inside the round like any other).
-   */
-  private pacePull(): boolean {
-    if (this.paceTimer) return true;
-    const wait =
-      this.streamPullStartedAt === null ? 0 : this.streamPullStartedAt + STREAM_PULL_INTERVAL_MS - performance.now();
-    if (wait <= 0) return false;
-    this.paceTimer = setTimeout(() => {
-      this.paceTimer = null;
-      this.streamPullStartedAt = null; // waited: the next round starts whatever the clock says
-      this.kick();
-    }, wait);
-    return true;
   }
 
   /** Resolves at `until` (performance.now()), or at once when the engine stops. */
@@ -408,6 +386,10 @@ export class SyncEngine {
     let cursor = this.store.state.get('cursor');
     if (!cursor) this.store.beginInitialSync();
     let next: Promise<Fetched> | null = null;
+    // Under a stream the round itself waits for the pace: pokes that arrive during a round start the
+    // next one straight from `run`, without passing `kick`.
+    if (this.streamPullStartedAt !== null) await this.pacedWait(this.streamPullStartedAt + STREAM_PULL_INTERVAL_MS);
+    if (this.stopped) return;
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
         const limit = this.store.phase() === 'syncing' ? this.options.initialPullLimit : this.options.pullLimit;

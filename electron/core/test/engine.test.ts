@@ -437,4 +437,24 @@ describe("sync engine: pulls under a stream of others' check-ins", () => {
     expect(store.rows.get('checkins', server.pullChanges[11]!.id)).toBeDefined();
     expect(pulls()).toBe(2);
   });
+
+  it('paces the next round when pokes arrive during a pull of a stream', async () => {
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    onTestFinished(() => clock.mockRestore());
+    const pulls = () => server.count('GET', '/sync/pull');
+    server.pullChanges = othersCheckins(30, 900);
+    const held = server.hold('GET');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 929 });
+    await until(() => pulls() === 1, 'the pull, held on the server');
+    // Landed while that pull was on the wire: the lane runs another round right after this one.
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 930 });
+    held.release();
+    await until(() => store.rows.get('checkins', server.pullChanges[29]!.id) !== undefined, 'it stored');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pulls()).toBe(1);
+    now += 100;
+    await vi.advanceTimersByTimeAsync(100);
+    await until(() => pulls() === 2, 'the paced round');
+  });
 });
