@@ -17,7 +17,11 @@ export type AgentCommand =
   | { kind: 'waitForCheckins'; ids: string[]; timeoutMs: number }
   | { kind: 'waitForEmptyOutbox'; timeoutMs: number }
   | { kind: 'rss' }
+  | { kind: 'syncTraffic' }
   | { kind: 'close' };
+
+/** Pull requests made and pokes received since the device process started. */
+export type SyncTraffic = { pulls: number; pokes: number };
 
 export type AgentReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
@@ -35,8 +39,22 @@ if (!dataDir) throw new Error('usage: device-agent.ts <dataDir>');
 
 let invoke: Invoke | null = null;
 let closeCore: (() => Promise<void>) | null = null;
+let pokesReceived: () => number = () => 0;
 let unavailable: string | null = null;
 let reader: Database.Database | null = null;
+
+/**
+ * Pull requests this device has made (`GET /sync/pull`), counted at `fetch`, which the core's
+ * ServerApi calls: a measure reads it before and after its window (how many pulls absorbed what).
+ * Wrapped before the core loads, so the core's ServerApi takes the counting `fetch` as its default.
+ */
+let pulls = 0;
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('/sync/pull')) pulls += 1;
+  return realFetch(input, init);
+};
 
 async function loadCore(): Promise<void> {
   try {
@@ -44,6 +62,7 @@ async function loadCore(): Promise<void> {
     const opened = await core.openBenchCore(dataDir!);
     invoke = opened.invoke;
     closeCore = opened.close;
+    pokesReceived = opened.pokes;
   } catch (error) {
     unavailable = `the desktop core could not be opened: ${(error as Error).message}`;
   }
@@ -139,6 +158,8 @@ async function handle(command: AgentCommand): Promise<unknown> {
       return waitForEmptyOutbox(command.timeoutMs);
     case 'rss':
       return process.memoryUsage().rss / 2 ** 20;
+    case 'syncTraffic':
+      return { pulls, pokes: pokesReceived() } satisfies SyncTraffic;
     case 'close':
       reader?.close();
       await closeCore?.();

@@ -44,6 +44,11 @@ export class DevicePool {
     return entry;
   }
 
+  /** The devices open now (online or not), in the order they were opened. */
+  running(): BenchDevice[] {
+    return [...this.entries.values()];
+  }
+
   async stopAll(): Promise<void> {
     for (const entry of this.entries.values()) {
       await entry.process.stop().catch(() => undefined);

@@ -44,8 +44,8 @@ const pullPageSchema = pullResponseSchema.extend({ changes: z.array(z.unknown())
 const SLICE_MS = 2;
 
 type Lane = 'push' | 'pull';
-/** A page, and how many push answers had been applied when it was asked for. */
-type Fetched = { page: PullPage; answersAsked: number };
+/** A page, how many push answers had been applied when it was asked for, and when (performance.now()). */
+type Fetched = { page: PullPage; answersAsked: number; askedAt: number };
 type LaneState = { wanted: boolean; running: Promise<void> | null };
 
 /**
@@ -62,6 +62,21 @@ const PULL_HOLD_MAX_MS = 1_000;
  */
 const READ_AHEAD_SLICE = 500;
 
+/**
+ * Pacing of pulls under a stream of others' check-ins (#15). A page that brought at least
+ * STREAM_PULL_MIN_CHANGES changes without filling up marks a stream: the next page — the same
+ * round's, when the page says more are waiting, or the next poke's — is asked for no sooner than
+ * STREAM_PULL_INTERVAL_MS after that page was, and takes everything that landed meanwhile. A full
+ * page (a backlog) is followed at once. A pull costs a device ~6 ms of fixed work (the request, its
+ * commit, notifications) beside ~45 µs a change, and the server a request of its own; at 900
+ * check-ins/s from 5 gates a device pulled 19 times a second, 48 changes each, and spent 4× the CPU
+ * per check-in of pulls of 360. One check-in at a time (1–3 changes a page) is never paced, so an
+ * idle door's propagation is not delayed; under a stream others' check-ins reach a door at most
+ * this much later.
+ */
+const STREAM_PULL_MIN_CHANGES = 20;
+const STREAM_PULL_INTERVAL_MS = 100;
+
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -74,7 +89,8 @@ const CONNECTED_POLL_FACTOR = 6;
  * asks for a pull at once, or, while a push is on the wire, once it is answered (at most
  * PULL_HOLD_MAX_MS later: the poke is most likely that push's own echo). A request that arrives while its lane
  * is busy is coalesced into the lane's next round. Nothing waits on a timer: an idle lane starts
- * on the next turn of the event loop, so the writes of one task go in one push.
+ * on the next turn of the event loop, so the writes of one task go in one push — except a pull
+ * under a stream of others' changes, paced to one round per STREAM_PULL_INTERVAL_MS.
  */
 export class SyncEngine {
   readonly status: EngineStatus = { liveConnected: false, lastError: null, lastErrorCode: null, progress: null };
@@ -91,6 +107,10 @@ export class SyncEngine {
   private holdTimer: NodeJS.Timeout | null = null;
   /** The hold ran out: the pull starts beside the push. */
   private holdExpired = false;
+  /** When the last page was asked for (performance.now()), if it brought a stream's worth of changes. */
+  private streamPullStartedAt: number | null = null;
+  /** Ends a paced wait inside a pull round at once (stop). */
+  private wakePaced: (() => void) | null = null;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
@@ -142,6 +162,7 @@ export class SyncEngine {
     this.pollTimer = null;
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
+    this.wakePaced?.();
     await Promise.all([
       this.lanes.push.running?.catch(() => undefined),
       this.lanes.pull.running?.catch(() => undefined),
@@ -206,6 +227,23 @@ export class SyncEngine {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
     return false;
+  }
+
+  /** Resolves at `until` (performance.now()), or at once when the engine stops. */
+  private pacedWait(until: number): Promise<void> {
+    const wait = until - performance.now();
+    if (wait <= 0 || this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakePaced = null;
+        resolve();
+      }, wait);
+      this.wakePaced = () => {
+        clearTimeout(timer);
+        this.wakePaced = null;
+        resolve();
+      };
+    });
   }
 
   /** Resolves when neither a push nor a pull is in flight (background work waits for this). */
@@ -369,9 +407,10 @@ export class SyncEngine {
   private fetchPage(cursor: string | null, limit: number): Promise<Fetched> {
     this.lanes.pull.wanted = false;
     const answersAsked = this.pushAnswers;
+    const askedAt = performance.now();
     return this.api
       .call(routes['sync.pull'], { query: { limit, ...(cursor ? { cursor } : {}) } }, { answer: pullPageSchema })
-      .then((page) => ({ page, answersAsked }));
+      .then((page) => ({ page, answersAsked, askedAt }));
   }
 
   /**
@@ -385,6 +424,10 @@ export class SyncEngine {
     let cursor = this.store.state.get('cursor');
     if (!cursor) this.store.beginInitialSync();
     let next: Promise<Fetched> | null = null;
+    // Under a stream the round itself waits for the pace: pokes that arrive during a round start the
+    // next one straight from `run`, without passing `kick`.
+    if (this.streamPullStartedAt !== null) await this.pacedWait(this.streamPullStartedAt + STREAM_PULL_INTERVAL_MS);
+    if (this.stopped) return;
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
         const limit = this.store.phase() === 'syncing' ? this.options.initialPullLimit : this.options.pullLimit;
@@ -406,7 +449,12 @@ export class SyncEngine {
         // `remaining` also counts rows behind a write still in flight, so it alone never keeps us
         // pulling: only a page that brought rows and says more are waiting does.
         const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
-        next = more && !this.stopped ? this.fetchPage(page.cursor, limit) : null;
+        // A stream (STREAM_PULL_INTERVAL_MS): the next page waits, unless this one was full.
+        const stream = page.changes.length >= STREAM_PULL_MIN_CHANGES;
+        this.streamPullStartedAt = stream ? fetched.askedAt : null;
+        const pacedUntil = more && stream && !page.hasMore ? fetched.askedAt + STREAM_PULL_INTERVAL_MS : 0;
+        const paced = pacedUntil > performance.now();
+        next = more && !paced && !this.stopped ? this.fetchPage(page.cursor, limit) : null;
         next?.catch(() => undefined); // consumed (or dropped) below
         // fetch() writes the request only once this task ends: storing the page first (one
         // synchronous transaction during an initial sync) would leave the server idle meanwhile and
@@ -423,6 +471,7 @@ export class SyncEngine {
           this.hooks.onCaughtUp();
           return;
         }
+        if (paced) await this.pacedWait(pacedUntil);
       }
     } finally {
       this.status.progress = null;

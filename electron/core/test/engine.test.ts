@@ -5,7 +5,7 @@ import {
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
 } from '@gatehouse/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type FetchLike, ServerApi } from '../api/client';
 import type { AccountStore } from '../store';
 import { SyncEngine } from '../sync/engine';
@@ -23,6 +23,8 @@ type Hold = { release: () => void };
 class FakeServer {
   readonly sent: Sent[] = [];
   pullChanges: Change[] = [];
+  /** A pull's `remaining`: rows the server says are still waiting (committed after the page was read). */
+  pullRemaining = 0;
   private readonly held: Record<string, Promise<void>[]> = { GET: [], POST: [] };
   private readonly releases: (() => void)[] = [];
   /** Pushes of more mutations than this are refused 413 BATCH_TOO_LARGE (a server of the old limit). */
@@ -76,7 +78,7 @@ class FakeServer {
             hasMore: false,
             bucketsAdded: [],
             bucketsRemoved: [],
-            remaining: 0,
+            remaining: this.pullRemaining,
           };
     const held = this.held[method]!.shift();
     if (held) await held;
@@ -130,6 +132,26 @@ async function until(done: () => boolean, what: string, limitMs = 2_000): Promis
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+/** `count` check-ins of other devices as a pull brings them, seqs from `firstSeq`. */
+const othersCheckins = (count: number, firstSeq: number): Change[] =>
+  Array.from({ length: count }, (_, i) => {
+    const id = crypto.randomUUID();
+    const at = new Date().toISOString();
+    const doc: Checkin = {
+      id,
+      eventId: 'ev1',
+      bookingId: `ev1-b${i % 20}`,
+      gate: 'South',
+      direction: 'in',
+      scannedAt: at,
+      deviceId: 'other-device',
+      staffId: USER_ID,
+      hlc: `h${firstSeq + i}`,
+      receivedAt: at,
+    };
+    return { bucket: 'event:ev1', seq: firstSeq + i, type: 'checkin', id, rev: 1, doc };
+  });
 
 const meta = () => ({ userId: USER_ID, deviceId: DEVICE_ID, at: new Date().toISOString() });
 
@@ -407,5 +429,89 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     await engine.syncNow();
     // One push round (nothing queued) and one pull: no second round trip after it.
     expect(server.count('GET', '/sync/pull')).toBe(1);
+  });
+});
+
+describe("sync engine: pulls under a stream of others' check-ins", () => {
+  it('paces pulls under a stream: after a pull of many changes the next waits, and takes every poke meanwhile', async () => {
+    const pulls = () => server.count('GET', '/sync/pull');
+    // The engine's clock stands still unless the test moves it, so a slow machine cannot end the wait early.
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    onTestFinished(() => clock.mockRestore());
+    // One check-in at a time (an idle door): each poke is pulled at once, no timer on the way.
+    const timers = vi.getTimerCount();
+    server.pullChanges = othersCheckins(1, 500);
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 500 });
+    await until(() => pulls() === 1, 'the pull of one check-in');
+    await until(() => store.rows.get('checkins', server.pullChanges[0]!.id) !== undefined, 'it stored');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 501 });
+    await until(() => pulls() === 2, 'the next pull, at once');
+    expect(vi.getTimerCount()).toBe(timers);
+
+    // A stream: this pull brings 30, so the pokes that follow wait for the pace, then go as one pull.
+    const stream = othersCheckins(30, 600);
+    server.pullChanges = stream;
+    await engine.idle();
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 629 });
+    await until(() => pulls() === 3, 'the pull of the stream');
+    await until(() => store.rows.get('checkins', stream[29]!.id) !== undefined, 'the stream stored');
+    await engine.idle();
+    server.pullChanges = othersCheckins(1, 700);
+    for (let seq = 630; seq < 640; seq++) FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq });
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pulls()).toBe(3);
+    now += 100;
+    await vi.advanceTimersByTimeAsync(100);
+    await until(() => pulls() === 4, 'the paced pull');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pulls()).toBe(4);
+    // That pull brought one change: the stream is over, and the next poke is pulled at once.
+    await engine.idle();
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 701 });
+    await until(() => pulls() === 5, 'the pull after the stream, at once');
+  });
+
+  it('paces the pages of one round under a stream: a page that says more are waiting is followed 100 ms after it was asked for', async () => {
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    onTestFinished(() => clock.mockRestore());
+    const pulls = () => server.count('GET', '/sync/pull');
+    // A page of 30 that says more are waiting: others' check-ins landed while it was read.
+    server.pullChanges = othersCheckins(30, 800);
+    server.pullRemaining = 12;
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 829 });
+    await until(() => pulls() === 1, 'the first page');
+    await until(() => store.rows.get('checkins', server.pullChanges[29]!.id) !== undefined, 'it stored');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pulls()).toBe(1);
+    server.pullChanges = othersCheckins(12, 830);
+    server.pullRemaining = 0;
+    now += 100;
+    await vi.advanceTimersByTimeAsync(100);
+    await until(() => pulls() === 2, 'the paced page');
+    await engine.idle();
+    expect(store.rows.get('checkins', server.pullChanges[11]!.id)).toBeDefined();
+    expect(pulls()).toBe(2);
+  });
+
+  it('paces the next round when pokes arrive during a pull of a stream', async () => {
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    onTestFinished(() => clock.mockRestore());
+    const pulls = () => server.count('GET', '/sync/pull');
+    server.pullChanges = othersCheckins(30, 900);
+    const held = server.hold('GET');
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 929 });
+    await until(() => pulls() === 1, 'the pull, held on the server');
+    // Landed while that pull was on the wire: the lane runs another round right after this one.
+    FakeSocket.last!.say({ type: 'poke', bucket: 'event:ev1', seq: 930 });
+    held.release();
+    await until(() => store.rows.get('checkins', server.pullChanges[29]!.id) !== undefined, 'it stored');
+    for (let turn = 0; turn < 20; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pulls()).toBe(1);
+    now += 100;
+    await vi.advanceTimersByTimeAsync(100);
+    await until(() => pulls() === 2, 'the paced round');
   });
 });

@@ -3,7 +3,8 @@ import { Agent, request as sendRequest } from 'undici';
 // Ids as a device makes them (time-ordered), so the server's writes are what devices cause.
 import { newRowId } from '../../../electron/core/sync/ids';
 import { DEVICE_ID_HEADER, formatHlc, type PushResponse } from '@gatehouse/protocol';
-import { countCommands, type Measure } from '../measure';
+import type { SyncTraffic } from '../device-agent';
+import { countCommands, type Measure, type MeasureContext } from '../measure';
 import { requireRoute } from '../routes';
 import { cpuPerThousand, cpuSince, PeakRssSampler } from '../rss';
 import { round, summarize } from '../stats';
@@ -35,6 +36,7 @@ export const serverThroughput: Measure = {
     let httpErrors = 0;
     const rejectedCodes: Record<string, number> = {};
     const latencies: number[] = [];
+    const online = await watchDevices(ctx);
     const rss = new PeakRssSampler(server.pid, 100);
     const serverCpu = cpuSince(server.pid);
     const generatorCpu = process.cpuUsage();
@@ -110,6 +112,7 @@ export const serverThroughput: Measure = {
     const seconds = (performance.now() - started) / 1000;
     const serverCpuSeconds = serverCpu();
     const { user, system } = process.cpuUsage(generatorCpu);
+    const absorbed = await online();
     const latency = summarize(latencies);
     return {
       devices: options.devices,
@@ -130,9 +133,74 @@ export const serverThroughput: Measure = {
       serverCpuSecondsPer1000: cpuPerThousand(serverCpuSeconds, applied),
       // The 50 simulated devices' own CPU (this process), on the same two cores as the server.
       loadGeneratorCpuSeconds: round((user + system) / 1e6, 2),
+      ...absorbed(applied, seconds),
       ...(commands === null
         ? {}
         : { dbCommands: commands, dbCommandsPerCheckin: applied > 0 ? round(commands / applied, 1) : null }),
     };
   },
 };
+
+/** What one online device did over the window: CPU seconds, pokes received, pulls made, check-ins it stored. */
+type DeviceWork = { name: string; cpuSeconds: number | null; pokes: number; pulls: number; checkinsStored: number };
+
+/**
+ * Starts watching the devices earlier measures left online (gate A and gate B after push_backlog or
+ * propagation: real cores, poked by every group commit, pulling the simulated devices' check-ins as
+ * they land — what a door device at a busy event does all day). The returned function stops and
+ * gives a function of the applied count and the window's seconds that makes the figures: each
+ * device's CPU seconds (/proc, all its threads), pokes received, pull requests and check-ins stored
+ * over the window; their sums, CPU per 1,000 applied check-ins and check-ins per pull. No figures
+ * when no device is open (server_throughput run alone).
+ */
+async function watchDevices(
+  ctx: MeasureContext,
+): Promise<() => Promise<(applied: number, seconds: number) => Record<string, unknown>>> {
+  const devices = ctx.devices.running();
+  const count = (device: (typeof devices)[number]) => device.process.call<number>({ kind: 'count', table: 'checkins' });
+  const before = await Promise.all(
+    devices.map(async (device) => ({
+      cpu: cpuSince(device.process.pid),
+      traffic: await device.process.call<SyncTraffic>({ kind: 'syncTraffic' }),
+      checkins: await count(device),
+    })),
+  );
+  return async () => {
+    const cpu = before.map((start) => start.cpu());
+    // CPU first, at the window's end; the counts follow (a few IPC round trips later).
+    const work: DeviceWork[] = [];
+    for (const [index, device] of devices.entries()) {
+      const start = before[index]!;
+      const traffic = await device.process.call<SyncTraffic>({ kind: 'syncTraffic' });
+      work.push({
+        name: device.name,
+        cpuSeconds: cpu[index] ?? null,
+        pokes: traffic.pokes - start.traffic.pokes,
+        pulls: traffic.pulls - start.traffic.pulls,
+        checkinsStored: (await count(device)) - start.checkins,
+      });
+    }
+    return (applied, seconds) => {
+      if (work.length === 0) return {};
+      const cpuSeconds = work.every((device) => device.cpuSeconds !== null)
+        ? round(
+            work.reduce((sum, device) => sum + device.cpuSeconds!, 0),
+            2,
+          )
+        : null;
+      const pulls = work.reduce((sum, device) => sum + device.pulls, 0);
+      const pokes = work.reduce((sum, device) => sum + device.pokes, 0);
+      const stored = work.reduce((sum, device) => sum + device.checkinsStored, 0);
+      return {
+        onlineDevices: work,
+        devicesCpuSeconds: cpuSeconds,
+        // Per 1,000 check-ins the server applied; each device stores every one of them.
+        devicesCpuSecondsPer1000: cpuPerThousand(cpuSeconds, applied),
+        devicesPokes: pokes,
+        devicesPulls: pulls,
+        devicesPullsPerSecond: round(pulls / seconds, 1),
+        devicesCheckinsPerPull: pulls > 0 ? round(stored / pulls, 1) : null,
+      };
+    };
+  };
+}
