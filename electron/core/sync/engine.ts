@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
 import { LiveConnection, type WebSocketFactory } from './live';
+import { PullPacer } from './pull-pacer';
 import { type PushBatch, PushReadAhead } from './push-read-ahead';
 import { type InFlightPush, PushSender } from './push-sender';
 
@@ -56,27 +57,6 @@ type LaneState = { wanted: boolean; running: Promise<void> | null };
  */
 const PULL_HOLD_MAX_MS = 1_000;
 
-/**
- * Entries read ahead for the next push in one go (a few milliseconds): between slices the event
- * loop writes the request on the wire and answers scans.
- */
-const READ_AHEAD_SLICE = 500;
-
-/**
- * Pacing of pulls under a stream of others' check-ins (#15). A page that brought at least
- * STREAM_PULL_MIN_CHANGES changes without filling up marks a stream: the next page — the same
- * round's, when the page says more are waiting, or the next poke's — is asked for no sooner than
- * STREAM_PULL_INTERVAL_MS after that page was, and takes everything that landed meanwhile. A full
- * page (a backlog) is followed at once. A pull costs a device ~6 ms of fixed work (the request, its
- * commit, notifications) beside ~45 µs a change, and the server a request of its own; at 900
- * check-ins/s from 5 gates a device pulled 19 times a second, 48 changes each, and spent 4× the CPU
- * per check-in of pulls of 360. One check-in at a time (1–3 changes a page) is never paced, so an
- * idle door's propagation is not delayed; under a stream others' check-ins reach a door at most
- * this much later.
- */
-const STREAM_PULL_MIN_CHANGES = 20;
-const STREAM_PULL_INTERVAL_MS = 100;
-
 /** Upper bound on round trips in one pull or push, so a misbehaving server can never spin the engine. */
 const MAX_ROUND_TRIPS = 100_000;
 const CONNECTED_POLL_FACTOR = 6;
@@ -107,10 +87,8 @@ export class SyncEngine {
   private holdTimer: NodeJS.Timeout | null = null;
   /** The hold ran out: the pull starts beside the push. */
   private holdExpired = false;
-  /** When the last page was asked for (performance.now()), if it brought a stream's worth of changes. */
-  private streamPullStartedAt: number | null = null;
-  /** Ends a paced wait inside a pull round at once (stop). */
-  private wakePaced: (() => void) | null = null;
+  /** Under a stream of others' changes, pulls go at most once per STREAM_PULL_INTERVAL_MS. */
+  private readonly pacer = new PullPacer();
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly live: LiveConnection | null;
@@ -162,7 +140,7 @@ export class SyncEngine {
     this.pollTimer = null;
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
-    this.wakePaced?.();
+    this.pacer.stop();
     await Promise.all([
       this.lanes.push.running?.catch(() => undefined),
       this.lanes.pull.running?.catch(() => undefined),
@@ -227,23 +205,6 @@ export class SyncEngine {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
     return false;
-  }
-
-  /** Resolves at `until` (performance.now()), or at once when the engine stops. */
-  private pacedWait(until: number): Promise<void> {
-    const wait = until - performance.now();
-    if (wait <= 0 || this.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakePaced = null;
-        resolve();
-      }, wait);
-      this.wakePaced = () => {
-        clearTimeout(timer);
-        this.wakePaced = null;
-        resolve();
-      };
-    });
   }
 
   /** Resolves when neither a push nor a pull is in flight (background work waits for this). */
@@ -328,7 +289,7 @@ export class SyncEngine {
           inFlight = await this.sendBatch(batch);
         }
         // The batch after the one on the wire, read and encoded while the server applies it.
-        await this.readAhead(ahead, inFlight.answer);
+        await ahead.fillWhile(inFlight.answer, () => this.stopped);
         const { batch, answer } = inFlight;
         inFlight = null;
         const response = await answer;
@@ -351,27 +312,6 @@ export class SyncEngine {
       // Stopped, or failed while the next batch was on the wire: its answer is not stored (the
       // server keeps the results; the next push is answered them again), nor left unobserved.
       void inFlight?.answer.catch(() => undefined);
-    }
-  }
-
-  /**
-   * Reads the next batch ahead in slices of READ_AHEAD_SLICE entries with a turn of the event loop
-   * before each: the request just sent is written (on a fresh connection it still has to connect)
-   * and a scan is answered between slices. Stops once a batch's worth is held, the outbox has no
-   * more, or the answer is in (`take` reads what is missing then).
-   */
-  private async readAhead(ahead: PushReadAhead, answer: Promise<unknown>): Promise<void> {
-    let answered = false;
-    const settle = () => {
-      answered = true;
-    };
-    answer.then(settle, settle);
-    for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (answered || this.stopped) return;
-      const held = ahead.size;
-      ahead.fill(held + READ_AHEAD_SLICE);
-      if (ahead.size === held) return;
     }
   }
 
@@ -426,7 +366,7 @@ export class SyncEngine {
     let next: Promise<Fetched> | null = null;
     // Under a stream the round itself waits for the pace: pokes that arrive during a round start the
     // next one straight from `run`, without passing `kick`.
-    if (this.streamPullStartedAt !== null) await this.pacedWait(this.streamPullStartedAt + STREAM_PULL_INTERVAL_MS);
+    await this.pacer.beforeRound(() => this.stopped);
     if (this.stopped) return;
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
@@ -449,11 +389,9 @@ export class SyncEngine {
         // `remaining` also counts rows behind a write still in flight, so it alone never keeps us
         // pulling: only a page that brought rows and says more are waiting does.
         const more = page.hasMore || (page.changes.length > 0 && (page.remaining ?? 0) > 0);
-        // A stream (STREAM_PULL_INTERVAL_MS): the next page waits, unless this one was full.
-        const stream = page.changes.length >= STREAM_PULL_MIN_CHANGES;
-        this.streamPullStartedAt = stream ? fetched.askedAt : null;
-        const pacedUntil = more && stream && !page.hasMore ? fetched.askedAt + STREAM_PULL_INTERVAL_MS : 0;
-        const paced = pacedUntil > performance.now();
+        // A stream (PullPacer): the next page waits, unless this one was full.
+        const pacedUntil = this.pacer.pageArrived(page.changes.length, fetched.askedAt, page.hasMore);
+        const paced = more && pacedUntil > performance.now();
         next = more && !paced && !this.stopped ? this.fetchPage(page.cursor, limit) : null;
         next?.catch(() => undefined); // consumed (or dropped) below
         // fetch() writes the request only once this task ends: storing the page first (one
@@ -471,7 +409,7 @@ export class SyncEngine {
           this.hooks.onCaughtUp();
           return;
         }
-        if (paced) await this.pacedWait(pacedUntil);
+        if (paced) await this.pacer.waitUntil(pacedUntil, () => this.stopped);
       }
     } finally {
       this.status.progress = null;

@@ -13,6 +13,12 @@ const SUFFIX = Buffer.from(SUFFIX_TEXT);
 const COMMA = Buffer.from(',');
 
 /**
+ * Entries read ahead for the next push in one go (a few milliseconds): between slices the event
+ * loop writes the request on the wire and answers scans.
+ */
+const READ_AHEAD_SLICE = 500;
+
+/**
  * The outbox read and encoded ahead of the push lane: while one batch is on the wire, the next is
  * read and its body built, so it leaves the moment the first is answered in full (ARCHITECTURE §2
  * step 3). Holding entries ahead is safe because a queued mutation's row never changes: the outbox
@@ -97,6 +103,27 @@ export class PushReadAhead {
           ]);
     this.held.push(...fresh);
     this.afterSeq = fresh[fresh.length - 1]!.seq;
+  }
+
+  /**
+   * Reads the next batch ahead in slices of READ_AHEAD_SLICE entries with a turn of the event loop
+   * before each: the request just sent is written (on a fresh connection it still has to connect)
+   * and a scan is answered between slices. Stops once a batch's worth is held, the outbox has no
+   * more, `answer` has settled (`take` reads what is missing then) or `stopped()`.
+   */
+  async fillWhile(answer: Promise<unknown>, stopped: () => boolean): Promise<void> {
+    let answered = false;
+    const settle = () => {
+      answered = true;
+    };
+    answer.then(settle, settle);
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (answered || stopped()) return;
+      const held = this.size;
+      this.fill(held + READ_AHEAD_SLICE);
+      if (this.size === held) return;
+    }
   }
 
   /**
