@@ -793,6 +793,32 @@ describe('MongoDB adapter: the change-log sweep and a live writer', () => {
       await changeLog.close();
     });
 
+    it(`${mode}: a batch whose insert landed but was answered with an error is re-logged by the sweep`, async () => {
+      const db = raw(dbName());
+      const changeLog = new ChangeLog(db, { capabilities, rowLock: new RowLock(!capabilities.isolatedUpdates) });
+      const collection = db.collection<Row>('rows');
+      const target: LoggedCollection<Row> = changeLog.register({
+        collection,
+        toChange: (row) => ({ bucket, type: 'booking', id: row._id, rev: row.rev, doc: { name: row.name } }),
+      });
+      const rows = [1, 2, 3].map((n) => ({ _id: `landed-${n}`, name: `landed ${n}`, rev: 1 }));
+      // The write lands, then the connection drops before its answer: the writer sees a failure, and
+      // a retry would find the rows as duplicates and log nothing — the sweep must log them.
+      const insertMany = collection.insertMany.bind(collection);
+      const spy = vi.spyOn(collection, 'insertMany').mockImplementationOnce(async (docs, options) => {
+        await insertMany(docs, options);
+        throw new Error('connection closed after the write');
+      });
+      await expect(changeLog.insertMany(target, rows)).rejects.toThrow('connection closed');
+      spy.mockRestore();
+      expect(await collection.countDocuments({})).toBe(3);
+      expect(await changeLog.repairPending(target, -60_000)).toBe(3);
+      expect((await changeLog.read(bucket, 0, 100)).changes.map((change) => change.id).sort()).toEqual(
+        rows.map((row) => row._id),
+      );
+      await changeLog.close();
+    });
+
     // Marks are taken by a conditional update, atomic on MongoDB only: on FerretDB the intents path runs.
     if (capabilities !== FERRETDB_CAPABILITIES) continue;
     it(`${mode}: two sweepers (processes) that find the same crashed write re-log it once`, async () => {

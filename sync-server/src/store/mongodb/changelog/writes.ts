@@ -5,6 +5,7 @@ import { groupsWrites, type MongoCapabilities } from '../capabilities';
 import type { Condition } from '../conditional';
 import type { LoggedDoc } from '../documents';
 import { markKey } from '../in-flight';
+import { isDuplicateKeyError } from '../errors';
 import type { RowLock } from '../row-lock';
 import type { ChangeAppender } from './append';
 import type { PendingLog } from './pending';
@@ -46,7 +47,10 @@ export class LoggedWrites {
       try {
         await this.rowInserter(target).insert(stored as OptionalUnlessRequiredId<D>);
       } catch (error) {
-        await this.pending.closeIntent(intent);
+        // A duplicate is another writer's row: nothing of ours to announce. Anything else may have
+        // landed (a connection dropped after the write): the intent stays for the repair sweep,
+        // which logs the row if it exists and drops the intent if not.
+        if (isDuplicateKeyError(error)) await this.pending.closeIntent(intent);
         throw error;
       }
       await this.appender.append(target.toChange(stored));
@@ -164,8 +168,10 @@ export class LoggedWrites {
       } catch (error) {
         const failures = writeErrorsOf(error);
         if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) {
+          // Some rows may have landed (a per-document error, a connection dropped after the write),
+          // and a retry finds them as duplicates and logs nothing: the intents stay for the repair
+          // sweep, which logs the rows that exist and drops the intents of those that do not.
           await keepFresh?.stop();
-          await this.pending.closeIntents(intentIds);
           release();
           throw error;
         }
