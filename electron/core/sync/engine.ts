@@ -1,39 +1,14 @@
-import { type ErrorCode, GatehouseError, pullResponseSchema, routes } from '@gatehouse/protocol';
+import { GatehouseError, pullResponseSchema, routes } from '@gatehouse/protocol';
 import { z } from 'zod';
 import type { ServerApi } from '../api/client';
 import { type AccountStore, ChangeCollector, type DataChange, type PullPage } from '../store';
-import { LiveConnection, type WebSocketFactory } from './live';
+import type { EngineHooks, EngineOptions, EngineStatus } from './engine-types';
+import { LiveConnection } from './live';
 import { PullPacer } from './pull-pacer';
-import { type PushBatch, PushReadAhead } from './push-read-ahead';
+import { PushReadAhead } from './push-read-ahead';
 import { type InFlightPush, PushSender } from './push-sender';
 
-export type EngineOptions = {
-  pullLimit: number;
-  /** Page size while the account is in its initial `syncing` phase (rows stored the cheap way). */
-  initialPullLimit: number;
-  /** Poll interval while the live socket is down; 0 disables timers (tests drive `syncNow`). */
-  pollMs: number;
-  live: boolean;
-  /** False: no timers, no socket, no sync after writes — the caller drives `syncNow` (tests). */
-  auto: boolean;
-  WebSocketImpl: WebSocketFactory;
-  log: (message: string) => void;
-};
-
-export type EngineStatus = {
-  liveConnected: boolean;
-  lastError: string | null;
-  /** The stable code of `lastError` when it had one (e.g. PROTOCOL_UNSUPPORTED). */
-  lastErrorCode: ErrorCode | null;
-  progress: { done: number; total: number } | null;
-};
-
-export type EngineHooks = {
-  onData: (change: DataChange) => void;
-  onStatus: () => void;
-  /** A pull reached the server's head (the caller starts the search index build if one is due). */
-  onCaughtUp: () => void;
-};
+export type { EngineHooks, EngineOptions, EngineStatus } from './engine-types';
 
 /** A pull answer with its changes left for the store to check one by one as it stores them. */
 const pullPageSchema = pullResponseSchema.extend({ changes: z.array(z.unknown()) });
@@ -286,7 +261,7 @@ export class SyncEngine {
           ahead.restart();
           const batch = ahead.take(this.pushSender.nextSize);
           if (!batch) return;
-          inFlight = await this.sendBatch(batch);
+          inFlight = await this.pushSender.send(batch);
         }
         // The batch after the one on the wire, read and encoded while the server applies it.
         await ahead.fillWhile(inFlight.answer, () => this.stopped);
@@ -299,7 +274,7 @@ export class SyncEngine {
         if (answered.length === batch.entries.length && !this.stopped) {
           this.lanes.push.wanted = false;
           const next = ahead.take(this.pushSender.nextSize);
-          if (next) inFlight = await this.sendBatch(next);
+          if (next) inFlight = await this.pushSender.send(next);
         }
         const change = this.store.applyPushResults(answered, response.serverHlc);
         this.pushAnswers += 1;
@@ -313,15 +288,6 @@ export class SyncEngine {
       // server keeps the results; the next push is answered them again), nor left unobserved.
       void inFlight?.answer.catch(() => undefined);
     }
-  }
-
-  /** Sends a batch and, once its request is out, counts it as attempted. */
-  private async sendBatch(batch: PushBatch): Promise<InFlightPush> {
-    const inFlight = await this.pushSender.send(batch);
-    // fetch() writes the request once this task ends: one turn of the event loop sends it.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.pushSender.counted(batch);
-    return inFlight;
   }
 
   /**

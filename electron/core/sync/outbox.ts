@@ -138,20 +138,9 @@ export class Outbox {
     return this.anyFor.get(table, id) !== undefined;
   }
 
-  /**
-   * The oldest `limit` mutations queued after `afterSeq` (all of them by default), cut where their
-   * stored JSON passes `maxBytes` (always at least one, if any): consecutive entries, in outbox order.
-   */
-  peek(limit: number, maxBytes = Infinity, afterSeq = 0): OutboxEntry[] {
-    const rows = this.head.all(afterSeq, limit) as OutboxRow[];
-    let bytes = 0;
-    let count = 0;
-    while (count < rows.length) {
-      bytes += rows[count]!.args.length + rows[count]!.meta.length;
-      if (count > 0 && bytes > maxBytes) break;
-      count += 1;
-    }
-    return rows.slice(0, count).map(toEntry);
+  /** The oldest `limit` mutations queued, in outbox order (the push reads them as wire bodies: peekWire). */
+  peek(limit: number): OutboxEntry[] {
+    return (this.head.all(0, limit) as OutboxRow[]).map(toEntry);
   }
 
   /**

@@ -33,8 +33,8 @@ export class PushSender {
    * Sends one batch; resolves once the request is made. Its answer is null when the server refused
    * it as too large (nothing applied; the next batch is smaller), else the server's response; it
    * rejects with the request's error (GatehouseError codes as `ServerApi.call` raises them).
-   * fetch writes the request once the calling task ends; the lane counts the attempt after that
-   * (`counted`), while the server works.
+   * Resolves one turn of the event loop after the request is made (fetch writes it once the calling
+   * task ends), having counted it as an attempt of each entry while the server works.
    */
   async send(batch: PushBatch): Promise<InFlightPush> {
     // Never send mutations to a server that cannot read this device's protocol version.
@@ -57,11 +57,8 @@ export class PushSender {
       },
     );
     answer.catch(() => undefined); // awaited by the push lane; never an unhandled rejection meanwhile
-    return { batch, answer };
-  }
-
-  /** Counts a batch that went out as an attempt of each of its entries (one statement). */
-  counted(batch: PushBatch): void {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     this.store.outbox.markAttempted(batch.entries);
+    return { batch, answer };
   }
 }
