@@ -15,6 +15,7 @@ import {
 import type { Account } from './account';
 import { assembleAccount } from './account-wiring';
 import { ServerApi } from './api/client';
+import { httpFetch } from './api/http';
 import { salvageOutbox } from './db/salvage';
 import { SaveTargets } from './exports/save-targets';
 import type { CoreLog, CoreOptions } from './options';
@@ -185,7 +186,7 @@ export class Core {
           this.emit('session.changed', this.sessionState());
         },
       },
-      this.options.fetch ?? fetch,
+      this.options.fetch ?? httpFetch,
       this.now,
       this.options.protocolVersion,
     );
@@ -251,7 +252,7 @@ export class Core {
       serverUrl,
       this.device.deviceId,
       { email: params.email, password: params.password },
-      this.options.fetch ?? fetch,
+      this.options.fetch ?? httpFetch,
       this.options.protocolVersion,
     );
     this.reachable = true;

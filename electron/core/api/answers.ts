@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, errorDetailsSchema, GatehouseError } from '@gatehouse/protocol';
 import type { z } from 'zod';
+import type { HttpAnswer } from './http';
 
 /**
  * How the device reads the sync server's answers, the same for every kind of request (JSON calls,
@@ -40,7 +41,7 @@ function toErrorCode(code: unknown, status: number): ErrorCode {
 }
 
 /** A refusal (`{error: {code, message, details}}`) as the GatehouseError it names. */
-export async function errorFromResponse(response: Response): Promise<GatehouseError> {
+export async function errorFromResponse(response: HttpAnswer): Promise<GatehouseError> {
   let body: unknown;
   try {
     body = await response.json();
@@ -59,14 +60,14 @@ export async function errorFromResponse(response: Response): Promise<GatehouseEr
 }
 
 /** Throws the answer's GatehouseError unless it is a success (2xx). */
-export async function expectOk(response: Response): Promise<Response> {
+export async function expectOk(response: HttpAnswer): Promise<HttpAnswer> {
   if (!response.ok) throw await errorFromResponse(response);
   return response;
 }
 
 /** A successful JSON answer checked against `schema`; INTERNAL (naming `path`) when it does not match. */
 export async function jsonAnswer<S extends z.ZodType>(
-  response: Response,
+  response: HttpAnswer,
   schema: S,
   path: string,
 ): Promise<z.infer<S>> {

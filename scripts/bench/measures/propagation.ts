@@ -24,11 +24,14 @@ export const propagation: Measure = {
     await syncUntil(b, async () => true, { maxCycles: 1, cycleTimeoutMs: 300_000, log: ctx.log });
     const status = await b.process.call<{ liveConnected: boolean }>({ kind: 'rpc', method: 'sync.status', params: {} });
     const samples: number[] = [];
+    /** Each sample's start on the monotonic clock (µs), the clock of `--cpu-prof` profiles' timestamps. */
+    const startsUs: number[] = [];
     const deadline = Date.now() + (options.quick ? 60_000 : 600_000);
     for (const bookingId of ctx.takeBookings(options.propagationSamples)) {
       if (Date.now() > deadline) break;
       const token = fixture.tokenFor(bookingId);
       const started = performance.timeOrigin + performance.now();
+      startsUs.push(Number(process.hrtime.bigint() / 1000n));
       const scan = await a.process.call<ScanResult>({
         kind: 'rpc',
         method: 'checkin.scan',
@@ -42,6 +45,12 @@ export const propagation: Measure = {
       samples.push(seen[scan.checkinId]! - started);
     }
     const ms = summarize(samples);
+    // BENCH_SAMPLES=1: every sample as [ms, start µs], to line a slow one up with the processes' profiles
+    // (BENCH_PROFILE_SERVER / BENCH_PROFILE_DEVICES): what each was doing while it waited.
+    if (process.env.BENCH_SAMPLES === '1') {
+      const rounded = samples.map((ms, index) => [Math.round(ms * 10) / 10, startsUs[index]]);
+      ctx.log(`[bench] propagation samples ${JSON.stringify(rounded)}`);
+    }
     return {
       samples: ms.count,
       msP50: ms.p50,
