@@ -26,7 +26,19 @@ import { CLAIM_LEASE_MS } from '../src/store/mongodb/ledger';
 import { RowLock } from '../src/store/mongodb/row-lock';
 import { deriveCheckinAlerts } from '../src/checkins/service';
 import type { BookInput, CommittedChange, DeriveAlerts, MutationWork } from '../src/store/port';
-import type { BookingRow, CheckinRow, EventRow, StoredResult, TicketKeyRow } from '../src/store/rows';
+import type { BookingRow, CheckinRow } from '../src/store/rows';
+import {
+  AT,
+  bookInput,
+  claimLeftApplying,
+  codesOf,
+  createEvent,
+  GENERAL,
+  noAlerts,
+  pushedCheckIn,
+  scan,
+  uid,
+} from './mongo-fixtures';
 
 /**
  * What only the MongoDB adapter has: capabilities detected from the database, the straight path a
@@ -34,15 +46,8 @@ import type { BookingRow, CheckinRow, EventRow, StoredResult, TicketKeyRow } fro
  * repairs a stopped process leaves to the next, change-log holes, and the cross-process poller.
  */
 
-const AT = '2026-05-01T10:00:00.000Z';
-const STARTS = '2026-06-01T18:00:00.000Z';
-const ENDS = '2026-06-01T22:00:00.000Z';
-const GENERAL = 'tt_general';
-
-const uid = (prefix: string) => `${prefix}-${randomUUID()}`;
 const isoAt = (second: number) => new Date(Date.parse(AT) + second * 1000).toISOString();
 const dbName = () => `mongo_only_${randomBytes(6).toString('hex')}`;
-const noAlerts: DeriveAlerts = () => [];
 
 let client: MongoClient;
 const opened: MongoStore[] = [];
@@ -66,83 +71,6 @@ function raw(name: string): Db {
   return client.db(name);
 }
 
-async function createEvent(store: MongoStore, overrides: Partial<EventRow> = {}): Promise<EventRow> {
-  const id = uid('ev');
-  const row: Omit<EventRow, 'rev'> = {
-    id,
-    title: 'Door test',
-    description: '',
-    venue: 'Hall',
-    startsAt: STARTS,
-    endsAt: ENDS,
-    startsAtMs: Date.parse(STARTS),
-    endsAtMs: Date.parse(ENDS),
-    timezone: 'UTC',
-    capacity: 100,
-    status: 'published',
-    ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 100 }],
-    allowReentry: true,
-    staffWalkIns: false,
-    eraseAttendeesAfterDays: null,
-    organizerId: 'organizer-1',
-    staffIds: [],
-    bookedCount: 0,
-    typeSold: {},
-    fieldHlc: {},
-    createdAt: AT,
-    updatedAt: AT,
-    deletedAt: null,
-    ...overrides,
-  };
-  const key: Omit<TicketKeyRow, 'rev'> = {
-    id: uid('key'),
-    eventId: id,
-    kid: `kid-${randomBytes(4).toString('hex')}`,
-    publicKey: 'PUBLIC',
-    privateKey: 'PRIVATE',
-    createdAt: AT,
-    retiredAt: null,
-  };
-  return store.events.insert(row, key);
-}
-
-function bookInput(event: EventRow, overrides: Partial<BookInput['booking']> = {}): BookInput {
-  const id = randomUUID();
-  return {
-    booking: {
-      id,
-      eventId: event.id,
-      userId: 'buyer',
-      ticketTypeId: GENERAL,
-      quantity: 1,
-      attendee: { name: 'Ada Lovelace', email: 'ada@example.org' },
-      source: 'online',
-      createdAt: AT,
-      ...overrides,
-    },
-    limits: 'enforce',
-    statuses: ['published'],
-    codes: (attempt) => `C${id.slice(0, 6).toUpperCase()}${attempt}`,
-    mail: [],
-  };
-}
-
-function scan(booking: BookingRow, overrides: Partial<CheckinRow> = {}): Omit<CheckinRow, 'rev'> {
-  return {
-    id: uid('ci'),
-    eventId: booking.eventId,
-    bookingId: booking.id,
-    gate: 'north',
-    direction: 'in',
-    scannedAt: AT,
-    deviceId: 'device-1',
-    staffId: 'staff-1',
-    hlc: `${String(Date.now()).padStart(15, '0')}-0000-dev`,
-    receivedAt: AT,
-    ...overrides,
-  };
-}
-
 async function outcomes<T>(attempts: Array<Promise<T>>): Promise<{ ok: T[]; codes: string[] }> {
   const settled = await Promise.allSettled(attempts);
   const ok: T[] = [];
@@ -153,25 +81,6 @@ async function outcomes<T>(attempts: Array<Promise<T>>): Promise<{ ok: T[]; code
   }
   return { ok, codes };
 }
-
-/** A check-in as a push hands it to the ledger: its own mutation id, the claim a push makes. */
-function pushedCheckIn(row: Omit<CheckinRow, 'rev'>, deriveAlerts: DeriveAlerts = noAlerts): MutationWork {
-  const id = randomUUID();
-  return {
-    claim: {
-      id,
-      userId: 'staff-1',
-      deviceId: 'device-1',
-      name: 'checkin.record',
-      argsHash: `hash-${id}`,
-      hlc: row.hlc,
-    },
-    apply: { kind: 'recordCheckIn', row, deriveAlerts },
-  };
-}
-
-const codesOf = (results: StoredResult[]) =>
-  results.map((result) => (result.status === 'rejected' ? result.code : result.status));
 
 /**
  * Database commands per check-in while `pushes` pushes of `perPush` check-ins of distinct tickets
@@ -586,20 +495,7 @@ describe("MongoDB adapter: a push's run of check-ins", () => {
       const behind = pushedCheckIn(behindRow, derive);
       const beside = pushedCheckIn(scan(otherTicket, { hlc: '0003' }), derive);
       // The crash: its claim stored a lease ago, its check-in not yet written.
-      await raw(name)
-        .collection('mutations')
-        .insertOne({
-          _id: crashed.claim.id,
-          userId: crashed.claim.userId,
-          deviceId: crashed.claim.deviceId,
-          name: crashed.claim.name,
-          argsHash: crashed.claim.argsHash,
-          hlc: crashed.claim.hlc,
-          status: 'applying',
-          result: null,
-          claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000),
-          appliedAt: null,
-        } as never);
+      await claimLeftApplying(raw(name), crashed, CLAIM_LEASE_MS + 1_000);
       expect(codesOf(await store.mutations.applyBatch([crashed, behind, beside]))).toEqual([
         'applied',
         'applied',
@@ -848,24 +744,6 @@ describe('MongoDB adapter: what a crashed process leaves to the next', () => {
     vi.restoreAllMocks();
   });
 
-  /** A mutation's claim as the ledger stores it, left `applying` by a process that died (`claimedAt` that long ago). */
-  async function claimLeftApplying(name: string, work: MutationWork, ageMs: number): Promise<void> {
-    await raw(name)
-      .collection('mutations')
-      .insertOne({
-        _id: work.claim.id,
-        userId: work.claim.userId,
-        deviceId: work.claim.deviceId,
-        name: work.claim.name,
-        argsHash: work.claim.argsHash,
-        hlc: work.claim.hlc,
-        status: 'applying',
-        result: null,
-        claimedAt: new Date(Date.now() - ageMs),
-        appliedAt: null,
-      } as never);
-  }
-
   function claimOf(id: string, name: string): MutationWork['claim'] {
     return { id, userId: 'staff-1', deviceId: 'device-1', name, argsHash: `hash-${id}`, hlc: `${Date.now()}-0000-dev` };
   }
@@ -884,7 +762,7 @@ describe('MongoDB adapter: what a crashed process leaves to the next', () => {
     const walkInInput: BookInput = { ...bookInput(event, { id: walkInId, source: 'walkIn' }), limits: 'flag' };
     const walkIn: MutationWork = { claim: claimOf(walkInId, 'walkIn'), apply: { kind: 'book', input: walkInInput } };
     // The crash: both claims stored and both effects written, then the process died before recording the results.
-    for (const work of [checkIn, walkIn]) await claimLeftApplying(name, work, 60_000);
+    for (const work of [checkIn, walkIn]) await claimLeftApplying(raw(name), work, 60_000);
     await store.checkins.record(entry, noAlerts);
     await store.bookings.book(walkInInput);
 
@@ -908,7 +786,7 @@ describe('MongoDB adapter: what a crashed process leaves to the next', () => {
       claim: claimOf(randomUUID(), 'recordCheckIn'),
       apply: { kind: 'recordCheckIn', row: scan(booking, { direction: 'out' }), deriveAlerts: noAlerts },
     };
-    await claimLeftApplying(name, late, CLAIM_LEASE_MS - 400);
+    await claimLeftApplying(raw(name), late, CLAIM_LEASE_MS - 400);
     const started = Date.now();
     expect(await store.mutations.applyBatch([late])).toEqual([{ status: 'applied' }]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);

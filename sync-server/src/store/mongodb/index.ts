@@ -50,6 +50,11 @@ export type MongoStoreOptions = {
   /** How often `changes.watch` looks for other processes' commits (default 50 ms). */
   watchPollMs?: number;
   /**
+   * Test hook: how long a push's claim may stay `applying` before another request takes it over
+   * (default CLAIM_LEASE_MS, 10 s), lowered by a test that waits one out. Never in production.
+   */
+  claimLeaseMs?: number;
+  /**
    * Test hook: false leaves the repairs (change-log marks, seat holds, recounts) off, at open and on
    * their timers, for a test that counts the database commands of one operation. Never in production.
    */
@@ -114,10 +119,14 @@ export async function openMongoStore(options: MongoStoreOptions): Promise<MongoS
         }
       }
     };
-    const ledger = new MongoLedger(context, runOp, async (ops) =>
-      (await checkins.recordMany(ops)).map((outcome) =>
-        outcome instanceof Error ? outcome : { superseded: false, hlc: outcome.row.hlc },
-      ),
+    const ledger = new MongoLedger(
+      context,
+      runOp,
+      async (ops) =>
+        (await checkins.recordMany(ops)).map((outcome) =>
+          outcome instanceof Error ? outcome : { superseded: false, hlc: outcome.row.hlc },
+        ),
+      options.claimLeaseMs,
     );
     const changes = new MongoChangeFeed(changeLog, events.recounts, log, options.watchPollMs);
 

@@ -30,6 +30,19 @@ export type CheckInRunner = (ops: RecordCheckIn[]) => Promise<Array<OpOutcome | 
 /** A mutation of a run that is ours to apply, by its position in the run. */
 type Owned = { position: number; takenOver: boolean };
 
+/** Where a mutation of a run that waits stands once its claim is made or resumed, before it is applied. */
+type Standing =
+  /** Ours to apply: claimed by this call's insert, or (`takenOver`) taken over from a request that died. */
+  | { kind: 'owned'; takenOver: boolean }
+  /** Answered from the ledger: its stored result, or MUTATION_ID_REUSED. */
+  | { kind: 'answered'; result: StoredResult }
+  /**
+   * Its claim insert failed (`ours`: it may have landed), its claim could not be resumed, or it is
+   * in the ledger behind a scan of its ticket whose claim insert failed (that one's error; not
+   * resumed, so not ours).
+   */
+  | { kind: 'failed'; error: Error; ours: boolean };
+
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
@@ -64,6 +77,20 @@ export function commutingRuns(work: MutationWork[]): number[][] {
   return runs;
 }
 
+/**
+ * Per position of a run, the first position naming the same mutation (id, user, name and args):
+ * itself, or an earlier copy whose answer it shares. A copy is claimed once — a second claim of the
+ * id would wait on the first, which is this very call's.
+ */
+function firstCopies(work: MutationWork[]): number[] {
+  const first = new Map<string, number>();
+  return work.map(({ claim }, position) => {
+    const key = JSON.stringify([claim.id, claim.userId, claim.name, claim.argsHash]);
+    if (!first.has(key)) first.set(key, position);
+    return first.get(key)!;
+  });
+}
+
 /** Scans of one ticket keep their run order; everything else in a run is independent. */
 function orderKey(work: MutationWork, position: number): string {
   return work.apply.kind === 'recordCheckIn' ? `booking:${work.apply.row.bookingId}` : `mutation:${position}`;
@@ -80,9 +107,13 @@ function orderKey(work: MutationWork, position: number): string {
  * database (docs/ARCHITECTURE.md §4): its claims in one unordered insert, its check-ins together
  * (MongoCheckins.recordMany: bookings read at once, rows in one insert, changes in one group
  * commit, histories pushed in one bulk command), its results in one bulk update. An id already
- * claimed goes the one-by-one way (done: its answer; reused; applying: wait, or take over after the
- * lease); a scan behind such a one on the same ticket waits for it, so scans of one ticket are
- * still judged in push order. Mutations that failed release their claims before the call rejects.
+ * claimed is resumed the one-by-one way (done: its answer; reused; applying: wait, or take over
+ * after the lease); from there on its ticket's scans wait for every resume and for the scans that
+ * went at once, then are applied together, so a ticket's scans are judged in push order
+ * (recordMany judges its own in run order). No scan is applied past an earlier one of its ticket
+ * that was not — whose claim insert or resume failed, or whose apply failed: it fails too, and the
+ * device retries from there. Mutations that failed release their claims (if ours) before the call
+ * rejects.
  * The records themselves — claims, leases, take-overs, results — are MutationRecords' (ledger-records.ts).
  */
 export class MongoLedger implements MutationLedger {
@@ -92,7 +123,7 @@ export class MongoLedger implements MutationLedger {
     context: StoreContext,
     private readonly runOp: OpRunner,
     private readonly runCheckIns: CheckInRunner,
-    leaseMs = CLAIM_LEASE_MS,
+    private readonly leaseMs = CLAIM_LEASE_MS,
   ) {
     this.records = new MutationRecords(context, leaseMs);
   }
@@ -127,77 +158,105 @@ export class MongoLedger implements MutationLedger {
   }
 
   /**
-   * A run of commuting mutations (see the class comment). Every mutation of the run is settled —
-   * answered, or failed and its claim released — before the first failure rejects the call.
+   * A run of commuting mutations (see the class comment). A ticket's scans up to its first one not
+   * freshly claimed here are applied at once; from there on they wait for the resumes and for what
+   * went at once, so a wait only ever points back in push order. Every mutation of the run is
+   * settled — answered, or failed and its claim (if ours) released — before the first failure
+   * rejects the call.
    */
   private async applyRun(items: MutationWork[]): Promise<StoredResult[]> {
     const outcomes = new Array<StoredResult | Error | undefined>(items.length);
-    const inserted = await this.records.claimMany(items.map((item) => item.claim));
-    const fresh: number[] = [];
-    const taken: number[] = [];
-    /** Failed before applying, with a claim that may be ours: released at the end. */
-    const unapplied: number[] = [];
-    inserted.forEach((outcome, position) => {
-      if (outcome === true) fresh.push(position);
-      else if (isDuplicateKeyError(outcome)) taken.push(position);
-      else {
-        outcomes[position] = outcome; // the insert may have landed
-        unapplied.push(position);
-      }
-    });
-    // A scan behind an already-claimed one of its ticket waits for it (push order).
-    const firstTaken = new Map<string, number>();
-    for (const position of taken) {
-      const key = orderKey(items[position]!, position);
-      if (!firstTaken.has(key)) firstTaken.set(key, position);
-    }
-    const behind = (position: number): number | undefined => {
-      const first = firstTaken.get(orderKey(items[position]!, position));
-      return first !== undefined && first < position ? first : undefined;
-    };
-    const resumeTaken = async (): Promise<void> => {
-      const owned: Owned[] = [];
-      await Promise.all(
-        taken.map(async (position) => {
-          const { claim } = items[position]!;
-          try {
-            const resumed = await this.records.resumeClaim(claim);
-            if (resumed.kind === 'claimed') owned.push({ position, takenOver: resumed.takenOver });
-            else outcomes[position] = resumed.kind === 'done' ? resumed.result : this.reusedAnswer(claim);
-          } catch (error) {
-            outcomes[position] = asError(error);
-          }
-        }),
-      );
-      for (const position of fresh) {
-        const first = behind(position);
-        if (first === undefined) continue;
-        // Never applied ahead of a scan of its ticket that is still owed: released unapplied.
-        const failed = outcomes[first];
-        if (failed instanceof Error) {
-          outcomes[position] = failed;
-          unapplied.push(position);
-        } else owned.push({ position, takenOver: false });
-      }
-      await this.applyOwned(
-        items,
-        owned.sort((a, b) => a.position - b.position),
-        outcomes,
-      );
-    };
-    const now = fresh.filter((position) => behind(position) === undefined);
-    await Promise.all([
-      this.applyOwned(
-        items,
-        now.map((position) => ({ position, takenOver: false })),
-        outcomes,
-      ),
-      taken.length > 0 ? resumeTaken() : Promise.resolve(),
+    const copyOf = firstCopies(items);
+    const distinct = items.map((_item, position) => position).filter((position) => copyOf[position] === position);
+    const claimedAt = Date.now();
+    const inserted = await this.records.claimMany(distinct.map((position) => items[position]!.claim));
+    const { now, deferred } = this.split(items, distinct, inserted);
+    const [standings] = await Promise.all([
+      Promise.all(deferred.map(({ standing }) => standing)),
+      this.applyOwned(items, now, outcomes),
     ]);
+    /** Per ticket the failure that holds back its later scans: the device retries from there. */
+    const heldBack = new Map<string, Error>();
+    for (const { position } of now) {
+      const outcome = outcomes[position];
+      const key = orderKey(items[position]!, position);
+      if (outcome instanceof Error && !heldBack.has(key)) heldBack.set(key, outcome);
+    }
+    // Fresh claims kept that long may be taken over elsewhere before they are applied: their
+    // results are stored as a taken-over claim's are (read first, see `finish`).
+    const outlived = Date.now() - claimedAt >= this.leaseMs / 2;
+    const owned: Owned[] = [];
+    /** Failed or held back unapplied, with a claim that may be ours: released at the end. */
+    const unapplied: number[] = [];
+    deferred.forEach(({ position }, index) => {
+      const standing = standings[index]!;
+      const key = orderKey(items[position]!, position);
+      if (standing.kind === 'answered') {
+        outcomes[position] = standing.result;
+        return;
+      }
+      const error = heldBack.get(key) ?? (standing.kind === 'failed' ? standing.error : null);
+      if (error) {
+        outcomes[position] = error;
+        heldBack.set(key, error);
+        if (standing.kind === 'owned' || standing.ours) unapplied.push(position);
+      } else if (standing.kind === 'owned') owned.push({ position, takenOver: standing.takenOver || outlived });
+    });
+    await this.applyOwned(items, owned, outcomes);
+    copyOf.forEach((first, position) => (outcomes[position] = outcomes[first]));
     await Promise.all(unapplied.map((position) => this.records.release(items[position]!.claim.id)));
     const failure = outcomes.find((outcome): outcome is Error => outcome instanceof Error);
     if (failure) throw failure;
     return outcomes.map((outcome) => outcome!) as StoredResult[];
+  }
+
+  /**
+   * Splits a run's claims (`inserted`, per position of `positions`): a ticket's scans up to its
+   * first one not freshly claimed here go `now`; from there on they are `deferred`, each with its
+   * standing — a claim already in the ledger resumed, unless a claim insert of its ticket failed
+   * before it (then that one's error: not resumed, so not ours).
+   */
+  private split(
+    items: MutationWork[],
+    positions: number[],
+    inserted: Array<true | Error>,
+  ): { now: Owned[]; deferred: Array<{ position: number; standing: Standing | Promise<Standing> }> } {
+    const now: Owned[] = [];
+    const deferred: Array<{ position: number; standing: Standing | Promise<Standing> }> = [];
+    const waiting = new Set<string>();
+    /** Per ticket its first claim insert that failed. */
+    const cut = new Map<string, Error>();
+    positions.forEach((position, index) => {
+      const outcome = inserted[index]!;
+      const key = orderKey(items[position]!, position);
+      if (outcome === true && !waiting.has(key)) {
+        now.push({ position, takenOver: false });
+        return;
+      }
+      waiting.add(key);
+      let standing: Standing | Promise<Standing>;
+      if (outcome === true) standing = { kind: 'owned', takenOver: false };
+      else if (!isDuplicateKeyError(outcome)) {
+        if (!cut.has(key)) cut.set(key, outcome);
+        standing = { kind: 'failed', error: outcome, ours: true }; // the insert may have landed
+      } else {
+        const blocker = cut.get(key);
+        standing = blocker ? { kind: 'failed', error: blocker, ours: false } : this.resume(items[position]!.claim);
+      }
+      deferred.push({ position, standing });
+    });
+    return { now, deferred };
+  }
+
+  /** A claim already in the ledger: its stored answer, a reuse, ours after waiting or taking it over, or the error met. */
+  private async resume(claim: MutationClaim): Promise<Standing> {
+    try {
+      const resumed = await this.records.resumeClaim(claim);
+      if (resumed.kind === 'claimed') return { kind: 'owned', takenOver: resumed.takenOver };
+      return { kind: 'answered', result: resumed.kind === 'done' ? resumed.result : this.reusedAnswer(claim) };
+    } catch (error) {
+      return { kind: 'failed', error: asError(error), ours: false };
+    }
   }
 
   /**

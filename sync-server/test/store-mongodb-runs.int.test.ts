@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { Collection, MongoClient, type Db } from 'mongodb';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { deriveCheckinAlerts } from '../src/checkins/service';
+import {
+  MONGODB_CAPABILITIES,
+  openMongoStore,
+  type MongoStore,
+  type MongoStoreOptions,
+} from '../src/store/mongodb/index';
+import { CLAIM_LEASE_MS } from '../src/store/mongodb/ledger';
+import { MutationRecords } from '../src/store/mongodb/ledger-records';
+import type { DeriveAlerts, MutationWork } from '../src/store/port';
+import type { StoredResult } from '../src/store/rows';
+import { bookInput, claimLeftApplying, codesOf, createEvent, pushedCheckIn, scan } from './mongo-fixtures';
+
+/**
+ * The MongoDB ledger's batch path on its failure paths: a push's scans of one ticket are applied in
+ * push order, and never past one that was not applied (the device retries from there) — whether
+ * the earlier one's claim insert failed, its claim could not be resumed, or its apply failed.
+ */
+
+const dbName = () => `mongo_runs_${randomBytes(6).toString('hex')}`;
+
+let client: MongoClient;
+const opened: MongoStore[] = [];
+
+beforeAll(async () => {
+  client = new MongoClient(inject('mongoUri'));
+  await client.connect();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((store) => store.close()));
+  await client.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function open(options: Partial<MongoStoreOptions> & { dbName: string }): Promise<MongoStore> {
+  const store = await openMongoStore({ uri: inject('mongoUri'), repairs: false, ...options });
+  opened.push(store);
+  return store;
+}
+
+/** Per mutation id its claim's state: `done`, `released` (its lease given up), `applying` or `none`. */
+async function claimStates(db: Db, work: MutationWork[]): Promise<string[]> {
+  const docs = (await db
+    .collection('mutations')
+    .find({ _id: { $in: work.map((item) => item.claim.id) } } as never)
+    .toArray()) as unknown as Array<{ _id: string; status: string; claimedAt: Date }>;
+  return work.map((item) => {
+    const doc = docs.find((candidate) => candidate._id === item.claim.id);
+    if (!doc) return 'none';
+    if (doc.status === 'done') return 'done';
+    return doc.claimedAt.getTime() === 0 ? 'released' : 'applying';
+  });
+}
+
+/** Alerts as they are derived at the door, and per scan the length of the history it was judged by. */
+function judging(): { derive: DeriveAlerts; seen: Map<string, number[]> } {
+  const seen = new Map<string, number[]>();
+  const derive: DeriveAlerts = (booking, checkin, history) => {
+    seen.set(checkin.id, [...(seen.get(checkin.id) ?? []), history.length]);
+    return deriveCheckinAlerts(booking, checkin, history);
+  };
+  return { derive, seen };
+}
+
+/** Makes every write of the check-in row `checkinId` fail (single or grouped insert, either path). */
+function failCheckinInsert(checkinId: string, message: string): void {
+  const names = ['insertOne', 'insertMany'] as const;
+  for (const name of names) {
+    const original = Collection.prototype[name] as (...args: unknown[]) => Promise<unknown>;
+    vi.spyOn(Collection.prototype, name).mockImplementation(function (this: Collection, ...args: unknown[]) {
+      const docs = (Array.isArray(args[0]) ? args[0] : [args[0]]) as Array<{ _id?: unknown }>;
+      if (this.collectionName === 'checkins' && docs.some((doc) => doc._id === checkinId)) {
+        return Promise.reject(new Error(message));
+      }
+      return original.apply(this, args);
+    } as never);
+  }
+}
+
+describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
+  it('FerretDB path: a scan behind one whose claim insert failed (a claim group cut off) is not applied; the retry applies them in order', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name });
+    const event = await createEvent(store);
+    const { row: ticket } = await store.bookings.book(bookInput(event));
+    const { row: otherTicket } = await store.bookings.book(bookInput(event));
+    const { derive, seen } = judging();
+    const entry = scan(ticket, { hlc: '0001' });
+    const exit = scan(ticket, { hlc: '0002', direction: 'out' });
+    const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
+    const beside = scan(otherTicket, { hlc: '0004' });
+    const work = [entry, exit, reentry, beside].map((row) => pushedCheckIn(row, derive));
+    // FerretDB's claims go in group commands of 500: the one carrying the entry's and the exit's
+    // claims failed after they landed, the next one (the later claims) went through. On the straight
+    // path one insert carries the run, and a failure fails every claim of it.
+    const claimMany = MutationRecords.prototype.claimMany;
+    vi.spyOn(MutationRecords.prototype, 'claimMany').mockImplementation(async function (this: MutationRecords, inputs) {
+      const outcomes = await claimMany.call(this, inputs);
+      return outcomes.map((outcome, position) => (position <= 1 ? new Error('the claim group was cut off') : outcome));
+    });
+    await expect(store.mutations.applyBatch(work)).rejects.toThrow('the claim group was cut off');
+    vi.restoreAllMocks();
+    // The re-entry is not judged without the exit before it (a false duplicate-entry alert).
+    expect(await store.checkins.findById(reentry.id)).toBeNull();
+    expect(await store.checkins.findById(beside.id)).not.toBeNull();
+    expect(await claimStates(client.db(name), work)).toEqual(['released', 'released', 'released', 'done']);
+
+    expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied', 'applied']);
+    expect(seen.get(reentry.id)).toEqual([3]);
+    expect(await store.alerts.listForEvent(event.id, 10)).toEqual([]);
+  });
+
+  it('FerretDB path: a fresh claim kept waiting half its lease behind one it resumes is finished as a taken-over one: a result stored meanwhile stands', async () => {
+    const name = dbName();
+    const claimLeaseMs = 600;
+    const store = await open({ dbName: name, claimLeaseMs });
+    const event = await createEvent(store);
+    const { row: ticket } = await store.bookings.book(bookInput(event));
+    const working = pushedCheckIn(scan(ticket, { hlc: '0001' }));
+    const waiting = pushedCheckIn(scan(ticket, { hlc: '0002', direction: 'out' }));
+    // `working` is being applied by a request that then dies: it is taken over once its lease is out.
+    await claimLeftApplying(client.db(name), working, 0);
+    // By then `waiting`'s own lease is as good as out, and another server took it over and answered it.
+    const answeredElsewhere: StoredResult = { status: 'applied', hlc: 'answered-elsewhere' };
+    const findOneAndUpdate = Collection.prototype.findOneAndUpdate as (...args: unknown[]) => Promise<unknown>;
+    vi.spyOn(Collection.prototype, 'findOneAndUpdate').mockImplementation(async function (
+      this: Collection,
+      ...args: unknown[]
+    ) {
+      const filter = args[0] as { _id?: unknown };
+      if (this.collectionName === 'mutations' && filter._id === working.claim.id) {
+        await client
+          .db(name)
+          .collection('mutations')
+          .updateOne({ _id: waiting.claim.id } as never, { $set: { status: 'done', result: answeredElsewhere } });
+      }
+      return findOneAndUpdate.apply(this, args);
+    } as never);
+    const started = Date.now();
+    const answers = await store.mutations.applyBatch([working, waiting]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(claimLeaseMs / 2);
+    expect(answers).toEqual([{ status: 'applied' }, answeredElsewhere]);
+    expect((await store.mutations.find(waiting.claim.id))?.result).toEqual(answeredElsewhere);
+    expect(await store.checkins.countForEvent(event.id)).toBe(2);
+  });
+
+  for (const mode of ['straight path', 'FerretDB path'] as const) {
+    const capabilities = mode === 'straight path' ? MONGODB_CAPABILITIES : {};
+
+    it(`${mode}: a scan behind the second of two already-claimed scans of its ticket is not applied when that one cannot be resumed`, async () => {
+      const name = dbName();
+      const store = await open({ dbName: name, capabilities });
+      const event = await createEvent(store);
+      const { row: ticket } = await store.bookings.book(bookInput(event));
+      const { derive, seen } = judging();
+      const entry = scan(ticket, { hlc: '0001' });
+      const exit = scan(ticket, { hlc: '0002', direction: 'out' });
+      const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
+      const work = [entry, exit, reentry].map((row) => pushedCheckIn(row, derive));
+      // The entry went through an earlier push; the exit's claim was left by a process that died.
+      expect(codesOf(await store.mutations.applyBatch([work[0]!]))).toEqual(['applied']);
+      await claimLeftApplying(client.db(name), work[1]!, CLAIM_LEASE_MS + 1_000);
+      // Reading the exit's claim back fails (the connection dropped).
+      const findOne = Collection.prototype.findOne as (...args: unknown[]) => Promise<unknown>;
+      vi.spyOn(Collection.prototype, 'findOne').mockImplementation(function (this: Collection, ...args: unknown[]) {
+        const filter = args[0] as { _id?: unknown } | undefined;
+        if (this.collectionName === 'mutations' && filter?._id === work[1]!.claim.id) {
+          return Promise.reject(new Error('the connection dropped'));
+        }
+        return findOne.apply(this, args);
+      } as never);
+      await expect(store.mutations.applyBatch(work)).rejects.toThrow('the connection dropped');
+      vi.restoreAllMocks();
+      expect(await store.checkins.findById(reentry.id)).toBeNull();
+      // The exit's claim is still the dead process's (never ours), the re-entry's released.
+      expect(await claimStates(client.db(name), work)).toEqual(['done', 'applying', 'released']);
+
+      expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied']);
+      expect(seen.get(reentry.id)).toEqual([3]);
+      expect(await store.alerts.listForEvent(event.id, 10)).toEqual([]);
+    });
+
+    it(`${mode}: a taken-over scan is not applied past an earlier fresh scan of its ticket that failed`, async () => {
+      const name = dbName();
+      const store = await open({ dbName: name, capabilities });
+      const event = await createEvent(store);
+      const { row: ticket } = await store.bookings.book(bookInput(event));
+      const { derive, seen } = judging();
+      const entry = scan(ticket, { hlc: '0001' });
+      const exit = scan(ticket, { hlc: '0002', direction: 'out' });
+      const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
+      const work = [entry, exit, reentry].map((row) => pushedCheckIn(row, derive));
+      // The exit's and the re-entry's claims were left by a process that died; the entry is new.
+      for (const item of work.slice(1)) await claimLeftApplying(client.db(name), item, CLAIM_LEASE_MS + 1_000);
+      failCheckinInsert(entry.id, 'the disk hiccuped');
+      await expect(store.mutations.applyBatch(work)).rejects.toThrow('the disk hiccuped');
+      vi.restoreAllMocks();
+      expect(await store.checkins.findById(exit.id)).toBeNull();
+      expect(await store.checkins.findById(reentry.id)).toBeNull();
+      // Taken over, then given up unapplied: the retry takes them over at once.
+      expect(await claimStates(client.db(name), work)).toEqual(['released', 'released', 'released']);
+
+      expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied']);
+      expect(seen.get(reentry.id)).toEqual([3]);
+      expect(await store.alerts.listForEvent(event.id, 10)).toEqual([]);
+    });
+
+    it(`${mode}: a push naming one mutation id twice behind a taken-over scan answers every copy at once`, async () => {
+      const name = dbName();
+      const store = await open({ dbName: name, capabilities });
+      const event = await createEvent(store);
+      const { row: ticket } = await store.bookings.book(bookInput(event));
+      const crashed = pushedCheckIn(scan(ticket, { hlc: '0001' }));
+      const twice = pushedCheckIn(scan(ticket, { hlc: '0002', direction: 'out' }));
+      const reused: MutationWork = { ...twice, claim: { ...twice.claim, argsHash: 'other-args' } };
+      await claimLeftApplying(client.db(name), crashed, CLAIM_LEASE_MS + 1_000);
+      const started = Date.now();
+      expect(codesOf(await store.mutations.applyBatch([crashed, twice, twice, reused]))).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'MUTATION_ID_REUSED',
+      ]);
+      // Not a lease's wait for its own first copy.
+      expect(Date.now() - started).toBeLessThan(CLAIM_LEASE_MS / 4);
+      expect(await store.checkins.countForEvent(event.id)).toBe(2);
+      expect(await claimStates(client.db(name), [crashed, twice])).toEqual(['done', 'done']);
+    });
+  }
+});
