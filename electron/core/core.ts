@@ -15,7 +15,6 @@ import {
 import type { Account } from './account';
 import { assembleAccount } from './account-wiring';
 import { ServerApi } from './api/client';
-import { httpFetch } from './api/http';
 import { salvageOutbox } from './db/salvage';
 import { SaveTargets } from './exports/save-targets';
 import type { CoreLog, CoreOptions } from './options';
@@ -186,7 +185,7 @@ export class Core {
           this.emit('session.changed', this.sessionState());
         },
       },
-      this.options.fetch ?? httpFetch,
+      this.options.fetch ?? fetch,
       this.now,
       this.options.protocolVersion,
     );
@@ -252,7 +251,7 @@ export class Core {
       serverUrl,
       this.device.deviceId,
       { email: params.email, password: params.password },
-      this.options.fetch ?? httpFetch,
+      this.options.fetch ?? fetch,
       this.options.protocolVersion,
     );
     this.reachable = true;

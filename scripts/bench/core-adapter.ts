@@ -1,6 +1,5 @@
 import type { RpcMethod, RpcParams, RpcResult } from '@gatehouse/protocol';
 import { createRpcDispatcher, MemoryTokenStore, openCore } from '../../electron/core/index';
-import { type FetchLike, httpFetch } from '../../electron/core/api/http';
 import { defaultWebSocket, type WebSocketFactory } from '../../electron/core/sync/live';
 
 /**
@@ -30,22 +29,13 @@ export async function openBenchCore(dataDir: string): Promise<{
   close: () => Promise<void>;
   /** Pokes received over the live socket so far. */
   pokes: () => number;
-  /** Pull requests (`GET /sync/pull`) the core has sent so far. */
-  pulls: () => number;
 }> {
   let pokes = 0;
-  let pulls = 0;
-  // The core's own transport, with its pulls counted: a measure pairs them with the pokes they answered.
-  const countingFetch: FetchLike = (url, init) => {
-    if (url.includes('/sync/pull')) pulls += 1;
-    return httpFetch(url, init);
-  };
   const core = await openCore({
     dataDir,
     tokenStore: new MemoryTokenStore(),
     // Offline unlock is not measured; its verifier need not cost 60 ms of every sign-in.
     verifierCost: 2 ** 10,
-    fetch: countingFetch,
     WebSocketImpl: countingWebSocket(() => {
       pokes += 1;
     }),
@@ -63,6 +53,5 @@ export async function openBenchCore(dataDir: string): Promise<{
     },
     close: () => core.close(),
     pokes: () => pokes,
-    pulls: () => pulls,
   };
 }

@@ -40,9 +40,21 @@ if (!dataDir) throw new Error('usage: device-agent.ts <dataDir>');
 let invoke: Invoke | null = null;
 let closeCore: (() => Promise<void>) | null = null;
 let pokesReceived: () => number = () => 0;
-let pullsSent: () => number = () => 0;
 let unavailable: string | null = null;
 let reader: Database.Database | null = null;
+
+/**
+ * Pull requests this device has made (`GET /sync/pull`), counted at `fetch`, which the core's
+ * ServerApi calls: a measure reads it before and after its window (how many pulls absorbed what).
+ * Wrapped before the core loads, so the core's ServerApi takes the counting `fetch` as its default.
+ */
+let pulls = 0;
+const realFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('/sync/pull')) pulls += 1;
+  return realFetch(input, init);
+};
 
 async function loadCore(): Promise<void> {
   try {
@@ -51,7 +63,6 @@ async function loadCore(): Promise<void> {
     invoke = opened.invoke;
     closeCore = opened.close;
     pokesReceived = opened.pokes;
-    pullsSent = opened.pulls;
   } catch (error) {
     unavailable = `the desktop core could not be opened: ${(error as Error).message}`;
   }
@@ -148,7 +159,7 @@ async function handle(command: AgentCommand): Promise<unknown> {
     case 'rss':
       return process.memoryUsage().rss / 2 ** 20;
     case 'syncTraffic':
-      return { pulls: pullsSent(), pokes: pokesReceived() } satisfies SyncTraffic;
+      return { pulls, pokes: pokesReceived() } satisfies SyncTraffic;
     case 'close':
       reader?.close();
       await closeCore?.();

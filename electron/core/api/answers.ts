@@ -1,6 +1,5 @@
 import { ERROR_CODES, type ErrorCode, errorDetailsSchema, GatehouseError } from '@gatehouse/protocol';
 import type { z } from 'zod';
-import type { HttpAnswer } from './http';
 
 /**
  * How the device reads the sync server's answers, the same for every kind of request (JSON calls,
@@ -41,7 +40,7 @@ function toErrorCode(code: unknown, status: number): ErrorCode {
 }
 
 /** A refusal (`{error: {code, message, details}}`) as the GatehouseError it names. */
-export async function errorFromResponse(response: HttpAnswer): Promise<GatehouseError> {
+export async function errorFromResponse(response: Response): Promise<GatehouseError> {
   let body: unknown;
   try {
     body = await response.json();
@@ -60,14 +59,14 @@ export async function errorFromResponse(response: HttpAnswer): Promise<Gatehouse
 }
 
 /** Throws the answer's GatehouseError unless it is a success (2xx). */
-export async function expectOk(response: HttpAnswer): Promise<HttpAnswer> {
+export async function expectOk(response: Response): Promise<Response> {
   if (!response.ok) throw await errorFromResponse(response);
   return response;
 }
 
 /** A successful JSON answer checked against `schema`; INTERNAL (naming `path`) when it does not match. */
 export async function jsonAnswer<S extends z.ZodType>(
-  response: HttpAnswer,
+  response: Response,
   schema: S,
   path: string,
 ): Promise<z.infer<S>> {

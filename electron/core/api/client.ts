@@ -22,7 +22,6 @@ import {
 } from '@gatehouse/protocol';
 import type { z } from 'zod';
 import { ACCESS_LOST, errorFromResponse, jsonAnswer, RETRY_WITH_REFRESH, SESSION_ENDING } from './answers';
-import { type FetchLike, type HttpAnswer, httpFetch, type HttpRequest } from './http';
 import { PreparedJson, type PreparedRequest } from './prepared-json';
 import * as transfers from './transfers';
 import type { ExchangeOptions, FetchedBytes, Transport } from './transfers';
@@ -30,7 +29,7 @@ import type { ExchangeOptions, FetchedBytes, Transport } from './transfers';
 export { errorFromResponse } from './answers';
 export type { FetchedBytes } from './transfers';
 
-export type { FetchLike, HttpAnswer } from './http';
+export type FetchLike = typeof fetch;
 
 const REQUEST_TIMEOUT_MS = 20_000;
 
@@ -69,7 +68,7 @@ export class ServerApi {
     private readonly deviceId: string,
     private readonly tokens: SessionTokens | null,
     private readonly hooks: ApiHooks,
-    private readonly fetchImpl: FetchLike = httpFetch,
+    private readonly fetchImpl: FetchLike = fetch,
     private readonly now: () => number = Date.now,
     /** The protocol version this device speaks (protocol/src/version.ts); tests play older and newer devices. */
     private readonly protocolVersion: number = PROTOCOL_VERSION,
@@ -135,7 +134,7 @@ export class ServerApi {
   download<R extends RouteDef, T>(
     route: R,
     input: RouteRequest<R>,
-    save: (response: HttpAnswer) => Promise<T>,
+    save: (response: Response) => Promise<T>,
     options: { timeoutMs?: number } = {},
   ): Promise<T> {
     return transfers.download(this.transport, route, input, save, options);
@@ -228,7 +227,7 @@ export class ServerApi {
   }
 
   /** One request with its retries: the resend of an idempotent call whose answer was lost, and one after a token refresh. */
-  private async exchange(method: string, path: string, options: ExchangeOptions): Promise<HttpAnswer> {
+  private async exchange(method: string, path: string, options: ExchangeOptions): Promise<Response> {
     const { auth, idempotencyKey } = options;
     const attempt = async () => {
       const sent = () => this.send(method, path, options);
@@ -250,7 +249,7 @@ export class ServerApi {
   }
 
   /** One request, sent once: headers, bearer token, the protocol check and the clock skew of its answer. */
-  private async send(method: string, path: string, options: ExchangeOptions): Promise<HttpAnswer> {
+  private async send(method: string, path: string, options: ExchangeOptions): Promise<Response> {
     const { payload, auth, timeoutMs = REQUEST_TIMEOUT_MS, idempotencyKey } = options;
     const headers: Record<string, string> = {
       ...options.headers,
@@ -258,10 +257,10 @@ export class ServerApi {
       [PROTOCOL_VERSION_HEADER]: String(this.protocolVersion),
     };
     if (idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKey;
-    let body: HttpRequest['body'];
+    let body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | undefined;
     if (payload && 'bytes' in payload) {
       headers['content-type'] = payload.contentType;
-      // A view of a SharedArrayBuffer is copied: a request body must own its bytes.
+      // fetch copies a view's bytes anyway: one more copy only when the type demands it.
       body =
         payload.bytes.buffer instanceof ArrayBuffer
           ? (payload.bytes as Uint8Array<ArrayBuffer>)
@@ -279,7 +278,7 @@ export class ServerApi {
       headers.authorization = `Bearer ${this.tokens?.accessToken() ?? ''}`;
     }
     const started = this.now();
-    let response: HttpAnswer;
+    let response: Response;
     try {
       response = await this.fetchImpl(this.serverUrl + path, {
         method,
@@ -287,8 +286,8 @@ export class ServerApi {
         body,
         signal: AbortSignal.timeout(timeoutMs),
         // A streamed body (fetch requires saying so).
-        ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
-      });
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (error) {
       this.hooks.onReachability(false);
       throw new GatehouseError('OFFLINE', `Cannot reach the server (${(error as Error).message})`);

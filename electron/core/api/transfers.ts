@@ -7,7 +7,6 @@ import {
   type RouteRequest,
 } from '@gatehouse/protocol';
 import { expectOk, jsonAnswer } from './answers';
-import type { HttpAnswer } from './http';
 
 /**
  * The ServerApi's requests whose body or answer is not JSON held in memory: photo bytes up and
@@ -34,9 +33,9 @@ export type ExchangeOptions = {
 /** What the transfers need of ServerApi. */
 export interface Transport {
   /** One request with its token refresh and resend (ServerApi.exchange). */
-  exchange(method: string, path: string, options: ExchangeOptions): Promise<HttpAnswer>;
+  exchange(method: string, path: string, options: ExchangeOptions): Promise<Response>;
   /** One request, sent once: no refresh, no resend (a stream can be read only once). */
-  sendOnce(method: string, path: string, options: ExchangeOptions): Promise<HttpAnswer>;
+  sendOnce(method: string, path: string, options: ExchangeOptions): Promise<Response>;
   /** The one answer check every request goes through: an access-lost refusal ends the session. */
   answered<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -59,7 +58,7 @@ export function download<R extends RouteDef, T>(
   transport: Transport,
   route: R,
   input: RouteRequest<R>,
-  save: (response: HttpAnswer) => Promise<T>,
+  save: (response: Response) => Promise<T>,
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
   const path = routePath(route, input.params) + routeQuery(input.query);

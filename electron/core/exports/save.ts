@@ -6,7 +6,6 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GatehouseError, routes, type ExportKind } from '@gatehouse/protocol';
 import type { Account } from '../account';
-import type { HttpAnswer } from '../api/http';
 
 /** Where a saved export is, and how big. */
 export type SavedExport = { path: string; fileName: string; bytes: number };
@@ -73,7 +72,7 @@ async function streamExport(
   account: Account,
   eventId: string,
   kind: ExportKind,
-  targetOf: (response: HttpAnswer) => Promise<string>,
+  targetOf: (response: Response) => Promise<string>,
 ): Promise<SavedExport> {
   const api = account.online().api;
   return api.download(ROUTE_OF[kind], { params: { id: eventId } }, async (response) => {
