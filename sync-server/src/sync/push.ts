@@ -60,6 +60,17 @@ function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
 
+/** A planned rejection: the mutation is answered (and its id recorded) without a store write. */
+function plannedRejection(code: GatehouseError['code'], message: string): MutationWork['apply'] {
+  return { kind: 'reject', result: rejected(code, message) };
+}
+
+/** A planner's error as the mutation's answer; a 5xx (the server's trouble) fails the whole push. */
+function rejectionOf(error: unknown): MutationWork['apply'] {
+  if (error instanceof GatehouseError && error.status < 500) return plannedRejection(error.code, error.message);
+  throw error;
+}
+
 function describeIssues(error: GatehouseError): string {
   const details = describeDetails(error.details ?? []);
   return details ? `${error.message}: ${details}` : error.message;
@@ -120,6 +131,7 @@ export class PushProcessor {
       const hlc = this.storedHlc(mutation.hlc);
       // Everything before a mutation that may depend on it is applied before it is planned.
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
+      const planned = this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc, access });
       run.push({
         claim: {
           id: mutation.id,
@@ -130,7 +142,8 @@ export class PushProcessor {
           hlc,
           ...(hlc !== mutation.hlc ? { pushedHlc: mutation.hlc } : {}),
         },
-        apply: await this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc, access }),
+        // Most are planned at once (a push's check-ins after its first); the rest wait for their check.
+        apply: planned instanceof Promise ? await planned : planned,
       });
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
     }
@@ -151,17 +164,16 @@ export class PushProcessor {
     return pushed;
   }
 
-  /** The store write a mutation makes, or why it is rejected. */
-  private async plan(mutation: PushMutationEnvelope, input: ApplyInput): Promise<MutationWork['apply']> {
-    const reject = (code: GatehouseError['code'], message: string) => ({
-      kind: 'reject' as const,
-      result: rejected(code, message),
-    });
+  /** The store write a mutation makes, or why it is rejected; at once when its planner answers at once. */
+  private plan(
+    mutation: PushMutationEnvelope,
+    input: ApplyInput,
+  ): MutationWork['apply'] | Promise<MutationWork['apply']> {
     if (input.user.disabled) {
-      return reject('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
+      return plannedRejection('ACCOUNT_DISABLED', 'This account was disabled; its pending changes were not applied');
     }
     if (!isMutationName(mutation.name)) {
-      return reject('UNKNOWN_MUTATION', `Unknown mutation "${truncateText(mutation.name, 64)}"`);
+      return plannedRejection('UNKNOWN_MUTATION', `Unknown mutation "${truncateText(mutation.name, 64)}"`);
     }
     const name: MutationName = mutation.name;
     const args = mutationArgsSchemas[name].safeParse(mutation.args);
@@ -171,15 +183,15 @@ export class PushProcessor {
         `Invalid ${name} args`,
         zodIssuesToDetails(args.error.issues),
       );
-      return reject('VALIDATION_FAILED', describeIssues(error));
+      return plannedRejection('VALIDATION_FAILED', describeIssues(error));
     }
+    let op: StoreOp | Promise<StoreOp>;
     try {
       // The table's key and the args' schema are the same name, which TypeScript cannot correlate.
-      return await (APPLIERS[name] as (args: unknown, input: ApplyInput) => Promise<StoreOp>)(args.data, input);
+      op = (APPLIERS[name] as (args: unknown, input: ApplyInput) => StoreOp | Promise<StoreOp>)(args.data, input);
     } catch (error) {
-      // A 5xx is the server's trouble, not the mutation's: the whole push fails and the device retries.
-      if (error instanceof GatehouseError && error.status < 500) return reject(error.code, error.message);
-      throw error;
+      return rejectionOf(error);
     }
+    return op instanceof Promise ? op.catch(rejectionOf) : op;
   }
 }

@@ -8,6 +8,8 @@ import type { EventRow, UserRow } from '../../store/rows';
  */
 export class BatchAccess {
   private readonly checkIn = new Map<string, Promise<EventRow>>();
+  /** The events whose check-in permission this push has already been granted. */
+  private readonly checkInGranted = new Map<string, EventRow>();
   private readonly manage = new Map<string, Promise<unknown>>();
   private readonly walkIn = new Map<string, Promise<unknown>>();
 
@@ -18,7 +20,16 @@ export class BatchAccess {
 
   /** The event as read for this push (its status decides the scan's alerts). */
   assertCanCheckIn(eventId: string): Promise<EventRow> {
-    return this.memo(this.checkIn, eventId, () => this.ctx.events.assertCanCheckIn(this.user, eventId));
+    return this.memo(this.checkIn, eventId, async () => {
+      const event = await this.ctx.events.assertCanCheckIn(this.user, eventId);
+      this.checkInGranted.set(eventId, event);
+      return event;
+    });
+  }
+
+  /** The event, when this push was already granted check-in at it (assertCanCheckIn answered); else undefined. */
+  grantedCheckIn(eventId: string): EventRow | undefined {
+    return this.checkInGranted.get(eventId);
   }
 
   /** The event lets this user add walk-ins (its staff only when it has `staffWalkIns`). */

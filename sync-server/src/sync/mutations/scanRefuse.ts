@@ -1,3 +1,4 @@
+import type { StoreOp } from '../../store/port';
 import type { MutationApplier } from './types';
 
 /**
@@ -5,9 +6,8 @@ import type { MutationApplier } from './types';
  * check-ins for the same reason): by anyone who may check in at the event. A fact of the door, not
  * an admission: it changes no one's entry state and no figure.
  */
-export const applyScanRefuse: MutationApplier<'scan.refuse'> = async (args, { user, deviceId, hlc, access }) => {
-  await access.assertCanCheckIn(args.eventId);
-  return {
+export const applyScanRefuse: MutationApplier<'scan.refuse'> = (args, { user, deviceId, hlc, access }) => {
+  const refusal = (): StoreOp => ({
     kind: 'recordRefusal',
     row: {
       id: args.id,
@@ -23,5 +23,8 @@ export const applyScanRefuse: MutationApplier<'scan.refuse'> = async (args, { us
       hlc,
       receivedAt: new Date().toISOString(),
     },
-  };
+  });
+  // Planned at once when the push was already granted check-in at the event.
+  if (access.grantedCheckIn(args.eventId)) return refusal();
+  return access.assertCanCheckIn(args.eventId).then(refusal);
 };

@@ -15,7 +15,12 @@ export type ApplyInput = {
 };
 
 /**
- * Checks that the user may make this mutation now and returns the store write it makes; throws a
- * GatehouseError (→ `rejected` with its code and message) when they may not.
+ * Checks that the user may make this mutation now and returns the store write it makes; throws (or
+ * rejects with) a GatehouseError (→ `rejected` with its code and message) when they may not. A
+ * planner whose check is already answered for this push (BatchAccess) may return the write at
+ * once: a backlog of check-ins is planned without a turn of the event loop each.
  */
-export type MutationApplier<N extends MutationName> = (args: MutationArgs<N>, input: ApplyInput) => Promise<StoreOp>;
+export type MutationApplier<N extends MutationName> = (
+  args: MutationArgs<N>,
+  input: ApplyInput,
+) => StoreOp | Promise<StoreOp>;
