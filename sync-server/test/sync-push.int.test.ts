@@ -305,6 +305,48 @@ describe('P6 authorization at apply time', () => {
     expect(stored?.title).toBe(own.title);
   });
 
+  it('P6: one push across an allowed and a refused event answers each scan by its own event, in push order', async () => {
+    // The first scan of an event asks for permission; the push's later scans of that event are
+    // planned from the answer at once (BatchAccess.grantedCheckIn) — never from another event's.
+    const member = await signInAs(server, 'staff', 'Two Events');
+    const allowed = await createEvent(organizer.api, [member.user.id]);
+    const refused = await createEvent(organizer.api, []);
+    const [a1, a2, a3] = await Promise.all([1, 2, 3].map((n) => addBooking(organizer.api, allowed, `Allowed ${n}`)));
+    const r1 = await addBooking(organizer.api, refused, 'Refused 1');
+    const device = new SimDevice(member.api);
+    const refusal = (eventId: string, bookingId: string) =>
+      device.mutation('scan.refuse', {
+        id: randomUUID(),
+        eventId,
+        gate: 'North',
+        direction: 'in',
+        reason: 'alreadyInside',
+        bookingId,
+        ticketEventId: null,
+        scannedAt: new Date().toISOString(),
+      });
+    const response = await device.push([
+      device.checkin(allowed.id, a1!),
+      device.checkin(refused.id, r1),
+      device.checkin(allowed.id, a2!),
+      refusal(allowed.id, a3!),
+      refusal(refused.id, r1),
+      device.checkin(refused.id, r1, 'out'),
+      device.checkin(allowed.id, a3!),
+    ]);
+    expect(response.results.map((result) => result.code ?? result.status)).toEqual([
+      'applied',
+      'FORBIDDEN',
+      'applied',
+      'applied',
+      'FORBIDDEN',
+      'FORBIDDEN',
+      'applied',
+    ]);
+    expect(await checkinsOf(r1)).toHaveLength(0);
+    for (const bookingId of [a1!, a2!, a3!]) expect(await checkinsOf(bookingId)).toHaveLength(1);
+  });
+
   it('P6: a disabled staff user has the queued mutations rejected as ACCOUNT_DISABLED', async () => {
     const member = await signInAs(server, 'staff', 'Soon Disabled');
     const staffed = await createEvent(organizer.api, [member.user.id]);

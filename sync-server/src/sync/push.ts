@@ -131,20 +131,18 @@ export class PushProcessor {
       const hlc = this.storedHlc(mutation.hlc);
       // Everything before a mutation that may depend on it is applied before it is planned.
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
+      const claim: MutationWork['claim'] = {
+        id: mutation.id,
+        userId: user.id,
+        deviceId,
+        name: mutation.name,
+        argsHash: hashMutation(mutation.name, mutation.args),
+        hlc,
+        ...(hlc !== mutation.hlc ? { pushedHlc: mutation.hlc } : {}),
+      };
+      // Most are planned at once (a push's check-ins after its first); the rest wait for their check.
       const planned = this.plan(mutation, { ctx: this.ctx, user, deviceId, hlc, access });
-      run.push({
-        claim: {
-          id: mutation.id,
-          userId: user.id,
-          deviceId,
-          name: mutation.name,
-          argsHash: hashMutation(mutation.name, mutation.args),
-          hlc,
-          ...(hlc !== mutation.hlc ? { pushedHlc: mutation.hlc } : {}),
-        },
-        // Most are planned at once (a push's check-ins after its first); the rest wait for their check.
-        apply: planned instanceof Promise ? await planned : planned,
-      });
+      run.push({ claim, apply: planned instanceof Promise ? await planned : planned });
       if (!COMMUTING_MUTATIONS.has(mutation.name)) await applyRun();
     }
     await applyRun();

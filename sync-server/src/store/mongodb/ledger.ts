@@ -159,10 +159,13 @@ export class MongoLedger implements MutationLedger {
 
   /**
    * A run of commuting mutations (see the class comment). A ticket's scans up to its first one not
-   * freshly claimed here are applied at once; from there on they wait for the resumes and for what
-   * went at once, so a wait only ever points back in push order. Every mutation of the run is
-   * settled — answered, or failed and its claim (if ours) released — before the first failure
-   * rejects the call.
+   * freshly claimed here are applied at once; from there on they wait for every resume of the run and
+   * for what went at once. Every mutation of the run is settled — answered, or failed and its claim
+   * (if ours) released — before the first failure rejects the call. Known limit: the wait is per run,
+   * not per ticket, so two requests carrying the same push whose claims interleave can each wait on
+   * the other's claim until a lease runs out (CLAIM_LEASE_MS), then both apply it (as no-ops: ids are
+   * idempotent, results read first). Waiting per ticket, in waves, would make every wait point back
+   * in push order.
    */
   private async applyRun(items: MutationWork[]): Promise<StoredResult[]> {
     const outcomes = new Array<StoredResult | Error | undefined>(items.length);
