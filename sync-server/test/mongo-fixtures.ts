@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { openMongoStore, type MongoStore, type MongoStoreOptions } from '../src/store/mongodb/index';
 import type { BookInput, DeriveAlerts, MutationWork, Store } from '../src/store/port';
 import type { BookingRow, CheckinRow, EventRow, StoredResult, TicketKeyRow } from '../src/store/rows';
 
@@ -13,6 +15,40 @@ export const AT = '2026-05-01T10:00:00.000Z';
 export const STARTS = '2026-06-01T18:00:00.000Z';
 export const ENDS = '2026-06-01T22:00:00.000Z';
 export const GENERAL = 'tt_general';
+
+/**
+ * A suite's stores on the test FerretDB, each in a database of its own (`prefix` + random hex), all
+ * closed after the suite, with `defaults` under each `open`'s options; `db` reads a database
+ * behind the adapter's back. Registers the suite's beforeAll/afterAll hooks: call it at top level.
+ */
+export function mongoTestStores(
+  prefix: string,
+  defaults: Partial<MongoStoreOptions> = {},
+): {
+  dbName: () => string;
+  open: (options: Partial<MongoStoreOptions> & { dbName: string }) => Promise<MongoStore>;
+  db: (name: string) => Db;
+} {
+  let client: MongoClient;
+  const opened: MongoStore[] = [];
+  beforeAll(async () => {
+    client = new MongoClient(inject('mongoUri'));
+    await client.connect();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((store) => store.close()));
+    await client.close();
+  });
+  return {
+    dbName: () => `${prefix}_${randomBytes(6).toString('hex')}`,
+    async open(options) {
+      const store = await openMongoStore({ uri: inject('mongoUri'), ...defaults, ...options });
+      opened.push(store);
+      return store;
+    },
+    db: (name) => client.db(name),
+  };
+}
 
 /** A unique id with a readable prefix. */
 export const uid = (prefix: string) => `${prefix}-${randomUUID()}`;

@@ -1,18 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { Collection, MongoClient, type Db } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { Collection, type Db } from 'mongodb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deriveCheckinAlerts } from '../src/checkins/service';
-import {
-  MONGODB_CAPABILITIES,
-  openMongoStore,
-  type MongoStore,
-  type MongoStoreOptions,
-} from '../src/store/mongodb/index';
+import { MONGODB_CAPABILITIES, type MongoStoreOptions } from '../src/store/mongodb/index';
 import { CLAIM_LEASE_MS } from '../src/store/mongodb/ledger';
 import { MutationRecords } from '../src/store/mongodb/ledger-records';
 import type { DeriveAlerts, MutationWork } from '../src/store/port';
 import type { StoredResult } from '../src/store/rows';
-import { bookInput, claimLeftApplying, codesOf, createEvent, pushedCheckIn, scan } from './mongo-fixtures';
+import {
+  bookInput,
+  claimLeftApplying,
+  codesOf,
+  createEvent,
+  mongoTestStores,
+  pushedCheckIn,
+  scan,
+} from './mongo-fixtures';
 
 /**
  * The MongoDB ledger's batch path on its failure paths: a push's scans of one ticket are applied in
@@ -20,28 +22,11 @@ import { bookInput, claimLeftApplying, codesOf, createEvent, pushedCheckIn, scan
  * the earlier one's claim insert failed, its claim could not be resumed, or its apply failed.
  */
 
-const dbName = () => `mongo_runs_${randomBytes(6).toString('hex')}`;
+const { dbName, open, db } = mongoTestStores('mongo_runs', { repairs: false });
 
-let client: MongoClient;
-const opened: MongoStore[] = [];
-
-beforeAll(async () => {
-  client = new MongoClient(inject('mongoUri'));
-  await client.connect();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((store) => store.close()));
-  await client.close();
-});
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function open(options: Partial<MongoStoreOptions> & { dbName: string }): Promise<MongoStore> {
-  const store = await openMongoStore({ uri: inject('mongoUri'), repairs: false, ...options });
-  opened.push(store);
-  return store;
-}
 
 /** Per mutation id its claim's state: `done`, `released` (its lease given up), `applying` or `none`. */
 async function claimStates(db: Db, work: MutationWork[]): Promise<string[]> {
@@ -65,6 +50,23 @@ function judging(): { derive: DeriveAlerts; seen: Map<string, number[]> } {
     return deriveCheckinAlerts(booking, checkin, history);
   };
   return { derive, seen };
+}
+
+/**
+ * A store of its own (on `capabilities`), an event with one ticket, and that ticket's entry, exit and
+ * re-entry as a push hands them to the ledger, judged by `judging`.
+ */
+async function entryExitReentry(capabilities: MongoStoreOptions['capabilities']) {
+  const name = dbName();
+  const store = await open({ dbName: name, capabilities });
+  const event = await createEvent(store);
+  const { row: ticket } = await store.bookings.book(bookInput(event));
+  const { derive, seen } = judging();
+  const entry = scan(ticket, { hlc: '0001' });
+  const exit = scan(ticket, { hlc: '0002', direction: 'out' });
+  const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
+  const work = [entry, exit, reentry].map((row) => pushedCheckIn(row, derive));
+  return { name, store, event, seen, entry, exit, reentry, work };
 }
 
 /** Makes every write of the check-in row `checkinId` fail (single or grouped insert, either path). */
@@ -108,7 +110,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
     // The re-entry is not judged without the exit before it (a false duplicate-entry alert).
     expect(await store.checkins.findById(reentry.id)).toBeNull();
     expect(await store.checkins.findById(beside.id)).not.toBeNull();
-    expect(await claimStates(client.db(name), work)).toEqual(['released', 'released', 'released', 'done']);
+    expect(await claimStates(db(name), work)).toEqual(['released', 'released', 'released', 'done']);
 
     expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied', 'applied']);
     expect(seen.get(reentry.id)).toEqual([3]);
@@ -124,7 +126,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
     const working = pushedCheckIn(scan(ticket, { hlc: '0001' }));
     const waiting = pushedCheckIn(scan(ticket, { hlc: '0002', direction: 'out' }));
     // `working` is being applied by a request that then dies: it is taken over once its lease is out.
-    await claimLeftApplying(client.db(name), working, 0);
+    await claimLeftApplying(db(name), working, 0);
     // By then `waiting`'s own lease is as good as out, and another server took it over and answered it.
     const answeredElsewhere: StoredResult = { status: 'applied', hlc: 'answered-elsewhere' };
     const findOneAndUpdate = Collection.prototype.findOneAndUpdate as (...args: unknown[]) => Promise<unknown>;
@@ -134,8 +136,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
     ) {
       const filter = args[0] as { _id?: unknown };
       if (this.collectionName === 'mutations' && filter._id === working.claim.id) {
-        await client
-          .db(name)
+        await db(name)
           .collection('mutations')
           .updateOne({ _id: waiting.claim.id } as never, { $set: { status: 'done', result: answeredElsewhere } });
       }
@@ -153,18 +154,10 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
     const capabilities = mode === 'straight path' ? MONGODB_CAPABILITIES : {};
 
     it(`${mode}: a scan behind the second of two already-claimed scans of its ticket is not applied when that one cannot be resumed`, async () => {
-      const name = dbName();
-      const store = await open({ dbName: name, capabilities });
-      const event = await createEvent(store);
-      const { row: ticket } = await store.bookings.book(bookInput(event));
-      const { derive, seen } = judging();
-      const entry = scan(ticket, { hlc: '0001' });
-      const exit = scan(ticket, { hlc: '0002', direction: 'out' });
-      const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
-      const work = [entry, exit, reentry].map((row) => pushedCheckIn(row, derive));
+      const { name, store, event, seen, reentry, work } = await entryExitReentry(capabilities);
       // The entry went through an earlier push; the exit's claim was left by a process that died.
       expect(codesOf(await store.mutations.applyBatch([work[0]!]))).toEqual(['applied']);
-      await claimLeftApplying(client.db(name), work[1]!, CLAIM_LEASE_MS + 1_000);
+      await claimLeftApplying(db(name), work[1]!, CLAIM_LEASE_MS + 1_000);
       // Reading the exit's claim back fails (the connection dropped).
       const findOne = Collection.prototype.findOne as (...args: unknown[]) => Promise<unknown>;
       vi.spyOn(Collection.prototype, 'findOne').mockImplementation(function (this: Collection, ...args: unknown[]) {
@@ -178,7 +171,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
       vi.restoreAllMocks();
       expect(await store.checkins.findById(reentry.id)).toBeNull();
       // The exit's claim is still the dead process's (never ours), the re-entry's released.
-      expect(await claimStates(client.db(name), work)).toEqual(['done', 'applying', 'released']);
+      expect(await claimStates(db(name), work)).toEqual(['done', 'applying', 'released']);
 
       expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied']);
       expect(seen.get(reentry.id)).toEqual([3]);
@@ -186,24 +179,16 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
     });
 
     it(`${mode}: a taken-over scan is not applied past an earlier fresh scan of its ticket that failed`, async () => {
-      const name = dbName();
-      const store = await open({ dbName: name, capabilities });
-      const event = await createEvent(store);
-      const { row: ticket } = await store.bookings.book(bookInput(event));
-      const { derive, seen } = judging();
-      const entry = scan(ticket, { hlc: '0001' });
-      const exit = scan(ticket, { hlc: '0002', direction: 'out' });
-      const reentry = scan(ticket, { hlc: '0003', gate: 'south' });
-      const work = [entry, exit, reentry].map((row) => pushedCheckIn(row, derive));
+      const { name, store, event, seen, entry, exit, reentry, work } = await entryExitReentry(capabilities);
       // The exit's and the re-entry's claims were left by a process that died; the entry is new.
-      for (const item of work.slice(1)) await claimLeftApplying(client.db(name), item, CLAIM_LEASE_MS + 1_000);
+      for (const item of work.slice(1)) await claimLeftApplying(db(name), item, CLAIM_LEASE_MS + 1_000);
       failCheckinInsert(entry.id, 'the disk hiccuped');
       await expect(store.mutations.applyBatch(work)).rejects.toThrow('the disk hiccuped');
       vi.restoreAllMocks();
       expect(await store.checkins.findById(exit.id)).toBeNull();
       expect(await store.checkins.findById(reentry.id)).toBeNull();
       // Taken over, then given up unapplied: the retry takes them over at once.
-      expect(await claimStates(client.db(name), work)).toEqual(['released', 'released', 'released']);
+      expect(await claimStates(db(name), work)).toEqual(['released', 'released', 'released']);
 
       expect(codesOf(await store.mutations.applyBatch(work))).toEqual(['applied', 'applied', 'applied']);
       expect(seen.get(reentry.id)).toEqual([3]);
@@ -218,7 +203,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
       const crashed = pushedCheckIn(scan(ticket, { hlc: '0001' }));
       const twice = pushedCheckIn(scan(ticket, { hlc: '0002', direction: 'out' }));
       const reused: MutationWork = { ...twice, claim: { ...twice.claim, argsHash: 'other-args' } };
-      await claimLeftApplying(client.db(name), crashed, CLAIM_LEASE_MS + 1_000);
+      await claimLeftApplying(db(name), crashed, CLAIM_LEASE_MS + 1_000);
       const started = Date.now();
       expect(codesOf(await store.mutations.applyBatch([crashed, twice, twice, reused]))).toEqual([
         'applied',
@@ -229,7 +214,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
       // Not a lease's wait for its own first copy.
       expect(Date.now() - started).toBeLessThan(CLAIM_LEASE_MS / 4);
       expect(await store.checkins.countForEvent(event.id)).toBe(2);
-      expect(await claimStates(client.db(name), [crashed, twice])).toEqual(['done', 'done']);
+      expect(await claimStates(db(name), [crashed, twice])).toEqual(['done', 'done']);
     });
   }
 });

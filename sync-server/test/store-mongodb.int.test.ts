@@ -1,14 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ERASED_ATTENDEE_NAME, eventBucket } from '@gatehouse/protocol';
-import { Binary, Collection, MongoClient, type Db } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import {
-  FERRETDB_CAPABILITIES,
-  MONGODB_CAPABILITIES,
-  openMongoStore,
-  type MongoStore,
-  type MongoStoreOptions,
-} from '../src/store/mongodb/index';
+import { Binary, Collection } from 'mongodb';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { FERRETDB_CAPABILITIES, MONGODB_CAPABILITIES, type MongoStore } from '../src/store/mongodb/index';
 import {
   BLOB_WRITE_ORPHAN_MS,
   chunkId,
@@ -34,6 +28,7 @@ import {
   codesOf,
   createEvent,
   GENERAL,
+  mongoTestStores,
   noAlerts,
   pushedCheckIn,
   scan,
@@ -47,29 +42,7 @@ import {
  */
 
 const isoAt = (second: number) => new Date(Date.parse(AT) + second * 1000).toISOString();
-const dbName = () => `mongo_only_${randomBytes(6).toString('hex')}`;
-
-let client: MongoClient;
-const opened: MongoStore[] = [];
-
-beforeAll(async () => {
-  client = new MongoClient(inject('mongoUri'));
-  await client.connect();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((store) => store.close()));
-  await client.close();
-});
-
-async function open(options: Partial<MongoStoreOptions> & { dbName: string }): Promise<MongoStore> {
-  const store = await openMongoStore({ uri: inject('mongoUri'), ...options });
-  opened.push(store);
-  return store;
-}
-
-function raw(name: string): Db {
-  return client.db(name);
-}
+const { dbName, open, db: raw } = mongoTestStores('mongo_only');
 
 async function outcomes<T>(attempts: Array<Promise<T>>): Promise<{ ok: T[]; codes: string[] }> {
   const settled = await Promise.allSettled(attempts);
