@@ -34,8 +34,11 @@ const CHECKPOINT_INTERVAL_MS = 2_000;
  * for the rest of the sync. Once ready, the driver's default (16 MB) serves the attendee table.
  */
 const SYNC_CACHE_KIB = 2048;
-/** SQLite's checkpoint threshold (pages) until `ready`; the timed checkpoints wait meanwhile. */
-const SYNC_AUTOCHECKPOINT_PAGES = 16_384;
+/**
+ * SQLite's checkpoint threshold (pages) until `ready`: a bound on the WAL (512 MiB of 4 KiB pages,
+ * ~600,000 bookings), not a cadence; the timed checkpoints wait meanwhile (tuneForPhase).
+ */
+const SYNC_AUTOCHECKPOINT_PAGES = 131_072;
 
 /** Sync-state key: the bookings rowid up to which photo rows were entered after an initial sync; absent when done. */
 export const PHOTOS_FILL_STATE: SyncStateKey = 'photosFilledTo';
@@ -61,6 +64,8 @@ export class AccountStore {
   /** Runs the timed checkpoints on a worker thread. */
   readonly checkpointer: BackgroundCheckpointer;
   private readonly defaultCacheSize: number;
+  /** The worker is copying an initial sync's WAL; commits get their checkpoint threshold back after (tuneForPhase). */
+  private handingOverWal = false;
 
   private constructor(
     readonly db: Db,
@@ -79,9 +84,9 @@ export class AccountStore {
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
     this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
+    this.checkpointer = new BackgroundCheckpointer(file);
     this.tuneForPhase();
     this.refreshForProtocol();
-    this.checkpointer = new BackgroundCheckpointer(file);
     this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
     this.checkpointTimer.unref();
   }
@@ -146,16 +151,34 @@ export class AccountStore {
 
   /**
    * Settings for the phase. The page cache is small until `ready`: an initial sync streams its rows
-   * through once. Until `ready`, the WAL is checkpointed every 64 MB rather than every 16 MB or 2 s:
-   * each checkpoint copies the pages written since the last one and fsyncs on the event loop, and an
-   * initial sync writes the same primary-key pages in every page it stores (measured at 100,000
-   * bookings: 0.3–0.5 s less in checkpoints); the WAL stays bounded however large the event. What is
-   * left is copied by the first timed checkpoint once `ready`: one pause, not one every few pages.
+   * through once. Until `ready` no commit checkpoints (SYNC_AUTOCHECKPOINT_PAGES is only a bound):
+   * a checkpoint in a commit copies every page the sync wrote so far and fsyncs, on the event loop —
+   * at 100,000 bookings the WAL crossed the old 64 MB threshold in the page that catches up, and
+   * ready-to-scan waited 0.25–0.3 s for it (profiled, `npm run bench -- --only initial_sync`). Once
+   * `ready`, the worker copies the sync's WAL (db/checkpointer.ts), and only then do commits get
+   * their own threshold back: lowered at once, the next commit (the photo rows' fill) copied ~80 MB
+   * itself, 0.5 s of a door's event loop.
    */
   tuneForPhase(): void {
     const phase = this.phase();
     this.db.pragma(`cache_size = ${phase === 'ready' ? this.defaultCacheSize : -SYNC_CACHE_KIB}`);
-    this.db.pragma(`wal_autocheckpoint = ${phase === 'ready' ? WAL_AUTOCHECKPOINT_PAGES : SYNC_AUTOCHECKPOINT_PAGES}`);
+    if (phase !== 'ready') {
+      this.db.pragma(`wal_autocheckpoint = ${SYNC_AUTOCHECKPOINT_PAGES}`);
+      return;
+    }
+    if (this.handingOverWal || this.db.pragma('wal_autocheckpoint', { simple: true }) === WAL_AUTOCHECKPOINT_PAGES)
+      return;
+    const restore = () => {
+      this.handingOverWal = false;
+      if (this.db.open && this.phase() === 'ready') this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    };
+    const copied = this.checkpointer.checkpointFromNow();
+    if (!copied) {
+      restore();
+      return;
+    }
+    this.handingOverWal = true;
+    void copied.then(restore, restore);
   }
 
   /** Where this account is in getting its data (protocol's SyncPhase). */

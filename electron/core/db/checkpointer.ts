@@ -47,8 +47,9 @@ parentPort.on('message', (message) => {
  * loop: a scan, a poke or a pull that arrived meanwhile waited behind them — the tail of the scan
  * and propagation latencies (#15). A PASSIVE checkpoint takes no lock a writer waits for, so the
  * core's own connection keeps writing while it runs. The worker starts at the first request (an
- * initial sync, which checkpoints in its commits, starts none) and one checkpoint runs at a time:
- * a request while one runs is dropped, the timer asks again. Failures are left to the next attempt.
+ * initial sync asks for none until it is ready, then hands its whole WAL over:
+ * AccountStore.tuneForPhase), and one checkpoint runs at a time: a request while one runs is
+ * dropped, the timer asks again. Failures are left to the next attempt.
  */
 export class BackgroundCheckpointer {
   private worker: Worker | null = null;
@@ -70,6 +71,21 @@ export class BackgroundCheckpointer {
     this.running = true;
     worker.postMessage('checkpoint');
     return true;
+  }
+
+  /**
+   * A checkpoint that starts after this call (one already running may have begun before the
+   * latest commit, so it is waited for first). Resolves with the WAL frames it copied (-1: it
+   * failed; 0: the checkpointer is closed), or null at once when no worker can run one (the
+   * caller checkpoints itself).
+   */
+  checkpointFromNow(): Promise<number> | null {
+    if (!this.closed && !this.start()) return null;
+    return this.idle().then(() => {
+      if (this.closed) return 0;
+      this.request();
+      return this.idle();
+    });
   }
 
   /**

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../db/open';
 import type { AccountStore } from '../store';
 import { bookingDoc, openTempStore, page, seedEvent } from './fixtures';
 
@@ -9,6 +10,8 @@ afterEach(() => {
 
 const walFrames = (store: AccountStore) =>
   (store.db.pragma('wal_checkpoint(NOOP)') as { log: number; checkpointed: number }[])[0]!;
+
+const autocheckpoint = (store: AccountStore) => store.db.pragma('wal_autocheckpoint', { simple: true }) as number;
 
 describe('timed checkpoints on a worker thread', () => {
   it("copies the WAL into the file on the worker's own connection while the core's keeps writing", async () => {
@@ -44,5 +47,30 @@ describe('timed checkpoints on a worker thread', () => {
     store.close();
     expect(store.checkpointer.request()).toBe(true);
     expect(await store.checkpointer.idle()).toBe(0);
+  });
+
+  it("leaves an initial sync's WAL to the worker: no commit checkpoints before ready, nor after until the worker copied it", async () => {
+    const store = openTempStore();
+    opened.push(store);
+    expect(store.beginInitialSync()).toBe(true);
+    const bound = autocheckpoint(store);
+    expect(bound).toBeGreaterThan(WAL_AUTOCHECKPOINT_PAGES);
+    seedEvent(store, 'ev-ckpt3', 300);
+    expect(store.phase()).toBe('readyToScan');
+    while (!store.searchIndex.step(100).done);
+    expect(store.phase()).toBe('ready');
+    expect(walFrames(store).checkpointed).toBe(0);
+
+    // What the core does as the search index completes. Lowered at once, the threshold would have
+    // the next commit copy the whole sync's WAL on the event loop.
+    store.tuneForPhase();
+    expect(autocheckpoint(store)).toBe(bound);
+    await vi.waitFor(() => expect(autocheckpoint(store)).toBe(WAL_AUTOCHECKPOINT_PAGES));
+    const frames = walFrames(store);
+    expect(frames.log).toBeGreaterThan(0);
+    expect(frames.checkpointed).toBe(frames.log);
+    // Called again once ready (every caught-up pull does), it leaves the threshold alone.
+    store.tuneForPhase();
+    expect(autocheckpoint(store)).toBe(WAL_AUTOCHECKPOINT_PAGES);
   });
 });
