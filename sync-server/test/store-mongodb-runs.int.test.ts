@@ -1,6 +1,7 @@
 import { Collection, type Db } from 'mongodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deriveCheckinAlerts } from '../src/checkins/service';
+import { DocumentRefused, DuplicateKey, insertEach } from '../src/store/mongodb/batching';
 import { MONGODB_CAPABILITIES, type MongoStoreOptions } from '../src/store/mongodb/index';
 import { CLAIM_LEASE_MS } from '../src/store/mongodb/ledger';
 import { MutationRecords } from '../src/store/mongodb/ledger-records';
@@ -217,4 +218,17 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
       expect(await claimStates(db(name), [crashed, twice])).toEqual(['done', 'done']);
     });
   }
+});
+
+describe("insertEach: an unordered insert's failures stay per document", () => {
+  it("a taken _id, an inserted document and a refused one each get their own outcome: a grouped claim insert never fails another request's live claim as its own", async () => {
+    const collection = db(dbName()).collection<{ _id: unknown }>('insert_each');
+    await collection.insertOne({ _id: 'taken' });
+    // An array `_id` is refused by MongoDB and FerretDB alike (code 53), beside the duplicate (11000).
+    const outcomes = await insertEach(collection, [{ _id: 'taken' }, { _id: 'fresh' }, { _id: ['not', 'an', 'id'] }]);
+    expect(outcomes[0]).toBeInstanceOf(DuplicateKey);
+    expect(outcomes[1]).toBe(true);
+    expect(outcomes[2]).toBeInstanceOf(DocumentRefused);
+    expect(await collection.countDocuments({ _id: 'fresh' })).toBe(1);
+  });
 });

@@ -73,13 +73,39 @@ export class DuplicateKey extends Error {
 }
 
 /** The per-document failures of an unordered bulk command, or null when it failed as a whole. */
-export function writeErrorsOf(error: unknown): Array<{ index: number; code?: number }> | null {
+export function writeErrorsOf(error: unknown): Array<{ index: number; code?: number; errmsg?: string }> | null {
   const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
   if (!writeErrors) return null;
-  return (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as Array<{ index: number; code?: number }>;
+  return (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as Array<{
+    index: number;
+    code?: number;
+    errmsg?: string;
+  }>;
 }
 
-/** `insertMany` unordered; per document `true`, or `DuplicateKey` when its `_id` was taken. */
+/** A bulk command whose write concern failed: even the documents it lists no error for may not be durable. */
+function writeConcernFailed(error: unknown): boolean {
+  const result = (error as { result?: { getWriteConcernError?: () => unknown } } | null)?.result;
+  return Boolean(result?.getWriteConcernError?.());
+}
+
+/** One document of an unordered insert that the database refused for a reason other than its `_id` being taken. */
+export class DocumentRefused extends Error {
+  constructor(
+    readonly code: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `insertMany` unordered; per document `true` (inserted), `DuplicateKey` (its `_id` was taken) or
+ * `DocumentRefused` (its own write error, code kept). Each document's outcome is its own, so a
+ * grouped claim insert never reports another request's live claim (a duplicate) as a failure of
+ * ours, which its caller would release. Throws when no document's outcome is known: the command
+ * failed as a whole (a dropped connection) or its write concern did.
+ */
 export async function insertEach<T extends Document>(
   collection: Collection<T>,
   docs: OptionalUnlessRequiredId<T>[],
@@ -89,8 +115,13 @@ export async function insertEach<T extends Document>(
     await collection.insertMany(docs, { ordered: false });
   } catch (error) {
     const failures = writeErrorsOf(error);
-    if (!failures || failures.length === 0 || failures.some((failure) => failure.code !== 11000)) throw error;
-    for (const failure of failures) outcomes[failure.index] = new DuplicateKey('duplicate key');
+    if (!failures || failures.length === 0 || writeConcernFailed(error)) throw error;
+    for (const failure of failures) {
+      outcomes[failure.index] =
+        failure.code === 11000
+          ? new DuplicateKey('duplicate key')
+          : new DocumentRefused(failure.code, `insert refused (code ${failure.code}): ${failure.errmsg ?? ''}`);
+    }
   }
   return outcomes;
 }
