@@ -43,6 +43,9 @@ async function claimStates(db: Db, work: MutationWork[]): Promise<string[]> {
   });
 }
 
+/** The check-in row a pushed scan writes. */
+const checkinIdOf = (work: MutationWork) => (work.apply.kind === 'recordCheckIn' ? work.apply.row.id : '');
+
 /** Alerts as they are derived at the door, and per scan the length of the history it was judged by. */
 function judging(): { derive: DeriveAlerts; seen: Map<string, number[]> } {
   const seen = new Map<string, number[]>();
@@ -196,6 +199,55 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
       expect(await store.alerts.listForEvent(event.id, 10)).toEqual([]);
     });
 
+    it(`${mode}: two requests carrying one push, their claims interleaved across tickets, do not wait on each other`, async () => {
+      const name = dbName();
+      const store = await open({ dbName: name, capabilities });
+      const event = await createEvent(store);
+      const { row: first } = await store.bookings.book(bookInput(event));
+      const { row: second } = await store.bookings.book(bookInput(event));
+      const { derive, seen } = judging();
+      const [a1, a2, b1, b2] = [
+        scan(first, { hlc: '0001' }),
+        scan(first, { hlc: '0002', direction: 'out' }),
+        scan(second, { hlc: '0003' }),
+        scan(second, { hlc: '0004', direction: 'out' }),
+      ].map((row) => pushedCheckIn(row, derive)) as [MutationWork, MutationWork, MutationWork, MutationWork];
+      const push = [a1, a2, b1, b2];
+      // Each request's claim insert lands half the push; the other half it finds claimed by the
+      // other: the first request holds a2 and b1, the second a1 and b2. So the first applies b1 at
+      // once and a2 once a1 is answered; the second a1 at once and b2 once b1 is answered. With one
+      // wait for the whole run, each held its second claim until its other resume (of the other's
+      // second claim) came back: a lease's wait on both sides.
+      const halves = [new Set([a2.claim.id, b1.claim.id]), new Set([a1.claim.id, b2.claim.id])];
+      let bothClaimed!: () => void;
+      const claimedByBoth = new Promise<void>((resolve) => (bothClaimed = resolve));
+      let calls = 0;
+      let claimed = 0;
+      const claimMany = MutationRecords.prototype.claimMany;
+      vi.spyOn(MutationRecords.prototype, 'claimMany').mockImplementation(async function (
+        this: MutationRecords,
+        inputs,
+      ) {
+        const mine = halves[calls++]!;
+        const landed = await claimMany.call(
+          this,
+          inputs.filter((input) => mine.has(input.id)),
+        );
+        if (++claimed === 2) bothClaimed();
+        await claimedByBoth;
+        let next = 0;
+        return inputs.map((input) => (mine.has(input.id) ? landed[next++]! : new DuplicateKey('duplicate key')));
+      });
+      const started = Date.now();
+      const answers = await Promise.all([store.mutations.applyBatch(push), store.mutations.applyBatch(push)]);
+      expect(Date.now() - started).toBeLessThan(CLAIM_LEASE_MS / 4);
+      expect(answers.map(codesOf)).toEqual([Array(4).fill('applied'), Array(4).fill('applied')]);
+      // Each scan judged once, behind the one before it on its ticket.
+      expect(push.map((work) => seen.get(checkinIdOf(work)))).toEqual([[1], [2], [1], [2]]);
+      expect(await store.checkins.countForEvent(event.id)).toBe(4);
+      expect(await claimStates(db(name), push)).toEqual(['done', 'done', 'done', 'done']);
+    });
+
     it(`${mode}: a push naming one mutation id twice behind a taken-over scan answers every copy at once`, async () => {
       const name = dbName();
       const store = await open({ dbName: name, capabilities });
@@ -222,7 +274,7 @@ describe("MongoDB ledger: a push's run of scans on its failure paths", () => {
 
 describe("insertEach: an unordered insert's failures stay per document", () => {
   it("a taken _id, an inserted document and a refused one each get their own outcome: a grouped claim insert never fails another request's live claim as its own", async () => {
-    const collection = db(dbName()).collection<{ _id: unknown }>('insert_each');
+    const collection = db(dbName()).collection<{ _id: string | string[] }>('insert_each');
     await collection.insertOne({ _id: 'taken' });
     // An array `_id` is refused by MongoDB and FerretDB alike (code 53), beside the duplicate (11000).
     const outcomes = await insertEach(collection, [{ _id: 'taken' }, { _id: 'fresh' }, { _id: ['not', 'an', 'id'] }]);

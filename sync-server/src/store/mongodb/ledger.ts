@@ -43,6 +43,9 @@ type Standing =
    */
   | { kind: 'failed'; error: Error; ours: boolean };
 
+/** A mutation of a run that waits, by its position, with its standing (or the resume that will tell it). */
+type Deferred = { position: number; standing: Standing | Promise<Standing> };
+
 function rejected(code: GatehouseError['code'], message: string): StoredResult {
   return { status: 'rejected', code, message };
 }
@@ -96,6 +99,20 @@ function orderKey(work: MutationWork, position: number): string {
   return work.apply.kind === 'recordCheckIn' ? `booking:${work.apply.row.bookingId}` : `mutation:${position}`;
 }
 
+/** Records, per ticket, the first failure among `applied`: its later scans are held back behind it. */
+function holdBackAfterFailures(
+  items: MutationWork[],
+  applied: Owned[],
+  outcomes: Array<StoredResult | Error | undefined>,
+  heldBack: Map<string, Error>,
+): void {
+  for (const { position } of applied) {
+    const outcome = outcomes[position];
+    const key = orderKey(items[position]!, position);
+    if (outcome instanceof Error && !heldBack.has(key)) heldBack.set(key, outcome);
+  }
+}
+
 /**
  * Exactly-once without transactions: claim by inserting the unique mutation id, apply, store the
  * result. A concurrent duplicate waits for the first one's answer. Each effect's own `_id` derives
@@ -108,9 +125,9 @@ function orderKey(work: MutationWork, position: number): string {
  * (MongoCheckins.recordMany: bookings read at once, rows in one insert, changes in one group
  * commit, histories pushed in one bulk command), its results in one bulk update. An id already
  * claimed is resumed the one-by-one way (done: its answer; reused; applying: wait, or take over
- * after the lease); from there on its ticket's scans wait for every resume and for the scans that
- * went at once, then are applied together, so a ticket's scans are judged in push order
- * (recordMany judges its own in run order). No scan is applied past an earlier one of its ticket
+ * after the lease); from there on its ticket's scans wait for the scans of that ticket before
+ * them, and are applied in waves with the other tickets' that are ready (applyDeferred), so a
+ * ticket's scans are judged in push order (recordMany judges its own in run order). No scan is applied past an earlier one of its ticket
  * that was not — whose claim insert or resume failed, or whose apply failed: it fails too, and the
  * device retries from there. Mutations that failed release their claims (if ours) before the call
  * rejects.
@@ -159,13 +176,9 @@ export class MongoLedger implements MutationLedger {
 
   /**
    * A run of commuting mutations (see the class comment). A ticket's scans up to its first one not
-   * freshly claimed here are applied at once; from there on they wait for every resume of the run and
-   * for what went at once. Every mutation of the run is settled — answered, or failed and its claim
-   * (if ours) released — before the first failure rejects the call. Known limit: the wait is per run,
-   * not per ticket, so two requests carrying the same push whose claims interleave can each wait on
-   * the other's claim until a lease runs out (CLAIM_LEASE_MS), then both apply it (as no-ops: ids are
-   * idempotent, results read first). Waiting per ticket, in waves, would make every wait point back
-   * in push order.
+   * freshly claimed here are applied at once; the rest wait, per ticket, for the scans before them
+   * (applyDeferred). Every mutation of the run is settled — answered, or failed and its claim (if
+   * ours) released — before the first failure rejects the call.
    */
   private async applyRun(items: MutationWork[]): Promise<StoredResult[]> {
     const outcomes = new Array<StoredResult | Error | undefined>(items.length);
@@ -173,44 +186,77 @@ export class MongoLedger implements MutationLedger {
     const distinct = items.map((_item, position) => position).filter((position) => copyOf[position] === position);
     const claimedAt = Date.now();
     const inserted = await this.records.claimMany(distinct.map((position) => items[position]!.claim));
+    // The deferred scans' resumes are under way meanwhile (split starts them).
     const { now, deferred } = this.split(items, distinct, inserted);
-    const [standings] = await Promise.all([
-      Promise.all(deferred.map(({ standing }) => standing)),
-      this.applyOwned(items, now, outcomes),
-    ]);
+    await this.applyOwned(items, now, outcomes);
     /** Per ticket the failure that holds back its later scans: the device retries from there. */
     const heldBack = new Map<string, Error>();
-    for (const { position } of now) {
-      const outcome = outcomes[position];
-      const key = orderKey(items[position]!, position);
-      if (outcome instanceof Error && !heldBack.has(key)) heldBack.set(key, outcome);
-    }
-    // Fresh claims kept that long may be taken over elsewhere before they are applied: their
-    // results are stored as a taken-over claim's are (read first, see `finish`).
-    const outlived = Date.now() - claimedAt >= this.leaseMs / 2;
-    const owned: Owned[] = [];
-    /** Failed or held back unapplied, with a claim that may be ours: released at the end. */
-    const unapplied: number[] = [];
-    deferred.forEach(({ position }, index) => {
-      const standing = standings[index]!;
-      const key = orderKey(items[position]!, position);
-      if (standing.kind === 'answered') {
-        outcomes[position] = standing.result;
-        return;
-      }
-      const error = heldBack.get(key) ?? (standing.kind === 'failed' ? standing.error : null);
-      if (error) {
-        outcomes[position] = error;
-        heldBack.set(key, error);
-        if (standing.kind === 'owned' || standing.ours) unapplied.push(position);
-      } else if (standing.kind === 'owned') owned.push({ position, takenOver: standing.takenOver || outlived });
-    });
-    await this.applyOwned(items, owned, outcomes);
+    holdBackAfterFailures(items, now, outcomes, heldBack);
+    const unapplied = await this.applyDeferred(items, deferred, { claimedAt, heldBack, outcomes });
     copyOf.forEach((first, position) => (outcomes[position] = outcomes[first]));
     await Promise.all(unapplied.map((position) => this.records.release(items[position]!.claim.id)));
     const failure = outcomes.find((outcome): outcome is Error => outcome instanceof Error);
     if (failure) throw failure;
     return outcomes.map((outcome) => outcome!) as StoredResult[];
+  }
+
+  /**
+   * The deferred scans of a run, in waves. A wave takes, per ticket, the longest prefix of its
+   * deferred scans whose standings have settled — answered ones take their answer, failed ones (or
+   * any behind a failure of their ticket) fail unapplied — and applies the owned ones together. A
+   * ticket waits only for its own earlier scans, so every wait points back in push order: two
+   * requests carrying one push, their claims interleaved across tickets, never wait on each other
+   * (with one wait for the whole run they could, each for a claim the other held back, until a
+   * lease ran out). Returns the positions failed or held back unapplied whose claim may be ours,
+   * for the caller to release.
+   */
+  private async applyDeferred(
+    items: MutationWork[],
+    deferred: Deferred[],
+    run: { claimedAt: number; heldBack: Map<string, Error>; outcomes: Array<StoredResult | Error | undefined> },
+  ): Promise<number[]> {
+    const { heldBack, outcomes } = run;
+    const settled = new Map<number, Standing>();
+    const queues = new Map<string, Array<{ position: number; standing: Promise<Standing> }>>();
+    for (const { position, standing } of deferred) {
+      const key = orderKey(items[position]!, position);
+      const known = Promise.resolve(standing).then((value) => {
+        settled.set(position, value);
+        return value;
+      });
+      queues.set(key, [...(queues.get(key) ?? []), { position, standing: known }]);
+    }
+    const unapplied: number[] = [];
+    while (queues.size > 0) {
+      const heads = [...queues.values()].map((queue) => queue[0]!);
+      if (!heads.some(({ position }) => settled.has(position))) {
+        await Promise.race(heads.map(({ standing }) => standing));
+      }
+      // Fresh claims kept that long may be taken over elsewhere before they are applied: their
+      // results are stored as a taken-over claim's are (read first, see `finish`).
+      const outlived = Date.now() - run.claimedAt >= this.leaseMs / 2;
+      const wave: Owned[] = [];
+      for (const [key, queue] of queues) {
+        while (queue.length > 0 && settled.has(queue[0]!.position)) {
+          const { position } = queue.shift()!;
+          const standing = settled.get(position)!;
+          if (standing.kind === 'answered') {
+            outcomes[position] = standing.result;
+            continue;
+          }
+          const error = heldBack.get(key) ?? (standing.kind === 'failed' ? standing.error : null);
+          if (error) {
+            outcomes[position] = error;
+            heldBack.set(key, error);
+            if (standing.kind === 'owned' || standing.ours) unapplied.push(position);
+          } else wave.push({ position, takenOver: standing.kind === 'owned' && (standing.takenOver || outlived) });
+        }
+        if (queue.length === 0) queues.delete(key);
+      }
+      await this.applyOwned(items, wave, outcomes);
+      holdBackAfterFailures(items, wave, outcomes, heldBack);
+    }
+    return unapplied;
   }
 
   /**
@@ -223,9 +269,9 @@ export class MongoLedger implements MutationLedger {
     items: MutationWork[],
     positions: number[],
     inserted: Array<true | Error>,
-  ): { now: Owned[]; deferred: Array<{ position: number; standing: Standing | Promise<Standing> }> } {
+  ): { now: Owned[]; deferred: Deferred[] } {
     const now: Owned[] = [];
-    const deferred: Array<{ position: number; standing: Standing | Promise<Standing> }> = [];
+    const deferred: Deferred[] = [];
     const waiting = new Set<string>();
     /** Per ticket its first claim insert that failed. */
     const cut = new Map<string, Error>();
