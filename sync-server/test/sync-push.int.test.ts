@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eventBucket, MAX_PUSH_BATCH, type Event } from '@gatehouse/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventBucket, GatehouseError, MAX_PUSH_BATCH, type Event } from '@gatehouse/protocol';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../tests/support/server';
 import { signInAs, type SignedIn } from '../../tests/support/users';
 import { addBooking, createEvent, serverSnapshot, SimDevice } from './sync-fixtures';
@@ -345,6 +345,27 @@ describe('P6 authorization at apply time', () => {
     ]);
     expect(await checkinsOf(r1)).toHaveLength(0);
     for (const bookingId of [a1!, a2!, a3!]) expect(await checkinsOf(bookingId)).toHaveLength(1);
+  });
+
+  it("a planner's 503 (the database busy while a scan's permission is read) fails the whole push with 503; the retry applies it", async () => {
+    const [first, second] = await Promise.all([1, 2].map((n) => addBooking(organizer.api, event, `Busy ${n}`)));
+    const device = new SimDevice(staff.api);
+    const batch = [device.checkin(event.id, first!), device.checkin(event.id, second!)];
+    const spy = vi
+      .spyOn(server.ctx.events, 'assertCanCheckIn')
+      .mockRejectedValueOnce(
+        new GatehouseError('SERVICE_UNAVAILABLE', 'The database is busy or unreachable; retry shortly'),
+      );
+    try {
+      const refused = await device.pushRaw(batch);
+      // Not a rejection recorded against the scan: the device keeps it and retries.
+      expect([refused.status, refused.body.error?.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+      expect(refused.headers.get('retry-after')).toBe('1');
+    } finally {
+      spy.mockRestore();
+    }
+    for (const bookingId of [first!, second!]) expect(await checkinsOf(bookingId)).toHaveLength(0);
+    expect((await device.push(batch)).results.map((result) => result.status)).toEqual(['applied', 'applied']);
   });
 
   it('P6: a disabled staff user has the queued mutations rejected as ACCOUNT_DISABLED', async () => {
