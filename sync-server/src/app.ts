@@ -38,6 +38,7 @@ import { registerEventRoutes } from './events/routes';
 import { registerExportRoutes } from './exports/routes';
 import { EventService } from './events/service';
 import { registerErrorHandling } from './http/errors';
+import { endConnectionsWhenClosing } from './http/closing';
 import { IdempotencyKeys } from './http/idempotency';
 import { documentRawBody } from './http/raw-body';
 import { routeServer } from './http/serve';
@@ -116,6 +117,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  endConnectionsWhenClosing(app);
   // JSON only: a text/plain body is refused with 415 instead of reaching a schema as a string.
   app.removeContentTypeParser('text/plain');
 
