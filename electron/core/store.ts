@@ -170,9 +170,19 @@ export class AccountStore {
       return;
     const restore = () => {
       this.handingOverWal = false;
-      if (this.db.open && this.phase() === 'ready') this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      try {
+        if (this.db.open && this.phase() === 'ready')
+          this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      } catch {
+        // The database failed meanwhile: whoever reopens it sets the threshold again.
+      }
     };
-    const copied = this.checkpointer.checkpointFromNow();
+    let copied: Promise<number> | null = null;
+    try {
+      copied = this.checkpointer.checkpointFromNow();
+    } catch {
+      // No worker could start: commits checkpoint themselves, as without one.
+    }
     if (!copied) {
       restore();
       return;

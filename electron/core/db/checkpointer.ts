@@ -114,11 +114,15 @@ export class BackgroundCheckpointer {
       this.running = false;
       for (const resolve of this.waiting.splice(0)) resolve(framesCopied);
     });
-    worker.on('error', () => {
+    // An error, or an exit without one (the thread ended from outside): the checkpoint in flight
+    // failed, and the next request starts a new worker.
+    const failed = () => {
       this.running = false;
       for (const resolve of this.waiting.splice(0)) resolve(-1);
       if (this.worker === worker) this.worker = null;
-    });
+    };
+    worker.on('error', failed);
+    worker.on('exit', failed);
     worker.unref();
     this.worker = worker;
     return worker;

@@ -65,7 +65,7 @@ describe('timed checkpoints on a worker thread', () => {
     // the next commit copy the whole sync's WAL on the event loop.
     store.tuneForPhase();
     expect(autocheckpoint(store)).toBe(bound);
-    await vi.waitFor(() => expect(autocheckpoint(store)).toBe(WAL_AUTOCHECKPOINT_PAGES));
+    await vi.waitFor(() => expect(autocheckpoint(store)).toBe(WAL_AUTOCHECKPOINT_PAGES), { timeout: 10_000 });
     const frames = walFrames(store);
     expect(frames.log).toBeGreaterThan(0);
     expect(frames.checkpointed).toBe(frames.log);

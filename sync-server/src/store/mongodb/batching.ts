@@ -94,8 +94,9 @@ export class DocumentRefused extends Error {
   constructor(
     readonly code: number | undefined,
     message: string,
+    cause: unknown,
   ) {
-    super(message);
+    super(message, { cause });
   }
 }
 
@@ -115,12 +116,15 @@ export async function insertEach<T extends Document>(
     await collection.insertMany(docs, { ordered: false });
   } catch (error) {
     const failures = writeErrorsOf(error);
-    if (!failures || failures.length === 0 || writeConcernFailed(error)) throw error;
+    if (!failures || failures.length === 0) throw error;
+    // The bulk error's own code is its first write error's, maybe 11000: thrown as it is, every
+    // document would read as a duplicate, though none is known to have landed durably.
+    if (writeConcernFailed(error)) throw new Error('The insert did not meet its write concern', { cause: error });
     for (const failure of failures) {
       outcomes[failure.index] =
         failure.code === 11000
           ? new DuplicateKey('duplicate key')
-          : new DocumentRefused(failure.code, `insert refused (code ${failure.code}): ${failure.errmsg ?? ''}`);
+          : new DocumentRefused(failure.code, `insert refused (code ${failure.code}): ${failure.errmsg ?? ''}`, error);
     }
   }
   return outcomes;
