@@ -12,8 +12,9 @@ import {
 } from '@gatehouse/protocol';
 import { SearchIndex } from './bookings/search-index';
 import { createScanIndexes, dropBookingIndexes } from './db/booking-indexes';
-import { BackgroundCheckpointer } from './db/checkpointer';
-import { type Db, openDatabase, translateSqliteError, WAL_AUTOCHECKPOINT_PAGES } from './db/open';
+import type { BackgroundCheckpointer } from './db/checkpointer';
+import { type Db, openDatabase, translateSqliteError } from './db/open';
+import { PhaseTuning } from './db/phase-tuning';
 import { type Doc, RowStore, SYNCED_TABLES, type SyncedTable, TABLE_OF_TYPE } from './db/rows';
 import type { MutationMeta } from './sync/effects';
 import { bucketRowsOf, canonicalBucketHash, type HashedRow } from './sync/hash';
@@ -25,20 +26,6 @@ import { SyncState, type SyncStateKey } from './sync/state';
 
 export { ChangeCollector, type DataChange, type PullPage } from './sync/pull-page';
 export type { RejectedMutation } from './sync/rejected';
-
-/** How often the WAL is checkpointed off the scan path (see AccountStore.checkpoint). */
-const CHECKPOINT_INTERVAL_MS = 2_000;
-/**
- * SQLite's page cache (KiB) until the account is `ready`. An initial sync streams 100,000 rows
- * through once; a larger cache made it no faster (measured at 2, 4, 8 and 16 MB) but held the memory
- * for the rest of the sync. Once ready, the driver's default (16 MB) serves the attendee table.
- */
-const SYNC_CACHE_KIB = 2048;
-/**
- * SQLite's checkpoint threshold (pages) until `ready`: a bound on the WAL (512 MiB of 4 KiB pages,
- * ~600,000 bookings), not a cadence; the timed checkpoints wait meanwhile (tuneForPhase).
- */
-const SYNC_AUTOCHECKPOINT_PAGES = 131_072;
 
 /** Sync-state key: the bookings rowid up to which photo rows were entered after an initial sync; absent when done. */
 export const PHOTOS_FILL_STATE: SyncStateKey = 'photosFilledTo';
@@ -60,12 +47,8 @@ export class AccountStore {
   private readonly insertBucket;
   private readonly anyBooking;
   private readonly checkinsOfBooking;
-  private readonly checkpointTimer: NodeJS.Timeout;
-  /** Runs the timed checkpoints on a worker thread. */
-  readonly checkpointer: BackgroundCheckpointer;
-  private readonly defaultCacheSize: number;
-  /** The worker is copying an initial sync's WAL; commits get their checkpoint threshold back after (tuneForPhase). */
-  private handingOverWal = false;
+  /** The page cache and WAL checkpoints for the sync phase (db/phase-tuning.ts). */
+  private readonly tuning: PhaseTuning;
 
   private constructor(
     readonly db: Db,
@@ -83,28 +66,14 @@ export class AccountStore {
     this.insertBucket = db.prepare('INSERT OR IGNORE INTO buckets (bucket, added_at) VALUES (?, ?)');
     this.anyBooking = db.prepare('SELECT 1 FROM bookings LIMIT 1');
     this.checkinsOfBooking = db.prepare('SELECT doc FROM checkins WHERE booking_id = ? AND doc IS NOT NULL');
-    this.defaultCacheSize = db.pragma('cache_size', { simple: true }) as number;
-    this.checkpointer = new BackgroundCheckpointer(file);
+    this.tuning = new PhaseTuning(db, file, () => this.phase());
     this.tuneForPhase();
     this.refreshForProtocol();
-    this.checkpointTimer = setInterval(() => this.checkpoint(), CHECKPOINT_INTERVAL_MS);
-    this.checkpointTimer.unref();
   }
 
-  /**
-   * Copies the WAL into the database file beside scans rather than inside one: SQLite's automatic
-   * checkpoint runs in whichever commit crosses its page threshold and fsyncs twice, which was the
-   * scan's p99. openDatabase raises that threshold so it is only a fallback. Failures (a full disk)
-   * are left to the next write to report.
-   */
-  private checkpoint(): void {
-    try {
-      if (!this.db.open || this.phase() !== 'ready') return;
-      // On a worker thread, so its fsyncs hold no scan either (db/checkpointer.ts).
-      if (!this.checkpointer.request()) this.db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // The WAL keeps the data; the next attempt or the fallback checkpoint copies it.
-    }
+  /** Runs the timed checkpoints on a worker thread. */
+  get checkpointer(): BackgroundCheckpointer {
+    return this.tuning.checkpointer;
   }
 
   /**
@@ -131,8 +100,7 @@ export class AccountStore {
   }
 
   close(): void {
-    clearInterval(this.checkpointTimer);
-    this.checkpointer.close();
+    this.tuning.close();
     if (this.db.open) this.db.close();
   }
 
@@ -149,46 +117,9 @@ export class AccountStore {
     return this.write(() => this.outbox.append(name, args, meta));
   }
 
-  /**
-   * Settings for the phase. The page cache is small until `ready`: an initial sync streams its rows
-   * through once. Until `ready` no commit checkpoints (SYNC_AUTOCHECKPOINT_PAGES is only a bound):
-   * a checkpoint in a commit copies every page the sync wrote so far and fsyncs, on the event loop —
-   * at 100,000 bookings the WAL crossed the old 64 MB threshold in the page that catches up, and
-   * ready-to-scan waited 0.25–0.3 s for it (profiled, `npm run bench -- --only initial_sync`). Once
-   * `ready`, the worker copies the sync's WAL (db/checkpointer.ts), and only then do commits get
-   * their own threshold back: lowered at once, the next commit (the photo rows' fill) copied ~80 MB
-   * itself, 0.5 s of a door's event loop.
-   */
+  /** The page cache and WAL checkpoint settings for the current phase (PhaseTuning.tune). */
   tuneForPhase(): void {
-    const phase = this.phase();
-    this.db.pragma(`cache_size = ${phase === 'ready' ? this.defaultCacheSize : -SYNC_CACHE_KIB}`);
-    if (phase !== 'ready') {
-      this.db.pragma(`wal_autocheckpoint = ${SYNC_AUTOCHECKPOINT_PAGES}`);
-      return;
-    }
-    if (this.handingOverWal || this.db.pragma('wal_autocheckpoint', { simple: true }) === WAL_AUTOCHECKPOINT_PAGES)
-      return;
-    const restore = () => {
-      this.handingOverWal = false;
-      try {
-        if (this.db.open && this.phase() === 'ready')
-          this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      } catch {
-        // The database failed meanwhile: whoever reopens it sets the threshold again.
-      }
-    };
-    let copied: Promise<number> | null = null;
-    try {
-      copied = this.checkpointer.checkpointFromNow();
-    } catch {
-      // No worker could start: commits checkpoint themselves, as without one.
-    }
-    if (!copied) {
-      restore();
-      return;
-    }
-    this.handingOverWal = true;
-    void copied.then(restore, restore);
+    this.tuning.tune();
   }
 
   /** Where this account is in getting its data (protocol's SyncPhase). */

@@ -48,7 +48,7 @@ parentPort.on('message', (message) => {
  * and propagation latencies (#15). A PASSIVE checkpoint takes no lock a writer waits for, so the
  * core's own connection keeps writing while it runs. The worker starts at the first request (an
  * initial sync asks for none until it is ready, then hands its whole WAL over:
- * AccountStore.tuneForPhase), and one checkpoint runs at a time: a request while one runs is
+ * db/phase-tuning.ts), and one checkpoint runs at a time: a request while one runs is
  * dropped, the timer asks again. Failures are left to the next attempt.
  */
 export class BackgroundCheckpointer {
