@@ -28,7 +28,13 @@ export async function startBenchServer(options: {
   const log = createWriteStream(logFile, { flags: 'a' });
   // The store is chosen by the bench alone: a MONGODB_URI or GATEHOUSE_STORE of the caller's shell must not leak in.
   const { MONGODB_URI: _uri, MONGODB_DB: _db, GATEHOUSE_STORE: _store, ...inherited } = process.env;
-  const args = [...(options.nodeFlags ?? []), ...tsxNodeArgs(path.join(ROOT, 'sync-server/src/main.ts'))];
+  // BENCH_SERVER_NODE_FLAGS: node flags for the measured server alone (e.g. V8 heap settings to compare).
+  const extraFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [
+    ...extraFlags,
+    ...(options.nodeFlags ?? []),
+    ...tsxNodeArgs(path.join(ROOT, 'sync-server/src/main.ts')),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
@@ -41,7 +47,7 @@ export async function startBenchServer(options: {
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       RATE_LIMIT_PER_MINUTE: '100000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
       ADMIN_EMAIL: BENCH_ADMIN.email,
       ADMIN_PASSWORD: BENCH_ADMIN.password,
       NODE_ENV: 'production',

@@ -7,6 +7,7 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import { storeErrors } from '../errors';
+import { DocumentRefused } from './batching';
 
 /** MongoDB's duplicate-key error (also FerretDB's, and GroupWriter's DuplicateKey): every unique claim relies on it. */
 export function isDuplicateKeyError(error: unknown): boolean {
@@ -31,12 +32,25 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return (
     error.hasErrorLabel('RetryableWriteError') ||
     error.hasErrorLabel('TransientTransactionError') ||
-    /database is locked|SQLITE_BUSY/i.test(error.message)
+    LOCKED.test(error.message)
   );
 }
 
 /** MongoDB's OutOfDiskSpace. */
 const OUT_OF_DISK_SPACE = 14031;
+
+/** A database's own words for "busy, try again": FerretDB's SQLite backend under write load. */
+const LOCKED = /database is locked|SQLITE_BUSY/i;
+/** The same for a full disk: MongoDB's, the OS's, or SQLite's under FerretDB. */
+const FULL = /SQLITE_FULL|database or disk is full|no space left on device|ENOSPC|OutOfDiskSpace/i;
+
+/**
+ * Codes the retryable-writes specification calls retryable (the MongoDB Node driver 7's
+ * RETRYABLE_WRITE_ERROR_CODES in lib/error.js, not exported): a primary stepping down, shutting
+ * down or unreachable. A bulk insert cut by a step-down reports its unwritten documents with these
+ * as per-document write errors, which carry no error label.
+ */
+const RETRYABLE_WRITE_CODES = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /**
  * The database's disk is full: nothing was written, and retrying helps only once someone has made
@@ -44,15 +58,33 @@ const OUT_OF_DISK_SPACE = 14031;
  */
 export function isStorageFull(error: unknown): boolean {
   if (!(error instanceof MongoServerError)) return false;
-  return (
-    error.code === OUT_OF_DISK_SPACE ||
-    /SQLITE_FULL|database or disk is full|no space left on device|ENOSPC|OutOfDiskSpace/i.test(error.message)
-  );
+  return error.code === OUT_OF_DISK_SPACE || FULL.test(error.message);
 }
 
-/** The error a caller of the port sees: GatehouseErrors as they are, a busy or full database as 503. */
+/**
+ * What one refused document of a bulk insert comes to, by its own write error (never the bulk
+ * error's, whose code is its first document's): a full disk, a busy or failing-over database, or
+ * neither (null: a bug, answered 500).
+ */
+function refusalKind(refused: DocumentRefused): 'full' | 'unavailable' | null {
+  if (refused.code === OUT_OF_DISK_SPACE || FULL.test(refused.message)) return 'full';
+  if ((refused.code !== undefined && RETRYABLE_WRITE_CODES.has(refused.code)) || LOCKED.test(refused.message)) {
+    return 'unavailable';
+  }
+  return null;
+}
+
+/**
+ * The error a caller of the port sees: GatehouseErrors as they are, a busy or full database as 503
+ * (storeErrors.unavailable / storeErrors.full) — whether the whole command said so or one document
+ * of a bulk insert did (DocumentRefused) — and anything else as it is (a 500).
+ */
 export function translateError(error: unknown): unknown {
   if (error instanceof GatehouseError) return error;
+  if (error instanceof DocumentRefused) {
+    const kind = refusalKind(error);
+    return kind === 'full' ? storeErrors.full() : kind === 'unavailable' ? storeErrors.unavailable() : error;
+  }
   if (isStorageFull(error)) return storeErrors.full();
   if (isDatabaseUnavailable(error)) return storeErrors.unavailable();
   return error;
