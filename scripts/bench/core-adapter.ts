@@ -29,6 +29,11 @@ export async function openBenchCore(dataDir: string): Promise<{
   close: () => Promise<void>;
   /** Pokes received over the live socket so far. */
   pokes: () => number;
+  /**
+   * Calls `listener` with the tables of each `data.changed` the core emits (what the UI hears once a
+   * change is committed); answers the unsubscribe.
+   */
+  onDataChanged: (listener: (tables: readonly string[]) => void) => () => void;
 }> {
   let pokes = 0;
   const core = await openCore({
@@ -53,5 +58,6 @@ export async function openBenchCore(dataDir: string): Promise<{
     },
     close: () => core.close(),
     pokes: () => pokes,
+    onDataChanged: (listener) => core.on('data.changed', (change) => listener(change.tables)),
   };
 }

@@ -40,6 +40,8 @@ if (!dataDir) throw new Error('usage: device-agent.ts <dataDir>');
 let invoke: Invoke | null = null;
 let closeCore: (() => Promise<void>) | null = null;
 let pokesReceived: () => number = () => 0;
+/** Wakes a waitForCheckins poll at once when the core says check-ins were committed. */
+let onCheckinsChanged: (listener: () => void) => () => void = () => () => undefined;
 let unavailable: string | null = null;
 let reader: Database.Database | null = null;
 
@@ -63,6 +65,10 @@ async function loadCore(): Promise<void> {
     invoke = opened.invoke;
     closeCore = opened.close;
     pokesReceived = opened.pokes;
+    onCheckinsChanged = (listener) =>
+      opened.onDataChanged((tables) => {
+        if (tables.includes('checkins')) listener();
+      });
   } catch (error) {
     unavailable = `the desktop core could not be opened: ${(error as Error).message}`;
   }
@@ -105,7 +111,9 @@ async function scanMany(command: Extract<AgentCommand, { kind: 'scanMany' }>): P
  * above the last one seen: check-ins are never deleted here, so new rows get higher rowids). So a
  * poll costs what arrived, not what is still missing: looking each of 10,000 ids up every 20 ms
  * took ~80 % of a core in this device's process, beside the sync it measures. A row found without
- * its doc is looked up by id on each poll until it has one.
+ * its doc is looked up by id on each poll until it has one. The core's `data.changed` for check-ins
+ * (emitted once its transaction has committed, what the UI waits for) wakes the poll at once, so a
+ * sample is not up to a timer's 2–3 ms late; the timer still looks in case no event comes.
  */
 async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
@@ -127,31 +135,42 @@ async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record
     const row = byId.get(id) as { hasDoc: number } | undefined;
     if (row) found(id, row.hasDoc, start);
   }
-  for (;;) {
-    if (missing.size === 0) return seen;
-    if (Date.now() > deadline)
-      throw new Error(`${missing.size} of ${ids.length} check-ins did not arrive within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    const now = performance.timeOrigin + performance.now();
-    for (const row of newRows.all(afterRowid) as Array<{ r: number; id: string; hasDoc: number }>) {
-      afterRowid = Math.max(afterRowid, row.r);
-      if (missing.has(row.id)) found(row.id, row.hasDoc, now);
+  let wake: () => void = () => undefined;
+  const unsubscribe = onCheckinsChanged(() => wake());
+  try {
+    for (;;) {
+      if (missing.size === 0) return seen;
+      if (Date.now() > deadline)
+        throw new Error(`${missing.size} of ${ids.length} check-ins did not arrive within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      const now = performance.timeOrigin + performance.now();
+      for (const row of newRows.all(afterRowid) as Array<{ r: number; id: string; hasDoc: number }>) {
+        afterRowid = Math.max(afterRowid, row.r);
+        if (missing.has(row.id)) found(row.id, row.hasDoc, now);
+      }
+      for (const id of withoutDoc) {
+        const row = byId.get(id) as { hasDoc: number } | undefined;
+        if (row?.hasDoc) found(id, 1, now);
+      }
     }
-    for (const id of withoutDoc) {
-      const row = byId.get(id) as { hasDoc: number } | undefined;
-      if (row?.hasDoc) found(id, 1, now);
-    }
+  } finally {
+    unsubscribe();
   }
 }
 
 /**
  * Resolves with the wall-clock time (epoch ms) at which the outbox was first seen empty: every
- * mutation acknowledged by the server. Polled every 5 ms on the reader connection (a count of a
- * small table), so the moment is not hidden behind the rest of the sync cycle (its pull).
+ * mutation acknowledged by the server. Polled every 5 ms on the reader connection (is there one
+ * row?), so the moment is not hidden behind the rest of the sync cycle (its pull).
  */
 async function waitForEmptyOutbox(timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  // One row or none (not a count of a 10,000-row outbox every 5 ms in the device it measures).
   const query = accountDb().prepare('SELECT 1 FROM outbox LIMIT 1');
   for (;;) {
     const now = performance.timeOrigin + performance.now();
