@@ -103,17 +103,23 @@ async function scanMany(command: Extract<AgentCommand, { kind: 'scanMany' }>): P
   return result;
 }
 
+/** How long waitForCheckins sees nothing new before it looks every missing id up again (ms). */
+const STALL_MS = 250;
+
 /**
  * Resolves with the wall-clock time (epoch ms, sub-ms precision) at which each check-in first
  * appeared (with its doc) in this device's SQLite; polls every 2 ms.
  *
  * The ids are looked up once; after that only rows written since the last look are read (rowid
- * above the last one seen: check-ins are never deleted here, so new rows get higher rowids). So a
- * poll costs what arrived, not what is still missing: looking each of 10,000 ids up every 20 ms
- * took ~80 % of a core in this device's process, beside the sync it measures. A row found without
- * its doc is looked up by id on each poll until it has one. The core's `data.changed` for check-ins
- * (emitted once its transaction has committed, what the UI waits for) wakes the poll at once, so a
- * sample is not up to a timer's 2–3 ms late; the timer still looks in case no event comes.
+ * above the last one seen). So a poll costs what arrived, not what is still missing: looking each
+ * of 10,000 ids up every 20 ms took ~80 % of a core in this device's process, beside the sync it
+ * measures. A row found without its doc is looked up by id on each poll until it has one. SQLite
+ * can give a new row a rowid at or below one seen when the table's last rows were deleted (the
+ * core deletes a refused local scan's row, or a purged bucket's): when nothing new has turned up
+ * for STALL_MS, the ids still missing are looked up by id again, so such a row is found late
+ * rather than never. The core's `data.changed` for check-ins (emitted once its transaction has
+ * committed and the page is stored, what the UI waits for) wakes the poll at once, so a sample is
+ * not a timer's 2–3 ms late; the timer still looks in case no event comes.
  */
 async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
@@ -135,6 +141,7 @@ async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record
     const row = byId.get(id) as { hasDoc: number } | undefined;
     if (row) found(id, row.hasDoc, start);
   }
+  let progressAt = Date.now();
   let wake: () => void = () => undefined;
   const unsubscribe = onCheckinsChanged(() => wake());
   try {
@@ -150,14 +157,17 @@ async function waitForCheckins(ids: string[], timeoutMs: number): Promise<Record
         };
       });
       const now = performance.timeOrigin + performance.now();
+      const before = missing.size;
       for (const row of newRows.all(afterRowid) as Array<{ r: number; id: string; hasDoc: number }>) {
         afterRowid = Math.max(afterRowid, row.r);
         if (missing.has(row.id)) found(row.id, row.hasDoc, now);
       }
-      for (const id of withoutDoc) {
+      const stalled = Date.now() - progressAt > STALL_MS;
+      for (const id of stalled ? [...missing] : withoutDoc) {
         const row = byId.get(id) as { hasDoc: number } | undefined;
-        if (row?.hasDoc) found(id, 1, now);
+        if (row) found(id, row.hasDoc, now);
       }
+      if (missing.size < before || stalled) progressAt = Date.now();
     }
   } finally {
     unsubscribe();

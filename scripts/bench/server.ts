@@ -47,7 +47,7 @@ export async function startBenchServer(options: {
       ACCESS_TOKEN_TTL_SECONDS: '3600',
       RATE_LIMIT_PER_MINUTE: '100000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
-      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL || 'warn',
       ADMIN_EMAIL: BENCH_ADMIN.email,
       ADMIN_PASSWORD: BENCH_ADMIN.password,
       NODE_ENV: 'production',

@@ -1,7 +1,7 @@
 import { MongoNetworkError, MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { GatehouseError } from '@gatehouse/protocol';
-import { DocumentRefused } from '../src/store/mongodb/batching';
+import { DocumentRefused, WriteConcernFailed } from '../src/store/mongodb/batching';
 import { isDatabaseUnavailable, isDuplicateKeyError, translateError } from '../src/store/mongodb/errors';
 
 describe('isDatabaseUnavailable: which driver errors are answered 503 (retry) instead of 500', () => {
@@ -51,5 +51,49 @@ describe('translateError: one refused document of a bulk insert', () => {
     const badId = refused(53, "insert refused (code 53): can't use an array for _id");
     expect(translateError(badId)).toBe(badId);
     expect(translateError(refused(undefined, 'insert refused'))).toBeInstanceOf(DocumentRefused);
+  });
+});
+
+describe('translateError: a whole bulk command that failed', () => {
+  const codeOf = (error: unknown) => (error instanceof GatehouseError ? error.code : 'not a GatehouseError');
+  /** A bulk error as the driver raises it: its code and message are its first document's. */
+  const bulkError = (writeErrors: Array<{ index: number; code: number; errmsg: string }>) => {
+    const error = new MongoServerError({ message: writeErrors[0]!.errmsg, code: writeErrors[0]!.code });
+    Object.assign(error, { writeErrors });
+    return error;
+  };
+
+  it('is 503 when any of its documents says the primary stepped down, though the first was a duplicate', () => {
+    const error = bulkError([
+      { index: 0, code: 11000, errmsg: 'E11000 duplicate key' },
+      { index: 1, code: 10107, errmsg: 'not primary' },
+    ]);
+    expect(codeOf(translateError(error))).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('is the full-disk 503 when any of its documents says the disk is full', () => {
+    const full = codeOf(translateError(new MongoServerError({ message: 'x', code: 14031 })));
+    const error = bulkError([
+      { index: 0, code: 11000, errmsg: 'E11000 duplicate key' },
+      { index: 1, code: 14031, errmsg: 'OutOfDiskSpace' },
+    ]);
+    expect(codeOf(translateError(error))).toBe(full);
+  });
+
+  it('is 503 for a retryable code without its label, and for a failed write concern', () => {
+    expect(codeOf(translateError(new MongoServerError({ message: 'interrupted', code: 11602 })))).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
+    expect(codeOf(translateError(new WriteConcernFailed(new Error('waiting for replication timed out'))))).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
+  });
+
+  it('stays a 500 when every document is a duplicate or a bad document', () => {
+    const error = bulkError([
+      { index: 0, code: 11000, errmsg: 'E11000 duplicate key' },
+      { index: 1, code: 53, errmsg: "can't use an array for _id" },
+    ]);
+    expect(translateError(error)).toBe(error);
   });
 });

@@ -89,6 +89,17 @@ function writeConcernFailed(error: unknown): boolean {
   return Boolean(result?.getWriteConcernError?.());
 }
 
+/**
+ * A bulk command whose write concern failed (a replica set that could not confirm it in time, or
+ * failing over): whether its documents are durable is unknown, so the request is to be retried —
+ * answered 503 (translateError), the mutation ledger makes the retry exactly-once.
+ */
+export class WriteConcernFailed extends Error {
+  constructor(cause: unknown) {
+    super('The write did not meet its write concern', { cause });
+  }
+}
+
 /** One document of an unordered insert that the database refused for a reason other than its `_id` being taken. */
 export class DocumentRefused extends Error {
   constructor(
@@ -119,7 +130,7 @@ export async function insertEach<T extends Document>(
     if (!failures || failures.length === 0) throw error;
     // The bulk error's own code is its first write error's, maybe 11000: thrown as it is, every
     // document would read as a duplicate, though none is known to have landed durably.
-    if (writeConcernFailed(error)) throw new Error('The insert did not meet its write concern', { cause: error });
+    if (writeConcernFailed(error)) throw new WriteConcernFailed(error);
     for (const failure of failures) {
       outcomes[failure.index] =
         failure.code === 11000

@@ -7,33 +7,11 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import { storeErrors } from '../errors';
-import { DocumentRefused } from './batching';
+import { DocumentRefused, WriteConcernFailed, writeErrorsOf } from './batching';
 
 /** MongoDB's duplicate-key error (also FerretDB's, and GroupWriter's DuplicateKey): every unique claim relies on it. */
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
-}
-
-/**
- * The database could not take the request now and the same request later may well succeed:
- * unreachable, failing over, closed under us, or (FerretDB's SQLite backend under write load)
- * "database is locked". Answered 503 with Retry-After rather than 500, so clients back off.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (
-    error instanceof MongoNetworkError ||
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError
-  ) {
-    return true;
-  }
-  if (!(error instanceof MongoServerError)) return false;
-  return (
-    error.hasErrorLabel('RetryableWriteError') ||
-    error.hasErrorLabel('TransientTransactionError') ||
-    LOCKED.test(error.message)
-  );
 }
 
 /** MongoDB's OutOfDiskSpace. */
@@ -53,12 +31,48 @@ const FULL = /SQLITE_FULL|database or disk is full|no space left on device|ENOSP
 const RETRYABLE_WRITE_CODES = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
 /**
+ * The database could not take the request now and the same request later may well succeed:
+ * unreachable, failing over, closed under us, or (FerretDB's SQLite backend under write load)
+ * "database is locked". Answered 503 with Retry-After rather than 500, so clients back off.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError
+  ) {
+    return true;
+  }
+  if (!(error instanceof MongoServerError)) return false;
+  return (
+    error.hasErrorLabel('RetryableWriteError') ||
+    error.hasErrorLabel('TransientTransactionError') ||
+    saysUnavailable(error.code, error.message) ||
+    (writeErrorsOf(error) ?? []).some((failure) => saysUnavailable(failure.code, failure.errmsg))
+  );
+}
+
+/** A code or message of MongoDB's or FerretDB's for "failing over, shutting down or busy". */
+function saysUnavailable(code: unknown, message: string | undefined): boolean {
+  return (typeof code === 'number' && RETRYABLE_WRITE_CODES.has(code)) || LOCKED.test(message ?? '');
+}
+
+/** A code or message for a full disk. */
+function saysFull(code: unknown, message: string | undefined): boolean {
+  return code === OUT_OF_DISK_SPACE || FULL.test(message ?? '');
+}
+
+/**
  * The database's disk is full: nothing was written, and retrying helps only once someone has made
  * room. MongoDB says OutOfDiskSpace (or passes on ENOSPC); FerretDB passes on SQLite's SQLITE_FULL.
  */
 export function isStorageFull(error: unknown): boolean {
   if (!(error instanceof MongoServerError)) return false;
-  return error.code === OUT_OF_DISK_SPACE || FULL.test(error.message);
+  return (
+    saysFull(error.code, error.message) ||
+    (writeErrorsOf(error) ?? []).some((failure) => saysFull(failure.code, failure.errmsg))
+  );
 }
 
 /**
@@ -67,11 +81,8 @@ export function isStorageFull(error: unknown): boolean {
  * neither (null: a bug, answered 500).
  */
 function refusalKind(refused: DocumentRefused): 'full' | 'unavailable' | null {
-  if (refused.code === OUT_OF_DISK_SPACE || FULL.test(refused.message)) return 'full';
-  if ((refused.code !== undefined && RETRYABLE_WRITE_CODES.has(refused.code)) || LOCKED.test(refused.message)) {
-    return 'unavailable';
-  }
-  return null;
+  if (saysFull(refused.code, refused.message)) return 'full';
+  return saysUnavailable(refused.code, refused.message) ? 'unavailable' : null;
 }
 
 /**
@@ -81,6 +92,7 @@ function refusalKind(refused: DocumentRefused): 'full' | 'unavailable' | null {
  */
 export function translateError(error: unknown): unknown {
   if (error instanceof GatehouseError) return error;
+  if (error instanceof WriteConcernFailed) return storeErrors.unavailable();
   if (error instanceof DocumentRefused) {
     const kind = refusalKind(error);
     return kind === 'full' ? storeErrors.full() : kind === 'unavailable' ? storeErrors.unavailable() : error;
