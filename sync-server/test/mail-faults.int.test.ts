@@ -20,6 +20,7 @@ import {
   SmtpSink,
   waitFor,
 } from './mail-harness';
+import { FAN_OUT_PAGE } from '../src/mail/sweeper';
 import { mailRows } from './store-inspect';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -227,10 +228,16 @@ async function spawnServer(
   return { process: child, url, token };
 }
 
+/**
+ * Attendees of the fan-out test: six pages of FAN_OUT_PAGE on SQLite, three on FerretDB, whose scans
+ * of the whole outbox for every page made 1,200 take 23 s there (the MongoDB leg's smaller size).
+ */
+const FAN_OUT_ATTENDEES = testStoreKind() === 'mongodb' ? 3 * FAN_OUT_PAGE : 6 * FAN_OUT_PAGE;
+
 describe('development transport and large fan-out', { timeout: 180_000 }, () => {
-  it('without SMTP_URL, a change to an event with 1,200 attendees is queued in pages and written as .eml files', async () => {
+  it('without SMTP_URL, a change to an event with attendees over several pages is queued in pages and written as .eml files', async () => {
     const server = await startServer({ smtpUrl: undefined, mail: FAST_MAIL });
-    const { eventId, emails } = await seedEventWithAttendees(server.ctx.store, 1_200, []);
+    const { eventId, emails } = await seedEventWithAttendees(server.ctx.store, FAN_OUT_ATTENDEES, []);
     const outbox = async () => (await mailRows(server)).filter((row) => row.eventId === eventId);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();

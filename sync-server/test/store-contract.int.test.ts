@@ -1060,8 +1060,12 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
 
     it('finds the same bookings whichever plan a search takes: rare or common words, two to four of them, paged', async () => {
       const event = await createEvent(store, { capacity: 2_000 });
-      // 1,200 people: 12 first names × 10 surnames, so a pair of words is common alone and rare together.
-      const people = Array.from({ length: 1_200 }, (_v, i) => ({
+      // 12 first names × 10 surnames, so a pair of words is common alone and rare together. 1,200
+      // people for the SQLite adapter's plans (which one runs depends on how many each word matches);
+      // MongoDB's search is one query whatever the words, and 240 prove its matching and paging as
+      // well — FerretDB scans the collection for every page, which took 28 s at 1,200.
+      const count = adapter.name === 'sqlite' ? 1_200 : 240;
+      const people = Array.from({ length: count }, (_v, i) => ({
         ...bookInput(event, { createdAt: isoAt(i) }).booking,
         code: `P${String(i).padStart(5, '0')}`,
         attendee: {
@@ -1069,7 +1073,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
           email: `p${i}@site${i % 3}.test`,
         },
       }));
-      expect(await store.bookings.importMany(event.id, people)).toBe(1_200);
+      expect(await store.bookings.importMany(event.id, people)).toBe(count);
       const expected = (...words: string[]) =>
         people
           .filter((row) => {
@@ -1102,7 +1106,7 @@ describe.each(STORE_ADAPTERS)('store contract on $name', (adapter) => {
         const want = expected(...words);
         expect(await searchAll(...words), words.join(' ')).toEqual(want);
       }
-      expect(expected('first3', 'last4')).toHaveLength(10);
+      expect(expected('first3', 'last4')).toHaveLength(count / 120);
     });
 
     it('imports many bookings at once: existing ids skipped, counts moved once, a taken code refuses all', async () => {
