@@ -33,9 +33,14 @@ const RETRYABLE_WRITE_CODES = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107,
 /**
  * The database could not take the request now and the same request later may well succeed:
  * unreachable, failing over, closed under us, or (FerretDB's SQLite backend under write load)
- * "database is locked". Answered 503 with Retry-After rather than 500, so clients back off.
+ * "database is locked" — said by the whole command, by any document of a bulk one (its write
+ * errors, or one DocumentRefused), or by a failed write concern. Answered 503 with Retry-After
+ * rather than 500, so clients back off.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // A failed write concern: whether the write is durable is unknown, so it is retried.
+  if (error instanceof WriteConcernFailed) return true;
+  if (error instanceof DocumentRefused) return saysUnavailable(error.code, error.message);
   if (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
@@ -68,21 +73,12 @@ function saysFull(code: unknown, message: string | undefined): boolean {
  * room. MongoDB says OutOfDiskSpace (or passes on ENOSPC); FerretDB passes on SQLite's SQLITE_FULL.
  */
 export function isStorageFull(error: unknown): boolean {
+  if (error instanceof DocumentRefused) return saysFull(error.code, error.message);
   if (!(error instanceof MongoServerError)) return false;
   return (
     saysFull(error.code, error.message) ||
     (writeErrorsOf(error) ?? []).some((failure) => saysFull(failure.code, failure.errmsg))
   );
-}
-
-/**
- * What one refused document of a bulk insert comes to, by its own write error (never the bulk
- * error's, whose code is its first document's): a full disk, a busy or failing-over database, or
- * neither (null: a bug, answered 500).
- */
-function refusalKind(refused: DocumentRefused): 'full' | 'unavailable' | null {
-  if (saysFull(refused.code, refused.message)) return 'full';
-  return saysUnavailable(refused.code, refused.message) ? 'unavailable' : null;
 }
 
 /**
@@ -92,11 +88,6 @@ function refusalKind(refused: DocumentRefused): 'full' | 'unavailable' | null {
  */
 export function translateError(error: unknown): unknown {
   if (error instanceof GatehouseError) return error;
-  if (error instanceof WriteConcernFailed) return storeErrors.unavailable();
-  if (error instanceof DocumentRefused) {
-    const kind = refusalKind(error);
-    return kind === 'full' ? storeErrors.full() : kind === 'unavailable' ? storeErrors.unavailable() : error;
-  }
   if (isStorageFull(error)) return storeErrors.full();
   if (isDatabaseUnavailable(error)) return storeErrors.unavailable();
   return error;
