@@ -22,6 +22,13 @@ const DEFAULT_PULL_LIMIT = 500;
 const DEFAULT_INITIAL_PULL_LIMIT = 2000;
 /** Progress of the index build reaches the UI at most this often (each chunk takes a few ms). */
 const INDEX_STATUS_EVERY_MS = 100;
+/**
+ * An erasure scrub that found the WAL in use is tried again after this long, then after twice as
+ * long each time, up to SCRUB_RETRY_MAX_MS: a reader or the checkpoint worker lets go within
+ * milliseconds, and a retry only truncates (the search index was merged already).
+ */
+const SCRUB_RETRY_FIRST_MS = 100;
+const SCRUB_RETRY_MAX_MS = 30_000;
 
 /** What an account's parts need from the core that opens it (core.ts). */
 export type AccountWiring = {
@@ -63,12 +70,24 @@ export function assembleAccount(
   // An erasure the pull stored leaves the disk before the next page (bookings/erasure-scrub.ts);
   // one noted before a crash is finished here, at open.
   const erasureScrub = new ErasureScrub(store.db);
+  // A WAL in use (a reader, the checkpoint worker) defers the scrub: tried again soon, not only at
+  // the next change, which at a quiet event may be hours away. Doubling, at most SCRUB_RETRY_MAX_MS.
+  let scrubRetry: { timer: NodeJS.Timeout; delayMs: number } | null = null;
   const scrubErasures = () => {
+    const lastDelayMs = scrubRetry?.delayMs ?? 0;
+    if (scrubRetry) clearTimeout(scrubRetry.timer);
+    scrubRetry = null;
     if (!store.db.open || !erasureScrub.due()) return;
     try {
       const outcome = store.write(() => erasureScrub.run());
-      if (!outcome.walTruncated) log('warn', 'erasure scrub: the WAL is in use; tried again after the next change');
-      else log('info', `erasure scrub: ${outcome.bookings} erased booking(s) merged out of the search index`);
+      if (outcome.walTruncated) {
+        log('info', `erasure scrub: ${outcome.bookings} erased booking(s) merged out of the search index`);
+        return;
+      }
+      const delayMs = Math.min(SCRUB_RETRY_MAX_MS, Math.max(SCRUB_RETRY_FIRST_MS, lastDelayMs * 2));
+      log('warn', `erasure scrub: the WAL is in use; trying again in ${delayMs} ms`);
+      scrubRetry = { timer: setTimeout(scrubErasures, delayMs), delayMs };
+      scrubRetry.timer.unref();
     } catch (error) {
       log('warn', `erasure scrub: ${(error as Error).message}`);
     }

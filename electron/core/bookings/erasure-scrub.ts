@@ -18,14 +18,17 @@ export type ScrubOutcome = { bookings: number; walTruncated: boolean };
  * Also rewrites the refused changes this device lists (rejected_mutations) that named the guest.
  *
  * Bookings to scrub are noted by migration 016's trigger in the pull's own transaction. A note is
- * removed only after a WAL truncate succeeded (another connection reading blocks it), so the scrub
- * is tried again at the next data change or open until it has been done.
+ * removed only after a WAL truncate succeeded (another connection reading, or the checkpoint
+ * worker's own checkpoint, blocks it), so the scrub is tried again until it has been done: soon
+ * after (the caller's retry), at the next data change, or at the next open.
  */
 export class ErasureScrub {
   private readonly pending;
   private readonly anyPending;
   private readonly forget;
   private readonly rewriteRejected;
+  /** Noted bookings the index was merged for already: a retry after a busy WAL only truncates it. */
+  private readonly merged = new Set<string>();
 
   constructor(private readonly db: Db) {
     this.pending = db.prepare('SELECT booking_id FROM erasures_to_scrub').pluck();
@@ -53,21 +56,36 @@ export class ErasureScrub {
   run(): ScrubOutcome {
     const ids = this.pending.all() as string[];
     if (ids.length === 0) return { bookings: 0, walTruncated: true };
-    this.db.transaction(() => {
-      for (const bookingId of ids) this.rewriteRejected.run({ name: ERASED_ATTENDEE_NAME, bookingId });
-      this.db.exec(`INSERT INTO bookings_words (bookings_words) VALUES ('optimize')`);
-    })();
+    if (ids.some((bookingId) => !this.merged.has(bookingId))) {
+      this.db.transaction(() => {
+        for (const bookingId of ids) this.rewriteRejected.run({ name: ERASED_ATTENDEE_NAME, bookingId });
+        this.db.exec(`INSERT INTO bookings_words (bookings_words) VALUES ('optimize')`);
+      })();
+      for (const bookingId of ids) this.merged.add(bookingId);
+    }
     if (!this.truncateWal()) return { bookings: 0, walTruncated: false };
     // The notes go in a commit of their own after the truncate: what that WAL holds names no one.
     this.db.transaction(() => {
       for (const bookingId of ids) this.forget.run(bookingId);
     })();
+    for (const bookingId of ids) this.merged.delete(bookingId);
     this.truncateWal();
     return { bookings: ids.length, walTruncated: true };
   }
 
+  /**
+   * Never waits: a WAL in use answers false at once and the caller tries again later, instead of
+   * holding the core's event loop — and a scan at the door — for up to busy_timeout (5 s) behind a
+   * reader. (Another connection's checkpoint makes it answer busy at once anyway.)
+   */
   private truncateWal(): boolean {
-    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-    return result?.busy === 0;
+    const timeoutMs = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return result?.busy === 0;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeoutMs}`);
+    }
   }
 }
