@@ -20,6 +20,19 @@ export const MAX_PUSH_BATCH = 2000;
  * BATCH_TOO_LARGE sends at most this many from then on.
  */
 export const LEGACY_MAX_PUSH_BATCH = 500;
+/**
+ * Answer header: the most mutations this server takes in one push (its MAX_PUSH_BATCH), on every
+ * answer beside the protocol range. A device sizes its first push by it instead of starting at
+ * LEGACY_MAX_PUSH_BATCH, so a backlog goes in full batches from the first round trip. A server from
+ * before the header sends none: the device starts at the old limit, as before.
+ */
+export const MAX_PUSH_BATCH_HEADER = 'x-gatehouse-max-push-batch';
+
+/** The limit an answer states (MAX_PUSH_BATCH_HEADER); null when it states none or nothing readable. */
+export function parseMaxPushBatch(header: string | null): number | null {
+  if (header === null || !/^[1-9][0-9]{0,6}$/.test(header.trim())) return null;
+  return Number(header.trim());
+}
 export const MAX_PULL_LIMIT = 5000;
 export const DEFAULT_PULL_LIMIT = 500;
 

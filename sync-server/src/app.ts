@@ -8,6 +8,8 @@ import {
   formatProtocolRange,
   GatehouseError,
   HybridClock,
+  MAX_PUSH_BATCH,
+  MAX_PUSH_BATCH_HEADER,
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION_HEADER,
   protocolMismatch,
@@ -50,7 +52,7 @@ import { ensureUser } from './users/seed';
 import { registerUserRoutes } from './users/routes';
 import { openStore } from './store/open';
 
-/** 1 MiB: far above any legitimate request (a full push batch is ~200 kB), far below a memory problem. */
+/** 1 MiB: far above any legitimate request (a full push batch of check-ins is ~700 kB), far below a memory problem. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
@@ -59,6 +61,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * carries pokes — the pulls they cause are version-checked.
  */
 const UNVERSIONED_PATHS = /^\/(health|ready|sync\/live|docs)(\/|\?|$)/;
+/** MAX_PUSH_BATCH_HEADER's value on every answer: this server's push limit, so a device's first push is full. */
+const MAX_PUSH_BATCH_TEXT = String(MAX_PUSH_BATCH);
 
 /** Paths and headers pino must never write out. */
 const REDACT = [
@@ -210,6 +214,7 @@ export async function buildServer(config: ServerConfig): Promise<BuiltServer> {
   app.addHook('onRequest', async (request, reply) => {
     const range = ctx.config.protocolRange ?? SUPPORTED_PROTOCOL_RANGE;
     void reply.header(PROTOCOL_RANGE_HEADER, formatProtocolRange(range));
+    void reply.header(MAX_PUSH_BATCH_HEADER, MAX_PUSH_BATCH_TEXT);
     if (UNVERSIONED_PATHS.test(request.url)) return;
     const version = requestProtocolVersion(request.headers[PROTOCOL_VERSION_HEADER]);
     if (version === null) {

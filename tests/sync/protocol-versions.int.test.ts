@@ -1,4 +1,7 @@
 import {
+  MAX_PUSH_BATCH,
+  MAX_PUSH_BATCH_HEADER,
+  parseMaxPushBatch,
   PROTOCOL_ALERT_ACKNOWLEDGEMENTS,
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
@@ -64,6 +67,19 @@ describe('protocol versions: device and server say what they speak', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
     // A client from before versions sends no header: it speaks version 1, which is accepted.
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+  });
+
+  it('every answer states the push limit, an error too, so a device fills its first push of a backlog', async () => {
+    const health = await fetch(`${server.baseUrl}/health`);
+    expect(parseMaxPushBatch(health.headers.get(MAX_PUSH_BATCH_HEADER))).toBe(MAX_PUSH_BATCH);
+    const refused = await fetch(`${server.baseUrl}/sync/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mutations: [] }),
+    });
+    expect(refused.status).toBe(400); // an empty push: refused as invalid
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    expect(parseMaxPushBatch(refused.headers.get(MAX_PUSH_BATCH_HEADER))).toBe(MAX_PUSH_BATCH);
   });
 
   it('an older device against a newer server: refused with PROTOCOL_UNSUPPORTED, told to update, outbox kept and sent after the update', async () => {

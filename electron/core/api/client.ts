@@ -4,6 +4,8 @@ import {
   type ErrorCode,
   GatehouseError,
   IDEMPOTENCY_KEY_HEADER,
+  MAX_PUSH_BATCH_HEADER,
+  parseMaxPushBatch,
   parseProtocolRange,
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
@@ -56,6 +58,8 @@ export class ServerApi {
   private refreshing: Promise<void> | null = null;
   /** The protocol versions the server accepts, from its latest answer; null until one arrives. */
   private serverRange: ProtocolRange | null = null;
+  /** The push limit the server states (MAX_PUSH_BATCH_HEADER) in its latest answer; null: none stated. */
+  private statedMaxPushBatch: number | null = null;
   /** What the byte and stream transfers (transfers.ts) reach the server through. */
   private readonly transport: Transport = {
     exchange: (method, path, options) => this.exchange(method, path, options),
@@ -188,6 +192,14 @@ export class ServerApi {
   }
 
   /**
+   * The most mutations the server said it takes in one push (its latest answer's
+   * MAX_PUSH_BATCH_HEADER); null before an answer, or from a server from before the header.
+   */
+  get maxPushBatch(): number | null {
+    return this.statedMaxPushBatch;
+  }
+
+  /**
    * Makes sure the server's protocol range is known before anything is pushed: asks `/health` when
    * no answer has said it yet, or the last one left this device out (the server may have been
    * updated since). A server too old to refuse a newer device itself (one from before versions)
@@ -300,7 +312,11 @@ export class ServerApi {
     // before versions.
     const header = response.headers.get(PROTOCOL_RANGE_HEADER);
     const range = header === null && !response.ok ? null : parseProtocolRange(header);
-    if (range) this.serverRange = range;
+    if (range) {
+      this.serverRange = range;
+      // Read with the range: an answer the server's hooks did not make (a 503 while it starts) says nothing.
+      this.statedMaxPushBatch = parseMaxPushBatch(response.headers.get(MAX_PUSH_BATCH_HEADER));
+    }
     const side = range ? protocolMismatch(this.protocolVersion, range) : null;
     if (range && side) {
       throw new GatehouseError('PROTOCOL_UNSUPPORTED', protocolMismatchMessage(side, this.protocolVersion, range));

@@ -3,11 +3,13 @@ import { LEGACY_MAX_PUSH_BATCH, MAX_PUSH_BATCH } from '@gatehouse/protocol';
 /** How long one push may take before the device gives up on it (the server keeps applying it). */
 export const PUSH_TIMEOUT_MS = 60_000;
 /**
- * The first batch: what every server takes (the old limit, so a server from before MAX_PUSH_BATCH
- * grew never answers it 413), and well under a second at the rates the README's push_backlog shows
- * (10,000 in ~1.4 s on SQLite, ~3.4 s on MongoDB). Starting at 100 cost a backlog of thousands a round trip more
- * before batches were full; a single scan's push is one mutation whatever this is. A server slow
- * enough for 500 to time out halves it (timedOut), as before.
+ * The first batch when the server has not stated its limit (MAX_PUSH_BATCH_HEADER): what every
+ * server takes (the old limit, so a server from before MAX_PUSH_BATCH grew never answers it 413),
+ * and well under a second at the rates the README's push_backlog shows (10,000 in ~1.1 s on
+ * SQLite, ~3.4 s on MongoDB). A server that states its limit gets full batches from the first
+ * (serverLimit). Starting at 100 cost a backlog of thousands a round trip more before batches were
+ * full; a single scan's push is one mutation whatever this is. A server slow enough for 500 to time
+ * out halves it (timedOut), as before.
  */
 const START = LEGACY_MAX_PUSH_BATCH;
 const MIN = 10;
@@ -35,10 +37,30 @@ export const PUSH_MAX_BYTES = 900 * 1024;
  */
 export class PushBatchSizer {
   private size = START;
-  private limit = MAX_PUSH_BATCH;
+  /** The most this device sends: MAX_PUSH_BATCH, or the old limit once a push was refused as too large. */
+  private ceiling = MAX_PUSH_BATCH;
+  /** The limit the server states in its latest answer (null: none stated). */
+  private stated: number | null = null;
+  /** A timeout or a 413 made the size smaller: a stated limit no longer sets it, only caps it. */
+  private backedOff = false;
 
   get next(): number {
     return this.size;
+  }
+
+  private get limit(): number {
+    return this.stated === null ? this.ceiling : Math.min(this.ceiling, this.stated);
+  }
+
+  /**
+   * The limit the server states (ServerApi.maxPushBatch; null: none stated, as a server from before
+   * the header). It caps every batch, and until a timeout or a 413 has made batches smaller, the
+   * next batch is that large: a backlog goes in full batches from the first push.
+   */
+  serverLimit(stated: number | null): void {
+    this.stated = stated;
+    if (stated === null) return;
+    this.size = this.backedOff ? Math.min(this.size, this.limit) : this.limit;
   }
 
   /** A full batch answered quickly grows the next: at least twice, else to TARGET_MS at its rate. */
@@ -53,11 +75,13 @@ export class PushBatchSizer {
    * its byte limit. Never more than the old limit from then on, and half of what was sent.
    */
   tooLarge(sent: number): void {
-    this.limit = LEGACY_MAX_PUSH_BATCH;
+    this.ceiling = LEGACY_MAX_PUSH_BATCH;
     this.size = Math.max(MIN, Math.min(LEGACY_MAX_PUSH_BATCH, Math.floor(sent / 2)));
+    this.backedOff = true;
   }
 
   timedOut(): void {
     this.size = Math.max(MIN, Math.floor(this.size / 2));
+    this.backedOff = true;
   }
 }

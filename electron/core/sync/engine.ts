@@ -257,9 +257,10 @@ export class SyncEngine {
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
         if (!inFlight) {
+          const size = await this.pushSender.nextSize();
           this.lanes.push.wanted = false;
           ahead.restart();
-          const batch = ahead.take(this.pushSender.nextSize);
+          const batch = ahead.take(size);
           if (!batch) return;
           inFlight = await this.pushSender.send(batch);
         }
@@ -272,8 +273,9 @@ export class SyncEngine {
         const sent = new Set(batch.entries.map((entry) => entry.id));
         const answered = response.results.filter((result) => sent.has(result.id));
         if (answered.length === batch.entries.length && !this.stopped) {
+          const size = await this.pushSender.nextSize();
           this.lanes.push.wanted = false;
-          const next = ahead.take(this.pushSender.nextSize);
+          const next = ahead.take(size);
           if (next) inFlight = await this.pushSender.send(next);
         }
         const change = this.store.applyPushResults(answered, response.serverHlc);

@@ -24,8 +24,14 @@ export class PushSender {
     private readonly api: ServerApi,
   ) {}
 
-  /** How many mutations the next batch may carry. */
-  get nextSize(): number {
+  /**
+   * How many mutations the next batch may carry. Asks the server's range first when no answer has
+   * said it (ServerApi.ensureCompatible), so the limit it states sizes even the first batch. Throws
+   * as ensureCompatible does: PROTOCOL_UNSUPPORTED (nothing sent) or OFFLINE.
+   */
+  async nextSize(): Promise<number> {
+    await this.api.ensureCompatible();
+    this.sizer.serverLimit(this.api.maxPushBatch);
     return this.sizer.next;
   }
 

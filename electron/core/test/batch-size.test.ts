@@ -21,6 +21,38 @@ describe('PushBatchSizer', () => {
     expect(LEGACY_MAX_PUSH_BATCH).toBe(500);
   });
 
+  it('starts at the limit the server states, capped by what this device sends', () => {
+    const sizer = new PushBatchSizer();
+    sizer.serverLimit(MAX_PUSH_BATCH);
+    expect(sizer.next).toBe(MAX_PUSH_BATCH);
+    sizer.serverLimit(1_000); // a server that takes fewer
+    expect(sizer.next).toBe(1_000);
+    sizer.answered(10, 1_000);
+    expect(sizer.next).toBe(1_000);
+    sizer.serverLimit(50_000); // a newer one that takes more: never past what this protocol sends
+    expect(sizer.next).toBe(MAX_PUSH_BATCH);
+    sizer.serverLimit(null); // none stated: the size as it is
+    expect(sizer.next).toBe(MAX_PUSH_BATCH);
+  });
+
+  it('after a timeout or a 413, a stated limit only caps the size: it grows back by quick answers', () => {
+    const timedOut = new PushBatchSizer();
+    timedOut.serverLimit(MAX_PUSH_BATCH);
+    timedOut.timedOut();
+    timedOut.serverLimit(MAX_PUSH_BATCH);
+    expect(timedOut.next).toBe(MAX_PUSH_BATCH / 2);
+    timedOut.answered(100, timedOut.next);
+    expect(timedOut.next).toBe(MAX_PUSH_BATCH);
+
+    const refused = new PushBatchSizer();
+    refused.serverLimit(MAX_PUSH_BATCH);
+    refused.tooLarge(MAX_PUSH_BATCH);
+    refused.serverLimit(MAX_PUSH_BATCH);
+    expect(refused.next).toBe(LEGACY_MAX_PUSH_BATCH);
+    refused.answered(10, refused.next);
+    expect(refused.next).toBe(LEGACY_MAX_PUSH_BATCH);
+  });
+
   it('at least doubles on a quick answer whose rate would not', () => {
     const sizer = new PushBatchSizer();
     sizer.timedOut(); // 250

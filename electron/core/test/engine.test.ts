@@ -2,6 +2,8 @@ import {
   type Change,
   type Checkin,
   LEGACY_MAX_PUSH_BATCH,
+  MAX_PUSH_BATCH,
+  MAX_PUSH_BATCH_HEADER,
   PROTOCOL_RANGE_HEADER,
   PROTOCOL_VERSION,
 } from '@gatehouse/protocol';
@@ -35,6 +37,8 @@ class FakeServer {
   holdPushesFrom = Infinity;
   /** Read when a push arrives (the device's outbox size then). */
   outboxSize: () => number = () => -1;
+  /** The push limit its answers state (MAX_PUSH_BATCH_HEADER); null: none, as a server from before the header. */
+  statesMaxBatch: number | null = null;
 
   /** Lets every held answer go (after a test, so stopping the engine never waits on one). */
   releaseAll(): void {
@@ -90,7 +94,11 @@ class FakeServer {
       return new Response(JSON.stringify(error), { status: 413, headers: { 'content-type': 'application/json' } });
     }
     // A server of this version: one from before versions (no range) would be refused by this device.
-    const headers = { 'content-type': 'application/json', [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}` };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}`,
+    };
+    if (this.statesMaxBatch !== null) headers[MAX_PUSH_BATCH_HEADER] = String(this.statesMaxBatch);
     return new Response(JSON.stringify(answer), { status: 200, headers });
   };
 
@@ -333,6 +341,24 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     vi.advanceTimersByTime(1_000);
     await until(() => server.count('GET', '/sync/pull') === 1, 'the pull, while the push is still held');
     expect(store.outbox.count()).toBe(1);
+  });
+
+  it('starts at the old limit when the server states none (one from before the header), then grows', async () => {
+    queueCheckins(2_500);
+    await engine.syncNow();
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes).toEqual([LEGACY_MAX_PUSH_BATCH, 2_000]);
+  });
+
+  it('fills its first push to the limit the server states in its answers', async () => {
+    server.statesMaxBatch = MAX_PUSH_BATCH;
+    await engine.syncNow(); // any answer states it: here the pull's
+    server.sent.length = 0;
+    queueCheckins(2_500);
+    await engine.syncNow();
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes).toEqual([MAX_PUSH_BATCH, 500]);
+    expect(store.outbox.count()).toBe(0);
   });
 
   it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
