@@ -25,7 +25,7 @@ const INDEX_STATUS_EVERY_MS = 100;
 /**
  * An erasure scrub that found the WAL in use is tried again after this long, then after twice as
  * long each time, up to SCRUB_RETRY_MAX_MS: a reader or the checkpoint worker lets go within
- * milliseconds, and a retry only truncates (the search index was merged already).
+ * milliseconds, and a retry does not merge the search index again.
  */
 const SCRUB_RETRY_FIRST_MS = 100;
 const SCRUB_RETRY_MAX_MS = 30_000;
@@ -78,19 +78,21 @@ export function assembleAccount(
     if (scrubRetry) clearTimeout(scrubRetry.timer);
     scrubRetry = null;
     if (!store.db.open || !erasureScrub.due()) return;
+    let why: string;
     try {
       const outcome = store.write(() => erasureScrub.run());
       if (outcome.walTruncated) {
         log('info', `erasure scrub: ${outcome.bookings} erased booking(s) merged out of the search index`);
         return;
       }
-      const delayMs = Math.min(SCRUB_RETRY_MAX_MS, Math.max(SCRUB_RETRY_FIRST_MS, lastDelayMs * 2));
-      log('warn', `erasure scrub: the WAL is in use; trying again in ${delayMs} ms`);
-      scrubRetry = { timer: setTimeout(scrubErasures, delayMs), delayMs };
-      scrubRetry.timer.unref();
+      why = 'the WAL is in use';
     } catch (error) {
-      log('warn', `erasure scrub: ${(error as Error).message}`);
+      why = (error as Error).message;
     }
+    const delayMs = Math.min(SCRUB_RETRY_MAX_MS, Math.max(SCRUB_RETRY_FIRST_MS, lastDelayMs * 2));
+    log('warn', `erasure scrub: ${why}; trying again in ${delayMs} ms`);
+    scrubRetry = { timer: setTimeout(scrubErasures, delayMs), delayMs };
+    scrubRetry.timer.unref();
   };
   scrubErasures();
   let lastIndexStatus = 0;

@@ -27,7 +27,7 @@ export class ErasureScrub {
   private readonly anyPending;
   private readonly forget;
   private readonly rewriteRejected;
-  /** Noted bookings the index was merged for already: a retry after a busy WAL only truncates it. */
+  /** Noted bookings the index was merged for already: a retry after a busy WAL does not merge it again. */
   private readonly merged = new Set<string>();
 
   constructor(private readonly db: Db) {
@@ -56,13 +56,13 @@ export class ErasureScrub {
   run(): ScrubOutcome {
     const ids = this.pending.all() as string[];
     if (ids.length === 0) return { bookings: 0, walTruncated: true };
-    if (ids.some((bookingId) => !this.merged.has(bookingId))) {
-      this.db.transaction(() => {
-        for (const bookingId of ids) this.rewriteRejected.run({ name: ERASED_ATTENDEE_NAME, bookingId });
-        this.db.exec(`INSERT INTO bookings_words (bookings_words) VALUES ('optimize')`);
-      })();
-      for (const bookingId of ids) this.merged.add(bookingId);
-    }
+    // Refused changes are rewritten on every attempt: one answered since the last could name the guest.
+    const merge = ids.some((bookingId) => !this.merged.has(bookingId));
+    this.db.transaction(() => {
+      for (const bookingId of ids) this.rewriteRejected.run({ name: ERASED_ATTENDEE_NAME, bookingId });
+      if (merge) this.db.exec(`INSERT INTO bookings_words (bookings_words) VALUES ('optimize')`);
+    })();
+    for (const bookingId of ids) this.merged.add(bookingId);
     if (!this.truncateWal()) return { bookings: 0, walTruncated: false };
     // The notes go in a commit of their own after the truncate: what that WAL holds names no one.
     this.db.transaction(() => {

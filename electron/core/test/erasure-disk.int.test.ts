@@ -119,7 +119,8 @@ describe('erasure on a device', { timeout: 120_000 }, () => {
       reader.close();
     }
     // No pull, no write: the scrub's own retry finishes it.
-    await eventually(() => notes() === 0, 'the scrub retried once the WAL was free');
+    // Retries double from 100 ms while the reader holds, at most 30 s apart.
+    await eventually(() => notes() === 0, 'the scrub retried once the WAL was free', 45_000);
     expect(tracesOnDisk(file, traces)).toEqual({});
   });
 
