@@ -33,7 +33,8 @@ export const PUSH_MAX_BYTES = 900 * 1024;
  * batch that timed out is still being applied on the server; sending the same 500 mutations again
  * would only queue behind it (each waits on its claim), so the next attempt sends half as many and
  * the device gets answers, and progress, sooner. Quick answers grow the size again (by the rate
- * they show), so a 10,000-check-in backlog on a fast server goes in full batches after the first.
+ * they show), so a 10,000-check-in backlog on a fast server goes in full batches after the first —
+ * from the first with a server that states its limit (serverLimit).
  */
 export class PushBatchSizer {
   private size = START;
@@ -58,8 +59,13 @@ export class PushBatchSizer {
    * next batch is that large: a backlog goes in full batches from the first push.
    */
   serverLimit(stated: number | null): void {
+    const before = this.stated;
     this.stated = stated;
-    if (stated === null) return;
+    if (stated === null) {
+      // It stated one before (a server rolled back, or an older one behind the same address): what every server takes.
+      if (before !== null && !this.backedOff) this.size = START;
+      return;
+    }
     this.size = this.backedOff ? Math.min(this.size, this.limit) : this.limit;
   }
 

@@ -257,11 +257,17 @@ export class SyncEngine {
     try {
       for (let round = 0; round < MAX_ROUND_TRIPS && !this.stopped; round++) {
         if (!inFlight) {
-          const size = await this.pushSender.nextSize();
           this.lanes.push.wanted = false;
           ahead.restart();
-          const batch = ahead.take(size);
+          let batch = ahead.take(this.pushSender.nextSize());
           if (!batch) return;
+          // Nothing heard from the server yet (a fresh start with a backlog): its stated limit sizes this batch too.
+          if (await this.pushSender.learnLimit()) {
+            if (this.stopped) return;
+            ahead.restart();
+            batch = ahead.take(this.pushSender.nextSize());
+            if (!batch) return;
+          }
           inFlight = await this.pushSender.send(batch);
         }
         // The batch after the one on the wire, read and encoded while the server applies it.
@@ -273,9 +279,8 @@ export class SyncEngine {
         const sent = new Set(batch.entries.map((entry) => entry.id));
         const answered = response.results.filter((result) => sent.has(result.id));
         if (answered.length === batch.entries.length && !this.stopped) {
-          const size = await this.pushSender.nextSize();
           this.lanes.push.wanted = false;
-          const next = ahead.take(size);
+          const next = ahead.take(this.pushSender.nextSize());
           if (next) inFlight = await this.pushSender.send(next);
         }
         const change = this.store.applyPushResults(answered, response.serverHlc);

@@ -24,15 +24,22 @@ export class PushSender {
     private readonly api: ServerApi,
   ) {}
 
-  /**
-   * How many mutations the next batch may carry. Asks the server's range first when no answer has
-   * said it (ServerApi.ensureCompatible), so the limit it states sizes even the first batch. Throws
-   * as ensureCompatible does: PROTOCOL_UNSUPPORTED (nothing sent) or OFFLINE.
-   */
-  async nextSize(): Promise<number> {
-    await this.api.ensureCompatible();
+  /** How many mutations the next batch may carry: the sizer's, within the limit the server last stated. */
+  nextSize(): number {
     this.sizer.serverLimit(this.api.maxPushBatch);
     return this.sizer.next;
+  }
+
+  /**
+   * Asks the server's range when no answer has said it yet (ServerApi.ensureCompatible), so the
+   * push limit it states sizes even a device's first batch; true when that changed the limit
+   * known (the batch read before should be read again). Throws as ensureCompatible does:
+   * PROTOCOL_UNSUPPORTED (nothing sent) or OFFLINE.
+   */
+  async learnLimit(): Promise<boolean> {
+    const known = this.api.maxPushBatch;
+    await this.api.ensureCompatible();
+    return this.api.maxPushBatch !== known;
   }
 
   /**

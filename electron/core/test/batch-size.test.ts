@@ -31,7 +31,11 @@ describe('PushBatchSizer', () => {
     expect(sizer.next).toBe(1_000);
     sizer.serverLimit(50_000); // a newer one that takes more: never past what this protocol sends
     expect(sizer.next).toBe(MAX_PUSH_BATCH);
-    sizer.serverLimit(null); // none stated: the size as it is
+    sizer.serverLimit(null); // none stated any more (a server rolled back): what every server takes
+    expect(sizer.next).toBe(LEGACY_MAX_PUSH_BATCH);
+    sizer.serverLimit(null);
+    sizer.answered(100, LEGACY_MAX_PUSH_BATCH); // then grown by quick answers, as before the header
+    sizer.serverLimit(null);
     expect(sizer.next).toBe(MAX_PUSH_BATCH);
   });
 

@@ -70,6 +70,10 @@ class FakeServer {
       mutations: mutations.length,
       ...(method === 'POST' ? { firstId: mutations[0]?.id, outboxAtArrival: this.outboxSize() } : {}),
     });
+    if (url.pathname === '/health') {
+      const health = { status: 'ok', protocol: { min: 1, max: PROTOCOL_VERSION } };
+      return new Response(JSON.stringify(health), { status: 200, headers: this.answerHeaders() });
+    }
     const answer =
       method === 'POST'
         ? {
@@ -94,13 +98,17 @@ class FakeServer {
       return new Response(JSON.stringify(error), { status: 413, headers: { 'content-type': 'application/json' } });
     }
     // A server of this version: one from before versions (no range) would be refused by this device.
+    return new Response(JSON.stringify(answer), { status: 200, headers: this.answerHeaders() });
+  };
+
+  private answerHeaders(): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       [PROTOCOL_RANGE_HEADER]: `1-${PROTOCOL_VERSION}`,
     };
     if (this.statesMaxBatch !== null) headers[MAX_PUSH_BATCH_HEADER] = String(this.statesMaxBatch);
-    return new Response(JSON.stringify(answer), { status: 200, headers });
-  };
+    return headers;
+  }
 
   count(method: string, path: string): number {
     return this.sent.filter((request) => request.method === method && request.path === path).length;
@@ -352,13 +360,39 @@ describe('sync engine: no timer between a write or a poke and the request', () =
 
   it('fills its first push to the limit the server states in its answers', async () => {
     server.statesMaxBatch = MAX_PUSH_BATCH;
-    await engine.syncNow(); // any answer states it: here the pull's
+    await engine.syncNow(); // any answer states it: here the pull's (an empty outbox sends nothing)
+    expect(server.sent.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /sync/pull']);
     server.sent.length = 0;
     queueCheckins(2_500);
     await engine.syncNow();
     const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
     expect(pushes).toEqual([MAX_PUSH_BATCH, 500]);
     expect(store.outbox.count()).toBe(0);
+  });
+
+  it('asks a server it has not heard from yet before its first push, and fills that push to the limit stated', async () => {
+    server.statesMaxBatch = MAX_PUSH_BATCH;
+    // As at a start with a backlog: no answer from this server yet.
+    engine['api']['serverRange'] = null;
+    engine['api']['statedMaxPushBatch'] = null;
+    queueCheckins(2_500);
+    await engine.syncNow();
+    const requests = server.sent.map((request) =>
+      request.method === 'POST' ? `POST ${request.mutations}` : `${request.method} ${request.path}`,
+    );
+    expect(requests.slice(0, 3)).toEqual(['GET /health', `POST ${MAX_PUSH_BATCH}`, 'POST 500']);
+  });
+
+  it('sends 500 first again when the server stops stating a limit (one rolled back)', async () => {
+    server.statesMaxBatch = MAX_PUSH_BATCH;
+    await engine.syncNow();
+    server.statesMaxBatch = null;
+    await engine.syncNow(); // the pull's answer states none now
+    server.sent.length = 0;
+    queueCheckins(600);
+    await engine.syncNow();
+    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    expect(pushes).toEqual([LEGACY_MAX_PUSH_BATCH, 100]);
   });
 
   it('sends fewer at a time to a server that refuses a push as too large, and gets everything answered', async () => {
