@@ -110,6 +110,11 @@ class FakeServer {
     return headers;
   }
 
+  /** The mutations each push carried, in the order the pushes arrived. */
+  pushSizes(): number[] {
+    return this.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+  }
+
   count(method: string, path: string): number {
     return this.sent.filter((request) => request.method === method && request.path === path).length;
   }
@@ -274,9 +279,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     expect(server.count('POST', '/sync/push')).toBe(1);
     first.release();
     await until(() => store.outbox.count() === 0, 'everything acknowledged');
-    expect(server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations)).toEqual([
-      1, 3,
-    ]);
+    expect(server.pushSizes()).toEqual([1, 3]);
   });
 
   it('coalesces pokes that arrive during a pull into one more pull', async () => {
@@ -354,7 +357,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
   it('starts at the old limit when the server states none (one from before the header), then grows', async () => {
     queueCheckins(2_500);
     await engine.syncNow();
-    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    const pushes = server.pushSizes();
     expect(pushes).toEqual([LEGACY_MAX_PUSH_BATCH, 2_000]);
   });
 
@@ -365,7 +368,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     server.sent.length = 0;
     queueCheckins(2_500);
     await engine.syncNow();
-    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    const pushes = server.pushSizes();
     expect(pushes).toEqual([MAX_PUSH_BATCH, 500]);
     expect(store.outbox.count()).toBe(0);
   });
@@ -391,7 +394,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     server.sent.length = 0;
     queueCheckins(600);
     await engine.syncNow();
-    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    const pushes = server.pushSizes();
     expect(pushes).toEqual([LEGACY_MAX_PUSH_BATCH, 100]);
   });
 
@@ -402,7 +405,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     for (let i = 0; i < 4; i++) engine['pushSender']['sizer'].answered(1, engine['pushSender']['sizer'].next);
     await engine.syncNow();
     expect(store.outbox.count()).toBe(0);
-    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    const pushes = server.pushSizes();
     expect(pushes[0]).toBeGreaterThan(LEGACY_MAX_PUSH_BATCH);
     expect(pushes.slice(1).every((size) => size <= LEGACY_MAX_PUSH_BATCH)).toBe(true);
     expect(pushes.slice(1).reduce((sum, size) => sum + size, 0)).toBe(1_200);
@@ -446,7 +449,7 @@ describe('sync engine: no timer between a write or a poke and the request', () =
     expect(reads.every((limit) => limit <= 500)).toBe(true);
     first.release();
     await until(() => store.outbox.count() === 0, 'everything acknowledged');
-    const pushes = server.sent.filter((request) => request.method === 'POST').map((request) => request.mutations);
+    const pushes = server.pushSizes();
     expect(pushes).toEqual([500, 500, 200]);
     expect(rowsRead).toBe(1_200);
   });

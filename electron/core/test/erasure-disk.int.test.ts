@@ -40,6 +40,26 @@ async function readyDevice(): Promise<Device> {
   return device;
 }
 
+/**
+ * A ready device that has pulled `others` bookings of a new event, then `attendee`'s booking by an
+ * ordinary pull (so its words go into the index by trigger, segment by segment).
+ */
+async function deviceWithBooking(attendee: Attendee, others: number) {
+  const event: Event = await createEvent(organizer.api, []);
+  await addBookings(sync.server, event, others);
+  const device = await readyDevice();
+  const account = device.core.requireAccount();
+  const booking = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
+    ticketTypeId: event.ticketTypes[0]!.id,
+    attendee,
+  });
+  expect(booking.status).toBe(201);
+  await device.core.syncNow();
+  const search = (q: string) => account.bookings.list({ eventId: event.id, offset: 0, limit: 10, q });
+  const scrubNotes = () => account.store.db.prepare('SELECT count(*) FROM erasures_to_scrub').pluck().get();
+  return { device, booking: booking.body, file: account.store.file, search, scrubNotes };
+}
+
 const CASES: { what: string; attendee: Attendee; traces: string[] }[] = [
   {
     what: 'a usual name and email',
@@ -59,59 +79,37 @@ const CASES: { what: string; attendee: Attendee; traces: string[] }[] = [
 describe('erasure on a device', { timeout: 120_000 }, () => {
   for (const { what, attendee, traces } of CASES) {
     it(`leaves no trace of ${what} in the device's database, WAL or shared memory`, async () => {
-      const event: Event = await createEvent(organizer.api, []);
-      await addBookings(sync.server, event, 40);
-      const device = await readyDevice();
-      const account = device.core.requireAccount();
-      // Arrives by an ordinary pull, so its words go into the index by trigger, segment by segment.
-      const booking = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
-        ticketTypeId: event.ticketTypes[0]!.id,
-        attendee,
-      });
-      expect(booking.status).toBe(201);
-      await device.core.syncNow();
-      const search = (q: string) => account.bookings.list({ eventId: event.id, offset: 0, limit: 10, q });
+      const { device, booking, file, search, scrubNotes } = await deviceWithBooking(attendee, 40);
       expect(search(traces[2]!).total).toBe(1);
-      const file = account.store.file;
       // Seen before the erasure, so their absence after it means something.
       expect(Object.values(tracesOnDisk(file, traces)).flat()).toEqual(expect.arrayContaining(traces));
 
-      expect((await organizer.api.post(`/bookings/${booking.body.id}/erasure`, {})).status).toBe(200);
+      expect((await organizer.api.post(`/bookings/${booking.id}/erasure`, {})).status).toBe(200);
       await device.core.syncNow();
 
       expect(search(traces[2]!).total).toBe(0);
-      expect(search(booking.body.code).rows[0]).toMatchObject({ attendee: { name: ERASED_ATTENDEE_NAME } });
+      expect(search(booking.code).rows[0]).toMatchObject({ attendee: { name: ERASED_ATTENDEE_NAME } });
       // At once, or at the scrub's retry when the store's checkpoint worker held the WAL just then.
       await eventually(() => Object.keys(tracesOnDisk(file, traces)).length === 0, 'the erasure scrubbed');
       expect(tracesOnDisk(file, traces)).toEqual({});
       // The other attendees are still found: the merge kept the index whole.
       expect(search('guest').total).toBe(40);
-      expect(account.store.db.prepare('SELECT count(*) FROM erasures_to_scrub').pluck().get()).toBe(0);
+      expect(scrubNotes()).toBe(0);
     });
   }
 
   it('an erasure that finds the WAL in use leaves the disk once it is free, with no further change', async () => {
-    const event: Event = await createEvent(organizer.api, []);
-    await addBookings(sync.server, event, 10);
-    const device = await readyDevice();
-    const account = device.core.requireAccount();
     const attendee = { name: 'Wilhelmina Stargazer', email: 'ws.fading@erasure.test' };
     const traces = ['Wilhelmina Stargazer', 'ws.fading@erasure.test', 'wilhelmina', 'stargazer'];
-    const booking = await organizer.api.post<Booking>(`/events/${event.id}/bookings`, {
-      ticketTypeId: event.ticketTypes[0]!.id,
-      attendee,
-    });
-    await device.core.syncNow();
-    const file = account.store.file;
-    const notes = () => account.store.db.prepare('SELECT count(*) FROM erasures_to_scrub').pluck().get();
+    const { device, booking, file, search, scrubNotes: notes } = await deviceWithBooking(attendee, 10);
     // Another connection reading from before the erasure: a TRUNCATE checkpoint cannot empty the WAL.
     const reader = new Database(file, { fileMustExist: true });
     reader.prepare('BEGIN').run();
     reader.prepare('SELECT count(*) FROM bookings').get();
     try {
-      expect((await organizer.api.post(`/bookings/${booking.body.id}/erasure`, {})).status).toBe(200);
+      expect((await organizer.api.post(`/bookings/${booking.id}/erasure`, {})).status).toBe(200);
       await device.core.syncNow();
-      expect(account.bookings.list({ eventId: event.id, offset: 0, limit: 10, q: 'stargazer' }).total).toBe(0);
+      expect(search('stargazer').total).toBe(0);
       expect(Object.values(tracesOnDisk(file, traces)).flat()).not.toEqual([]);
       expect(notes()).toBe(1);
     } finally {
