@@ -1,5 +1,5 @@
-import { useEffect, useState, type KeyboardEvent } from 'react';
-import { useCheckinStore } from './checkinStore';
+import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
+import { searchKey, useCheckinStore } from './checkinStore';
 
 /**
  * Focus goes back to the page after a manual check-in, where a wedge scan needs no special speed
@@ -11,31 +11,48 @@ function leaveForScanning(): void {
 
 /**
  * For people without their QR: find by name, email or the short code under the QR. Enter with a
- * single match checks that guest in, as its button would.
+ * single match checks that guest in, as its button would. Enter pressed before the search for what
+ * was typed has answered (a quick typist, a busy laptop) is kept and acts on that answer: a steward
+ * who typed the code and pressed Enter never has to press it again.
  */
 export function ManualSearch({ eventId }: { eventId: string }) {
   const [query, setQuery] = useState('');
+  /** The search (searchKey) an early Enter waits for; null when none does. */
+  const [enterFor, setEnterFor] = useState<string | null>(null);
   const matches = useCheckinStore((state) => state.matches);
   const matchesFor = useCheckinStore((state) => state.matchesFor);
   const search = useCheckinStore((state) => state.search);
   const manual = useCheckinStore((state) => state.manual);
+  const asked = searchKey(eventId, query);
+  // Matches of older text (or another event) are still on screen until the new search answers; they say nothing.
+  const answered = query.trim() !== '' && matchesFor === asked;
 
   useEffect(() => {
     void search(eventId, query);
   }, [eventId, query, search]);
 
-  function checkIn(bookingId: string): void {
-    void manual(eventId, bookingId);
-    setQuery('');
-    leaveForScanning();
-  }
+  const checkIn = useCallback(
+    (bookingId: string): void => {
+      void manual(eventId, bookingId);
+      setQuery('');
+      setEnterFor(null);
+      leaveForScanning();
+    },
+    [eventId, manual],
+  );
+
+  useEffect(() => {
+    if (enterFor === null || enterFor !== matchesFor) return;
+    setEnterFor(null);
+    if (matches.length === 1) checkIn(matches[0]!.id);
+  }, [enterFor, matchesFor, matches, checkIn]);
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>): void {
     // A wedge scan's Enter never gets here: the wedge takes it first (useKeyboardWedge).
     if (event.key !== 'Enter' || !query.trim()) return;
     event.preventDefault();
-    const only = matches.length === 1 && matchesFor === query.trim() ? matches[0] : undefined;
-    if (only) checkIn(only.id);
+    if (!answered) setEnterFor(asked);
+    else if (matches.length === 1) checkIn(matches[0]!.id);
   }
 
   return (
@@ -47,12 +64,15 @@ export function ManualSearch({ eventId }: { eventId: string }) {
         aria-describedby="manual-hint"
         placeholder="Name, email or code"
         value={query}
-        onChange={(e) => setQuery(e.target.value)}
+        onChange={(e) => {
+          setQuery(e.target.value);
+          setEnterFor(null);
+        }}
         onKeyDown={onKeyDown}
       />
-      {query.trim() && matches.length === 0 ? <p className="hint">Nobody found.</p> : null}
+      {answered && matches.length === 0 ? <p className="hint">Nobody found.</p> : null}
       <p id="manual-hint" className="hint">
-        {matches.length === 1 && query.trim() ? 'Enter checks this guest in.' : ''}
+        {answered && matches.length === 1 ? 'Enter checks this guest in.' : ''}
       </p>
       <ul className="matches">
         {matches.map((row) => (

@@ -45,7 +45,10 @@ type CheckinStore = {
   undone: string | null;
   counters: Counters | null;
   matches: BookingRow[];
-  /** The search text `matches` answer (trimmed), so Enter never checks in a match of older text. */
+  /**
+   * What `matches` answer: the event and the trimmed search text (searchKey), so Enter never checks
+   * in a match of older text or of the event chosen before. '' until a search has answered.
+   */
   matchesFor: string;
   busy: boolean;
   error: UiError | null;
@@ -59,6 +62,11 @@ type CheckinStore = {
   refresh: (eventId: string) => Promise<void>;
   clearError: () => void;
 };
+
+/** What a search asked (CheckinStore.matchesFor): the event and the trimmed text, in one comparable string. */
+export function searchKey(eventId: string, q: string): string {
+  return `${eventId}\n${q.trim()}`;
+}
 
 export const useCheckinStore = create<CheckinStore>((set, get) => {
   let searches = 0;
@@ -119,11 +127,12 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
       const asked = ++searches;
       // Longer than any name, email or code the search takes: a scanner's burst caught mid-way in
       // the field (the wedge hook then takes it as a scan), not something to search for.
-      if (!query || query.length > MAX_SEARCH_LENGTH) return set({ matches: [], matchesFor: '' });
+      if (!query || query.length > MAX_SEARCH_LENGTH)
+        return set({ matches: [], matchesFor: searchKey(eventId, query) });
       try {
         const matches = await invoke('checkin.search', { eventId, q: query, limit: 8 });
         // Answers can overtake each other; only the newest search's is shown.
-        if (asked === searches) set({ matches, matchesFor: query });
+        if (asked === searches) set({ matches, matchesFor: searchKey(eventId, query) });
       } catch (error) {
         set({ error: describeError(error) });
       }

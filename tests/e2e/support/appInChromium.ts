@@ -37,6 +37,8 @@ export async function openAppInChromium(options: {
   context?: BrowserContextOptions;
   /** Browser permissions granted to the app's origin (e.g. `camera`). */
   permissions?: string[];
+  /** Runs on the page before the app loads: e.g. a `routeWebSocket` that must see the RPC socket open. */
+  beforeLoad?: (page: Page) => Promise<void>;
 }): Promise<AppInChromium> {
   const root = mkdtempSync(path.join(tmpdir(), `gatehouse-e2e-${options.name}-`));
   const opened: Partial<AppInChromium> = { root };
@@ -61,6 +63,7 @@ export async function openAppInChromium(options: {
     if (options.permissions) await context.grantPermissions(options.permissions, { origin: host.url });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
+    await options.beforeLoad?.(page);
     await page.goto(host.url);
     const screenshotIfFailed = async (test: { task: { name: string; result?: { state?: string } } }) => {
       if (test.task.result?.state !== 'fail') return;
