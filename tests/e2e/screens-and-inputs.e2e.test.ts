@@ -68,6 +68,8 @@ describe('every screen at both sizes, and by keyboard alone', () => {
   let scannedToken: string;
   /** The door code of the guest checked in by search: unique, where "Kit Guest 1" also finds a code starting with 1. */
   let searchedCode: string;
+  /** The door code of the guest nobody checks in before the event-switch test. */
+  let waitingCode: string;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -78,6 +80,7 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     const bookingIds = await addBookings(server, event, 3, 'Kit Guest');
     scannedToken = await ticketToken(organizer.api, bookingIds[2]!);
     searchedCode = (await server.ctx.store.bookings.findById(bookingIds[1]!))!.code;
+    waitingCode = (await server.ctx.store.bookings.findById(bookingIds[0]!))!.code;
     app = await openAppInChromium({
       name: 'screens',
       serverUrl: server.baseUrl,
@@ -157,6 +160,26 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     await page.getByRole('tabpanel', { name: 'Email outbox' }).waitFor();
     await keyboard.press('ArrowRight');
     await page.getByRole('tabpanel', { name: 'Users and roles' }).waitFor();
+  });
+
+  it('an Enter still waiting for its search is dropped when another event is chosen, and not done on coming back', async () => {
+    await goTo(page, 'Check-in');
+    const picker = page.getByRole('combobox', { name: 'Event' });
+    const search = page.getByLabel('Find a guest by name, email or code');
+    const admitted = page.getByTestId('admitted-count');
+    await admitted.filter({ hasText: '2 / 3' }).waitFor();
+    await search.fill(waitingCode);
+    await search.press('Enter'); // its search's answer is held SEARCH_ANSWER_DELAY_MS
+    await picker.selectOption({ label: 'Quiet Hall' });
+    await picker.selectOption({ label: 'Keyboard Gala' });
+    // The search for the text at this event has answered: an Enter kept for it would have acted by now.
+    await page.getByText('Enter checks this guest in.').waitFor();
+    await page.waitForTimeout(SEARCH_ANSWER_DELAY_MS);
+    expect(await page.locator('[data-verdict][data-serial="3"]').count()).toBe(0);
+    expect(await admitted.textContent()).toContain('2 / 3');
+    await search.press('Enter');
+    await page.locator('[data-verdict="admit"][data-serial="3"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Kit Guest 0');
   });
 
   it('every screen and admin tab passes axe at 1366×800 and 1024×700', async () => {

@@ -41,6 +41,9 @@ export function ManualSearch({ eventId }: { eventId: string }) {
     [eventId, manual],
   );
 
+  // An Enter is for the event it was pressed at: another event chosen meanwhile drops it.
+  useEffect(() => setEnterFor(null), [eventId]);
+
   useEffect(() => {
     if (enterFor === null || enterFor !== matchesFor) return;
     setEnterFor(null);
