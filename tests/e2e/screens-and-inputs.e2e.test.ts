@@ -19,6 +19,11 @@ const SIZES = [
 const SEARCH_ANSWER_DELAY_MS = 400;
 /** Slower per key than a wedge in a field (useKeyboardWedge's 30 ms), so the typing is a person's. */
 const PERSON_KEY_DELAY_MS = 50;
+/**
+ * A scanner slower than the field's 30 ms bar: Bluetooth scanners deliver keys in groups, some are
+ * set to pause between characters. Its ticket is still a scan there, by its shape.
+ */
+const PAUSING_SCANNER_KEY_GAP_MS = 45;
 
 /**
  * Holds the answers to `checkin.search` requests for SEARCH_ANSWER_DELAY_MS on the page's RPC socket
@@ -180,6 +185,35 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     await search.press('Enter');
     await page.locator('[data-verdict="admit"][data-serial="3"]').waitFor();
     expect(await verdictPanel(page).textContent()).toContain('Kit Guest 0');
+  });
+
+  it('a scanner that pauses between keys still scans from the gate name and the guest search; a person typing there is left alone', async () => {
+    await goTo(page, 'Check-in');
+    const gateField = page.getByLabel('Gate', { exact: true });
+    const search = page.getByLabel('Find a guest by name, email or code');
+    await search.fill('Kit');
+    let serial = 4;
+    for (const [name, control] of [
+      ['gate', gateField],
+      ['search', search],
+    ] as const) {
+      await control.focus();
+      await wedgeScan(page, scannedToken, { keepFocus: true, keyGapMs: PAUSING_SCANNER_KEY_GAP_MS });
+      // Kit Guest 2 is inside since the keyboard round: the ticket was read whole, not refused as no ticket.
+      await page.locator(`[data-verdict="duplicate"][data-serial="${serial++}"]`).waitFor();
+      expect(await verdictPanel(page).textContent(), `scanned in the ${name}`).toContain('Kit Guest 2');
+      expect(await gateField.inputValue(), `after a scan in the ${name}`).toBe('Main gate');
+    }
+    expect(await search.inputValue()).toBe('Kit');
+
+    // The same pace by a person, something that is no ticket: typed into the field, and no scan.
+    await search.fill('');
+    await search.focus();
+    await wedgeScan(page, 'ZZZZZZZZ9', { keepFocus: true, keyGapMs: PAUSING_SCANNER_KEY_GAP_MS });
+    await page.getByText('Nobody found.').waitFor();
+    expect(await search.inputValue()).toBe('ZZZZZZZZ9');
+    expect(await page.locator('[data-verdict][data-serial="6"]').count()).toBe(0);
+    await search.fill('');
   });
 
   it('every screen and admin tab passes axe at 1366×800 and 1024×700', async () => {

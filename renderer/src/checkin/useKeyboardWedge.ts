@@ -1,14 +1,28 @@
+import { TICKET_PREFIX } from '@gatehouse/protocol';
 import { useEffect, useRef } from 'react';
 
 /** Scanners type a whole code in well under this per key; people rarely keep it up for 8+ keys. */
 const MAX_KEY_GAP_MS = 120;
 /**
  * Inside a text field or a picker the bar is higher: a person typing a name there may be quick, a
- * scanner is quicker still (a few ms a key). Only a burst this fast there is taken for a scan.
+ * scanner is quicker still (a few ms a key). A burst this fast throughout is a scan there, whatever
+ * it reads; a slower one only when it reads as a ticket (looksLikeTicket).
  */
 const MAX_KEY_GAP_IN_FIELD_MS = 30;
 const MIN_SCAN_LENGTH = 8;
 const MAX_SCAN_LENGTH = 4096;
+/** `GH1.` and then base64url up to the end (protocol/src/tickets.ts): nobody types that into a field by hand. */
+const TICKET_SHAPE = new RegExp(`^${TICKET_PREFIX}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]+$`);
+
+/**
+ * Whether a burst typed into a field reads as a Gatehouse ticket. Scanners do not always keep
+ * MAX_KEY_GAP_IN_FIELD_MS between keys: a Bluetooth scanner's keys come in groups, some are set to
+ * pause between characters, and a burst broken there used to leave its first part in the field (a
+ * gate renamed `Main gGH1.WyJ…`) and its rest judged as a scan of its own, refused as no ticket.
+ */
+function looksLikeTicket(text: string): boolean {
+  return TICKET_SHAPE.test(text);
+}
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
@@ -54,8 +68,8 @@ function restore(snapshot: Snapshot): void {
 /**
  * A USB keyboard-wedge scanner "types" the QR content and presses Enter. This listens on the whole
  * document, so staff never have to click into a field first: a fast burst of keys ending in Enter is
- * a scan, wherever focus is. With focus in a text field or a picker the burst has to be faster still
- * (a person typing there is left alone), and once it is a scan the control is put back as it was
+ * a scan, wherever focus is. With focus in a text field or a picker the burst has to be faster still,
+ * or read as a ticket (a person typing there is left alone), and once it is a scan the control is put back as it was
  * before the burst — the gate keeps its name, the search its text, the picker its event — and the
  * scan goes to the door after that, so it is judged for the event the steward had chosen.
  */
@@ -67,25 +81,34 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
     if (!enabled) return;
     let buffer = '';
     let lastKeyAt = 0;
+    /** The longest gap between two keys of the burst so far (ms). */
+    let widestGap = 0;
     let before: Snapshot | null = null;
     function onKeyDown(event: KeyboardEvent): void {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       const inField = isTextEntry(document.activeElement);
-      const maxGap = inField ? MAX_KEY_GAP_IN_FIELD_MS : MAX_KEY_GAP_MS;
       // When the key was pressed, not when a busy page got round to it: a re-render in the middle of
       // a scan delays dispatch of the queued keys, but their timestamps keep the scanner's rhythm.
       const now = event.timeStamp;
-      if (now - lastKeyAt > maxGap) {
+      const gap = now - lastKeyAt;
+      // A burst is followed at the lenient gap everywhere, so one that reads as a ticket in a field
+      // is whole, with the field as it was before its first key (the tighter bar is applied at Enter).
+      if (gap > MAX_KEY_GAP_MS) {
         buffer = '';
         before = null;
+        widestGap = 0;
+      } else if (buffer !== '') {
+        widestGap = Math.max(widestGap, gap);
       }
       lastKeyAt = now;
       if (event.key === 'Enter') {
         const text = buffer;
         const snapshot = before;
+        const scanned = inField ? widestGap <= MAX_KEY_GAP_IN_FIELD_MS || looksLikeTicket(text) : true;
         buffer = '';
         before = null;
-        if (text.length < MIN_SCAN_LENGTH) return;
+        widestGap = 0;
+        if (text.length < MIN_SCAN_LENGTH || !scanned) return;
         // Without this, Enter would also press whichever button has focus, or open the picker.
         event.preventDefault();
         event.stopPropagation();

@@ -25,10 +25,11 @@ export async function openAttendeesOf(page: Page, eventTitle: string) {
 
 /**
  * A USB keyboard-wedge scanner: a trusted key event for every character and a final Enter, stamped
- * 4 ms apart as scanner hardware types them. The stamps, not the delivery time, are what the page
- * judges, so a loaded test machine delivering keys slowly still looks like a scanner.
+ * `keyGapMs` apart (default 4 ms, as scanner hardware types them). The stamps, not the delivery
+ * time, are what the page judges, so a loaded test machine delivering keys slowly still looks like
+ * a scanner.
  */
-export async function wedgeScan(page: Page, text: string, options: { keepFocus?: boolean } = {}) {
+export async function wedgeScan(page: Page, text: string, options: { keepFocus?: boolean; keyGapMs?: number } = {}) {
   // By default from a screen with nothing focused; `keepFocus` scans into whatever control has focus.
   if (!options.keepFocus) await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   const cdp = await page.context().newCDPSession(page);
@@ -37,7 +38,7 @@ export async function wedgeScan(page: Page, text: string, options: { keepFocus?:
     const keys = [...text].map((char) => ({ key: char, text: char }));
     keys.push({ key: 'Enter', text: '\r' });
     for (const [index, key] of keys.entries()) {
-      const timestamp = start + index * 0.004;
+      const timestamp = start + (index * (options.keyGapMs ?? 4)) / 1000;
       const enter = key.key === 'Enter' ? { code: 'Enter', windowsVirtualKeyCode: 13 } : {};
       await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...key, ...enter, timestamp });
       await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: key.key, ...enter, timestamp });
