@@ -214,6 +214,20 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     expect(await search.inputValue()).toBe('ZZZZZZZZ9');
     expect(await page.locator('[data-verdict][data-serial="6"]').count()).toBe(0);
     await search.fill('');
+
+    // The longest gate name the field takes, without a space: cut in Counts, its count still in the card.
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await gateField.fill('G'.repeat(64));
+    const counts = page.getByRole('region', { name: 'Counts' });
+    const atGate = counts.locator('dl > div').nth(2);
+    await atGate.filter({ hasText: 'At GGGG' }).waitFor();
+    const card = (await counts.boundingBox())!;
+    const count = (await atGate.locator('dd').boundingBox())!;
+    expect(count.width).toBeGreaterThan(0);
+    expect(count.x + count.width).toBeLessThanOrEqual(card.x + card.width);
+    await screenshot(page, 'screens-long-gate-name-1024');
+    await gateField.fill('Main gate');
+    await page.setViewportSize({ width: 1366, height: 800 });
   });
 
   it('every screen and admin tab passes axe at 1366×800 and 1024×700', async () => {
