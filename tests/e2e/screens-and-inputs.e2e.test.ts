@@ -80,7 +80,9 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     server = await startTestServer();
     admin = await signInAs(server, 'admin', 'Ada Admin');
     const organizer = await signInAs(server, 'organizer', 'Kai Organizer');
-    await createEvent(organizer.api, [], { title: 'Quiet Hall' });
+    const quietHall = await createEvent(organizer.api, [], { title: 'Quiet Hall' });
+    // Lee Guest 0…11: "Lee Guest 1" also finds 10 and 11, where only one is exactly what was typed.
+    await addBookings(server, quietHall, 12, 'Lee Guest');
     const event = await createEvent(organizer.api, [], { title: 'Keyboard Gala' });
     const bookingIds = await addBookings(server, event, 3, 'Kit Guest');
     scannedToken = await ticketToken(organizer.api, bookingIds[2]!);
@@ -228,6 +230,23 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     await screenshot(page, 'screens-long-gate-name-1024');
     await gateField.fill('Main gate');
     await page.setViewportSize({ width: 1366, height: 800 });
+  });
+
+  it('Enter checks in the one guest whose name is exactly what was typed, among a few that start with it', async () => {
+    await goTo(page, 'Check-in');
+    const picker = page.getByRole('combobox', { name: 'Event' });
+    const search = page.getByLabel('Find a guest by name, email or code');
+    await picker.selectOption({ label: 'Quiet Hall' });
+    await search.fill('lee guest');
+    await page.getByRole('button', { name: 'Check in Lee Guest 11' }).waitFor();
+    expect(await page.locator('#manual-hint').textContent()).toBe('');
+    await search.fill('lee guest 1');
+    await page.getByText('Enter checks Lee Guest 1 in.').waitFor();
+    expect(await page.getByRole('button', { name: /^Check in Lee Guest 1/ }).count()).toBeGreaterThan(1);
+    await search.press('Enter');
+    await page.locator('[data-verdict="admit"][data-serial="6"]').waitFor();
+    expect(await verdictPanel(page).textContent()).toContain('Lee Guest 1 ');
+    await picker.selectOption({ label: 'Keyboard Gala' });
   });
 
   it('every screen and admin tab passes axe at 1366×800 and 1024×700', async () => {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
-import { searchKey, useCheckinStore } from './checkinStore';
+import { matchForEnter, searchKey, useCheckinStore } from './checkinStore';
 
 /**
  * Focus goes back to the page after a manual check-in, where a wedge scan needs no special speed
@@ -11,7 +11,8 @@ function leaveForScanning(): void {
 
 /**
  * For people without their QR: find by name, email or the short code under the QR. Enter with a
- * single match checks that guest in, as its button would. Enter pressed before the search for what
+ * single match (or a single exact name or code among a few, matchForEnter) checks that guest in,
+ * as its button would. Enter pressed before the search for what
  * was typed has answered (a quick typist, a busy laptop) is kept and acts on that answer: a steward
  * who typed the code and pressed Enter never has to press it again.
  */
@@ -26,6 +27,7 @@ export function ManualSearch({ eventId }: { eventId: string }) {
   const asked = searchKey(eventId, query);
   // Matches of older text (or another event) are still on screen until the new search answers; they say nothing.
   const answered = query.trim() !== '' && matchesFor === asked;
+  const only = answered ? matchForEnter(matches, query) : undefined;
 
   useEffect(() => {
     void search(eventId, query);
@@ -47,15 +49,16 @@ export function ManualSearch({ eventId }: { eventId: string }) {
   useEffect(() => {
     if (enterFor === null || enterFor !== matchesFor) return;
     setEnterFor(null);
-    if (matches.length === 1) checkIn(matches[0]!.id);
-  }, [enterFor, matchesFor, matches, checkIn]);
+    const chosen = matchForEnter(matches, query);
+    if (chosen) checkIn(chosen.id);
+  }, [enterFor, matchesFor, matches, query, checkIn]);
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>): void {
     // A wedge scan's Enter never gets here: the wedge takes it first (useKeyboardWedge).
     if (event.key !== 'Enter' || !query.trim()) return;
     event.preventDefault();
     if (!answered) setEnterFor(asked);
-    else if (matches.length === 1) checkIn(matches[0]!.id);
+    else if (only) checkIn(only.id);
   }
 
   return (
@@ -75,7 +78,7 @@ export function ManualSearch({ eventId }: { eventId: string }) {
       />
       {answered && matches.length === 0 ? <p className="hint">Nobody found.</p> : null}
       <p id="manual-hint" className="hint">
-        {answered && matches.length === 1 ? 'Enter checks this guest in.' : ''}
+        {only ? `Enter checks ${matches.length === 1 ? 'this guest' : only.attendee.name} in.` : ''}
       </p>
       <ul className="matches">
         {matches.map((row) => (

@@ -63,6 +63,24 @@ type CheckinStore = {
   clearError: () => void;
 };
 
+/** The most matches the guest search shows (`checkin.search`'s limit). */
+export const SEARCH_MATCHES = 8;
+
+/**
+ * The guest Enter checks in for `q`: the only match, or, when the list is complete (fewer than
+ * SEARCH_MATCHES), the only one whose name or code is exactly what was typed (any case) — "Ann Lee"
+ * among "Ann Lee", "Ann Leeds" and "Ann Leeson". Undefined when Enter would have to guess.
+ */
+export function matchForEnter(matches: readonly BookingRow[], q: string): BookingRow | undefined {
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0 || matches.length >= SEARCH_MATCHES) return undefined;
+  const typed = q.trim().toLowerCase();
+  const exact = matches.filter(
+    (row) => row.attendee.name.trim().toLowerCase() === typed || row.code.toLowerCase() === typed,
+  );
+  return exact.length === 1 ? exact[0] : undefined;
+}
+
 /** What a search asked (CheckinStore.matchesFor): the event and the trimmed text, in one comparable string. */
 export function searchKey(eventId: string, q: string): string {
   return `${eventId}\n${q.trim()}`;
@@ -130,7 +148,7 @@ export const useCheckinStore = create<CheckinStore>((set, get) => {
       if (!query || query.length > MAX_SEARCH_LENGTH)
         return set({ matches: [], matchesFor: searchKey(eventId, query) });
       try {
-        const matches = await invoke('checkin.search', { eventId, q: query, limit: 8 });
+        const matches = await invoke('checkin.search', { eventId, q: query, limit: SEARCH_MATCHES });
         // Answers can overtake each other; only the newest search's is shown.
         if (asked === searches) set({ matches, matchesFor: searchKey(eventId, query) });
       } catch (error) {
