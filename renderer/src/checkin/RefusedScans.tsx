@@ -44,7 +44,8 @@ export function RefusedScans({ eventId, timeZone }: { eventId: string; timeZone:
       {rows.length === 0 ? (
         <EmptyState title="No refused scans for this event." />
       ) : (
-        <ul className="issue-list" data-testid="refused-scans">
+        // It scrolls inside its card (styles.css); focusable, so a keyboard can scroll it too.
+        <ul className="issue-list" data-testid="refused-scans" tabIndex={0} aria-labelledby="refused-title">
           {rows.map((refusal) => (
             <li key={refusal.id}>
               <p>
