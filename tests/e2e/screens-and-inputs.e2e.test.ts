@@ -26,9 +26,22 @@ const PERSON_KEY_DELAY_MS = 50;
 const PAUSING_SCANNER_KEY_GAP_MS = 45;
 
 /**
- * Holds the answers to `checkin.search` requests for SEARCH_ANSWER_DELAY_MS on the page's RPC socket
- * (renderer/src/rpc/webSocketBridge.ts frames: requests `{ type, id, method }`, answers `{ id }`).
+ * The answers to `checkin.search` on the page's RPC socket (renderer/src/rpc/webSocketBridge.ts
+ * frames: requests `{ type, id, method }`, answers `{ id }`): each is held SEARCH_ANSWER_DELAY_MS,
+ * or, between `hold()` and `release()`, until `release()`.
  */
+const searchAnswers = {
+  held: null as Array<() => void> | null,
+  hold(): void {
+    this.held = [];
+  },
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const send of held) send();
+  },
+};
+
 async function delaySearchAnswers(page: Page): Promise<void> {
   await page.routeWebSocket(/./, (socket) => {
     const host = socket.connectToServer();
@@ -42,7 +55,9 @@ async function delaySearchAnswers(page: Page): Promise<void> {
     host.onMessage((message) => {
       const frame = frameOf(message);
       if (!searches.delete(frame.id)) return socket.send(message);
-      setTimeout(() => socket.send(message), SEARCH_ANSWER_DELAY_MS);
+      const send = () => socket.send(message);
+      if (searchAnswers.held) searchAnswers.held.push(send);
+      else setTimeout(send, SEARCH_ANSWER_DELAY_MS);
     });
   });
 }
@@ -175,10 +190,12 @@ describe('every screen at both sizes, and by keyboard alone', () => {
     const search = page.getByLabel('Find a guest by name, email or code');
     const admitted = page.getByTestId('admitted-count');
     await admitted.filter({ hasText: '2 / 3' }).waitFor();
+    searchAnswers.hold();
     await search.fill(waitingCode);
-    await search.press('Enter'); // its search's answer is held SEARCH_ANSWER_DELAY_MS
+    await search.press('Enter'); // its search's answer is held
     await picker.selectOption({ label: 'Quiet Hall' });
     await picker.selectOption({ label: 'Keyboard Gala' });
+    searchAnswers.release();
     // The search for the text at this event has answered: an Enter kept for it would have acted by now.
     await page.getByText('Enter checks this guest in.').waitFor();
     await page.waitForTimeout(SEARCH_ANSWER_DELAY_MS);

@@ -1,12 +1,13 @@
-import { useCallback, useEffect, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { matchForEnter, searchKey, useCheckinStore } from './checkinStore';
 
 /**
  * Focus goes back to the page after a manual check-in, where a wedge scan needs no special speed
- * and no control can take a stray key.
+ * and no control can take a stray key — from the search field only: a steward who has moved on to
+ * another control keeps it.
  */
-function leaveForScanning(): void {
-  if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+function leaveForScanning(field: HTMLInputElement | null): void {
+  if (field && document.activeElement === field) field.blur();
 }
 
 /**
@@ -20,6 +21,9 @@ export function ManualSearch({ eventId }: { eventId: string }) {
   const [query, setQuery] = useState('');
   /** The search (searchKey) an early Enter waits for; null when none does. */
   const [enterFor, setEnterFor] = useState<string | null>(null);
+  const field = useRef<HTMLInputElement>(null);
+  /** The search a check-in was made for, until the text changes: a second Enter before the field empties does nothing. */
+  const checkedInFor = useRef<string | null>(null);
   const matches = useCheckinStore((state) => state.matches);
   const matchesFor = useCheckinStore((state) => state.matchesFor);
   const search = useCheckinStore((state) => state.search);
@@ -34,11 +38,13 @@ export function ManualSearch({ eventId }: { eventId: string }) {
   }, [eventId, query, search]);
 
   const checkIn = useCallback(
-    (bookingId: string): void => {
+    (bookingId: string, forSearch: string): void => {
+      if (checkedInFor.current === forSearch) return;
+      checkedInFor.current = forSearch;
       void manual(eventId, bookingId);
       setQuery('');
       setEnterFor(null);
-      leaveForScanning();
+      leaveForScanning(field.current);
     },
     [eventId, manual],
   );
@@ -47,18 +53,20 @@ export function ManualSearch({ eventId }: { eventId: string }) {
   useEffect(() => setEnterFor(null), [eventId]);
 
   useEffect(() => {
-    if (enterFor === null || enterFor !== matchesFor) return;
+    // Only for the text and event on screen now, whatever else changed in the same render.
+    if (enterFor === null || enterFor !== matchesFor || enterFor !== asked) return;
     setEnterFor(null);
     const chosen = matchForEnter(matches, query);
-    if (chosen) checkIn(chosen.id);
-  }, [enterFor, matchesFor, matches, query, checkIn]);
+    if (chosen) checkIn(chosen.id, asked);
+  }, [enterFor, matchesFor, asked, matches, query, checkIn]);
 
   function onKeyDown(event: KeyboardEvent<HTMLInputElement>): void {
     // A wedge scan's Enter never gets here: the wedge takes it first (useKeyboardWedge).
     if (event.key !== 'Enter' || !query.trim()) return;
     event.preventDefault();
+    if (enterFor !== null) return; // one Enter already waits for this answer
     if (!answered) setEnterFor(asked);
-    else if (only) checkIn(only.id);
+    else if (only) checkIn(only.id, asked);
   }
 
   return (
@@ -69,12 +77,16 @@ export function ManualSearch({ eventId }: { eventId: string }) {
         aria-label="Find a guest by name, email or code"
         aria-describedby="manual-hint"
         placeholder="Name, email or code"
+        ref={field}
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
           setEnterFor(null);
+          checkedInFor.current = null;
         }}
         onKeyDown={onKeyDown}
+        // An Enter still waiting is for this field: a steward who has moved on has not asked for it.
+        onBlur={() => setEnterFor(null)}
       />
       {answered && matches.length === 0 ? <p className="hint">Nobody found.</p> : null}
       <p id="manual-hint" className="hint">
@@ -92,7 +104,7 @@ export function ManualSearch({ eventId }: { eventId: string }) {
               type="button"
               className="button-small"
               aria-label={`Check in ${row.attendee.name}`}
-              onClick={() => checkIn(row.id)}
+              onClick={() => checkIn(row.id, `${asked}\n${row.id}`)}
             >
               Check in
             </button>

@@ -19,6 +19,7 @@ const TICKET_SHAPE = new RegExp(`^${TICKET_PREFIX}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z
  * MAX_KEY_GAP_IN_FIELD_MS between keys: a Bluetooth scanner's keys come in groups, some are set to
  * pause between characters, and a burst broken there used to leave its first part in the field (a
  * gate renamed `Main gGH1.WyJ…`) and its rest judged as a scan of its own, refused as no ticket.
+ * Pauses up to MAX_KEY_GAP_MS are bridged; a longer one still splits the scan.
  */
 function looksLikeTicket(text: string): boolean {
   return TICKET_SHAPE.test(text);
@@ -37,6 +38,13 @@ function isTextEntry(element: Element | null): element is Control {
 
 /** What a control held when a burst began, to put back once the burst turns out to be a scan. */
 type Snapshot = { control: Control; value: string; selectedIndex: number };
+
+/** Keys typed in one rhythm, and the control as it was before the first of them. */
+type Run = { text: string; before: Snapshot | null };
+
+function emptyRun(): Run {
+  return { text: '', before: null };
+}
 
 function snapshotOf(element: Element | null): Snapshot | null {
   if (!isTextEntry(element)) return null;
@@ -79,11 +87,11 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
 
   useEffect(() => {
     if (!enabled) return;
-    let buffer = '';
+    /** Keys at most MAX_KEY_GAP_MS apart: a scan outside a field, or in one when it reads as a ticket. */
+    let burst = emptyRun();
+    /** Keys at most MAX_KEY_GAP_IN_FIELD_MS apart: a scan in a field, whatever it reads. */
+    let fast = emptyRun();
     let lastKeyAt = 0;
-    /** The longest gap between two keys of the burst so far (ms). */
-    let widestGap = 0;
-    let before: Snapshot | null = null;
     function onKeyDown(event: KeyboardEvent): void {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       const inField = isTextEntry(document.activeElement);
@@ -91,29 +99,27 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
       // a scan delays dispatch of the queued keys, but their timestamps keep the scanner's rhythm.
       const now = event.timeStamp;
       const gap = now - lastKeyAt;
-      // A burst is followed at the lenient gap everywhere, so one that reads as a ticket in a field
-      // is whole, with the field as it was before its first key (the tighter bar is applied at Enter).
-      if (gap > MAX_KEY_GAP_MS) {
-        buffer = '';
-        before = null;
-        widestGap = 0;
-      } else if (buffer !== '') {
-        widestGap = Math.max(widestGap, gap);
-      }
+      // A stamp before the last one (a clock stepped back) starts afresh, as a pause does.
+      if (gap < 0 || gap > MAX_KEY_GAP_MS) burst = emptyRun();
+      if (gap < 0 || gap > MAX_KEY_GAP_IN_FIELD_MS) fast = emptyRun();
       lastKeyAt = now;
       if (event.key === 'Enter') {
-        const text = buffer;
-        const snapshot = before;
-        const scanned = inField ? widestGap <= MAX_KEY_GAP_IN_FIELD_MS || looksLikeTicket(text) : true;
-        buffer = '';
-        before = null;
-        widestGap = 0;
-        if (text.length < MIN_SCAN_LENGTH || !scanned) return;
+        const run = !inField
+          ? burst
+          : fast.text.length >= MIN_SCAN_LENGTH
+            ? fast
+            : looksLikeTicket(burst.text)
+              ? burst
+              : null;
+        burst = emptyRun();
+        fast = emptyRun();
+        if (!run || run.text.length < MIN_SCAN_LENGTH) return;
         // Without this, Enter would also press whichever button has focus, or open the picker.
         event.preventDefault();
         event.stopPropagation();
-        if (snapshot) {
-          restore(snapshot);
+        const { text, before } = run;
+        if (before) {
+          restore(before);
           // After React has taken the restored value, so the scan is judged with the chosen event and gate.
           setTimeout(() => onScanRef.current(text), 0);
         } else {
@@ -121,9 +127,13 @@ export function useKeyboardWedge(onScan: (text: string) => void, enabled = true)
         }
         return;
       }
-      if (event.key.length !== 1 || buffer.length >= MAX_SCAN_LENGTH) return;
-      if (buffer === '') before = snapshotOf(document.activeElement);
-      buffer += event.key;
+      if (event.key.length !== 1) return;
+      for (const run of [burst, fast]) {
+        if (run.text.length >= MAX_SCAN_LENGTH) continue;
+        // What the control held before the run's first key, to put back if the run is a scan.
+        if (run.text === '') run.before = snapshotOf(document.activeElement);
+        run.text += event.key;
+      }
     }
     document.addEventListener('keydown', onKeyDown, true);
     return () => document.removeEventListener('keydown', onKeyDown, true);
