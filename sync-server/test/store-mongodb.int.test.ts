@@ -397,7 +397,9 @@ describe("MongoDB adapter: a push's run of check-ins", () => {
       const original = Collection.prototype[method] as (...args: unknown[]) => Promise<unknown>;
       let failures = 0;
       vi.spyOn(Collection.prototype, method).mockImplementation(function (this: Collection, ...args: unknown[]) {
-        if (this.collectionName === failing && failures === 0) {
+        // Only this test's database: another test's store still open in this worker (its repairs,
+        // a group writer's flush) must not take the one failure meant for this run.
+        if (this.collectionName === failing && this.dbName === name && failures === 0) {
           failures += 1;
           return Promise.reject(new Error('the disk hiccuped'));
         }
