@@ -100,6 +100,18 @@ export function bookingCodeFromBytes(bytes: Uint8Array): string {
   return code;
 }
 
+const BOOKING_CODE = new RegExp(`^[${CROCKFORD}]{8}$`);
+
+/**
+ * The booking code in a text typed or scanned at the door (upper case, as bookingCodeFromBytes
+ * makes it), read as Crockford base32 is read aloud: any case, dashes and spaces ignored, O as 0,
+ * I and L as 1. Null when the text is no booking code.
+ */
+export function readBookingCode(text: string): string | null {
+  const code = text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
+  return BOOKING_CODE.test(code) ? code : null;
+}
+
 /**
  * The code a booking with this id gets, computed alike by the device that creates a walk-in
  * offline (and shows it to the guest at once) and by the server that stores it. A UUID v4 is

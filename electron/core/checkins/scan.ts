@@ -10,6 +10,7 @@ import {
   MAX_HLC_LEAD_MS,
   parseHlc,
   passes,
+  readBookingCode,
   type MutationArgs,
   type RefusalReason,
   type ScanResult,
@@ -32,19 +33,6 @@ const INVALID_TEXT: Record<InvalidReason, string> = {
   unknownBooking: 'No such booking on this device',
 };
 
-/** 8 Crockford base32 characters, the only codes bookings get (protocol bookingCodeFromBytes). */
-const BOOKING_CODE = /^[0-9A-HJKMNP-TV-Z]{8}$/;
-
-/**
- * The booking code in a typed or wedge-scanned text (lower case, as stored), read as Crockford
- * base32 is read aloud: any case, dashes and spaces ignored, O as 0, I and L as 1. Null when the
- * text is no code: it is then judged as a ticket, and anything else is "Not a Gatehouse ticket"
- * rather than a code this device does not hold.
- */
-function bookingCodeIn(text: string): string | null {
-  const code = text.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
-  return BOOKING_CODE.test(code) ? code.toLowerCase() : null;
-}
 const FOREVER = { validFrom: -8.64e12, validUntil: 8.64e12 };
 
 function timeOf(iso: string, timeZone: string | undefined): string {
@@ -115,9 +103,10 @@ export class Scanner {
     const started = performance.now();
     const text = params.scan.trim();
     let verification: TicketVerification;
-    const code = text.startsWith(`${TICKET_PREFIX}.`) ? null : bookingCodeIn(text);
+    // Anything that is neither a booking code nor a ticket is judged as a ticket: "Not a Gatehouse ticket".
+    const code = text.startsWith(`${TICKET_PREFIX}.`) ? null : readBookingCode(text);
     if (code) {
-      const row = this.bookingByCode.get(params.eventId, code) as { doc: string } | undefined;
+      const row = this.bookingByCode.get(params.eventId, code.toLowerCase()) as { doc: string } | undefined;
       if (!row) return this.finish(started, params, null, { verdict: 'invalid', reason: 'unknownBooking' });
       const booking = JSON.parse(row.doc) as Booking;
       verification = { ok: true, claims: this.claimsOf(booking) };

@@ -1,4 +1,4 @@
-import { TICKET_PREFIX } from '@gatehouse/protocol';
+import { decodeTicket } from '@gatehouse/protocol';
 import { useEffect, useRef } from 'react';
 
 /** Scanners type a whole code in well under this per key; people rarely keep it up for 8+ keys. */
@@ -11,18 +11,17 @@ const MAX_KEY_GAP_MS = 120;
 const MAX_KEY_GAP_IN_FIELD_MS = 30;
 const MIN_SCAN_LENGTH = 8;
 const MAX_SCAN_LENGTH = 4096;
-/** `GH1.` and then base64url up to the end (protocol/src/tickets.ts): nobody types that into a field by hand. */
-const TICKET_SHAPE = new RegExp(`^${TICKET_PREFIX}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]+$`);
 
 /**
- * Whether a burst typed into a field reads as a Gatehouse ticket. Scanners do not always keep
+ * Whether a burst typed into a field reads as a Gatehouse ticket (protocol decodeTicket: its form
+ * and claims, the signature unchecked; nobody types that into a field by hand). Scanners do not always keep
  * MAX_KEY_GAP_IN_FIELD_MS between keys: a Bluetooth scanner's keys come in groups, some are set to
  * pause between characters, and a burst broken there used to leave its first part in the field (a
  * gate renamed `Main gGH1.WyJ…`) and its rest judged as a scan of its own, refused as no ticket.
  * Pauses up to MAX_KEY_GAP_MS are bridged; a longer one still splits the scan.
  */
 function looksLikeTicket(text: string): boolean {
-  return TICKET_SHAPE.test(text);
+  return decodeTicket(text) !== null;
 }
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
