@@ -111,6 +111,21 @@ function mainThreadCpuMs(): number | null {
   }
 }
 
+/**
+ * Read syscalls and bytes of this process's main thread so far (Linux /proc, per thread), or null
+ * elsewhere. Without mmap, SQLite reads each page its cache misses with one pread of a page, so
+ * the count is the apply's page-cache misses: a figure the machine's speed does not move.
+ */
+function mainThreadReads(): { calls: number; bytes: number } | null {
+  try {
+    const io = readFileSync(`/proc/self/task/${process.pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+    return { calls: field('syscr'), bytes: field('rchar') };
+  } catch {
+    return null;
+  }
+}
+
 async function runOnce(options: Options, run: number): Promise<void> {
   const folder = mkdtempSync(path.join(tmpdir(), 'gatehouse-server-apply-'));
   try {
@@ -123,6 +138,7 @@ async function runOnce(options: Options, run: number): Promise<void> {
     try {
       const cpu = process.cpuUsage();
       const mainThread = mainThreadCpuMs();
+      const readsBefore = mainThreadReads();
       const started = performance.now();
       for (const push of pushes) {
         const results = await store.mutations.applyBatch(push);
@@ -132,6 +148,7 @@ async function runOnce(options: Options, run: number): Promise<void> {
       const wallMs = performance.now() - started;
       const used = process.cpuUsage(cpu);
       const mainThreadNow = mainThreadCpuMs();
+      const readsAfter = mainThreadReads();
       const mainThreadMs = mainThread === null || mainThreadNow === null ? null : mainThreadNow - mainThread;
       const cpuMs = (used.user + used.system) / 1000;
       const per1000 = (ms: number) => Math.round((ms / bookingIds.length) * 1000 * 10) / 10;
@@ -145,6 +162,9 @@ async function runOnce(options: Options, run: number): Promise<void> {
           systemMs: Math.round(used.system / 1000),
           mainThreadMs,
           wallMs: Math.round(wallMs),
+          mainThreadReads: readsBefore && readsAfter ? readsAfter.calls - readsBefore.calls : null,
+          mainThreadReadKb:
+            readsBefore && readsAfter ? Math.round((readsAfter.bytes - readsBefore.bytes) / 1024) : null,
           cpuMsPer1000: per1000(cpuMs),
           wallMsPer1000: per1000(wallMs),
         }),
