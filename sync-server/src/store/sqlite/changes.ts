@@ -127,7 +127,7 @@ export class ChangeLog {
   /**
    * `read` with each doc left as its stored JSON text (`append` wrote it with JSON.stringify), for
    * a pull page assembled from the text: parsing it here only to serialize it again was most of the
-   * server's CPU per pulled page (README "Where the time goes").
+   * server's CPU per pulled page (docs/BENCHMARKS.md, "Where the time goes").
    */
   readStored(bucket: string, afterSeq: number, limit: number): { changes: StoredChange[]; upTo: number } {
     const records = limit > 0 ? this.rawPage.all(bucket, afterSeq, limit) : [];
