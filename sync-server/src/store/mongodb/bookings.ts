@@ -27,7 +27,7 @@ import { isDuplicateKeyError } from './errors';
 import type { MongoEvents } from './events';
 import { afterKey, escapeRegex, findByIds, sleep } from './queries';
 import { countSeats, type Recounts } from './recounts';
-import { scopesOf, type SeatLedger, type SeatOwnerState } from './seats';
+import { scopesOf, type SeatLedger, type SeatOwnerState, type SlotHints } from './seats';
 
 const MAX_CODE_ATTEMPTS = 5;
 /** Holds given back because a lowered limit was exceeded by racing holders are retried this often. */
@@ -36,6 +36,9 @@ const OVER_LIMIT_RETRIES = 3;
 export const SEAT_REPAIR_AGE_MS = 2 * 60_000;
 
 type Held = { seatIds: string[]; overCapacity: boolean };
+
+/** How `MongoBookings.book` serves a caller that books many in a row (see there). */
+export type BookMany = { recount?: 'awaited' | 'by-caller'; slots?: SlotHints };
 
 /**
  * Bookings, with seats held in the seat ledger (seats.ts) before the booking is inserted and
@@ -77,7 +80,14 @@ export class MongoBookings implements BookingRepository {
     return new MongoBookingImports(this.context, this, this.events, this.seats, this.recounts).run(chunk);
   }
 
-  async book(input: BookInput): Promise<BookOutcome> {
+  /**
+   * The port's `book`, and for a caller that books many in a row (a CSV import's chunk), `many`:
+   * `recount: 'by-caller'` answers without waiting for the event's seat counts to include this
+   * booking (the caller schedules one recount after them all), and `slots` carries what the
+   * ledger learnt of the scopes' taken slots from one booking to the next (SlotHints). Capacity
+   * is judged by the seat ledger either way.
+   */
+  async book(input: BookInput, many: BookMany = {}): Promise<BookOutcome> {
     const booking = input.booking;
     // A booking with this id already: a retried walk-in or idempotent request, whatever the event's state now.
     const existing = await this.bookings.findOne({ _id: booking.id });
@@ -85,8 +95,8 @@ export class MongoBookings implements BookingRepository {
     const event = await this.events.liveDoc(booking.eventId);
     if (!event) throw storeErrors.eventNotFound();
     this.assertBookable(event, input);
-    const held = await this.holdSeats(event, input);
-    return this.insertHolding(held, input);
+    const held = await this.holdSeats(event, input, many.slots);
+    return this.insertHolding(held, input, many.recount ?? 'awaited');
   }
 
   private assertBookable(event: EventDoc, input: BookInput): void {
@@ -111,12 +121,12 @@ export class MongoBookings implements BookingRepository {
    * booking over capacity: it still counts among the holders, so a seat another booking gives
    * back stays taken while the flagged booking fills it.
    */
-  private async holdSeats(event: EventDoc, input: BookInput): Promise<Held> {
+  private async holdSeats(event: EventDoc, input: BookInput, slots?: SlotHints): Promise<Held> {
     const { id, eventId, ticketTypeId, quantity } = input.booking;
     let current = event;
     for (let attempt = 0; ; attempt++) {
       const used = scopesOf(current, ticketTypeId);
-      const outcome = await this.seats.hold(eventId, id, quantity, used);
+      const outcome = await this.seats.hold(eventId, id, quantity, used, slots);
       let over = outcome.kind === 'over';
       if (outcome.kind === 'held') {
         const fresh = await this.events.liveDoc(eventId);
@@ -169,7 +179,7 @@ export class MongoBookings implements BookingRepository {
    * (a retried walk-in): its seats are given back and the first booking returned. A duplicate code
    * within the event draws the next code.
    */
-  private async insertHolding(held: Held, input: BookInput): Promise<BookOutcome> {
+  private async insertHolding(held: Held, input: BookInput, recount: 'awaited' | 'by-caller'): Promise<BookOutcome> {
     const booking = input.booking;
     try {
       await this.recounts.owe(booking.eventId);
@@ -205,7 +215,7 @@ export class MongoBookings implements BookingRepository {
           return await this.replay(existing, input);
         }
         await this.seats.confirm(held.seatIds);
-        await this.recounts.schedule(booking.eventId);
+        if (recount === 'awaited') await this.recounts.schedule(booking.eventId);
         const row = toBookingRow(stored);
         if (row.overCapacity && input.overCapacityAlert) await this.alerts.raise(input.overCapacityAlert(row));
         return { row, replayed: false };

@@ -1,7 +1,10 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type Document } from 'mongodb';
 import { storeErrors } from '../errors';
 
 export type Connection = { client: MongoClient; db: Db };
+
+/** Hears each command the driver sends: its name (`find`, `insert`…) and its body (collection, filter…). */
+export type CommandListener = (commandName: string, command: Document) => void;
 
 /**
  * Connects with the official driver. `onCommand` (a bench's counter) is wired to the driver's
@@ -10,7 +13,7 @@ export type Connection = { client: MongoClient; db: Db };
 export async function connectMongo(
   uri: string,
   dbName: string,
-  onCommand?: (commandName: string) => void,
+  onCommand?: CommandListener,
 ): Promise<Connection> {
   const client = new MongoClient(uri, {
     // Fail fast at start-up and in /ready rather than hanging a request for the driver's 30 s default.
@@ -20,7 +23,7 @@ export async function connectMongo(
     appName: 'gatehouse-sync-server',
     monitorCommands: onCommand !== undefined,
   });
-  if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName));
+  if (onCommand) client.on('commandStarted', (event) => onCommand(event.commandName, event.command));
   await client.connect();
   return { client, db: client.db(dbName) };
 }

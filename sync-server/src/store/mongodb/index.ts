@@ -8,7 +8,7 @@ import { detectCapabilities, type MongoCapabilities } from './capabilities';
 import { ChangeLog } from './changelog';
 import { MongoChangeFeed } from './changes';
 import { MongoCheckins } from './checkins';
-import { connectMongo, locationOf, pingWithin } from './connection';
+import { type CommandListener, connectMongo, locationOf, pingWithin } from './connection';
 import type { MongoStoreLog, StoreContext } from './context';
 import { MongoDevices } from './devices';
 import { guarded, translateError } from './errors';
@@ -45,8 +45,8 @@ export type MongoStoreOptions = {
    * one writer. Never set in production — a capability claimed that the database lacks loses writes.
    */
   capabilities?: Partial<MongoCapabilities>;
-  /** Called with each database command's name as it starts (driver command monitoring): a bench counts them. */
-  onCommand?: (commandName: string) => void;
+  /** Called with each database command as it starts (driver command monitoring): tests count them. */
+  onCommand?: CommandListener;
   /** How often `changes.watch` looks for other processes' commits (default 50 ms). */
   watchPollMs?: number;
   /**
