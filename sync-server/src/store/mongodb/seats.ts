@@ -74,9 +74,9 @@ function slotsBound(scope: SeatScope): boolean {
  * slots: the set read when the random probes stopped finding free ones, and every slot tried
  * since. The next hold tries the slots that set leaves free, lowest first, so a nearly full event
  * is read once per scope for the run instead of once per booking (on FerretDB each read scans the
- * whole collection: 1,000 import rows into a nearly full event took 89 s, 32 s with hints). A hint only chooses
- * which slot to try: the insert by `_id` still decides, and a slot taken meanwhile by another
- * process is skipped as a duplicate. Slots released since the read are not known here; when the
+ * whole collection: 1,000 import rows into a nearly full event took 89 s, 32 s with hints). A
+ * hint only chooses which slot to try: the insert by `_id` still decides, and a slot taken
+ * meanwhile by another process is skipped as a duplicate. Slots released since the read are not known here; when the
  * hinted ones run out the ledger probes and reads again.
  */
 export class SlotHints {
