@@ -10,11 +10,7 @@ export type CommandListener = (commandName: string, command: Document) => void;
  * Connects with the official driver. `onCommand` (a bench's counter) is wired to the driver's
  * command monitoring, which is switched on only then: it costs an event per command.
  */
-export async function connectMongo(
-  uri: string,
-  dbName: string,
-  onCommand?: CommandListener,
-): Promise<Connection> {
+export async function connectMongo(uri: string, dbName: string, onCommand?: CommandListener): Promise<Connection> {
   const client = new MongoClient(uri, {
     // Fail fast at start-up and in /ready rather than hanging a request for the driver's 30 s default.
     serverSelectionTimeoutMS: 5_000,
