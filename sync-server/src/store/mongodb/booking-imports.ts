@@ -26,6 +26,9 @@ import { scopeKeyOfType, scopesOf, SlotHints, type SeatLedger } from './seats';
  * A row that matches nothing claims its key first (import-claims.ts), so two imports running at
  * once agree on one booking per external id (or email and name) instead of each creating one.
  */
+/** Rounds a row may go when other writers keep changing the booking it matched (see `one`). */
+const STALE_ROW_ATTEMPTS = 5;
+
 export class MongoBookingImports {
   constructor(
     private readonly context: StoreContext,
@@ -38,7 +41,7 @@ export class MongoBookingImports {
   }
 
   private readonly claims: ImportClaims;
-  /** The chunk's scopes' taken slots, read at most once each while the event fills (SlotHints). */
+  /** What the chunk learnt of its scopes' taken slots, so a nearly full event is not read for every row (SlotHints). */
   private readonly slots = new SlotHints();
 
   async run(chunk: ImportChunk): Promise<ImportRowOutcome[]> {
@@ -51,30 +54,45 @@ export class MongoBookingImports {
     }
     const known = await KnownBookings.read(this.bookings.bookings, chunk.eventId, chunk.rows);
     const outcomes: ImportRowOutcome[] = [];
-    let changed = false;
     try {
-      for (const input of chunk.rows) {
-        const outcome = await this.one(chunk, input, known);
-        if (outcome.kind === 'updated' || outcome.kind === 'created') changed = true;
-        outcomes.push(outcome);
-      }
+      for (const input of chunk.rows) outcomes.push(await this.one(chunk, input, known));
     } finally {
-      // Once for the chunk: each booking's mark (`owe`) is written before it, so a crash leaves the recount to the repair.
-      if (changed) await this.recounts.schedule(chunk.eventId);
+      // Once for the chunk, whatever its rows did (a row that threw may have written). Each booking's
+      // mark (`owe`) is written before it, so a crash leaves the recount to the repair.
+      await this.recounts.schedule(chunk.eventId);
     }
     return outcomes;
   }
 
-  private async one(chunk: ImportChunk, input: ImportRowInput, known: KnownBookings): Promise<ImportRowOutcome> {
+  /**
+   * A row: matched from what the chunk knows, updated only if the booking is still the version it
+   * matched (its `rev`). Another writer's change in between (an import giving it an external id, a
+   * cancel, an erasure, an edit) sends the row round again on the booking as it now is; after
+   * STALE_ROW_ATTEMPTS such rounds the chunk answers SERVICE_UNAVAILABLE (a re-run is idempotent).
+   */
+  private async one(
+    chunk: ImportChunk,
+    input: ImportRowInput,
+    known: KnownBookings,
+    attempt = 0,
+  ): Promise<ImportRowOutcome> {
+    const write = async (booking: BookingRow): Promise<ImportRowOutcome> => {
+      const outcome = await this.update(booking, input, known);
+      if (outcome !== 'stale') return outcome;
+      if (attempt + 1 >= STALE_ROW_ATTEMPTS) throw storeErrors.unavailable();
+      const fresh = await this.bookings.bookings.findOne({ _id: booking.id }, { projection: { scans: 0 } });
+      if (fresh) known.remember(toBookingRow(fresh));
+      return this.one(chunk, input, known, attempt + 1);
+    };
     const existing = known.match(input);
     if (existing && (input.externalId === null || existing.externalId === input.externalId)) {
-      return this.update(existing, input, known);
+      return write(existing);
     }
     // No booking yet (or one matched by email that would take the row's external id): the key's
     // claim decides which booking the row is, whatever other imports of it do meanwhile.
     const claim = await this.claims.claim(chunk.eventId, input, existing?.id ?? input.id);
-    if (claim.booking) return this.update(claim.booking, input, known);
-    if (existing && claim.bookingId === existing.id) return this.update(existing, input, known);
+    if (claim.booking) return write(claim.booking);
+    if (existing && claim.bookingId === existing.id) return write(existing);
     try {
       const { row, replayed } = await this.bookings.book(
         {
@@ -95,10 +113,10 @@ export class MongoBookingImports {
           codes: chunk.codes,
           mail: [],
         },
-        { recount: 'by-caller', slots: this.slots },
+        { recount: 'by-caller', slots: this.slots, soldOut: 'unexplained' },
       );
       // Written by the import that claimed it first: this row matches it as a re-import would.
-      if (replayed) return this.update(row, input, known);
+      if (replayed) return write(row);
       known.remember(row);
       return { line: input.line, kind: 'created', bookingId: row.id };
     } catch (error) {
@@ -115,7 +133,12 @@ export class MongoBookingImports {
     }
   }
 
-  private async update(existing: BookingRow, input: ImportRowInput, known: KnownBookings): Promise<ImportRowOutcome> {
+  /** The row written onto `existing`, or `stale` when the booking is no longer that version (nothing written). */
+  private async update(
+    existing: BookingRow,
+    input: ImportRowInput,
+    known: KnownBookings,
+  ): Promise<ImportRowOutcome | 'stale'> {
     const update = importUpdate(existing, input);
     if (update.kind !== 'write') return update.outcome;
     const next = update.row;
@@ -153,22 +176,17 @@ export class MongoBookingImports {
       this.bookings.target,
       existing.id,
       { $set: set } as UpdateFilter<BookingDoc>,
-      fieldsEqual<BookingDoc>({ status: 'confirmed' }),
+      fieldsEqual<BookingDoc>({ status: 'confirmed', rev: existing.rev }),
     );
     if (!written) {
       await this.seats.release(held);
-      return {
-        line: input.line,
-        kind: 'refused',
-        code: 'IMPORT_BOOKING_CANCELLED',
-        message: 'The booking this row matches was cancelled meanwhile',
-      };
+      return 'stale';
     }
     if (typeChanged) {
       await this.seats.confirm(held);
       await this.seats.releaseScope(existing.id, scopeKeyOfType(existing.ticketTypeId));
     }
-    known.remember(next);
+    known.remember(toBookingRow(written));
     return { line: input.line, kind: 'updated', bookingId: existing.id };
   }
 }
@@ -177,9 +195,9 @@ export class MongoBookingImports {
  * The bookings a chunk's rows can match, read before its first row: those with one of the rows'
  * external ids, and those with one of their emails — two queries for the chunk, where a query per
  * row took ~170 ms a row on FerretDB (each a scan of the whole collection: 150 rows in 48 s,
- * 600 in over 290 s). Kept in step with the chunk's own writes (`remember`), so each row matches
- * what a query of its own would have found after the rows before it. A booking another import
- * writes meanwhile is found by its claim (import-claims.ts), as with a query per row.
+ * 600 in over 290 s). Kept in step with the chunk's own writes (`remember`). Other writers' changes
+ * are caught when a row is written, not when it is matched: an update holds only on the `rev` it
+ * matched (`one`), and a new booking's key is claimed first (import-claims.ts).
  */
 class KnownBookings {
   private readonly byExternalId = new Map<string, BookingRow>();
@@ -202,7 +220,7 @@ class KnownBookings {
     return known;
   }
 
-  /** The booking the row names by its external id, else a booking without one with its email and name (`importMatch`). */
+  /** The booking with the row's external id, else one without an external id, of its email and name (importMatch). */
   match(input: ImportRowInput): BookingRow | null {
     if (input.externalId !== null) {
       const found = this.byExternalId.get(input.externalId);
@@ -218,8 +236,10 @@ class KnownBookings {
   /** A booking as it now is (read, created or rewritten by this chunk), in place of what was known of it. */
   remember(row: BookingRow): void {
     const before = this.byId.get(row.id);
-    if (before?.externalId) this.byExternalId.delete(before.externalId);
-    if (before?.attendee.email) this.byEmail.get(before.attendee.email)?.delete(row.id);
+    if (before?.externalId && before.externalId !== row.externalId) this.byExternalId.delete(before.externalId);
+    if (before?.attendee.email && before.attendee.email !== row.attendee.email) {
+      this.byEmail.get(before.attendee.email)?.delete(row.id);
+    }
     this.byId.set(row.id, row);
     if (row.externalId) this.byExternalId.set(row.externalId, row);
     if (row.attendee.email) {

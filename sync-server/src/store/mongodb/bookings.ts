@@ -38,12 +38,18 @@ export const SEAT_REPAIR_AGE_MS = 2 * 60_000;
 type Held = { seatIds: string[]; overCapacity: boolean };
 
 /** How `MongoBookings.book` serves a caller that books many in a row (see there). */
-export type BookMany = { recount?: 'awaited' | 'by-caller'; slots?: SlotHints };
+export type BookMany = {
+  recount?: 'awaited' | 'by-caller';
+  slots?: SlotHints;
+  /** `unexplained`: SOLD_OUT without the seats left, which cost a count of the event's bookings. */
+  soldOut?: 'explained' | 'unexplained';
+};
 
 /**
  * Bookings, with seats held in the seat ledger (seats.ts) before the booking is inserted and
  * confirmed after: no counter on the event document, whose updates FerretDB does not isolate. The
- * event's `bookedCount` / `typeSold` are a snapshot recounted after each booking change (recounts.ts).
+ * event's `bookedCount` / `typeSold` are a snapshot recounted after each booking change, or after
+ * each chunk of a CSV import (recounts.ts).
  */
 export class MongoBookings implements BookingRepository {
   readonly target: LoggedCollection<BookingDoc>;
@@ -83,9 +89,10 @@ export class MongoBookings implements BookingRepository {
   /**
    * The port's `book`, and for a caller that books many in a row (a CSV import's chunk), `many`:
    * `recount: 'by-caller'` answers without waiting for the event's seat counts to include this
-   * booking (the caller schedules one recount after them all), and `slots` carries what the
-   * ledger learnt of the scopes' taken slots from one booking to the next (SlotHints). Capacity
-   * is judged by the seat ledger either way.
+   * booking (the caller schedules one recount after them all), `slots` carries what the ledger
+   * learnt of the scopes' taken slots from one booking to the next (SlotHints), and `soldOut:
+   * 'unexplained'` refuses without counting what is left. Capacity is judged by the seat ledger
+   * either way.
    */
   async book(input: BookInput, many: BookMany = {}): Promise<BookOutcome> {
     const booking = input.booking;
@@ -95,7 +102,7 @@ export class MongoBookings implements BookingRepository {
     const event = await this.events.liveDoc(booking.eventId);
     if (!event) throw storeErrors.eventNotFound();
     this.assertBookable(event, input);
-    const held = await this.holdSeats(event, input, many.slots);
+    const held = await this.holdSeats(event, input, many);
     return this.insertHolding(held, input, many.recount ?? 'awaited');
   }
 
@@ -121,12 +128,12 @@ export class MongoBookings implements BookingRepository {
    * booking over capacity: it still counts among the holders, so a seat another booking gives
    * back stays taken while the flagged booking fills it.
    */
-  private async holdSeats(event: EventDoc, input: BookInput, slots?: SlotHints): Promise<Held> {
+  private async holdSeats(event: EventDoc, input: BookInput, many: BookMany): Promise<Held> {
     const { id, eventId, ticketTypeId, quantity } = input.booking;
     let current = event;
     for (let attempt = 0; ; attempt++) {
       const used = scopesOf(current, ticketTypeId);
-      const outcome = await this.seats.hold(eventId, id, quantity, used, slots);
+      const outcome = await this.seats.hold(eventId, id, quantity, used, many.slots);
       let over = outcome.kind === 'over';
       if (outcome.kind === 'held') {
         const fresh = await this.events.liveDoc(eventId);
@@ -153,6 +160,7 @@ export class MongoBookings implements BookingRepository {
         );
         return { seatIds, overCapacity: true };
       }
+      if (many.soldOut === 'unexplained') throw storeErrors.soldOut(0);
       throw await this.soldOut(eventId, ticketTypeId);
     }
   }

@@ -7,7 +7,7 @@ export type Connection = { client: MongoClient; db: Db };
 export type CommandListener = (commandName: string, command: Document) => void;
 
 /**
- * Connects with the official driver. `onCommand` (a bench's counter) is wired to the driver's
+ * Connects with the official driver. `onCommand` (tests count commands with it) is wired to the driver's
  * command monitoring, which is switched on only then: it costs an event per command.
  */
 export async function connectMongo(uri: string, dbName: string, onCommand?: CommandListener): Promise<Connection> {

@@ -45,7 +45,8 @@ function waiter(): Waiter {
 /**
  * The events' seat-count snapshot (`bookedCount`, `typeSold`): recounted from the bookings after
  * each booking change — coalesced, so concurrent changes share rounds, and awaited by the change
- * before it answers — and logged like any event write so devices see it.
+ * before it answers (a CSV import's chunk awaits one after all its rows instead: until then other
+ * readers see the counts from before the chunk) — and logged like any event write so devices see it.
  *
  * Crash safety: before a booking change its event gets a mark in `recountsOwed`; the recount
  * removes it. A process stopped between the change and its recount leaves the mark, and `repair`
@@ -159,6 +160,7 @@ export class Recounts {
   /**
    * Read-your-writes in this process: waits for the round that covers every booking write of the
    * event so far (the one asked for next, else the one in flight) — not for rounds later writes ask for.
+   * The bookings of a CSV import chunk still running are covered only once the chunk asks (at its end).
    */
   async settled(eventId: string): Promise<void> {
     const covering = this.next.get(eventId) ?? this.current.get(eventId);

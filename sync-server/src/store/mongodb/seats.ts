@@ -82,9 +82,9 @@ function slotsBound(scope: SeatScope): boolean {
 export class SlotHints {
   private readonly scopes = new Map<string, { taken: Set<number>; from: number }>();
 
-  /** The taken slots known for the scope, or undefined before a read; the holder adds each slot it tries. */
-  taken(eventId: string, scope: string): Set<number> | undefined {
-    return this.scopes.get(`${eventId}:${scope}`)?.taken;
+  /** Whether a read of the scope's taken slots is known. */
+  knows(eventId: string, scope: string): boolean {
+    return this.scopes.has(`${eventId}:${scope}`);
   }
 
   /** The lowest slot below `limit` not known to be taken, or null. */
@@ -95,9 +95,14 @@ export class SlotHints {
     return known.from < limit ? known.from : null;
   }
 
+  /** A slot tried by an insert, won or found taken: not to be tried again. */
+  tried(eventId: string, scope: string, slot: number): void {
+    this.scopes.get(`${eventId}:${scope}`)?.taken.add(slot);
+  }
+
   /** Replaces what is known of the scope by a fresh read of its taken slots. */
-  learn(eventId: string, scope: string, taken: Set<number>): void {
-    this.scopes.set(`${eventId}:${scope}`, { taken, from: 0 });
+  learn(eventId: string, scope: string, taken: Iterable<number>): void {
+    this.scopes.set(`${eventId}:${scope}`, { taken: new Set(taken), from: 0 });
   }
 }
 
@@ -150,18 +155,19 @@ export class SeatLedger {
     hints?: SlotHints,
   ): Promise<string | null> {
     if (limit <= 0) return null;
-    const hinted = hints?.taken(eventId, scope);
-    if (hinted) {
+    if (hints?.knows(eventId, scope)) {
       for (let attempts = 0; attempts < HOLE_ATTEMPTS; attempts++) {
-        const slot = hints!.nextFree(eventId, scope, limit);
+        const slot = hints.nextFree(eventId, scope, limit);
         if (slot === null) break;
         const held = await this.tryHold(eventId, scope, slot, bookingId);
-        hinted.add(slot);
+        hints.tried(eventId, scope, slot);
         if (held) return held;
       }
     }
     for (let probe = 0; probe < Math.min(RANDOM_PROBES, limit); probe++) {
-      const held = await this.tryHold(eventId, scope, randomInt(0, limit), bookingId);
+      const slot = randomInt(0, limit);
+      const held = await this.tryHold(eventId, scope, slot, bookingId);
+      hints?.tried(eventId, scope, slot);
       if (held) return held;
     }
     const rows = await this.seats.find({ eventId, scope, slot: { $lt: limit } }, { projection: { slot: 1 } }).toArray();
@@ -171,7 +177,7 @@ export class SeatLedger {
       if (used.has(slot)) continue;
       attempts += 1;
       const held = await this.tryHold(eventId, scope, slot, bookingId);
-      used.add(slot);
+      hints?.tried(eventId, scope, slot);
       if (held) return held;
     }
     return null;
