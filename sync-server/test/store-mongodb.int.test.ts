@@ -933,6 +933,45 @@ describe('MongoDB adapter: what a crashed process leaves to the next', () => {
     expect((await store.events.findById(event.id))?.bookedCount).toBe(3);
   });
 
+  it('a booking stored before a later step failed keeps its seats: the last seat is not sold again, and the sweep confirms them', async () => {
+    const name = dbName();
+    const store = await open({ dbName: name, repairs: false });
+    const event = await createEvent(store, {
+      capacity: 1,
+      ticketTypes: [{ id: GENERAL, name: 'General', price: 0, quota: 1 }],
+    });
+    // The seats' confirmation fails once, after the booking was inserted (a fail-over, a lost connection).
+    const original = Collection.prototype.updateOne;
+    let failed = false;
+    const spy = vi.spyOn(Collection.prototype, 'updateOne').mockImplementation(function (this: Collection, ...args) {
+      if (!failed && this.dbName === name && this.collectionName === 'seats') {
+        failed = true;
+        return Promise.reject(new Error('connection lost while confirming seats'));
+      }
+      return original.apply(this, args as Parameters<typeof original>);
+    });
+    const input = bookInput(event);
+    try {
+      await expect(store.bookings.book(input)).rejects.toThrow('connection lost');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(await store.bookings.findById(input.booking.id)).toMatchObject({ status: 'confirmed' });
+    // Its seats were not given back: the event's one seat is not sold to someone else.
+    await expect(store.bookings.book(bookInput(event))).rejects.toMatchObject({ code: 'SOLD_OUT' });
+    const seats = raw(name).collection<{ bookingId: string; heldSince?: Date }>('seats');
+    expect((await seats.find({ eventId: event.id } as never).toArray()).map((seat) => seat.bookingId)).toEqual([
+      input.booking.id,
+      input.booking.id,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await (store.bookings as unknown as MongoBookings).repairSeats(0);
+    expect(await seats.countDocuments({ eventId: event.id, heldSince: { $exists: true } } as never)).toBe(0);
+    // The retry of the same booking is answered with the booking that stands.
+    expect(await store.bookings.book(input)).toMatchObject({ replayed: true, row: { id: input.booking.id } });
+  });
+
   // FerretDB (the test database) rewrites whole documents without isolation: a write of another
   // process that read the booking before a cancel can put it back to confirmed. The racing write is
   // made at the point where it does harm, since the real interleaving is too rare to wait for.

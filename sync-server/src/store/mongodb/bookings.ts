@@ -189,12 +189,16 @@ export class MongoBookings implements BookingRepository {
    */
   private async insertHolding(held: Held, input: BookInput, recount: 'awaited' | 'by-caller'): Promise<BookOutcome> {
     const booking = input.booking;
+    // Once the insert may have stored the booking, its seats are its own: a failure after that
+    // leaves them held, and the stale-hold sweep confirms them if the booking stands (SeatLedger).
+    let mayBeStored = false;
     try {
       await this.recounts.owe(booking.eventId);
       for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
         const code = input.codes(attempt);
         let stored: BookingDoc;
         try {
+          mayBeStored = true;
           stored = await this.context.changeLog.insertAndLog(this.target, {
             _id: booking.id,
             eventId: booking.eventId,
@@ -217,6 +221,7 @@ export class MongoBookings implements BookingRepository {
           });
         } catch (error) {
           if (!isDuplicateKeyError(error)) throw error;
+          mayBeStored = false;
           const existing = await this.bookings.findOne({ _id: booking.id });
           if (!existing) continue;
           await this.seats.release(held.seatIds);
@@ -230,7 +235,7 @@ export class MongoBookings implements BookingRepository {
       }
       throw storeErrors.noFreeCode();
     } catch (error) {
-      await this.seats.release(held.seatIds);
+      if (!mayBeStored) await this.seats.release(held.seatIds);
       throw error;
     }
   }
