@@ -103,7 +103,7 @@ export class MongoBookings implements BookingRepository {
     if (!event) throw storeErrors.eventNotFound();
     this.assertBookable(event, input);
     const held = await this.holdSeats(event, input, many);
-    return this.insertHolding(held, input, many.recount ?? 'awaited');
+    return this.insertHolding(held, input, many);
   }
 
   private assertBookable(event: EventDoc, input: BookInput): void {
@@ -187,7 +187,7 @@ export class MongoBookings implements BookingRepository {
    * (a retried walk-in): its seats are given back and the first booking returned. A duplicate code
    * within the event draws the next code.
    */
-  private async insertHolding(held: Held, input: BookInput, recount: 'awaited' | 'by-caller'): Promise<BookOutcome> {
+  private async insertHolding(held: Held, input: BookInput, many: BookMany): Promise<BookOutcome> {
     const booking = input.booking;
     // Once the insert may have stored the booking, its seats are its own: a failure after that
     // leaves them held, and the stale-hold sweep confirms them if the booking stands (SeatLedger).
@@ -228,7 +228,7 @@ export class MongoBookings implements BookingRepository {
           return await this.replay(existing, input);
         }
         await this.seats.confirm(held.seatIds);
-        if (recount === 'awaited') await this.recounts.schedule(booking.eventId);
+        if (many.recount !== 'by-caller') await this.recounts.schedule(booking.eventId);
         const row = toBookingRow(stored);
         if (row.overCapacity && input.overCapacityAlert) await this.alerts.raise(input.overCapacityAlert(row));
         return { row, replayed: false };

@@ -72,12 +72,13 @@ function slotsBound(scope: SeatScope): boolean {
 /**
  * What one caller holding many seats in a row (a CSV import's chunk) learnt of a scope's taken
  * slots: the set read when the random probes stopped finding free ones, and every slot tried
- * since. The next hold tries the slots that set leaves free, lowest first, so a nearly full event
- * is read once per scope for the run instead of once per booking (on FerretDB each read scans the
- * whole collection: 1,000 import rows into a nearly full event took 89 s, 32 s with hints). A
- * hint only chooses which slot to try: the insert by `_id` still decides, and a slot taken
- * meanwhile by another process is skipped as a duplicate. Slots released since the read are not known here; when the
- * hinted ones run out the ledger probes and reads again.
+ * since. The next hold tries the slots that set leaves free, lowest first, so while an event fills
+ * its scopes are read about once each for the run instead of once per booking (on FerretDB each
+ * read scans the whole collection: 1,000 import rows into a nearly full event took 89 s, 32 s with
+ * hints). Once a scope is full, each further hold still probes and reads it once before it is
+ * refused. A hint only chooses which slot to try: the insert by `_id` still decides, and a slot
+ * taken meanwhile by another process is skipped as a duplicate. Slots released since the read are
+ * not known here; when the hinted ones run out the ledger probes and reads again.
  */
 export class SlotHints {
   private readonly scopes = new Map<string, { taken: Set<number>; from: number }>();
@@ -155,19 +156,21 @@ export class SeatLedger {
     hints?: SlotHints,
   ): Promise<string | null> {
     if (limit <= 0) return null;
+    const tryAt = async (slot: number) => {
+      const held = await this.tryHold(eventId, scope, slot, bookingId);
+      hints?.tried(eventId, scope, slot);
+      return held;
+    };
     if (hints?.knows(eventId, scope)) {
       for (let attempts = 0; attempts < HOLE_ATTEMPTS; attempts++) {
         const slot = hints.nextFree(eventId, scope, limit);
         if (slot === null) break;
-        const held = await this.tryHold(eventId, scope, slot, bookingId);
-        hints.tried(eventId, scope, slot);
+        const held = await tryAt(slot);
         if (held) return held;
       }
     }
     for (let probe = 0; probe < Math.min(RANDOM_PROBES, limit); probe++) {
-      const slot = randomInt(0, limit);
-      const held = await this.tryHold(eventId, scope, slot, bookingId);
-      hints?.tried(eventId, scope, slot);
+      const held = await tryAt(randomInt(0, limit));
       if (held) return held;
     }
     const rows = await this.seats.find({ eventId, scope, slot: { $lt: limit } }, { projection: { slot: 1 } }).toArray();
@@ -176,8 +179,7 @@ export class SeatLedger {
     for (let slot = 0, attempts = 0; slot < limit && attempts < HOLE_ATTEMPTS; slot++) {
       if (used.has(slot)) continue;
       attempts += 1;
-      const held = await this.tryHold(eventId, scope, slot, bookingId);
-      hints?.tried(eventId, scope, slot);
+      const held = await tryAt(slot);
       if (held) return held;
     }
     return null;
